@@ -1,0 +1,115 @@
+/**
+ * Caption files as sd-scripts reads them: UTF-8, first line only, tags split on the caption separator
+ * (default ","), each tag trimmed. Offsets let editors and the linter point at a tag precisely.
+ */
+
+export interface CaptionTag {
+	/** The tag as written, trimmed. */
+	text: string;
+	/** Offset of the first character of the trimmed tag within the first line. */
+	start: number;
+	/** Offset just past the trimmed tag. */
+	end: number;
+}
+
+export interface ParsedCaption {
+	/** The line sd-scripts trains on (without BOM and line ending). */
+	firstLine: string;
+	/** Non-empty tags of the first line, in order. */
+	tags: CaptionTag[];
+	/** Number of lines that hold text; sd-scripts ignores all but the first. */
+	textLineCount: number;
+	/** Empty pieces between separators (`a,,b` or a trailing comma). */
+	emptyTagOffsets: number[];
+}
+
+export interface DecodedCaption {
+	text: string;
+	hasBom: boolean;
+	/** Set when the bytes are not valid UTF-8; `text` then holds a lossy decode for display only. */
+	invalidUtf8: boolean;
+}
+
+const BOM = '\uFEFF';
+
+export function decodeCaption(bytes: Uint8Array): DecodedCaption {
+	let invalidUtf8 = false;
+	let text: string;
+	try {
+		text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+	} catch {
+		invalidUtf8 = true;
+		text = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }).decode(bytes);
+	}
+	const hasBom = text.startsWith(BOM);
+	return { text: hasBom ? text.slice(1) : text, hasBom, invalidUtf8 };
+}
+
+export function firstLineOf(text: string): string {
+	const withoutBom = text.startsWith(BOM) ? text.slice(1) : text;
+	const match = /\r\n|\r|\n/.exec(withoutBom);
+	return match ? withoutBom.slice(0, match.index) : withoutBom;
+}
+
+export function parseCaption(text: string, separator = ','): ParsedCaption {
+	const firstLine = firstLineOf(text);
+	const textLineCount = text.split(/\r\n|\r|\n/).filter((line) => line.trim().length > 0).length;
+	const tags: CaptionTag[] = [];
+	const emptyTagOffsets: number[] = [];
+	let pieceStart = 0;
+	const pieces = separator ? firstLine.split(separator) : [firstLine];
+	pieces.forEach((piece, index) => {
+		const leading = piece.length - piece.trimStart().length;
+		const trimmed = piece.trim();
+		if (trimmed.length > 0) {
+			tags.push({ text: trimmed, start: pieceStart + leading, end: pieceStart + leading + trimmed.length });
+		} else if (pieces.length > 1 && !(index === pieces.length - 1 && firstLine.trim().length === 0)) {
+			emptyTagOffsets.push(pieceStart);
+		}
+		pieceStart += piece.length + separator.length;
+	});
+	return { firstLine, tags, textLineCount, emptyTagOffsets };
+}
+
+/** Tag texts of a caption, in order. */
+export function captionTags(text: string, separator = ','): string[] {
+	return parseCaption(text, separator).tags.map((tag) => tag.text);
+}
+
+/** Joins tags the way the WD14 tagger and most tools write them: separator plus one space. */
+export function formatCaption(tags: readonly string[], separator = ','): string {
+	return tags.map((tag) => tag.trim()).filter((tag) => tag.length > 0).join(`${separator} `);
+}
+
+/**
+ * Replaces the first line's tags and keeps everything else of the file as it was (BOM, line ending,
+ * any further lines), so an edit changes only what the user asked to change.
+ */
+export function replaceCaptionTags(text: string, tags: readonly string[], separator = ','): string {
+	const hasBom = text.startsWith(BOM);
+	const body = hasBom ? text.slice(1) : text;
+	const match = /\r\n|\r|\n/.exec(body);
+	const rest = match ? body.slice(match.index) : '';
+	return (hasBom ? BOM : '') + formatCaption(tags, separator) + rest;
+}
+
+/**
+ * The identity of a tag for comparisons: case, underscores versus spaces, surrounding weights
+ * `(tag:1.2)`, emphasis brackets and escaped parentheses do not make two tags different.
+ */
+export function normalizeTag(tag: string): string {
+	let value = tag.trim();
+	const weighted = /^\((.*):\s*[-+]?\d*\.?\d+\s*\)$/.exec(value);
+	if (weighted) {
+		value = weighted[1];
+	}
+	while (/^\((.*)\)$/.test(value) || /^\[(.*)\]$/.test(value)) {
+		value = value.slice(1, -1);
+	}
+	return value
+		.replace(/\\([()[\]])/g, '$1')
+		.replace(/_/g, ' ')
+		.replace(/\s+/g, ' ')
+		.trim()
+		.toLowerCase();
+}
