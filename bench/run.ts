@@ -1,0 +1,48 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { BenchCase, BenchResult, now } from './harness';
+
+interface Measured {
+	benchCase: BenchCase;
+	result: BenchResult;
+	ms: number;
+}
+
+function formatMs(ms: number): string {
+	return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`;
+}
+
+async function main(): Promise<void> {
+	const filter = process.argv[2];
+	const files = readdirSync(__dirname).filter((f) => f.endsWith('.bench.ts')).sort();
+	const cases: BenchCase[] = [];
+	for (const file of files) {
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const module = require(join(__dirname, file)) as { cases?: BenchCase[] };
+		cases.push(...(module.cases ?? []));
+	}
+	const selected = filter ? cases.filter((c) => c.name.includes(filter) || cases.some((o) => o.name.includes(filter) && o.baseline === c.name)) : cases;
+	const measured = new Map<string, Measured>();
+	console.log(`${'case'.padEnd(48)} ${'work'.padStart(16)} ${'time'.padStart(10)} ${'throughput'.padStart(18)}  ratio`);
+	let failures = 0;
+	for (const benchCase of selected) {
+		try {
+			await benchCase.setup?.();
+			const start = now();
+			const result = await benchCase.run();
+			const ms = result.ms ?? now() - start;
+			await benchCase.teardown?.();
+			measured.set(benchCase.name, { benchCase, result, ms });
+			const throughput = `${(result.work / (ms / 1000)).toFixed(result.work / (ms / 1000) >= 100 ? 0 : 2)} ${result.unit}/s`;
+			const base = benchCase.baseline ? measured.get(benchCase.baseline) : undefined;
+			const ratio = base ? `${(ms / base.ms).toFixed(2)}x the time of ${benchCase.baseline}` : '';
+			console.log(`${benchCase.name.padEnd(48)} ${`${result.work} ${result.unit}`.padStart(16)} ${formatMs(ms).padStart(10)} ${throughput.padStart(18)}  ${ratio}${result.note ? `  (${result.note})` : ''}`);
+		} catch (err) {
+			failures++;
+			console.log(`${benchCase.name.padEnd(48)} FAILED: ${err instanceof Error ? err.message : String(err)}`);
+		}
+	}
+	process.exitCode = failures ? 1 : 0;
+}
+
+void main();

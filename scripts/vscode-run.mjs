@@ -1,0 +1,249 @@
+// Runs a test suite (out/test/<suite>/index.js) inside a real VS Code.
+// Offline route (the normal case here): the VS Code server from the code-server npm package under Node 24,
+// with Debian's Chromium driven by playwright-core. `@vscode/test-electron` is used instead when
+// VSCODE_EXECUTABLE is set or LORA_TEST_ELECTRON=1 (a machine that can download VS Code).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ensureVscodeServer, serverPaths } from './vscode-server.mjs';
+
+const repoRoot = resolve(import.meta.dirname, '..');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const SUITE_TIMEOUT_MS = Number(process.env.LORA_TEST_TIMEOUT_MS || 20 * 60 * 1000);
+
+const lightSettings = {
+	'chat.disableAIFeatures': true,
+	'workbench.startupEditor': 'none',
+	'telemetry.telemetryLevel': 'off',
+	'extensions.autoCheckUpdates': false,
+	'extensions.autoUpdate': false,
+	'workbench.tips.enabled': false,
+	'workbench.enableExperiments': false,
+	'update.mode': 'none',
+	'security.workspace.trust.enabled': false,
+	'git.enabled': false,
+	'files.autoSave': 'off',
+	'window.restoreWindows': 'none',
+	'workbench.secondarySideBar.defaultVisibility': 'hidden',
+};
+
+function freePort() {
+	return new Promise((resolvePort, reject) => {
+		const server = createNetServer();
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address();
+			server.close(() => resolvePort(port));
+		});
+		server.on('error', reject);
+	});
+}
+
+/** A fresh test workspace folder; suites build their own training folders inside it. */
+function makeWorkspace() {
+	const dir = mkdtempSync(join(tmpdir(), 'lora-wb-ws-'));
+	return dir;
+}
+
+function readResults(file) {
+	if (!existsSync(file)) {
+		return undefined;
+	}
+	return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+function printResults(results) {
+	if (!results) { return; }
+	console.log(`Ran inside VS Code ${results.vscodeVersion} (${results.appHost ?? 'unknown host'})`);
+	for (const line of results.lines ?? []) { console.log(line); }
+}
+
+export async function runVscodeSuite({ suite, grep }) {
+	const compiledIndex = join(repoRoot, 'out', 'test', suite, 'index.js');
+	if (!existsSync(compiledIndex)) {
+		throw new Error(`${compiledIndex} is missing: run "node esbuild.mjs" first.`);
+	}
+	const work = mkdtempSync(join(tmpdir(), `lora-wb-${suite}-`));
+	const resultsFile = join(work, 'results.json');
+	const workspace = makeWorkspace();
+	const screenshotsDir = join(repoRoot, 'test-results');
+	mkdirSync(screenshotsDir, { recursive: true });
+	const env = {
+		LORA_TEST_RESULTS: resultsFile,
+		LORA_TEST_WORKSPACE: workspace,
+		LORA_TEST_SUITE: suite,
+		LORA_REPO_ROOT: repoRoot,
+		LORA_TEST_GREP: grep ?? '',
+	};
+	try {
+		const useElectron = process.env.VSCODE_EXECUTABLE || process.env.LORA_TEST_ELECTRON === '1';
+		if (useElectron) {
+			await runWithElectron({ compiledIndex, workspace, env });
+		} else {
+			await runOffline({ compiledIndex, workspace, env, work, screenshotsDir });
+		}
+		const results = readResults(resultsFile);
+		if (!results) {
+			throw new Error('the test run ended without writing results (the extension host did not run the tests).');
+		}
+		printResults(results);
+		return { passed: results.passed, failed: results.failed };
+	} finally {
+		if (!process.env.LORA_KEEP_TEST_DIRS) {
+			rmSync(work, { recursive: true, force: true });
+			rmSync(workspace, { recursive: true, force: true });
+		}
+	}
+}
+
+async function runWithElectron({ compiledIndex, workspace, env }) {
+	const { runTests } = await import('@vscode/test-electron');
+	Object.assign(process.env, env);
+	await runTests({
+		vscodeExecutablePath: process.env.VSCODE_EXECUTABLE || undefined,
+		extensionDevelopmentPath: repoRoot,
+		extensionTestsPath: compiledIndex,
+		launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust'],
+		extensionTestsEnv: env,
+	});
+}
+
+function checkChromium() {
+	if (!existsSync(CHROMIUM)) {
+		throw new Error(`Chromium was not found at ${CHROMIUM}. Install it with "apt-get install -y chromium" ` +
+			'(or set CHROMIUM_PATH), or set VSCODE_EXECUTABLE to a desktop VS Code to use @vscode/test-electron.');
+	}
+}
+
+/** Starts the VS Code server; resolves once it listens. */
+export async function startServer({ work, extraArgs = [], env = {} }) {
+	const paths = ensureVscodeServer();
+	const port = await freePort();
+	const userData = join(work, 'user-data');
+	const serverData = join(work, 'server-data');
+	const extensions = join(work, 'extensions');
+	for (const dir of [join(userData, 'User'), join(serverData, 'Machine'), join(serverData, 'data', 'Machine'), extensions]) {
+		mkdirSync(dir, { recursive: true });
+	}
+	for (const file of [join(userData, 'User', 'settings.json'), join(serverData, 'Machine', 'settings.json'), join(serverData, 'data', 'Machine', 'settings.json')]) {
+		writeFileSync(file, JSON.stringify(lightSettings, null, '\t'));
+	}
+	const args = [paths.serverMain, '--host', '127.0.0.1', '--port', String(port), '--without-connection-token',
+		'--accept-server-license-terms', '--disable-workspace-trust', '--user-data-dir', userData,
+		'--server-data-dir', serverData, '--extensions-dir', extensions, ...extraArgs];
+	const child = spawn(paths.node, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+	const log = [];
+	await new Promise((resolveStart, reject) => {
+		const timer = setTimeout(() => reject(new Error(`the VS Code server did not start within 60 s. Its output:\n${log.join('')}`)), 60_000);
+		const onData = (data) => {
+			log.push(data.toString());
+			if (/Extension host agent listening on/.test(data.toString())) {
+				clearTimeout(timer);
+				resolveStart();
+			}
+		};
+		child.stdout.on('data', onData);
+		child.stderr.on('data', (data) => log.push(data.toString()));
+		child.on('exit', (code) => {
+			clearTimeout(timer);
+			reject(new Error(`the VS Code server exited with code ${code} before it was ready. Its output:\n${log.join('')}\n` +
+				`If a native module failed to load, delete ${paths.dir} and run again (installing needs libkrb5-dev: apt-get install -y libkrb5-dev).`));
+		});
+	});
+	return { port, child, log, userData, paths };
+}
+
+export async function launchChromium() {
+	checkChromium();
+	const { chromium } = await import('playwright-core');
+	return chromium.launch({
+		executablePath: CHROMIUM,
+		headless: true,
+		args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+			'--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+	});
+}
+
+async function runOffline({ compiledIndex, workspace, env, work, screenshotsDir }) {
+	checkChromium();
+	const control = await startControlServer(screenshotsDir);
+	const server = await startServer({ work, extraArgs: ['--enable-smoke-test-driver'], env: { ...env, LORA_TEST_CONTROL: control.url } });
+	let browser;
+	try {
+		browser = await launchChromium();
+		const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+		control.setPage(page);
+		const remote = `vscode-remote://127.0.0.1:${server.port}`;
+		const payload = JSON.stringify([
+			['extensionDevelopmentPath', `${remote}${repoRoot}`],
+			['extensionTestsPath', `${remote}${compiledIndex}`],
+		]);
+		const exitCode = new Promise((resolveExit) => {
+			void page.exposeFunction('codeAutomationExit', (code) => resolveExit(code));
+		});
+		await page.exposeFunction('codeAutomationLog', (level, args) => {
+			if (process.env.LORA_TEST_VERBOSE) { console.log(`[workbench ${level}]`, ...(Array.isArray(args) ? args : [args])); }
+		});
+		const url = `http://127.0.0.1:${server.port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`;
+		await page.goto(url);
+		let timer;
+		const timeout = new Promise((_, reject) => {
+			timer = setTimeout(() => reject(new Error(`the suite did not finish within ${SUITE_TIMEOUT_MS / 1000} s`)), SUITE_TIMEOUT_MS);
+		});
+		const code = await Promise.race([exitCode, timeout]);
+		clearTimeout(timer);
+		if (process.env.LORA_TEST_VERBOSE) { console.log(`extension host exited with ${code}`); }
+	} finally {
+		await browser?.close().catch(() => undefined);
+		server.child.kill('SIGTERM');
+		control.close();
+	}
+}
+
+/**
+ * A small HTTP server the tests inside VS Code call to act on the workbench page from outside:
+ * POST /screenshot?name=x saves test-results/x.png; POST /press?key=Enter presses a key.
+ */
+async function startControlServer(screenshotsDir) {
+	let page;
+	const server = createServer(async (req, res) => {
+		const url = new URL(req.url, 'http://127.0.0.1');
+		try {
+			if (!page) { throw new Error('no page yet'); }
+			if (url.pathname === '/screenshot') {
+				const name = (url.searchParams.get('name') || 'screenshot').replace(/[^\w.-]/g, '_');
+				const file = join(screenshotsDir, `${name}.png`);
+				await page.screenshot({ path: file });
+				res.end(JSON.stringify({ file }));
+			} else if (url.pathname === '/press') {
+				await page.keyboard.press(url.searchParams.get('key') || 'Escape');
+				res.end('{}');
+			} else if (url.pathname === '/type') {
+				await page.keyboard.type(url.searchParams.get('text') || '');
+				res.end('{}');
+			} else if (url.pathname === '/click') {
+				const selector = url.searchParams.get('selector') || 'body';
+				const frameText = url.searchParams.get('frame');
+				const target = frameText ? page.frameLocator(frameText).locator(selector) : page.locator(selector);
+				await target.first().click({ timeout: 10_000 });
+				res.end('{}');
+			} else {
+				res.statusCode = 404;
+				res.end('{}');
+			}
+		} catch (err) {
+			res.statusCode = 500;
+			res.end(JSON.stringify({ error: String(err) }));
+		}
+	});
+	await new Promise((r) => server.listen(0, '127.0.0.1', r));
+	return {
+		url: `http://127.0.0.1:${server.address().port}`,
+		setPage: (p) => { page = p; },
+		close: () => server.close(),
+	};
+}
+
+export { serverPaths };

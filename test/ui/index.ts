@@ -1,0 +1,5 @@
+import { runSuite } from '../support/runMocha';
+
+export function run(): Promise<void> {
+	return runSuite(__dirname);
+}
