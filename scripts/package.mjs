@@ -22,5 +22,5 @@ const ignoreFile = join(mkdtempSync(join(tmpdir(), 'lora-vsix-')), '.vscodeignor
 writeFileSync(ignoreFile, ignore);
 const out = `lora-workbench-${target}.vsix`;
 execFileSync(process.execPath, ['node_modules/@vscode/vsce/vsce', 'package', '--target', target, '--ignoreFile', ignoreFile,
-	'--allow-missing-repository', '--skip-license', '--out', out], { stdio: 'inherit' });
+	'--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '--out', out], { stdio: 'inherit' });
 console.log(`Packaged ${out}. Install it with: code --install-extension ${out}`);
