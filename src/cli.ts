@@ -1,10 +1,12 @@
 import { CliCommand, CliIo, UsageError, parseArgs } from './cli/args';
+import { inspectCommand } from './cli/inspect';
 
 /**
  * `lora-workbench`: the command line over src/core. Each sub-command lives in src/cli/<name>.ts;
  * add it to this list. Exit codes: 0 success, 1 problems found, 2 bad usage.
  */
 const commands: CliCommand[] = [
+	inspectCommand,
 ];
 
 const VERSION: string = require('../package.json').version;
