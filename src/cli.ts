@@ -1,5 +1,6 @@
 import { CliCommand, CliIo, UsageError, parseArgs } from './cli/args';
 import { inspectCommand } from './cli/inspect';
+import { balanceCommand, coverageCommand } from './cli/coverage';
 
 /**
  * `lora-workbench`: the command line over src/core. Each sub-command lives in src/cli/<name>.ts;
@@ -7,6 +8,8 @@ import { inspectCommand } from './cli/inspect';
  */
 const commands: CliCommand[] = [
 	inspectCommand,
+	coverageCommand,
+	balanceCommand,
 ];
 
 const VERSION: string = require('../package.json').version;

@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { computeCoverage, CoverageSubset } from '../../src/core/coverage/coverage';
+import { checkCoverage, DEFAULT_COVERAGE_OPTIONS } from '../../src/core/coverage/checks';
+import { DEFAULT_COVERAGE_GROUPS, resolveGroups } from '../../src/core/coverage/groups';
+import { proposeRepeats, renameWithRepeats } from '../../src/core/coverage/balance';
+import { sharesForRoleRatio } from '../../src/core/coverage/fromFolder';
+import { computeSteps } from '../../src/core/steps';
+
+function subset(name: string, role: CoverageSubset['role'], captions: string[]): CoverageSubset {
+	return { name, role, images: captions.map((c, i) => ({ path: `${name}/${i}.jpg`, tags: c.split(',').map((t) => t.trim()).filter(Boolean) })) };
+}
+
+const groups = resolveGroups(undefined);
+
+test('coverage counts group tags per subset and in total, normalising tags', () => {
+	const faces = subset('24_x woman', 'face', ['x, looking_at_viewer, long hair', 'x, from side, Long Hair', 'x, smile']);
+	const report = computeCoverage([faces, subset('1_woman', 'reg', ['woman, from side'])], groups);
+	const angle = report.subsets[0].groups.find((g) => g.group === 'angle')!;
+	assert.deepEqual(angle.tags.map((t) => [t.tag, t.count]), [['from side', 1], ['looking at viewer', 1]]);
+	assert.deepEqual(angle.untagged, ['24_x woman/2.jpg']);
+	assert.equal(report.subsets[0].groups.find((g) => g.group === 'hairstyle')!.tags[0].count, 2);
+	assert.equal(report.total.imageCount, 3, 'regularisation images are not counted in the total');
+});
+
+test('user groups from the settings replace or add groups', () => {
+	const custom = resolveGroups({ angle: ['dutch angle'], makeup: ['lipstick'] });
+	assert.deepEqual(custom.angle, ['dutch angle']);
+	assert.deepEqual(custom.makeup, ['lipstick']);
+	assert.deepEqual(custom.framing, DEFAULT_COVERAGE_GROUPS.framing);
+});
+
+test('one-angle fires when nearly all faces are frontal and not when angles vary', () => {
+	const frontal = subset('24_x woman', 'face', Array.from({ length: 10 }, (_, i) => (i === 0 ? 'x, from side' : 'x, looking at viewer')));
+	const problems = checkCoverage(computeCoverage([frontal], groups), [frontal], DEFAULT_COVERAGE_OPTIONS);
+	assert.deepEqual(problems.map((p) => p.code), ['one-angle']);
+	assert.match(problems[0].message, /9 of 10 faces .* from the front and only 1 from another angle: add close-ups from the side/);
+	assert.equal(problems[0].images.length, 9);
+	const varied = subset('24_x woman', 'face', ['x, from side', 'x, from above', 'x, from below', 'x, looking at viewer', 'x, profile', 'x, looking away']);
+	assert.deepEqual(checkCoverage(computeCoverage([varied], groups), [varied], DEFAULT_COVERAGE_OPTIONS), []);
+});
+
+test('few-full-body needs standing full-body shots in a body subset', () => {
+	const bodies = subset('16_x woman', 'body', ['x, full body, standing', 'x, cowboy shot, standing', 'x, full body, sitting']);
+	const problems = checkCoverage(computeCoverage([bodies], groups), [bodies], DEFAULT_COVERAGE_OPTIONS);
+	assert.deepEqual(problems.map((p) => p.code), ['few-full-body']);
+	assert.match(problems[0].message, /has 1 standing full-body shot .* add 1 more/);
+	const enough = subset('16_x woman', 'body', ['x, full body, standing', 'x, full body, standing']);
+	assert.deepEqual(checkCoverage(computeCoverage([enough], groups), [enough], DEFAULT_COVERAGE_OPTIONS), []);
+});
+
+test('one-hairstyle and costume-share follow the declared settings', () => {
+	const faces = subset('24_x woman', 'face', ['x, ponytail, red dress', 'x, ponytail, red dress', 'x, ponytail', 'x, from side, ponytail']);
+	const options = { ...DEFAULT_COVERAGE_OPTIONS, hairstyles: ['ponytail', 'hair down', 'braid'], costumes: [{ tag: 'red dress', share: 0.25 }] };
+	const problems = checkCoverage(computeCoverage([faces], groups), [faces], options);
+	assert.deepEqual(problems.map((p) => p.code).sort(), ['costume-share', 'one-hairstyle']);
+	assert.match(problems.find((p) => p.code === 'costume-share')!.message, /in 2 of 4 images \(50%\)/);
+	const ok = checkCoverage(computeCoverage([faces], groups), [faces], { ...options, hairstyles: ['ponytail'], costumes: [{ tag: 'red dress', share: 0.5 }] });
+	assert.deepEqual(ok, []);
+});
+
+const stepsFor = (subsets: { name: string; images: number }[], epochs: number) => (repeats: Record<string, number>) =>
+	computeSteps(subsets.map((s) => ({ images: s.images, repeats: repeats[s.name], isReg: false })), { batchSize: 1, gradientAccumulationSteps: 1, gpus: 1, epochs }).totalSteps;
+
+test("balance fixes the guide's own budget: 28x24 + 16x16 = 9280 steps", () => {
+	const subsets = [{ name: '24_x woman', role: 'face', images: 28, repeats: 24 }, { name: '16_x woman', role: 'body', images: 16, repeats: 16 }];
+	const proposal = proposeRepeats({ subsets, budgetSteps: 1500, epochs: 10, totalSteps: stepsFor(subsets, 10) });
+	assert.equal(proposal.totalStepsBefore, 9280);
+	assert.ok(Math.abs(proposal.totalStepsAfter - 1500) <= 150, `lands near the budget: ${proposal.totalStepsAfter}`);
+	const [face, body] = proposal.rows;
+	assert.equal(proposal.totalStepsAfter, 10 * (28 * face.repeatsAfter + 16 * body.repeatsAfter));
+	assert.ok(Math.abs(face.shareAfter - face.shareBefore) < 0.1, 'keeps the face share of samples');
+	assert.equal(proposal.approximate, false);
+});
+
+test('balance honours a wanted face:body ratio', () => {
+	const subsets = [{ name: 'f', role: 'face', images: 28, repeats: 24 }, { name: 'b', role: 'body', images: 16, repeats: 16 }];
+	const shares = sharesForRoleRatio(subsets, 2);
+	assert.ok(Math.abs(shares.f - 2 / 3) < 1e-9);
+	const proposal = proposeRepeats({ subsets, budgetSteps: 1500, epochs: 10, shares, totalSteps: stepsFor(subsets, 10) });
+	const face = proposal.rows[0];
+	assert.ok(Math.abs(face.shareAfter - 2 / 3) < 0.08, `face share ${face.shareAfter}`);
+});
+
+test('budgets that cannot be met are reported, and one-image subsets work', () => {
+	const subsets = [{ name: 'one', role: 'face', images: 1, repeats: 10 }];
+	const proposal = proposeRepeats({ subsets, budgetSteps: 1500, epochs: 10, totalSteps: stepsFor(subsets, 10) });
+	assert.equal(proposal.rows[0].repeatsAfter, 150);
+	assert.equal(proposal.totalStepsAfter, 1500);
+	const big = [{ name: 'many', role: 'face', images: 400, repeats: 10 }];
+	const tooSmall = proposeRepeats({ subsets: big, budgetSteps: 1500, epochs: 10, totalSteps: stepsFor(big, 10) });
+	assert.equal(tooSmall.rows[0].repeatsAfter, 1);
+	assert.equal(tooSmall.approximate, true);
+	assert.match(tooSmall.note ?? '', /closest is 4000/);
+	assert.equal(renameWithRepeats('24_3mm4w4ts0n woman', 4), '4_3mm4w4ts0n woman');
+	assert.equal(renameWithRepeats('10_my_char woman', 3), '3_my_char woman');
+});
