@@ -1,4 +1,11 @@
 import * as vscode from 'vscode';
+import { TrainingFolderService } from './providers/trainingFolders';
+import { DatasetTree, DatasetTreeProvider } from './providers/datasetTree';
+import { NewTrainingFolder } from './providers/newTrainingFolder';
+import { CheckpointCommands } from './trainer/checkpointCommands';
+import { CompareEpochsPanel } from './trainer/compareEpochsPanel';
+import type { CheckpointsView } from './trainer/checkpointsView';
+import type { GridView } from './core/protocol/compareEpochs';
 
 /**
  * Composition root: builds the services and registers every feature. No feature logic lives here.
@@ -7,24 +14,46 @@ import * as vscode from 'vscode';
 export interface WorkbenchServices {
 	readonly extensionUri: vscode.Uri;
 	readonly log: vscode.LogOutputChannel;
+	/** The workspace's training folders, scanned and watched (src/providers/trainingFolders.ts). */
+	readonly trainingFolders: TrainingFolderService;
 }
 
 export interface WorkbenchApi {
 	/** For integration tests: the services the features were built from. */
 	readonly services: WorkbenchServices;
+	/** For integration tests: feature objects they drive or inspect directly. */
+	readonly testing: {
+		readonly checkpointsView: CheckpointsView;
+		readonly datasetTree: DatasetTreeProvider;
+		compareGrid(root: string): GridView | undefined;
+	};
 }
 
 export function activate(context: vscode.ExtensionContext): WorkbenchApi {
 	const log = vscode.window.createOutputChannel('LoRA Workbench', { log: true });
 	context.subscriptions.push(log);
-	const services: WorkbenchServices = { extensionUri: context.extensionUri, log };
+	const trainingFolders = new TrainingFolderService(log);
+	context.subscriptions.push(trainingFolders);
+	const services: WorkbenchServices = { extensionUri: context.extensionUri, log, trainingFolders };
 
+	const datasetTree = DatasetTree.register(context, services);
+	context.subscriptions.push(datasetTree, NewTrainingFolder.register(context, services));
+	const checkpoints = CheckpointCommands.register(services);
 	context.subscriptions.push(
 		vscode.commands.registerCommand('loraWorkbench.showOutput', () => log.show()),
+		checkpoints,
+		CompareEpochsPanel.register({ ...services, storageUri: context.globalStorageUri }),
 	);
 
 	log.info(`LoRA Workbench activated (VS Code ${vscode.version})`);
-	return { services };
+	return {
+		services,
+		testing: {
+			checkpointsView: checkpoints.view,
+			datasetTree: datasetTree.provider,
+			compareGrid: (root) => CompareEpochsPanel.lastGrid.get(root),
+		},
+	};
 }
 
 export function deactivate(): void {

@@ -1,0 +1,161 @@
+import * as vscode from 'vscode';
+import { copyFile, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { formatBytes } from '../core/checkpoints/checkpointList';
+import { readSafetensorsHeader } from '../core/checkpoints/safetensors';
+import { summarizeMetadata } from '../core/checkpoints/metadata';
+import { usageSnippet } from '../core/checkpoints/checkpointList';
+import type { TrainingFolderService } from '../providers/trainingFolders';
+import { Disposable } from '../util/dispose';
+import { editSettingsFile } from '../util/settingsFile';
+import { CheckpointNode, CheckpointsView } from './checkpointsView';
+
+const DETAILS_SCHEME = 'lora-checkpoint';
+
+type CheckpointArg = Extract<CheckpointNode, { kind: 'checkpoint' }>;
+
+function isCheckpointArg(value: unknown): value is CheckpointArg {
+	return typeof value === 'object' && value !== null && (value as CheckpointNode).kind === 'checkpoint';
+}
+
+/** Details page, hover, "choose this epoch", usage snippet and "save as final" for checkpoints. */
+export class CheckpointCommands extends Disposable implements vscode.TextDocumentContentProvider {
+	public static register(services: { trainingFolders: TrainingFolderService }): CheckpointCommands {
+		const view = CheckpointsView.register(services.trainingFolders);
+		const commands = new CheckpointCommands(services.trainingFolders, view);
+		commands.register(view);
+		return commands;
+	}
+
+	private constructor(private readonly trainingFolders: TrainingFolderService, public readonly view: CheckpointsView) {
+		super();
+		this.register(vscode.workspace.registerTextDocumentContentProvider(DETAILS_SCHEME, this));
+		this.register(vscode.commands.registerCommand('loraWorkbench.showCheckpointDetails', (node: unknown) => this.showDetails(node)));
+		this.register(vscode.commands.registerCommand('loraWorkbench.chooseCheckpoint', (node: unknown) => this.choose(node)));
+		this.register(vscode.commands.registerCommand('loraWorkbench.copyLoraSnippet', (node: unknown) => this.copySnippet(node)));
+		this.register(vscode.commands.registerCommand('loraWorkbench.saveCheckpointAsFinal', (node: unknown) => this.saveAsFinal(node)));
+		this.register(vscode.commands.registerCommand('loraWorkbench.refreshCheckpoints', () => this.view.refresh()));
+	}
+
+	private async resolveArg(node: unknown): Promise<CheckpointArg | undefined> {
+		if (isCheckpointArg(node)) {
+			return node;
+		}
+		const uri = node instanceof vscode.Uri ? node : vscode.window.activeTextEditor?.document.uri;
+		const folder = uri ? this.trainingFolders.folderOf(uri) : undefined;
+		if (uri && folder) {
+			const children = await this.view.getChildren({ kind: 'folder', folder });
+			const match = children.find((c): c is CheckpointArg => c.kind === 'checkpoint' && c.file.path === uri.fsPath);
+			if (match) {
+				return match;
+			}
+		}
+		void vscode.window.showWarningMessage('Pick a checkpoint in the LoRA Checkpoints view first.');
+		return undefined;
+	}
+
+	public async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
+		const path = uri.path.replace(/\.md$/, '');
+		const lines = [`# ${basename(path)}`, ''];
+		try {
+			const info = await stat(path);
+			lines.push(`${formatBytes(info.size)}, modified ${info.mtime.toLocaleString()}  `, `\`${path}\``, '');
+			if (!/\.safetensors$/i.test(path)) {
+				lines.push('This is a pickled PyTorch file (.ckpt/.pt): it carries no metadata. Train with `save_model_as = "safetensors"` to keep it.');
+				return lines.join('\n');
+			}
+			const header = await readSafetensorsHeader(path);
+			const summary = summarizeMetadata(header.metadata);
+			lines.push(`${header.tensors.length} tensors, header ${formatBytes(header.headerBytes)}`, '');
+			if (!summary.hasTrainingMetadata) {
+				lines.push('No sd-scripts training metadata (`ss_*`) in this file (trained with `--no_metadata` or by another tool).', '');
+			}
+			lines.push('| | |', '|---|---|', ...summary.fields.map((f) => `| ${f.label} | ${escapeCell(f.value)} |`), '');
+			for (const folder of summary.tagFrequency) {
+				lines.push(`## Tags in ${folder.folder}`, '', '| tag | images |', '|---|---|', ...folder.tags.map((t) => `| ${escapeCell(t.tag)} | ${t.count} |`), '');
+			}
+			if (summary.otherKeys.length) {
+				lines.push('## Other metadata', '', '| key | value |', '|---|---|', ...summary.otherKeys.map((f) => `| ${escapeCell(f.label)} | ${escapeCell(f.value.slice(0, 500))} |`));
+			}
+		} catch (err) {
+			lines.push(`Metadata unavailable: ${err instanceof Error ? err.message : String(err)}`);
+		}
+		return lines.join('\n');
+	}
+
+	private async showDetails(node: unknown): Promise<void> {
+		const arg = await this.resolveArg(node);
+		if (!arg) {
+			return;
+		}
+		const uri = vscode.Uri.from({ scheme: DETAILS_SCHEME, path: `${arg.file.path}.md` });
+		await vscode.commands.executeCommand('markdown.showPreview', uri).then(undefined, async () => {
+			await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: true });
+		});
+	}
+
+	private async choose(node: unknown): Promise<void> {
+		const arg = await this.resolveArg(node);
+		if (!arg) {
+			return;
+		}
+		await editSettingsFile(arg.folder.root, [{ path: ['checkpoints', 'chosen'], value: arg.file.fileName }], 'Choose epoch');
+		await this.trainingFolders.refresh(arg.folder.root);
+		this.view.refresh();
+		const snippet = usageSnippet(arg.file.fileName, arg.folder.trigger ?? '');
+		// Not awaited: the command is done once the choice is recorded; the buttons are an offer.
+		void vscode.window.showInformationMessage(`Chose ${arg.file.fileName}. Use it with ${snippet}`, 'Copy Snippet', 'Save as Final Name').then(async (action) => {
+			if (action === 'Copy Snippet') {
+				await vscode.env.clipboard.writeText(snippet);
+			} else if (action === 'Save as Final Name') {
+				await this.saveAsFinal(arg);
+			}
+		});
+	}
+
+	private async copySnippet(node: unknown): Promise<void> {
+		const arg = await this.resolveArg(node);
+		if (arg) {
+			const snippet = usageSnippet(arg.file.fileName, arg.folder.trigger ?? '');
+			await vscode.env.clipboard.writeText(snippet);
+			void vscode.window.showInformationMessage(`Copied ${snippet}`);
+		}
+	}
+
+	/** Copies the chosen epoch to `<output name>.safetensors` (or a name the user gives), never overwriting silently. */
+	private async saveAsFinal(node: unknown): Promise<void> {
+		const arg = await this.resolveArg(node);
+		if (!arg) {
+			return;
+		}
+		const finalName = `${arg.file.outputName}${arg.file.extension}`;
+		let target = join(dirname(arg.file.path), finalName);
+		if (target === arg.file.path) {
+			void vscode.window.showInformationMessage(`${finalName} already has the final name.`);
+			return;
+		}
+		const exists = await stat(target).then(() => true, () => false);
+		if (exists) {
+			const choice = await vscode.window.showWarningMessage(`${finalName} exists (sd-scripts saves the last epoch under that name). Overwrite it with ${arg.file.fileName}?`,
+				{ modal: true }, 'Overwrite', 'Save Under Another Name');
+			if (choice === 'Save Under Another Name') {
+				const picked = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(join(dirname(target), `${arg.file.outputName}-final${arg.file.extension}`)) });
+				if (!picked) {
+					return;
+				}
+				target = picked.fsPath;
+			} else if (choice !== 'Overwrite') {
+				return;
+			}
+		}
+		const temp = `${target}.partial`;
+		await copyFile(arg.file.path, temp);
+		await vscode.workspace.fs.rename(vscode.Uri.file(temp), vscode.Uri.file(target), { overwrite: true });
+		this.view.refresh();
+		void vscode.window.showInformationMessage(`Saved ${arg.file.fileName} as ${basename(target)}.`);
+	}
+}
+
+function escapeCell(text: string): string {
+	return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
