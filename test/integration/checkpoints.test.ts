@@ -70,4 +70,22 @@ describe('checkpoints and compare epochs', () => {
 		assert.match(yaml, /^# LoRA Workbench settings/m, 'the existing comment survives');
 		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 	});
+
+	it('checks a sample-prompt file as sd-scripts reads it', async () => {
+		await vscode.commands.executeCommand('loraWorkbench.newSamplePrompts', root);
+		const uri = vscode.Uri.file(join(root, 'sample_prompts.txt'));
+		const document = await vscode.workspace.openTextDocument(uri);
+		assert.match(document.getText(), /^3mm4w4ts0n woman, portrait/m, 'the starter file puts the trigger word in every prompt');
+		await waitFor('a clean starter file', () => vscode.languages.getDiagnostics(uri).length === 0 || undefined, 5000).catch(() => undefined);
+		assert.deepEqual(vscode.languages.getDiagnostics(uri).map((d) => d.code), []);
+		const edit = new vscode.WorkspaceEdit();
+		edit.insert(uri, new vscode.Position(document.lineCount, 0), 'a woman on a beach --w 500 --s many\n');
+		await vscode.workspace.applyEdit(edit);
+		const codes = await waitFor('problems on the new line', () => {
+			const found = vscode.languages.getDiagnostics(uri).map((d) => String(d.code)).sort();
+			return found.length >= 3 ? found : undefined;
+		});
+		assert.deepEqual(codes, ['bad-number', 'bad-size', 'missing-trigger']);
+		await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+	});
 });
