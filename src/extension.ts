@@ -4,8 +4,10 @@ import { DatasetTree, DatasetTreeProvider } from './providers/datasetTree';
 import { NewTrainingFolder } from './providers/newTrainingFolder';
 import { CheckpointCommands } from './trainer/checkpointCommands';
 import { CompareEpochsPanel } from './trainer/compareEpochsPanel';
+import { SamplePromptsSupport } from './trainer/samplePromptsSupport';
 import type { CheckpointsView } from './trainer/checkpointsView';
 import type { GridView } from './core/protocol/compareEpochs';
+import { ImageFeatures, ImagesTesting } from './providers/imageHealthFeatures';
 
 /**
  * Composition root: builds the services and registers every feature. No feature logic lives here.
@@ -25,6 +27,7 @@ export interface WorkbenchApi {
 	readonly testing: {
 		readonly checkpointsView: CheckpointsView;
 		readonly datasetTree: DatasetTreeProvider;
+		readonly images: ImagesTesting;
 		compareGrid(root: string): GridView | undefined;
 	};
 }
@@ -43,7 +46,10 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
 		vscode.commands.registerCommand('loraWorkbench.showOutput', () => log.show()),
 		checkpoints,
 		CompareEpochsPanel.register({ ...services, storageUri: context.globalStorageUri }),
+		SamplePromptsSupport.register(services),
 	);
+	const images = ImageFeatures.register(context, services);
+	context.subscriptions.push(images);
 
 	log.info(`LoRA Workbench activated (VS Code ${vscode.version})`);
 	return {
@@ -51,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
 		testing: {
 			checkpointsView: checkpoints.view,
 			datasetTree: datasetTree.provider,
+			images: images.testing,
 			compareGrid: (root) => CompareEpochsPanel.lastGrid.get(root),
 		},
 	};
