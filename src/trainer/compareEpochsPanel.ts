@@ -11,6 +11,7 @@ import { Disposable } from '../util/dispose';
 import { editSettingsFile } from '../util/settingsFile';
 import { renderWebviewHtml, webviewResourceRoots } from '../util/webviewHtml';
 import { chosenCheckpoint } from './chosenCheckpoint';
+import { pickTrainingFolder } from '../providers/pickTrainingFolder';
 
 interface PanelServices {
 	extensionUri: vscode.Uri;
@@ -32,7 +33,7 @@ export class CompareEpochsPanel extends Disposable {
 
 	public static register(services: PanelServices): vscode.Disposable {
 		return vscode.commands.registerCommand('loraWorkbench.compareEpochs', async (arg?: unknown) => {
-			const folder = await pickFolder(services.trainingFolders, arg);
+			const folder = await pickTrainingFolder(services.trainingFolders, arg);
 			if (folder) {
 				CompareEpochsPanel.show(services, folder);
 			}
@@ -214,24 +215,4 @@ function promptsOf(folder: TrainingFolder): { line: number; index: number; promp
 	return prompts.filter((p): p is string => typeof p === 'string').map((p, index) => ({
 		line: index, index, prompt: p.split(' --')[0], width: 512, height: 512, steps: 30, scale: 7.5,
 	}));
-}
-
-export async function pickFolder(trainingFolders: TrainingFolderService, arg?: unknown): Promise<TrainingFolder | undefined> {
-	await trainingFolders.ready();
-	const fromArg = typeof arg === 'string' ? trainingFolders.get(arg)
-		: arg instanceof vscode.Uri ? trainingFolders.folderOf(arg)
-			: typeof arg === 'object' && arg !== null && 'folder' in arg ? (arg as { folder: TrainingFolder }).folder
-				: typeof arg === 'object' && arg !== null && 'root' in arg ? trainingFolders.get((arg as { root: string }).root) : undefined;
-	if (fromArg) {
-		return fromArg;
-	}
-	const folders = trainingFolders.folders();
-	if (folders.length <= 1) {
-		if (!folders.length) {
-			void vscode.window.showWarningMessage('No training folder is open. Open a folder with images/<repeats>_<trigger> <class>/ subsets, or run "LoRA: New Training Folder".');
-		}
-		return folders[0];
-	}
-	const picked = await vscode.window.showQuickPick(folders.map((f) => ({ label: basename(f.root), description: f.root, folder: f })), { placeHolder: 'Training folder' });
-	return picked?.folder;
 }

@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { SAMPLERS, defaultSamplePrompts, parseSamplePrompts } from '../core/checkpoints/samplePrompts';
 import type { TrainingFolderService } from '../providers/trainingFolders';
 import { Disposable } from '../util/dispose';
-import { pickFolder } from './compareEpochsPanel';
+import { pickTrainingFolder } from '../providers/pickTrainingFolder';
 
 /** Sample-prompt files sd-scripts reads with `--sample_prompts`: `sample_prompts.txt`, `prompts.txt` and the like. */
 export const SAMPLE_PROMPT_FILE = /(^|[-_.])(sample[-_]?)?prompts?\.txt$/i;
@@ -76,7 +76,7 @@ export class SamplePromptsSupport extends Disposable implements vscode.Completio
 	}
 
 	private async createFile(arg?: unknown): Promise<void> {
-		const folder = await pickFolder(this.trainingFolders, arg);
+		const folder = await pickTrainingFolder(this.trainingFolders, arg);
 		if (!folder) {
 			return;
 		}

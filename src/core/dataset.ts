@@ -1,0 +1,390 @@
+/**
+ * A training folder read exactly as sd-scripts reads `--train_data_dir images --reg_data_dir reg`
+ * (reference §4), plus what the workbench adds: roles, the trigger word, the step numbers and guide checks.
+ * Never throws for bad input: every problem becomes a DatasetProblem naming the file and what to do.
+ */
+import { promises as fs, Dirent } from 'node:fs';
+import { join } from 'node:path';
+import { captionTags } from './caption';
+import { GuideCheck, guideChecks } from './datasetChecks';
+import { ImageSize, readImageSize } from './datasetImageSize';
+import { captionCandidates, classifyImageName, compareCodePoints, isTrainerSideFile, parseSubsetName, readCaptionBytes } from './datasetParse';
+import { guessRole } from './datasetRoles';
+import { SubsetRole, TrainingSettings, WorkbenchSettings, loadSettings } from './settings';
+import { StepReport, StepSubset, computeSteps } from './steps';
+
+export type { SubsetRole } from './settings';
+
+export interface DatasetProblem {
+	severity: 'error' | 'warning' | 'info';
+	/** Stable code, e.g. `no-images-dir`, `empty-caption`. */
+	code: string;
+	message: string;
+	/** The file or folder the problem is about. */
+	path?: string;
+}
+
+export interface DatasetImage {
+	path: string;
+	name: string;
+	/** The caption sd-scripts reads, or where it would be (`<stem><captionExtension>`) when there is none. */
+	captionPath: string;
+	hasCaption: boolean;
+	/** The first line, stripped (what sd-scripts trains on); undefined without a readable caption. */
+	caption?: string;
+	tagCount?: number;
+	/** Lines with text; sd-scripts uses only the first. */
+	captionLineCount?: number;
+	captionProblem?: 'empty' | 'not-utf8' | 'unreadable';
+	/** [width, height] when it was read (buckets on, or a sample for the role guess). */
+	size?: ImageSize;
+}
+
+export interface Subset {
+	/** Folder name, e.g. `24_3mm4w4ts0n woman`. */
+	name: string;
+	/** Key in `lora-workbench.yaml` `subsets:`: `images/<name>` or `reg/<name>`. */
+	key: string;
+	dir: string;
+	repeats: number;
+	classTokens: string;
+	isReg: boolean;
+	role: SubsetRole;
+	roleSource: 'settings' | 'guess';
+	images: DatasetImage[];
+	/** Caption files with no image beside them. */
+	orphanCaptions: string[];
+	problems: DatasetProblem[];
+}
+
+export interface TrainingFolder {
+	root: string;
+	settings: WorkbenchSettings;
+	settingsFileExists: boolean;
+	/** From the settings file, else the first word of the subsets' class tokens. */
+	trigger: string | undefined;
+	classWord: string | undefined;
+	triggerSource: 'settings' | 'subsets' | 'none';
+	/** The training settings in effect (file + overrides). */
+	training: TrainingSettings;
+	subsets: Subset[];
+	/** Folder-level problems and every subset's problems, errors first. */
+	warnings: DatasetProblem[];
+	/** Undefined when the numbers cannot be computed (no images, unreadable sizes with buckets on). */
+	steps?: StepReport;
+	checks: GuideCheck[];
+	/** Problems found while listing the folder itself (not inside a subset). */
+	folderProblems: DatasetProblem[];
+	imagesDir: string;
+	regDir: string;
+	modelDir: string;
+	logDir: string;
+}
+
+export interface ScanOptions {
+	/** Overrides the file's training settings (CLI flags). */
+	training?: Partial<TrainingSettings>;
+	/** Whether sd-scripts matches extensions case-insensitively; defaults to this machine's platform. */
+	platform?: NodeJS.Platform;
+	/** Read caption contents (tag counts, empty/non-UTF-8 detection). Default true. */
+	readCaptions?: boolean;
+}
+
+const IO_CONCURRENCY = 32;
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+	const results = new Array<R>(items.length);
+	let next = 0;
+	const worker = async (): Promise<void> => {
+		while (next < items.length) {
+			const index = next++;
+			results[index] = await fn(items[index]);
+		}
+	};
+	await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+	return results;
+}
+
+function errorCode(err: unknown): string {
+	return (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+}
+
+function ioMessage(path: string, err: unknown): string {
+	const code = errorCode(err);
+	if (code === 'ELOOP') {
+		return `${path} is a symbolic link loop; remove or fix the link.`;
+	}
+	if (code === 'EACCES' || code === 'EPERM') {
+		return `${path} cannot be read (permission denied); check its permissions.`;
+	}
+	return `${path} cannot be read (${code}).`;
+}
+
+/** Directory entries with symlinks resolved (sd-scripts follows them); loops become problems. */
+async function listDir(dir: string, problems: DatasetProblem[]): Promise<Array<{ name: string; isDir: boolean; isFile: boolean }> | undefined> {
+	let entries: Dirent[];
+	try {
+		entries = await fs.readdir(dir, { withFileTypes: true });
+	} catch (err) {
+		problems.push({ severity: 'error', code: 'unreadable', message: ioMessage(dir, err), path: dir });
+		return undefined;
+	}
+	return mapLimited(entries, IO_CONCURRENCY, async (entry) => {
+		if (!entry.isSymbolicLink()) {
+			return { name: entry.name, isDir: entry.isDirectory(), isFile: entry.isFile() };
+		}
+		try {
+			const stat = await fs.stat(join(dir, entry.name));
+			return { name: entry.name, isDir: stat.isDirectory(), isFile: stat.isFile() };
+		} catch (err) {
+			problems.push({ severity: 'warning', code: 'broken-link', message: ioMessage(join(dir, entry.name), err), path: join(dir, entry.name) });
+			return { name: entry.name, isDir: false, isFile: false };
+		}
+	});
+}
+
+async function readCaption(image: DatasetImage): Promise<DatasetProblem | undefined> {
+	let bytes: Uint8Array;
+	try {
+		bytes = await fs.readFile(image.captionPath);
+	} catch (err) {
+		image.captionProblem = 'unreadable';
+		return { severity: 'error', code: 'unreadable-caption', message: ioMessage(image.captionPath, err), path: image.captionPath };
+	}
+	const read = readCaptionBytes(bytes);
+	if (read.kind === 'empty') {
+		image.captionProblem = 'empty';
+		return { severity: 'error', code: 'empty-caption', message: `${image.captionPath} is empty; sd-scripts stops with "caption file is empty". Write tags into it or delete it.`, path: image.captionPath };
+	}
+	if (read.kind === 'not-utf8') {
+		image.captionProblem = 'not-utf8';
+		return { severity: 'error', code: 'caption-not-utf8', message: `${image.captionPath} is not UTF-8; sd-scripts stops on it. Re-save it as UTF-8.`, path: image.captionPath };
+	}
+	image.caption = read.caption;
+	image.tagCount = captionTags(read.caption).length;
+	image.captionLineCount = read.lineCount;
+	return undefined;
+}
+
+async function scanSubset(subset: Subset, captionExtension: string, platform: NodeJS.Platform, readCaptions: boolean): Promise<void> {
+	const entries = await listDir(subset.dir, subset.problems);
+	if (!entries) {
+		return;
+	}
+	const fileNames = new Set(entries.filter((e) => e.isFile).map((e) => e.name));
+	const captionNames = new Set<string>();
+	for (const entry of entries) {
+		const kind = classifyImageName(entry.name, platform);
+		const path = join(subset.dir, entry.name);
+		if (kind === 'case-ignored' && entry.isFile) {
+			subset.problems.push({ severity: 'warning', code: 'extension-case', message: `${path}: sd-scripts on this system only finds lower- or upper-case extensions, so this image is not trained. Rename it to ${entry.name.replace(/\.[^.]+$/, (e) => e.toLowerCase())}.`, path });
+		} else if (kind === 'plugin' && entry.isFile) {
+			subset.problems.push({ severity: 'warning', code: 'plugin-format', message: `${path}: sd-scripts reads this format only with an extra Python plugin (pillow_avif / jxl); convert it to PNG or JPEG to be sure it is trained.`, path });
+		} else if (kind === 'image' && entry.isFile) {
+			const [captionPath] = captionCandidates(path, captionExtension);
+			subset.images.push({ path, name: entry.name, captionPath, hasCaption: fileNames.has(captionPath.slice(subset.dir.length + 1)) });
+		} else if (kind === 'image' && entry.isDir) {
+			subset.problems.push({ severity: 'warning', code: 'image-named-folder', message: `${path} is a folder named like an image; sd-scripts would try to load it. Rename it.`, path });
+		}
+		if (entry.isFile && entry.name.endsWith(captionExtension)) {
+			captionNames.add(entry.name);
+		}
+	}
+	subset.images.sort((a, b) => compareCodePoints(a.name, b.name));
+	// The legacy face-crop name is a second candidate; only look for it when the plain name is missing.
+	await mapLimited(subset.images.filter((i) => !i.hasCaption), IO_CONCURRENCY, async (image) => {
+		const alternative = captionCandidates(image.path, captionExtension)[1];
+		if (alternative !== image.captionPath && (await fs.stat(alternative).then((s) => s.isFile(), () => false))) {
+			image.captionPath = alternative;
+			image.hasCaption = true;
+		}
+	});
+	const usedCaptions = new Set(subset.images.filter((i) => i.hasCaption).map((i) => i.captionPath));
+	subset.orphanCaptions = [...captionNames].map((n) => join(subset.dir, n)).filter((p) => !usedCaptions.has(p) && !isTrainerSideFile(p)).sort(compareCodePoints);
+	if (readCaptions) {
+		const problems = await mapLimited(subset.images.filter((i) => i.hasCaption), IO_CONCURRENCY, readCaption);
+		subset.problems.push(...problems.filter((p): p is DatasetProblem => p !== undefined));
+	}
+	if (subset.images.length === 0) {
+		subset.problems.push({ severity: 'warning', code: 'empty-subset', message: `${subset.dir} has no images sd-scripts can read (.png .jpg .jpeg .webp .bmp); sd-scripts skips it.`, path: subset.dir });
+	}
+}
+
+async function findSubsets(baseDir: string, isReg: boolean, settings: WorkbenchSettings, problems: DatasetProblem[]): Promise<Subset[]> {
+	const entries = await listDir(baseDir, problems);
+	if (!entries) {
+		return [];
+	}
+	const prefix = isReg ? 'reg' : 'images';
+	const subsets: Subset[] = [];
+	const strayImages = entries.filter((e) => e.isFile && classifyImageName(e.name, 'win32') === 'image');
+	if (strayImages.length > 0) {
+		problems.push({ severity: 'warning', code: 'stray-images', message: `${strayImages.length} image(s) lie directly in ${baseDir}; sd-scripts only reads sub-folders named <repeats>_<class>. Move them into a subset.`, path: baseDir });
+	}
+	for (const entry of entries.filter((e) => e.isDir).sort((a, b) => compareCodePoints(a.name, b.name))) {
+		const dir = join(baseDir, entry.name);
+		const parsed = parseSubsetName(entry.name);
+		if (parsed.kind === 'no-repeats') {
+			problems.push({ severity: 'warning', code: 'ignored-folder', message: `${dir}: sd-scripts ignores a folder whose name does not start with a number ("ignore directory without repeats"). Rename it to <repeats>_<class>, e.g. 10_${entry.name}.`, path: dir });
+			continue;
+		}
+		if (parsed.kind === 'zero-repeats') {
+			problems.push({ severity: 'info', code: 'zero-repeats', message: `${dir}: repeats ${parsed.repeats} is below 1, so sd-scripts skips this folder without a word.`, path: dir });
+			continue;
+		}
+		const key = `${prefix}/${entry.name}`;
+		const configured = settings.subsets[key]?.role;
+		subsets.push({
+			name: entry.name, key, dir, repeats: parsed.repeats, classTokens: parsed.classTokens, isReg,
+			role: isReg ? 'reg' : configured ?? 'unknown', roleSource: isReg || configured ? 'settings' : 'guess',
+			images: [], orphanCaptions: [], problems: [],
+		});
+	}
+	return subsets;
+}
+
+async function exists(path: string): Promise<boolean> {
+	return fs.stat(path).then((s) => s.isDirectory(), () => false);
+}
+
+/** Reads sizes of the given images into `image.size`; unreadable ones become problems. */
+export async function readImageSizes(subset: Subset, images: readonly DatasetImage[]): Promise<boolean> {
+	let ok = true;
+	await mapLimited(images.filter((i) => !i.size), IO_CONCURRENCY, async (image) => {
+		try {
+			image.size = await readImageSize(image.path);
+		} catch (err) {
+			ok = false;
+			const message = err instanceof Error && err.message.startsWith(image.path) ? err.message : ioMessage(image.path, err);
+			subset.problems.push({ severity: 'error', code: 'unreadable-image', message, path: image.path });
+		}
+	});
+	return ok;
+}
+
+/** The most common first word of the subsets' class tokens, and the most common word after it. */
+function inferTrigger(subsets: readonly Subset[]): { trigger?: string; classWord?: string } {
+	const words = subsets.filter((s) => !s.isReg).map((s) => s.classTokens.trim().split(/\s+/)).filter((w) => w[0]);
+	const mostCommon = (values: string[]): string | undefined => {
+		const counts = new Map<string, number>();
+		values.forEach((v) => counts.set(v, (counts.get(v) ?? 0) + 1));
+		return [...counts.entries()].reduce<[string, number] | undefined>((best, e) => (!best || e[1] > best[1] ? e : best), undefined)?.[0];
+	};
+	const trigger = mostCommon(words.map((w) => w[0]));
+	const classWord = mostCommon(words.filter((w) => w[0] === trigger && w[1]).map((w) => w[1]));
+	return { trigger, classWord };
+}
+
+export async function scanTrainingFolder(root: string, options: ScanOptions = {}): Promise<TrainingFolder> {
+	const { settings, fileExists } = await loadSettings(root);
+	const training: TrainingSettings = { ...settings.training, ...options.training };
+	const platform = options.platform ?? process.platform;
+	const folder: TrainingFolder = {
+		root, settings, settingsFileExists: fileExists, trigger: settings.trigger, classWord: settings.classWord,
+		triggerSource: settings.trigger ? 'settings' : 'none', training, subsets: [], warnings: [], checks: [], folderProblems: [],
+		imagesDir: join(root, 'images'), regDir: join(root, 'reg'), modelDir: join(root, 'model'), logDir: join(root, 'log'),
+	};
+	const problems: DatasetProblem[] = settings.problems.map((message) => ({ severity: 'warning', code: 'settings', message, path: join(root, 'lora-workbench.yaml') }));
+	if (!(await exists(root))) {
+		folder.folderProblems = folder.warnings = [{ severity: 'error', code: 'folder-missing', message: `${root} does not exist or is not a folder. Pick an existing training folder.`, path: root }];
+		return folder;
+	}
+	if (!(await exists(folder.imagesDir))) {
+		problems.push({ severity: 'error', code: 'no-images-dir', message: `${root} has no images/ folder. Create images/<repeats>_<trigger> <class>/ (for example images/24_mytrigger woman/) or run "LoRA: New Training Folder".`, path: root });
+	} else {
+		folder.subsets.push(...(await findSubsets(folder.imagesDir, false, settings, problems)));
+	}
+	if (await exists(folder.regDir)) {
+		folder.subsets.push(...(await findSubsets(folder.regDir, true, settings, problems)));
+	}
+	const readCaptions = options.readCaptions ?? true;
+	await mapLimited(folder.subsets, 4, (s) => scanSubset(s, training.captionExtension, platform, readCaptions));
+	await guessRoles(folder.subsets);
+	folder.folderProblems = problems;
+	return finish(folder);
+}
+
+async function guessRoles(subsets: readonly Subset[]): Promise<void> {
+	await Promise.all(subsets.filter((s) => s.roleSource === 'guess').map(async (s) => {
+		await readImageSizes(s, s.images.slice(0, 8));
+		s.role = guessRole(s);
+	}));
+}
+
+/** Everything derived from the subsets: trigger inference, no-data errors, steps, checks, the sorted warnings. */
+async function finish(folder: TrainingFolder): Promise<TrainingFolder> {
+	const problems = [...folder.folderProblems];
+	if (!folder.settings.trigger) {
+		const inferred = inferTrigger(folder.subsets);
+		folder.trigger = inferred.trigger;
+		folder.classWord = folder.settings.classWord ?? inferred.classWord;
+		folder.triggerSource = inferred.trigger ? 'subsets' : 'none';
+	}
+	const trainImages = folder.subsets.filter((s) => !s.isReg).reduce((n, s) => n + s.images.length, 0);
+	if (folder.subsets.some((s) => !s.isReg) && trainImages === 0) {
+		problems.push({ severity: 'error', code: 'no-data', message: `No training images in ${folder.imagesDir}: sd-scripts would stop with "No data found". Put images into images/<repeats>_<class>/.`, path: folder.imagesDir });
+	} else if (!folder.subsets.some((s) => !s.isReg) && !folder.folderProblems.some((p) => p.code === 'no-images-dir')) {
+		problems.push({ severity: 'error', code: 'no-subsets', message: `${folder.imagesDir} has no subset folders named <repeats>_<class> (e.g. 24_mytrigger woman); sd-scripts would find no data.`, path: folder.imagesDir });
+	}
+	folder.steps = await computeFolderSteps(folder, problems);
+	folder.checks = guideChecks(folder);
+	const all = [...problems, ...folder.subsets.flatMap((s) => s.problems)];
+	const rank = { error: 0, warning: 1, info: 2 };
+	folder.warnings = all.sort((a, b) => rank[a.severity] - rank[b.severity]);
+	return folder;
+}
+
+/**
+ * Re-reads only the given subset folders of an earlier scan (a file was added, changed or removed inside
+ * them) and recomputes the numbers; the other subsets are reused as they were.
+ */
+export async function rescanSubsets(previous: TrainingFolder, subsetDirs: readonly string[], options: ScanOptions = {}): Promise<TrainingFolder> {
+	const wanted = new Set(subsetDirs);
+	const platform = options.platform ?? process.platform;
+	const subsets = await Promise.all(previous.subsets.map(async (old) => {
+		if (!wanted.has(old.dir)) {
+			return old;
+		}
+		const configured = previous.settings.subsets[old.key]?.role;
+		const fresh: Subset = {
+			...old, images: [], orphanCaptions: [], problems: [],
+			role: old.isReg ? 'reg' : configured ?? 'unknown', roleSource: old.isReg || configured ? 'settings' : 'guess',
+		};
+		await scanSubset(fresh, previous.training.captionExtension, platform, options.readCaptions ?? true);
+		await guessRoles([fresh]);
+		return fresh;
+	}));
+	return finish({ ...previous, subsets });
+}
+
+/** The step numbers; with buckets on, every image's size is read first (as sd-scripts does). */
+async function computeFolderSteps(folder: TrainingFolder, problems: DatasetProblem[]): Promise<StepReport | undefined> {
+	const t = folder.training;
+	const subsets = folder.subsets.filter((s) => s.images.length > 0);
+	if (!subsets.some((s) => !s.isReg)) {
+		return undefined;
+	}
+	if (t.enableBucket) {
+		const results = await Promise.all(subsets.map((s) => readImageSizes(s, s.images)));
+		if (results.includes(false)) {
+			problems.push({ severity: 'error', code: 'no-steps', message: 'Step numbers need the size of every image when buckets are on; fix the unreadable images listed.' });
+			return undefined;
+		}
+	}
+	const input: StepSubset[] = subsets.map((s) => ({
+		images: s.images.length, repeats: s.repeats, isReg: s.isReg,
+		imageSizes: t.enableBucket ? s.images.map((i) => i.size!) : undefined,
+	}));
+	try {
+		return computeSteps(input, {
+			batchSize: t.batchSize, gradientAccumulationSteps: t.gradientAccumulationSteps, gpus: t.gpus, epochs: t.epochs,
+			buckets: t.enableBucket ? {
+				resolution: t.resolution, minBucketReso: t.minBucketReso, maxBucketReso: t.maxBucketReso,
+				bucketResoSteps: t.bucketResoSteps, bucketNoUpscale: t.bucketNoUpscale,
+			} : undefined,
+		});
+	} catch (err) {
+		problems.push({ severity: 'error', code: 'no-steps', message: `Steps cannot be computed: ${err instanceof Error ? err.message : String(err)}. Fix the training settings in lora-workbench.yaml.` });
+		return undefined;
+	}
+}

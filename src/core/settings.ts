@@ -1,0 +1,400 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { Document, isMap, parseDocument } from 'yaml';
+import { writeFileAtomic } from './atomicWrite';
+import { LintSettings, defaultLintSettings, parseLintSettings } from './lint/lintSettings';
+
+/**
+ * `lora-workbench.yaml`: the workbench's own settings beside `images/` and `model/`. Every value has a
+ * default from the guide, so a folder made by another tool works without the file; the file is only
+ * written when the user changes something, and always through the `yaml` Document API so comments and
+ * key order survive.
+ */
+export const SETTINGS_FILE_NAME = 'lora-workbench.yaml';
+
+export type SubsetRole = 'face' | 'body' | 'costume' | 'reg' | 'unknown';
+export const SUBSET_ROLES: readonly SubsetRole[] = ['face', 'body', 'costume', 'reg', 'unknown'];
+
+/**
+ * Training settings (`training:` section). The trainer (issue 9) adds its keys here; unknown keys in the
+ * file are kept in `extra` so nothing a newer version wrote is lost.
+ */
+export interface TrainingSettings {
+	/** sd-scripts `train_batch_size` (per device). */
+	batchSize: number;
+	/** sd-scripts `max_train_epochs`. */
+	epochs: number;
+	/** sd-scripts `gradient_accumulation_steps`. */
+	gradientAccumulationSteps: number;
+	/** `accelerate launch --num_processes`. */
+	gpus: number;
+	/** sd-scripts `enable_bucket`. */
+	enableBucket: boolean;
+	/** [width, height]; the file may say `512`, `"512,768"` or `[512, 768]`. */
+	resolution: [number, number];
+	minBucketReso: number;
+	maxBucketReso: number;
+	bucketResoSteps: number;
+	bucketNoUpscale: boolean;
+	/** With the dot, as sd-scripts concatenates it. The workbench writes `.txt` captions. */
+	captionExtension: string;
+	/** Keys of the `training:` section this version does not know, kept as read. */
+	extra: Record<string, unknown>;
+}
+
+/** Thresholds of the guide checks (`checks:` section). Ranges are inclusive [min, max]. */
+export interface GuideThresholds {
+	maxTotalSteps: number;
+	faceBodyRatio: [number, number];
+	faceImages: [number, number];
+	bodyImages: [number, number];
+}
+
+export interface SubsetSettings {
+	role?: SubsetRole;
+}
+
+export interface WorkbenchSettings {
+	/** The trigger word, from the file; `undefined` when the file does not say (then inferred from subsets). */
+	trigger: string | undefined;
+	/** The class word (woman, man, person...). */
+	classWord: string | undefined;
+	training: TrainingSettings;
+	checks: GuideThresholds;
+	/** Per subset folder name relative to the root (`images/24_x woman`, `reg/1_woman`). */
+	subsets: Record<string, SubsetSettings>;
+	/** The `lint:` section (rules, vocabulary, baked traits, costume tags, conflicts); see src/core/lint/lintSettings.ts. */
+	lint: LintSettings;
+	/** Whole parsed file (other features read their own sections from here). `{}` when there is none. */
+	raw: Record<string, unknown>;
+	/** Problems with the file's content, each naming the key and what to do. */
+	problems: string[];
+}
+
+export const DEFAULT_TRAINING: Readonly<TrainingSettings> = Object.freeze({
+	batchSize: 1,
+	epochs: 10,
+	gradientAccumulationSteps: 1,
+	gpus: 1,
+	enableBucket: false,
+	resolution: [512, 512] as [number, number],
+	minBucketReso: 256,
+	maxBucketReso: 1024,
+	bucketResoSteps: 64,
+	bucketNoUpscale: false,
+	captionExtension: '.txt',
+	extra: {},
+});
+
+export const DEFAULT_CHECKS: Readonly<GuideThresholds> = Object.freeze({
+	maxTotalSteps: 1500,
+	faceBodyRatio: [1.5, 2] as [number, number],
+	faceImages: [25, 30] as [number, number],
+	bodyImages: [15, 20] as [number, number],
+});
+
+export function defaultSettings(): WorkbenchSettings {
+	return {
+		trigger: undefined,
+		classWord: undefined,
+		training: { ...DEFAULT_TRAINING, resolution: [...DEFAULT_TRAINING.resolution], extra: {} },
+		checks: {
+			...DEFAULT_CHECKS,
+			faceBodyRatio: [...DEFAULT_CHECKS.faceBodyRatio],
+			faceImages: [...DEFAULT_CHECKS.faceImages],
+			bodyImages: [...DEFAULT_CHECKS.bodyImages],
+		},
+		subsets: {},
+		lint: defaultLintSettings(),
+		raw: {},
+		problems: [],
+	};
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+class SettingsReader {
+	constructor(private readonly problems: string[]) {}
+
+	int(section: Record<string, unknown>, where: string, key: string, fallback: number, min = 1): number {
+		const value = section[key];
+		if (value === undefined || value === null) {
+			return fallback;
+		}
+		if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+			this.problems.push(`${where}.${key} must be a whole number >= ${min} (found ${JSON.stringify(value)}); using ${fallback}.`);
+			return fallback;
+		}
+		return value;
+	}
+
+	bool(section: Record<string, unknown>, where: string, key: string, fallback: boolean): boolean {
+		const value = section[key];
+		if (value === undefined || value === null) {
+			return fallback;
+		}
+		if (typeof value !== 'boolean') {
+			this.problems.push(`${where}.${key} must be true or false (found ${JSON.stringify(value)}); using ${fallback}.`);
+			return fallback;
+		}
+		return value;
+	}
+
+	text(section: Record<string, unknown>, where: string, key: string): string | undefined {
+		const value = section[key];
+		if (value === undefined || value === null) {
+			return undefined;
+		}
+		if (typeof value !== 'string' && typeof value !== 'number') {
+			this.problems.push(`${where}${key} must be a word (found ${JSON.stringify(value)}).`);
+			return undefined;
+		}
+		const trimmed = String(value).trim();
+		return trimmed.length > 0 ? trimmed : undefined;
+	}
+
+	range(section: Record<string, unknown>, key: string, fallback: [number, number]): [number, number] {
+		const value = section[key];
+		if (value === undefined || value === null) {
+			return [...fallback];
+		}
+		if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number') && value[0] <= value[1]) {
+			return [value[0], value[1]];
+		}
+		this.problems.push(`checks.${key} must be [min, max] (found ${JSON.stringify(value)}); using [${fallback.join(', ')}].`);
+		return [...fallback];
+	}
+
+	resolution(section: Record<string, unknown>, fallback: [number, number]): [number, number] {
+		const value = section.resolution;
+		if (value === undefined || value === null) {
+			return [...fallback];
+		}
+		const parts = typeof value === 'number' ? [value]
+			: typeof value === 'string' ? value.split(',').map((p) => (/^\s*\d+\s*$/.test(p) ? Number(p) : NaN))
+				: Array.isArray(value) ? value.map((v) => (typeof v === 'number' ? v : NaN))
+					: [NaN];
+		if ((parts.length === 1 || parts.length === 2) && parts.every((p) => Number.isInteger(p) && p > 0)) {
+			return parts.length === 1 ? [parts[0], parts[0]] : [parts[0], parts[1]];
+		}
+		this.problems.push(`training.resolution must be 512, "512,768" or [512, 768] (found ${JSON.stringify(value)}); using ${fallback.join(',')}.`);
+		return [...fallback];
+	}
+}
+
+const KNOWN_TRAINING_KEYS = new Set(['batchSize', 'epochs', 'gradientAccumulationSteps', 'gpus', 'enableBucket', 'resolution',
+	'minBucketReso', 'maxBucketReso', 'bucketResoSteps', 'bucketNoUpscale', 'captionExtension']);
+
+/** Parses the file's text. Never throws: YAML errors and bad values become `problems`, defaults fill in. */
+export function parseSettings(text: string): WorkbenchSettings {
+	const settings = defaultSettings();
+	const doc = parseDocument(text);
+	if (doc.errors.length > 0) {
+		const first = doc.errors[0];
+		const line = first.linePos?.[0].line;
+		settings.problems.push(`${SETTINGS_FILE_NAME} is not valid YAML${line ? ` (line ${line})` : ''}: ${first.message.split('\n')[0]}. Fix the file; defaults are used meanwhile.`);
+		return settings;
+	}
+	const raw: unknown = doc.toJS();
+	if (raw === null || raw === undefined) {
+		return settings;
+	}
+	if (!isRecord(raw)) {
+		settings.problems.push(`${SETTINGS_FILE_NAME} must be a mapping of keys (trigger:, class:, training:...); defaults are used.`);
+		return settings;
+	}
+	settings.raw = raw;
+	const read = new SettingsReader(settings.problems);
+	settings.trigger = read.text(raw, '', 'trigger');
+	settings.classWord = read.text(raw, '', 'class');
+
+	const training = isRecord(raw.training) ? raw.training : {};
+	const t = settings.training;
+	t.batchSize = read.int(training, 'training', 'batchSize', t.batchSize);
+	t.epochs = read.int(training, 'training', 'epochs', t.epochs);
+	t.gradientAccumulationSteps = read.int(training, 'training', 'gradientAccumulationSteps', t.gradientAccumulationSteps);
+	t.gpus = read.int(training, 'training', 'gpus', t.gpus);
+	t.enableBucket = read.bool(training, 'training', 'enableBucket', t.enableBucket);
+	t.resolution = read.resolution(training, t.resolution);
+	t.minBucketReso = read.int(training, 'training', 'minBucketReso', t.minBucketReso);
+	t.maxBucketReso = read.int(training, 'training', 'maxBucketReso', t.maxBucketReso);
+	t.bucketResoSteps = read.int(training, 'training', 'bucketResoSteps', t.bucketResoSteps);
+	t.bucketNoUpscale = read.bool(training, 'training', 'bucketNoUpscale', t.bucketNoUpscale);
+	const extension = read.text(training, 'training.', 'captionExtension');
+	if (extension !== undefined) {
+		if (extension.startsWith('.')) {
+			t.captionExtension = extension;
+		} else {
+			settings.problems.push(`training.captionExtension must start with a dot, as sd-scripts appends it as written (found "${extension}"); using ".${extension}".`);
+			t.captionExtension = `.${extension}`;
+		}
+	}
+	t.extra = Object.fromEntries(Object.entries(training).filter(([key]) => !KNOWN_TRAINING_KEYS.has(key)));
+
+	const checks = isRecord(raw.checks) ? raw.checks : {};
+	settings.checks.maxTotalSteps = read.int(checks, 'checks', 'maxTotalSteps', settings.checks.maxTotalSteps);
+	settings.checks.faceBodyRatio = read.range(checks, 'faceBodyRatio', settings.checks.faceBodyRatio);
+	settings.checks.faceImages = read.range(checks, 'faceImages', settings.checks.faceImages);
+	settings.checks.bodyImages = read.range(checks, 'bodyImages', settings.checks.bodyImages);
+
+	settings.lint = parseLintSettings(raw.lint, settings.problems);
+
+	if (isRecord(raw.subsets)) {
+		for (const [name, value] of Object.entries(raw.subsets)) {
+			if (!isRecord(value)) {
+				continue;
+			}
+			const role = value.role;
+			if (role === undefined || role === null) {
+				settings.subsets[name] = {};
+			} else if (typeof role === 'string' && (SUBSET_ROLES as readonly string[]).includes(role)) {
+				settings.subsets[name] = { role: role as SubsetRole };
+			} else {
+				settings.problems.push(`subsets."${name}".role must be one of ${SUBSET_ROLES.join(', ')} (found ${JSON.stringify(role)}); the role is guessed instead.`);
+				settings.subsets[name] = {};
+			}
+		}
+	}
+	return settings;
+}
+
+export interface LoadedSettings {
+	settings: WorkbenchSettings;
+	fileExists: boolean;
+	path: string;
+}
+
+/** Reads `<root>/lora-workbench.yaml`; a missing file gives the guide's defaults, an unreadable one a problem. */
+export async function loadSettings(root: string): Promise<LoadedSettings> {
+	const path = join(root, SETTINGS_FILE_NAME);
+	let text: string;
+	try {
+		text = await fs.readFile(path, 'utf8');
+	} catch (err) {
+		const settings = defaultSettings();
+		const code = (err as NodeJS.ErrnoException).code;
+		if (code === 'ENOENT') {
+			return { settings, fileExists: false, path };
+		}
+		settings.problems.push(`${path} could not be read (${code ?? String(err)}); check its permissions. Defaults are used.`);
+		return { settings, fileExists: true, path };
+	}
+	return { settings: parseSettings(text), fileExists: true, path };
+}
+
+/** One change to the settings file: `value: undefined` deletes the key. */
+export interface SettingsEdit {
+	path: readonly (string | number)[];
+	value: unknown;
+}
+
+const NEW_FILE_HEADER = ' LoRA Workbench settings for this training folder. Comments and order are kept on every edit.';
+
+/**
+ * Applies edits to the file's text and returns the new text; comments, blank lines and key order stay.
+ * Pure, so the extension can put the result into a WorkspaceEdit (one undo) and the CLI can write it.
+ */
+export function applySettingsEdits(text: string, edits: readonly SettingsEdit[]): string {
+	const doc = text.trim().length > 0 ? parseDocument(text) : new Document({});
+	if (doc.errors.length > 0) {
+		throw new Error(`${SETTINGS_FILE_NAME} is not valid YAML (${doc.errors[0].message.split('\n')[0]}); fix it by hand before the workbench can change it.`);
+	}
+	if (text.trim().length === 0) {
+		doc.commentBefore = NEW_FILE_HEADER;
+	} else if (doc.contents !== null && !isMap(doc.contents)) {
+		throw new Error(`${SETTINGS_FILE_NAME} must be a mapping of keys; fix it by hand before the workbench can change it.`);
+	}
+	for (const edit of edits) {
+		if (edit.value === undefined) {
+			if (doc.hasIn(edit.path)) {
+				doc.deleteIn(edit.path);
+			}
+		} else {
+			doc.setIn(edit.path, doc.createNode(edit.value, { flow: Array.isArray(edit.value) }));
+		}
+	}
+	return doc.toString({ lineWidth: 0 });
+}
+
+/** Reads, edits and atomically rewrites `<root>/lora-workbench.yaml` (created when missing). */
+export async function updateSettingsFile(root: string, edits: readonly SettingsEdit[]): Promise<string> {
+	const path = join(root, SETTINGS_FILE_NAME);
+	let text = '';
+	try {
+		text = await fs.readFile(path, 'utf8');
+	} catch (err) {
+		if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+			throw err;
+		}
+	}
+	const next = applySettingsEdits(text, edits);
+	await writeFileAtomic(path, next);
+	return next;
+}
+
+export interface NewSettingsInput {
+	trigger: string;
+	classWord: string;
+	subsets: Record<string, SubsetRole>;
+}
+
+/** The text of a fresh settings file, with comments that explain each section. */
+export function newSettingsText(input: NewSettingsInput): string {
+	const lines = [
+		'# LoRA Workbench settings for this training folder. Comments and order are kept on every edit.',
+		'',
+		'# The word that calls up the person in prompts; every caption starts with it.',
+		`trigger: ${JSON.stringify(input.trigger)}`,
+		'# What the person is (woman, man, person...); subsets are named "<repeats>_<trigger> <class>".',
+		`class: ${JSON.stringify(input.classWord)}`,
+		'',
+		'# Role of each subset folder (face, body, costume, reg); unlisted folders get a guessed role.',
+		'subsets:',
+		...Object.entries(input.subsets).map(([name, role]) => `  ${JSON.stringify(name)}:\n    role: ${role}`),
+		'',
+		'# Training settings (the guide\'s defaults).',
+		'training:',
+		`  batchSize: ${DEFAULT_TRAINING.batchSize}`,
+		`  epochs: ${DEFAULT_TRAINING.epochs}`,
+		`  gradientAccumulationSteps: ${DEFAULT_TRAINING.gradientAccumulationSteps}`,
+		`  gpus: ${DEFAULT_TRAINING.gpus}`,
+		`  enableBucket: ${DEFAULT_TRAINING.enableBucket}`,
+		`  resolution: ${DEFAULT_TRAINING.resolution[0]}`,
+		`  captionExtension: ${JSON.stringify(DEFAULT_TRAINING.captionExtension)}`,
+		'',
+		'# Guide checks shown in the Dataset view; ranges are [min, max].',
+		'checks:',
+		`  maxTotalSteps: ${DEFAULT_CHECKS.maxTotalSteps}`,
+		`  faceBodyRatio: [${DEFAULT_CHECKS.faceBodyRatio.join(', ')}]`,
+		`  faceImages: [${DEFAULT_CHECKS.faceImages.join(', ')}]`,
+		`  bodyImages: [${DEFAULT_CHECKS.bodyImages.join(', ')}]`,
+		'',
+	];
+	return lines.join('\n');
+}
+
+/**
+ * Renames one key in place (same position, comments kept), e.g. a subset's entry after its folder was
+ * renamed. Returns the text unchanged when the key is not there.
+ */
+export function renameSettingsKey(text: string, parentPath: readonly string[], oldKey: string, newKey: string): string {
+	const doc = parseDocument(text);
+	if (doc.errors.length > 0) {
+		return text;
+	}
+	const parent = parentPath.length === 0 ? doc.contents : doc.getIn(parentPath, true);
+	if (!isMap(parent)) {
+		return text;
+	}
+	const pair = parent.items.find((item) => {
+		const key = item.key as { value?: unknown } | string | null;
+		return (typeof key === 'object' && key !== null ? key.value : key) === oldKey;
+	});
+	if (!pair) {
+		return text;
+	}
+	pair.key = doc.createNode(newKey);
+	return doc.toString({ lineWidth: 0 });
+}

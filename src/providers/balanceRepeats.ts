@@ -1,0 +1,140 @@
+import * as vscode from 'vscode';
+import { basename, dirname, join } from 'node:path';
+import type { TrainingFolder } from '../core/dataset';
+import { BalanceProposal } from '../core/coverage/balance';
+import { balanceFolder } from '../core/coverage/fromFolder';
+import { planRenames } from '../core/coverage/renamePlan';
+import { SETTINGS_FILE_NAME, renameSettingsKey } from '../core/settings';
+import { pickTrainingFolder } from './pickTrainingFolder';
+import type { TrainingFolderService } from './trainingFolders';
+
+/** Arguments that skip the questions (tests, keybindings): `{ root, budgetSteps, epochs?, faceToBody?, apply? }`. */
+export interface BalanceArgs {
+	root: string;
+	budgetSteps: number;
+	epochs?: number;
+	faceToBody?: number;
+	apply?: boolean;
+}
+
+function isBalanceArgs(value: unknown): value is BalanceArgs {
+	const v = value as BalanceArgs;
+	return typeof v === 'object' && v !== null && typeof v.root === 'string' && typeof v.budgetSteps === 'number';
+}
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+
+/** "LoRA: Balance Repeats": repeats that fit a step budget, applied as folder renames in one undoable edit. */
+export function registerBalanceRepeats(trainingFolders: TrainingFolderService): vscode.Disposable {
+	return vscode.commands.registerCommand('loraWorkbench.balanceRepeats', async (arg?: unknown): Promise<BalanceProposal | undefined> => {
+		try {
+			const given = isBalanceArgs(arg) ? arg : undefined;
+			const folder = await pickTrainingFolder(trainingFolders, given?.root ?? arg);
+			if (!folder) {
+				return undefined;
+			}
+			const request = given ?? await ask(folder);
+			if (!request) {
+				return undefined;
+			}
+			const proposal = balanceFolder(folder, request);
+			if (given ? given.apply === false : !(await confirm(folder, proposal))) {
+				return proposal;
+			}
+			await applyProposal(folder, proposal);
+			await trainingFolders.refresh(folder.root);
+			return proposal;
+		} catch (err) {
+			void vscode.window.showErrorMessage(`Balance Repeats: ${err instanceof Error ? err.message : String(err)}`);
+			return undefined;
+		}
+	});
+}
+
+async function ask(folder: TrainingFolder): Promise<BalanceArgs | undefined> {
+	const budget = await vscode.window.showInputBox({
+		title: 'Balance Repeats (1/3): step budget',
+		prompt: `Total optimisation steps to aim for. Now: ${folder.steps?.totalSteps ?? '?'} steps. The guide: about 1500 or fewer.`,
+		value: String(folder.settings.checks.maxTotalSteps),
+		validateInput: (t) => (/^\d+$/.test(t.trim()) && Number(t) >= 1 ? undefined : 'Enter a whole number of steps.'),
+	});
+	if (!budget) {
+		return undefined;
+	}
+	const epochs = await vscode.window.showInputBox({
+		title: 'Balance Repeats (2/3): epochs',
+		value: String(folder.training.epochs),
+		validateInput: (t) => (/^\d+$/.test(t.trim()) && Number(t) >= 1 ? undefined : 'Enter a whole number of epochs.'),
+	});
+	if (!epochs) {
+		return undefined;
+	}
+	const ratio = await vscode.window.showQuickPick([
+		{ label: 'Keep the current shares', description: 'each subset keeps its share of samples per epoch', value: undefined },
+		{ label: 'Face:body 1.5:1', value: 1.5 },
+		{ label: 'Face:body 2:1', value: 2 },
+		{ label: 'Face:body 1:1', value: 1 },
+	], { title: 'Balance Repeats (3/3): share of samples' });
+	if (!ratio) {
+		return undefined;
+	}
+	return { root: folder.root, budgetSteps: Number(budget), epochs: Number(epochs), faceToBody: ratio.value };
+}
+
+async function confirm(folder: TrainingFolder, proposal: BalanceProposal): Promise<boolean> {
+	const changed = proposal.rows.filter((r) => r.repeatsAfter !== r.repeatsBefore);
+	if (changed.length === 0) {
+		void vscode.window.showInformationMessage(`The repeats already fit: ${proposal.totalStepsAfter} steps for a budget of ${proposal.budgetSteps}.`);
+		return false;
+	}
+	const items: (vscode.QuickPickItem & { apply?: boolean })[] = [
+		{ label: `$(check) Apply: ${proposal.totalStepsBefore} → ${proposal.totalStepsAfter} steps`, description: `budget ${proposal.budgetSteps}`, detail: proposal.note, apply: true },
+		{ label: '', kind: vscode.QuickPickItemKind.Separator },
+		...proposal.rows.map((row) => ({
+			label: `${row.name} → ${row.repeatsAfter}_${row.name.slice(row.name.indexOf('_') + 1)}`,
+			description: `${row.role}, ${row.images} images`,
+			detail: `repeats ${row.repeatsBefore} → ${row.repeatsAfter} · share of samples ${pct(row.shareBefore)} → ${pct(row.shareAfter)}`,
+		})),
+		{ label: '$(close) Cancel' },
+	];
+	const picked = await vscode.window.showQuickPick(items, { title: `Balance Repeats for ${basename(folder.root)}`, placeHolder: 'Before → after; Apply renames the subset folders (one undo)' });
+	return picked?.apply === true;
+}
+
+/**
+ * One WorkspaceEdit: folder renames (through temporary names when two subsets swap names) plus the settings
+ * file's subset keys, so one undo restores both and open editors follow the files.
+ */
+async function applyProposal(folder: TrainingFolder, proposal: BalanceProposal): Promise<void> {
+	const renames = planRenames(proposal, Object.fromEntries(folder.subsets.map((s) => [s.name, s.dir])));
+	if (renames.length === 0) {
+		return;
+	}
+	const edit = new vscode.WorkspaceEdit();
+	const metadata = { label: 'Balance repeats', needsConfirmation: false };
+	const sources = new Set(renames.map((r) => r.from));
+	const swaps = renames.some((r) => sources.has(r.to));
+	if (swaps) {
+		renames.forEach((r, i) => edit.renameFile(vscode.Uri.file(r.from), vscode.Uri.file(join(dirname(r.from), `.lora-balance-${i}`)), undefined, metadata));
+		renames.forEach((r, i) => edit.renameFile(vscode.Uri.file(join(dirname(r.from), `.lora-balance-${i}`)), vscode.Uri.file(r.to), undefined, metadata));
+	} else {
+		renames.forEach((r) => edit.renameFile(vscode.Uri.file(r.from), vscode.Uri.file(r.to), undefined, metadata));
+	}
+	if (folder.settingsFileExists) {
+		const document = await vscode.workspace.openTextDocument(vscode.Uri.file(join(folder.root, SETTINGS_FILE_NAME)));
+		const text = document.getText();
+		let next = text;
+		for (const rename of renames) {
+			const prefix = basename(dirname(rename.from));
+			next = renameSettingsKey(next, ['subsets'], `${prefix}/${basename(rename.from)}`, `${prefix}/${basename(rename.to)}`);
+		}
+		if (next !== text) {
+			edit.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(text.length)), next, metadata);
+		}
+	}
+	if (!(await vscode.workspace.applyEdit(edit))) {
+		throw new Error('the folders could not be renamed (is a file in them open in another program?). Nothing was changed.');
+	}
+	// Save the settings file so the new keys are on disk with the folders; undo still reverts it.
+	await vscode.workspace.textDocuments.find((d) => d.uri.fsPath === join(folder.root, SETTINGS_FILE_NAME))?.save();
+}

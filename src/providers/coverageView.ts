@@ -1,0 +1,168 @@
+import * as vscode from 'vscode';
+import { basename, relative } from 'node:path';
+import type { TrainingFolder } from '../core/dataset';
+import { FolderCoverage, folderCoverage } from '../core/coverage/fromFolder';
+import type { CoverageProblem } from '../core/coverage/checks';
+import type { GroupCoverage, SubsetCoverage, TagCoverage } from '../core/coverage/coverage';
+import type { TrainingFolderService } from './trainingFolders';
+import { Disposable } from '../util/dispose';
+
+export type CoverageNode =
+	| { kind: 'folder'; folder: TrainingFolder; coverage: FolderCoverage }
+	| { kind: 'problem'; folder: TrainingFolder; problem: CoverageProblem }
+	| { kind: 'subset'; folder: TrainingFolder; subset: SubsetCoverage }
+	| { kind: 'group'; folder: TrainingFolder; subset: SubsetCoverage; group: GroupCoverage }
+	| { kind: 'tag'; folder: TrainingFolder; subset: SubsetCoverage; group: GroupCoverage; tag: TagCoverage };
+
+/** A text bar for tree descriptions: 8 cells, filled by share. */
+export function shareBar(share: number): string {
+	const cells = Math.round(Math.max(0, Math.min(1, share)) * 8);
+	return '█'.repeat(cells) + '░'.repeat(8 - cells);
+}
+
+/**
+ * "Coverage" view: view angles, framing, hair, glasses and outfits per subset from the captions, with the
+ * guide's variety checks on top. The checks also go to Problems, on the subset folders.
+ */
+export class CoverageView extends Disposable implements vscode.TreeDataProvider<CoverageNode> {
+	public static readonly viewId = 'loraWorkbench.coverage';
+	private readonly changeEmitter = this.register(new vscode.EventEmitter<CoverageNode | undefined>());
+	public readonly onDidChangeTreeData = this.changeEmitter.event;
+	private readonly diagnostics = this.register(vscode.languages.createDiagnosticCollection('lora-coverage'));
+	private readonly cache = new Map<string, FolderCoverage>();
+
+	public static register(trainingFolders: TrainingFolderService): CoverageView {
+		const view = new CoverageView(trainingFolders);
+		view.register(vscode.window.createTreeView(CoverageView.viewId, { treeDataProvider: view, showCollapseAll: true }));
+		view.register(vscode.commands.registerCommand('loraWorkbench.showCoverageImages', (node?: CoverageNode) => view.showImages(node)));
+		return view;
+	}
+
+	private constructor(private readonly trainingFolders: TrainingFolderService) {
+		super();
+		this.register(trainingFolders.onDidChange((change) => {
+			this.cache.delete(change.root);
+			this.updateDiagnostics();
+			this.changeEmitter.fire(undefined);
+		}));
+		void trainingFolders.ready().then(() => this.updateDiagnostics());
+	}
+
+	public coverageOf(folder: TrainingFolder): FolderCoverage {
+		let coverage = this.cache.get(folder.root);
+		if (!coverage) {
+			coverage = folderCoverage(folder);
+			this.cache.set(folder.root, coverage);
+		}
+		return coverage;
+	}
+
+	private updateDiagnostics(): void {
+		this.diagnostics.clear();
+		for (const folder of this.trainingFolders.folders()) {
+			const bySubset = new Map<string, vscode.Diagnostic[]>();
+			for (const problem of this.coverageOf(folder).problems) {
+				const subset = folder.subsets.find((s) => s.name === problem.subset);
+				const target = subset?.dir ?? folder.root;
+				const diagnostic = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), problem.message,
+					problem.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information);
+				diagnostic.source = 'lora';
+				diagnostic.code = problem.code;
+				bySubset.set(target, [...(bySubset.get(target) ?? []), diagnostic]);
+			}
+			for (const [path, list] of bySubset) {
+				this.diagnostics.set(vscode.Uri.file(path), list);
+			}
+		}
+	}
+
+	public async getChildren(node?: CoverageNode): Promise<CoverageNode[]> {
+		if (!node) {
+			await this.trainingFolders.ready();
+			const folders = this.trainingFolders.folders().map((folder): CoverageNode => ({ kind: 'folder', folder, coverage: this.coverageOf(folder) }));
+			return folders.length === 1 ? this.getChildren(folders[0]) : folders;
+		}
+		switch (node.kind) {
+			case 'folder':
+				return [
+					...node.coverage.problems.map((problem): CoverageNode => ({ kind: 'problem', folder: node.folder, problem })),
+					...node.coverage.report.subsets.filter((s) => s.role !== 'reg').map((subset): CoverageNode => ({ kind: 'subset', folder: node.folder, subset })),
+					{ kind: 'subset', folder: node.folder, subset: node.coverage.report.total },
+				];
+			case 'subset':
+				return node.subset.groups.map((group): CoverageNode => ({ kind: 'group', folder: node.folder, subset: node.subset, group }));
+			case 'group':
+				return node.group.tags.map((tag): CoverageNode => ({ ...node, kind: 'tag', tag }));
+			default:
+				return [];
+		}
+	}
+
+	public getTreeItem(node: CoverageNode): vscode.TreeItem {
+		const showImages = (title: string): vscode.Command => ({ command: 'loraWorkbench.showCoverageImages', title, arguments: [node] });
+		switch (node.kind) {
+			case 'folder': {
+				const item = new vscode.TreeItem(basename(node.folder.root), vscode.TreeItemCollapsibleState.Expanded);
+				item.description = node.coverage.problems.length ? `${node.coverage.problems.length} to improve` : 'varied';
+				item.iconPath = new vscode.ThemeIcon('folder');
+				return item;
+			}
+			case 'problem': {
+				const item = new vscode.TreeItem(node.problem.message, vscode.TreeItemCollapsibleState.None);
+				item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+				item.tooltip = node.problem.message;
+				item.description = node.problem.code;
+				if (node.problem.images.length) {
+					item.command = showImages('Show Images');
+				}
+				return item;
+			}
+			case 'subset': {
+				const item = new vscode.TreeItem(node.subset.subset, vscode.TreeItemCollapsibleState.Collapsed);
+				item.description = `${node.subset.role === 'unknown' ? '' : `${node.subset.role} · `}${node.subset.imageCount} images`;
+				item.iconPath = new vscode.ThemeIcon(node.subset.subset === 'all subsets' ? 'layers' : 'file-media');
+				return item;
+			}
+			case 'group': {
+				const item = new vscode.TreeItem(node.group.group, node.group.tags.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+				const top = node.group.tags.slice(0, 3).map((t) => `${t.tag} ${t.count}`).join(' · ');
+				item.description = `${top || 'none tagged'}${node.group.untagged.length ? ` · ${node.group.untagged.length} untagged` : ''}`;
+				item.iconPath = new vscode.ThemeIcon('symbol-enum');
+				item.command = showImages('Show Images');
+				return item;
+			}
+			case 'tag': {
+				const item = new vscode.TreeItem(node.tag.tag, vscode.TreeItemCollapsibleState.None);
+				item.description = `${shareBar(node.tag.share)} ${node.tag.count}/${node.subset.imageCount} (${Math.round(node.tag.share * 100)}%)`;
+				item.iconPath = new vscode.ThemeIcon('tag');
+				item.command = showImages('Show Images');
+				return item;
+			}
+		}
+	}
+
+	/** The images a coverage item is about: the gallery filtered to them when it exists, else a pick list. */
+	public async showImages(node: CoverageNode | undefined): Promise<void> {
+		if (!node || node.kind === 'folder' || node.kind === 'subset') {
+			return;
+		}
+		const images = node.kind === 'problem' ? node.problem.images : node.kind === 'tag' ? node.tag.images : node.group.tags.flatMap((t) => t.images);
+		const filter = node.kind === 'tag' ? quoteTag(node.tag.tag) : node.kind === 'group' ? node.group.tags.map((t) => quoteTag(t.tag)).join(' OR ') : undefined;
+		const commands = await vscode.commands.getCommands(true);
+		if (filter && commands.includes('loraWorkbench.openGallery')) {
+			await vscode.commands.executeCommand('loraWorkbench.openGallery', { root: node.folder.root, filter });
+			return;
+		}
+		const picked = await vscode.window.showQuickPick([...new Set(images)].sort().map((path) => ({ label: basename(path), description: relative(node.folder.root, path), path })), {
+			title: node.kind === 'problem' ? node.problem.message : `${filter ?? ''}: ${images.length} images`,
+			matchOnDescription: true,
+		});
+		if (picked) {
+			await vscode.commands.executeCommand('loraWorkbench.openImageCaption', vscode.Uri.file(picked.path));
+		}
+	}
+}
+
+function quoteTag(tag: string): string {
+	return /^[\w\s-]+$/.test(tag) && !/\b(AND|OR|NOT)\b/.test(tag) ? tag : `"${tag.replace(/"/g, '\\"')}"`;
+}

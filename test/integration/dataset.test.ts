@@ -1,0 +1,91 @@
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { DatasetNode } from '../../src/providers/datasetTreeNodes';
+import { activateExtension, waitFor } from '../support/extension';
+import { guideFolderSpec, makeTrainingFolder, writeImage } from '../support/fixtures';
+import { testWorkspace } from '../support/paths';
+
+async function treeText(root: string): Promise<{ summary: string; subsets: string[]; images: Record<string, string[]> }> {
+	const tree = (await activateExtension()).testing.datasetTree;
+	const folderNode = tree.getChildren().find((n) => n.kind === 'folder' && n.root === root);
+	assert.ok(folderNode, `the tree lists ${root}`);
+	const children = tree.getChildren(folderNode);
+	const label = (node: DatasetNode): string => {
+		const item = tree.getTreeItem(node);
+		return `${typeof item.label === 'string' ? item.label : item.label?.label ?? ''}${item.description ? ` · ${item.description}` : ''}`;
+	};
+	const subsetNodes = children.filter((n) => n.kind === 'subset');
+	const images: Record<string, string[]> = {};
+	for (const node of subsetNodes) {
+		images[String(tree.getTreeItem(node).label)] = tree.getChildren(node).map(label);
+	}
+	return { summary: label(children.find((n) => n.kind === 'summary')!), subsets: subsetNodes.map(label), images };
+}
+
+describe('dataset tree', () => {
+	let root: string;
+
+	before(async () => {
+		const workspace = testWorkspace();
+		assert.ok(workspace, 'runs inside the test workspace');
+		root = await makeTrainingFolder(workspace!, 'dataset-folder', guideFolderSpec());
+		const api = await activateExtension();
+		await api.services.trainingFolders.refresh(root);
+	});
+
+	it('shows the subsets, the sd-scripts numbers and the images with their tag counts', async () => {
+		const text = await treeText(root);
+		assert.deepEqual(text.subsets, ['16_3mm4w4ts0n woman · body · 2 images × 16 = 32', '24_3mm4w4ts0n woman · face · 4 images × 24 = 96']);
+		// 96 + 32 = 128 samples, batch 1 -> 128 steps per epoch, 10 epochs.
+		assert.equal(text.summary, '128 steps/epoch · 1280 total steps · 10 epochs · 2 guide warnings');
+		assert.deepEqual(text.images['24_3mm4w4ts0n woman'], ['img_001.jpg · 5 tags', 'img_002.jpg · 5 tags', 'img_003.jpg · 5 tags', 'img_004.jpg · 5 tags']);
+		const folder = (await activateExtension()).services.trainingFolders.get(root)!;
+		assert.deepEqual(folder.checks.filter((c) => !c.ok).map((c) => c.code), ['face-images', 'body-images']);
+	});
+
+	it('updates after an image and caption are added from outside VS Code', async () => {
+		const face = join(root, 'images', '24_3mm4w4ts0n woman');
+		await writeImage(join(face, 'img_005.jpg'), { width: 512, height: 512, color: [30, 60, 90] });
+		await fs.writeFile(join(face, 'img_005.txt'), '3mm4w4ts0n, 1girl, solo');
+		await writeImage(join(face, 'img_006.jpg'), { width: 512, height: 512, color: [90, 60, 30] });
+		const text = await waitFor('the tree to show the new images', async () => {
+			const current = await treeText(root);
+			return current.subsets.includes('24_3mm4w4ts0n woman · face · 6 images × 24 = 144') ? current : undefined;
+		});
+		// 144 + 32 = 176 > 1500 total over 10 epochs; 6 faces : 2 bodies = 3x is outside 1.5-2x.
+		assert.equal(text.summary, '176 steps/epoch · 1760 total steps · 10 epochs · 4 guide warnings');
+		const folder = (await activateExtension()).services.trainingFolders.get(root)!;
+		assert.deepEqual(folder.checks.filter((c) => !c.ok).map((c) => c.message), [
+			'Total steps 1760 (guide: about 1500 or fewer)', 'Face images 6 (guide: 25-30)', 'Body images 2 (guide: 15-20)', 'Face:body ratio 3:1 (6:2; guide: 1.5-2x)',
+		]);
+		assert.deepEqual(text.images['24_3mm4w4ts0n woman'].slice(4), ['img_005.jpg · 3 tags', 'img_006.jpg · no caption (trains as "3mm4w4ts0n woman")']);
+	});
+
+	it('"LoRA: New Training Folder" creates the layout and settings, and the tree shows it', async () => {
+		const workspace = testWorkspace()!;
+		const created = await vscode.commands.executeCommand<string>('loraWorkbench.newTrainingFolder', { parent: workspace, trigger: 'zq7lora', classWord: 'man', faceRepeats: 24, bodyRepeats: 16 });
+		assert.equal(created, join(workspace, 'zq7lora'));
+		const yaml = await fs.readFile(join(created, 'lora-workbench.yaml'), 'utf8');
+		assert.match(yaml, /trigger: "zq7lora"/);
+		assert.match(yaml, /"images\/24_zq7lora man":\n\s+role: face/);
+		await fs.access(join(created, 'model'));
+		const text = await treeText(created);
+		assert.deepEqual(text.subsets, ['16_zq7lora man · body · 0 images × 16 = 0', '24_zq7lora man · face · 0 images × 24 = 0']);
+	});
+
+	it('clicking an image opens its caption', async () => {
+		const tree = (await activateExtension()).testing.datasetTree;
+		const node = tree.nodeForPath(join(root, 'images', '24_3mm4w4ts0n woman', 'img_001.jpg'));
+		assert.ok(node && node.kind === 'image');
+		const item = tree.getTreeItem(node);
+		assert.equal(item.command?.command, 'loraWorkbench.openImageCaption');
+		await vscode.commands.executeCommand(item.command!.command, ...(item.command!.arguments ?? []));
+		const captionPath = join(root, 'images', '24_3mm4w4ts0n woman', 'img_001.txt');
+		await waitFor('the caption to open', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((tab) => {
+			const input = tab.input as { uri?: vscode.Uri } | undefined;
+			return input?.uri?.fsPath === captionPath;
+		}));
+	});
+});
