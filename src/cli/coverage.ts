@@ -1,8 +1,11 @@
 import { CliCommand, UsageError, booleanFlag, intFlag, stringFlag } from './args';
 import { scanTrainingFolder } from '../core/dataset';
 import { balanceFolder, folderCoverage } from '../core/coverage/fromFolder';
-import { applyRenames, planRenames } from '../core/coverage/renamePlan';
-import { relative } from 'node:path';
+import { applyRenames, planRenames, renameSubsetKeys } from '../core/coverage/renamePlan';
+import { SETTINGS_FILE_NAME } from '../core/settings';
+import { writeFileAtomic } from '../core/atomicWrite';
+import { readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 
 export const coverageCommand: CliCommand = {
 	name: 'coverage',
@@ -76,6 +79,14 @@ export const balanceCommand: CliCommand = {
 		const renames = planRenames(proposal, dirs);
 		if (booleanFlag(args, 'apply')) {
 			await applyRenames(renames);
+			if (folder.settingsFileExists && renames.length) {
+				const settingsPath = join(folder.root, SETTINGS_FILE_NAME);
+				const text = await readFile(settingsPath, 'utf8');
+				const next = renameSubsetKeys(text, renames);
+				if (next !== text) {
+					await writeFileAtomic(settingsPath, next);
+				}
+			}
 		}
 		if (booleanFlag(args, 'json')) {
 			io.out(JSON.stringify({ ...proposal, renames, applied: booleanFlag(args, 'apply') }, null, 2));

@@ -3,8 +3,8 @@ import { basename, dirname, join } from 'node:path';
 import type { TrainingFolder } from '../core/dataset';
 import { BalanceProposal } from '../core/coverage/balance';
 import { balanceFolder } from '../core/coverage/fromFolder';
-import { planRenames } from '../core/coverage/renamePlan';
-import { SETTINGS_FILE_NAME, renameSettingsKey } from '../core/settings';
+import { planRenames, renameSubsetKeys } from '../core/coverage/renamePlan';
+import { SETTINGS_FILE_NAME } from '../core/settings';
 import { pickTrainingFolder } from './pickTrainingFolder';
 import type { TrainingFolderService } from './trainingFolders';
 
@@ -123,11 +123,7 @@ async function applyProposal(folder: TrainingFolder, proposal: BalanceProposal):
 	if (folder.settingsFileExists) {
 		const document = await vscode.workspace.openTextDocument(vscode.Uri.file(join(folder.root, SETTINGS_FILE_NAME)));
 		const text = document.getText();
-		let next = text;
-		for (const rename of renames) {
-			const prefix = basename(dirname(rename.from));
-			next = renameSettingsKey(next, ['subsets'], `${prefix}/${basename(rename.from)}`, `${prefix}/${basename(rename.to)}`);
-		}
+		const next = renameSubsetKeys(text, renames);
 		if (next !== text) {
 			edit.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(text.length)), next, metadata);
 		}

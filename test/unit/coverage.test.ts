@@ -95,3 +95,28 @@ test('budgets that cannot be met are reported, and one-image subsets work', () =
 	assert.equal(renameWithRepeats('24_3mm4w4ts0n woman', 4), '4_3mm4w4ts0n woman');
 	assert.equal(renameWithRepeats('10_my_char woman', 3), '3_my_char woman');
 });
+
+test('balance --apply renames the folders and their settings keys', async () => {
+	const { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync } = await import('node:fs');
+	const { tmpdir } = await import('node:os');
+	const { join } = await import('node:path');
+	const { runCli } = await import('../../src/cli');
+	const root = mkdtempSync(join(tmpdir(), 'bal-'));
+	for (const [dir, count] of [['24_x woman', 4], ['16_x woman', 2]] as const) {
+		mkdirSync(join(root, 'images', dir), { recursive: true });
+		for (let i = 0; i < count; i++) {
+			writeFileSync(join(root, 'images', dir, `${i}.png`), '');
+			writeFileSync(join(root, 'images', dir, `${i}.txt`), 'x, 1girl');
+		}
+	}
+	writeFileSync(join(root, 'lora-workbench.yaml'), '# keep me\ntrigger: x\nsubsets:\n  "images/24_x woman": { role: face }\n  "images/16_x woman": { role: body }\n');
+	const out: string[] = [];
+	const code = await runCli(['balance', root, '--steps', '100', '--epochs', '10', '--apply'], { out: (t) => out.push(t), err: (t) => out.push(t), cwd: root });
+	assert.equal(code, 0, out.join('\n'));
+	assert.match(out.join('\n'), /Steps: 1280 -> 100 \(budget 100\)/);
+	assert.ok(existsSync(join(root, 'images', '2_x woman')) && existsSync(join(root, 'images', '1_x woman')), out.join('\n'));
+	const yaml = readFileSync(join(root, 'lora-workbench.yaml'), 'utf8');
+	assert.match(yaml, /^# keep me/);
+	assert.match(yaml, /images\/2_x woman"?: \{ role: face \}/);
+	assert.match(yaml, /images\/1_x woman"?: \{ role: body \}/);
+});

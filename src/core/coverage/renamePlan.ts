@@ -1,6 +1,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { BalanceProposal, renameWithRepeats } from './balance';
+import { renameSettingsKey } from '../settings';
 
 export interface FolderRename {
 	from: string;
@@ -51,4 +52,14 @@ export async function applyRenames(renames: FolderRename[]): Promise<void> {
 		}
 		throw err;
 	}
+}
+
+/** The settings text with each renamed subset's `subsets:` key (`images/<name>`, `reg/<name>`) following its folder. */
+export function renameSubsetKeys(settingsText: string, renames: FolderRename[]): string {
+	let next = settingsText;
+	for (const rename of renames) {
+		const prefix = basename(dirname(rename.from));
+		next = renameSettingsKey(next, ['subsets'], `${prefix}/${basename(rename.from)}`, `${prefix}/${basename(rename.to)}`);
+	}
+	return next;
 }
