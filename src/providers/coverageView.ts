@@ -146,14 +146,14 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 		if (!node || node.kind === 'folder' || node.kind === 'subset') {
 			return;
 		}
-		const images = node.kind === 'problem' ? node.problem.images : node.kind === 'tag' ? node.tag.images : node.group.tags.flatMap((t) => t.images);
+		const images = [...new Set(node.kind === 'problem' ? node.problem.images : node.kind === 'tag' ? node.tag.images : node.group.tags.flatMap((t) => t.images))];
 		const filter = node.kind === 'tag' ? quoteTag(node.tag.tag) : node.kind === 'group' ? node.group.tags.map((t) => quoteTag(t.tag)).join(' OR ') : undefined;
 		const commands = await vscode.commands.getCommands(true);
 		if (filter && commands.includes('loraWorkbench.openGallery')) {
 			await vscode.commands.executeCommand('loraWorkbench.openGallery', { root: node.folder.root, filter });
 			return;
 		}
-		const picked = await vscode.window.showQuickPick([...new Set(images)].sort().map((path) => ({ label: basename(path), description: relative(node.folder.root, path), path })), {
+		const picked = await vscode.window.showQuickPick(images.sort().map((path) => ({ label: basename(path), description: relative(node.folder.root, path), path })), {
 			title: node.kind === 'problem' ? node.problem.message : `${filter ?? ''}: ${images.length} images`,
 			matchOnDescription: true,
 		});
