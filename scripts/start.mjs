@@ -1,7 +1,7 @@
 // `npm start [folder]`: builds and packages the extension, installs it into the offline VS Code server,
 // starts the server on the training folder (or a generated demo folder) and prints the address to open.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureVscodeServer } from './vscode-server.mjs';
@@ -31,6 +31,13 @@ execFileSync(process.execPath, [join(repoRoot, 'scripts', 'package.mjs'), '--tar
 const vsix = join(repoRoot, `lora-workbench-${target}.vsix`);
 const dirs = ['--user-data-dir', join(stateDir, 'user-data'), '--server-data-dir', join(stateDir, 'server-data'), '--extensions-dir', join(stateDir, 'extensions')];
 execFileSync(paths.node, [paths.serverMain, '--install-extension', vsix, '--force', ...dirs, '--accept-server-license-terms'], { stdio: 'inherit' });
+
+// A quiet first start: no welcome page or chat panel; the user's later changes to these settings are kept.
+const userSettings = join(stateDir, 'user-data', 'User', 'settings.json');
+if (!existsSync(userSettings)) {
+	mkdirSync(join(stateDir, 'user-data', 'User'), { recursive: true });
+	writeFileSync(userSettings, JSON.stringify({ 'workbench.startupEditor': 'none', 'chat.disableAIFeatures': true, 'telemetry.telemetryLevel': 'off' }, null, '\t'));
+}
 
 const port = process.env.PORT || '8770';
 const server = spawn(paths.node, [paths.serverMain, '--host', process.env.HOST || '127.0.0.1', '--port', port,
