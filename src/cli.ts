@@ -1,15 +1,31 @@
 import { CliCommand, CliIo, UsageError, parseArgs } from './cli/args';
+import { checkCommand } from './cli/check';
+import { cropCommand } from './cli/crop';
+import { scanCommand } from './cli/scan';
 import { inspectCommand } from './cli/inspect';
+import { lintCommand } from './cli/lint';
 import { balanceCommand, coverageCommand } from './cli/coverage';
+import { logCommand } from './cli/log';
+import { configCommand } from './cli/config';
+import { tagsCommand } from './cli/tags';
+import { tagCommand } from './cli/tag';
 
 /**
  * `lora-workbench`: the command line over src/core. Each sub-command lives in src/cli/<name>.ts;
  * add it to this list. Exit codes: 0 success, 1 problems found, 2 bad usage.
  */
 const commands: CliCommand[] = [
+	checkCommand,
+	cropCommand,
+	scanCommand,
 	inspectCommand,
+	lintCommand,
 	coverageCommand,
 	balanceCommand,
+	logCommand,
+	configCommand,
+	tagsCommand,
+	tagCommand,
 ];
 
 const VERSION: string = require('../package.json').version;

@@ -5,9 +5,22 @@ import { NewTrainingFolder } from './providers/newTrainingFolder';
 import { CheckpointCommands } from './trainer/checkpointCommands';
 import { CompareEpochsPanel } from './trainer/compareEpochsPanel';
 import { SamplePromptsSupport } from './trainer/samplePromptsSupport';
+import { CoverageView } from './providers/coverageView';
+import { registerBalanceRepeats } from './providers/balanceRepeats';
 import type { CheckpointsView } from './trainer/checkpointsView';
 import type { GridView } from './core/protocol/compareEpochs';
 import { ImageFeatures, ImagesTesting } from './providers/imageHealthFeatures';
+import { registerTrainingWatch, TrainingWatch } from './trainer/runHistoryFeature';
+import { TrainingRunService } from './trainer/trainingRun';
+import { registerTrainer, Trainer } from './trainer/trainerFeature';
+import { AutoTag } from './providers/autoTag';
+import { CaptionDiagnostics } from './providers/captionDiagnostics';
+import { CaptionCodeActions } from './providers/captionCodeActions';
+import { LintTask } from './trainer/lintTask';
+import { CaptionEditorProvider, CaptionEditorTesting } from './providers/captionEditor/captionEditorProvider';
+import { CaptionLanguage } from './providers/captionLanguage';
+import { CaptionCompletion } from './providers/captionCompletion';
+import { TagTools } from './providers/tagsViewFeature';
 
 /**
  * Composition root: builds the services and registers every feature. No feature logic lives here.
@@ -18,6 +31,8 @@ export interface WorkbenchServices {
 	readonly log: vscode.LogOutputChannel;
 	/** The workspace's training folders, scanned and watched (src/providers/trainingFolders.ts). */
 	readonly trainingFolders: TrainingFolderService;
+	/** The training queue and its runs (src/trainer/trainingRun.ts). */
+	readonly trainingRuns: TrainingRunService;
 }
 
 export interface WorkbenchApi {
@@ -28,6 +43,11 @@ export interface WorkbenchApi {
 		readonly checkpointsView: CheckpointsView;
 		readonly datasetTree: DatasetTreeProvider;
 		readonly images: ImagesTesting;
+		readonly trainingWatch: TrainingWatch;
+		readonly trainer: Trainer;
+		readonly autoTag: AutoTag;
+		readonly lint: { readonly diagnostics: CaptionDiagnostics; readonly codeActions: CaptionCodeActions; readonly task: LintTask };
+		readonly captionEditor: CaptionEditorTesting;
 		compareGrid(root: string): GridView | undefined;
 	};
 }
@@ -37,7 +57,9 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
 	context.subscriptions.push(log);
 	const trainingFolders = new TrainingFolderService(log);
 	context.subscriptions.push(trainingFolders);
-	const services: WorkbenchServices = { extensionUri: context.extensionUri, log, trainingFolders };
+	const trainingRuns = new TrainingRunService(log);
+	context.subscriptions.push(trainingRuns);
+	const services: WorkbenchServices = { extensionUri: context.extensionUri, log, trainingFolders, trainingRuns };
 
 	const datasetTree = DatasetTree.register(context, services);
 	context.subscriptions.push(datasetTree, NewTrainingFolder.register(context, services));
@@ -47,9 +69,24 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
 		checkpoints,
 		CompareEpochsPanel.register({ ...services, storageUri: context.globalStorageUri }),
 		SamplePromptsSupport.register(services),
+		CoverageView.register(trainingFolders),
+		registerBalanceRepeats(trainingFolders),
 	);
 	const images = ImageFeatures.register(context, services);
 	context.subscriptions.push(images);
+	const trainingWatch = registerTrainingWatch(services);
+	context.subscriptions.push(trainingWatch);
+	const trainer = registerTrainer(services);
+	const lintDiagnostics = CaptionDiagnostics.register(context, services);
+	const lintCodeActions = CaptionCodeActions.register(context, services, lintDiagnostics);
+	const lintTask = LintTask.register(services);
+	context.subscriptions.push(lintDiagnostics, lintCodeActions, lintTask);
+	context.subscriptions.push(trainer);
+	const autoTag = AutoTag.register(context, services);
+	context.subscriptions.push(autoTag);
+	const captionEditor = CaptionEditorProvider.register(context, services);
+	context.subscriptions.push(captionEditor, CaptionLanguage.register(context, services), CaptionCompletion.register(context, services));
+	TagTools.register(context, services);
 
 	log.info(`LoRA Workbench activated (VS Code ${vscode.version})`);
 	return {
@@ -58,6 +95,11 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
 			checkpointsView: checkpoints.view,
 			datasetTree: datasetTree.provider,
 			images: images.testing,
+			trainingWatch,
+			trainer,
+			autoTag,
+			lint: { diagnostics: lintDiagnostics, codeActions: lintCodeActions, task: lintTask },
+			captionEditor: captionEditor.testing,
 			compareGrid: (root) => CompareEpochsPanel.lastGrid.get(root),
 		},
 	};

@@ -1,0 +1,121 @@
+/**
+ * Caption lint of a big dataset: 20,000 generated captions of 30 tags each (real danbooru tags, a few
+ * problems sprinkled in), exact CLIP token counts. The baseline is the I/O any whole-dataset lint must do
+ * (scan the folder, read every caption), so the ratio shows what the rules cost on top. The vocabulary
+ * case adds unknown-tag against the 140,782-tag a1111 list (loading the list is part of the time).
+ */
+import { promises as fs, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { scanTrainingFolder } from '../src/core/dataset';
+import { RuleSelection, lintCaption, lintDataset, sharedTokenCounter } from '../src/core/lint';
+import { conflictGroups } from '../src/core/lint/conflictRules';
+import { BenchCase } from './harness';
+
+const CAPTIONS = 20_000;
+const TAGS_PER_CAPTION = 30;
+const shared = resolve(__dirname, '..', '..', 'shared', 'fixtures');
+const CLIP = { path: join(shared, 'clip', 'bpe_simple_vocab_16e6.txt.gz') };
+const SETTINGS = 'trigger: zq7lora\nclass: woman\n';
+let root: string | undefined;
+let texts: string[] = [];
+
+/** General tags from the a1111 list, most used first, written with spaces as kohya users usually do. */
+function tagPool(): string[] {
+	return readFileSync(join(shared, 'tags', 'danbooru.csv'), 'utf8').split('\n').slice(0, 3000)
+		.map((line) => line.split(',')).filter((f) => f[1] === '0').map((f) => f[0].replace(/_/g, ' ')).slice(0, 800);
+}
+
+function captionText(i: number, pool: readonly string[]): string {
+	const tags = ['zq7lora'];
+	for (let k = 1; tags.length < TAGS_PER_CAPTION; k++) {
+		tags.push(pool[(i * 31 + k * 17) % pool.length]);
+	}
+	if (i % 50 === 0) {
+		tags.push(tags[3]);
+	}
+	if (i % 70 === 0) {
+		tags.reverse();
+	}
+	return `${tags.join(', ')}\n`;
+}
+
+async function generate(): Promise<string> {
+	if (root) {
+		return root;
+	}
+	const sharp = (await import('sharp')).default;
+	const image = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 200, g: 150, b: 120 } } }).png().toBuffer();
+	const pool = tagPool();
+	const dir = await fs.mkdtemp(join(tmpdir(), 'lw-bench-lint-'));
+	const subset = join(dir, 'images', '24_zq7lora woman');
+	await fs.mkdir(subset, { recursive: true });
+	texts = Array.from({ length: CAPTIONS }, (_, i) => captionText(i, pool));
+	for (let start = 0; start < CAPTIONS; start += 500) {
+		await Promise.all(Array.from({ length: Math.min(500, CAPTIONS - start) }, async (_, k) => {
+			const stem = `img_${String(start + k).padStart(5, '0')}`;
+			await fs.writeFile(join(subset, `${stem}.png`), image);
+			await fs.writeFile(join(subset, `${stem}.txt`), texts[start + k]);
+		}));
+	}
+	await fs.writeFile(join(dir, 'lora-workbench.yaml'), SETTINGS);
+	await sharedTokenCounter(CLIP);
+	root = dir;
+	return dir;
+}
+
+export const cases: BenchCase[] = [
+	{
+		name: 'lint baseline: scan + read 20,000 captions',
+		setup: async () => { await generate(); },
+		run: async () => {
+			const folder = await scanTrainingFolder(root!, { readCaptions: false });
+			const paths = folder.subsets.flatMap((s) => s.images.map((i) => i.captionPath));
+			for (let i = 0; i < paths.length; i += 32) {
+				await Promise.all(paths.slice(i, i + 32).map((p) => fs.readFile(p)));
+			}
+			return { work: paths.length, unit: 'captions' };
+		},
+	},
+	{
+		name: 'lint 20,000 captions x 30 tags (exact CLIP)',
+		baseline: 'lint baseline: scan + read 20,000 captions',
+		setup: async () => { await generate(); },
+		run: async () => {
+			const result = await lintDataset(root!, { clipVocabulary: CLIP });
+			if (result.captions !== CAPTIONS || result.tokenEstimateReason) {
+				throw new Error(`linted ${result.captions} captions (${result.tokenEstimateReason ?? 'exact'})`);
+			}
+			return { work: result.captions, unit: 'captions', note: `${result.issues.length} problems` };
+		},
+	},
+	{
+		name: 'lint rules only, in memory (20,000 captions)',
+		setup: async () => { await generate(); },
+		run: async () => {
+			const counter = (await sharedTokenCounter(CLIP)).counter;
+			const ctx = { trigger: 'zq7lora', classWord: 'woman', isReg: false, shuffleCaption: false, keepTokens: 0, weightedCaptions: false, maxTokens: 75, tokenCounter: counter, bakedTraits: [], conflictGroups: conflictGroups([]) };
+			const rules = new RuleSelection();
+			let problems = 0;
+			texts.forEach((text, i) => { problems += lintCaption(`c${i}.txt`, text, ctx, rules).length; });
+			return { work: texts.length, unit: 'captions', note: `${problems} problems` };
+		},
+	},
+	{
+		name: 'lint 20,000 captions with danbooru.csv vocabulary',
+		baseline: 'lint 20,000 captions x 30 tags (exact CLIP)',
+		setup: async () => {
+			await generate();
+			await fs.writeFile(join(root!, 'lora-workbench.yaml'), `${SETTINGS}lint:\n  vocabulary: ${JSON.stringify(join(shared, 'tags', 'danbooru.csv'))}\n`);
+		},
+		run: async () => {
+			const result = await lintDataset(root!, { clipVocabulary: CLIP });
+			return { work: result.captions, unit: 'captions', note: `${result.issues.filter((i) => i.code === 'unknown-tag').length} unknown tags` };
+		},
+		teardown: async () => {
+			await fs.writeFile(join(root!, 'lora-workbench.yaml'), SETTINGS);
+			await fs.rm(root!, { recursive: true, force: true });
+			root = undefined;
+		},
+	},
+];

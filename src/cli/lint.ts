@@ -1,0 +1,73 @@
+import { relative, resolve } from 'node:path';
+import { promises as fs } from 'node:fs';
+import { CliCommand, UsageError, booleanFlag, listFlag, stringFlag } from './args';
+import { LINT_RULES, LintIssue, lintDataset } from '../core/lint';
+import { ClipVocabularyOptions } from '../core/clipTokenizer';
+
+/** The line format the `$lora-lint` problem matcher in package.json reads: keep both in step. */
+export function formatIssueLine(issue: LintIssue, cwd: string): string {
+	const path = relative(cwd, issue.file) || issue.file;
+	return `${path}:${issue.line}:${issue.column}: ${issue.severity}: ${issue.message.replace(/\s*\n\s*/g, ' ')} [${issue.code}]`;
+}
+
+/** Where the CLIP vocabulary comes from: --clip-vocab, LORA_WORKBENCH_CLIP_VOCAB, else the cache (downloaded once). */
+export function clipVocabularyFromEnvironment(path: string | undefined, offline: boolean): ClipVocabularyOptions {
+	const file = path ?? process.env.LORA_WORKBENCH_CLIP_VOCAB;
+	return file ? { path: file } : { download: !offline };
+}
+
+function plural(n: number, word: string): string {
+	return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export const lintCommand: CliCommand = {
+	name: 'lint',
+	summary: 'check the captions of a training folder (one line per problem; exit 1 on errors)',
+	usage: [
+		'Usage: lora-workbench lint <folder> [--json] [--rules code,code...] [--clip-vocab <file>] [--offline]',
+		'',
+		'Prints one line per problem: <path>:<line>:<column>: <error|warning|info>: <message> [<code>]',
+		'(paths relative to the working directory). Exit 1 when an error was found.',
+		'  --json            print an array of {file, line, column, endLine, endColumn, severity, code, message}',
+		'  --rules           run only these rules',
+		'  --clip-vocab      the CLIP vocabulary (bpe_simple_vocab_16e6.txt.gz or SD1.5 tokenizer/merges.txt);',
+		'                    otherwise LORA_WORKBENCH_CLIP_VOCAB, else downloaded once into ~/.cache/lora-workbench',
+		'  --offline         never download the vocabulary; token counts are then estimates',
+		'',
+		'Rules (configure in lora-workbench.yaml under lint.rules: <code>: error|warning|info|off):',
+		...LINT_RULES.map((r) => `  ${r.code.padEnd(20)} ${r.severity.padEnd(8)} ${r.summary}`),
+	].join('\n'),
+	flags: { json: { type: 'boolean' }, rules: { type: 'list' }, 'clip-vocab': { type: 'string' }, offline: { type: 'boolean' } },
+	async run(args, io) {
+		if (args.positionals.length !== 1) {
+			throw new UsageError('give exactly one training folder');
+		}
+		const folder = args.positionals[0];
+		const rules = listFlag(args, 'rules');
+		const unknown = rules?.filter((code) => !LINT_RULES.some((r) => r.code === code)) ?? [];
+		if (unknown.length > 0) {
+			throw new UsageError(`unknown rule ${unknown.join(', ')}; known rules: ${LINT_RULES.map((r) => r.code).join(', ')}`);
+		}
+		const isDir = await fs.stat(resolve(io.cwd, folder)).then((s) => s.isDirectory(), () => false);
+		if (!isDir) {
+			io.err(`lora-workbench lint: ${folder} is not a folder. Give a training folder (the one holding images/).`);
+			return 2;
+		}
+		const result = await lintDataset(resolve(io.cwd, folder), {
+			rules,
+			clipVocabulary: clipVocabularyFromEnvironment(stringFlag(args, 'clip-vocab'), booleanFlag(args, 'offline')),
+		});
+		if (booleanFlag(args, 'json')) {
+			io.out(JSON.stringify(result.issues.map(({ file, line, column, endLine, endColumn, severity, code, message }) => ({ file: relative(io.cwd, file) || file, line, column, endLine, endColumn, severity, code, message })), null, 2));
+		} else if (result.issues.length > 0) {
+			io.out(result.issues.map((issue) => formatIssueLine(issue, io.cwd)).join('\n'));
+		}
+		if (result.tokenEstimateReason && (!rules || rules.includes('token-overflow'))) {
+			io.err(`note: CLIP token counts are estimates: ${result.tokenEstimateReason}`);
+		}
+		const counts = { error: 0, warning: 0, info: 0 };
+		result.issues.forEach((issue) => counts[issue.severity]++);
+		io.err(`${result.captions} captions: ${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}, ${plural(counts.info, 'info')}`);
+		return counts.error > 0 ? 1 : 0;
+	},
+};

@@ -1,0 +1,115 @@
+import { decodeForAnalysis, SourceInfo } from './decode';
+import { findSimilarGroups, SimilarGroup, similarityProblems } from './duplicates';
+import { createFaceDetector, FaceDetector } from './faceDetector';
+import { ImageEntry, faceProblems, grayscaleProblems, lookProblems, shortName, sizeProblems } from './imageChecks';
+import { ImageMeasures, measureImage, perceptualHash } from './measure';
+import { ImageCheckOptions } from './options';
+import { FaceBox, ImageProblem } from './types';
+
+export interface ImageAnalysis {
+	entry: ImageEntry;
+	info?: SourceInfo;
+	measures?: ImageMeasures;
+	hash?: string;
+	/** undefined when face detection did not run (no model, or unreadable image). */
+	faces?: FaceBox[];
+	problems: ImageProblem[];
+	timings: { decodeMs: number; measureMs: number; faceMs: number };
+}
+
+export interface CheckReport {
+	analyses: ImageAnalysis[];
+	/** Every problem, per image and across images, in entry order. */
+	problems: ImageProblem[];
+	groups: SimilarGroup[];
+	/** Set when face checks could not run: says why and what to do. */
+	faceDetectorError?: string;
+}
+
+export interface CheckRun {
+	signal?: AbortSignal;
+	onProgress?: (done: number, total: number) => void;
+	/** A detector shared across runs (the extension keeps one); otherwise one is made from faceModelPath. */
+	detector?: FaceDetector;
+}
+
+export async function analyseImage(entry: ImageEntry, options: ImageCheckOptions, detector: FaceDetector | undefined): Promise<ImageAnalysis> {
+	const decoded = await decodeForAnalysis(entry.path, { maxPixels: options.thresholds.maxPixels });
+	const timings = { decodeMs: decoded.decodeMs, measureMs: 0, faceMs: 0 };
+	if (!decoded.ok) {
+		const problems = options.disabled.has(decoded.problem.code) ? [] : [decoded.problem];
+		return { entry, problems, timings };
+	}
+	const started = performance.now();
+	const measures = measureImage(decoded.image);
+	const hash = perceptualHash(decoded.image);
+	const problems = [
+		...decoded.notes.filter((p) => !options.disabled.has(p.code)),
+		...sizeProblems(entry, decoded.info, options),
+		...lookProblems(entry, measures, options),
+	];
+	timings.measureMs = performance.now() - started;
+	let faces: FaceBox[] | undefined;
+	if (detector) {
+		const faceStarted = performance.now();
+		faces = await detector.detect(decoded.image, options.thresholds.faceScore);
+		timings.faceMs = performance.now() - faceStarted;
+		problems.push(...faceProblems(entry, decoded.info, decoded.image, faces, options));
+	}
+	return { entry, info: decoded.info, measures, hash, faces, problems, timings };
+}
+
+/**
+ * Checks a set of images: each one decoded once and analysed (two at a time by default), then the checks
+ * across images (near-duplicates, same shoot, grayscale in a colour set). An unreadable image becomes a
+ * problem and the rest goes on.
+ */
+export async function checkImages(entries: readonly ImageEntry[], options: ImageCheckOptions, run: CheckRun = {}): Promise<CheckReport> {
+	let detector = run.detector;
+	let ownDetector = false;
+	let faceDetectorError: string | undefined;
+	if (!detector && options.faceModelPath) {
+		try {
+			detector = await createFaceDetector(options.faceModelPath);
+			ownDetector = true;
+		} catch (err) {
+			faceDetectorError = err instanceof Error ? err.message : String(err);
+		}
+	} else if (!detector) {
+		faceDetectorError = 'No face model is set, so the face checks did not run.';
+	}
+	const analyses: ImageAnalysis[] = new Array(entries.length);
+	let next = 0;
+	let done = 0;
+	const worker = async () => {
+		while (next < entries.length && !run.signal?.aborted) {
+			const index = next++;
+			analyses[index] = await analyseImage(entries[index], options, detector);
+			run.onProgress?.(++done, entries.length);
+		}
+	};
+	try {
+		await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, entries.length)) }, worker));
+	} finally {
+		if (ownDetector) {
+			await detector?.release();
+		}
+	}
+	const finished = analyses.filter((a): a is ImageAnalysis => a !== undefined);
+	const hashed = finished.filter((a) => a.hash !== undefined).map((a) => ({ file: a.entry.path, hash: a.hash! }));
+	const t = options.thresholds;
+	const groups = findSimilarGroups(hashed, t.nearDuplicateDistance, t.sameShootDistance)
+		.filter((g) => !options.disabled.has(g.kind));
+	const across = [
+		...similarityProblems(groups, shortName),
+		...grayscaleProblems(finished.filter((a) => a.measures).map((a) => ({ file: a.entry.path, chroma: a.measures!.chroma })), options),
+	];
+	const order = new Map(entries.map((e, i) => [e.path, i]));
+	const problems = [...finished.flatMap((a) => a.problems), ...across]
+		.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0));
+	const byFile = new Map(finished.map((a) => [a.entry.path, a]));
+	for (const problem of across) {
+		byFile.get(problem.file)?.problems.push(problem);
+	}
+	return { analyses: finished, problems, groups, faceDetectorError };
+}

@@ -1,0 +1,103 @@
+import { ImageProblem } from './types';
+
+export interface HashedImage {
+	file: string;
+	/** 64-bit perceptual hash as 16 hex digits. */
+	hash: string;
+}
+
+export interface SimilarGroup {
+	kind: 'near-duplicate' | 'same-shoot';
+	files: string[];
+	/** Every pair within the threshold, with its Hamming distance. */
+	pairs: Array<{ a: string; b: string; distance: number }>;
+}
+
+/**
+ * Pairs within each Hamming distance, joined into clusters (A~B and B~C put A, B and C in one group).
+ * Near-duplicate groups come first; same-shoot groups only join pairs that are not near-duplicates already.
+ */
+export function findSimilarGroups(images: readonly HashedImage[], nearDistance: number, shootDistance: number): SimilarGroup[] {
+	const words = images.map((image) => splitHash(image.hash));
+	const near: Array<[number, number, number]> = [];
+	const shoot: Array<[number, number, number]> = [];
+	for (let i = 0; i < images.length; i++) {
+		for (let j = i + 1; j < images.length; j++) {
+			const d = popcount(words[i][0] ^ words[j][0]) + popcount(words[i][1] ^ words[j][1]);
+			if (d <= nearDistance) {
+				near.push([i, j, d]);
+			} else if (d <= shootDistance) {
+				shoot.push([i, j, d]);
+			}
+		}
+	}
+	const nearGroups = clusters(images, near, 'near-duplicate');
+	const grouped = new Set(nearGroups.flatMap((g) => g.files));
+	// An image already in a near-duplicate group is handled there; same-shoot speaks of the rest.
+	const shootGroups = clusters(images, shoot.filter(([i, j]) => !(grouped.has(images[i].file) && grouped.has(images[j].file))), 'same-shoot');
+	return [...nearGroups, ...shootGroups];
+}
+
+export function similarityProblems(groups: readonly SimilarGroup[], fileName: (file: string) => string): ImageProblem[] {
+	const problems: ImageProblem[] = [];
+	groups.forEach((group, index) => {
+		for (const file of group.files) {
+			const partners = group.pairs
+				.filter((p) => p.a === file || p.b === file)
+				.map((p) => ({ file: p.a === file ? p.b : p.a, distance: p.distance }))
+				.sort((x, y) => x.distance - y.distance);
+			const closest = partners[0];
+			const others = group.files.length - 1;
+			const message = group.kind === 'near-duplicate'
+				? `Near-duplicate of ${fileName(closest.file)} (hash distance ${closest.distance} of 64)${others > 1 ? ` and ${others - 1} more` : ''}: the same picture twice teaches the LoRA that one image. Keep the best one of the group.`
+				: `Looks like the same shoot as ${fileName(closest.file)} (hash distance ${closest.distance} of 64)${others > 1 ? ` and ${others - 1} more` : ''}: too many pictures with the same light, place and clothes bind them to the person. Keep a few and add variety.`;
+			problems.push({
+				file,
+				code: group.kind,
+				severity: group.kind === 'near-duplicate' ? 'warning' : 'info',
+				message,
+				details: { group: `${group.kind}-${index + 1}`, members: group.files, partners },
+			});
+		}
+	});
+	return problems;
+}
+
+function clusters(images: readonly HashedImage[], pairs: Array<[number, number, number]>, kind: SimilarGroup['kind']): SimilarGroup[] {
+	const parent = images.map((_, i) => i);
+	const find = (i: number): number => {
+		while (parent[i] !== i) {
+			parent[i] = parent[parent[i]];
+			i = parent[i];
+		}
+		return i;
+	};
+	for (const [i, j] of pairs) {
+		parent[find(i)] = find(j);
+	}
+	const byRoot = new Map<number, SimilarGroup>();
+	for (const [i, j, distance] of pairs) {
+		const root = find(i);
+		let group = byRoot.get(root);
+		if (!group) {
+			group = { kind, files: [], pairs: [] };
+			byRoot.set(root, group);
+		}
+		group.pairs.push({ a: images[i].file, b: images[j].file, distance });
+	}
+	for (const group of byRoot.values()) {
+		group.files = [...new Set(group.pairs.flatMap((p) => [p.a, p.b]))].sort();
+	}
+	return [...byRoot.values()].sort((a, b) => a.files[0].localeCompare(b.files[0]));
+}
+
+function splitHash(hex: string): [number, number] {
+	const padded = hex.padStart(16, '0');
+	return [parseInt(padded.slice(0, 8), 16) >>> 0, parseInt(padded.slice(8), 16) >>> 0];
+}
+
+function popcount(v: number): number {
+	v = v - ((v >>> 1) & 0x55555555);
+	v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+	return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}

@@ -1,0 +1,85 @@
+import { ImageProblemCode } from './types';
+
+/**
+ * Every threshold of the image checks, with defaults calibrated on the shared real photos and on
+ * generated images of known blur, exposure and cast. Users override any of them in settings.
+ */
+export interface ImageCheckThresholds {
+	/** Smallest side a source picked for import should have: smaller ones get upscaled into the crop. */
+	sourceMinSide: number;
+	/**
+	 * Variance of the Laplacian (8-bit luma) measured at training scale (short side 512); below it the image
+	 * is blurry. Sharp real photos measured 80-1400; the same photos with a 1.5 px Gaussian blur 5-30.
+	 */
+	blurVariance: number;
+	/** Mean luma (0-255) below which an image is dark. */
+	darkMeanLuma: number;
+	/** Share of pixels at luma <= 16 above which an image is dark even with a bright spot. */
+	darkClippedShare: number;
+	/** Mean luma (0-255) above which an image is overexposed. */
+	overexposedMeanLuma: number;
+	/** Share of pixels at luma >= 250 (blown highlights) above which an image is overexposed. */
+	overexposedClippedShare: number;
+	/**
+	 * Distance of the mid-tones' average colour from neutral, in CbCr units (0-128), above which the light is
+	 * coloured. Real photos measured up to 34 (a giraffe under a big blue sky); a warm stage light gives 40-60.
+	 */
+	colorCast: number;
+	/** Mean per-pixel chroma (max channel difference, 0-255) below which an image counts as grayscale. */
+	grayscaleChroma: number;
+	/** Hamming distance (of 64 bits) of the perceptual hashes at or below which two images are near-duplicates. */
+	nearDuplicateDistance: number;
+	/** Hamming distance at or below which two images look like the same shoot (same place, light and clothes). */
+	sameShootDistance: number;
+	/** YuNet score (0-1) a detection needs to count as a face. 0.8 rejects the cat-face seen at 0.6. */
+	faceScore: number;
+	/** In a face subset, the main face box height as a share of the image height below which it is too small. */
+	faceMinShare: number;
+	/** Pixels: a face box closer than this to the border (at analysis scale) counts as cut off. */
+	faceBorderMargin: number;
+	/** Decoding refuses images with more pixels than this (decompression bombs). */
+	maxPixels: number;
+}
+
+export const defaultThresholds: ImageCheckThresholds = {
+	sourceMinSide: 1000,
+	blurVariance: 50,
+	darkMeanLuma: 45,
+	darkClippedShare: 0.65,
+	overexposedMeanLuma: 215,
+	overexposedClippedShare: 0.3,
+	colorCast: 36,
+	grayscaleChroma: 4,
+	nearDuplicateDistance: 6,
+	sameShootDistance: 14,
+	faceScore: 0.8,
+	faceMinShare: 0.25,
+	faceBorderMargin: 2,
+	maxPixels: 100_000_000,
+};
+
+export interface ImageCheckOptions {
+	thresholds: ImageCheckThresholds;
+	/** Codes the user switched off. */
+	disabled: ReadonlySet<ImageProblemCode>;
+	/** With buckets on, sd-scripts resizes into buckets itself, so a wrong size is only informative. */
+	bucketsEnabled: boolean;
+	/** Path of the YuNet ONNX model; without it the face checks report that they could not run. */
+	faceModelPath?: string;
+	/** How many images are decoded and analysed at once. */
+	concurrency: number;
+}
+
+export function imageCheckOptions(overrides: Partial<Omit<ImageCheckOptions, 'thresholds'>> & { thresholds?: Partial<ImageCheckThresholds> } = {}): ImageCheckOptions {
+	return {
+		disabled: overrides.disabled ?? new Set(),
+		bucketsEnabled: overrides.bucketsEnabled ?? false,
+		faceModelPath: overrides.faceModelPath,
+		concurrency: overrides.concurrency ?? 2,
+		thresholds: { ...defaultThresholds, ...definedOnly(overrides.thresholds ?? {}) },
+	};
+}
+
+function definedOnly<T extends object>(value: Partial<T>): Partial<T> {
+	return Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === 'number' && Number.isFinite(v))) as Partial<T>;
+}

@@ -1,0 +1,86 @@
+/** Shared shapes of the image checks: problems, measurements, face boxes and crop boxes. */
+
+export type ImageProblemSeverity = 'error' | 'warning' | 'info';
+
+/** Stable codes: the CLI's JSON, the Problems view and the health report all key on these. */
+export type ImageProblemCode =
+	// The file itself
+	| 'unreadable'
+	| 'too-many-pixels'
+	| 'heic-unsupported'
+	| 'animated'
+	| 'cmyk'
+	| '16-bit'
+	// Size
+	| 'low-resolution'
+	| 'wrong-size'
+	// Look
+	| 'blurry'
+	| 'dark'
+	| 'overexposed'
+	| 'colored-light'
+	| 'grayscale'
+	// Across images
+	| 'near-duplicate'
+	| 'same-shoot'
+	// Faces
+	| 'no-face'
+	| 'other-people'
+	| 'face-cut-off'
+	| 'face-too-small';
+
+export interface ImageProblem {
+	file: string;
+	code: ImageProblemCode;
+	severity: ImageProblemSeverity;
+	message: string;
+	/** Measured values, face boxes, duplicate partners: whatever explains the verdict. */
+	details: Record<string, unknown>;
+}
+
+/** An axis-aligned box in pixels of the EXIF-oriented image. */
+export interface Box {
+	x: number;
+	y: number;
+	width: number;
+	height: number;
+}
+
+export interface Point {
+	x: number;
+	y: number;
+}
+
+export interface FaceBox extends Box {
+	score: number;
+	/** Right eye, left eye, nose tip, right and left mouth corners (YuNet order). */
+	landmarks: Point[];
+}
+
+/** What a subset expects of its images; 'unknown' roles get only the size-independent checks. */
+export type SubsetRole = 'face' | 'body' | 'costume' | 'reg' | 'unknown';
+
+export interface TargetSize {
+	width: number;
+	height: number;
+}
+
+export function targetSizeForRole(role: SubsetRole): TargetSize | undefined {
+	if (role === 'face') {
+		return { width: 512, height: 512 };
+	}
+	if (role === 'body' || role === 'costume') {
+		return { width: 512, height: 768 };
+	}
+	return undefined;
+}
+
+export function parseTargetSize(text: string): TargetSize | undefined {
+	const match = /^(\d+)x(\d+)$/.exec(text.trim());
+	if (!match) {
+		return undefined;
+	}
+	const width = Number(match[1]);
+	const height = Number(match[2]);
+	return width > 0 && height > 0 ? { width, height } : undefined;
+}

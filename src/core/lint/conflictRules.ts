@@ -1,0 +1,89 @@
+import { ParsedCaption } from '../caption';
+import { tagKey } from './tagKey';
+import { CaptionContext } from './context';
+import { removeTagEdit } from './edits';
+import { TextIssue } from './types';
+
+/** Tags of which one image can have only one; `unless` tags (e.g. heterochromia) allow several. */
+export interface ConflictGroup {
+	what: string;
+	tags: readonly string[];
+	unless?: readonly string[];
+}
+
+const EYE_COLOURS = ['blue', 'brown', 'green', 'red', 'black', 'grey', 'purple', 'yellow', 'orange', 'pink', 'aqua'].map((c) => `${c} eyes`);
+const HAIR_COLOURS = ['blonde', 'brown', 'black', 'red', 'grey', 'white', 'blue', 'green', 'pink', 'purple', 'orange', 'silver', 'aqua'].map((c) => `${c} hair`);
+
+export const DEFAULT_CONFLICT_GROUPS: readonly ConflictGroup[] = [
+	{ what: 'hair length', tags: ['very short hair', 'short hair', 'medium hair', 'long hair', 'very long hair', 'absurdly long hair'] },
+	{ what: 'eyes open or closed', tags: ['open eyes', 'closed eyes'] },
+	{ what: 'mouth open or closed', tags: ['open mouth', 'closed mouth'] },
+	{ what: 'eye colour', tags: EYE_COLOURS, unless: ['heterochromia'] },
+	{ what: 'hair colour', tags: HAIR_COLOURS, unless: ['multicolored hair', 'two-tone hair', 'streaked hair', 'gradient hair', 'colored inner hair'] },
+	{ what: 'framing', tags: ['full body', 'upper body', 'lower body', 'cowboy shot'] },
+];
+
+/** The default table plus the user's groups from `lint.conflicts`. */
+export function conflictGroups(extra: readonly (readonly string[])[]): ConflictGroup[] {
+	return [...DEFAULT_CONFLICT_GROUPS, ...extra.map((tags) => ({ what: 'lint.conflicts', tags }))];
+}
+
+const compiled = new WeakMap<ConflictGroup, { members: Set<string>; unless: string[] }>();
+
+function groupKeys(group: ConflictGroup): { members: Set<string>; unless: string[] } {
+	let keys = compiled.get(group);
+	if (!keys) {
+		keys = { members: new Set(group.tags.map(tagKey)), unless: (group.unless ?? []).map(tagKey) };
+		compiled.set(group, keys);
+	}
+	return keys;
+}
+
+/** `conflicting-tags`: a second tag from one exclusive group is reported, naming the first. */
+export function conflictingTagsRule(parsed: ParsedCaption, ctx: CaptionContext): TextIssue[] {
+	const keys = parsed.tags.map((t) => tagKey(t.text));
+	const present = new Set(keys);
+	const issues: TextIssue[] = [];
+	for (const group of ctx.conflictGroups) {
+		const { members, unless } = groupKeys(group);
+		if (unless.some((key) => present.has(key)) || !keys.some((key) => members.has(key))) {
+			continue;
+		}
+		let first: { key: string; text: string } | undefined;
+		keys.forEach((key, index) => {
+			if (!members.has(key)) {
+				return;
+			}
+			const tag = parsed.tags[index];
+			if (!first) {
+				first = { key, text: tag.text };
+			} else if (key !== first.key) {
+				issues.push({
+					code: 'conflicting-tags', start: tag.start, end: tag.end,
+					message: `"${tag.text}" contradicts "${first.text}" (${group.what}): one image can only show one. Keep the one that is true.`,
+					fix: { title: `Remove "${tag.text}"`, edits: [removeTagEdit(parsed.tags, index)] },
+				});
+			}
+		});
+	}
+	return issues;
+}
+
+/** `baked-trait`: a trait declared part of the trigger (lint.bakedTraits) must not be captioned, or it stays promptable instead of baked in. */
+export function bakedTraitRule(parsed: ParsedCaption, ctx: CaptionContext): TextIssue[] {
+	if (ctx.isReg || ctx.bakedTraits.length === 0) {
+		return [];
+	}
+	const traits = new Set(ctx.bakedTraits.map(tagKey));
+	const issues: TextIssue[] = [];
+	parsed.tags.forEach((tag, index) => {
+		if (traits.has(tagKey(tag.text))) {
+			issues.push({
+				code: 'baked-trait', start: tag.start, end: tag.end,
+				message: `"${tag.text}" is declared part of the trigger (lint.bakedTraits); captioning it keeps it out of the trigger word.`,
+				fix: { title: `Remove "${tag.text}"`, edits: [removeTagEdit(parsed.tags, index)] },
+			});
+		}
+	});
+	return issues;
+}

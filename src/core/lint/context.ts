@@ -1,0 +1,48 @@
+import { TokenCounter } from '../clipTokenizer';
+import { Vocabulary } from '../vocabulary';
+import { ConflictGroup } from './conflictRules';
+import { RuleSetting } from './lintSettings';
+import { ruleInfo } from './rules';
+import { LintSeverity } from './types';
+
+/** Everything a caption rule may need to know about the caption's dataset and subset. */
+export interface CaptionContext {
+	trigger?: string;
+	/** The subject's class word (woman, man...), for class conflicts. */
+	classWord?: string;
+	/** Regularisation captions describe other people: trigger, class and costume rules do not apply. */
+	isReg: boolean;
+	shuffleCaption: boolean;
+	keepTokens: number;
+	/** sd-scripts' `weighted_captions`: only then is `(tag:1.2)` read as a weight. */
+	weightedCaptions: boolean;
+	/** Content tokens sd-scripts keeps: 75, or max_token_length (150 / 225). */
+	maxTokens: number;
+	tokenCounter: TokenCounter;
+	vocabulary?: Vocabulary;
+	/** The dataset's prevailing way of writing multi-word tags; undefined: decide within the caption. */
+	tagStyle?: 'underscore' | 'space';
+	bakedTraits: readonly string[];
+	conflictGroups: readonly ConflictGroup[];
+}
+
+/** Which rules run and how severe they are: the settings' `lint.rules`, narrowed by `--rules`. */
+export class RuleSelection {
+	constructor(private readonly configured: Readonly<Record<string, RuleSetting>> = {}, private readonly only?: ReadonlySet<string>) {}
+
+	enabled(code: string): boolean {
+		return this.severity(code) !== undefined;
+	}
+
+	/** The severity to report with, or undefined when the rule is off. A rule's own suggestion applies only when the user set none. */
+	severity(code: string, suggested?: LintSeverity): LintSeverity | undefined {
+		if (this.only && !this.only.has(code)) {
+			return undefined;
+		}
+		const setting = this.configured[code];
+		if (setting === 'off') {
+			return undefined;
+		}
+		return setting ?? suggested ?? ruleInfo(code)?.severity;
+	}
+}

@@ -1,0 +1,92 @@
+import { parseCaption } from '../caption';
+import { emptyCaptionRule, duplicateTagRule, multiLineRule } from './captionFileRules';
+import { bakedTraitRule, conflictingTagsRule } from './conflictRules';
+import { CaptionContext, RuleSelection } from './context';
+import { styleRules } from './styleRules';
+import { subjectRules } from './subjectRules';
+import { tokenOverflowRule } from './tokenRule';
+import { triggerRules } from './triggerRules';
+import { LintIssue, LintSeverity, TextIssue } from './types';
+import { unknownTagRule } from './vocabularyRule';
+
+const BOM = '\uFEFF';
+
+/** A TextIssue with its severity settled. */
+export interface ResolvedTextIssue extends TextIssue {
+	severity: LintSeverity;
+}
+
+/** Runs every enabled caption rule over one caption's text (a BOM is ignored, as VS Code does). */
+export function lintCaptionText(text: string, ctx: CaptionContext, rules: RuleSelection): ResolvedTextIssue[] {
+	const body = text.startsWith(BOM) ? text.slice(1) : text;
+	const parsed = parseCaption(body);
+	const found: TextIssue[] = [];
+	const run = (codes: readonly string[], rule: () => TextIssue[]): void => {
+		if (codes.some((code) => rules.enabled(code))) {
+			found.push(...rule());
+		}
+	};
+	run(['empty-caption'], () => emptyCaptionRule(body, parsed, ctx));
+	run(['multi-line-caption'], () => multiLineRule(body, parsed));
+	run(['missing-trigger', 'trigger-not-first'], () => triggerRules(parsed, ctx));
+	run(['duplicate-tag'], () => duplicateTagRule(parsed));
+	run(['class-conflict', 'multiple-people'], () => subjectRules(parsed, ctx));
+	run(['conflicting-tags'], () => conflictingTagsRule(parsed, ctx));
+	run(['baked-trait'], () => bakedTraitRule(parsed, ctx));
+	run(['token-overflow'], () => tokenOverflowRule(parsed, ctx));
+	run(['unknown-tag'], () => unknownTagRule(parsed, ctx));
+	run(['tag-style'], () => styleRules(parsed, ctx));
+	const resolved: ResolvedTextIssue[] = [];
+	for (const issue of found) {
+		const severity = rules.severity(issue.code, issue.severity);
+		if (severity) {
+			resolved.push({ ...issue, severity });
+		}
+	}
+	return resolved.sort((a, b) => a.start - b.start || a.code.localeCompare(b.code));
+}
+
+/** Converts offsets of a text to 1-based line/column pairs. */
+export class LinePositions {
+	private readonly starts: number[] = [0];
+
+	constructor(text: string) {
+		for (let i = 0; i < text.length; i++) {
+			const c = text.charCodeAt(i);
+			if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
+				this.starts.push(i + 1);
+			}
+		}
+	}
+
+	at(offset: number): { line: number; column: number } {
+		let low = 0;
+		let high = this.starts.length - 1;
+		while (low < high) {
+			const mid = (low + high + 1) >> 1;
+			if (this.starts[mid] <= offset) {
+				low = mid;
+			} else {
+				high = mid - 1;
+			}
+		}
+		return { line: low + 1, column: offset - this.starts[low] + 1 };
+	}
+}
+
+export function positionIssue(file: string, issue: ResolvedTextIssue, positions: LinePositions): LintIssue {
+	const start = positions.at(issue.start);
+	const end = positions.at(issue.end);
+	const result: LintIssue = { file, line: start.line, column: start.column, endLine: end.line, endColumn: end.column, severity: issue.severity, code: issue.code, message: issue.message };
+	if (issue.fix) {
+		result.fix = issue.fix;
+	}
+	return result;
+}
+
+/** Lints one caption file's text; positions are 1-based. */
+export function lintCaption(file: string, text: string, ctx: CaptionContext, rules: RuleSelection = new RuleSelection()): LintIssue[] {
+	const body = text.startsWith(BOM) ? text.slice(1) : text;
+	const positions = new LinePositions(body);
+	return lintCaptionText(body, ctx, rules).map((issue) => positionIssue(file, issue, positions));
+}

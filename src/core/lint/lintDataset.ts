@@ -1,0 +1,232 @@
+import { promises as fs } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { decodeCaption, parseCaption } from '../caption';
+import { tagKey } from './tagKey';
+import { ClipVocabularyOptions, TokenCounter, resolveTokenCounter } from '../clipTokenizer';
+import { Subset, TrainingFolder, scanTrainingFolder } from '../dataset';
+import { SETTINGS_FILE_NAME } from '../settings';
+import { readTrainingSection } from '../training/trainingFields';
+import { Vocabulary, loadVocabulary } from '../vocabulary';
+import { conflictGroups } from './conflictRules';
+import { CaptionContext, RuleSelection } from './context';
+import { costumeRatioRule, missingCaptionRule, orphanCaptionRule } from './datasetRules';
+import { lintCaption } from './lintCaption';
+import { TagStyle, countStyles, prevailingStyle } from './styleRules';
+import { LintIssue } from './types';
+
+export interface LintDatasetOptions {
+	/** Run only these rule codes (`--rules`). */
+	rules?: readonly string[];
+	/** The token counter to use; otherwise resolved once per process from `clipVocabulary`. */
+	tokenCounter?: TokenCounter;
+	clipVocabulary?: ClipVocabularyOptions;
+	/** Caption texts to use instead of the files (unsaved editors), by path. */
+	overrides?: ReadonlyMap<string, string>;
+	/** Called between chunks of captions, so a long lint leaves room for other work (default: setImmediate). */
+	yieldEvery?: number;
+}
+
+export interface CaptionFile {
+	path: string;
+	subset: Subset;
+}
+
+export interface DatasetLintResult {
+	folder: TrainingFolder;
+	issues: LintIssue[];
+	/** Caption files read. */
+	captions: number;
+	/** Set when token counts are estimates, with the reason. */
+	tokenEstimateReason?: string;
+}
+
+const counters = new Map<string, Promise<{ counter: TokenCounter; fallbackReason?: string }>>();
+
+/** One tokenizer per vocabulary choice per process: loading the merges takes a moment. */
+export function sharedTokenCounter(options: ClipVocabularyOptions = {}): Promise<{ counter: TokenCounter; fallbackReason?: string }> {
+	const key = JSON.stringify(options);
+	let counter = counters.get(key);
+	if (!counter) {
+		counter = resolveTokenCounter(options);
+		counters.set(key, counter);
+	}
+	return counter;
+}
+
+const vocabularies = new Map<string, { stamp: string; vocabulary: Promise<Vocabulary> }>();
+
+async function cachedVocabulary(paths: readonly string[]): Promise<Vocabulary> {
+	const stamps = await Promise.all(paths.map((p) => fs.stat(p).then((s) => `${s.mtimeMs}:${s.size}`, () => 'missing')));
+	const key = paths.join('\n');
+	const stamp = stamps.join('|');
+	const cached = vocabularies.get(key);
+	if (cached && cached.stamp === stamp) {
+		return cached.vocabulary;
+	}
+	const vocabulary = loadVocabulary(paths);
+	vocabularies.set(key, { stamp, vocabulary });
+	vocabulary.catch(() => vocabularies.delete(key));
+	return vocabulary;
+}
+
+function subsetClassWord(folder: TrainingFolder, subset: Subset): string | undefined {
+	return folder.classWord ?? subset.classTokens.trim().split(/\s+/).slice(1).join(' ') ?? undefined;
+}
+
+/**
+ * Lints a training folder: every caption of every subset, plus the dataset rules. Built once per folder
+ * scan; `lintText` re-lints one caption as the user types, with the dataset-wide facts of the last `lintAll`.
+ */
+export class DatasetLinter {
+	private tagStyle: TagStyle | undefined;
+	private readonly bySubset = new Map<string, CaptionContext>();
+	private readonly captionSubset = new Map<string, Subset>();
+
+	private constructor(
+		readonly folder: TrainingFolder,
+		readonly rules: RuleSelection,
+		private readonly base: Omit<CaptionContext, 'isReg' | 'classWord'>,
+		readonly setupIssues: LintIssue[],
+		readonly tokenEstimateReason: string | undefined,
+	) {
+		for (const subset of folder.subsets) {
+			for (const image of subset.images.filter((i) => i.hasCaption)) {
+				this.captionSubset.set(image.captionPath, subset);
+			}
+		}
+	}
+
+	static async create(folder: TrainingFolder, options: LintDatasetOptions = {}): Promise<DatasetLinter> {
+		const lint = folder.settings.lint;
+		const rules = new RuleSelection(lint.rules, options.rules ? new Set(options.rules) : undefined);
+		const training = readTrainingSection(folder.settings.raw.training).settings;
+		const setupIssues: LintIssue[] = [];
+		let vocabulary: Vocabulary | undefined;
+		if (lint.vocabulary.length > 0 && rules.enabled('unknown-tag')) {
+			try {
+				vocabulary = await cachedVocabulary(lint.vocabulary.map((p) => (isAbsolute(p) ? p : join(folder.root, p))));
+			} catch (err) {
+				setupIssues.push({
+					file: join(folder.root, SETTINGS_FILE_NAME), line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'warning', code: 'unknown-tag',
+					message: `${err instanceof Error ? err.message : String(err)}; unknown-tag is off until then.`,
+				});
+			}
+		}
+		const resolved = options.tokenCounter ? { counter: options.tokenCounter } : await sharedTokenCounter(options.clipVocabulary);
+		const base = {
+			trigger: folder.trigger,
+			shuffleCaption: training.shuffleCaption,
+			keepTokens: training.keepTokens,
+			weightedCaptions: training.extra.weighted_captions === true,
+			maxTokens: training.maxTokenLength ?? 75,
+			tokenCounter: resolved.counter,
+			vocabulary,
+			bakedTraits: lint.bakedTraits,
+			conflictGroups: conflictGroups(lint.conflicts),
+		};
+		return new DatasetLinter(folder, rules, base, setupIssues, resolved.counter.estimated ? resolved.fallbackReason ?? 'no CLIP vocabulary' : undefined);
+	}
+
+	/** Every caption file sd-scripts reads (orphans are only reported, never linted), in folder order. */
+	captionFiles(): CaptionFile[] {
+		return [...this.captionSubset].map(([path, subset]) => ({ path, subset }));
+	}
+
+	/** Whether the path is one of this folder's caption files. */
+	owns(path: string): boolean {
+		return this.captionSubset.has(path);
+	}
+
+	private context(subset: Subset): CaptionContext {
+		let ctx = this.bySubset.get(subset.dir);
+		if (!ctx) {
+			ctx = { ...this.base, tagStyle: this.tagStyle, isReg: subset.isReg, classWord: subsetClassWord(this.folder, subset) };
+			this.bySubset.set(subset.dir, ctx);
+		}
+		return ctx;
+	}
+
+	/** Lints one caption's text (e.g. an editor's unsaved content) in this dataset's context. */
+	lintText(path: string, text: string): LintIssue[] {
+		const subset = this.captionSubset.get(path);
+		if (!subset) {
+			return [];
+		}
+		return lintCaption(path, text, this.context(subset), this.rules);
+	}
+
+	async lintAll(options: Pick<LintDatasetOptions, 'overrides' | 'yieldEvery'> = {}): Promise<DatasetLintResult> {
+		const files = this.captionFiles();
+		const texts = new Map<string, string>();
+		const issues: LintIssue[] = [...this.setupIssues];
+		await mapLimited(files, 32, async ({ path }) => {
+			const override = options.overrides?.get(path);
+			if (override !== undefined) {
+				texts.set(path, override);
+				return;
+			}
+			try {
+				const decoded = decodeCaption(await fs.readFile(path));
+				if (decoded.invalidUtf8) {
+					const severity = this.rules.severity('caption-encoding');
+					if (severity) {
+						issues.push({ file: path, line: 1, column: 1, endLine: 1, endColumn: 1, severity, code: 'caption-encoding', message: 'The caption is not UTF-8: sd-scripts stops on it. Re-save it as UTF-8.' });
+					}
+					return;
+				}
+				texts.set(path, decoded.text);
+			} catch (err) {
+				issues.push({ file: path, line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', code: 'caption-encoding', message: `The caption cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}); check its permissions.` });
+			}
+		});
+		const tagKeys = new Map<string, Set<string>>();
+		const styles = { underscore: 0, space: 0 };
+		for (const [path, text] of texts) {
+			const parsed = parseCaption(text);
+			countStyles(parsed.tags, styles);
+			tagKeys.set(path, new Set(parsed.tags.map((t) => tagKey(t.text))));
+		}
+		this.tagStyle = prevailingStyle(styles);
+		this.bySubset.clear();
+		const yieldEvery = options.yieldEvery ?? 250;
+		let done = 0;
+		for (const { path } of files) {
+			const text = texts.get(path);
+			if (text !== undefined) {
+				issues.push(...this.lintText(path, text));
+			}
+			if (++done % yieldEvery === 0) {
+				await new Promise((resolve) => setImmediate(resolve));
+			}
+		}
+		issues.push(...missingCaptionRule(this.folder, this.rules));
+		issues.push(...orphanCaptionRule(this.folder, this.rules));
+		const settingsText = await fs.readFile(join(this.folder.root, SETTINGS_FILE_NAME), 'utf8').catch(() => '');
+		issues.push(...costumeRatioRule(this.folder, this.rules, tagKeys, settingsText));
+		return { folder: this.folder, issues: sortIssues(issues), captions: texts.size, tokenEstimateReason: this.tokenEstimateReason };
+	}
+}
+
+export function sortIssues(issues: LintIssue[]): LintIssue[] {
+	return issues.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column || a.code.localeCompare(b.code));
+}
+
+async function mapLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+	let next = 0;
+	const worker = async (): Promise<void> => {
+		while (next < items.length) {
+			await fn(items[next++]);
+		}
+	};
+	await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * Lints the training folder at `root` (or an already scanned one): what the CLI, the tagger summary and
+ * the caption editor call.
+ */
+export async function lintDataset(root: string | TrainingFolder, options: LintDatasetOptions = {}): Promise<DatasetLintResult> {
+	const folder = typeof root === 'string' ? await scanTrainingFolder(root, { readCaptions: false }) : root;
+	const linter = await DatasetLinter.create(folder, options);
+	return linter.lintAll(options);
+}

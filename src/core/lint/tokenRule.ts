@@ -1,0 +1,34 @@
+import { ParsedCaption } from '../caption';
+import { CaptionContext } from './context';
+import { TextIssue } from './types';
+
+/**
+ * `token-overflow`: sd-scripts tokenizes the caption and keeps `max_token_length` tokens (75 by default)
+ * between the start and end markers; the rest is cut. The tags that fall past the limit are named.
+ */
+export function tokenOverflowRule(parsed: ParsedCaption, ctx: CaptionContext): TextIssue[] {
+	const counter = ctx.tokenCounter;
+	const line = parsed.firstLine;
+	const ends = counter.tokenEnds(line);
+	const total = ends.length;
+	if (total <= ctx.maxTokens || parsed.tags.length === 0) {
+		return [];
+	}
+	// The first tag that reaches the piece of the first token past the limit is the first one cut.
+	const cutEnd = ends[ctx.maxTokens];
+	let low = parsed.tags.findIndex((tag) => counter.normalize(line.slice(0, tag.end)).length >= cutEnd);
+	if (low === -1) {
+		low = parsed.tags.length - 1;
+	}
+	const cut = parsed.tags.slice(low);
+	const first = cut[0];
+	const last = cut[cut.length - 1];
+	const estimate = counter.estimated ? ' (estimated: the CLIP vocabulary is not available)' : '';
+	const shuffled = ctx.shuffleCaption ? ' With shuffle_caption on, a different random set is cut each step.' : '';
+	const limitHint = ctx.maxTokens === 75 ? ' Shorten the caption or set training.maxTokenLength to 150 or 225.' : ' Shorten the caption.';
+	const named = cut.slice(0, 8).map((t) => `"${t.text}"`).join(', ') + (cut.length > 8 ? `, and ${cut.length - 8} more` : '');
+	return [{
+		code: 'token-overflow', start: first.start, end: last.end,
+		message: `The caption is ${total} CLIP tokens${estimate}; sd-scripts keeps ${ctx.maxTokens}, so ${named} ${cut.length === 1 ? 'is' : 'are'} cut off.${shuffled}${limitHint}`,
+	}];
+}

@@ -1,0 +1,77 @@
+/** Messages between the gallery webview (webview/gallery) and its host (src/providers/gallery/galleryPanel.ts). */
+
+/** One image of the gallery; `id` is its index in the init message's `images`. */
+export interface GalleryImage {
+	id: number;
+	name: string;
+	subset: string;
+	/** First line of the caption; undefined without a caption file. */
+	caption?: string;
+}
+
+export interface GalleryTag {
+	label: string;
+	key: string;
+	count: number;
+}
+
+export type BulkScope = 'all' | 'filtered' | 'selected';
+
+/** Bulk commands the gallery's toolbar can start (the host asks for the details). */
+export const GALLERY_BULK_COMMANDS = ['addTag', 'removeTag', 'renameTag', 'replaceInTags', 'moveTagToFront', 'dedupeTags', 'normalizeTags', 'sortTagsByFrequency'] as const;
+export type GalleryBulkCommand = typeof GALLERY_BULK_COMMANDS[number];
+
+export interface GalleryFilterError {
+	/** 1-based column in the expression. */
+	column: number;
+	message: string;
+}
+
+export type GalleryHostMessage =
+	| { type: 'init'; folderName: string; root: string; images: GalleryImage[]; tags: GalleryTag[]; thumbnailSize: number; tag: string; expression: string; selected: number[] }
+	/** The images the current filter lets through (ids, in order); error when the expression does not parse. */
+	| { type: 'filtered'; ids: number[]; tag: string; expression: string; error?: GalleryFilterError }
+	| { type: 'thumbnails'; items: Array<{ id: number; src?: string; error?: string }> }
+	| { type: 'selected'; ids: number[] };
+
+export type GalleryWebviewMessage =
+	| { type: 'ready' }
+	| { type: 'filter'; tag: string; expression: string }
+	| { type: 'thumbnails'; ids: number[] }
+	| { type: 'select'; ids: number[] }
+	| { type: 'open'; id: number }
+	| { type: 'bulk'; command: GalleryBulkCommand; scope: BulkScope };
+
+const MAX_TEXT = 2000;
+const MAX_IDS = 100_000;
+
+function isIdList(value: unknown): value is number[] {
+	return Array.isArray(value) && value.length <= MAX_IDS && value.every((v) => Number.isInteger(v) && v >= 0);
+}
+
+function isText(value: unknown): value is string {
+	return typeof value === 'string' && value.length <= MAX_TEXT;
+}
+
+/** Validates a message from the webview; anything else is ignored by the host. */
+export function isGalleryWebviewMessage(value: unknown): value is GalleryWebviewMessage {
+	if (typeof value !== 'object' || value === null) {
+		return false;
+	}
+	const message = value as Record<string, unknown>;
+	switch (message.type) {
+		case 'ready':
+			return true;
+		case 'filter':
+			return isText(message.tag) && isText(message.expression);
+		case 'thumbnails':
+		case 'select':
+			return isIdList(message.ids);
+		case 'open':
+			return Number.isInteger(message.id) && (message.id as number) >= 0;
+		case 'bulk':
+			return GALLERY_BULK_COMMANDS.includes(message.command as GalleryBulkCommand) && ['all', 'filtered', 'selected'].includes(message.scope as string);
+		default:
+			return false;
+	}
+}

@@ -1,0 +1,171 @@
+/**
+ * The tag table of a training folder: every tag with how many images carry it, per subset and in total.
+ * Tags are compared by `normalizeTag` (case, `_` versus space, weights), and shown in their most common
+ * spelling. Counts are images, not occurrences: a tag written twice in one caption counts once.
+ */
+import { captionTags, normalizeTag } from './caption';
+import type { TrainingFolder } from './dataset';
+import type { SubsetRole } from './settings';
+
+export interface TagStatsImage {
+	path: string;
+	/** The caption's first line; undefined when the image has no readable caption. */
+	caption: string | undefined;
+}
+
+export interface TagStatsSubset {
+	name: string;
+	role: SubsetRole;
+	isReg: boolean;
+	images: readonly TagStatsImage[];
+}
+
+export interface TagRow {
+	/** normalizeTag of the tag: the identity used for counting and filtering. */
+	key: string;
+	/** The most common spelling in the captions. */
+	label: string;
+	/** Training images (not reg) whose caption has the tag. */
+	count: number;
+	/** count / captioned training images. */
+	share: number;
+	/** Images with the tag in each subset, indexed like TagTable.subsets (reg subsets included). */
+	perSubset: number[];
+	/** In every captioned training image (and there are at least two): bake into the trigger or drop. */
+	inEveryImage: boolean;
+	/** In exactly one image of the whole folder: often a typo or a tagger stray. */
+	singleImage: boolean;
+}
+
+export interface TagTableSubset {
+	name: string;
+	role: SubsetRole;
+	isReg: boolean;
+	images: number;
+	captioned: number;
+}
+
+export interface TagTable {
+	subsets: TagTableSubset[];
+	/** Training images (reg subsets excluded). */
+	totalImages: number;
+	captionedImages: number;
+	/** Sorted by count (descending), then label. */
+	rows: TagRow[];
+	byKey: Map<string, TagRow>;
+}
+
+/** Builds the table; `normalize` is cached per spelling, which matters at 20,000 captions. */
+export function buildTagTable(subsets: readonly TagStatsSubset[], separator = ','): TagTable {
+	const keyOf = memoizedNormalize();
+	const counts = new Map<string, { total: number; all: number; perSubset: number[]; spellings: Map<string, number> }>();
+	let totalImages = 0;
+	let captionedImages = 0;
+	const tableSubsets: TagTableSubset[] = subsets.map((subset, subsetIndex) => {
+		let captioned = 0;
+		for (const image of subset.images) {
+			if (image.caption === undefined) {
+				continue;
+			}
+			captioned++;
+			const seen = new Set<string>();
+			for (const tag of captionTags(image.caption, separator)) {
+				const key = keyOf(tag);
+				if (!key) {
+					continue;
+				}
+				let entry = counts.get(key);
+				if (!entry) {
+					entry = { total: 0, all: 0, perSubset: new Array<number>(subsets.length).fill(0), spellings: new Map() };
+					counts.set(key, entry);
+				}
+				entry.spellings.set(tag, (entry.spellings.get(tag) ?? 0) + 1);
+				if (seen.has(key)) {
+					continue;
+				}
+				seen.add(key);
+				entry.all++;
+				entry.perSubset[subsetIndex]++;
+				if (!subset.isReg) {
+					entry.total++;
+				}
+			}
+		}
+		if (!subset.isReg) {
+			totalImages += subset.images.length;
+			captionedImages += captioned;
+		}
+		return { name: subset.name, role: subset.role, isReg: subset.isReg, images: subset.images.length, captioned };
+	});
+	const rows: TagRow[] = [];
+	for (const [key, entry] of counts) {
+		rows.push({
+			key,
+			label: mostCommon(entry.spellings),
+			count: entry.total,
+			share: captionedImages > 0 ? entry.total / captionedImages : 0,
+			perSubset: entry.perSubset,
+			inEveryImage: captionedImages > 1 && entry.total === captionedImages,
+			singleImage: entry.all === 1,
+		});
+	}
+	rows.sort(compareByCount);
+	return { subsets: tableSubsets, totalImages, captionedImages, rows, byKey: new Map(rows.map((row) => [row.key, row])) };
+}
+
+export function compareByCount(a: TagRow, b: TagRow): number {
+	return b.count - a.count || (b.perSubset.reduce(sum, 0) - a.perSubset.reduce(sum, 0)) || compareLabels(a, b);
+}
+
+export function compareLabels(a: TagRow, b: TagRow): number {
+	return a.label < b.label ? -1 : a.label > b.label ? 1 : 0;
+}
+
+function sum(a: number, b: number): number {
+	return a + b;
+}
+
+function mostCommon(spellings: Map<string, number>): string {
+	let best = '';
+	let bestCount = -1;
+	for (const [spelling, count] of spellings) {
+		if (count > bestCount || (count === bestCount && spelling < best)) {
+			best = spelling;
+			bestCount = count;
+		}
+	}
+	return best;
+}
+
+/** normalizeTag with a cache: a dataset repeats the same few hundred spellings thousands of times. */
+export function memoizedNormalize(): (tag: string) => string {
+	const cache = new Map<string, string>();
+	return (tag) => {
+		let key = cache.get(tag);
+		if (key === undefined) {
+			key = normalizeTag(tag);
+			cache.set(tag, key);
+		}
+		return key;
+	};
+}
+
+/** Rows whose label or key contains the text (case-insensitive; `_` and space are the same). */
+export function filterRows(rows: readonly TagRow[], text: string): TagRow[] {
+	const needle = text.trim().toLowerCase().replace(/_/g, ' ');
+	return needle ? rows.filter((row) => row.key.includes(needle) || row.label.toLowerCase().includes(needle)) : [...rows];
+}
+
+export function sortRows(rows: readonly TagRow[], by: 'count' | 'name'): TagRow[] {
+	return [...rows].sort(by === 'count' ? compareByCount : (a, b) => a.key.localeCompare(b.key) || compareLabels(a, b));
+}
+
+/** The table's input from a scanned training folder (captions as the scan read them). */
+export function tagStatsSubsets(folder: TrainingFolder): TagStatsSubset[] {
+	return folder.subsets.map((subset) => ({
+		name: subset.name,
+		role: subset.isReg ? 'reg' : subset.role,
+		isReg: subset.isReg,
+		images: subset.images.map((image) => ({ path: image.path, caption: image.caption })),
+	}));
+}

@@ -1,0 +1,92 @@
+import type { Sharp, SharpOptions } from 'sharp';
+import { areaResizePadded } from './areaResize';
+
+type SharpFactory = (input?: Buffer | string, options?: SharpOptions) => Sharp;
+
+let sharpModule: SharpFactory | undefined;
+
+function loadSharp(): SharpFactory {
+	if (!sharpModule) {
+		// Native and heavy: loaded on first use (docs/architecture.md).
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		sharpModule = require('sharp') as SharpFactory;
+	}
+	return sharpModule;
+}
+
+/** An image that could not be read; the message names the file and what to do. */
+export class ImageDecodeError extends Error {
+	constructor(readonly file: string, reason: string) {
+		super(`${file} could not be decoded (${reason}), so it was not tagged. Re-save it as JPEG or PNG, or remove it from the folder.`);
+	}
+}
+
+/**
+ * One image prepared as sd-scripts' `preprocess_image` does (sd-scripts.md §11): alpha composited on white,
+ * padded to a centred white square, resized to `size` (INTER_AREA when shrinking, Lanczos when enlarging),
+ * channels in B,G,R order. Returns `size*size*3` bytes, NHWC for one image. No EXIF rotation: PIL does not
+ * apply it either, and the trainer sees the same unrotated pixels.
+ */
+export async function preprocessForTagger(file: string, size: number): Promise<Uint8Array> {
+	const sharp = loadSharp();
+	let rgb: { data: Buffer; info: { width: number; height: number; channels: number } };
+	try {
+		rgb = await sharp(file, { failOn: 'error' })
+			.flatten({ background: { r: 255, g: 255, b: 255 } })
+			.toColourspace('srgb')
+			.removeAlpha()
+			.raw({ depth: 'uchar' })
+			.toBuffer({ resolveWithObject: true });
+	} catch (err) {
+		throw new ImageDecodeError(file, err instanceof Error ? err.message.split('\n')[0] : String(err));
+	}
+	const { width, height, channels } = rgb.info;
+	if (channels !== 3) {
+		throw new ImageDecodeError(file, `expected 3 colour channels after conversion, got ${channels}`);
+	}
+	const side = Math.max(width, height);
+	const padLeft = Math.floor((side - width) / 2);
+	const padTop = Math.floor((side - height) / 2);
+	let resized: Uint8Array;
+	if (side >= size) {
+		resized = areaResizePadded({ pixels: rgb.data, width, height, side, padLeft, padTop }, size);
+	} else {
+		// sharp runs resize before extend whatever the call order, so the square is padded here first.
+		const square = padToSquare(rgb.data, width, height, side, padLeft, padTop);
+		resized = await sharp(square, { raw: { width: side, height: side, channels: 3 } })
+			.resize(size, size, { kernel: 'lanczos3', fit: 'fill' })
+			.raw()
+			.toBuffer();
+	}
+	return rgbToBgrInPlace(resized);
+}
+
+function padToSquare(pixels: Uint8Array, width: number, height: number, side: number, padLeft: number, padTop: number): Buffer {
+	const square = Buffer.alloc(side * side * 3, 255);
+	for (let y = 0; y < height; y++) {
+		square.set(pixels.subarray(y * width * 3, (y + 1) * width * 3), ((y + padTop) * side + padLeft) * 3);
+	}
+	return square;
+}
+
+function rgbToBgrInPlace(pixels: Uint8Array): Uint8Array {
+	for (let i = 0; i < pixels.length; i += 3) {
+		const red = pixels[i];
+		pixels[i] = pixels[i + 2];
+		pixels[i + 2] = red;
+	}
+	return pixels;
+}
+
+/** Copies prepared images into one NHWC float32 batch with values 0..255 (no normalisation, as sd-scripts). */
+export function toBatchTensor(images: readonly Uint8Array[], size: number): Float32Array {
+	const perImage = size * size * 3;
+	const batch = new Float32Array(images.length * perImage);
+	images.forEach((image, n) => {
+		if (image.length !== perImage) {
+			throw new Error(`prepared image has ${image.length} values, expected ${perImage}`);
+		}
+		batch.set(image, n * perImage);
+	});
+	return batch;
+}

@@ -1,0 +1,217 @@
+import { promises as fs } from 'node:fs';
+import { parse as parsePath, join } from 'node:path';
+import { writeFileAtomic } from '../atomicWrite';
+import { CaptionPrefix, ExistingCaptionMode, mergeCaption } from './captionMerge';
+import { LabelProcessing, TAGS_FILE, TaggerLabels, checkLabelsMatchModel, processLabels, readLabels } from './labels';
+import { ImageDecodeError, preprocessForTagger, toBatchTensor } from './preprocess';
+import { DEFAULT_SELECTION, TagSelection, selectTags } from './selectTags';
+import { ExecutionProvider, ModelContract, TaggerSession } from './session';
+
+export interface TagImagesOptions {
+	/** A folder holding model.onnx and selected_tags.csv. */
+	modelDir: string;
+	images: readonly string[];
+	mode: ExistingCaptionMode;
+	prefix?: CaptionPrefix;
+	selection?: Partial<TagSelection>;
+	processing?: Partial<LabelProcessing>;
+	/** With the dot, as sd-scripts concatenates it. */
+	captionExtension?: string;
+	batchSize?: number;
+	executionProvider?: ExecutionProvider;
+	signal?: AbortSignal;
+	/** Called when the model is open, before any image is read. */
+	onModelReady?: (contract: ModelContract) => void;
+	/** After each image is finished (tagged, skipped or failed). */
+	onProgress?: (done: number, total: number) => void;
+}
+
+export interface TaggedImage {
+	image: string;
+	captionPath: string;
+	/** Tags the model chose (after the prefix was added), in caption order. */
+	modelTags: string[];
+	/** The file's content before, for undo; undefined when there was no caption. */
+	previous: string | undefined;
+	written: string;
+}
+
+export interface TaggingProblem {
+	file: string;
+	message: string;
+}
+
+export interface TagImagesResult {
+	contract: ModelContract;
+	tagged: TaggedImage[];
+	/** Images left alone because they had a caption (skip mode). */
+	skipped: string[];
+	problems: TaggingProblem[];
+	cancelled: boolean;
+	/** Time inside onnxruntime's run() versus the whole run, to show what the pipeline adds. */
+	inferenceMs: number;
+	totalMs: number;
+}
+
+export const DEFAULT_PROCESSING: LabelProcessing = {
+	removeUnderscores: true,
+	expandCharacterTags: false,
+	replacements: [],
+	captionSeparator: ', ',
+};
+
+export const DEFAULT_BATCH_SIZE = 4;
+
+interface PreparedBatch {
+	images: string[];
+	pixels: Uint8Array[];
+	problems: TaggingProblem[];
+}
+
+export function captionPathFor(image: string, captionExtension: string): string {
+	const { dir, name } = parsePath(image);
+	return join(dir, `${name}${captionExtension}`);
+}
+
+/**
+ * Tags images with a WD14 model and writes their captions. Decoding and preprocessing of the next batch
+ * (sharp's threads and this thread) run while the worker thread runs inference on the current one.
+ * Every caption is written atomically; cancelling stops between files, so each caption is old or new.
+ */
+export async function tagImages(options: TagImagesOptions): Promise<TagImagesResult> {
+	const started = performance.now();
+	const selection: TagSelection = { ...DEFAULT_SELECTION, ...options.selection };
+	const processing: LabelProcessing = { ...DEFAULT_PROCESSING, ...options.processing };
+	const captionExtension = options.captionExtension ?? '.txt';
+	const rawLabels = await readLabels(options.modelDir);
+	const session = await TaggerSession.open(options.modelDir, options.executionProvider ?? 'cpu');
+	const result: TagImagesResult = { contract: session.contract, tagged: [], skipped: [], problems: [], cancelled: false, inferenceMs: 0, totalMs: 0 };
+	try {
+		const contract = session.contract;
+		const csvFile = join(options.modelDir, TAGS_FILE);
+		if (contract.outputSize !== undefined) {
+			checkLabelsMatchModel(rawLabels, contract.outputSize, csvFile, contract.modelFile);
+		}
+		options.onModelReady?.(contract);
+		const labels = processLabels(rawLabels, processing);
+		const total = options.images.length;
+		let done = 0;
+		const todo: string[] = [];
+		for (const image of options.images) {
+			if (options.mode === 'skip' && await exists(captionPathFor(image, captionExtension))) {
+				result.skipped.push(image);
+				options.onProgress?.(++done, total);
+			} else {
+				todo.push(image);
+			}
+		}
+		const batchSize = contract.fixedBatch ?? Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
+		const batches: string[][] = [];
+		for (let i = 0; i < todo.length; i += batchSize) {
+			batches.push(todo.slice(i, i + batchSize));
+		}
+		const prepare = (images: string[]) => prepareBatch(images, contract.inputSize);
+		let next = batches.length > 0 ? prepare(batches[0]) : undefined;
+		for (let b = 0; b < batches.length && next; b++) {
+			const batch = await next;
+			next = b + 1 < batches.length ? prepare(batches[b + 1]) : undefined;
+			if (options.signal?.aborted) {
+				result.cancelled = true;
+				break;
+			}
+			result.problems.push(...batch.problems);
+			done += batch.problems.length;
+			if (batch.pixels.length > 0) {
+				const tensor = toBatchTensor(padBatch(batch.pixels, contract.fixedBatch), contract.inputSize);
+				const scores = await session.run(tensor, contract.fixedBatch ?? batch.pixels.length);
+				result.inferenceMs += scores.inferenceMs;
+				if (contract.outputSize === undefined && b === 0) {
+					checkLabelsMatchModel(rawLabels, scores.outputSize, csvFile, contract.modelFile);
+				}
+				for (let n = 0; n < batch.images.length; n++) {
+					if (options.signal?.aborted) {
+						result.cancelled = true;
+						break;
+					}
+					const image = batch.images[n];
+					const imageScores = scores.scores.subarray(n * scores.outputSize, (n + 1) * scores.outputSize);
+					const outcome = await writeCaption(image, imageScores, labels, selection, processing, options, captionExtension);
+					if ('message' in outcome) {
+						result.problems.push(outcome);
+					} else if (outcome.written === undefined) {
+						result.skipped.push(image);
+					} else {
+						result.tagged.push(outcome as TaggedImage);
+					}
+					options.onProgress?.(++done, total);
+				}
+			}
+			if (result.cancelled) {
+				break;
+			}
+		}
+		// A batch still being prepared when the run stopped must settle before the session goes away.
+		await next?.catch(() => undefined);
+	} finally {
+		await session.dispose();
+		result.totalMs = performance.now() - started;
+	}
+	return result;
+}
+
+async function writeCaption(
+	image: string, scores: Float32Array, labels: TaggerLabels, selection: TagSelection, processing: LabelProcessing,
+	options: TagImagesOptions, captionExtension: string,
+): Promise<TaggingProblem | { image: string; captionPath: string; modelTags: string[]; previous: string | undefined; written: string | undefined }> {
+	const captionPath = captionPathFor(image, captionExtension);
+	const modelTags = selectTags(scores, labels, selection);
+	let previous: string | undefined;
+	try {
+		previous = await fs.readFile(captionPath, 'utf8');
+	} catch (err) {
+		if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+			return { file: captionPath, message: `${captionPath} could not be read (${(err as NodeJS.ErrnoException).code}), so ${image} was not tagged; check the file's permissions.` };
+		}
+	}
+	const written = mergeCaption(modelTags, options.prefix ?? {}, previous, options.mode, processing.captionSeparator);
+	if (written !== undefined && written !== previous) {
+		try {
+			await writeFileAtomic(captionPath, written);
+		} catch (err) {
+			return { file: captionPath, message: `${captionPath} could not be written (${(err as NodeJS.ErrnoException).code ?? String(err)}); check that the folder is writable.` };
+		}
+	}
+	return { image, captionPath, modelTags, previous, written };
+}
+
+async function prepareBatch(images: string[], size: number): Promise<PreparedBatch> {
+	const settled = await Promise.allSettled(images.map((image) => preprocessForTagger(image, size)));
+	const batch: PreparedBatch = { images: [], pixels: [], problems: [] };
+	settled.forEach((outcome, i) => {
+		if (outcome.status === 'fulfilled') {
+			batch.images.push(images[i]);
+			batch.pixels.push(outcome.value);
+		} else {
+			const err = outcome.reason;
+			batch.problems.push({ file: images[i], message: err instanceof ImageDecodeError ? err.message : `${images[i]} could not be prepared (${err instanceof Error ? err.message : String(err)}), so it was not tagged.` });
+		}
+	});
+	return batch;
+}
+
+/** A model with a fixed batch dimension needs full batches; the filler images' scores are ignored. */
+function padBatch(pixels: Uint8Array[], fixedBatch: number | undefined): Uint8Array[] {
+	if (!fixedBatch || pixels.length >= fixedBatch) {
+		return pixels;
+	}
+	return [...pixels, ...Array.from({ length: fixedBatch - pixels.length }, () => pixels[0])];
+}
+
+async function exists(path: string): Promise<boolean> {
+	try {
+		await fs.access(path);
+		return true;
+	} catch {
+		return false;
+	}
+}

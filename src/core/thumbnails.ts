@@ -1,0 +1,208 @@
+/**
+ * Thumbnails made with sharp and cached on disk outside the dataset, named by a hash of the image file's
+ * content: editing (or replacing) an image gives it a new name, so a stale thumbnail is never shown.
+ * A bounded pool limits how many images are decoded at once, newest request first, so the thumbnails the
+ * gallery scrolled to come before the ones it scrolled past.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import { availableParallelism, homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** Bump when the thumbnail recipe changes, so old cache files are not reused. */
+const RECIPE = 'v1';
+
+export interface ThumbnailOptions {
+	/** Folder for the cached files; never inside the dataset. */
+	cacheDir: string;
+	/** Longest side in pixels. */
+	size?: number;
+	/** Images decoded at the same time. */
+	concurrency?: number;
+}
+
+export interface Thumbnail {
+	/** The cached thumbnail file (WebP). */
+	file: string;
+	/** Content hash of the source image. */
+	hash: string;
+	/** Whether it came from the cache (false: generated now). */
+	cached: boolean;
+}
+
+export class ThumbnailError extends Error {
+	constructor(public readonly imagePath: string, reason: string) {
+		super(`${imagePath}: cannot make a thumbnail (${reason}). Check that the file is a readable image.`);
+		this.name = 'ThumbnailError';
+	}
+}
+
+/** The OS cache folder for the CLI and bench (the extension uses its globalStorageUri instead). */
+export function defaultThumbnailCacheDir(): string {
+	if (process.platform === 'win32') {
+		return join(process.env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'lora-workbench', 'Cache', 'thumbnails');
+	}
+	if (process.platform === 'darwin') {
+		return join(homedir(), 'Library', 'Caches', 'lora-workbench', 'thumbnails');
+	}
+	return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'lora-workbench', 'thumbnails');
+}
+
+export function defaultThumbnailConcurrency(): number {
+	return Math.max(1, Math.min(4, availableParallelism() - 1));
+}
+
+/** SHA-1 of a file's bytes, streamed (a 3000px JPEG is several MB). */
+export async function hashFile(path: string): Promise<string> {
+	const hash = createHash('sha1');
+	for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+		hash.update(chunk as Buffer);
+	}
+	return hash.digest('hex');
+}
+
+interface Job {
+	run: () => Promise<void>;
+	signal?: AbortSignal;
+}
+
+export class ThumbnailCache {
+	readonly cacheDir: string;
+	readonly size: number;
+	readonly concurrency: number;
+	/** path -> the hash of the content seen at that size and mtime; a changed stat means hash again. */
+	private readonly known = new Map<string, { size: number; mtimeMs: number; hash: string }>();
+	private readonly inFlight = new Map<string, Promise<Thumbnail>>();
+	private readonly queue: Job[] = [];
+	private running = 0;
+
+	constructor(options: ThumbnailOptions) {
+		this.cacheDir = options.cacheDir;
+		this.size = options.size ?? 256;
+		this.concurrency = Math.max(1, options.concurrency ?? defaultThumbnailConcurrency());
+	}
+
+	/** Jobs waiting for a slot (not counting the ones running). */
+	get pending(): number {
+		return this.queue.length;
+	}
+
+	/** The thumbnail of an image, from the cache or made now. Rejects with ThumbnailError, or AbortError when aborted before it started. */
+	thumbnail(imagePath: string, signal?: AbortSignal): Promise<Thumbnail> {
+		const existing = this.inFlight.get(imagePath);
+		if (existing) {
+			return existing;
+		}
+		const promise = this.schedule(() => this.make(imagePath), signal);
+		this.inFlight.set(imagePath, promise);
+		const forget = () => {
+			if (this.inFlight.get(imagePath) === promise) {
+				this.inFlight.delete(imagePath);
+			}
+		};
+		promise.then(forget, forget);
+		return promise;
+	}
+
+	/** Where the thumbnail of content with this hash lives. */
+	fileFor(hash: string): string {
+		return join(this.cacheDir, hash.slice(0, 2), `${hash}-${this.size}-${RECIPE}.webp`);
+	}
+
+	/** Deletes the oldest thumbnails until the cache holds at most `maxBytes`. Returns files removed. */
+	async prune(maxBytes: number): Promise<number> {
+		const files: Array<{ path: string; size: number; mtimeMs: number }> = [];
+		const dirs = await fs.readdir(this.cacheDir).catch(() => [] as string[]);
+		for (const dir of dirs) {
+			for (const name of await fs.readdir(join(this.cacheDir, dir)).catch(() => [] as string[])) {
+				const path = join(this.cacheDir, dir, name);
+				const stat = await fs.stat(path).catch(() => undefined);
+				if (stat?.isFile()) {
+					files.push({ path, size: stat.size, mtimeMs: stat.mtimeMs });
+				}
+			}
+		}
+		files.sort((a, b) => b.mtimeMs - a.mtimeMs);
+		let total = 0;
+		let removed = 0;
+		for (const file of files) {
+			total += file.size;
+			if (total > maxBytes) {
+				await fs.rm(file.path, { force: true });
+				removed++;
+			}
+		}
+		return removed;
+	}
+
+	private schedule<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+		return new Promise<T>((resolve, reject) => {
+			if (signal?.aborted) {
+				reject(new DOMException('Thumbnail request aborted', 'AbortError'));
+				return;
+			}
+			const job: Job = { signal, run: () => work().then(resolve, reject) };
+			this.queue.push(job);
+			if (signal) {
+				signal.addEventListener('abort', () => {
+					const index = this.queue.indexOf(job);
+					if (index >= 0) {
+						this.queue.splice(index, 1);
+						reject(signal.reason instanceof Error ? signal.reason : new DOMException('Thumbnail request aborted', 'AbortError'));
+					}
+				}, { once: true });
+			}
+			this.pump();
+		});
+	}
+
+	private pump(): void {
+		while (this.running < this.concurrency && this.queue.length > 0) {
+			// Newest first: what the user looks at now matters more than what they scrolled past.
+			const job = this.queue.pop()!;
+			this.running++;
+			void job.run().finally(() => {
+				this.running--;
+				this.pump();
+			});
+		}
+	}
+
+	private async contentHash(imagePath: string): Promise<string> {
+		const stat = await fs.stat(imagePath).catch((err: NodeJS.ErrnoException) => {
+			throw new ThumbnailError(imagePath, err.code === 'ENOENT' ? 'the file does not exist' : err.code ?? err.message);
+		});
+		const known = this.known.get(imagePath);
+		if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs) {
+			return known.hash;
+		}
+		const hash = await hashFile(imagePath);
+		this.known.set(imagePath, { size: stat.size, mtimeMs: stat.mtimeMs, hash });
+		return hash;
+	}
+
+	private async make(imagePath: string): Promise<Thumbnail> {
+		const hash = await this.contentHash(imagePath);
+		const file = this.fileFor(hash);
+		if (await fs.stat(file).then((s) => s.size > 0, () => false)) {
+			return { file, hash, cached: true };
+		}
+		const sharp = (await import('sharp')).default;
+		let data: Buffer;
+		try {
+			data = await sharp(imagePath, { failOn: 'none' })
+				.rotate()
+				.resize(this.size, this.size, { fit: 'inside', withoutEnlargement: true })
+				.webp({ quality: 78, effort: 2 })
+				.toBuffer();
+		} catch (err) {
+			throw new ThumbnailError(imagePath, err instanceof Error ? err.message : String(err));
+		}
+		await fs.mkdir(join(this.cacheDir, hash.slice(0, 2)), { recursive: true });
+		// Temp + rename so a reader never sees half a thumbnail; no fsync, it is only a cache.
+		const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+		await fs.writeFile(temp, data);
+		await fs.rename(temp, file);
+		return { file, hash, cached: false };
+	}
+}

@@ -1,0 +1,6 @@
+export * from './events';
+export * from './history';
+export * from './lineSplitter';
+export * from './parser';
+export * from './progress';
+export { ADVICE } from './errors';

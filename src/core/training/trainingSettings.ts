@@ -1,0 +1,240 @@
+/**
+ * The `training:` section of lora-workbench.yaml: what the user chooses for a run. Field names are camelCase
+ * versions of sd-scripts' own option names where one exists, so users coming from kohya_ss recognise them.
+ * Values the issue calls "auto" (precision, optimizer) are resolved against the GPU at run time.
+ */
+
+export type MixedPrecision = 'auto' | 'bf16' | 'fp16' | 'no';
+export type Attention = 'sdpa' | 'xformers' | 'none';
+
+export interface SampleSettings {
+	/** Sampling costs time per epoch; the guide leaves it off, the Compare Epochs grid wants it on. */
+	enabled: boolean;
+	everyNEpochs: number;
+	sampler: string;
+	/** Prompt lines in sd-scripts' `.txt` syntax; `{trigger}` and `{class}` are replaced. */
+	prompts: string[];
+	negativePrompt: string;
+	width: number;
+	height: number;
+	steps: number;
+	scale: number;
+	seed: number;
+}
+
+/** How `accelerate launch` spreads the run: several GPUs on one machine, or several machines. */
+export interface LaunchSettings {
+	/** GPU ids on this machine, e.g. "0,1"; empty means all that accelerate sees. */
+	gpuIds: string;
+	numMachines: number;
+	machineRank: number;
+	mainProcessIp: string;
+	mainProcessPort: number;
+	numCpuThreadsPerProcess: number;
+}
+
+export interface TrainerSettings {
+	/** The preset the defaults came from (informational). */
+	preset: string;
+	baseModel: string;
+	vae: string;
+	v2: boolean;
+	vParameterization: boolean;
+	networkModule: string;
+	networkDim: number;
+	networkAlpha: number;
+	/** `key=value` items handed to the network module (conv_dim, algo, ...). */
+	networkArgs: string[];
+	networkDropout: number | null;
+	learningRate: number;
+	unetLr: number | null;
+	textEncoderLr: number | null;
+	/** `auto` = AdamW8bit where the GPU does bf16, AdamW otherwise. */
+	optimizer: string;
+	optimizerArgs: string[];
+	lrScheduler: string;
+	/** An integer >= 1 is steps, a number below 1 a share of all steps (sd-scripts' int_or_float). */
+	lrWarmupSteps: number;
+	lrSchedulerNumCycles: number | null;
+	lrSchedulerPower: number | null;
+	batchSize: number;
+	epochs: number;
+	/** GPUs (accelerate processes) in total, across all machines; the dataset's step math reads the same key. */
+	gpus: number;
+	gradientAccumulationSteps: number;
+	gradientCheckpointing: boolean;
+	saveEveryNEpochs: number;
+	saveLastNEpochs: number | null;
+	saveModelAs: 'safetensors' | 'ckpt' | 'pt';
+	/** `auto` = same as the mixed precision. */
+	savePrecision: 'auto' | 'float' | 'fp16' | 'bf16';
+	mixedPrecision: MixedPrecision;
+	fullFp16: boolean;
+	fullBf16: boolean;
+	/** `width,height` or one number, as sd-scripts writes it. */
+	resolution: string;
+	enableBucket: boolean;
+	minBucketReso: number;
+	maxBucketReso: number;
+	bucketResoSteps: number;
+	bucketNoUpscale: boolean;
+	captionExtension: string;
+	shuffleCaption: boolean;
+	keepTokens: number;
+	captionDropoutRate: number;
+	captionDropoutEveryNEpochs: number;
+	captionTagDropoutRate: number;
+	flipAug: boolean;
+	colorAug: boolean;
+	randomCrop: boolean;
+	clipSkip: number | null;
+	maxTokenLength: number | null;
+	seed: number | null;
+	noiseOffset: number | null;
+	minSnrGamma: number | null;
+	cacheLatents: boolean;
+	cacheLatentsToDisk: boolean;
+	attention: Attention;
+	noHalfVae: boolean;
+	maxDataLoaderNWorkers: number;
+	persistentDataLoaderWorkers: boolean;
+	priorLossWeight: number;
+	/** Empty = the trigger word. */
+	outputName: string;
+	/** Relative to the training folder. */
+	outputDir: string;
+	loggingDir: string;
+	trainingComment: string;
+	sample: SampleSettings;
+	launch: LaunchSettings;
+	/** Further sd-scripts options by their own names (checked against the option list), e.g. from a kohya import. */
+	extra: Record<string, unknown>;
+	/** kohya_ss GUI keys with no sd-scripts meaning, kept so that export gives them back unchanged. */
+	kohyaKept: Record<string, unknown>;
+}
+
+export const GUIDE_PRESET_ID = 'guide-sd15-person';
+export const GUIDE_PRESET_LABEL = 'Guide: SD1.5 person';
+
+/** The guide's values for a person LoRA on SD1.5. */
+export function guidePreset(): TrainerSettings {
+	return {
+		preset: GUIDE_PRESET_ID,
+		baseModel: 'runwayml/stable-diffusion-v1-5',
+		vae: '',
+		v2: false,
+		vParameterization: false,
+		networkModule: 'networks.lora',
+		networkDim: 32,
+		networkAlpha: 32,
+		networkArgs: [],
+		networkDropout: null,
+		learningRate: 1e-4,
+		unetLr: null,
+		textEncoderLr: null,
+		optimizer: 'auto',
+		optimizerArgs: [],
+		lrScheduler: 'constant',
+		lrWarmupSteps: 0,
+		lrSchedulerNumCycles: null,
+		lrSchedulerPower: null,
+		batchSize: 1,
+		epochs: 10,
+		gpus: 1,
+		gradientAccumulationSteps: 1,
+		gradientCheckpointing: false,
+		saveEveryNEpochs: 1,
+		saveLastNEpochs: null,
+		saveModelAs: 'safetensors',
+		savePrecision: 'auto',
+		mixedPrecision: 'auto',
+		fullFp16: false,
+		fullBf16: false,
+		resolution: '512,512',
+		enableBucket: false,
+		minBucketReso: 256,
+		maxBucketReso: 1024,
+		bucketResoSteps: 64,
+		bucketNoUpscale: false,
+		captionExtension: '.txt',
+		shuffleCaption: false,
+		keepTokens: 0,
+		captionDropoutRate: 0,
+		captionDropoutEveryNEpochs: 0,
+		captionTagDropoutRate: 0,
+		flipAug: false,
+		colorAug: false,
+		randomCrop: false,
+		clipSkip: null,
+		maxTokenLength: null,
+		seed: null,
+		noiseOffset: null,
+		minSnrGamma: null,
+		cacheLatents: true,
+		cacheLatentsToDisk: false,
+		attention: 'sdpa',
+		noHalfVae: false,
+		maxDataLoaderNWorkers: 2,
+		persistentDataLoaderWorkers: false,
+		priorLossWeight: 1,
+		outputName: '',
+		outputDir: 'model',
+		loggingDir: 'log',
+		trainingComment: '',
+		sample: {
+			enabled: false,
+			everyNEpochs: 1,
+			sampler: 'euler_a',
+			prompts: ['{trigger} {class}, portrait, looking at viewer', '{trigger} {class}, full body, standing'],
+			negativePrompt: 'lowres, blurry, bad anatomy',
+			width: 512,
+			height: 512,
+			steps: 28,
+			scale: 7,
+			seed: 42,
+		},
+		launch: {
+			gpuIds: '',
+			numMachines: 1,
+			machineRank: 0,
+			mainProcessIp: '',
+			mainProcessPort: 29500,
+			numCpuThreadsPerProcess: 1,
+		},
+		extra: {},
+		kohyaKept: {},
+	};
+}
+
+export interface PresetInfo {
+	id: string;
+	label: string;
+	create(): TrainerSettings;
+}
+
+export const PRESETS: readonly PresetInfo[] = [
+	{ id: GUIDE_PRESET_ID, label: GUIDE_PRESET_LABEL, create: guidePreset },
+];
+
+/** What the GPU decides: bf16 (and the 8-bit optimizer) where the card supports it. */
+export interface GpuCapabilities {
+	bf16: boolean;
+}
+
+export interface ResolvedPrecision {
+	mixedPrecision: 'bf16' | 'fp16' | 'no';
+	savePrecision: 'float' | 'fp16' | 'bf16';
+	optimizer: string;
+}
+
+export function resolvePrecision(settings: TrainerSettings, gpu: GpuCapabilities): ResolvedPrecision {
+	const mixedPrecision = settings.mixedPrecision === 'auto' ? (gpu.bf16 ? 'bf16' : 'fp16') : settings.mixedPrecision;
+	const savePrecision = settings.savePrecision === 'auto' ? (mixedPrecision === 'no' ? 'float' : mixedPrecision) : settings.savePrecision;
+	const optimizer = settings.optimizer === 'auto' ? (gpu.bf16 ? 'AdamW8bit' : 'AdamW') : settings.optimizer;
+	return { mixedPrecision, savePrecision, optimizer };
+}
+
+/** The output name sd-scripts will use: the setting, else the trigger word. */
+export function effectiveOutputName(settings: TrainerSettings, trigger: string): string {
+	return settings.outputName.trim() || trigger.trim() || 'lora';
+}

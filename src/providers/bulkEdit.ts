@@ -1,0 +1,184 @@
+import * as vscode from 'vscode';
+import { basename, relative } from 'node:path';
+import { BulkOperation, BulkPlan, describeOperation, planBulkEdit, validateOperation } from '../core/bulkEdit';
+import type { TrainingFolder } from '../core/dataset';
+import { buildTagTable, tagStatsSubsets } from '../core/tagStats';
+import type { BulkScope } from '../core/protocol/gallery';
+import { Disposable } from '../util/dispose';
+import { BulkApplyResult, applyBulkPlan, readCaptionsForBulk } from './bulkEditApply';
+import { BulkCommandKind, askOperation } from './bulkEditPrompts';
+import type { GalleryState } from './gallery/galleryState';
+import { pickTrainingFolder } from './pickTrainingFolder';
+import type { TrainingFolderService } from './trainingFolders';
+
+export const BULK_COMMANDS: Record<BulkCommandKind, string> = {
+	addTag: 'loraWorkbench.addTag',
+	removeTag: 'loraWorkbench.removeTag',
+	renameTag: 'loraWorkbench.renameTag',
+	replaceInTags: 'loraWorkbench.replaceInTags',
+	moveTagToFront: 'loraWorkbench.moveTagToFront',
+	dedupeTags: 'loraWorkbench.dedupeTags',
+	normalizeTags: 'loraWorkbench.normalizeTags',
+	sortTagsByFrequency: 'loraWorkbench.sortTagsByFrequency',
+};
+
+/** Arguments of a bulk command: from the Tags view (`root` + `tag`), the gallery (`root` + `scope`), or a test. */
+export interface BulkCommandArgs {
+	root?: string;
+	tag?: string;
+	scope?: BulkScope;
+}
+
+/** `loraWorkbench.bulkEdit` (programmatic, no prompts unless `confirm`): what tests and other features call. */
+export interface BulkEditRequest {
+	root: string;
+	operation: BulkOperation;
+	scope?: BulkScope;
+	/** Explicit image paths (overrides scope). */
+	images?: string[];
+	/** Ask before applying (default false for this entry point). */
+	confirm?: boolean;
+}
+
+export interface BulkEditOutcome extends BulkApplyResult {
+	summary: string;
+	/** Captions the plan would change (applied or not). */
+	planned: string[];
+}
+
+export class BulkEditCommands extends Disposable {
+	private lastEdit: { paths: string[]; saved: string[] } | undefined;
+
+	public static register(context: vscode.ExtensionContext, trainingFolders: TrainingFolderService, gallery: GalleryState): vscode.Disposable {
+		const feature = new BulkEditCommands(trainingFolders, gallery);
+		context.subscriptions.push(feature);
+		return feature;
+	}
+
+	private constructor(private readonly trainingFolders: TrainingFolderService, private readonly gallery: GalleryState) {
+		super();
+		for (const [kind, id] of Object.entries(BULK_COMMANDS) as Array<[BulkCommandKind, string]>) {
+			this.register(vscode.commands.registerCommand(id, (arg?: unknown) => this.runInteractive(kind, arg)));
+		}
+		this.register(vscode.commands.registerCommand('loraWorkbench.bulkEdit', (request: BulkEditRequest) => this.run(request)));
+		this.register(vscode.commands.registerCommand('loraWorkbench.undoBulkEdit', () => this.undoLast()));
+	}
+
+	private async runInteractive(kind: BulkCommandKind, arg: unknown): Promise<BulkEditOutcome | undefined> {
+		const args = (typeof arg === 'object' && arg !== null ? arg : {}) as BulkCommandArgs;
+		const folder = await pickTrainingFolder(this.trainingFolders, args.root ?? arg);
+		if (!folder) {
+			return undefined;
+		}
+		const scope = args.scope ?? (await this.askScope(folder));
+		if (!scope) {
+			return undefined;
+		}
+		const table = buildTagTable(tagStatsSubsets(folder));
+		const operation = await askOperation(kind, table, args.tag);
+		return operation && this.run({ root: folder.root, operation, scope, confirm: true });
+	}
+
+	private scopeImages(folder: TrainingFolder, scope: BulkScope): string[] {
+		const all = folder.subsets.flatMap((s) => s.images.map((i) => i.path));
+		const state = this.gallery.get(folder.root);
+		if (scope === 'selected') {
+			return state.selected;
+		}
+		return scope === 'filtered' && state.filtered ? state.filtered : all;
+	}
+
+	private async askScope(folder: TrainingFolder): Promise<BulkScope | undefined> {
+		const state = this.gallery.get(folder.root);
+		const total = folder.subsets.reduce((n, s) => n + s.images.length, 0);
+		const items: Array<vscode.QuickPickItem & { scope: BulkScope }> = [{ label: `All images (${total})`, scope: 'all' }];
+		if (state.filtered) {
+			const what = [state.filter.tag && `tag "${state.filter.tag}"`, state.filter.expression].filter(Boolean).join(' and ');
+			items.push({ label: `Filtered images (${state.filtered.length})`, description: what, scope: 'filtered' });
+		}
+		if (state.selected.length > 0) {
+			items.push({ label: `Selected images (${state.selected.length})`, description: 'in the gallery', scope: 'selected' });
+		}
+		if (items.length === 1) {
+			return 'all';
+		}
+		return (await vscode.window.showQuickPick(items, { placeHolder: `Which images of ${basename(folder.root)}?` }))?.scope;
+	}
+
+	public async run(request: BulkEditRequest): Promise<BulkEditOutcome | undefined> {
+		await this.trainingFolders.ready();
+		const folder = this.trainingFolders.get(request.root);
+		if (!folder) {
+			void vscode.window.showErrorMessage(`${request.root} is not a known training folder; open it in the workspace first.`);
+			return undefined;
+		}
+		const problem = validateOperation(request.operation);
+		if (problem) {
+			void vscode.window.showErrorMessage(problem);
+			return undefined;
+		}
+		const wanted = new Set(request.images ?? this.scopeImages(folder, request.scope ?? 'all'));
+		const images = folder.subsets.flatMap((s) => s.images).filter((i) => wanted.has(i.path));
+		const inputs = await readCaptionsForBulk(images.map((i) => i.captionPath));
+		const unreadable = inputs.filter((i) => i.problem);
+		const frequency = new Map(buildTagTable(tagStatsSubsets(folder)).rows.map((r) => [r.key, r.count]));
+		const plan = planBulkEdit(inputs.filter((i) => !i.problem), request.operation, { trigger: folder.trigger, frequency });
+		const title = describeOperation(request.operation);
+		if (plan.changes.length === 0) {
+			void vscode.window.showInformationMessage(`${title}: no caption changes (${plan.summary}).`);
+			return { summary: plan.summary, planned: [], applied: [], skipped: [], unsaved: [] };
+		}
+		if (request.confirm && !(await this.confirm(folder, title, plan))) {
+			return undefined;
+		}
+		const result = await applyBulkPlan(plan);
+		result.skipped.push(...unreadable.map((i) => ({ path: i.path, reason: i.problem! })));
+		this.lastEdit = { paths: result.applied, saved: result.applied.filter((p) => !result.unsaved.includes(p)) };
+		void this.trainingFolders.refresh(folder.root);
+		this.report(folder, title, result);
+		return { ...result, summary: plan.summary, planned: plan.changes.map((c) => c.path) };
+	}
+
+	private async confirm(folder: TrainingFolder, title: string, plan: BulkPlan): Promise<boolean> {
+		const firstLine = (text: string) => text.split(/\r?\n/)[0];
+		const sample = plan.changes.slice(0, 6).map((c) => `${relative(folder.root, c.path)}:\n  ${firstLine(c.before)}\n→ ${firstLine(c.after)}`);
+		const more = plan.changes.length > 6 ? [`…and ${plan.changes.length - 6} more`] : [];
+		const choice = await vscode.window.showWarningMessage(`${title}: ${plan.summary}.`, { modal: true, detail: [...sample, ...more, '', 'One undo (Ctrl+Z in any of these captions) reverts all of them.'].join('\n') }, 'Apply');
+		return choice === 'Apply';
+	}
+
+	private report(folder: TrainingFolder, title: string, result: BulkApplyResult): void {
+		const names = (paths: string[]) => paths.slice(0, 5).map((p) => relative(folder.root, p)).join(', ') + (paths.length > 5 ? ` and ${paths.length - 5} more` : '');
+		if (result.skipped.length > 0) {
+			const reasons = [...new Set(result.skipped.map((s) => s.reason))].join('; ');
+			void vscode.window.showWarningMessage(`${title}: ${result.skipped.length} caption(s) left alone (${reasons}): ${names(result.skipped.map((s) => s.path))}. Run the edit again to include them.`);
+		}
+		if (result.applied.length > 0) {
+			const unsaved = result.unsaved.length > 0 ? ` ${result.unsaved.length} had unsaved changes and stay unsaved.` : '';
+			void vscode.window.showInformationMessage(`${title}: changed ${result.applied.length} caption(s).${unsaved}`, 'Undo').then((choice) => {
+				if (choice === 'Undo') {
+					void this.undoLast();
+				}
+			});
+		}
+	}
+
+	/** Undo through the editor's own undo stack: one undo in any edited caption reverts the whole edit. */
+	private async undoLast(): Promise<boolean> {
+		const last = this.lastEdit;
+		if (!last || last.paths.length === 0) {
+			return false;
+		}
+		this.lastEdit = undefined;
+		const document = await vscode.workspace.openTextDocument(vscode.Uri.file(last.paths[0]));
+		await vscode.window.showTextDocument(document, { preview: true });
+		await vscode.commands.executeCommand('undo');
+		await Promise.all(last.saved.map(async (path) => {
+			const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === path);
+			if (doc?.isDirty) {
+				await doc.save();
+			}
+		}));
+		return true;
+	}
+}

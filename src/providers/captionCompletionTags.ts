@@ -1,0 +1,60 @@
+/**
+ * Per training folder: the dataset's tag counts and the configured vocabulary (`lint.vocabulary` in
+ * lora-workbench.yaml, the same files the linter reads). Shared by completion, hover and the caption editor.
+ * Counts follow the folder scan, so they are as fresh as the TrainingFolderService's last scan.
+ */
+import type { TrainingFolder } from '../core/dataset';
+import { TagVocabulary, loadTagVocabulary } from '../core/tagVocabulary';
+import { DatasetTagIndex } from './captionCompletionIndex';
+
+const shared = new WeakMap<object, CaptionTagSource>();
+
+export class CaptionTagSource {
+	/** One source per extension instance (keyed by its services), so the vocabulary is loaded once for all features. */
+	static for(services: { log: { warn(message: string): void } }): CaptionTagSource {
+		let source = shared.get(services);
+		if (!source) {
+			source = new CaptionTagSource((message) => services.log.warn(message));
+			shared.set(services, source);
+		}
+		return source;
+	}
+
+	private readonly indexes = new WeakMap<TrainingFolder, DatasetTagIndex>();
+	private readonly vocabularies = new Map<string, Promise<TagVocabulary | undefined>>();
+
+	constructor(private readonly warn: (message: string) => void) {}
+
+	index(folder: TrainingFolder | undefined): DatasetTagIndex {
+		if (!folder) {
+			return DatasetTagIndex.fromCaptions([]);
+		}
+		let index = this.indexes.get(folder);
+		if (!index) {
+			index = DatasetTagIndex.fromFolder(folder);
+			this.indexes.set(folder, index);
+		}
+		return index;
+	}
+
+	/** The folder's vocabulary, loaded once per list of files; undefined when none is configured or it failed. */
+	vocabulary(folder: TrainingFolder | undefined): Promise<TagVocabulary | undefined> {
+		if (!folder) {
+			return Promise.resolve(undefined);
+		}
+		const paths = folder.settings.lint?.vocabulary ?? [];
+		if (paths.length === 0) {
+			return Promise.resolve(undefined);
+		}
+		const key = `${folder.root}\0${paths.join('\0')}`;
+		let loading = this.vocabularies.get(key);
+		if (!loading) {
+			loading = loadTagVocabulary(paths, folder.root).catch((err: unknown) => {
+				this.warn(err instanceof Error ? err.message : String(err));
+				return undefined;
+			});
+			this.vocabularies.set(key, loading);
+		}
+		return loading;
+	}
+}

@@ -1,0 +1,210 @@
+import * as vscode from 'vscode';
+import { sep } from 'node:path';
+import type { WorkbenchServices } from '../extension';
+import type { TrainingFolder } from '../core/dataset';
+import { ClipVocabularyOptions, TokenCounter, estimatedTokenCounter } from '../core/clipTokenizer';
+import { DatasetLinter, LintIssue, sharedTokenCounter } from '../core/lint';
+import { Disposable } from '../util/dispose';
+
+export const LINT_SOURCE = 'lora';
+
+/** Where the CLIP vocabulary comes from: the setting, LORA_WORKBENCH_CLIP_VOCAB, else the shared cache (downloaded once). */
+export function clipVocabularyOption(): ClipVocabularyOptions {
+	const path = vscode.workspace.getConfiguration('loraWorkbench').get<string>('lint.clipVocabulary')?.trim() || process.env.LORA_WORKBENCH_CLIP_VOCAB;
+	return path ? { path } : { download: true };
+}
+
+export function toDiagnostic(issue: LintIssue): vscode.Diagnostic {
+	const range = new vscode.Range(issue.line - 1, issue.column - 1, issue.endLine - 1, issue.endColumn - 1);
+	const severity = issue.severity === 'error' ? vscode.DiagnosticSeverity.Error
+		: issue.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;
+	const diagnostic = new vscode.Diagnostic(range, issue.message, severity);
+	diagnostic.source = LINT_SOURCE;
+	diagnostic.code = issue.code;
+	return diagnostic;
+}
+
+/**
+ * The `lora` diagnostics: every caption of every training folder, not only open files. A folder is linted
+ * whole when its scan changes (files added, edited or removed on disk); an open caption is re-linted as the
+ * user types. Whole-folder lints run one at a time, in chunks that yield, so the extension host stays free.
+ */
+export class CaptionDiagnostics extends Disposable {
+	private readonly collection = this.register(vscode.languages.createDiagnosticCollection(LINT_SOURCE));
+	private readonly linters = new Map<string, DatasetLinter>();
+	/** Files each folder reported on, so a re-lint clears what is no longer a problem. */
+	private readonly reported = new Map<string, Set<string>>();
+	private readonly pendingFolders = new Map<string, TrainingFolder | undefined>();
+	private readonly typingTimers = new Map<string, NodeJS.Timeout>();
+	private running: Promise<void> = Promise.resolve();
+	private counterKey: string | undefined;
+	private exactCounter: TokenCounter | undefined;
+	private counterLoading: Promise<void> = Promise.resolve();
+	private readonly lintedEmitter = this.register(new vscode.EventEmitter<string>());
+	/** Fires with a folder root after its whole-folder lint has updated the Problems panel. */
+	public readonly onDidLintFolder = this.lintedEmitter.event;
+
+	static register(_context: vscode.ExtensionContext, services: WorkbenchServices): CaptionDiagnostics {
+		return new CaptionDiagnostics(services);
+	}
+
+	private constructor(private readonly services: WorkbenchServices) {
+		super();
+		this.register(services.trainingFolders.onDidChange((change) => this.schedule(change.root, change.folder)));
+		this.register(vscode.workspace.onDidChangeTextDocument((event) => this.scheduleTyping(event.document)));
+		this.register(vscode.workspace.onDidCloseTextDocument((document) => void this.relintFromDisk(document.uri.fsPath)));
+		this.register(vscode.workspace.onDidChangeConfiguration((event) => {
+			if (event.affectsConfiguration('loraWorkbench.lint')) {
+				this.services.trainingFolders.folders().forEach((folder) => this.schedule(folder.root, folder));
+			}
+		}));
+		this.register({ dispose: () => this.typingTimers.forEach((timer) => clearTimeout(timer)) });
+		void services.trainingFolders.ready().then(() => {
+			services.trainingFolders.folders().forEach((folder) => this.schedule(folder.root, folder));
+		});
+	}
+
+	/** The linter of the training folder a caption belongs to (as of the last whole-folder lint). */
+	public linterFor(path: string): DatasetLinter | undefined {
+		let best: DatasetLinter | undefined;
+		for (const [root, linter] of this.linters) {
+			if (path.startsWith(root + sep) && (!best || root.length > best.folder.root.length)) {
+				best = linter;
+			}
+		}
+		return best;
+	}
+
+	/** The linter of the training folder at `root`, once it has been linted. */
+	public linterOf(root: string): DatasetLinter | undefined {
+		return this.linters.get(root);
+	}
+
+	/** Resolves when every lint asked for so far is done (for tests and the fix-all command). */
+	public async idle(): Promise<void> {
+		await this.services.trainingFolders.ready();
+		for (;;) {
+			const running = this.running;
+			const loading = this.counterLoading;
+			await loading;
+			await running;
+			if (running === this.running && loading === this.counterLoading && this.pendingFolders.size === 0) {
+				return;
+			}
+		}
+	}
+
+	private schedule(root: string, folder: TrainingFolder | undefined): void {
+		const alreadyQueued = this.pendingFolders.has(root);
+		this.pendingFolders.set(root, folder);
+		if (!alreadyQueued) {
+			this.running = this.running.then(() => this.lintPending(root));
+		}
+	}
+
+	private async lintPending(root: string): Promise<void> {
+		if (this.disposed || !this.pendingFolders.has(root)) {
+			return;
+		}
+		const folder = this.pendingFolders.get(root);
+		this.pendingFolders.delete(root);
+		try {
+			if (!folder) {
+				this.linters.delete(root);
+				this.replace(root, []);
+				return;
+			}
+			const linter = await DatasetLinter.create(folder, { tokenCounter: this.tokenCounter() });
+			const overrides = new Map(vscode.workspace.textDocuments.filter((d) => d.isDirty && linter.owns(d.uri.fsPath)).map((d) => [d.uri.fsPath, d.getText()]));
+			const result = await linter.lintAll({ overrides });
+			if (this.disposed || this.pendingFolders.has(root)) {
+				return;
+			}
+			this.linters.set(root, linter);
+			this.replace(root, result.issues);
+			this.services.log.info(`Linted ${result.captions} captions in ${root}: ${result.issues.length} problems`);
+			this.lintedEmitter.fire(root);
+		} catch (err) {
+			this.services.log.error(`Linting the captions of ${root} failed: ${err instanceof Error ? err.message : String(err)}`);
+		}
+	}
+
+	/**
+	 * The exact CLIP counter once it is loaded (or downloaded: once, into the shared cache); the estimate
+	 * until then, so problems show at once. Every folder is linted again when the exact counter arrives.
+	 */
+	private tokenCounter(): TokenCounter {
+		const option = clipVocabularyOption();
+		const key = JSON.stringify(option);
+		if (this.counterKey !== key) {
+			this.counterKey = key;
+			this.exactCounter = undefined;
+			this.counterLoading = sharedTokenCounter(option).then((resolved) => {
+				if (this.counterKey !== key || this.disposed) {
+					return;
+				}
+				if (resolved.fallbackReason) {
+					this.services.log.warn(`Caption token counts are estimates: ${resolved.fallbackReason}`);
+					return;
+				}
+				this.exactCounter = resolved.counter;
+				this.services.trainingFolders.folders().forEach((folder) => this.schedule(folder.root, folder));
+			});
+		}
+		return this.exactCounter ?? estimatedTokenCounter;
+	}
+
+	private replace(root: string, issues: readonly LintIssue[]): void {
+		const byFile = new Map<string, vscode.Diagnostic[]>();
+		for (const issue of issues) {
+			const list = byFile.get(issue.file) ?? [];
+			list.push(toDiagnostic(issue));
+			byFile.set(issue.file, list);
+		}
+		for (const file of this.reported.get(root) ?? []) {
+			if (!byFile.has(file)) {
+				this.collection.delete(vscode.Uri.file(file));
+			}
+		}
+		this.collection.set([...byFile].map(([file, diagnostics]) => [vscode.Uri.file(file), diagnostics]));
+		this.reported.set(root, new Set(byFile.keys()));
+	}
+
+	/** One caption's problems from its current text; dataset-level problems on it (orphan, costume) are left as they were. */
+	private setCaption(path: string, text: string): void {
+		const linter = this.linterFor(path);
+		if (!linter || !linter.owns(path)) {
+			return;
+		}
+		const uri = vscode.Uri.file(path);
+		const kept = (this.collection.get(uri) ?? []).filter((d) => DATASET_CODES.has(String(d.code)));
+		this.collection.set(uri, [...kept, ...linter.lintText(path, text).map(toDiagnostic)]);
+		this.reported.get(linter.folder.root)?.add(path);
+	}
+
+	private scheduleTyping(document: vscode.TextDocument): void {
+		if (document.uri.scheme !== 'file' || !this.linterFor(document.uri.fsPath)?.owns(document.uri.fsPath)) {
+			return;
+		}
+		const path = document.uri.fsPath;
+		clearTimeout(this.typingTimers.get(path));
+		this.typingTimers.set(path, setTimeout(() => {
+			this.typingTimers.delete(path);
+			this.setCaption(path, document.getText());
+		}, 150));
+	}
+
+	private async relintFromDisk(path: string): Promise<void> {
+		const linter = this.linterFor(path);
+		if (!linter?.owns(path)) {
+			return;
+		}
+		const text = await vscode.workspace.fs.readFile(vscode.Uri.file(path)).then((bytes) => new TextDecoder().decode(bytes), () => undefined);
+		if (text !== undefined) {
+			this.setCaption(path, text);
+		}
+	}
+}
+
+/** Codes about the dataset rather than a caption's text: typing in a caption does not change them. */
+const DATASET_CODES = new Set(['missing-caption', 'orphan-caption', 'costume-ratio']);

@@ -1,0 +1,280 @@
+import * as vscode from 'vscode';
+import { basename } from 'node:path';
+import type { WorkbenchServices } from '../../extension';
+import {
+	CaptionEditorIntent, FromCaptionEditorMessage, ImageState, NeighbourState, PositionState, ToCaptionEditorMessage,
+	isCaptionEditorIntent, parseCaptionEditorMessage,
+} from '../../core/protocol/captionEditor';
+import { EDITOR_PREVIEW_EDGE, THUMBNAIL_EDGE, imagePreview } from '../../core/preview';
+import { captionTags } from '../../core/caption';
+import { renderWebviewHtml, webviewResourceRoots } from '../../util/webviewHtml';
+import { Disposable } from '../../util/dispose';
+import type { CaptionTagSource } from '../captionCompletionTags';
+import { CaptionTarget, filmstripRange, targetOfCaption } from './captionTarget';
+import { FileFacts, buildDocumentState, readFileFacts } from './documentState';
+import { applyTagIntent } from './tagEdits';
+
+export interface SessionHost {
+	readonly services: WorkbenchServices;
+	readonly tags: CaptionTagSource;
+	/** Where previews and thumbnails are cached (outside every dataset). */
+	readonly previewCacheDir: string;
+	navigate(session: CaptionEditorSession, to: 'next' | 'previous' | number): Promise<void>;
+}
+
+const SEPARATOR = ',';
+const FILMSTRIP_RADIUS = 4;
+/** Messages kept for tests to inspect. */
+const POSTED_HISTORY = 100;
+
+/**
+ * One caption editor panel. The TextDocument is the model: the webview's intents become WorkspaceEdits, so
+ * undo, redo, dirty state, save and hot exit are VS Code's own, and a text editor on the same file stays in
+ * step. Every change of the document (from here, a text editor or the disk) is sent back to the webview.
+ */
+export class CaptionEditorSession extends Disposable {
+	public readonly posted: ToCaptionEditorMessage[] = [];
+	public lastRendered: { firstLine: string; tagCount: number } | undefined;
+	public target: CaptionTarget;
+	private isReady = false;
+	private facts: FileFacts | undefined;
+	private intents: Promise<void> = Promise.resolve();
+	private readonly uriKey: string;
+	private readonly onDidDisposeEmitter = this.register(new vscode.EventEmitter<void>());
+	public readonly onDidDispose = this.onDidDisposeEmitter.event;
+
+	constructor(private initialDocument: vscode.TextDocument, public readonly panel: vscode.WebviewPanel, private readonly host: SessionHost) {
+		super();
+		this.uriKey = initialDocument.uri.toString();
+		this.target = { captionPath: initialDocument.uri.fsPath };
+		const folder = host.services.trainingFolders.folderOf(initialDocument.uri.fsPath);
+		panel.webview.options = {
+			enableScripts: true,
+			localResourceRoots: webviewResourceRoots(host.services.extensionUri,
+				vscode.Uri.file(folder?.root ?? vscode.Uri.joinPath(initialDocument.uri, '..').fsPath),
+				vscode.Uri.file(host.previewCacheDir)),
+		};
+		panel.webview.html = renderWebviewHtml(panel.webview, host.services.extensionUri, { entry: 'captionEditor', title: basename(initialDocument.uri.fsPath) });
+		this.register(panel.webview.onDidReceiveMessage((message: unknown) => void this.receive(message)));
+		this.register(vscode.workspace.onDidChangeTextDocument((event) => {
+			if (event.document.uri.toString() === this.uriKey) {
+				void this.onDocumentChanged(event.document);
+			}
+		}));
+		this.register(vscode.workspace.onDidSaveTextDocument((document) => {
+			if (document.uri.toString() === this.uriKey) {
+				void this.refreshFacts().then(() => this.postDocument());
+			}
+		}));
+		this.register(vscode.languages.onDidChangeDiagnostics((event) => {
+			if (event.uris.some((uri) => uri.toString() === this.uriKey)) {
+				this.postDocument();
+			}
+		}));
+		this.register(host.services.trainingFolders.onDidChange((change) => {
+			if (this.target.folder?.root === change.root || this.document.uri.fsPath.startsWith(change.root)) {
+				void this.locate().then(() => {
+					this.postDocument();
+					this.postNeighbours();
+				});
+			}
+		}));
+		this.register(panel.onDidDispose(() => {
+			this.onDidDisposeEmitter.fire();
+			this.dispose();
+		}));
+	}
+
+	/** The live document: changing a document's language hands the extension host a new TextDocument object. */
+	get document(): vscode.TextDocument {
+		const current = vscode.workspace.textDocuments.find((d) => d.uri.toString() === this.uriKey && !d.isClosed);
+		if (current) {
+			this.initialDocument = current;
+		}
+		return this.initialDocument;
+	}
+
+	get uri(): vscode.Uri {
+		return this.initialDocument.uri;
+	}
+
+	get ready(): boolean {
+		return this.isReady;
+	}
+
+	/** Handles one message as if the webview had sent it; resolves when its edit (if any) is applied. */
+	public async receive(raw: unknown): Promise<void> {
+		const message = parseCaptionEditorMessage(raw);
+		if (!message) {
+			this.host.services.log.warn(`Caption editor: ignored a malformed message from the webview: ${JSON.stringify(raw)?.slice(0, 200)}`);
+			return;
+		}
+		await this.handle(message);
+	}
+
+	private async handle(message: FromCaptionEditorMessage): Promise<void> {
+		if (isCaptionEditorIntent(message)) {
+			const next = this.intents.then(() => this.applyIntent(message));
+			this.intents = next.catch(() => undefined);
+			return next;
+		}
+		switch (message.type) {
+			case 'ready':
+				await this.start();
+				return;
+			case 'navigate':
+				await this.host.navigate(this, message.to);
+				return;
+			case 'requestSuggestions': {
+				const folder = this.target.folder;
+				const vocabulary = await this.host.tags.vocabulary(folder);
+				const items = this.host.tags.index(folder).suggest(message.prefix, vocabulary, captionTags(this.document.lineAt(0).text, SEPARATOR));
+				this.post({ type: 'suggestions', requestId: message.requestId, items });
+				return;
+			}
+			case 'openAsText':
+				await vscode.commands.executeCommand('vscode.openWith', this.document.uri, 'default', this.panel.viewColumn);
+				return;
+			case 'rendered':
+				this.lastRendered = { firstLine: message.firstLine, tagCount: message.tagCount };
+				return;
+		}
+	}
+
+	private async start(): Promise<void> {
+		await Promise.all([this.locate(), this.refreshFacts()]);
+		this.isReady = true;
+		this.post({
+			type: 'init',
+			fileName: basename(this.document.uri.fsPath),
+			trigger: this.target.folder?.trigger,
+			document: this.documentState(),
+			image: this.target.imagePath ? { name: basename(this.target.imagePath) } : undefined,
+			...this.neighbourState(),
+		});
+		await this.postImage();
+		await this.postThumbnails();
+	}
+
+	private async locate(): Promise<void> {
+		const folder = this.host.services.trainingFolders.folderOf(this.document.uri.fsPath);
+		this.target = await targetOfCaption(this.document.uri.fsPath, folder);
+	}
+
+	private async refreshFacts(): Promise<void> {
+		this.facts = await readFileFacts(this.document.uri);
+	}
+
+	private async onDocumentChanged(document: vscode.TextDocument): Promise<void> {
+		if (!document.isDirty) {
+			// Saved, reverted or reloaded from disk: the bytes may have changed under us.
+			await this.refreshFacts();
+		}
+		this.postDocument();
+	}
+
+	private async applyIntent(intent: CaptionEditorIntent): Promise<void> {
+		const document = this.document;
+		const state = this.documentState();
+		if (state.readOnlyReason) {
+			this.post({ type: 'notice', severity: 'error', message: state.readOnlyReason });
+			return;
+		}
+		const line = document.lineAt(0);
+		const result = applyTagIntent(line.text, intent, { separator: SEPARATOR, trigger: this.target.folder?.trigger });
+		if ('refused' in result) {
+			this.post({ type: 'notice', severity: 'info', message: result.refused });
+			return;
+		}
+		if (result.line === line.text) {
+			return;
+		}
+		const edit = new vscode.WorkspaceEdit();
+		edit.replace(document.uri, line.range, result.line);
+		if (!await vscode.workspace.applyEdit(edit)) {
+			this.post({ type: 'notice', severity: 'error', message: `The change to ${basename(document.uri.fsPath)} could not be applied (is the file read-only?).` });
+		}
+	}
+
+	private documentState() {
+		const document = this.document;
+		const diagnostics = document.uri.scheme === 'file' ? vscode.languages.getDiagnostics(document.uri).filter((d) => d.source === 'lora') : [];
+		return buildDocumentState({ document, separator: SEPARATOR, trigger: this.target.folder?.trigger, facts: this.facts, diagnostics });
+	}
+
+	private postDocument(): void {
+		if (this.isReady && !this.disposed) {
+			this.post({ type: 'document', document: this.documentState() });
+		}
+	}
+
+	private neighbourState(thumbs?: Map<number, string>): { position?: PositionState; neighbours: NeighbourState[] } {
+		const { subset, index } = this.target;
+		if (!subset || index === undefined) {
+			return { neighbours: [] };
+		}
+		const neighbours = filmstripRange(index, subset.images.length, FILMSTRIP_RADIUS).map((i) => ({
+			index: i,
+			name: subset.images[i].name,
+			hasCaption: subset.images[i].hasCaption,
+			current: i === index,
+			thumbSrc: thumbs?.get(i),
+		}));
+		return { position: { index, count: subset.images.length, subset: subset.name }, neighbours };
+	}
+
+	private postNeighbours(thumbs?: Map<number, string>): void {
+		if (this.isReady && !this.disposed) {
+			this.post({ type: 'neighbours', ...this.neighbourState(thumbs) });
+		}
+	}
+
+	private webviewSrc(path: string): string {
+		return this.panel.webview.asWebviewUri(vscode.Uri.file(path)).toString();
+	}
+
+	private async postImage(): Promise<void> {
+		const imagePath = this.target.imagePath;
+		if (!imagePath) {
+			return;
+		}
+		const preview = await imagePreview(imagePath, this.host.previewCacheDir, { maxEdge: EDITOR_PREVIEW_EDGE });
+		const image: ImageState = preview.ok
+			? { name: basename(imagePath), previewSrc: this.webviewSrc(preview.path), fullSrc: this.webviewSrc(imagePath), width: preview.width, height: preview.height }
+			: { name: basename(imagePath), error: preview.error };
+		if (!this.disposed) {
+			this.post({ type: 'image', image });
+		}
+	}
+
+	/** Thumbnails one at a time (the machine may have two cores), then the next image's preview, so stepping on is quick. */
+	private async postThumbnails(): Promise<void> {
+		const { subset, index } = this.target;
+		if (!subset || index === undefined) {
+			return;
+		}
+		const thumbs = new Map<number, string>();
+		for (const i of filmstripRange(index, subset.images.length, FILMSTRIP_RADIUS)) {
+			if (this.disposed) {
+				return;
+			}
+			const thumb = await imagePreview(subset.images[i].path, this.host.previewCacheDir, { maxEdge: THUMBNAIL_EDGE });
+			if (thumb.ok) {
+				thumbs.set(i, this.webviewSrc(thumb.path));
+			}
+		}
+		this.postNeighbours(thumbs);
+		const next = subset.images[index + 1];
+		if (next && !this.disposed) {
+			await imagePreview(next.path, this.host.previewCacheDir, { maxEdge: EDITOR_PREVIEW_EDGE });
+		}
+	}
+
+	private post(message: ToCaptionEditorMessage): void {
+		this.posted.push(message);
+		if (this.posted.length > POSTED_HISTORY) {
+			this.posted.shift();
+		}
+		void this.panel.webview.postMessage(message);
+	}
+}

@@ -1,0 +1,126 @@
+import * as vscode from 'vscode';
+import { basename } from 'node:path';
+import type { TrainingFolder } from '../core/dataset';
+import { CheckReport, checkImages } from '../core/images/checkImages';
+import { ImageProblem } from '../core/images/types';
+import { Disposable } from '../util/dispose';
+import type { TrainingFolderService } from './trainingFolders';
+import { FaceDetectorProvider, imageOptionsFor } from './imageHealthDetector';
+import { ImageHealthPanel } from './imageHealthPanel';
+
+interface HealthServices {
+	extensionUri: vscode.Uri;
+	trainingFolders: TrainingFolderService;
+	faces: FaceDetectorProvider;
+	log: vscode.LogOutputChannel;
+}
+
+const SEVERITY: Record<ImageProblem['severity'], vscode.DiagnosticSeverity> = {
+	error: vscode.DiagnosticSeverity.Error,
+	warning: vscode.DiagnosticSeverity.Warning,
+	info: vscode.DiagnosticSeverity.Information,
+};
+
+/**
+ * Runs the image checks over a training folder ("LoRA: Check Images", "LoRA: Dataset Health"), puts the
+ * problems in Problems (collection 'lora-images', source 'lora', on the image files) and keeps the last
+ * report per folder for the health panel.
+ */
+export class ImageHealth extends Disposable {
+	/** For tests: the last report per training folder root. */
+	public static readonly lastReports = new Map<string, CheckReport>();
+	private readonly diagnostics = this.register(vscode.languages.createDiagnosticCollection('lora-images'));
+	private readonly checkedFiles = new Map<string, vscode.Uri[]>();
+
+	public static register(services: HealthServices): ImageHealth {
+		return new ImageHealth(services);
+	}
+
+	private constructor(private readonly services: HealthServices) {
+		super();
+		this.register(vscode.commands.registerCommand('loraWorkbench.checkImages', (arg?: unknown) => this.checkCommand(arg, false)));
+		this.register(vscode.commands.registerCommand('loraWorkbench.showDatasetHealth', (arg?: unknown) => this.checkCommand(arg, true)));
+	}
+
+	private async checkCommand(arg: unknown, showPanel: boolean): Promise<CheckReport | undefined> {
+		await this.services.trainingFolders.ready();
+		const folder = await this.pickFolder(arg);
+		if (!folder) {
+			return undefined;
+		}
+		const report = await this.check(folder);
+		if (report && showPanel) {
+			ImageHealthPanel.show(this.services.extensionUri, folder, report, () => this.recheck(folder.root));
+		}
+		return report;
+	}
+
+	private async recheck(root: string): Promise<CheckReport | undefined> {
+		await this.services.trainingFolders.refresh(root);
+		const folder = this.services.trainingFolders.get(root);
+		return folder ? this.check(folder) : undefined;
+	}
+
+	public async check(folder: TrainingFolder): Promise<CheckReport | undefined> {
+		const entries = folder.subsets.flatMap((subset) => subset.images.map((image) => ({ path: image.path, role: subset.role, subset: subset.name })));
+		const options = imageOptionsFor(folder.settings.raw, folder.training.enableBucket);
+		const { detector, reason } = await this.services.faces.get();
+		const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `LoRA: checking ${entries.length} images`, cancellable: true }, async (progress, token) => {
+			const abort = new AbortController();
+			token.onCancellationRequested(() => abort.abort());
+			let last = 0;
+			return checkImages(entries, options, {
+				detector,
+				signal: abort.signal,
+				onProgress: (done, total) => {
+					progress.report({ message: `${done}/${total}`, increment: ((done - last) / total) * 100 });
+					last = done;
+				},
+			});
+		});
+		if (!detector) {
+			report.faceDetectorError = reason;
+		}
+		this.publish(folder.root, report);
+		ImageHealth.lastReports.set(folder.root, report);
+		this.services.log.info(`image checks: ${basename(folder.root)}: ${report.analyses.length} images, ${report.problems.length} problems`);
+		return report;
+	}
+
+	private publish(root: string, report: CheckReport): void {
+		for (const uri of this.checkedFiles.get(root) ?? []) {
+			this.diagnostics.delete(uri);
+		}
+		const byFile = new Map<string, vscode.Diagnostic[]>();
+		for (const problem of report.problems) {
+			const diagnostic = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), problem.message, SEVERITY[problem.severity]);
+			diagnostic.source = 'lora';
+			diagnostic.code = problem.code;
+			const list = byFile.get(problem.file) ?? [];
+			list.push(diagnostic);
+			byFile.set(problem.file, list);
+		}
+		const uris: vscode.Uri[] = [];
+		for (const [file, list] of byFile) {
+			const uri = vscode.Uri.file(file);
+			this.diagnostics.set(uri, list);
+			uris.push(uri);
+		}
+		this.checkedFiles.set(root, uris);
+	}
+
+	private async pickFolder(arg?: unknown): Promise<TrainingFolder | undefined> {
+		const path = arg instanceof vscode.Uri ? arg.fsPath : typeof arg === 'string' ? arg : undefined;
+		const folders = this.services.trainingFolders.folders();
+		const fromArg = path ? this.services.trainingFolders.get(path) ?? this.services.trainingFolders.folderOf(path) : undefined;
+		if (fromArg || folders.length === 1) {
+			return fromArg ?? folders[0];
+		}
+		if (folders.length === 0) {
+			void vscode.window.showWarningMessage('LoRA: no training folder in this workspace (a folder with images/<repeats>_<name>/).');
+			return undefined;
+		}
+		const choice = await vscode.window.showQuickPick(folders.map((f) => ({ label: basename(f.root), description: f.root, folder: f })), { title: 'LoRA: check which training folder?' });
+		return choice?.folder;
+	}
+}

@@ -1,0 +1,80 @@
+import * as vscode from 'vscode';
+import { ensureFaceModel } from '../core/images/faceModel';
+import { createFaceDetector, FaceDetector } from '../core/images/faceDetector';
+import { ImageCheckThresholds, imageCheckOptions, ImageCheckOptions } from '../core/images/options';
+import { ImageProblemCode } from '../core/images/types';
+import { imageSettingsFromYaml } from '../core/images/checkFolder';
+import { Disposable } from '../util/dispose';
+
+/**
+ * One YuNet session for the whole extension, made on first use: from loraWorkbench.images.faceModelPath, or
+ * downloaded once (pinned SHA-256) into global storage. Off in untrusted workspaces: it runs a model.
+ */
+export class FaceDetectorProvider extends Disposable {
+	private detector: Promise<FaceDetector> | undefined;
+	private detectorKey: string | undefined;
+
+	constructor(private readonly storageUri: vscode.Uri, private readonly log: vscode.LogOutputChannel) {
+		super();
+		this.register(vscode.workspace.onDidChangeConfiguration((e) => {
+			if (e.affectsConfiguration('loraWorkbench.images')) {
+				void this.reset();
+			}
+		}));
+		this.register({ dispose: () => void this.reset() });
+	}
+
+	/** The detector, or the reason there is none (shown to the user beside the results). */
+	public async get(): Promise<{ detector?: FaceDetector; reason?: string }> {
+		if (!vscode.workspace.isTrusted) {
+			return { reason: 'Face detection is off in an untrusted workspace (it runs a model). Trust the workspace to check faces.' };
+		}
+		const config = vscode.workspace.getConfiguration('loraWorkbench.images');
+		if (!config.get<boolean>('faceDetection', true)) {
+			return { reason: 'Face detection is off (loraWorkbench.images.faceDetection).' };
+		}
+		const configured = config.get<string>('faceModelPath', '').trim();
+		const key = configured || '<download>';
+		if (!this.detector || this.detectorKey !== key) {
+			await this.reset();
+			this.detectorKey = key;
+			this.detector = this.create(configured);
+		}
+		try {
+			return { detector: await this.detector };
+		} catch (err) {
+			this.detector = undefined;
+			const reason = err instanceof Error ? err.message : String(err);
+			this.log.warn(`face detector: ${reason}`);
+			return { reason };
+		}
+	}
+
+	private async create(configured: string): Promise<FaceDetector> {
+		const modelPath = configured || await vscode.window.withProgress(
+			{ location: vscode.ProgressLocation.Window, title: 'LoRA: getting the face model' },
+			() => ensureFaceModel({ cacheDir: vscode.Uri.joinPath(this.storageUri, 'models').fsPath }),
+		);
+		this.log.info(`face detector: ${modelPath}`);
+		return createFaceDetector(modelPath);
+	}
+
+	private async reset(): Promise<void> {
+		const previous = this.detector;
+		this.detector = undefined;
+		this.detectorKey = undefined;
+		await previous?.then((d) => d.release(), () => undefined);
+	}
+}
+
+/** Check options from VS Code settings, with the folder's lora-workbench.yaml `images:` section on top. */
+export function imageOptionsFor(raw: Record<string, unknown>, bucketsEnabled: boolean): ImageCheckOptions {
+	const config = vscode.workspace.getConfiguration('loraWorkbench.images');
+	const yaml = imageSettingsFromYaml(raw);
+	const disabled = [...config.get<string[]>('disabledChecks', []), ...yaml.disabled] as ImageProblemCode[];
+	return imageCheckOptions({
+		bucketsEnabled,
+		disabled: new Set(disabled),
+		thresholds: { ...config.get<Partial<ImageCheckThresholds>>('thresholds', {}), ...yaml.thresholds },
+	});
+}

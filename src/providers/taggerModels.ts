@@ -1,0 +1,150 @@
+import * as vscode from 'vscode';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { DownloadCancelledError, downloadModel, readDownloadRecord } from '../core/tagger/download';
+import { TAGS_FILE } from '../core/tagger/labels';
+import { listCachedModels, removeCachedModel } from '../core/tagger/modelCache';
+import { DEFAULT_TAGGER_MODEL, HUGGING_FACE_ENDPOINT, KNOWN_TAGGER_MODELS, cacheFolderName, isValidRepoId } from '../core/tagger/models';
+import { MODEL_FILE } from '../core/tagger/session';
+import { Disposable } from '../util/dispose';
+
+const SECTION = 'loraWorkbench.tagger';
+
+function megabytes(bytes: number): string {
+	return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/**
+ * Where the tagger's model comes from: a local folder (setting `modelPath`), or a Hugging Face repository
+ * (setting `model`) downloaded once into the extension's global storage. Also "LoRA: Manage Tagger Models".
+ */
+export class TaggerModels extends Disposable {
+	readonly cacheRoot: string;
+
+	private constructor(context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {
+		super();
+		this.cacheRoot = join(context.globalStorageUri.fsPath, 'tagger');
+		this.register(vscode.commands.registerCommand('loraWorkbench.manageTaggerModels', () => this.manage()));
+	}
+
+	static register(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): TaggerModels {
+		return new TaggerModels(context, log);
+	}
+
+	/** The model folder to use, downloading it (with a cancellable progress notification) when needed. */
+	async resolveModelDir(): Promise<string | undefined> {
+		const config = vscode.workspace.getConfiguration(SECTION);
+		const localPath = config.get<string>('modelPath', '').trim();
+		if (localPath) {
+			for (const file of [MODEL_FILE, TAGS_FILE]) {
+				if (!existsSync(join(localPath, file))) {
+					void vscode.window.showErrorMessage(`The tagger model folder ${localPath} (setting loraWorkbench.tagger.modelPath) has no ${file}. Put model.onnx and selected_tags.csv of one WD14 model there, or clear the setting to download one.`);
+					return undefined;
+				}
+			}
+			return localPath;
+		}
+		const repoId = config.get<string>('model', DEFAULT_TAGGER_MODEL).trim() || DEFAULT_TAGGER_MODEL;
+		if (!isValidRepoId(repoId)) {
+			void vscode.window.showErrorMessage(`loraWorkbench.tagger.model is "${repoId}", which is not a Hugging Face repository id such as ${DEFAULT_TAGGER_MODEL}.`);
+			return undefined;
+		}
+		const dir = join(this.cacheRoot, cacheFolderName(repoId));
+		if (await readDownloadRecord(dir)) {
+			return dir;
+		}
+		const answer = await vscode.window.showInformationMessage(
+			`Auto-tagging needs the WD14 model ${repoId} (model.onnx and selected_tags.csv, a few hundred MB). Download it from Hugging Face now?`,
+			'Download', 'Use a Local Folder...',
+		);
+		if (answer === 'Use a Local Folder...') {
+			await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.modelPath`);
+			return undefined;
+		}
+		return answer === 'Download' ? this.download(repoId) : undefined;
+	}
+
+	async download(repoId: string): Promise<string | undefined> {
+		const endpoint = vscode.workspace.getConfiguration(SECTION).get<string>('endpoint', HUGGING_FACE_ENDPOINT) || HUGGING_FACE_ENDPOINT;
+		try {
+			return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Downloading ${repoId}`, cancellable: true }, async (progress, token) => {
+				const controller = new AbortController();
+				const subscription = token.onCancellationRequested(() => controller.abort());
+				let reported = 0;
+				const dir = await downloadModel(repoId, this.cacheRoot, {
+					endpoint, signal: controller.signal,
+					onProgress: (p) => {
+						if (!p.overallTotal) {
+							progress.report({ message: `${p.file}: ${megabytes(p.received)}` });
+							return;
+						}
+						const percent = (p.overallReceived / p.overallTotal) * 100;
+						if (percent - reported >= 1 || p.overallReceived === p.overallTotal) {
+							progress.report({ increment: percent - reported, message: `${megabytes(p.overallReceived)} of ${megabytes(p.overallTotal)}` });
+							reported = percent;
+						}
+					},
+				}).finally(() => subscription.dispose());
+				this.log.info(`Tagger model ${repoId} is in ${dir}`);
+				return dir;
+			});
+		} catch (err) {
+			if (err instanceof DownloadCancelledError) {
+				void vscode.window.showInformationMessage(`Download of ${repoId} cancelled. What arrived is kept; the next download resumes from there.`);
+			} else {
+				void vscode.window.showErrorMessage(`Could not download ${repoId}: ${err instanceof Error ? err.message : String(err)}`);
+			}
+			return undefined;
+		}
+	}
+
+	/** Lists cached models with their size; picking one offers to use, remove or finish downloading it. */
+	async manage(): Promise<void> {
+		const config = vscode.workspace.getConfiguration(SECTION);
+		const current = config.get<string>('model', DEFAULT_TAGGER_MODEL);
+		const localPath = config.get<string>('modelPath', '');
+		const cached = await listCachedModels(this.cacheRoot);
+		type Item = vscode.QuickPickItem & { repoId?: string; cachedDir?: string; complete?: boolean };
+		const items: Item[] = [];
+		if (localPath) {
+			items.push({ label: '$(folder) Local folder (loraWorkbench.tagger.modelPath)', description: localPath, detail: 'Used instead of any downloaded model while the setting is set.' });
+		}
+		items.push({ label: 'Downloaded', kind: vscode.QuickPickItemKind.Separator });
+		for (const model of cached) {
+			items.push({
+				label: `${model.repoId === current && !localPath ? '$(check) ' : ''}${model.repoId}`,
+				description: `${megabytes(model.bytes)}${model.complete ? '' : ' · unfinished download'}`,
+				detail: model.dir, repoId: model.repoId, cachedDir: model.dir, complete: model.complete,
+			});
+		}
+		if (cached.length === 0) {
+			items.push({ label: 'No models downloaded yet', description: this.cacheRoot });
+		}
+		items.push({ label: 'Available', kind: vscode.QuickPickItemKind.Separator });
+		for (const known of KNOWN_TAGGER_MODELS.filter((k) => !cached.some((c) => c.repoId === k.repoId))) {
+			items.push({ label: `${known.repoId === current && !localPath ? '$(check) ' : ''}${known.repoId}`, description: `${known.label}${known.repoId === DEFAULT_TAGGER_MODEL ? ' · kohya_ss default' : ''}`, repoId: known.repoId });
+		}
+		const picked = await vscode.window.showQuickPick(items, { title: 'Tagger Models', placeHolder: 'Pick a model to use, download or remove' });
+		if (!picked?.repoId) {
+			return;
+		}
+		const actions = [
+			'Use for Auto-tagging',
+			...(picked.cachedDir ? ['Remove from Disk'] : []),
+			...(!picked.complete ? ['Download'] : []),
+		];
+		const action = await vscode.window.showQuickPick(actions, { title: picked.repoId });
+		if (action === 'Use for Auto-tagging') {
+			await config.update('model', picked.repoId, vscode.ConfigurationTarget.Global);
+		} else if (action === 'Download') {
+			await this.download(picked.repoId);
+		} else if (action === 'Remove from Disk' && picked.cachedDir) {
+			const size = statSync(picked.cachedDir).isDirectory() ? picked.description : '';
+			const confirm = await vscode.window.showWarningMessage(`Remove ${picked.repoId} (${size}) from disk?`, { modal: true }, 'Remove');
+			if (confirm === 'Remove') {
+				await removeCachedModel(this.cacheRoot, picked.repoId);
+				this.log.info(`Removed tagger model ${picked.repoId}`);
+			}
+		}
+	}
+}

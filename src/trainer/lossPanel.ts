@@ -1,0 +1,242 @@
+import * as vscode from 'vscode';
+import type { LossPanelHostMessage, LossPoint, LossRunInfo, LossSeries } from '../core/protocol/lossPanel';
+import { isLossPanelWebviewMessage } from '../core/protocol/lossPanel';
+import type { TrainingFolderService } from '../providers/trainingFolders';
+import { Disposable } from '../util/dispose';
+import { renderWebviewHtml, webviewResourceRoots } from '../util/webviewHtml';
+import type { RunHistory, WatchedRun } from './runHistory';
+import { listStoredRuns, readStoredSeries, StoredRun, tensorBoardRun } from './runHistoryStore';
+
+export interface LossPanelServices {
+	extensionUri: vscode.Uri;
+	log: vscode.LogOutputChannel;
+	trainingFolders: TrainingFolderService;
+}
+
+/** Live points are batched: a fast run redraws tqdm many times a second. */
+const POINT_BATCH_MS = 200;
+const MAX_OVERLAY = 8;
+
+/**
+ * "LoRA: Show Loss Curves": loss and avr_loss against step for the live run and stored runs (histories in
+ * `log/`, TensorBoard event files), overlaid for comparison. The webview draws with uPlot.
+ */
+export class LossPanel extends Disposable {
+	private static instance: LossPanel | undefined;
+	/** TensorBoard folders the user picked this session (runs started outside VS Code, anywhere on disk). */
+	private static readonly extraTensorBoardDirs = new Set<string>();
+	/** For tests: every point posted to the webview, per run. */
+	public readonly postedPoints = new Map<string, number[]>();
+	public lastInit: Extract<LossPanelHostMessage, { type: 'init' }> | undefined;
+	private stored = new Map<string, StoredRun>();
+	private selected: string[] = [];
+	private pending = new Map<string, LossPoint[]>();
+	private flushTimer: NodeJS.Timeout | undefined;
+	private ready = false;
+
+	public static get current(): LossPanel | undefined {
+		return LossPanel.instance;
+	}
+
+	public static register(services: LossPanelServices, history: RunHistory): vscode.Disposable {
+		return vscode.Disposable.from(
+			vscode.commands.registerCommand('loraWorkbench.showLossPanel', () => LossPanel.show(services, history)),
+			vscode.commands.registerCommand('loraWorkbench.chartTensorBoardLogs', async (arg?: unknown) => {
+				const dir = arg instanceof vscode.Uri ? arg : (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Chart', title: 'Folder with TensorBoard event files (logging_dir)' }))?.[0];
+				if (dir) {
+					await LossPanel.chartTensorBoard(services, history, dir.fsPath);
+				}
+			}),
+			{ dispose: () => LossPanel.instance?.dispose() },
+		);
+	}
+
+	public static show(services: LossPanelServices, history: RunHistory): LossPanel {
+		if (LossPanel.instance) {
+			LossPanel.instance.panel.reveal(undefined, true);
+			return LossPanel.instance;
+		}
+		const panel = vscode.window.createWebviewPanel('loraWorkbench.lossPanel', 'Loss Curves', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+			enableScripts: true,
+			retainContextWhenHidden: true,
+			localResourceRoots: webviewResourceRoots(services.extensionUri),
+		});
+		LossPanel.instance = new LossPanel(services, history, panel);
+		return LossPanel.instance;
+	}
+
+	/** Adds every TensorBoard run under `dir` and shows them. */
+	public static async chartTensorBoard(services: LossPanelServices, history: RunHistory, dir: string): Promise<void> {
+		const { findTensorBoardRuns } = await import('../core/tensorboard/files');
+		const runs = await findTensorBoardRuns(dir);
+		if (runs.length === 0) {
+			void vscode.window.showWarningMessage(`No TensorBoard event files (events.out.tfevents.*) under ${dir}. Pick sd-scripts' logging_dir or a run folder inside it.`);
+			return;
+		}
+		runs.forEach((r) => LossPanel.extraTensorBoardDirs.add(r));
+		const panel = LossPanel.show(services, history);
+		await panel.select(runs.slice(-MAX_OVERLAY).map((r) => `tb:${r}`));
+	}
+
+	private constructor(private readonly services: LossPanelServices, private readonly history: RunHistory, private readonly panel: vscode.WebviewPanel) {
+		super();
+		this.register(panel);
+		panel.webview.html = renderWebviewHtml(panel.webview, services.extensionUri, { entry: 'lossPanel', title: 'Loss Curves' });
+		this.register(panel.onDidDispose(() => {
+			LossPanel.instance = undefined;
+			clearTimeout(this.flushTimer);
+			this.dispose();
+		}));
+		this.register(panel.webview.onDidReceiveMessage((message) => void this.onMessage(message)));
+		this.register(history.onDidStartWatching((run) => {
+			this.selected = [run.id, ...this.selected.filter((id) => id !== run.id)].slice(0, MAX_OVERLAY);
+			void this.sendRuns();
+			this.post({ type: 'series', series: run.series.build() });
+			this.post({ type: 'selected', selected: this.selected });
+		}));
+		this.register(history.onDidUpdate(({ run, events, points, marks }) => {
+			if (!this.selected.includes(run.id)) {
+				return;
+			}
+			for (const mark of marks) {
+				this.post({ type: 'epoch', runId: run.id, mark });
+			}
+			if (points.length > 0) {
+				const queue = this.pending.get(run.id) ?? [];
+				queue.push(...points);
+				this.pending.set(run.id, queue);
+				this.queueFlush();
+			}
+			if (events.length === 0) {
+				this.flush();
+				void this.sendRuns();
+			}
+		}));
+	}
+
+	private post(message: LossPanelHostMessage): void {
+		if (this.ready) {
+			void this.panel.webview.postMessage(message);
+		}
+	}
+
+	private queueFlush(): void {
+		this.flushTimer ??= setTimeout(() => this.flush(), POINT_BATCH_MS);
+	}
+
+	private flush(): void {
+		clearTimeout(this.flushTimer);
+		this.flushTimer = undefined;
+		for (const [runId, points] of this.pending) {
+			if (points.length === 0) {
+				continue;
+			}
+			this.post({ type: 'points', runId, points });
+			const posted = this.postedPoints.get(runId) ?? [];
+			posted.push(...points.map((p) => p.step));
+			this.postedPoints.set(runId, posted);
+		}
+		this.pending.clear();
+	}
+
+	private async onMessage(message: unknown): Promise<void> {
+		if (!isLossPanelWebviewMessage(message)) {
+			this.services.log.warn(`Loss Curves: ignored an unexpected message from the webview: ${JSON.stringify(message)?.slice(0, 200)}`);
+			return;
+		}
+		try {
+			switch (message.type) {
+				case 'ready':
+					this.ready = true;
+					await this.sendInit();
+					break;
+				case 'refresh':
+					await this.sendInit();
+					break;
+				case 'select':
+					await this.select(message.ids);
+					break;
+				case 'openTensorBoard':
+					await vscode.commands.executeCommand('loraWorkbench.chartTensorBoardLogs');
+					break;
+			}
+		} catch (err) {
+			void vscode.window.showErrorMessage(`Loss Curves: ${err instanceof Error ? err.message : String(err)}`);
+		}
+	}
+
+	/** For tests: acts as if the webview had sent this message. */
+	public receive(message: unknown): Promise<void> {
+		return this.onMessage(message);
+	}
+
+	private liveRun(id: string): WatchedRun | undefined {
+		return this.history.all.find((r) => r.id === id);
+	}
+
+	private async listRuns(): Promise<LossRunInfo[]> {
+		const logDirs = [...new Set([...this.services.trainingFolders.folders().map((f) => f.logDir), ...this.history.all.map((r) => r.run.logDir)])];
+		const stored = await listStoredRuns(logDirs);
+		for (const dir of LossPanel.extraTensorBoardDirs) {
+			if (!stored.some((s) => s.path === dir)) {
+				stored.push(tensorBoardRun(dir));
+			}
+		}
+		this.stored = new Map(stored.map((s) => [s.info.id, s]));
+		const live = this.history.all.map((r): LossRunInfo => ({ id: r.id, label: r.label, source: 'history', location: r.run.folderRoot, startedAt: r.startedAt, status: r.status }));
+		const liveIds = new Set(live.map((r) => r.id));
+		const runs = [...live, ...stored.map((s) => s.info).filter((r) => !liveIds.has(r.id))];
+		return runs.sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0));
+	}
+
+	private async seriesOf(id: string): Promise<LossSeries | undefined> {
+		const live = this.liveRun(id);
+		if (live) {
+			return live.series.build();
+		}
+		const stored = this.stored.get(id);
+		return stored ? readStoredSeries(stored) : undefined;
+	}
+
+	private async sendRuns(): Promise<void> {
+		const runs = await this.listRuns();
+		this.post({ type: 'runs', runs, liveRunId: this.history.all.find((r) => r.status === 'running')?.id });
+	}
+
+	private async sendInit(): Promise<void> {
+		const runs = await this.listRuns();
+		const known = new Set(runs.map((r) => r.id));
+		this.selected = this.selected.filter((id) => known.has(id));
+		if (this.selected.length === 0 && runs.length > 0) {
+			this.selected = [(runs.find((r) => r.status === 'running') ?? runs.find((r) => r.source === 'history') ?? runs[0]).id];
+		}
+		this.pending.clear();
+		const series = (await Promise.all(this.selected.map((id) => this.seriesOf(id)))).filter((s): s is LossSeries => s !== undefined);
+		const init: Extract<LossPanelHostMessage, { type: 'init' }> = { type: 'init', runs, selected: this.selected, series, liveRunId: this.history.all.find((r) => r.status === 'running')?.id };
+		this.lastInit = init;
+		this.post(init);
+	}
+
+	public async select(ids: readonly string[]): Promise<void> {
+		await this.listRuns();
+		const known = (id: string) => this.liveRun(id) !== undefined || this.stored.has(id);
+		const next = [...new Set(ids)].filter(known).slice(0, MAX_OVERLAY);
+		const added = next.filter((id) => !this.selected.includes(id));
+		this.selected = next;
+		if (!this.ready) {
+			return; // the init after `ready` sends them
+		}
+		for (const id of added) {
+			const series = await this.seriesOf(id);
+			if (series) {
+				this.post({ type: 'series', series });
+			}
+		}
+		this.post({ type: 'selected', selected: this.selected });
+		await this.sendRuns();
+	}
+
+	public get selectedRuns(): readonly string[] {
+		return this.selected;
+	}
+}

@@ -1,0 +1,44 @@
+import * as vscode from 'vscode';
+import type { TrainingFolderService } from '../providers/trainingFolders';
+import { LossPanel } from './lossPanel';
+import { RunHistory, WatchableRuns } from './runHistory';
+import { TrainingProblems } from './trainingProblems';
+import { TrainingStatusItem } from './trainingStatusItem';
+
+export interface TrainingWatchServices {
+	extensionUri: vscode.Uri;
+	log: vscode.LogOutputChannel;
+	trainingFolders: TrainingFolderService;
+	/** From src/trainer/trainingRun.ts; absent until the trainer is registered. */
+	trainingRuns?: WatchableRuns;
+}
+
+export interface TrainingWatch extends vscode.Disposable {
+	readonly history: RunHistory;
+	readonly statusItem: TrainingStatusItem;
+	readonly problems: TrainingProblems;
+	lossPanel(): LossPanel | undefined;
+}
+
+/** Watching a training: parser-fed run history, status bar item, Problems, loss panel. */
+export function registerTrainingWatch(services: TrainingWatchServices): TrainingWatch {
+	const history = new RunHistory(services.log);
+	if (services.trainingRuns) {
+		history.follow(services.trainingRuns);
+	}
+	const statusItem = TrainingStatusItem.register(history);
+	const problems = TrainingProblems.register(history);
+	const panel = LossPanel.register(services, history);
+	return {
+		history,
+		statusItem,
+		problems,
+		lossPanel: () => LossPanel.current,
+		dispose: () => {
+			panel.dispose();
+			problems.dispose();
+			statusItem.dispose();
+			history.dispose();
+		},
+	};
+}

@@ -1,0 +1,129 @@
+import { promises as fs } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { LossRunInfo, LossSeries } from '../core/protocol/lossPanel';
+import { findTensorBoardRuns, readTensorBoardRun, tensorBoardRunLabel } from '../core/tensorboard/files';
+import { encodeHistoryLine, HISTORY_SUFFIX, HistoryRecord, historyStatus, parseHistory, seriesFromHistory } from '../core/trainerLog/history';
+
+/**
+ * Run histories on disk: `<training folder>/log/<run id>.history.jsonl`, appended while a run trains.
+ * Appends are batched (one write per flush interval) so a fast tqdm stream does not mean a write per step.
+ */
+export class HistoryWriter {
+	private buffer = '';
+	private writing: Promise<void> = Promise.resolve();
+	private timer: NodeJS.Timeout | undefined;
+	private failed = false;
+
+	constructor(readonly file: string, private readonly onError: (message: string) => void, private readonly flushMs = 1000) {}
+
+	append(record: HistoryRecord): void {
+		this.buffer += encodeHistoryLine(record);
+		this.timer ??= setTimeout(() => { this.timer = undefined; void this.flush(); }, this.flushMs);
+	}
+
+	/** Writes what is buffered; resolves when every earlier append is on disk. */
+	flush(): Promise<void> {
+		clearTimeout(this.timer);
+		this.timer = undefined;
+		const text = this.buffer;
+		this.buffer = '';
+		if (text.length > 0 && !this.failed) {
+			this.writing = this.writing.then(() => fs.appendFile(this.file, text, 'utf8')).catch((err: NodeJS.ErrnoException) => {
+				this.failed = true;
+				this.onError(`The loss history ${this.file} cannot be written (${err.code ?? err.message}); the chart will not survive a reload.`);
+			});
+		}
+		return this.writing;
+	}
+}
+
+export interface StoredRun {
+	info: LossRunInfo;
+	/** The history file, or the TensorBoard folder. */
+	path: string;
+	/** For history runs: TensorBoard folders under the run's log dir started during the run (their lr curves). */
+	tensorBoardDirs?: string[];
+}
+
+export function historyRunIdOf(file: string): string {
+	return basename(file).slice(0, -HISTORY_SUFFIX.length);
+}
+
+/** Every stored run under the given log folders: our histories, and TensorBoard runs sd-scripts wrote there. */
+export async function listStoredRuns(logDirs: readonly string[]): Promise<StoredRun[]> {
+	const runs: StoredRun[] = [];
+	for (const dir of logDirs) {
+		let names: string[];
+		try {
+			names = await fs.readdir(dir);
+		} catch {
+			continue;
+		}
+		for (const name of names.filter((n) => n.endsWith(HISTORY_SUFFIX)).sort()) {
+			const file = join(dir, name);
+			const run = await describeHistory(file);
+			if (run) {
+				runs.push(run);
+			}
+		}
+		for (const tbDir of await findTensorBoardRuns(dir)) {
+			runs.push(tensorBoardRun(tbDir, dir));
+		}
+	}
+	return runs;
+}
+
+export function tensorBoardRun(dir: string, root?: string): StoredRun {
+	return { path: dir, info: { id: `tb:${dir}`, label: `${tensorBoardRunLabel(dir, root)} (TensorBoard)`, source: 'tensorboard', location: dir, status: 'unknown' } };
+}
+
+async function describeHistory(file: string): Promise<StoredRun | undefined> {
+	let text: string;
+	try {
+		text = await fs.readFile(file, 'utf8');
+	} catch {
+		return undefined;
+	}
+	const parsed = parseHistory(text);
+	const id = parsed.header?.id ?? historyRunIdOf(file);
+	return {
+		path: file,
+		info: {
+			id,
+			label: historyLabel(parsed.header?.outputName ?? id, parsed.header?.startedAt),
+			source: 'history',
+			location: parsed.header?.folderRoot ?? file,
+			startedAt: parsed.header?.startedAt,
+			status: historyStatus(parsed.records),
+		},
+	};
+}
+
+export function historyLabel(outputName: string, startedAt?: number): string {
+	if (startedAt === undefined) {
+		return outputName;
+	}
+	const d = new Date(startedAt);
+	const pad = (n: number) => String(n).padStart(2, '0');
+	return `${outputName} · ${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** Reads the curves of a stored run (history + any TensorBoard scalars, or TensorBoard alone). */
+export async function readStoredSeries(run: StoredRun): Promise<LossSeries> {
+	if (run.info.source === 'tensorboard') {
+		const tb = await readTensorBoardRun(run.path);
+		const series = seriesFromHistory(run.info.id, { records: [], badLines: [] }, tb.scalars);
+		series.warnings.push(...tb.warnings);
+		if (series.steps.length === 0) {
+			series.warnings.push(`${run.path}: no loss/current, loss/average or lr/* scalars in these event files.`);
+		}
+		return series;
+	}
+	let text = '';
+	try {
+		text = await fs.readFile(run.path, 'utf8');
+	} catch (err) {
+		return { id: run.info.id, steps: [], loss: [], avrLoss: [], lr: [], epochs: [], warnings: [`${run.path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}).`] };
+	}
+	return seriesFromHistory(run.info.id, parseHistory(text));
+}

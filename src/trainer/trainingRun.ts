@@ -1,0 +1,275 @@
+import * as vscode from 'vscode';
+import { ChildProcess } from 'node:child_process';
+import { createWriteStream, promises as fs, WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { TrainingPlan } from '../core/training/plan';
+import { timestamp, writeRunFiles } from '../core/training/runFiles';
+import { Disposable } from '../util/dispose';
+import { spawnTree, stopTree } from './processTree';
+
+export type RunState = 'queued' | 'running' | 'stopping' | 'finished' | 'failed' | 'stopped' | 'cancelled';
+
+export interface RunExit {
+	code: number | null;
+	signal: string | null;
+}
+
+/**
+ * One training: waits in the queue, writes its run files, runs `accelerate launch ... train_network.py` as a
+ * process tree, and reports its output exactly as printed. Consumed by the task terminal, the status bar and
+ * the loss panel (src/trainer/runHistory.ts reads it as a WatchableRun).
+ */
+export class TrainingRun extends Disposable {
+	private static nextId = 1;
+	public readonly id = TrainingRun.nextId++;
+	public readonly folderRoot: string;
+	public readonly outputDir: string;
+	public readonly logDir: string;
+	public readonly outputName: string;
+	/** The console log, as printed, kept beside the TensorBoard logs. */
+	public readonly logFile: string;
+	public readonly label: string;
+
+	private readonly outputEmitter = this.register(new vscode.EventEmitter<string>());
+	/** Text chunks exactly as the trainer printed them (stdout and stderr interleaved, `\r` kept). */
+	public readonly onDidOutput = this.outputEmitter.event;
+	private readonly exitEmitter = this.register(new vscode.EventEmitter<RunExit>());
+	public readonly onDidExit = this.exitEmitter.event;
+	private readonly stateEmitter = this.register(new vscode.EventEmitter<RunState>());
+	public readonly onDidChangeState = this.stateEmitter.event;
+	private readonly stallEmitter = this.register(new vscode.EventEmitter<boolean>());
+	/** True when the trainer has printed nothing for the stall time (shown as stalled, not as progress). */
+	public readonly onDidChangeStalled = this.stallEmitter.event;
+
+	private currentState: RunState = 'queued';
+	private child: ChildProcess | undefined;
+	private logStream: WriteStream | undefined;
+	private stallTimer: NodeJS.Timeout | undefined;
+	private stalledNow = false;
+	private exitInfo: RunExit | undefined;
+	private readonly exited: Promise<RunExit>;
+	private resolveExit!: (exit: RunExit) => void;
+	public lastOutputAt = 0;
+	public startedAt: number | undefined;
+
+	constructor(public readonly plan: TrainingPlan, private readonly stallSeconds: () => number) {
+		super();
+		this.folderRoot = plan.root;
+		this.outputDir = plan.files.outputDir;
+		this.logDir = plan.files.logDir;
+		this.outputName = plan.files.outputName;
+		this.logFile = join(plan.files.logDir, `${plan.files.outputName}-${timestamp(new Date())}-${this.id}.console.log`);
+		this.label = plan.files.outputName;
+		this.exited = new Promise((resolve) => { this.resolveExit = resolve; });
+	}
+
+	public get state(): RunState {
+		return this.currentState;
+	}
+
+	public get stalled(): boolean {
+		return this.stalledNow;
+	}
+
+	public get exit(): RunExit | undefined {
+		return this.exitInfo;
+	}
+
+	public get pid(): number | undefined {
+		return this.child?.pid;
+	}
+
+	/** Resolves when the run is over (finished, failed, stopped, or cancelled while queued). */
+	public whenExited(): Promise<RunExit> {
+		return this.exited;
+	}
+
+	private setState(state: RunState): void {
+		this.currentState = state;
+		this.stateEmitter.fire(state);
+	}
+
+	/** Called by the service when it is this run's turn. Resolves when the process has exited. */
+	public async start(): Promise<void> {
+		if (this.currentState !== 'queued') {
+			return;
+		}
+		this.setState('running');
+		this.startedAt = Date.now();
+		try {
+			await writeRunFiles(this.plan.files);
+			await fs.mkdir(this.logDir, { recursive: true });
+			await fs.mkdir(this.outputDir, { recursive: true });
+		} catch (err) {
+			this.emitText(`LoRA Workbench: the run could not be prepared: ${err instanceof Error ? err.message : String(err)}\n`);
+			this.finish({ code: 1, signal: null });
+			return;
+		}
+		this.logStream = createWriteStream(this.logFile, { flags: 'a' });
+		const { command, args } = this.plan.command;
+		const child = spawnTree(command, args, {
+			cwd: this.plan.root,
+			stdio: ['ignore', 'pipe', 'pipe'],
+			// Unbuffered UTF-8 so progress arrives as printed; wide columns so rich does not wrap log lines.
+			env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8', COLUMNS: '200' },
+		});
+		this.child = child;
+		const stdout = new TextDecoder('utf-8');
+		const stderr = new TextDecoder('utf-8');
+		child.stdout?.on('data', (chunk: Buffer) => this.emitText(stdout.decode(chunk, { stream: true })));
+		child.stderr?.on('data', (chunk: Buffer) => this.emitText(stderr.decode(chunk, { stream: true })));
+		this.armStallTimer();
+		await new Promise<void>((resolve) => {
+			child.on('error', (err) => {
+				this.emitText(`LoRA Workbench: ${command} could not be started (${err.message}). Run "LoRA: Check Trainer Setup".\n`);
+				this.finish({ code: 1, signal: null });
+				resolve();
+			});
+			child.on('close', (code, signal) => {
+				this.emitText(stdout.decode() + stderr.decode());
+				this.finish({ code, signal });
+				resolve();
+			});
+		});
+	}
+
+	private emitText(text: string): void {
+		if (!text) {
+			return;
+		}
+		this.lastOutputAt = Date.now();
+		if (this.stalledNow) {
+			this.stalledNow = false;
+			this.stallEmitter.fire(false);
+		}
+		this.armStallTimer();
+		this.logStream?.write(text);
+		this.outputEmitter.fire(text);
+	}
+
+	private armStallTimer(): void {
+		clearTimeout(this.stallTimer);
+		if (this.currentState !== 'running') {
+			return;
+		}
+		this.stallTimer = setTimeout(() => {
+			if (this.currentState === 'running') {
+				this.stalledNow = true;
+				this.stallEmitter.fire(true);
+			}
+		}, this.stallSeconds() * 1000);
+	}
+
+	private finish(exit: RunExit): void {
+		if (this.exitInfo) {
+			return;
+		}
+		clearTimeout(this.stallTimer);
+		this.exitInfo = exit;
+		this.logStream?.end();
+		const state: RunState = this.currentState === 'stopping' ? 'stopped' : this.currentState === 'queued' ? 'cancelled' : exit.code === 0 ? 'finished' : 'failed';
+		this.setState(state);
+		this.exitEmitter.fire(exit);
+		this.resolveExit(exit);
+	}
+
+	/** Interrupt, then terminate the whole process tree; a queued run just leaves the queue. */
+	public async stop(): Promise<void> {
+		if (this.currentState === 'queued') {
+			this.finish({ code: null, signal: null });
+			return;
+		}
+		if (this.currentState !== 'running' || !this.child) {
+			await this.exited;
+			return;
+		}
+		this.setState('stopping');
+		await stopTree(this.child);
+		await this.exited;
+	}
+}
+
+/** `services.trainingRuns`: the queue of trainings; one runs at a time, the rest wait their turn. */
+export class TrainingRunService extends Disposable {
+	private readonly startEmitter = this.register(new vscode.EventEmitter<TrainingRun>());
+	/** Fires when a run's process starts (not when it is queued). */
+	public readonly onDidStartRun = this.startEmitter.event;
+	private readonly changeEmitter = this.register(new vscode.EventEmitter<void>());
+	/** Fires when the queue or a run's state changes. */
+	public readonly onDidChange = this.changeEmitter.event;
+	private readonly waiting: TrainingRun[] = [];
+	private current: TrainingRun | undefined;
+	private readonly history: TrainingRun[] = [];
+
+	constructor(private readonly log: vscode.LogOutputChannel) {
+		super();
+		this.register({ dispose: () => { void this.stopAll(); } });
+	}
+
+	public get active(): TrainingRun | undefined {
+		return this.current;
+	}
+
+	public get queued(): readonly TrainingRun[] {
+		return this.waiting;
+	}
+
+	public get all(): readonly TrainingRun[] {
+		return this.history;
+	}
+
+	/** Adds a training to the queue; it starts when the runs before it are done. */
+	public enqueue(plan: TrainingPlan): TrainingRun {
+		const run = new TrainingRun(plan, () => vscode.workspace.getConfiguration('loraWorkbench').get<number>('trainerStallSeconds', 180));
+		this.history.push(run);
+		this.waiting.push(run);
+		run.onDidChangeState((state) => {
+			if (state === 'cancelled') {
+				const index = this.waiting.indexOf(run);
+				if (index !== -1) {
+					this.waiting.splice(index, 1);
+				}
+			}
+			this.changeEmitter.fire();
+		});
+		this.log.info(`Training queued: ${plan.files.outputName} in ${plan.root} (${this.waiting.length} waiting)`);
+		this.changeEmitter.fire();
+		void this.pump();
+		return run;
+	}
+
+	/** Position in the queue: 0 = running now, n = n runs ahead of it; undefined when not waiting. */
+	public positionOf(run: TrainingRun): number | undefined {
+		if (run === this.current) {
+			return 0;
+		}
+		const index = this.waiting.indexOf(run);
+		return index === -1 ? undefined : index + (this.current ? 1 : 0);
+	}
+
+	private async pump(): Promise<void> {
+		if (this.current) {
+			return;
+		}
+		const next = this.waiting.shift();
+		if (!next) {
+			return;
+		}
+		this.current = next;
+		this.log.info(`Training started: ${next.plan.command.command} ${next.plan.command.args.map((a) => JSON.stringify(a)).join(' ')}`);
+		const started = next.start();
+		this.startEmitter.fire(next);
+		await started;
+		this.log.info(`Training ${next.label} ended: ${next.state} (code ${next.exit?.code ?? '-'}, signal ${next.exit?.signal ?? '-'})`);
+		this.current = undefined;
+		this.changeEmitter.fire();
+		void this.pump();
+	}
+
+	public async stopAll(): Promise<void> {
+		for (const run of [...this.waiting]) {
+			await run.stop();
+		}
+		await this.current?.stop();
+	}
+}

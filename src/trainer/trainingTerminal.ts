@@ -1,0 +1,85 @@
+import * as vscode from 'vscode';
+import { formatCommandLines } from '../core/training/launch';
+import { TrainingPlan } from '../core/training/plan';
+import { TrainingRun, TrainingRunService } from './trainingRun';
+
+/** Terminal line ends: the trainer prints `\n`, a terminal needs `\r\n`; tqdm's lone `\r` redraws stay as they are. */
+export function toTerminalText(text: string): string {
+	return text.replace(/\r?\n/g, '\r\n');
+}
+
+/**
+ * The task terminal of one training: queues the run, mirrors its output as printed, and stops it (interrupt,
+ * then terminate the process tree) when the task is terminated, the terminal closed, or Ctrl+C pressed.
+ */
+export class TrainingTerminal implements vscode.Pseudoterminal {
+	private readonly writeEmitter = new vscode.EventEmitter<string>();
+	public readonly onDidWrite = this.writeEmitter.event;
+	private readonly closeEmitter = new vscode.EventEmitter<number>();
+	public readonly onDidClose = this.closeEmitter.event;
+	private run: TrainingRun | undefined;
+	private readonly subscriptions: vscode.Disposable[] = [];
+
+	constructor(
+		private readonly runs: TrainingRunService,
+		private readonly prepare: () => Promise<{ plan?: TrainingPlan; errors: string[] }>,
+		private readonly onRun?: (run: TrainingRun) => void,
+	) {}
+
+	private print(text: string): void {
+		this.writeEmitter.fire(toTerminalText(text));
+	}
+
+	public async open(): Promise<void> {
+		let prepared: { plan?: TrainingPlan; errors: string[] };
+		try {
+			prepared = await this.prepare();
+		} catch (err) {
+			prepared = { errors: [err instanceof Error ? err.message : String(err)] };
+		}
+		if (!prepared.plan || prepared.errors.length) {
+			this.print(`\x1b[31mLoRA Workbench: the training cannot start:\x1b[0m\n${prepared.errors.map((e) => `  - ${e}`).join('\n')}\n`);
+			this.closeEmitter.fire(1);
+			return;
+		}
+		const plan = prepared.plan;
+		const run = this.runs.enqueue(plan);
+		this.run = run;
+		this.onRun?.(run);
+		this.print(`\x1b[2mLoRA Workbench: training ${plan.files.outputName} from ${plan.root}\n${formatCommandLines(plan.command.command, plan.command.args).split('\n').map((l) => `  ${l}`).join('\n')}\x1b[0m\n`);
+		const position = this.runs.positionOf(run);
+		if (run.state === 'queued' && position) {
+			this.print(`Waiting in the queue: ${position} training(s) ahead of this one. Terminate the task to leave the queue.\n`);
+		}
+		this.subscriptions.push(
+			run.onDidOutput((text) => this.writeEmitter.fire(toTerminalText(text))),
+			run.onDidChangeStalled((stalled) => {
+				if (stalled) {
+					this.print(`\n\x1b[33mLoRA Workbench: no output from the trainer for ${Math.round((Date.now() - run.lastOutputAt) / 1000)} s; it may be stalled (stop it with Ctrl+C or Terminate Task).\x1b[0m\n`);
+				}
+			}),
+			run.onDidExit((exit) => {
+				const how = run.state === 'stopped' ? 'stopped' : run.state === 'cancelled' ? 'left the queue' : exit.code === 0 ? 'finished' : `failed (exit code ${exit.code ?? '-'}${exit.signal ? `, ${exit.signal}` : ''})`;
+				this.print(`\n\x1b[2mLoRA Workbench: training ${how}. Console log: ${run.logFile}\x1b[0m\n`);
+				this.closeEmitter.fire(exit.code ?? (run.state === 'stopped' || run.state === 'cancelled' ? 130 : 1));
+				this.dispose();
+			}),
+		);
+	}
+
+	public handleInput(data: string): void {
+		if (data === '\x03') {
+			this.print('^C\nLoRA Workbench: stopping the training...\n');
+			void this.run?.stop();
+		}
+	}
+
+	public close(): void {
+		void this.run?.stop();
+	}
+
+	private dispose(): void {
+		this.subscriptions.forEach((s) => s.dispose());
+		this.subscriptions.length = 0;
+	}
+}

@@ -1,0 +1,229 @@
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { CaptionEditorInit, ImageChanged, DocumentChanged } from '../../src/core/protocol/captionEditor';
+import type { CaptionEditorSession } from '../../src/providers/captionEditor/captionEditorSession';
+import { activateExtension, waitFor } from '../support/extension';
+import { makeTrainingFolder, writeImage } from '../support/fixtures';
+import { testWorkspace } from '../support/paths';
+
+const VIEW_TYPE = 'loraWorkbench.captionEditor';
+
+async function readyEditor(uri: vscode.Uri): Promise<CaptionEditorSession> {
+	const api = await activateExtension();
+	return waitFor(`the caption editor on ${uri.fsPath} to be ready`, () => {
+		const session = api.testing.captionEditor.session(uri);
+		return session?.ready && session.lastRendered ? session : undefined;
+	});
+}
+
+function lastOf<T extends { type: string }>(session: CaptionEditorSession, type: T['type']): T | undefined {
+	return [...session.posted].reverse().find((m) => m.type === type) as T | undefined;
+}
+
+async function closeAll(): Promise<void> {
+	for (const document of vscode.workspace.textDocuments) {
+		if (document.isDirty) {
+			await vscode.window.showTextDocument(document);
+			await vscode.commands.executeCommand('workbench.action.files.revert');
+		}
+	}
+	await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
+
+describe('caption editor', () => {
+	let root: string;
+	let faceDir: string;
+	const caption = (n: number) => vscode.Uri.file(join(faceDir, `img_00${n}.txt`));
+
+	before(async () => {
+		const workspace = testWorkspace();
+		assert.ok(workspace, 'runs inside the test workspace');
+		root = await makeTrainingFolder(workspace!, 'caption-editor', {
+			subsets: [{
+				repeats: 24, classTokens: '3mm4w4ts0n woman', images: 5, size: [512, 512],
+				caption: (i) => [
+					'3mm4w4ts0n, 1girl, smile, long hair',
+					'smile, 3mm4w4ts0n, solo',
+					'3mm4w4ts0n, 1girl, smile',
+					undefined,
+					'3mm4w4ts0n, solo',
+				][i],
+			}],
+			settingsYaml: 'trigger: 3mm4w4ts0n\nclass: woman\n',
+		});
+		faceDir = join(root, 'images', '24_3mm4w4ts0n woman');
+		const api = await activateExtension();
+		await api.services.trainingFolders.refresh(root);
+	});
+
+	afterEach(closeAll);
+
+	it('is the default editor for a caption in a training folder and shows its tags, position and filmstrip', async () => {
+		await vscode.commands.executeCommand('vscode.open', caption(1));
+		const session = await readyEditor(caption(1));
+		const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+		assert.ok(tab?.input instanceof vscode.TabInputCustom && tab.input.viewType === VIEW_TYPE, 'vscode.open opened the caption editor');
+		const init = lastOf<CaptionEditorInit>(session, 'init')!;
+		assert.deepEqual(init.document.tags.map((t) => [t.text, t.isTrigger]), [['3mm4w4ts0n', true], ['1girl', false], ['smile', false], ['long hair', false]]);
+		assert.deepEqual(init.position, { index: 0, count: 5, subset: '24_3mm4w4ts0n woman' });
+		assert.deepEqual(init.neighbours.map((n) => [n.index, n.current, n.hasCaption]), [[0, true, true], [1, false, true], [2, false, true], [3, false, false], [4, false, true]]);
+		const image = await waitFor('the image preview', () => lastOf<ImageChanged>(session, 'image'));
+		assert.ok(image.image.previewSrc && !image.image.error, 'the image is shown');
+		assert.equal(session.lastRendered?.firstLine, '3mm4w4ts0n, 1girl, smile, long hair', 'the webview rendered the caption');
+	});
+
+	it('applies add, remove, reorder and pin intents to the document; undo restores it and save writes it', async () => {
+		await vscode.commands.executeCommand('vscode.openWith', caption(2), VIEW_TYPE);
+		const session = await readyEditor(caption(2));
+		const document = () => session.document;
+		await session.receive({ type: 'addTag', tag: 'blue eyes' });
+		assert.equal(document().getText(), 'smile, 3mm4w4ts0n, solo, blue eyes');
+		await session.receive({ type: 'removeTag', index: 2, tag: 'solo' });
+		assert.equal(document().getText(), 'smile, 3mm4w4ts0n, blue eyes');
+		await session.receive({ type: 'moveTag', from: 2, to: 0, tag: 'blue eyes' });
+		assert.equal(document().getText(), 'blue eyes, smile, 3mm4w4ts0n');
+		await session.receive({ type: 'pinTrigger' });
+		assert.equal(document().getText(), '3mm4w4ts0n, blue eyes, smile');
+		await session.receive({ type: 'editTag', index: 2, tag: 'smile', newText: 'grin' });
+		assert.equal(document().getText(), '3mm4w4ts0n, blue eyes, grin');
+		assert.ok(document().isDirty);
+		await waitFor('the webview to render the edit', () => session.lastRendered?.firstLine === '3mm4w4ts0n, blue eyes, grin');
+
+		// Malformed messages change nothing.
+		await session.receive({ type: 'removeTag', index: -1, tag: 'grin' });
+		await session.receive({ type: 'setFirstLine', text: 'a\nb' });
+		assert.equal(document().getText(), '3mm4w4ts0n, blue eyes, grin');
+
+		for (let i = 0; i < 5; i++) {
+			await vscode.commands.executeCommand('undo');
+		}
+		await waitFor('undo to restore the original caption', () => document().getText() === 'smile, 3mm4w4ts0n, solo');
+		await vscode.commands.executeCommand('redo');
+		await waitFor('redo to re-add the tag', () => document().getText() === 'smile, 3mm4w4ts0n, solo, blue eyes');
+		assert.ok(await document().save(), 'saved');
+		assert.equal(await fs.readFile(caption(2).fsPath, 'utf8'), 'smile, 3mm4w4ts0n, solo, blue eyes');
+	});
+
+	it('shows an external change to the file in the webview', async () => {
+		await vscode.commands.executeCommand('vscode.openWith', caption(3), VIEW_TYPE);
+		const session = await readyEditor(caption(3));
+		await fs.writeFile(caption(3).fsPath, '3mm4w4ts0n, changed outside, solo');
+		await waitFor('the webview to render the file\'s new text', () => session.lastRendered?.firstLine === '3mm4w4ts0n, changed outside, solo', 30_000);
+		const state = lastOf<DocumentChanged>(session, 'document')!;
+		assert.deepEqual(state.document.tags.map((t) => t.text), ['3mm4w4ts0n', 'changed outside', 'solo']);
+	});
+
+	it('opens an image without a caption with an empty caption, and creates the file on the first save', async () => {
+		const api = await activateExtension();
+		const image = vscode.Uri.file(join(faceDir, 'img_004.jpg'));
+		const uri = await api.testing.captionEditor.openForImage(image);
+		assert.equal(uri.scheme, 'untitled');
+		const session = await readyEditor(uri);
+		const init = lastOf<CaptionEditorInit>(session, 'init')!;
+		assert.equal(init.document.isNew, true);
+		assert.deepEqual(init.document.tags, []);
+		assert.equal(init.position?.index, 3);
+		await assert.rejects(fs.stat(caption(4).fsPath), 'no file before the first save');
+		await session.receive({ type: 'pinTrigger' });
+		await session.receive({ type: 'addTag', tag: 'solo, looking at viewer' });
+		assert.equal(session.document.getText(), '3mm4w4ts0n, solo, looking at viewer');
+		await vscode.commands.executeCommand('workbench.action.files.save');
+		await waitFor('the caption file to be created', () => fs.readFile(caption(4).fsPath, 'utf8').catch(() => undefined));
+		assert.equal(await fs.readFile(caption(4).fsPath, 'utf8'), '3mm4w4ts0n, solo, looking at viewer');
+	});
+
+	it('steps to the next image of the subset in place of a clean editor', async () => {
+		await vscode.commands.executeCommand('vscode.openWith', caption(5), VIEW_TYPE);
+		const session = await readyEditor(caption(5));
+		await session.receive({ type: 'navigate', to: 'previous' });
+		const next = await readyEditor(caption(4));
+		assert.equal(lastOf<CaptionEditorInit>(next, 'init')?.position?.index, 3);
+		const open = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputCustom);
+		assert.deepEqual(open.map((t) => (t.input as vscode.TabInputCustom).uri.fsPath), [caption(4).fsPath], 'the clean editor was replaced');
+		await vscode.commands.executeCommand('loraWorkbench.nextCaption');
+		await readyEditor(caption(5));
+	});
+
+	it('never rewrites a caption that is not UTF-8, and says why', async () => {
+		const bytes = Buffer.from([0x33, 0x6d, 0x6d, 0x2c, 0x20, 0xe9, 0x74, 0xe9]);
+		const file = join(faceDir, 'latin1.txt');
+		await fs.writeFile(file, bytes);
+		await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), VIEW_TYPE);
+		const session = await readyEditor(vscode.Uri.file(file));
+		const init = lastOf<CaptionEditorInit>(session, 'init')!;
+		assert.match(init.document.readOnlyReason ?? '', /not valid UTF-8/);
+		await session.receive({ type: 'addTag', tag: 'smile' });
+		assert.equal(session.document.isDirty, false, 'the intent was refused');
+		assert.deepEqual(await fs.readFile(file), bytes);
+		await fs.rm(file);
+	});
+
+	it('says an image cannot be decoded and still edits its caption; keeps BOM, CRLF and trailing commas', async () => {
+		const dir = join(root, 'images', '2_3mm4w4ts0n woman');
+		await fs.mkdir(dir, { recursive: true });
+		await fs.writeFile(join(dir, 'broken.jpg'), 'not a jpeg');
+		const file = join(dir, 'broken.txt');
+		await fs.writeFile(file, '\uFEFF3mm4w4ts0n, smile,,\r\nsecond line\r\n');
+		const api = await activateExtension();
+		await api.services.trainingFolders.refresh(root);
+		await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), VIEW_TYPE);
+		const session = await readyEditor(vscode.Uri.file(file));
+		const image = await waitFor('the image state', () => lastOf<ImageChanged>(session, 'image'));
+		assert.match(image.image.error ?? '', /broken\.jpg could not be decoded/);
+		const notes = lastOf<CaptionEditorInit>(session, 'init')!.document.notes.map((n) => n.message).join('\n');
+		assert.match(notes, /byte order mark/);
+		assert.match(notes, /2 lines with text/);
+		assert.match(notes, /empty tag/);
+		await session.receive({ type: 'addTag', tag: 'solo', index: 1 });
+		assert.ok(await session.document.save());
+		assert.equal(await fs.readFile(file, 'utf8'), '\uFEFF3mm4w4ts0n, solo, smile,,\r\nsecond line\r\n');
+	});
+
+	it('gives the caption language, the trigger token, completion with counts and hover in a text editor', async () => {
+		const document = await vscode.workspace.openTextDocument(caption(1));
+		await vscode.window.showTextDocument(document);
+		await waitFor('the lora-caption language', () => vscode.workspace.textDocuments.find((d) => d.uri.toString() === caption(1).toString())?.languageId === 'lora-caption');
+		const tokens = await vscode.commands.executeCommand<vscode.SemanticTokens>('vscode.provideDocumentSemanticTokens', caption(1));
+		assert.deepEqual([...tokens.data.slice(0, 5)], [0, 0, 10, 0, 0], 'the trigger word is one token at the line start');
+		const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', caption(1), new vscode.Position(0, 12));
+		const labels = list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+		assert.ok(labels.includes('solo'), `completion offers dataset tags: ${labels.join(', ')}`);
+		const smile = list.items.find((i) => typeof i.label !== 'string' && i.label.label === 'smile');
+		assert.equal(smile, undefined, 'a tag already in the caption is not offered again');
+		const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', caption(1), new vscode.Position(0, 20));
+		const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+		assert.match(text, /\*\*smile\*\*/);
+		assert.match(text, /In [1-9] of [5-9] images of this dataset/);
+	});
+
+	it('turning the default off writes editor associations, turning it on removes them', async () => {
+		const config = () => vscode.workspace.getConfiguration();
+		await config().update('loraWorkbench.captionEditor.default', false, vscode.ConfigurationTarget.Global);
+		await waitFor('the association to the text editor', () => config().inspect<Record<string, string>>('workbench.editorAssociations')?.globalValue?.['**/images/*_*/*.txt'] === 'default');
+		await vscode.commands.executeCommand('vscode.open', caption(1));
+		await waitFor('a text editor', () => vscode.window.activeTextEditor?.document.uri.toString() === caption(1).toString());
+		await config().update('loraWorkbench.captionEditor.default', undefined, vscode.ConfigurationTarget.Global);
+		await waitFor('the association to be removed', () => config().inspect<Record<string, string>>('workbench.editorAssociations')?.globalValue?.['**/images/*_*/*.txt'] === undefined);
+	});
+
+	it('opens from an image through "Open With" and shows the linter\'s problems on the chips', async () => {
+		await writeImage(join(faceDir, 'img_006.jpg'), { width: 512, height: 512, color: [20, 120, 60] });
+		await fs.writeFile(caption(6).fsPath, '3mm4w4ts0n, smile, 1boy, smile');
+		const api = await activateExtension();
+		await api.services.trainingFolders.refresh(root);
+		await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(join(faceDir, 'img_006.jpg')), 'loraWorkbench.imageCaptionEditor');
+		const session = await readyEditor(caption(6));
+		const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+		assert.ok(tab?.input instanceof vscode.TabInputCustom && tab.input.viewType === VIEW_TYPE && tab.input.uri.fsPath === caption(6).fsPath, 'the image handed over to the caption editor');
+		const state = await waitFor('lint problems on the chips', () => {
+			const last = [...session.posted].reverse().find((m) => m.type === 'document' || m.type === 'init') as DocumentChanged | CaptionEditorInit | undefined;
+			return last?.document.tags.some((t) => t.problems.length > 0) ? last.document : undefined;
+		}, 30_000);
+		const lora = vscode.languages.getDiagnostics(caption(6)).filter((d) => d.source === 'lora');
+		const onChips = state.tags.flatMap((t) => t.problems.map((p) => `${t.text}: ${p.code}`));
+		assert.ok(lora.length > 0, 'the linter reported problems');
+		assert.ok(onChips.some((p) => p.startsWith('1boy:')), `the class conflict is on the 1boy chip: ${onChips.join('; ')}`);
+	});
+});

@@ -1,0 +1,102 @@
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import * as vscode from 'vscode';
+import { activateExtension, waitFor } from '../support/extension';
+import { testWorkspace, sharedFixture } from '../support/paths';
+
+const FACE = '10_3mm4w4ts0n woman';
+
+async function size(file: string): Promise<[number, number]> {
+	const meta = await sharp(file).metadata();
+	return [meta.width, meta.height];
+}
+
+describe('image checks, health report and cropping (integration)', function () {
+	this.timeout(120_000);
+	let root: string;
+	let faceDir: string;
+
+	before(async () => {
+		await vscode.workspace.getConfiguration('loraWorkbench.images').update('faceModelPath', sharedFixture('models', 'yunet_n_dynamic.onnx'), vscode.ConfigurationTarget.Global);
+		root = join(testWorkspace()!, 'images-folder');
+		faceDir = join(root, 'images', FACE);
+		await fs.mkdir(faceDir, { recursive: true });
+		await fs.writeFile(join(root, 'lora-workbench.yaml'), `trigger: 3mm4w4ts0n\nclassWord: woman\nsubsets:\n  images/${FACE}:\n    role: face\n`);
+		await sharp(sharedFixture('photos', 'people', 'obama.jpg')).resize(512, 512, { fit: 'cover', position: 'north' }).jpeg({ quality: 92 }).toFile(join(faceDir, 'good.jpg'));
+		await fs.copyFile(sharedFixture('photos', 'people', 'two_people.jpg'), join(faceDir, 'two.jpg'));
+		await fs.copyFile(sharedFixture('photos', 'people', 'darknet_person.jpg'), join(faceDir, 'noface.jpg'));
+		const bytes = await fs.readFile(sharedFixture('photos', 'people', 'obama1.jpg'));
+		await fs.writeFile(join(faceDir, 'broken.jpg'), bytes.subarray(0, 4000));
+		const api = await activateExtension();
+		await api.services.trainingFolders.refresh(root);
+	});
+	after(async () => {
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+	});
+
+	it('Dataset Health checks the folder, fills Problems and groups thumbnails by problem', async () => {
+		const api = await activateExtension();
+		await vscode.commands.executeCommand('loraWorkbench.showDatasetHealth', root);
+		const report = api.testing.images.lastReport(root);
+		assert.ok(report, 'a report was made');
+		assert.equal(report.faceDetectorError, undefined);
+		const diagnostics = (name: string) => vscode.languages.getDiagnostics(vscode.Uri.file(join(faceDir, name))).filter((d) => d.source === 'lora').map((d) => String(d.code)).sort();
+		assert.deepEqual(diagnostics('good.jpg'), []);
+		assert.deepEqual(diagnostics('broken.jpg'), ['unreadable']);
+		assert.ok(diagnostics('two.jpg').includes('other-people'), diagnostics('two.jpg').join());
+		assert.ok(diagnostics('two.jpg').includes('wrong-size'));
+		assert.ok(diagnostics('noface.jpg').includes('no-face'));
+		const view = await waitFor('the health view', () => api.testing.images.lastHealthView(root));
+		const section = (code: string) => view.sections.find((s) => s.code === code);
+		assert.equal(section('unreadable')?.severity, 'error');
+		assert.equal(view.sections[0].code, 'unreadable', 'errors first');
+		const others = section('other-people')!.groups.flat();
+		assert.deepEqual(others.map((i) => i.name), ['two.jpg']);
+		assert.match(others[0].thumbnail ?? '', /^data:image\/jpeg;base64,/);
+		assert.equal(section('unreadable')!.groups[0][0].thumbnail, undefined);
+		assert.equal(view.canCrop, true);
+	});
+
+	it('Import Images proposes face crops and "accept all" writes 512x512 PNGs without touching the sources', async () => {
+		const api = await activateExtension();
+		const sources = ['obama3.jpg', 'unsplash_makhmutova_dina.jpg'].map((n) => sharedFixture('photos', 'people', n));
+		const before = await Promise.all(sources.map((s) => fs.readFile(s)));
+		await vscode.commands.executeCommand('loraWorkbench.importImages', faceDir, sources.map((s) => vscode.Uri.file(s)));
+		const panel = await waitFor('the cropper', () => api.testing.images.cropper());
+		assert.equal(panel.items.length, 2);
+		for (const item of panel.items) {
+			assert.equal(item.basis, 'face');
+			assert.equal(item.box.width, item.box.height);
+		}
+		await panel.handle({ type: 'acceptAll' });
+		assert.deepEqual(panel.items.map((i) => i.status), ['written', 'written']);
+		assert.deepEqual(await size(join(faceDir, 'obama3.png')), [512, 512]);
+		assert.deepEqual(await size(join(faceDir, 'unsplash_makhmutova_dina.png')), [512, 512]);
+		const after = await Promise.all(sources.map((s) => fs.readFile(s)));
+		assert.ok(after.every((b, i) => b.equals(before[i])), 'sources unchanged');
+		// A second import of the same photo gets a new name instead of overwriting.
+		await vscode.commands.executeCommand('loraWorkbench.importImages', faceDir, [vscode.Uri.file(sources[0])]);
+		const second = await waitFor('the second cropper', () => api.testing.images.cropper() !== panel && api.testing.images.cropper());
+		await second.handle({ type: 'accept', id: second.items[0].id, box: { ...second.items[0].box, x: 0 } });
+		assert.deepEqual(await size(join(faceDir, 'obama3_2.png')), [512, 512]);
+	});
+
+	it('Crop Wrong-Size Images re-crops in place, keeps originals outside images/, and restores them', async () => {
+		const api = await activateExtension();
+		await api.services.trainingFolders.refresh(root);
+		const original = await fs.readFile(join(faceDir, 'two.jpg'));
+		await vscode.commands.executeCommand('loraWorkbench.cropWrongSizeImages', root);
+		const panel = await waitFor('the re-crop cropper', () => api.testing.images.cropper());
+		const names = panel.items.map((i) => i.name).sort();
+		assert.deepEqual(names, ['noface.jpg', 'two.jpg']);
+		await panel.handle({ type: 'acceptAll' });
+		assert.deepEqual(await size(join(faceDir, 'two.jpg')), [512, 512]);
+		const backup = join(root, 'originals', FACE, 'two.jpg');
+		assert.ok((await fs.readFile(backup)).equals(original));
+		await vscode.commands.executeCommand('loraWorkbench.restoreOriginalImage', vscode.Uri.file(join(faceDir, 'two.jpg')));
+		assert.ok((await fs.readFile(join(faceDir, 'two.jpg'))).equals(original));
+		await assert.rejects(fs.stat(backup));
+	});
+});

@@ -1,0 +1,120 @@
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { join, sep } from 'node:path';
+import * as vscode from 'vscode';
+import { RULE_CODES } from '../../src/core/lint/rules';
+import { FIX_ALL_COMMAND } from '../../src/providers/captionCodeActions';
+import { activateExtension, waitFor } from '../support/extension';
+import { makeTrainingFolder } from '../support/fixtures';
+import { sharedFixture, testWorkspace } from '../support/paths';
+
+const CAPTIONS = [
+	'3mm4w4ts0n, 1girl, smile, smile',
+	'1girl, 3mm4w4ts0n, long hair, short hair',
+	'3mm4w4ts0n, 1boy, solo',
+	'3mm4w4ts0n, 1boy, standing',
+	'',
+	undefined,
+];
+
+function loraDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
+	return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'lora');
+}
+
+/** Every lint problem under the folder, as "file:line:col severity code message" (ranges left out: the matcher only has a start). Other features' `lora` problems (guide checks) are left out. */
+function problemKeys(root: string): string[] {
+	return vscode.languages.getDiagnostics()
+		.filter(([uri]) => uri.fsPath.startsWith(root + sep))
+		.flatMap(([uri, diagnostics]) => diagnostics.filter((d) => d.source === 'lora' && RULE_CODES.has(String(d.code))).map((d) => `${uri.fsPath}:${d.range.start.line + 1}:${d.range.start.character + 1} ${d.severity} ${String(d.code)} ${d.message}`))
+		.sort();
+}
+
+describe('caption lint', () => {
+	let root: string;
+	let subset: string;
+	const caption = (n: number) => vscode.Uri.file(join(subset, `img_00${n}.txt`));
+
+	before(async () => {
+		const workspace = testWorkspace();
+		assert.ok(workspace, 'runs inside the test workspace');
+		await vscode.workspace.getConfiguration('loraWorkbench').update('lint.clipVocabulary', sharedFixture('clip', 'bpe_simple_vocab_16e6.txt.gz'), vscode.ConfigurationTarget.Global);
+		root = await makeTrainingFolder(workspace!, 'lint-folder', {
+			subsets: [{ repeats: 24, classTokens: '3mm4w4ts0n woman', images: CAPTIONS.length, size: [64, 64], caption: (i) => CAPTIONS[i] }],
+			settingsYaml: 'trigger: 3mm4w4ts0n\nclass: woman\n',
+		});
+		subset = join(root, 'images', '24_3mm4w4ts0n woman');
+		const api = await activateExtension();
+		await api.services.trainingFolders.refresh(root);
+		await waitFor('the lint of the new folder', () => loraDiagnostics(caption(1)).length > 0);
+		await api.testing.lint.diagnostics.idle();
+	});
+
+	it('fills the Problems panel for every caption of the folder, none of them open', () => {
+		assert.equal(vscode.workspace.textDocuments.some((d) => d.uri.fsPath.startsWith(subset)), false);
+		const codes = (n: number) => loraDiagnostics(caption(n)).map((d) => String(d.code));
+		assert.deepEqual(codes(1), ['duplicate-tag']);
+		assert.deepEqual(codes(2), ['trigger-not-first', 'conflicting-tags']);
+		assert.deepEqual(codes(3), ['class-conflict']);
+		assert.deepEqual(codes(5), ['empty-caption']);
+		assert.deepEqual(loraDiagnostics(vscode.Uri.file(join(subset, 'img_006.jpg'))).map((d) => d.code), ['missing-caption']);
+		const duplicate = loraDiagnostics(caption(1))[0];
+		assert.deepEqual([duplicate.range.start.character, duplicate.range.end.character], [26, 31], 'the range covers the second "smile"');
+		assert.equal(loraDiagnostics(caption(5))[0].severity, vscode.DiagnosticSeverity.Error);
+	});
+
+	it('a quick fix removes its problem', async () => {
+		const document = await vscode.workspace.openTextDocument(caption(1));
+		await vscode.window.showTextDocument(document);
+		const diagnostic = loraDiagnostics(caption(1))[0];
+		const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', caption(1), diagnostic.range);
+		const titles = actions.map((a) => a.title);
+		assert.ok(titles.includes('Fix all "duplicate-tag" problems in the dataset'), titles.join(' | '));
+		const fix = actions.find((a) => a.title === 'Remove duplicate "smile"');
+		assert.ok(fix?.edit, `quick fixes offered: ${titles.join(' | ')}`);
+		assert.ok(await vscode.workspace.applyEdit(fix.edit));
+		assert.equal(document.getText(), '3mm4w4ts0n, 1girl, smile');
+		await waitFor('the duplicate-tag problem to go', () => loraDiagnostics(caption(1)).length === 0);
+		await document.save();
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+	});
+
+	it('"fix all of this kind" fixes every caption of the dataset in one edit', async () => {
+		const api = await activateExtension();
+		const changed = await vscode.commands.executeCommand<string[]>(FIX_ALL_COMMAND, root, 'class-conflict');
+		assert.deepEqual(changed.sort(), [caption(3).fsPath, caption(4).fsPath]);
+		assert.equal(await fs.readFile(caption(3).fsPath, 'utf8'), '3mm4w4ts0n, solo');
+		assert.equal(await fs.readFile(caption(4).fsPath, 'utf8'), '3mm4w4ts0n, standing');
+		await waitFor('the class-conflict problems to go', () => loraDiagnostics(caption(3)).length === 0 && loraDiagnostics(caption(4)).length === 0);
+		await api.testing.lint.diagnostics.idle();
+	});
+
+	it('the lint task\'s $lora-lint matcher reports the same problems as the live diagnostics', async () => {
+		const api = await activateExtension();
+		await api.testing.lint.diagnostics.idle();
+		const live = problemKeys(root);
+		assert.ok(live.length >= 4, live.join('\n'));
+		const tasks = await vscode.tasks.fetchTasks({ type: 'lora' });
+		const task = tasks.find((t) => t.definition.action === 'lint' && t.definition.folder === 'lint-folder');
+		assert.ok(task, `lint task offered; tasks: ${tasks.map((t) => `${t.name} ${JSON.stringify(t.definition)}`).join(', ')}`);
+		assert.ok(task.execution instanceof vscode.ProcessExecution, 'the CLI runs as a process');
+		const ended = new Promise<number | undefined>((resolve) => {
+			const listener = vscode.tasks.onDidEndTaskProcess((event) => {
+				if (event.execution.task.definition.action === 'lint') {
+					listener.dispose();
+					resolve(event.exitCode);
+				}
+			});
+		});
+		await vscode.tasks.executeTask(task);
+		assert.equal(await ended, 1, 'exit 1: the empty caption is an error');
+		// Each live problem now has a twin from the task's matcher (same file, start, severity, code and message).
+		const doubled = live.flatMap((key) => [key, key]).sort();
+		await waitFor('the task\'s problems', () => JSON.stringify(problemKeys(root)) === JSON.stringify(doubled), 30_000)
+			.catch(() => {
+				const now = problemKeys(root);
+				const count = (list: string[], key: string) => list.filter((k) => k === key).length;
+				const differing = [...new Set([...now, ...doubled])].filter((key) => count(now, key) !== count(doubled, key)).map((key) => `${count(now, key)}x (want ${count(doubled, key)}x) ${key}`);
+				assert.fail(`the task's problems differ from the live ones:\n${differing.join('\n')}`);
+			});
+	});
+});

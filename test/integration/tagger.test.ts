@@ -1,0 +1,98 @@
+import * as assert from 'node:assert/strict';
+import { promises as fs, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { activateExtension } from '../support/extension';
+import { makeTrainingFolder } from '../support/fixtures';
+import { buildMeanColourModel, selectedTagsCsv } from '../support/onnxBuilder';
+import { testWorkspace } from '../support/paths';
+
+/**
+ * Auto-tag inside a real VS Code, with a tiny WD14-shaped model configured as a local folder model.
+ * Scores: solo and 1boy always, never_shown never, so the expected captions are known without the tagger.
+ */
+describe('auto-tag images (WD14 tagger)', function () {
+	this.timeout(120_000);
+	let root: string;
+	let faceDir: string;
+	let bodyDir: string;
+	const config = () => vscode.workspace.getConfiguration('loraWorkbench.tagger');
+
+	before(async () => {
+		const modelDir = mkdtempSync(join(tmpdir(), 'tagger-it-model-'));
+		await fs.writeFile(join(modelDir, 'model.onnx'), buildMeanColourModel({
+			tagCount: 7,
+			weights: Array.from({ length: 7 }, () => [0, 0, 0]),
+			bias: [0, 0, 0, 0, 5, 5, -5],
+		}));
+		await fs.writeFile(join(modelDir, 'selected_tags.csv'), selectedTagsCsv(['solo', '1boy', 'never_shown']));
+		root = await makeTrainingFolder(testWorkspace() ?? mkdtempSync(join(tmpdir(), 'tagger-it-ws-')), 'tagger-emma', {
+			subsets: [
+				{ repeats: 24, classTokens: '3mm4w4ts0n woman', images: 3, size: [512, 512], caption: (i) => (i === 0 ? 'hand written, portrait' : undefined) },
+				{ repeats: 16, classTokens: '3mm4w4ts0n woman body', images: 2, size: [512, 768] },
+			],
+			settingsYaml: 'trigger: 3mm4w4ts0n\nclass: woman\n',
+		});
+		faceDir = join(root, 'images', '24_3mm4w4ts0n woman');
+		bodyDir = join(root, 'images', '16_3mm4w4ts0n woman body');
+		await config().update('modelPath', modelDir, vscode.ConfigurationTarget.Global);
+		await config().update('existingCaptions', 'overwrite', vscode.ConfigurationTarget.Global);
+		const api = await activateExtension();
+		await api.services.trainingFolders.refresh(root);
+	});
+
+	after(async () => {
+		await config().update('modelPath', undefined, vscode.ConfigurationTarget.Global);
+		await config().update('existingCaptions', undefined, vscode.ConfigurationTarget.Global);
+	});
+
+	it('tags one subset from the dataset tree: trigger first, the model\'s tags, other subsets untouched', async () => {
+		const api = await activateExtension();
+		await vscode.commands.executeCommand('loraWorkbench.autoTagImages', { kind: 'subset', root, dir: faceDir });
+		for (const name of ['img_001', 'img_002', 'img_003']) {
+			assert.equal(await fs.readFile(join(faceDir, `${name}.txt`), 'utf8'), '3mm4w4ts0n, solo, 1boy\n', name);
+		}
+		await assert.rejects(fs.access(join(bodyDir, 'img_001.txt')), 'the other subset was not tagged');
+		const run = api.testing.autoTag.lastRun!;
+		assert.equal(run.summary.tagged, 3);
+		assert.equal(run.summary.tagsPerImage.average, 2);
+		assert.deepEqual(run.summary.topTags.map((t) => t.tag).sort(), ['1boy', 'solo']);
+		assert.ok(run.lint, `the linter ran (${run.lintNote})`);
+		assert.ok(run.lint.byCode.some((c) => c.code === 'class-conflict' && c.count === 3), `1boy on a woman is reported: ${JSON.stringify(run.lint.byCode)}`);
+	});
+
+	it('appends to selected images only, and Undo restores what was there', async () => {
+		const api = await activateExtension();
+		await config().update('existingCaptions', 'append', vscode.ConfigurationTarget.Global);
+		await fs.writeFile(join(bodyDir, 'img_001.txt'), 'standing, solo\n');
+		const selected = ['img_001.jpg', 'img_002.jpg'].map((name) => ({ kind: 'image', root, dir: bodyDir, path: join(bodyDir, name) }));
+		await vscode.commands.executeCommand('loraWorkbench.autoTagImages', selected[0], selected);
+		assert.equal(await fs.readFile(join(bodyDir, 'img_001.txt'), 'utf8'), '3mm4w4ts0n, standing, solo, 1boy\n');
+		assert.equal(await fs.readFile(join(bodyDir, 'img_002.txt'), 'utf8'), '3mm4w4ts0n, solo, 1boy\n');
+		const restored = await api.testing.autoTag.undo(api.testing.autoTag.lastRun!);
+		assert.equal(restored, 2);
+		assert.equal(await fs.readFile(join(bodyDir, 'img_001.txt'), 'utf8'), 'standing, solo\n');
+		await assert.rejects(fs.access(join(bodyDir, 'img_002.txt')), 'a caption the run created is removed again');
+	});
+
+	it('an image URI from the explorer works, and a broken model folder is named', async () => {
+		await config().update('existingCaptions', 'overwrite', vscode.ConfigurationTarget.Global);
+		const image = vscode.Uri.file(join(bodyDir, 'img_002.jpg'));
+		await vscode.commands.executeCommand('loraWorkbench.autoTagImages', image);
+		assert.equal(await fs.readFile(join(bodyDir, 'img_002.txt'), 'utf8'), '3mm4w4ts0n, solo, 1boy\n');
+
+		const api = await activateExtension();
+		const before = api.testing.autoTag.lastRun;
+		const empty = mkdtempSync(join(tmpdir(), 'tagger-it-empty-'));
+		const previous = config().get<string>('modelPath');
+		await config().update('modelPath', empty, vscode.ConfigurationTarget.Global);
+		try {
+			const result = await vscode.commands.executeCommand('loraWorkbench.autoTagImages', image);
+			assert.equal(result, undefined, 'no run without a usable model');
+			assert.equal(api.testing.autoTag.lastRun, before);
+		} finally {
+			await config().update('modelPath', previous, vscode.ConfigurationTarget.Global);
+		}
+	});
+});

@@ -1,0 +1,196 @@
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { TrainResult } from '../../src/trainer/trainCommand';
+import { activateExtension, waitFor } from '../support/extension';
+import { makeTrainingFolder } from '../support/fixtures';
+import { repoRoot, testWorkspace } from '../support/paths';
+
+const STANDIN = () => join(repoRoot(), 'test', 'fixtures', 'standin-sd-scripts');
+
+function readSafetensorsMetadata(path: string): Record<string, string> {
+	const bytes = readFileSync(path);
+	const length = Number(bytes.readBigUInt64LE(0));
+	return JSON.parse(bytes.subarray(8, 8 + length).toString('utf8')).__metadata__;
+}
+
+function alive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+async function makeFolder(name: string): Promise<string> {
+	return makeTrainingFolder(testWorkspace() ?? tmpdir(), name, {
+		subsets: [{ repeats: 2, classTokens: `${name} woman`, images: 3, size: [128, 128], caption: (i) => `${name}, 1girl, ${i % 2 ? 'smile' : 'portrait'}` }],
+		settingsYaml: `# trainer test\ntrigger: ${name}\nclass: woman\ntraining:\n  epochs: 2\n`,
+	});
+}
+
+async function train(root: string, expectRun = true): Promise<TrainResult> {
+	const result = await vscode.commands.executeCommand<TrainResult>('loraWorkbench.trainLora', root, { skipConfirm: true });
+	assert.ok(result, 'the command answered');
+	assert.ok(!expectRun || result.run, `a run was queued (errors: ${result.errors.join('; ') || 'none'})`);
+	return result;
+}
+
+describe('Train LoRA with the stand-in trainer', function () {
+	this.timeout(120_000);
+	let first: string;
+	let second: string;
+	let pidDir: string;
+
+	before(async () => {
+		await activateExtension();
+		first = await makeFolder('tr41n3r');
+		second = await makeFolder('s3c0nd');
+		await vscode.workspace.getConfiguration('loraWorkbench').update('sdScriptsPath', STANDIN(), vscode.ConfigurationTarget.Global);
+		process.env.LORA_STANDIN_STEP_SECONDS = '0.02';
+	});
+
+	beforeEach(() => {
+		pidDir = mkdtempSync(join(tmpdir(), 'standin-pids-'));
+		process.env.LORA_STANDIN_PID_DIR = pidDir;
+	});
+
+	after(async () => {
+		const api = await activateExtension();
+		await api.services.trainingRuns.stopAll();
+		delete process.env.LORA_STANDIN_PID_DIR;
+		delete process.env.LORA_STANDIN_STEP_SECONDS;
+		await vscode.workspace.getConfiguration('loraWorkbench').update('sdScriptsPath', undefined, vscode.ConfigurationTarget.Global);
+	});
+
+	it('Check Trainer Setup finds sd-scripts, its venv, accelerate, torch and the GPU', async () => {
+		const api = await activateExtension();
+		const report = await api.testing.trainer.setup.report(true);
+		assert.deepEqual(report.items.filter((i) => !i.ok).map((i) => `${i.id}: ${i.fix}`), []);
+		assert.equal(report.ready, true);
+		assert.equal(report.sdScriptsDir, STANDIN());
+		assert.match(report.items.find((i) => i.id === 'gpu')!.detail, /Stand-in GPU \(test double\), 24576 MiB/);
+		assert.equal(report.version, '0.10.1+standin');
+		assert.equal(report.launcher?.kind, 'executable');
+	});
+
+	it('runs the trainer through the lora train task and writes checkpoints', async () => {
+		const api = await activateExtension();
+		const started: vscode.TaskExecution[] = [];
+		const listener = vscode.tasks.onDidStartTask((e) => started.push(e.execution));
+		const result = await train(first);
+		listener.dispose();
+		assert.deepEqual(result.errors, []);
+		assert.equal(result.started, true);
+		const run = result.run!;
+		const exit = await run.whenExited();
+		assert.deepEqual(exit, { code: 0, signal: null });
+		assert.equal(run.state, 'finished');
+		const task = started.find((e) => e.task.definition.type === 'lora')?.task;
+		assert.ok(task, 'a lora task was started');
+		assert.equal(task.definition.action, 'train');
+		assert.equal(task.source, 'LoRA');
+
+		const console = readFileSync(run.logFile, 'utf8');
+		assert.match(console, /running training \/ 学習開始\n {2}num train images \* repeats \/ 学習画像の数×繰り返し回数: 6\n/);
+		assert.match(console, /total optimization steps \/ 学習ステップ数: 12/);
+		assert.match(console, /\rsteps: 100%\|██████████\| 12\/12 \[.*avr_loss=/);
+		assert.match(console, /saving checkpoint: .*tr41n3r-000001\.safetensors/);
+		const model = join(first, 'model');
+		assert.ok(existsSync(join(model, 'tr41n3r-000001.safetensors')));
+		const metadata = readSafetensorsMetadata(join(model, 'tr41n3r.safetensors'));
+		assert.equal(metadata.ss_output_name, 'tr41n3r');
+		assert.equal(metadata.ss_epoch, '2');
+		assert.equal(metadata.ss_network_dim, '32');
+		const runFiles = readdirSync(join(model, 'runs'));
+		assert.equal(runFiles.length, 1, 'one run-file folder per run');
+		assert.ok(existsSync(join(model, 'runs', runFiles[0], 'config.toml')));
+		assert.ok(api.services.trainingRuns.all.includes(run));
+	});
+
+	it('blocks in the preflight when a caption has a lint error', async () => {
+		const api = await activateExtension();
+		const before = api.services.trainingRuns.all.length;
+		const collection = vscode.languages.createDiagnosticCollection('lora-test-preflight');
+		try {
+			const caption = vscode.Uri.file(join(first, 'images', '2_tr41n3r woman', 'img_001.txt'));
+			const diagnostic = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 7), 'unbalanced parenthesis', vscode.DiagnosticSeverity.Error);
+			diagnostic.source = 'lora';
+			collection.set(caption, [diagnostic]);
+			const result = await train(first, false);
+			assert.equal(result.started, false);
+			assert.match(result.errors.join('\n'), /1 caption error\(s\) in Problems, e\.g\. images\/2_tr41n3r woman\/img_001\.txt:1: unbalanced parenthesis/);
+			assert.equal(api.services.trainingRuns.all.length, before, 'nothing was queued');
+		} finally {
+			collection.dispose();
+		}
+	});
+
+	it('stopping the task kills the whole process tree', async () => {
+		process.env.LORA_STANDIN_STEP_SECONDS = '0.5';
+		const executions: vscode.TaskExecution[] = [];
+		const listener = vscode.tasks.onDidStartTask((e) => executions.push(e.execution));
+		try {
+			const result = await train(second);
+			const run = result.run!;
+			await waitFor('the trainer to print its first epoch', () => existsSync(run.logFile) && readFileSync(run.logFile, 'utf8').includes('epoch 1/2'));
+			const pids = readdirSync(pidDir).map((name) => Number(name.replace('.pid', '')));
+			assert.equal(pids.length, 2, 'accelerate and train_network.py both run');
+			assert.ok(pids.every(alive));
+			const execution = executions.find((e) => e.task.definition.type === 'lora');
+			assert.ok(execution);
+			execution.terminate();
+			await run.whenExited();
+			assert.equal(run.state, 'stopped');
+			await waitFor('every stand-in process to be gone', () => pids.every((pid) => !alive(pid)), 15_000);
+			assert.ok(!existsSync(join(second, 'model', 's3c0nd.safetensors')), 'no final checkpoint from a stopped run');
+		} finally {
+			listener.dispose();
+			process.env.LORA_STANDIN_STEP_SECONDS = '0.02';
+		}
+	});
+
+	it('a second training waits in the queue until the first is done', async () => {
+		const api = await activateExtension();
+		const runs = api.services.trainingRuns;
+		process.env.LORA_STANDIN_STEP_SECONDS = '0.3';
+		try {
+			const a = (await train(first)).run!;
+			await waitFor('the first run to start', () => a.state === 'running');
+			const b = (await train(second)).run!;
+			assert.equal(b.state, 'queued');
+			assert.equal(runs.positionOf(b), 1);
+			assert.equal(runs.active, a);
+			process.env.LORA_STANDIN_STEP_SECONDS = '0.02';
+			await a.stop();
+			await waitFor('the second run to start', () => b.state !== 'queued');
+			assert.ok(runs.active === b || b.exit !== undefined);
+			const exit = await b.whenExited();
+			assert.equal(exit.code, 0);
+			assert.equal(a.state, 'stopped');
+		} finally {
+			process.env.LORA_STANDIN_STEP_SECONDS = '0.02';
+		}
+	});
+
+	it('a queued training leaves the queue without ever starting when stopped', async () => {
+		const api = await activateExtension();
+		process.env.LORA_STANDIN_STEP_SECONDS = '0.3';
+		try {
+			const a = (await train(first)).run!;
+			const b = (await train(second)).run!;
+			assert.equal(b.state, 'queued');
+			await b.stop();
+			assert.equal(b.state, 'cancelled');
+			assert.ok(!api.services.trainingRuns.queued.includes(b));
+			await a.stop();
+			assert.equal(b.pid, undefined, 'its process was never started');
+		} finally {
+			process.env.LORA_STANDIN_STEP_SECONDS = '0.02';
+			await fs.rm(pidDir, { recursive: true, force: true });
+		}
+	});
+});

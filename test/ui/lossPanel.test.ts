@@ -1,0 +1,67 @@
+import * as assert from 'node:assert/strict';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { WatchableRun } from '../../src/trainer/runHistory';
+import { activateExtension, waitFor } from '../support/extension';
+import { makeTrainingFolder } from '../support/fixtures';
+import { testWorkspace } from '../support/paths';
+import { screenshot, sleep } from '../support/screenshot';
+import { runningTrainingBlock, tqdmFrame } from '../unit/fixtures/trainerTranscript';
+
+/** A TrainingRun-shaped object fed with sd-scripts' console formats (see test/integration/trainingWatch.test.ts). */
+class ScriptedRun implements WatchableRun {
+	private readonly output = new vscode.EventEmitter<string>();
+	private readonly exit = new vscode.EventEmitter<{ code: number | null; signal: string | null }>();
+	readonly onDidOutput = this.output.event;
+	readonly onDidExit = this.exit.event;
+	readonly outputDir: string;
+	readonly logDir: string;
+	constructor(readonly folderRoot: string, readonly outputName: string) {
+		this.outputDir = join(folderRoot, 'model');
+		this.logDir = join(folderRoot, 'log');
+	}
+	print(text: string): void { this.output.fire(text); }
+	end(code: number): void { this.exit.fire({ code, signal: null }); }
+}
+
+describe('loss panel (UI)', () => {
+	it('shows the live loss curve with epoch marks and the status bar mid-run', async () => {
+		const api = await activateExtension();
+		const watch = api.testing.trainingWatch;
+		const root = await makeTrainingFolder(testWorkspace() ?? '/tmp', 'ui-3mm4w4ts0n', {
+			subsets: [{ repeats: 24, classTokens: '3mm4w4ts0n woman', images: 1, size: [128, 128] }],
+			settingsYaml: 'trigger: 3mm4w4ts0n\n',
+		});
+		const run = new ScriptedRun(root, '3mm4w4ts0n');
+		const watched = watch.history.watch(run);
+		await vscode.commands.executeCommand('loraWorkbench.showLossPanel');
+		await waitFor('the loss panel', () => watch.lossPanel()?.lastInit);
+		run.print(runningTrainingBlock({ images: 300, batchesPerEpoch: 150, epochs: 10, total: 1500 }));
+		// a person LoRA's loss: noisy around a slowly falling level, scaled so avr_loss is 0.102 at step 540
+		const raw = (step: number) => 0.09 + 0.05 * Math.exp(-step / 250) + 0.04 * Math.sin(step * 1.7) * Math.sin(step * 0.31);
+		let total = 0;
+		for (let step = 1; step <= 540; step++) { total += raw(step); }
+		const scale = 0.102 / (total / 540);
+		let sum = 0;
+		let text = '';
+		for (let step = 1; step <= 540; step++) {
+			if ((step - 1) % 150 === 0) {
+				text += `\nepoch ${Math.floor((step - 1) / 150) + 1}/10\n`;
+			}
+			sum += raw(step) * scale;
+			text += `\r${tqdmFrame(step, 1500, 0.325, sum / step)}`;
+			if (step % 20 === 0) {
+				run.print(text);
+				text = '';
+				await sleep(10);
+			}
+		}
+		assert.equal(watch.statusItem.visibleText, '$(sync~spin) 3mm4w4ts0n · epoch 4/10 · 540/1500 · loss 0.102 · 5:12 left');
+		await waitFor('every point posted', () => (watch.lossPanel()?.postedPoints.get(watched.id)?.length ?? 0) >= 540);
+		await sleep(1500);
+		const file = await screenshot('loss-panel-mid-run');
+		assert.ok(existsSync(file) && statSync(file).size > 10_000, `screenshot ${file} was written`);
+		run.end(0);
+	});
+});

@@ -1,0 +1,116 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp, { Sharp } from 'sharp';
+import { checkImages } from '../../src/core/images/checkImages';
+import { imageCheckOptions } from '../../src/core/images/options';
+import { ImageProblem } from '../../src/core/images/types';
+import { sharedFixture } from '../support/paths';
+
+/** A sharp, colourful, evenly lit texture: none of the look checks should fire on it. */
+function texture(size = 640) {
+	return sharp({ create: { width: size, height: size, channels: 3, background: { r: 128, g: 128, b: 128 }, noise: { type: 'gaussian', mean: 128, sigma: 40 } } });
+}
+
+const codes = (problems: ImageProblem[], file: string) => problems.filter((p) => p.file === file).map((p) => p.code).sort();
+
+describe('image look checks on generated images', () => {
+	let dir: string;
+	let files: Record<string, string>;
+	let problems: ImageProblem[];
+
+	before(async () => {
+		dir = await mkdtemp(join(tmpdir(), 'lora-look-'));
+		const noise = await texture().png().toBuffer();
+		const make = async (name: string, edit: (s: Sharp) => Sharp) => {
+			const path = join(dir, name);
+			await edit(sharp(noise)).png().toFile(path);
+			return path;
+		};
+		files = {
+			sharp: await make('sharp.png', (s) => s),
+			blurred: await make('blurred.png', (s) => s.blur(4)),
+			dark: await make('dark.png', (s) => s.linear(0.15, 0)),
+			bright: await make('bright.png', (s) => s.linear(0.2, 215)),
+			red: await make('red.png', (s) => s.recomb([[1, 0.3, 0.2], [0, 0.7, 0], [0, 0, 0.5]])),
+			gray: await make('gray.png', (s) => s.grayscale().toColourspace('srgb')),
+		};
+		const entries = Object.values(files).map((path) => ({ path, role: 'unknown' as const }));
+		// All are edits of one texture, so they are near-duplicates of each other by design.
+		problems = (await checkImages(entries, imageCheckOptions({ disabled: new Set(['near-duplicate', 'same-shoot']) }))).problems;
+	});
+	after(() => rm(dir, { recursive: true, force: true }));
+
+	it('finds nothing wrong with a sharp, neutral, well exposed image', () => {
+		assert.deepEqual(codes(problems, files.sharp), []);
+	});
+	it('flags a Gaussian-blurred copy as blurry, with the measured sharpness', () => {
+		const blurry = problems.find((p) => p.file === files.blurred && p.code === 'blurry');
+		assert.ok(blurry, JSON.stringify(codes(problems, files.blurred)));
+		assert.ok((blurry.details.sharpness as number) < 50);
+		assert.match(blurry.message, /blurry/);
+	});
+	it('flags a darkened copy as dark and a brightened one as overexposed', () => {
+		assert.deepEqual(codes(problems, files.dark), ['dark']);
+		assert.ok(codes(problems, files.bright).includes('overexposed'));
+		assert.ok(!codes(problems, files.bright).includes('dark'));
+	});
+	it('flags a red-lit copy as colored-light and names the colour', () => {
+		const cast = problems.find((p) => p.file === files.red && p.code === 'colored-light');
+		assert.ok(cast, JSON.stringify(codes(problems, files.red)));
+		assert.match(cast.message, /red/);
+	});
+	it('flags the one grayscale picture in a colour set', () => {
+		assert.deepEqual(codes(problems, files.gray), ['grayscale']);
+		assert.equal(problems.filter((p) => p.code === 'grayscale').length, 1);
+	});
+	it('does not call a black-and-white set grayscale', async () => {
+		const entries = [files.gray, files.gray].map((path, i) => ({ path: i ? path : files.gray, role: 'unknown' as const }));
+		const report = await checkImages(entries, imageCheckOptions({ disabled: new Set(['near-duplicate', 'same-shoot']) }));
+		assert.deepEqual(report.problems.map((p) => p.code), []);
+	});
+	it('honours configured thresholds and disabled codes', async () => {
+		const entries = [{ path: files.blurred, role: 'unknown' as const }];
+		assert.deepEqual((await checkImages(entries, imageCheckOptions({ thresholds: { blurVariance: 0 } }))).problems.map((p) => p.code), []);
+		assert.deepEqual((await checkImages(entries, imageCheckOptions({ disabled: new Set(['blurry']) }))).problems.map((p) => p.code), []);
+	});
+});
+
+describe('real photos pass the look checks', () => {
+	it('no blurry, dark, overexposed or colored-light on the shared portraits', async () => {
+		const entries = ['obama.jpg', 'obama2.jpg', 'two_people.jpg', 'biden.jpg', 'unsplash_makhmutova_dina.jpg'].map((n) => ({ path: sharedFixture('photos', 'people', n), role: 'unknown' as const }));
+		const report = await checkImages(entries, imageCheckOptions());
+		assert.deepEqual(report.problems.filter((p) => ['blurry', 'dark', 'overexposed', 'colored-light'].includes(p.code)).map((p) => `${p.file}: ${p.code}`), []);
+	});
+});
+
+describe('near-duplicates and same shoot', () => {
+	let dir: string;
+	before(async () => {
+		dir = await mkdtemp(join(tmpdir(), 'lora-dup-'));
+	});
+	after(() => rm(dir, { recursive: true, force: true }));
+
+	it('groups a resized, recompressed copy with its original and leaves other photos alone', async () => {
+		const original = sharedFixture('photos', 'people', 'obama.jpg');
+		const copy = join(dir, 'obama_copy.jpg');
+		const slightCrop = join(dir, 'obama_crop.jpg');
+		await sharp(original).resize(600).jpeg({ quality: 70 }).toFile(copy);
+		const meta = await sharp(original).metadata();
+		await sharp(original).extract({ left: 20, top: 20, width: meta.width - 40, height: meta.height - 40 }).toFile(slightCrop);
+		const others = ['obama1.jpg', 'biden.jpg', 'two_people.jpg'].map((n) => sharedFixture('photos', 'people', n));
+		const entries = [original, copy, slightCrop, ...others].map((path) => ({ path, role: 'unknown' as const }));
+		const report = await checkImages(entries, imageCheckOptions());
+		const near = report.groups.filter((g) => g.kind === 'near-duplicate');
+		assert.equal(near.length, 1);
+		assert.deepEqual(near[0].files, [original, copy, slightCrop].sort());
+		const onCopy = report.problems.find((p) => p.file === copy && p.code === 'near-duplicate');
+		assert.ok(onCopy);
+		assert.ok((onCopy.details.partners as Array<{ distance: number }>).every((p) => p.distance <= 6));
+		for (const other of others) {
+			assert.ok(!report.problems.some((p) => p.file === other && p.code === 'near-duplicate'), other);
+		}
+	});
+});

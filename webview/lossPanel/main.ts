@@ -1,0 +1,272 @@
+import 'uplot/dist/uPlot.min.css';
+import './main.css';
+import uPlot from 'uplot';
+import type { LossPanelHostMessage, LossPanelWebviewMessage, LossRunInfo, LossSeries } from '../../src/core/protocol/lossPanel';
+import { alignRuns, appendPoints } from '../../src/core/trainerLog/chartData';
+
+interface ViewState {
+	smoothing: number;
+	showLoss: boolean;
+	showAvr: boolean;
+	showLr: boolean;
+}
+
+const vscode = acquireVsCodeApi<ViewState>();
+const post = (message: LossPanelWebviewMessage) => vscode.postMessage(message);
+const root = document.getElementById('root')!;
+const state: ViewState = { smoothing: 0, showLoss: true, showAvr: true, showLr: true, ...vscode.getState() };
+
+let runs: LossRunInfo[] = [];
+let selected: string[] = [];
+let liveRunId: string | undefined;
+const series = new Map<string, LossSeries>();
+let chart: uPlot | undefined;
+let redrawQueued = false;
+
+const PALETTE = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow'];
+const FALLBACK = ['#3794ff', '#d18616', '#89d185', '#b180d7', '#f14c4c', '#cca700'];
+
+function themeColor(variable: string, fallback: string): string {
+	return getComputedStyle(document.documentElement).getPropertyValue(variable).trim() || fallback;
+}
+
+function runColor(index: number): string {
+	return themeColor(PALETTE[index % PALETTE.length], FALLBACK[index % FALLBACK.length]);
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+	const node = Object.assign(document.createElement(tag), props);
+	node.append(...children);
+	return node;
+}
+
+const toolbar = el('div', { className: 'toolbar' });
+const runList = el('div', { className: 'runs' });
+const warnings = el('div', { className: 'warnings' });
+const chartBox = el('div', { className: 'chart' });
+root.append(el('div', { className: 'layout' }, toolbar, runList, warnings, chartBox));
+
+function checkbox(label: string, key: 'showLoss' | 'showAvr' | 'showLr', title: string): HTMLLabelElement {
+	const input = el('input', { type: 'checkbox', checked: state[key] });
+	input.addEventListener('change', () => {
+		state[key] = input.checked;
+		vscode.setState(state);
+		rebuildChart();
+	});
+	return el('label', { title }, input, label);
+}
+
+function renderToolbar(): void {
+	const live = runs.find((r) => r.id === liveRunId);
+	const smoothing = el('input', { type: 'range', min: '0', max: '0.99', step: '0.01', value: String(state.smoothing), title: 'Smoothing (exponential moving average, as in TensorBoard)' });
+	const smoothingValue = el('span', {}, state.smoothing.toFixed(2));
+	smoothing.setAttribute('aria-label', 'Smoothing');
+	smoothing.addEventListener('input', () => {
+		state.smoothing = Number(smoothing.value);
+		smoothingValue.textContent = state.smoothing.toFixed(2);
+		vscode.setState(state);
+		scheduleRedraw();
+	});
+	const openTb = el('button', { className: 'link', title: 'Chart the TensorBoard event files of a run started outside VS Code' }, 'TensorBoard logs…');
+	openTb.addEventListener('click', () => post({ type: 'openTensorBoard' }));
+	const refresh = el('button', { className: 'link', title: 'Look for new runs on disk' }, 'Refresh');
+	refresh.addEventListener('click', () => post({ type: 'refresh' }));
+	toolbar.replaceChildren(
+		live ? el('span', { className: 'live' }, el('span', { className: 'codicon codicon-sync codicon-modifier-spin' }), ` ${live.label}`) : el('span', { className: 'live' }, 'Loss curves'),
+		checkbox('loss', 'showLoss', 'The loss of each step (from TensorBoard logs, or a loss= postfix)'),
+		checkbox('avr_loss', 'showAvr', 'The moving average sd-scripts prints'),
+		checkbox('learning rate', 'showLr', 'Learning rate on the right axis (from TensorBoard lr/* scalars)'),
+		el('label', {}, 'smoothing', smoothing, smoothingValue),
+		el('span', { className: 'spacer' }),
+		openTb,
+		refresh,
+	);
+}
+
+function renderRuns(): void {
+	runList.replaceChildren(...runs.map((run) => {
+		const index = selected.indexOf(run.id);
+		const input = el('input', { type: 'checkbox', checked: index !== -1 });
+		input.addEventListener('change', () => {
+			const next = input.checked ? [...selected, run.id] : selected.filter((id) => id !== run.id);
+			post({ type: 'select', ids: next });
+		});
+		const swatch = el('span', { className: 'swatch' });
+		swatch.style.background = index === -1 ? 'transparent' : runColor(index);
+		const status = el('span', { className: `status ${run.status}` }, run.id === liveRunId ? 'training' : run.status === 'unknown' ? '' : run.status);
+		return el('label', { className: 'run', title: run.location }, input, swatch, run.label, status);
+	}));
+	if (runs.length === 0) {
+		runList.replaceChildren(el('div', { className: 'empty' }, 'No training runs yet. Start one with "LoRA: Train", or chart TensorBoard logs of a run started elsewhere.'));
+	}
+}
+
+function renderWarnings(): void {
+	const all = selected.flatMap((id) => series.get(id)?.warnings ?? []);
+	warnings.replaceChildren(...all.map((w) => el('div', {}, w)));
+}
+
+/** Vertical lines where epochs begin (for the first selected run), labelled `e2`, `e3`, ... */
+function epochMarks(): uPlot.Plugin {
+	return {
+		hooks: {
+			draw: [(u: uPlot) => {
+				const first = series.get(selected[0]);
+				if (!first || first.epochs.length === 0) {
+					return;
+				}
+				const ctx = u.ctx;
+				ctx.save();
+				ctx.strokeStyle = themeColor('--vscode-descriptionForeground', '#888');
+				ctx.fillStyle = themeColor('--vscode-descriptionForeground', '#999');
+				ctx.setLineDash([4, 4]);
+				ctx.lineWidth = 1;
+				ctx.font = `${10 * devicePixelRatio}px ${getComputedStyle(document.body).fontFamily}`;
+				for (const mark of first.epochs) {
+					if (mark.epoch <= 1) {
+						continue;
+					}
+					const x = Math.round(u.valToPos(mark.step, 'x', true));
+					if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) {
+						continue;
+					}
+					ctx.beginPath();
+					ctx.moveTo(x, u.bbox.top);
+					ctx.lineTo(x, u.bbox.top + u.bbox.height);
+					ctx.stroke();
+					ctx.fillText(`e${mark.epoch}`, x + 3, u.bbox.top + 12 * devicePixelRatio);
+				}
+				ctx.restore();
+			}],
+		},
+	};
+}
+
+function chartData(): uPlot.AlignedData {
+	const list = selected.map((id) => series.get(id)).filter((s): s is LossSeries => s !== undefined);
+	const aligned = alignRuns(list, state.smoothing);
+	const columns: (number | null)[][] = [];
+	aligned.runs.forEach((run) => {
+		if (state.showLoss) { columns.push(run.loss); }
+		if (state.showAvr) { columns.push(run.avrLoss); }
+		if (state.showLr) { columns.push(run.lr); }
+	});
+	return [aligned.x, ...columns] as uPlot.AlignedData;
+}
+
+function rebuildChart(): void {
+	chart?.destroy();
+	chart = undefined;
+	renderWarnings();
+	const list = selected.map((id) => series.get(id)).filter((s): s is LossSeries => s !== undefined);
+	if (list.length === 0 || list.every((s) => s.steps.length === 0)) {
+		chartBox.replaceChildren(el('div', { className: 'empty' }, list.length === 0 ? 'Pick a run above.' : 'No loss points yet: they appear as the progress bar moves.'));
+		return;
+	}
+	chartBox.replaceChildren();
+	const axisColor = themeColor('--vscode-descriptionForeground', '#999');
+	const gridColor = themeColor('--vscode-editorWidget-border', '#444');
+	const curves: uPlot.Series[] = [{ label: 'step' }];
+	list.forEach((run, index) => {
+		const color = runColor(index);
+		const name = runs.find((r) => r.id === run.id)?.label ?? run.id;
+		const prefix = list.length > 1 ? `${name}: ` : '';
+		if (state.showLoss) { curves.push({ label: `${prefix}loss`, stroke: color, width: 1, alpha: 0.35, spanGaps: false, scale: 'loss' } as uPlot.Series); }
+		if (state.showAvr) { curves.push({ label: `${prefix}avr_loss`, stroke: color, width: 2, spanGaps: true, scale: 'loss' }); }
+		if (state.showLr) { curves.push({ label: `${prefix}lr`, stroke: color, width: 1, dash: [6, 4], spanGaps: true, scale: 'lr', value: (_u, v) => v === null ? '—' : v.toExponential(2) }); }
+	});
+	const axis = (extra: Partial<uPlot.Axis>): uPlot.Axis => ({ stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor, width: 1 }, ...extra });
+	const rect = chartBox.getBoundingClientRect();
+	chart = new uPlot({
+		width: Math.max(300, rect.width),
+		height: Math.max(200, rect.height - 40),
+		scales: { x: { time: false }, loss: { auto: true }, lr: { auto: true } },
+		axes: [
+			axis({ label: 'step' }),
+			axis({ scale: 'loss', label: 'loss' }),
+			axis({ scale: 'lr', side: 1, label: 'learning rate', grid: { show: false }, values: (_u, values) => values.map((v) => v.toExponential(1)) }),
+		],
+		series: curves,
+		cursor: { drag: { x: true, y: false } },
+		plugins: [epochMarks()],
+	}, chartData(), chartBox);
+	chartBox.dataset.points = String(list.reduce((n, s) => n + s.steps.length, 0));
+}
+
+function scheduleRedraw(): void {
+	if (redrawQueued) {
+		return;
+	}
+	redrawQueued = true;
+	requestAnimationFrame(() => {
+		redrawQueued = false;
+		if (!chart) {
+			rebuildChart();
+			return;
+		}
+		chart.setData(chartData());
+		chartBox.dataset.points = String(selected.reduce((n, id) => n + (series.get(id)?.steps.length ?? 0), 0));
+	});
+}
+
+window.addEventListener('message', (event: MessageEvent<LossPanelHostMessage>) => {
+	const message = event.data;
+	switch (message.type) {
+		case 'init':
+			runs = message.runs;
+			selected = message.selected;
+			liveRunId = message.liveRunId;
+			series.clear();
+			message.series.forEach((s) => series.set(s.id, s));
+			renderToolbar();
+			renderRuns();
+			rebuildChart();
+			break;
+		case 'runs':
+			runs = message.runs;
+			liveRunId = message.liveRunId;
+			renderToolbar();
+			renderRuns();
+			break;
+		case 'series':
+			series.set(message.series.id, message.series);
+			if (selected.includes(message.series.id)) {
+				rebuildChart();
+			}
+			break;
+		case 'selected':
+			selected = message.selected;
+			renderRuns();
+			rebuildChart();
+			break;
+		case 'points': {
+			const target = series.get(message.runId);
+			if (target) {
+				appendPoints(target, message.points);
+				if (chart && selected.includes(message.runId)) {
+					scheduleRedraw();
+				} else if (selected.includes(message.runId)) {
+					rebuildChart();
+				}
+			}
+			break;
+		}
+		case 'epoch': {
+			const target = series.get(message.runId);
+			if (target && !target.epochs.some((e) => e.epoch === message.mark.epoch)) {
+				target.epochs.push(message.mark);
+				chart?.redraw(false);
+			}
+			break;
+		}
+	}
+});
+
+new ResizeObserver(() => {
+	if (chart) {
+		const rect = chartBox.getBoundingClientRect();
+		chart.setSize({ width: Math.max(300, rect.width), height: Math.max(200, rect.height - 40) });
+	}
+}).observe(chartBox);
+
+post({ type: 'ready' });
