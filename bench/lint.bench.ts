@@ -34,6 +34,9 @@ function captionText(i: number, pool: readonly string[]): string {
 	if (i % 50 === 0) {
 		tags.push(tags[3]);
 	}
+	if (i % 40 === 0) {
+		tags[5] = `${tags[5]}x`;
+	}
 	if (i % 70 === 0) {
 		tags.reverse();
 	}

@@ -22,6 +22,13 @@ export interface WatchableRun {
 	readonly logFile?: string;
 	readonly onDidOutput: vscode.Event<string>;
 	readonly onDidExit: vscode.Event<{ code: number | null; signal: string | null }>;
+	/** The trainer's own state: 'stopping'/'stopped' when the user stopped it (its KeyboardInterrupt is no error). */
+	readonly state?: string;
+}
+
+/** True when the user stopped the run: what it prints while dying (KeyboardInterrupt, exit 1) is not a failure. */
+export function stoppedByUser(run: WatchableRun): boolean {
+	return run.state === 'stopping' || run.state === 'stopped' || run.state === 'cancelled';
 }
 
 export interface WatchableRuns {
@@ -148,7 +155,7 @@ export class RunHistory extends Disposable {
 		const exit = run.onDidExit((result) => {
 			handle(parser.end());
 			watched.exit = result;
-			watched.status = result.signal ? 'stopped' : result.code === 0 && !fatalError(watched.progress) ? 'finished' : 'failed';
+			watched.status = result.signal || stoppedByUser(watched.run) ? 'stopped' : result.code === 0 && !fatalError(watched.progress) ? 'finished' : 'failed';
 			this.written.set(id, ready.then(() => {
 				writer.append({ type: 'exit', code: result.code, signal: result.signal, at: Date.now() });
 				return writer.flush();

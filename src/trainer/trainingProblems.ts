@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { ErrorEvent } from '../core/trainerLog/events';
 import { Disposable } from '../util/dispose';
-import type { RunHistory, WatchedRun } from './runHistory';
+import { RunHistory, WatchedRun, stoppedByUser } from './runHistory';
 
 export const SETTINGS_FILE = 'lora-workbench.yaml';
 
@@ -26,7 +26,7 @@ export class TrainingProblems extends Disposable {
 		this.register(history.onDidStartWatching((run) => this.clearFolder(run)));
 		this.register(history.onDidUpdate(({ run, events }) => {
 			const errors = events.filter((e): e is ErrorEvent => e.type === 'error');
-			if (errors.length > 0) {
+			if (errors.length > 0 && !stoppedByUser(run.run)) {
 				void this.report(run, errors);
 			}
 		}));

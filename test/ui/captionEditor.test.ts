@@ -23,7 +23,7 @@ describe('caption editor (UI)', function () {
 			subsets: [{
 				repeats: 24, classTokens: '3mm4w4ts0n woman', images: 7, size: [512, 768], photos: true,
 				caption: (i) => (i === 5 ? undefined : [
-					'3mm4w4ts0n, 1girl, solo, smile, looking at viewer, short hair, suit, portrait',
+					'3mm4w4ts0n, 1girl, solo, smile, looking at viewer, short hair, suit, portrait, 1boy',
 					'1girl, 3mm4w4ts0n, solo, long hair, smile',
 					'3mm4w4ts0n, solo, looking at viewer',
 					'3mm4w4ts0n, 1girl, solo, smile, short hair',
@@ -47,6 +47,8 @@ describe('caption editor (UI)', function () {
 		await waitFor('the image preview and the filmstrip thumbnails', () =>
 			session.posted.some((m) => m.type === 'image' && (m as ImageChanged).image.previewSrc)
 			&& session.posted.some((m) => m.type === 'neighbours' && (m as NeighboursChanged).neighbours.every((n) => n.thumbSrc)));
+		// `1boy` on a woman is a class conflict for the linter: its chip carries the problem.
+		await waitFor('a lint problem on a chip', () => session.posted.some((m) => m.type === 'document' && m.document.tags.some((t) => t.problems.length > 0)), 30_000);
 
 		await vscode.workspace.getConfiguration('workbench').update('colorTheme', 'Default Dark Modern', vscode.ConfigurationTarget.Global);
 		await sleep(2500);

@@ -16,9 +16,15 @@ export function tokenOverflowRule(parsed: ParsedCaption, ctx: CaptionContext): T
 	}
 	// The first tag that reaches the piece of the first token past the limit is the first one cut.
 	const cutEnd = ends[ctx.maxTokens];
-	let low = parsed.tags.findIndex((tag) => counter.normalize(line.slice(0, tag.end)).length >= cutEnd);
-	if (low === -1) {
-		low = parsed.tags.length - 1;
+	let low = 0;
+	let high = parsed.tags.length - 1;
+	while (low < high) {
+		const mid = (low + high) >> 1;
+		if (counter.normalize(line.slice(0, parsed.tags[mid].end)).length >= cutEnd) {
+			high = mid;
+		} else {
+			low = mid + 1;
+		}
 	}
 	const cut = parsed.tags.slice(low);
 	const first = cut[0];
