@@ -2,18 +2,12 @@ import { relative, resolve } from 'node:path';
 import { promises as fs } from 'node:fs';
 import { CliCommand, UsageError, booleanFlag, listFlag, stringFlag } from './args';
 import { LINT_RULES, LintIssue, lintDataset } from '../core/lint';
-import { ClipVocabularyOptions } from '../core/clipTokenizer';
+import { defaultClipVocabulary } from '../core/clipTokenizer';
 
 /** The line format the `$lora-lint` problem matcher in package.json reads: keep both in step. */
 export function formatIssueLine(issue: LintIssue, cwd: string): string {
 	const path = relative(cwd, issue.file) || issue.file;
 	return `${path}:${issue.line}:${issue.column}: ${issue.severity}: ${issue.message.replace(/\s*\n\s*/g, ' ')} [${issue.code}]`;
-}
-
-/** Where the CLIP vocabulary comes from: --clip-vocab, LORA_WORKBENCH_CLIP_VOCAB, else the cache (downloaded once). */
-export function clipVocabularyFromEnvironment(path: string | undefined, offline: boolean): ClipVocabularyOptions {
-	const file = path ?? process.env.LORA_WORKBENCH_CLIP_VOCAB;
-	return file ? { path: file } : { download: !offline };
 }
 
 function plural(n: number, word: string): string {
@@ -55,7 +49,7 @@ export const lintCommand: CliCommand = {
 		}
 		const result = await lintDataset(resolve(io.cwd, folder), {
 			rules,
-			clipVocabulary: clipVocabularyFromEnvironment(stringFlag(args, 'clip-vocab'), booleanFlag(args, 'offline')),
+			clipVocabulary: stringFlag(args, 'clip-vocab') ? { path: stringFlag(args, 'clip-vocab') } : defaultClipVocabulary(booleanFlag(args, 'offline')),
 		});
 		if (booleanFlag(args, 'json')) {
 			io.out(JSON.stringify(result.issues.map(({ file, line, column, endLine, endColumn, severity, code, message }) => ({ file: relative(io.cwd, file) || file, line, column, endLine, endColumn, severity, code, message })), null, 2));

@@ -231,6 +231,12 @@ export interface ClipVocabularyOptions {
 	timeoutMs?: number;
 }
 
+/** The default choice: `LORA_WORKBENCH_CLIP_VOCAB` (a vocabulary file) when set, else the cache, downloaded once. */
+export function defaultClipVocabulary(offline = false): ClipVocabularyOptions {
+	const path = process.env.LORA_WORKBENCH_CLIP_VOCAB;
+	return path ? { path } : { download: !offline };
+}
+
 export function cachedMergesPath(cacheDir: string): string {
 	return join(cacheDir, `clip-merges-${CLIP_MERGES_SHA256.slice(0, 12)}.txt`);
 }

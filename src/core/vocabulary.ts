@@ -111,6 +111,9 @@ export class Vocabulary {
 				return;
 			}
 			const fields = splitCsvLine(line);
+			if (fields.every((field) => field.trim().length === 0)) {
+				return; // a row of bare commas (real selected_tags.csv files have one)
+			}
 			const name = (wd14 ? fields[1] : fields[0])?.trim();
 			if (!name) {
 				throw new Error(`${source}:${index + 1}: no tag name; expected ${wd14 ? 'tag_id,name,category,count' : 'name,category,count,"aliases"'}`);

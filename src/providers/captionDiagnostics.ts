@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { sep } from 'node:path';
 import type { WorkbenchServices } from '../extension';
 import type { TrainingFolder } from '../core/dataset';
-import { ClipVocabularyOptions, TokenCounter, estimatedTokenCounter } from '../core/clipTokenizer';
+import { ClipVocabularyOptions, TokenCounter, defaultClipVocabulary, estimatedTokenCounter } from '../core/clipTokenizer';
 import { DatasetLinter, LintIssue, sharedTokenCounter } from '../core/lint';
 import { Disposable } from '../util/dispose';
 
@@ -10,8 +10,8 @@ export const LINT_SOURCE = 'lora';
 
 /** Where the CLIP vocabulary comes from: the setting, LORA_WORKBENCH_CLIP_VOCAB, else the shared cache (downloaded once). */
 export function clipVocabularyOption(): ClipVocabularyOptions {
-	const path = vscode.workspace.getConfiguration('loraWorkbench').get<string>('lint.clipVocabulary')?.trim() || process.env.LORA_WORKBENCH_CLIP_VOCAB;
-	return path ? { path } : { download: true };
+	const path = vscode.workspace.getConfiguration('loraWorkbench').get<string>('lint.clipVocabulary')?.trim();
+	return path ? { path } : defaultClipVocabulary();
 }
 
 export function toDiagnostic(issue: LintIssue): vscode.Diagnostic {

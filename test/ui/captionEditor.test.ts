@@ -48,7 +48,7 @@ describe('caption editor (UI)', function () {
 			session.posted.some((m) => m.type === 'image' && (m as ImageChanged).image.previewSrc)
 			&& session.posted.some((m) => m.type === 'neighbours' && (m as NeighboursChanged).neighbours.every((n) => n.thumbSrc)));
 		// `1boy` on a woman is a class conflict for the linter: its chip carries the problem.
-		await waitFor('a lint problem on a chip', () => session.posted.some((m) => m.type === 'document' && m.document.tags.some((t) => t.problems.length > 0)), 30_000);
+		await waitFor('a lint problem on a chip', () => session.posted.some((m) => (m.type === 'document' || m.type === 'init') && m.document.tags.some((t) => t.problems.length > 0)), 30_000);
 
 		await vscode.workspace.getConfiguration('workbench').update('colorTheme', 'Default Dark Modern', vscode.ConfigurationTarget.Global);
 		await sleep(2500);

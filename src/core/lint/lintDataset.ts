@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { decodeCaption, parseCaption } from '../caption';
 import { tagKey } from './tagKey';
-import { ClipVocabularyOptions, TokenCounter, resolveTokenCounter } from '../clipTokenizer';
+import { ClipVocabularyOptions, TokenCounter, defaultClipVocabulary, resolveTokenCounter } from '../clipTokenizer';
 import { Subset, TrainingFolder, scanTrainingFolder } from '../dataset';
 import { SETTINGS_FILE_NAME } from '../settings';
 import { readTrainingSection } from '../training/trainingFields';
@@ -17,7 +17,7 @@ import { LintIssue } from './types';
 export interface LintDatasetOptions {
 	/** Run only these rule codes (`--rules`). */
 	rules?: readonly string[];
-	/** The token counter to use; otherwise resolved once per process from `clipVocabulary`. */
+	/** The token counter to use; otherwise resolved once per process from `clipVocabulary` (default: defaultClipVocabulary()). */
 	tokenCounter?: TokenCounter;
 	clipVocabulary?: ClipVocabularyOptions;
 	/** Caption texts to use instead of the files (unsaved editors), by path. */
@@ -43,7 +43,7 @@ export interface DatasetLintResult {
 const counters = new Map<string, Promise<{ counter: TokenCounter; fallbackReason?: string }>>();
 
 /** One tokenizer per vocabulary choice per process: loading the merges takes a moment. */
-export function sharedTokenCounter(options: ClipVocabularyOptions = {}): Promise<{ counter: TokenCounter; fallbackReason?: string }> {
+export function sharedTokenCounter(options: ClipVocabularyOptions = defaultClipVocabulary()): Promise<{ counter: TokenCounter; fallbackReason?: string }> {
 	const key = JSON.stringify(options);
 	let counter = counters.get(key);
 	if (!counter) {
