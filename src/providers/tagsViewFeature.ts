@@ -8,6 +8,8 @@ import { GalleryFilter, GalleryState } from './gallery/galleryState';
 import { pickTrainingFolder } from './pickTrainingFolder';
 import { TAGS_VIEW_ID, TagsViewProvider } from './tagsView';
 
+const THUMBNAIL_CACHE_BYTES = 512 * 1024 * 1024;
+
 /** Request of `loraWorkbench.filterGallery` (used by tests and other features): returns the matching image paths. */
 export interface GalleryFilterRequest extends Partial<GalleryFilter> {
 	root: string;
@@ -34,6 +36,13 @@ export class TagTools extends Disposable {
 			extensionUri: services.extensionUri, thumbnailDir, state, log: services.log, trainingFolders: services.trainingFolders,
 			thumbnails: new ThumbnailCache({ cacheDir: thumbnailDir.fsPath }),
 		};
+		// Old thumbnails (edited or deleted images) are never looked up again: trim the cache once per session.
+		const pruneTimer = setTimeout(() => {
+			gallery.thumbnails.prune(THUMBNAIL_CACHE_BYTES).then(
+				(removed) => removed > 0 && services.log.info(`Thumbnail cache: removed ${removed} old thumbnails`),
+				(err: unknown) => services.log.warn(`Thumbnail cache could not be trimmed: ${err instanceof Error ? err.message : String(err)}`));
+		}, 60_000);
+		this.register({ dispose: () => clearTimeout(pruneTimer) });
 		const setContext = () => {
 			void vscode.commands.executeCommand('setContext', 'loraWorkbench.tagsSort', provider.sortOrder);
 			void vscode.commands.executeCommand('setContext', 'loraWorkbench.tagsFiltered', provider.filter !== '');

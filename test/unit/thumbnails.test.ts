@@ -34,6 +34,10 @@ test('thumbnails are made from the real photo, cached by content, and invalidate
 		assert.equal(changed.cached, false, 'new content makes a new thumbnail');
 		assert.notEqual(changed.hash, first.hash);
 		assert.deepEqual((await fs.readdir(dir)).sort(), ['cache', 'photo.jpg'], 'nothing is written beside the image');
+		const newest = (await fs.stat(changed.file)).size;
+		assert.equal(await cache.prune(newest), 1, 'pruning to one thumbnail\'s size drops the older one');
+		assert.equal((await fs.stat(changed.file)).size, newest);
+		await assert.rejects(fs.stat(first.file));
 	} finally {
 		await fs.rm(dir, { recursive: true, force: true });
 	}

@@ -305,8 +305,8 @@ window.addEventListener('message', (event: MessageEvent<GalleryHostMessage>) => 
 			thumbnails.clear();
 			requested.clear();
 			tagSelect.replaceChildren(
-				Object.assign(document.createElement('vscode-option'), { value: '', textContent: '(any tag)' }),
-				...message.tags.slice(0, 3000).map((tag) => Object.assign(document.createElement('vscode-option'), { value: tag.label, textContent: tag.label, description: String(tag.count) })));
+				Object.assign(document.createElement('vscode-option'), { value: '', textContent: '(any tag)', selected: message.tag === '' }),
+				...message.tags.slice(0, 3000).map((tag) => Object.assign(document.createElement('vscode-option'), { value: tag.label, textContent: `${tag.label} (${tag.count})`, selected: tag.label === message.tag })));
 			setTag(message.tag);
 			if (expressionField.value !== message.expression) {
 				expressionField.value = message.expression;
