@@ -149,8 +149,8 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 		const images = [...new Set(node.kind === 'problem' ? node.problem.images : node.kind === 'tag' ? node.tag.images : node.group.tags.flatMap((t) => t.images))];
 		const filter = node.kind === 'tag' ? quoteTag(node.tag.tag) : node.kind === 'group' ? node.group.tags.map((t) => quoteTag(t.tag)).join(' OR ') : undefined;
 		const commands = await vscode.commands.getCommands(true);
-		if (filter && commands.includes('loraWorkbench.openGallery')) {
-			await vscode.commands.executeCommand('loraWorkbench.openGallery', { root: node.folder.root, filter });
+		if (filter && commands.includes('loraWorkbench.filterGallery')) {
+			await vscode.commands.executeCommand('loraWorkbench.filterGallery', { root: node.folder.root, expression: filter });
 			return;
 		}
 		const picked = await vscode.window.showQuickPick(images.sort().map((path) => ({ label: basename(path), description: relative(node.folder.root, path), path })), {

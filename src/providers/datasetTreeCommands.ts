@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { promises as fs } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import type { WorkbenchServices } from '../extension';
-import { classifyImageName } from '../core/datasetParse';
+import { IMAGE_EXTENSIONS, classifyImageName } from '../core/datasetParse';
 import { SETTINGS_FILE_NAME, renameSettingsKey } from '../core/settings';
 import type { Subset, TrainingFolder } from '../core/dataset';
 import type { DatasetNode } from './datasetTreeNodes';
@@ -200,6 +200,14 @@ export function registerDatasetCommands(services: WorkbenchServices, provider: D
 	};
 	return vscode.Disposable.from(
 		vscode.commands.registerCommand('loraWorkbench.openImageCaption', async (arg?: vscode.Uri | DatasetNode) => {
+			// The caption editor opens an image's caption, and a captionless image with an empty caption ready to fill.
+			const node = arg instanceof vscode.Uri ? undefined : arg ?? view.selection[0];
+			const imagePath = arg instanceof vscode.Uri ? (IMAGE_EXTENSIONS.includes(extname(arg.fsPath).toLowerCase()) ? arg.fsPath : undefined)
+				: node?.kind === 'image' ? node.path : undefined;
+			if (imagePath && hasCaptionEditor()) {
+				await vscode.commands.executeCommand('loraWorkbench.openCaptionEditor', vscode.Uri.file(imagePath));
+				return;
+			}
 			const uri = captionUriOf(arg);
 			if (uri) {
 				await openImageCaption(uri);
