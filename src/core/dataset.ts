@@ -11,7 +11,7 @@ import { ImageSize, readImageSize } from './datasetImageSize';
 import { captionCandidates, classifyImageName, compareCodePoints, isTrainerSideFile, parseSubsetName, readCaptionBytes } from './datasetParse';
 import { guessRole } from './datasetRoles';
 import { SubsetRole, TrainingSettings, WorkbenchSettings, loadSettings } from './settings';
-import { StepReport, StepSubset, computeSteps } from './steps';
+import { StepReport, StepSettings, StepSubset, computeSteps } from './steps';
 
 export type { SubsetRole } from './settings';
 
@@ -357,6 +357,17 @@ export async function rescanSubsets(previous: TrainingFolder, subsetDirs: readon
 	return finish({ ...previous, subsets });
 }
 
+/** The inputs of sd-scripts' step math from the training settings (epochs overridable, e.g. by Balance Repeats). */
+export function stepSettingsOf(t: TrainingSettings, epochs = t.epochs): StepSettings {
+	return {
+		batchSize: t.batchSize, gradientAccumulationSteps: t.gradientAccumulationSteps, gpus: t.gpus, epochs,
+		buckets: t.enableBucket ? {
+			resolution: t.resolution, minBucketReso: t.minBucketReso, maxBucketReso: t.maxBucketReso,
+			bucketResoSteps: t.bucketResoSteps, bucketNoUpscale: t.bucketNoUpscale,
+		} : undefined,
+	};
+}
+
 /** The step numbers; with buckets on, every image's size is read first (as sd-scripts does). */
 async function computeFolderSteps(folder: TrainingFolder, problems: DatasetProblem[]): Promise<StepReport | undefined> {
 	const t = folder.training;
@@ -376,13 +387,7 @@ async function computeFolderSteps(folder: TrainingFolder, problems: DatasetProbl
 		imageSizes: t.enableBucket ? s.images.map((i) => i.size!) : undefined,
 	}));
 	try {
-		return computeSteps(input, {
-			batchSize: t.batchSize, gradientAccumulationSteps: t.gradientAccumulationSteps, gpus: t.gpus, epochs: t.epochs,
-			buckets: t.enableBucket ? {
-				resolution: t.resolution, minBucketReso: t.minBucketReso, maxBucketReso: t.maxBucketReso,
-				bucketResoSteps: t.bucketResoSteps, bucketNoUpscale: t.bucketNoUpscale,
-			} : undefined,
-		});
+		return computeSteps(input, stepSettingsOf(t));
 	} catch (err) {
 		problems.push({ severity: 'error', code: 'no-steps', message: `Steps cannot be computed: ${err instanceof Error ? err.message : String(err)}. Fix the training settings in lora-workbench.yaml.` });
 		return undefined;

@@ -1,5 +1,5 @@
 import { captionTags } from '../caption';
-import type { TrainingFolder } from '../dataset';
+import { TrainingFolder, stepSettingsOf } from '../dataset';
 import { computeSteps } from '../steps';
 import { BalanceInput, BalanceProposal, proposeRepeats } from './balance';
 import { CoverageOptions, CoverageProblem, DEFAULT_COVERAGE_OPTIONS, checkCoverage } from './checks';
@@ -73,7 +73,6 @@ export function balanceFolder(folder: TrainingFolder, request: BalanceRequest): 
 	const trained = folder.subsets.filter((s) => !s.isReg && s.images.length > 0);
 	const reg = folder.subsets.filter((s) => s.isReg);
 	const subsets = trained.map((s) => ({ name: s.name, role: s.role, images: s.images.length, repeats: s.repeats }));
-	const training = folder.training;
 	const input: BalanceInput = {
 		subsets,
 		budgetSteps: request.budgetSteps,
@@ -82,19 +81,7 @@ export function balanceFolder(folder: TrainingFolder, request: BalanceRequest): 
 		totalSteps: (repeats) => computeSteps([
 			...trained.map((s) => ({ images: s.images.length, repeats: repeats[s.name] ?? s.repeats, isReg: false, imageSizes: sizesOf(s.images) })),
 			...reg.map((s) => ({ images: s.images.length, repeats: s.repeats, isReg: true, imageSizes: sizesOf(s.images) })),
-		], {
-			batchSize: training.batchSize,
-			gradientAccumulationSteps: training.gradientAccumulationSteps,
-			gpus: training.gpus,
-			epochs,
-			buckets: training.enableBucket ? {
-				resolution: training.resolution,
-				minBucketReso: training.minBucketReso,
-				maxBucketReso: training.maxBucketReso,
-				bucketResoSteps: training.bucketResoSteps,
-				bucketNoUpscale: training.bucketNoUpscale,
-			} : undefined,
-		}).totalSteps,
+		], stepSettingsOf(folder.training, epochs)).totalSteps,
 	};
 	return proposeRepeats(input);
 }
