@@ -60,7 +60,9 @@ describe('dataset tree', () => {
 		assert.deepEqual(folder.checks.filter((c) => !c.ok).map((c) => c.message), [
 			'Total steps 1760 (guide: about 1500 or fewer)', 'Face images 6 (guide: 25-30)', 'Body images 2 (guide: 15-20)', 'Face:body ratio 3:1 (6:2; guide: 1.5-2x)',
 		]);
-		assert.deepEqual(text.images['24_3mm4w4ts0n woman'].slice(4), ['img_005.jpg · 3 tags', 'img_006.jpg · no caption (trains as "3mm4w4ts0n woman")']);
+		// The linter's missing-caption problem may or may not have arrived yet: compare without the problem count.
+		const withoutProblems = text.images['24_3mm4w4ts0n woman'].slice(4).map((line) => line.replace(/ · \d+ problems?$/, ''));
+		assert.deepEqual(withoutProblems, ['img_005.jpg · 3 tags', 'img_006.jpg · no caption (trains as "3mm4w4ts0n woman")']);
 	});
 
 	it('"LoRA: New Training Folder" creates the layout and settings, and the tree shows it', async () => {
