@@ -5,7 +5,7 @@
 import { captionTags, normalizeTag } from '../core/caption';
 import type { TrainingFolder } from '../core/dataset';
 import type { TagSuggestion } from '../core/protocol/captionEditor';
-import type { TagVocabulary } from '../core/tagVocabulary';
+import type { TagVocabulary } from '../core/vocabulary';
 
 export interface DatasetTagCount {
 	/** The spelling most captions use. */
@@ -73,14 +73,14 @@ export class DatasetTagIndex {
 			.sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]));
 		for (const [k, entry] of fromDataset) {
 			if (!excluded.has(k)) {
-				out.set(k, { tag: entry.tag, datasetCount: entry.count, postCount: vocabulary?.lookup(entry.tag)?.postCount });
+				out.set(k, { tag: entry.tag, datasetCount: entry.count, postCount: vocabulary?.canonical(entry.tag)?.count });
 			}
 		}
 		if (vocabulary && key) {
 			for (const match of vocabulary.complete(prefix, limit)) {
-				const k = normalizeTag(match.tag.name);
+				const k = normalizeTag(match.tag);
 				if (!excluded.has(k) && !out.has(k)) {
-					out.set(k, { tag: match.tag.name, datasetCount: 0, postCount: match.tag.postCount, alias: match.alias });
+					out.set(k, { tag: match.tag, datasetCount: 0, postCount: match.entry.count, alias: match.alias });
 				}
 			}
 		}

@@ -4,7 +4,7 @@
  * Counts follow the folder scan, so they are as fresh as the TrainingFolderService's last scan.
  */
 import type { TrainingFolder } from '../core/dataset';
-import { TagVocabulary, loadTagVocabulary } from '../core/tagVocabulary';
+import { TagVocabulary, sharedVocabulary } from '../core/vocabulary';
 import { DatasetTagIndex } from './captionCompletionIndex';
 
 const shared = new WeakMap<object, CaptionTagSource>();
@@ -49,7 +49,7 @@ export class CaptionTagSource {
 		const key = `${folder.root}\0${paths.join('\0')}`;
 		let loading = this.vocabularies.get(key);
 		if (!loading) {
-			loading = loadTagVocabulary(paths, folder.root).catch((err: unknown) => {
+			loading = sharedVocabulary(paths, folder.root).catch((err: unknown) => {
 				this.warn(err instanceof Error ? err.message : String(err));
 				return undefined;
 			});

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { dirname } from 'node:path';
 import type { WorkbenchServices } from '../extension';
 import { normalizeTag, parseCaption } from '../core/caption';
+import { captionForm } from '../core/vocabulary';
 import { Disposable } from '../util/dispose';
 import { CaptionTagSource } from './captionCompletionTags';
 
@@ -98,10 +99,10 @@ export class CaptionLanguage extends Disposable implements vscode.DocumentSemant
 			markdown.appendMarkdown(' — the trigger word');
 		}
 		markdown.appendMarkdown(`\n\nIn ${count} of ${index.imageCount} images of this dataset${index.imageCount ? ` (${Math.round((count / index.imageCount) * 100)}%)` : ''}.`);
-		const known = (await this.tags.vocabulary(folder))?.lookup(tag.text);
+		const known = (await this.tags.vocabulary(folder))?.canonical(tag.text);
 		if (known) {
-			const alias = normalizeTag(known.name) !== normalizeTag(tag.text) ? ` — alias of **${escapeMarkdown(known.name)}**` : '';
-			markdown.appendMarkdown(`\n\n${known.postCount.toLocaleString('en-US')} posts in the tag list${alias}.`);
+			const alias = normalizeTag(known.name) !== normalizeTag(tag.text) ? ` — alias of **${escapeMarkdown(captionForm(known.name))}**` : '';
+			markdown.appendMarkdown(`\n\n${known.count.toLocaleString('en-US')} posts in the tag list${alias}.`);
 		}
 		if (position.line > 0) {
 			markdown.appendMarkdown('\n\n_sd-scripts trains on the first line only._');

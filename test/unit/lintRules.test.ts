@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { estimatedTokenCounter, loadClipTokenizer } from '../../src/core/clipTokenizer';
 import { CaptionContext, RuleSelection, applyEdits, lintCaptionText } from '../../src/core/lint';
 import { conflictGroups } from '../../src/core/lint/conflictRules';
-import { Vocabulary } from '../../src/core/vocabulary';
+import { TagVocabulary } from '../../src/core/vocabulary';
 import { sharedFixture } from '../support/paths';
 
 function ctx(over: Partial<CaptionContext> = {}): CaptionContext {
@@ -112,7 +112,7 @@ test('token-overflow counts exact CLIP tokens and names the tags past the limit'
 });
 
 test('unknown-tag suggests the nearest known tag and the canonical form of aliases; off without a vocabulary', () => {
-	const vocabulary = new Vocabulary();
+	const vocabulary = new TagVocabulary();
 	vocabulary.addCsv('long_hair,0,4350743,"/lh,longhair"\nsmile,0,100,""\nblue_eyes,0,50,""\n', 'test.csv');
 	const issues = lint('unknown-tag', '3mm4w4ts0n, woman, longhair, smille, blue eyes', { vocabulary });
 	assert.deepEqual(issues.map((i) => i.message), [

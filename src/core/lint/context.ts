@@ -1,5 +1,5 @@
 import { TokenCounter } from '../clipTokenizer';
-import { Vocabulary } from '../vocabulary';
+import { TagVocabulary } from '../vocabulary';
 import { ConflictGroup } from './conflictRules';
 import { RuleSetting } from './lintSettings';
 import { ruleInfo } from './rules';
@@ -19,7 +19,7 @@ export interface CaptionContext {
 	/** Content tokens sd-scripts keeps: 75, or max_token_length (150 / 225). */
 	maxTokens: number;
 	tokenCounter: TokenCounter;
-	vocabulary?: Vocabulary;
+	vocabulary?: TagVocabulary;
 	/** The dataset's prevailing way of writing multi-word tags; undefined: decide within the caption. */
 	tagStyle?: 'underscore' | 'space';
 	bakedTraits: readonly string[];

@@ -1,12 +1,12 @@
 import { promises as fs } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { decodeCaption, parseCaption } from '../caption';
 import { tagKey } from './tagKey';
 import { ClipVocabularyOptions, TokenCounter, defaultClipVocabulary, resolveTokenCounter } from '../clipTokenizer';
 import { Subset, TrainingFolder, scanTrainingFolder } from '../dataset';
 import { SETTINGS_FILE_NAME } from '../settings';
 import { readTrainingSection } from '../training/trainingFields';
-import { Vocabulary, loadVocabulary } from '../vocabulary';
+import { TagVocabulary, sharedVocabulary } from '../vocabulary';
 import { conflictGroups } from './conflictRules';
 import { CaptionContext, RuleSelection } from './context';
 import { costumeRatioRule, missingCaptionRule, orphanCaptionRule } from './datasetRules';
@@ -53,22 +53,6 @@ export function sharedTokenCounter(options: ClipVocabularyOptions = defaultClipV
 	return counter;
 }
 
-const vocabularies = new Map<string, { stamp: string; vocabulary: Promise<Vocabulary> }>();
-
-async function cachedVocabulary(paths: readonly string[]): Promise<Vocabulary> {
-	const stamps = await Promise.all(paths.map((p) => fs.stat(p).then((s) => `${s.mtimeMs}:${s.size}`, () => 'missing')));
-	const key = paths.join('\n');
-	const stamp = stamps.join('|');
-	const cached = vocabularies.get(key);
-	if (cached && cached.stamp === stamp) {
-		return cached.vocabulary;
-	}
-	const vocabulary = loadVocabulary(paths);
-	vocabularies.set(key, { stamp, vocabulary });
-	vocabulary.catch(() => vocabularies.delete(key));
-	return vocabulary;
-}
-
 function subsetClassWord(folder: TrainingFolder, subset: Subset): string | undefined {
 	return folder.classWord ?? subset.classTokens.trim().split(/\s+/).slice(1).join(' ') ?? undefined;
 }
@@ -101,14 +85,14 @@ export class DatasetLinter {
 		const rules = new RuleSelection(lint.rules, options.rules ? new Set(options.rules) : undefined);
 		const training = readTrainingSection(folder.settings.raw.training).settings;
 		const setupIssues: LintIssue[] = [];
-		let vocabulary: Vocabulary | undefined;
+		let vocabulary: TagVocabulary | undefined;
 		if (lint.vocabulary.length > 0 && rules.enabled('unknown-tag')) {
 			try {
-				vocabulary = await cachedVocabulary(lint.vocabulary.map((p) => (isAbsolute(p) ? p : join(folder.root, p))));
+				vocabulary = await sharedVocabulary(lint.vocabulary, folder.root);
 			} catch (err) {
 				setupIssues.push({
 					file: join(folder.root, SETTINGS_FILE_NAME), line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'warning', code: 'unknown-tag',
-					message: `${err instanceof Error ? err.message : String(err)}; unknown-tag is off until then.`,
+					message: `${(err instanceof Error ? err.message : String(err)).replace(/\.$/, '')}; unknown-tag is off until then.`,
 				});
 			}
 		}

@@ -1,10 +1,11 @@
+import { featureSettingsSchemas } from '../featureSettingsSchema';
 import { FieldSpec, TRAINING_FIELDS } from './trainingFields';
 import { guidePreset } from './trainingSettings';
 
 /**
  * JSON schema (draft-07, what VS Code's YAML/JSON validation reads) for the `training:` section, generated
  * from the same field table the reader uses. schemas/lora-workbench.schema.json embeds it; a unit test
- * keeps the file equal to this output (regenerate with `npx tsx scripts/writeSettingsSchema.ts`).
+ * keeps the file equal to this output (regenerate with `UPDATE_SCHEMA=1 npx tsx --test test/unit/trainingConfig.test.ts`).
  */
 export function fieldSchema(spec: FieldSpec, defaultValue: unknown): Record<string, unknown> {
 	const base: Record<string, unknown> = { description: spec.description };
@@ -56,7 +57,10 @@ export function trainingSectionSchema(): Record<string, unknown> {
 		'Training settings for sd-scripts\' train_network.py. Anything left out takes the "Guide: SD1.5 person" preset value.');
 }
 
-/** The whole lora-workbench.yaml schema: the training section in full, the other sections open. */
+/**
+ * The whole lora-workbench.yaml schema: the training section in full, the feature sections (lint, coverage,
+ * checkpoints, images) from src/core/featureSettingsSchema.ts; any other top-level key is allowed.
+ */
 export function workbenchSettingsSchema(): Record<string, unknown> {
 	return {
 		$schema: 'http://json-schema.org/draft-07/schema#',
@@ -85,6 +89,7 @@ export function workbenchSettingsSchema(): Record<string, unknown> {
 					bodyImages: { type: 'array', items: { type: 'integer' }, minItems: 2, maxItems: 2, default: [15, 20], description: 'Body image count range.' },
 				},
 			},
+			...featureSettingsSchemas(),
 		},
 		additionalProperties: true,
 	};
