@@ -60,6 +60,7 @@ if (withTests) {
 		...filesUnder('test/integration', /\.ts$/),
 		...filesUnder('test/ui', /\.ts$/),
 		...filesUnder('test/support', /\.ts$/),
+		...filesUnder('test/benchvscode', /\.ts$/),
 	].map((file) => ({ in: file, out: relative('test', file).replace(/\.ts$/, '') }));
 	if (testEntries.length > 0) {
 		contexts.push({

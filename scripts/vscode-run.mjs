@@ -60,7 +60,12 @@ function printResults(results) {
 	for (const line of results.lines ?? []) { console.log(line); }
 }
 
-export async function runVscodeSuite({ suite, grep }) {
+/**
+ * Runs `out/test/<suite>/index.js` inside VS Code and returns { passed, failed }. `benchOut`: the JSON file the
+ * bench tier (suite 'benchvscode') writes its figures to (LORA_BENCH_OUT). `quiet`: print the test lines only
+ * when something failed.
+ */
+export async function runVscodeSuite({ suite, grep, benchOut, quiet = false }) {
 	const compiledIndex = join(repoRoot, 'out', 'test', suite, 'index.js');
 	if (!existsSync(compiledIndex)) {
 		throw new Error(`${compiledIndex} is missing: run "node esbuild.mjs" first.`);
@@ -76,6 +81,7 @@ export async function runVscodeSuite({ suite, grep }) {
 		LORA_TEST_SUITE: suite,
 		LORA_REPO_ROOT: repoRoot,
 		LORA_TEST_GREP: grep ?? '',
+		LORA_BENCH_OUT: benchOut ?? '',
 	};
 	try {
 		const useElectron = process.env.VSCODE_EXECUTABLE || process.env.LORA_TEST_ELECTRON === '1';
@@ -88,7 +94,9 @@ export async function runVscodeSuite({ suite, grep }) {
 		if (!results) {
 			throw new Error('the test run ended without writing results (the extension host did not run the tests).');
 		}
-		printResults(results);
+		if (!quiet || results.failed > 0) {
+			printResults(results);
+		}
 		return { passed: results.passed, failed: results.failed };
 	} finally {
 		if (!process.env.LORA_KEEP_TEST_DIRS) {

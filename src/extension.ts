@@ -13,6 +13,7 @@ import { ImageFeatures, ImagesTesting } from './providers/imageHealthFeatures';
 import { registerTrainingWatch, TrainingWatch } from './trainer/runHistoryFeature';
 import { TrainingRunService } from './trainer/trainingRun';
 import { registerTrainer, Trainer } from './trainer/trainerFeature';
+import { KohyaConfigCommands } from './trainer/kohyaConfigCommands';
 import { AutoTag } from './providers/autoTag';
 import { CaptionDiagnostics } from './providers/captionDiagnostics';
 import { CaptionCodeActions } from './providers/captionCodeActions';
@@ -82,6 +83,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
 	const lintTask = LintTask.register(services);
 	context.subscriptions.push(lintDiagnostics, lintCodeActions, lintTask);
 	context.subscriptions.push(trainer);
+	context.subscriptions.push(KohyaConfigCommands.register(services));
 	const autoTag = AutoTag.register(context, services);
 	context.subscriptions.push(autoTag);
 	const captionEditor = CaptionEditorProvider.register(context, services);

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { Document, isMap, parseDocument } from 'yaml';
+import { Document, isMap, isScalar, parseDocument } from 'yaml';
 import { writeFileAtomic } from './atomicWrite';
 import { LintSettings, defaultLintSettings, parseLintSettings } from './lint/lintSettings';
 
@@ -312,7 +312,12 @@ export function applySettingsEdits(text: string, edits: readonly SettingsEdit[])
 				doc.deleteIn(edit.path);
 			}
 		} else {
-			doc.setIn(edit.path, doc.createNode(edit.value, { flow: Array.isArray(edit.value) }));
+			const existing = doc.getIn(edit.path, true);
+			if (isScalar(existing) && (edit.value === null || typeof edit.value !== 'object')) {
+				existing.value = edit.value; // the node stays, with its comment (`batchSize: 3 # one per step`)
+			} else {
+				doc.setIn(edit.path, doc.createNode(edit.value, { flow: Array.isArray(edit.value) }));
+			}
 		}
 	}
 	return doc.toString({ lineWidth: 0 });

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { LossPanelHostMessage, LossPoint, LossRunInfo, LossSeries } from '../core/protocol/lossPanel';
-import { isLossPanelWebviewMessage } from '../core/protocol/lossPanel';
+import { isLossPanelWebviewMessage, savedSelection } from '../core/protocol/lossPanel';
 import type { TrainingFolderService } from '../providers/trainingFolders';
 import { Disposable } from '../util/dispose';
 import { renderWebviewHtml, webviewResourceRoots } from '../util/webviewHtml';
@@ -16,6 +16,8 @@ export interface LossPanelServices {
 /** Live points are batched: a fast run redraws tqdm many times a second. */
 const POINT_BATCH_MS = 200;
 const MAX_OVERLAY = 8;
+/** Also in package.json's activationEvents (`onWebviewPanel:`), so a reload activates the extension to revive it. */
+const VIEW_TYPE = 'loraWorkbench.lossPanel';
 
 /**
  * "LoRA: Show Loss Curves": loss and avr_loss against step for the live run and stored runs (histories in
@@ -27,7 +29,12 @@ export class LossPanel extends Disposable {
 	private static readonly extraTensorBoardDirs = new Set<string>();
 	/** For tests: every point posted to the webview, per run. */
 	public readonly postedPoints = new Map<string, number[]>();
+	/** For tests: the learning-rate and validation points posted, per run (step, value). */
+	public readonly postedLr = new Map<string, [number, number][]>();
+	public readonly postedValLoss = new Map<string, [number, number][]>();
 	public lastInit: Extract<LossPanelHostMessage, { type: 'init' }> | undefined;
+	/** When the page said its first chart was on screen (`performance.now()` of this host), for the VS Code bench. */
+	public firstPaint: { at: number; points: number } | undefined;
 	private stored = new Map<string, StoredRun>();
 	private selected: string[] = [];
 	private pending = new Map<string, LossPoint[]>();
@@ -47,8 +54,25 @@ export class LossPanel extends Disposable {
 					await LossPanel.chartTensorBoard(services, history, dir.fsPath);
 				}
 			}),
+			// After a window reload VS Code shows the panel again and hands over what the webview saved with setState.
+			vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+				deserializeWebviewPanel: async (panel, state) => { LossPanel.revive(services, history, panel, state); },
+			}),
 			{ dispose: () => LossPanel.instance?.dispose() },
 		);
+	}
+
+	/** Takes over a panel VS Code restored: the runs it showed are selected again, their curves read from disk. */
+	public static revive(services: LossPanelServices, history: RunHistory, panel: vscode.WebviewPanel, state: unknown): LossPanel {
+		if (LossPanel.instance) {
+			panel.dispose(); // one loss panel; it already shows every run
+			return LossPanel.instance;
+		}
+		panel.webview.options = { enableScripts: true, localResourceRoots: webviewResourceRoots(services.extensionUri) };
+		const revived = new LossPanel(services, history, panel);
+		revived.selected = savedSelection(state);
+		LossPanel.instance = revived;
+		return revived;
 	}
 
 	public static show(services: LossPanelServices, history: RunHistory): LossPanel {
@@ -56,7 +80,7 @@ export class LossPanel extends Disposable {
 			LossPanel.instance.panel.reveal(undefined, true);
 			return LossPanel.instance;
 		}
-		const panel = vscode.window.createWebviewPanel('loraWorkbench.lossPanel', 'Loss Curves', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+		const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Loss Curves', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
 			enableScripts: true,
 			retainContextWhenHidden: true,
 			localResourceRoots: webviewResourceRoots(services.extensionUri),
@@ -94,7 +118,7 @@ export class LossPanel extends Disposable {
 			this.post({ type: 'series', series: run.series.build() });
 			this.post({ type: 'selected', selected: this.selected });
 		}));
-		this.register(history.onDidUpdate(({ run, events, points, marks }) => {
+		this.register(history.onDidUpdate(({ run, events, points, marks, source }) => {
 			if (!this.selected.includes(run.id)) {
 				return;
 			}
@@ -107,7 +131,7 @@ export class LossPanel extends Disposable {
 				this.pending.set(run.id, queue);
 				this.queueFlush();
 			}
-			if (events.length === 0) {
+			if (events.length === 0 && source !== 'tensorboard') {
 				this.flush();
 				void this.sendRuns();
 			}
@@ -135,6 +159,12 @@ export class LossPanel extends Disposable {
 			const posted = this.postedPoints.get(runId) ?? [];
 			posted.push(...points.map((p) => p.step));
 			this.postedPoints.set(runId, posted);
+			for (const [map, key] of [[this.postedLr, 'lr'], [this.postedValLoss, 'valLoss']] as const) {
+				const values = points.filter((p) => typeof p[key] === 'number').map((p): [number, number] => [p.step, p[key] as number]);
+				if (values.length) {
+					map.set(runId, [...(map.get(runId) ?? []), ...values]);
+				}
+			}
 		}
 		this.pending.clear();
 	}
@@ -158,6 +188,9 @@ export class LossPanel extends Disposable {
 					break;
 				case 'openTensorBoard':
 					await vscode.commands.executeCommand('loraWorkbench.chartTensorBoardLogs');
+					break;
+				case 'painted':
+					this.firstPaint ??= { at: performance.now(), points: message.points };
 					break;
 			}
 		} catch (err) {

@@ -2,8 +2,11 @@ import * as vscode from 'vscode';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { EpochMark, LossPoint, LossRunStatus } from '../core/protocol/lossPanel';
+import type { ScalarPoint } from '../core/tensorboard/events';
+import { addPoints } from '../core/tensorboard/files';
+import { TensorBoardRunFollower } from '../core/tensorboard/runFollower';
 import type { TrainerEvent } from '../core/trainerLog/events';
-import { historyRecord, historyRunId, SeriesBuilder } from '../core/trainerLog/history';
+import { historyRecord, historyRunId, SeriesBuilder, VALIDATION_TAG } from '../core/trainerLog/history';
 import { TrainerLogParser } from '../core/trainerLog/parser';
 import { applyEvent, emptyProgress, fatalError, RunProgress } from '../core/trainerLog/progress';
 import { Disposable } from '../util/dispose';
@@ -24,6 +27,8 @@ export interface WatchableRun {
 	readonly onDidExit: vscode.Event<{ code: number | null; signal: string | null }>;
 	/** The trainer's own state: 'stopping'/'stopped' when the user stopped it (its KeyboardInterrupt is no error). */
 	readonly state?: string;
+	/** Where sd-scripts writes this run's TensorBoard events (logging_dir, log_prefix), when logging is on. */
+	readonly tensorBoard?: { readonly dir: string; readonly prefix: string };
 }
 
 /** True when the user stopped the run: what it prints while dying (KeyboardInterrupt, exit 1) is not a failure. */
@@ -56,7 +61,12 @@ export interface RunUpdate {
 	points: LossPoint[];
 	/** Epoch boundaries among those events, at the step each began after. */
 	marks: EpochMark[];
+	/** 'tensorboard': points read from the run's event file (learning rate, step loss), no console events. */
+	source?: 'console' | 'tensorboard';
 }
+
+/** How often a live run's TensorBoard file is read; sd-scripts' writer flushes every 10 events or 2 minutes anyway. */
+const TENSORBOARD_POLL_MS = 500;
 
 /**
  * Follows every training run: parses its console output, keeps its progress, appends its history to
@@ -138,6 +148,10 @@ export class RunHistory extends Disposable {
 				} else if (event.type === 'step') {
 					watched.series.addEvent(event);
 					points.push({ step: event.step, avrLoss: finite(event.avrLoss), loss: finite(event.loss) });
+				} else if (event.type === 'validation') {
+					const step = event.step ?? watched.progress.step ?? 0;
+					watched.series.point(step, { valLoss: event.loss });
+					points.push({ step, valLoss: finite(event.loss) });
 				}
 				const record = historyRecord(event);
 				if (record) {
@@ -152,11 +166,13 @@ export class RunHistory extends Disposable {
 			watched.lastOutputAt = Date.now();
 			handle(parser.feed(chunk));
 		});
+		const tensorBoard = run.tensorBoard ? this.followTensorBoard(watched, run.tensorBoard, started, (record) => void ready.then(() => writer.append(record))) : undefined;
 		const exit = run.onDidExit((result) => {
 			handle(parser.end());
+			const lastRead = tensorBoard?.stop() ?? Promise.resolve();
 			watched.exit = result;
 			watched.status = result.signal || stoppedByUser(watched.run) ? 'stopped' : result.code === 0 && !fatalError(watched.progress) ? 'finished' : 'failed';
-			this.written.set(id, ready.then(() => {
+			this.written.set(id, ready.then(() => lastRead).then(() => {
 				writer.append({ type: 'exit', code: result.code, signal: result.signal, at: Date.now() });
 				return writer.flush();
 			}));
@@ -166,11 +182,71 @@ export class RunHistory extends Disposable {
 		});
 		this.register(output);
 		this.register(exit);
+		if (tensorBoard) {
+			this.register({ dispose: () => void tensorBoard.stop() });
+		}
 		this.log.info(`Watching training run ${id}; loss history in ${historyFile}`);
 		this.startEmitter.fire(watched);
 		this.updateEmitter.fire({ run: watched, events: [], points: [], marks: [] });
 		return watched;
 	}
+
+	/**
+	 * Reads the run's TensorBoard event file while it trains: the learning rate (and the step loss, validation loss)
+	 * exist only there, the console bar shows avr_loss alone. The run folder is noted in the history for reloads.
+	 */
+	private followTensorBoard(watched: WatchedRun, target: { dir: string; prefix: string }, started: Date, note: (record: { type: 'tensorboard'; dir: string }) => void): TensorBoardFollowing {
+		const follower = new TensorBoardRunFollower(target.dir, target.prefix, started);
+		const noted = new Set<string>();
+		let reading: Promise<void> = Promise.resolve();
+		let stopped = false;
+		const read = () => {
+			reading = reading.then(async () => {
+				const points = await follower.poll();
+				for (const dir of follower.dirs.filter((d) => !noted.has(d))) {
+					noted.add(dir);
+					note({ type: 'tensorboard', dir });
+					this.log.info(`Training run ${watched.id}: following TensorBoard events in ${dir}`);
+				}
+				if (points.length > 0) {
+					this.updateEmitter.fire({ run: watched, events: [], points: this.tensorBoardPoints(watched, points), marks: [], source: 'tensorboard' });
+				}
+			}).catch((err) => this.log.warn(`Training run ${watched.id}: TensorBoard events could not be read (${err instanceof Error ? err.message : String(err)})`));
+			return reading;
+		};
+		const timer = setInterval(() => void read(), TENSORBOARD_POLL_MS);
+		return {
+			stop: () => {
+				if (stopped) {
+					return reading;
+				}
+				stopped = true;
+				clearInterval(timer);
+				return read().then(() => {
+					for (const warning of follower.warnings) {
+						this.log.warn(warning);
+					}
+				});
+			},
+		};
+	}
+
+	private tensorBoardPoints(watched: WatchedRun, points: ScalarPoint[]): LossPoint[] {
+		const scalars = new Map<string, ScalarPoint[]>();
+		addPoints(scalars, points);
+		watched.series.addTensorBoard(scalars, { avrLoss: false });
+		const byStep = new Map<number, LossPoint>();
+		const at = (step: number) => byStep.get(step) ?? byStep.set(step, { step }).get(step)!;
+		for (const p of scalars.get('loss/current') ?? []) { at(p.step).loss = finite(p.value); }
+		for (const p of scalars.get(VALIDATION_TAG) ?? []) { at(p.step).valLoss = finite(p.value); }
+		for (const p of watched.series.lrTag ? scalars.get(watched.series.lrTag) ?? [] : []) { at(p.step).lr = finite(p.value); }
+		return [...byStep.values()].sort((a, b) => a.step - b.step);
+	}
+}
+
+interface TensorBoardFollowing {
+	/** Resolves after the last read (the run ended or the extension is going away). */
+	stop(): Promise<void>;
 }
 
 function finite(value: number | undefined): number | null | undefined {

@@ -18,6 +18,8 @@ export interface TrainingWatch extends vscode.Disposable {
 	readonly statusItem: TrainingStatusItem;
 	readonly problems: TrainingProblems;
 	lossPanel(): LossPanel | undefined;
+	/** For tests: what the panel serializer does with a panel VS Code restored after a reload. */
+	revivePanel(panel: vscode.WebviewPanel, state: unknown): LossPanel;
 }
 
 /** Watching a training: parser-fed run history, status bar item, Problems, loss panel. */
@@ -34,6 +36,7 @@ export function registerTrainingWatch(services: TrainingWatchServices): Training
 		statusItem,
 		problems,
 		lossPanel: () => LossPanel.current,
+		revivePanel: (panel, state) => LossPanel.revive(services, history, panel, state),
 		dispose: () => {
 			panel.dispose();
 			problems.dispose();

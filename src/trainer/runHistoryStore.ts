@@ -1,8 +1,9 @@
 import { promises as fs } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, sep } from 'node:path';
 import type { LossRunInfo, LossSeries } from '../core/protocol/lossPanel';
 import { findTensorBoardRuns, readTensorBoardRun, tensorBoardRunLabel } from '../core/tensorboard/files';
-import { encodeHistoryLine, HISTORY_SUFFIX, HistoryRecord, historyStatus, parseHistory, seriesFromHistory } from '../core/trainerLog/history';
+import type { ScalarPoint } from '../core/tensorboard/events';
+import { encodeHistoryLine, HISTORY_SUFFIX, HistoryRecord, historyStatus, historyTensorBoardDirs, parseHistory, seriesFromHistory } from '../core/trainerLog/history';
 
 /**
  * Run histories on disk: `<training folder>/log/<run id>.history.jsonl`, appended while a run trains.
@@ -66,8 +67,12 @@ export async function listStoredRuns(logDirs: readonly string[]): Promise<Stored
 				runs.push(run);
 			}
 		}
+		// A run started in VS Code has its history; its TensorBoard folder is part of it, not a run of its own.
+		const claimed = runs.flatMap((r) => r.tensorBoardDirs ?? []);
 		for (const tbDir of await findTensorBoardRuns(dir)) {
-			runs.push(tensorBoardRun(tbDir, dir));
+			if (!claimed.some((c) => tbDir === c || tbDir.startsWith(c + sep))) {
+				runs.push(tensorBoardRun(tbDir, dir));
+			}
 		}
 	}
 	return runs;
@@ -88,6 +93,7 @@ async function describeHistory(file: string): Promise<StoredRun | undefined> {
 	const id = parsed.header?.id ?? historyRunIdOf(file);
 	return {
 		path: file,
+		tensorBoardDirs: historyTensorBoardDirs(parsed.records),
 		info: {
 			id,
 			label: historyLabel(parsed.header?.outputName ?? id, parsed.header?.startedAt),
@@ -123,7 +129,22 @@ export async function readStoredSeries(run: StoredRun): Promise<LossSeries> {
 	try {
 		text = await fs.readFile(run.path, 'utf8');
 	} catch (err) {
-		return { id: run.info.id, steps: [], loss: [], avrLoss: [], lr: [], epochs: [], warnings: [`${run.path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}).`] };
+		return { id: run.info.id, steps: [], loss: [], avrLoss: [], lr: [], valLoss: [], epochs: [], warnings: [`${run.path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}).`] };
 	}
-	return seriesFromHistory(run.info.id, parseHistory(text));
+	const parsed = parseHistory(text);
+	const scalars = new Map<string, ScalarPoint[]>();
+	const warnings: string[] = [];
+	for (const dir of historyTensorBoardDirs(parsed.records)) {
+		for (const eventDir of await findTensorBoardRuns(dir, 2)) {
+			const tb = await readTensorBoardRun(eventDir);
+			warnings.push(...tb.warnings);
+			for (const [tag, points] of tb.scalars) {
+				scalars.set(tag, [...(scalars.get(tag) ?? []), ...points]);
+			}
+		}
+	}
+	// The console gave avr_loss already; TensorBoard adds the step loss, the learning rate and validation.
+	const series = seriesFromHistory(run.info.id, parsed, scalars.size ? scalars : undefined, { avrLoss: false });
+	series.warnings.push(...warnings);
+	return series;
 }

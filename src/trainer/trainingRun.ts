@@ -3,7 +3,7 @@ import { ChildProcess } from 'node:child_process';
 import { createWriteStream, promises as fs, WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { TrainingPlan } from '../core/training/plan';
-import { timestamp, writeRunFiles } from '../core/training/runFiles';
+import { TensorBoardTarget, tensorBoardTarget, timestamp, writeRunFiles } from '../core/training/runFiles';
 import { Disposable } from '../util/dispose';
 import { spawnTree, stopTree } from './processTree';
 
@@ -28,6 +28,8 @@ export class TrainingRun extends Disposable {
 	public readonly outputName: string;
 	/** The console log, as printed, kept beside the TensorBoard logs. */
 	public readonly logFile: string;
+	/** Where sd-scripts writes the TensorBoard events (the loss panel reads the learning rate there). */
+	public readonly tensorBoard: TensorBoardTarget | undefined;
 	public readonly label: string;
 
 	private readonly outputEmitter = this.register(new vscode.EventEmitter<string>());
@@ -58,6 +60,7 @@ export class TrainingRun extends Disposable {
 		this.outputDir = plan.files.outputDir;
 		this.logDir = plan.files.logDir;
 		this.outputName = plan.files.outputName;
+		this.tensorBoard = tensorBoardTarget(plan.files);
 		this.logFile = join(plan.files.logDir, `${plan.files.outputName}-${timestamp(new Date())}-${this.id}.console.log`);
 		this.label = plan.files.outputName;
 		this.exited = new Promise((resolve) => { this.resolveExit = resolve; });

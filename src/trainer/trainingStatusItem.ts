@@ -59,7 +59,10 @@ export class TrainingStatusItem extends Disposable {
 		super();
 		this.item.name = 'LoRA Training';
 		this.item.command = 'loraWorkbench.showLossPanel';
-		this.register(history.onDidUpdate(({ run }) => {
+		this.register(history.onDidUpdate(({ run, source }) => {
+			if (source === 'tensorboard') {
+				return; // chart points only; a late read after the exit must not bring back a run the queue moved past
+			}
 			this.current = run;
 			this.endedAt = run.status === 'running' ? undefined : (this.endedAt ?? Date.now());
 			this.render();

@@ -119,6 +119,48 @@ describe('watching a training', () => {
 		assert.equal(watched.status, 'failed');
 	});
 
+	it('validation loss is its own series; after a reload the panel serializer brings the run back from disk', async () => {
+		const api = await activateExtension();
+		const watch = api.testing.trainingWatch;
+		const run = new ScriptedRun(root, '3mm4w4ts0n');
+		const watched = watch.history.watch(run);
+		await vscode.commands.executeCommand('loraWorkbench.showLossPanel');
+		const panel = await waitFor('the loss panel', () => watch.lossPanel()?.lastInit && watch.lossPanel());
+		await waitFor('the new run to be shown', () => panel.selectedRuns.includes(watched.id));
+		run.print(runningTrainingBlock({ images: 16, batchesPerEpoch: 4, epochs: 2, total: 8 }));
+		run.print('\nepoch 1/2\n');
+		for (let step = 1; step <= 4; step++) {
+			run.print(`\r${tqdmFrame(step, 8, 0.5, 0.2 - step / 100)}`);
+		}
+		// sd-scripts' validation bars (reference §6): the pass ends when n reaches the bar's total
+		run.print(`\n\r${tqdmFrame(1, 2, 0.1, undefined, 'validation steps', ', val_avg_loss=0.3, timestep=500')}\r${tqdmFrame(2, 2, 0.1, undefined, 'validation steps', ', val_avg_loss=0.123, timestep=500')}\n`);
+		run.print('\nepoch 2/2\n');
+		for (let step = 5; step <= 8; step++) {
+			run.print(`\r${tqdmFrame(step, 8, 0.5, 0.15 - step / 100)}`);
+		}
+		run.print(`\n\r${tqdmFrame(2, 2, 0.1, undefined, 'epoch validation steps', ', val_epoch_avg_loss=0.111, timestep=500')}\n`);
+		run.print(richRecord('model saved.'));
+		run.end(0);
+		await watch.history.whenWritten(watched.id);
+		const posted = await waitFor('the validation points in the panel', () => (panel.postedValLoss.get(watched.id)?.length ?? 0) >= 2 && panel.postedValLoss.get(watched.id));
+		assert.deepEqual(posted, [[4, 0.123], [8, 0.111]]);
+
+		// A window reload: the panel is gone, the run only on disk; VS Code hands the saved webview state to the serializer.
+		vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.label === 'Loss Curves').forEach((t) => void vscode.window.tabGroups.close(t));
+		await waitFor('the panel to close', () => watch.lossPanel() === undefined);
+		watch.history.forget(watched.id);
+		const restored = vscode.window.createWebviewPanel('loraWorkbench.lossPanel', 'Loss Curves', vscode.ViewColumn.Beside, {});
+		const revived = watch.revivePanel(restored, { selected: [watched.id], smoothing: 0.4, showLoss: true });
+		const init = await waitFor('the revived panel to be initialised', () => revived.lastInit);
+		assert.equal(watch.lossPanel(), revived);
+		assert.deepEqual(init.selected, [watched.id], 'the runs it showed before the reload');
+		const series = init.series[0];
+		assert.deepEqual(series.steps, [1, 2, 3, 4, 5, 6, 7, 8]);
+		assert.deepEqual(series.valLoss, [null, null, null, 0.123, null, null, null, 0.111]);
+		const manifest = JSON.parse(await fs.readFile(join(repoRoot(), 'package.json'), 'utf8')) as { activationEvents: string[] };
+		assert.ok(manifest.activationEvents.includes('onWebviewPanel:loraWorkbench.lossPanel'), 'a reload activates the extension to revive the panel');
+	});
+
 	it('No data found with exit code 0 is a failure; a new run clears the old problems', async () => {
 		const api = await activateExtension();
 		const watch = api.testing.trainingWatch;
@@ -177,6 +219,49 @@ describe('watching a training with the stand-in trainer', function () {
 		const posted = await waitFor('the points', () => (panel.postedPoints.get(watched.id)?.length ?? 0) >= 12 && panel.postedPoints.get(watched.id));
 		assert.deepEqual([...new Set(posted)].filter((s) => s > 0), Array.from({ length: 12 }, (_, i) => i + 1));
 		assert.equal(watched.progress.checkpoints.length, 2);
+	});
+
+	it('the learning rate arrives live from the run\'s TensorBoard file, and comes back after a reload', async () => {
+		const api = await activateExtension();
+		const watch = api.testing.trainingWatch;
+		process.env.LORA_STANDIN_STEP_SECONDS = '0.2';
+		try {
+			await vscode.commands.executeCommand('loraWorkbench.showLossPanel');
+			const panel = await waitFor('the loss panel', () => watch.lossPanel()?.lastInit && watch.lossPanel());
+			const whileRunning: number[] = [];
+			const listener = watch.history.onDidUpdate(({ run, points, source }) => {
+				if (source === 'tensorboard' && run.status === 'running') {
+					whileRunning.push(...points.filter((p) => typeof p.lr === 'number').map((p) => p.step));
+				}
+			});
+			const result = await vscode.commands.executeCommand<{ run?: { whenExited(): Promise<unknown> } }>('loraWorkbench.trainLora', root, { skipConfirm: true });
+			assert.ok(result?.run, 'the training started');
+			await result.run.whenExited();
+			listener.dispose();
+			const watched = watch.history.all.find((r) => r.run === (result.run as unknown));
+			assert.ok(watched);
+			await watch.history.whenWritten(watched.id);
+			assert.ok(whileRunning.length > 0 && whileRunning.length < 12, `lr points arrived while training (steps ${whileRunning.join(', ')}), not only at the end`);
+			const lr = await waitFor('every lr point in the panel', () => (panel.postedLr.get(watched.id)?.length ?? 0) >= 12 && panel.postedLr.get(watched.id));
+			assert.deepEqual(lr.map(([step]) => step), Array.from({ length: 12 }, (_, i) => i + 1));
+			assert.ok(lr.every(([, value]) => Math.abs(value - 1e-4) < 1e-9), `the guide's constant 1e-4 (float32 in the file): ${lr[0][1]}`);
+			assert.equal(watched.series.lrTag, 'lr/unet');
+			const history = await fs.readFile(watched.historyFile, 'utf8');
+			assert.match(history, /"type":"tensorboard","dir":"[^"]*w4tch-\d{14}"/);
+
+			vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.label === 'Loss Curves').forEach((t) => void vscode.window.tabGroups.close(t));
+			await waitFor('the panel to close', () => watch.lossPanel() === undefined);
+			watch.history.forget(watched.id);
+			const revived = watch.revivePanel(vscode.window.createWebviewPanel('loraWorkbench.lossPanel', 'Loss Curves', vscode.ViewColumn.Beside, {}), { selected: [watched.id] });
+			const init = await waitFor('the revived panel', () => revived.lastInit);
+			const series = init.series.find((s) => s.id === watched.id);
+			assert.ok(series, 'the run is shown again');
+			assert.equal(series.lr.filter((v) => v !== null).length, 12, 'lr read back through the TensorBoard folder the history names');
+			assert.equal(series.loss.filter((v) => v !== null).length, 12, 'and the step loss (loss/current)');
+			assert.ok(!init.runs.some((r) => r.source === 'tensorboard' && r.location.includes(`${join(root, 'log')}/w4tch-`)), 'its TensorBoard folder is part of the run, not listed as another run');
+		} finally {
+			process.env.LORA_STANDIN_STEP_SECONDS = '0.05';
+		}
 	});
 
 	it('a stand-in OOM crash shows the real error in Problems, on the console log', async () => {

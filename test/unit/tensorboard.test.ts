@@ -117,3 +117,28 @@ test('finds sd-scripts run folders and follows a growing event file', async () =
 	assert.match(cut.warnings[0], /events\.out\.tfevents.*middle of a record/);
 	await fs.rm(root, { recursive: true, force: true });
 });
+
+test('a run follower picks the run folder that appeared after it started and reads its file as it grows', async () => {
+	const { TensorBoardRunFollower } = await import('../../src/core/tensorboard/runFollower');
+	const logDir = mkdtempSync(join(tmpdir(), 'tb-follow-'));
+	const older = async (name: string) => {
+		await fs.mkdir(join(logDir, name, 'network_train'), { recursive: true });
+		await fs.writeFile(join(logDir, name, 'network_train', 'events.out.tfevents.1.host.1.0'), sdScriptsEventFile(3));
+	};
+	await older('me-20250101120000'); // stamped before the run started
+	await older('me-20260216121314'); // a short run that ended in the second this one started
+	await older('other-20260216121320'); // another output name
+	const follower = new TensorBoardRunFollower(logDir, 'me-', new Date(2026, 1, 16, 12, 13, 14, 500));
+	assert.deepEqual(await follower.poll(), [], 'older runs are not this one');
+
+	const runDir = join(logDir, 'me-20260216121315', 'network_train');
+	await fs.mkdir(runDir, { recursive: true });
+	const file = join(runDir, 'events.out.tfevents.1771240000.host.42.0');
+	const firstTwo = concat([encodeFileVersionEvent(1_771_240_000), ...[1, 2].map((step) => encodeScalarEvent(step, 1, [{ tag: 'lr/unet', value: step }]))]);
+	await fs.writeFile(file, firstTwo.subarray(0, firstTwo.length - 5));
+	assert.deepEqual((await follower.poll()).map((p) => p.step), [1], 'a record still being written waits');
+	await fs.writeFile(file, firstTwo);
+	assert.deepEqual((await follower.poll()).map((p) => p.step), [2]);
+	assert.deepEqual(follower.dirs, [join(logDir, 'me-20260216121315')]);
+	assert.deepEqual(follower.warnings, []);
+});

@@ -281,3 +281,16 @@ test('a tqdm frame counts as soon as it is complete, not when the next redraw st
 	assert.deepEqual(ofType(rest, 'step').map((s) => s.step), [8], 'and the frame is not counted twice');
 	assert.equal(ofType(parser.end(), 'step').length, 0);
 });
+
+test('a resume with initial_step: the bar counts the remaining steps, events carry the absolute step', () => {
+	// sd-scripts prints max_train_steps in the block and runs tqdm over max_train_steps - initial_step (reference §5.8, §6).
+	const log = `${runningTrainingBlock({ images: 96, batchesPerEpoch: 48, epochs: 10, total: 480 })}\nepoch 6/10\n`
+		+ `\r${tqdmFrame(0, 240, 0.5)}\r${tqdmFrame(1, 240, 0.5, 0.09)}\r${tqdmFrame(2, 240, 0.5, 0.088)}`;
+	const steps = ofType(parseTrainerLog(log), 'step');
+	assert.deepEqual(steps.map((s) => [s.step, s.total, s.initialStep]), [[240, 480, 240], [241, 480, 240], [242, 480, 240]]);
+	const progress = emptyProgress();
+	parseTrainerLog(log).forEach((e) => applyEvent(progress, e));
+	assert.deepEqual(progressParts(progress).slice(0, 2), ['epoch 6/10', '242/480']);
+	// Without the block (a log cut at the start) the offset cannot be known: the bar's own numbers are kept.
+	assert.deepEqual(ofType(parseTrainerLog(`\r${tqdmFrame(2, 240, 0.5, 0.088)}`), 'step').map((s) => [s.step, s.total, s.initialStep]), [[2, 240, undefined]]);
+});

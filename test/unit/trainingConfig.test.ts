@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 import { sharedDir, repoRoot } from '../support/paths';
 import { SD_SCRIPTS_OPTIONS } from '../../src/core/training/sdScriptsOptions';
-import { buildRunFiles, writeRunFiles, RunInput } from '../../src/core/training/runFiles';
+import { buildRunFiles, tensorBoardTarget, writeRunFiles, RunInput } from '../../src/core/training/runFiles';
 import { checkDatasetConfig } from '../../src/core/training/datasetConfigRules';
 import { checkTrainingConfig } from '../../src/core/training/optionCheck';
 import { guidePreset, resolvePrecision } from '../../src/core/training/trainingSettings';
@@ -89,6 +89,8 @@ test('every generated training key is a train_network.py option, with the guide\
 	assert.equal(flat.output_name, '3mm4w4ts0n');
 	assert.equal(flat.output_dir, join('/data/my lora', 'model'));
 	assert.equal(flat.logging_dir, join('/data/my lora', 'log'));
+	assert.equal(flat.log_with, 'tensorboard', 'TensorBoard logging on, for the loss panel\'s learning rate');
+	assert.deepEqual(tensorBoardTarget(files), { dir: join('/data/my lora', 'log'), prefix: '3mm4w4ts0n-' });
 	assert.equal(flat.learning_rate, 1e-4);
 	assert.equal(flat.sample_prompts, undefined, 'sampling is off in the guide');
 });
@@ -230,4 +232,13 @@ test('schemas/lora-workbench.schema.json is the generated schema', () => {
 		require('node:fs').writeFileSync(path, expected);
 	}
 	assert.equal(readFileSync(path, 'utf8'), expected, 'regenerate with UPDATE_SCHEMA=1 npx tsx --test test/unit/trainingConfig.test.ts');
+});
+
+test('the TensorBoard folder follows training.extra; wandb alone turns it off', () => {
+	const wandb = { ...input() };
+	wandb.settings = { ...wandb.settings, extra: { log_with: 'wandb' } };
+	assert.equal(tensorBoardTarget(buildRunFiles(wandb)), undefined);
+	const prefixed = { ...input() };
+	prefixed.settings = { ...prefixed.settings, extra: { log_prefix: 'mine_', log_with: 'all' } };
+	assert.deepEqual(tensorBoardTarget(buildRunFiles(prefixed)), { dir: join('/data/my lora', 'log'), prefix: 'mine_' });
 });

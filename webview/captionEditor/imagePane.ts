@@ -1,24 +1,34 @@
-import type { ImageState } from '../../src/core/protocol/captionEditor';
+import type { ImagePainted, ImageState } from '../../src/core/protocol/captionEditor';
 import { codicon, el } from '../common/dom';
+import { afterNextPaint, imageDecoded } from '../common/paint';
+
+/** What the pane ended up showing, once it is on screen. */
+export type PaneShown = Omit<ImagePainted, 'type'>;
+
+async function shownAfterPaint(shown: PaneShown): Promise<PaneShown> {
+	await afterNextPaint();
+	return shown;
+}
 
 /**
  * The image, fitted to the pane from a downscaled preview. Zoom (click, or Enter/Space on the focused
  * image) loads the original at its real size in a scrollable view; zooming out goes back to the preview.
+ * Resolves with what is shown once it is painted (the preview decoded), or undefined while it is still loading.
  */
-export function renderImagePane(pane: HTMLElement, image: ImageState | undefined, fileName: string): void {
+export function renderImagePane(pane: HTMLElement, image: ImageState | undefined, fileName: string): Promise<PaneShown | undefined> {
 	pane.replaceChildren();
 	pane.classList.remove('zoomed');
 	if (!image) {
 		pane.append(el('div', { className: 'image-message' }, codicon('file-media'), el('p', {}, `No image found beside ${fileName}. The caption can still be edited.`)));
-		return;
+		return shownAfterPaint({ image: 'none', width: 0, height: 0 });
 	}
 	if (image.error) {
 		pane.append(el('div', { className: 'image-message error', role: 'alert' }, codicon('error'), el('p', {}, image.error), el('p', { className: 'hint' }, 'The caption can still be edited.')));
-		return;
+		return shownAfterPaint({ image: 'error', width: 0, height: 0 });
 	}
 	if (!image.previewSrc) {
 		pane.append(el('div', { className: 'image-message' }, codicon('loading'), el('p', {}, `Loading ${image.name}…`)));
-		return;
+		return Promise.resolve(undefined);
 	}
 	const img = el('img', { src: image.previewSrc, alt: image.name, tabIndex: 0, className: 'fit' });
 	img.title = 'Click to see the original at full size';
@@ -44,4 +54,5 @@ export function renderImagePane(pane: HTMLElement, image: ImageState | undefined
 			el('p', {}, `${image.name} could not be shown. The caption can still be edited.`)));
 	});
 	pane.append(el('div', { className: 'image-scroll' }, img), caption);
+	return imageDecoded(img).then((ok) => shownAfterPaint(ok ? { image: 'shown', width: img.naturalWidth, height: img.naturalHeight } : { image: 'error', width: 0, height: 0 }));
 }

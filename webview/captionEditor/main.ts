@@ -124,6 +124,18 @@ function renderFilmstrip(neighbours: readonly NeighbourState[]): void {
 	}));
 }
 
+let paintReported = false;
+
+/** Renders the image pane; the first time it is on screen in its final state, tells the host (the bench times it). */
+function showImage(image: CaptionEditorInit['image'], fileName: string): void {
+	void renderImagePane(imagePane, image, fileName).then((shown) => {
+		if (shown && !paintReported) {
+			paintReported = true;
+			host.post({ type: 'painted', ...shown });
+		}
+	});
+}
+
 function showNotice(severity: string, message: string): void {
 	notice.replaceChildren(codicon(severity === 'error' ? 'error' : 'info'), el('span', {}, message));
 	notice.className = `notice ${severity}`;
@@ -136,7 +148,7 @@ host.onMessage((message) => {
 		case 'init':
 			init = message;
 			position = message.position;
-			renderImagePane(imagePane, message.image, message.fileName);
+			showImage(message.image, message.fileName);
 			renderFilmstrip(message.neighbours);
 			renderDocument(message.document);
 			break;
@@ -144,7 +156,7 @@ host.onMessage((message) => {
 			renderDocument(message.document);
 			break;
 		case 'image':
-			renderImagePane(imagePane, message.image, init?.fileName ?? '');
+			showImage(message.image, init?.fileName ?? '');
 			break;
 		case 'neighbours':
 			position = message.position;

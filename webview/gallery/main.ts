@@ -4,6 +4,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import type { BulkScope, GalleryBulkCommand, GalleryHostMessage, GalleryImage, GalleryWebviewMessage } from '../../src/core/protocol/gallery';
+import { afterNextPaint, imageDecoded } from '../common/paint';
 import { Selection } from './selection';
 
 const vscode = acquireVsCodeApi();
@@ -140,6 +141,11 @@ function paintThumbnail(id: number, cell: HTMLElement): void {
 	}
 }
 
+/** The first screen after the first filter: the bench times the grid and then its thumbnails (see GalleryPainted). */
+let filteredReceived = false;
+let firstScreen: number[] | undefined;
+let thumbnailsReported = false;
+
 let renderQueued = false;
 function render(): void {
 	renderQueued = false;
@@ -173,6 +179,28 @@ function render(): void {
 	}
 	requestThumbnails(missing);
 	updateStatus();
+	if (filteredReceived && !firstScreen) {
+		reportGridPainted(cols);
+	}
+}
+
+function reportGridPainted(cols: number): void {
+	const top = Math.floor(scroller.scrollTop / ROW) * cols;
+	const bottom = Math.min(visibleIds.length, Math.ceil((scroller.scrollTop + scroller.clientHeight) / ROW) * cols);
+	const screen = visibleIds.slice(top, bottom);
+	firstScreen = screen;
+	void afterNextPaint().then(() => post({ type: 'painted', stage: 'grid', cells: screen.length }));
+	reportThumbnailsPainted();
+}
+
+function reportThumbnailsPainted(): void {
+	const screen = firstScreen;
+	if (!screen || screen.length === 0 || thumbnailsReported || !screen.every((id) => thumbnails.has(id))) {
+		return;
+	}
+	thumbnailsReported = true;
+	const shown = screen.map((id) => cells.get(id)?.querySelector('img')).filter((img): img is HTMLImageElement => img instanceof HTMLImageElement);
+	void Promise.all(shown.map(imageDecoded)).then(afterNextPaint).then(() => post({ type: 'painted', stage: 'thumbnails', cells: screen.length }));
 }
 
 function queueRender(): void {
@@ -317,6 +345,7 @@ window.addEventListener('message', (event: MessageEvent<GalleryHostMessage>) => 
 			break;
 		}
 		case 'filtered':
+			filteredReceived = true;
 			visibleIds = message.ids;
 			selection.restrictTo(visibleIds);
 			if (tagSelect.value !== message.tag) {
@@ -338,6 +367,7 @@ window.addEventListener('message', (event: MessageEvent<GalleryHostMessage>) => 
 					paintThumbnail(item.id, cell);
 				}
 			}
+			reportThumbnailsPainted();
 			break;
 		case 'selected':
 			selection.set(message.ids);

@@ -1,20 +1,28 @@
 import 'uplot/dist/uPlot.min.css';
 import './main.css';
 import uPlot from 'uplot';
-import type { LossPanelHostMessage, LossPanelWebviewMessage, LossRunInfo, LossSeries } from '../../src/core/protocol/lossPanel';
+import type { LossPanelHostMessage, LossPanelSavedState, LossPanelWebviewMessage, LossRunInfo, LossSeries } from '../../src/core/protocol/lossPanel';
 import { alignRuns, appendPoints } from '../../src/core/trainerLog/chartData';
+import { afterNextPaint } from '../common/paint';
 
-interface ViewState {
+interface ViewState extends LossPanelSavedState {
 	smoothing: number;
 	showLoss: boolean;
 	showAvr: boolean;
 	showLr: boolean;
+	showVal: boolean;
 }
 
 const vscode = acquireVsCodeApi<ViewState>();
 const post = (message: LossPanelWebviewMessage) => vscode.postMessage(message);
 const root = document.getElementById('root')!;
-const state: ViewState = { smoothing: 0, showLoss: true, showAvr: true, showLr: true, ...vscode.getState() };
+const state: ViewState = { smoothing: 0, showLoss: true, showAvr: true, showLr: true, showVal: true, ...vscode.getState() };
+
+/** The selection goes into the saved state too: after a window reload the panel serializer selects the same runs. */
+function rememberSelection(): void {
+	state.selected = selected;
+	vscode.setState(state);
+}
 
 let runs: LossRunInfo[] = [];
 let selected: string[] = [];
@@ -46,7 +54,7 @@ const warnings = el('div', { className: 'warnings' });
 const chartBox = el('div', { className: 'chart' });
 root.append(el('div', { className: 'layout' }, toolbar, runList, warnings, chartBox));
 
-function checkbox(label: string, key: 'showLoss' | 'showAvr' | 'showLr', title: string): HTMLLabelElement {
+function checkbox(label: string, key: 'showLoss' | 'showAvr' | 'showLr' | 'showVal', title: string): HTMLLabelElement {
 	const input = el('input', { type: 'checkbox', checked: state[key] });
 	input.addEventListener('change', () => {
 		state[key] = input.checked;
@@ -76,6 +84,7 @@ function renderToolbar(): void {
 		checkbox('loss', 'showLoss', 'The loss of each step (from TensorBoard logs, or a loss= postfix)'),
 		checkbox('avr_loss', 'showAvr', 'The moving average sd-scripts prints'),
 		checkbox('learning rate', 'showLr', 'Learning rate on the right axis (from TensorBoard lr/* scalars)'),
+		checkbox('validation', 'showVal', 'Validation loss (val_avg_loss, when sd-scripts validates: validation_split > 0)'),
 		el('label', {}, 'smoothing', smoothing, smoothingValue),
 		el('span', { className: 'spacer' }),
 		openTb,
@@ -150,6 +159,7 @@ function chartData(): uPlot.AlignedData {
 		if (state.showLoss) { columns.push(run.loss); }
 		if (state.showAvr) { columns.push(run.avrLoss); }
 		if (state.showLr) { columns.push(run.lr); }
+		if (state.showVal) { columns.push(run.valLoss); }
 	});
 	return [aligned.x, ...columns] as uPlot.AlignedData;
 }
@@ -174,6 +184,8 @@ function rebuildChart(): void {
 		if (state.showLoss) { curves.push({ label: `${prefix}loss`, stroke: color, width: 1, alpha: 0.35, spanGaps: false, scale: 'loss' } as uPlot.Series); }
 		if (state.showAvr) { curves.push({ label: `${prefix}avr_loss`, stroke: color, width: 2, spanGaps: true, scale: 'loss' }); }
 		if (state.showLr) { curves.push({ label: `${prefix}lr`, stroke: color, width: 1, dash: [6, 4], spanGaps: true, scale: 'lr', value: (_u, v) => v === null ? '—' : v.toExponential(2) }); }
+		// Few points (one per validation pass): drawn as dots joined by a dotted line, on the loss axis.
+		if (state.showVal) { curves.push({ label: `${prefix}val_loss`, stroke: color, width: 1.5, dash: [2, 3], spanGaps: true, scale: 'loss', points: { show: true, size: 6, fill: color } }); }
 	});
 	const axis = (extra: Partial<uPlot.Axis>): uPlot.Axis => ({ stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor, width: 1 }, ...extra });
 	const rect = chartBox.getBoundingClientRect();
@@ -209,18 +221,32 @@ function scheduleRedraw(): void {
 	});
 }
 
+let paintReported = false;
+
+/** After the first init's chart is on screen, tells the host how many points it drew (the bench times it). */
+function reportFirstPaint(): void {
+	if (paintReported) {
+		return;
+	}
+	paintReported = true;
+	const points = Number(chartBox.dataset.points ?? 0);
+	void afterNextPaint().then(() => post({ type: 'painted', points }));
+}
+
 window.addEventListener('message', (event: MessageEvent<LossPanelHostMessage>) => {
 	const message = event.data;
 	switch (message.type) {
 		case 'init':
 			runs = message.runs;
 			selected = message.selected;
+			rememberSelection();
 			liveRunId = message.liveRunId;
 			series.clear();
 			message.series.forEach((s) => series.set(s.id, s));
 			renderToolbar();
 			renderRuns();
 			rebuildChart();
+			reportFirstPaint();
 			break;
 		case 'runs':
 			runs = message.runs;
@@ -236,6 +262,7 @@ window.addEventListener('message', (event: MessageEvent<LossPanelHostMessage>) =
 			break;
 		case 'selected':
 			selected = message.selected;
+			rememberSelection();
 			renderRuns();
 			rebuildChart();
 			break;

@@ -139,7 +139,20 @@ export type FromCaptionEditorMessage =
 	| { type: 'requestSuggestions'; requestId: number; prefix: string }
 	| { type: 'openAsText' }
 	/** Sent after each render with the line shown, so tests can tell that a change reached the page. */
-	| { type: 'rendered'; firstLine: string; tagCount: number };
+	| { type: 'rendered'; firstLine: string; tagCount: number }
+	| ImagePainted;
+
+/**
+ * Sent once per page, after the image pane first shows its final state on screen (the preview decoded and a
+ * frame painted, or the error / "no image" message): the end of "time to first paint" in the VS Code bench.
+ */
+export interface ImagePainted {
+	type: 'painted';
+	image: 'shown' | 'error' | 'none';
+	/** Pixel size of the picture drawn (the downscaled preview, not the original); 0 without one. */
+	width: number;
+	height: number;
+}
 
 //#endregion
 
@@ -153,6 +166,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function isIndex(value: unknown): value is number {
 	return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_INDEX;
+}
+
+function isPixels(value: unknown): value is number {
+	return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 1_000_000;
 }
 
 /** A single line of text: no line breaks, bounded length. */
@@ -190,6 +207,9 @@ export function parseCaptionEditorMessage(value: unknown): FromCaptionEditorMess
 		case 'rendered':
 			return typeof value.firstLine === 'string' && isIndex(value.tagCount)
 				? { type: 'rendered', firstLine: value.firstLine.slice(0, MAX_TEXT_LENGTH), tagCount: value.tagCount } : undefined;
+		case 'painted':
+			return (value.image === 'shown' || value.image === 'error' || value.image === 'none') && isPixels(value.width) && isPixels(value.height)
+				? { type: 'painted', image: value.image, width: value.width, height: value.height } : undefined;
 		case 'requestSuggestions':
 			return isIndex(value.requestId) && typeof value.prefix === 'string' && value.prefix.length <= 200
 				? { type: 'requestSuggestions', requestId: value.requestId, prefix: value.prefix } : undefined;

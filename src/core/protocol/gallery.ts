@@ -40,7 +40,19 @@ export type GalleryWebviewMessage =
 	| { type: 'thumbnails'; ids: number[] }
 	| { type: 'select'; ids: number[] }
 	| { type: 'open'; id: number }
-	| { type: 'bulk'; command: GalleryBulkCommand; scope: BulkScope };
+	| { type: 'bulk'; command: GalleryBulkCommand; scope: BulkScope }
+	| GalleryPainted;
+
+/**
+ * Sent once per page and stage: `grid` after the first filtered grid is laid out and painted (names and
+ * captions, thumbnails still coming), `thumbnails` once every cell on that first screen shows its thumbnail
+ * (decoded) or its error. `cells`: how many cells were on screen.
+ */
+export interface GalleryPainted {
+	type: 'painted';
+	stage: 'grid' | 'thumbnails';
+	cells: number;
+}
 
 const MAX_TEXT = 2000;
 const MAX_IDS = 100_000;
@@ -69,6 +81,8 @@ export function isGalleryWebviewMessage(value: unknown): value is GalleryWebview
 			return isIdList(message.ids);
 		case 'open':
 			return Number.isInteger(message.id) && (message.id as number) >= 0;
+		case 'painted':
+			return (message.stage === 'grid' || message.stage === 'thumbnails') && Number.isInteger(message.cells) && (message.cells as number) >= 0 && (message.cells as number) <= MAX_IDS;
 		case 'bulk':
 			return GALLERY_BULK_COMMANDS.includes(message.command as GalleryBulkCommand) && ['all', 'filtered', 'selected'].includes(message.scope as string);
 		default:

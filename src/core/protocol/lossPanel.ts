@@ -26,6 +26,8 @@ export interface LossSeries {
 	loss: (number | null)[];
 	avrLoss: (number | null)[];
 	lr: (number | null)[];
+	/** Validation loss (`val_avg_loss` / `val_epoch_avg_loss`, TensorBoard `loss/validation/step_average`), sparse. */
+	valLoss: (number | null)[];
 	/** Which `lr/*` tag `lr` came from, when it came from TensorBoard. */
 	lrTag?: string;
 	epochs: EpochMark[];
@@ -38,6 +40,7 @@ export interface LossPoint {
 	loss?: number | null;
 	avrLoss?: number | null;
 	lr?: number | null;
+	valLoss?: number | null;
 }
 
 export type LossPanelHostMessage =
@@ -48,22 +51,40 @@ export type LossPanelHostMessage =
 	| { type: 'epoch'; runId: string; mark: EpochMark }
 	| { type: 'selected'; selected: string[] };
 
+/**
+ * What the webview keeps with `setState` besides its toggles; VS Code hands it to the panel serializer after a
+ * window reload, so the same runs come back.
+ */
+export interface LossPanelSavedState {
+	selected?: string[];
+}
+
+/** The run ids of a saved state, validated (the state comes from the webview, like its messages). */
+export function savedSelection(state: unknown): string[] {
+	const selected = (state as LossPanelSavedState | undefined)?.selected;
+	return Array.isArray(selected) ? selected.filter((id): id is string => typeof id === 'string' && id.length < 4096).slice(0, 64) : [];
+}
+
 export type LossPanelWebviewMessage =
 	| { type: 'ready' }
 	| { type: 'select'; ids: string[] }
 	| { type: 'openTensorBoard' }
-	| { type: 'refresh' };
+	| { type: 'refresh' }
+	/** Sent once per page, after the first chart (or its empty message) is on screen; `points` is what it drew. */
+	| { type: 'painted'; points: number };
 
 export function isLossPanelWebviewMessage(value: unknown): value is LossPanelWebviewMessage {
 	if (typeof value !== 'object' || value === null) {
 		return false;
 	}
-	const message = value as { type?: unknown; ids?: unknown };
+	const message = value as { type?: unknown; ids?: unknown; points?: unknown };
 	switch (message.type) {
 		case 'ready':
 		case 'openTensorBoard':
 		case 'refresh':
 			return true;
+		case 'painted':
+			return typeof message.points === 'number' && Number.isInteger(message.points) && message.points >= 0;
 		case 'select':
 			return Array.isArray(message.ids) && message.ids.length <= 64 && message.ids.every((id) => typeof id === 'string' && id.length < 4096);
 		default:

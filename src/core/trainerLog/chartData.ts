@@ -38,12 +38,14 @@ export function appendPoints(series: LossSeries, points: readonly LossPoint[]): 
 			if (point.loss !== undefined) { series.loss[index] = point.loss; }
 			if (point.avrLoss !== undefined) { series.avrLoss[index] = point.avrLoss; }
 			if (point.lr !== undefined) { series.lr[index] = point.lr; }
+			if (point.valLoss !== undefined) { series.valLoss[index] = point.valLoss; }
 			continue;
 		}
 		steps.splice(index, 0, point.step);
 		series.loss.splice(index, 0, point.loss ?? null);
 		series.avrLoss.splice(index, 0, point.avrLoss ?? null);
 		series.lr.splice(index, 0, point.lr ?? null);
+		series.valLoss.splice(index, 0, point.valLoss ?? null);
 	}
 }
 
@@ -61,7 +63,7 @@ export interface AlignedRuns {
 	/** Every step any run has, ascending. */
 	x: number[];
 	/** Per run, in input order: loss, avr_loss and lr on `x` (null where the run has no value). */
-	runs: { loss: (number | null)[]; avrLoss: (number | null)[]; lr: (number | null)[] }[];
+	runs: { loss: (number | null)[]; avrLoss: (number | null)[]; lr: (number | null)[]; valLoss: (number | null)[] }[];
 }
 
 /** Puts several runs on one step axis, as the chart needs one x array for every curve. */
@@ -69,13 +71,15 @@ export function alignRuns(series: readonly LossSeries[], smoothing = 0): Aligned
 	const smooth = (values: (number | null)[]) => smoothing > 0 ? emaSmooth(values, smoothing) : values;
 	if (series.length === 1) {
 		const only = series[0];
-		return { x: only.steps, runs: [{ loss: smooth(only.loss), avrLoss: smooth(only.avrLoss), lr: only.lr }] };
+		// Validation points are few and already averages: never smoothed.
+		return { x: only.steps, runs: [{ loss: smooth(only.loss), avrLoss: smooth(only.avrLoss), lr: only.lr, valLoss: only.valLoss }] };
 	}
 	const x = mergeSteps(series.map((s) => s.steps));
 	const runs = series.map((s) => {
 		const loss: (number | null)[] = new Array(x.length).fill(null);
 		const avrLoss: (number | null)[] = new Array(x.length).fill(null);
 		const lr: (number | null)[] = new Array(x.length).fill(null);
+		const valLoss: (number | null)[] = new Array(x.length).fill(null);
 		const smoothedLoss = smooth(s.loss);
 		const smoothedAvr = smooth(s.avrLoss);
 		let j = 0;
@@ -84,8 +88,9 @@ export function alignRuns(series: readonly LossSeries[], smoothing = 0): Aligned
 			loss[j] = smoothedLoss[i];
 			avrLoss[j] = smoothedAvr[i];
 			lr[j] = s.lr[i];
+			valLoss[j] = s.valLoss[i];
 		}
-		return { loss, avrLoss, lr };
+		return { loss, avrLoss, lr, valLoss };
 	});
 	return { x, runs };
 }

@@ -39,6 +39,11 @@ export interface StepEvent {
 	avrLoss?: number;
 	/** The loss of this step, when the output has it (a `loss=` postfix); sd-scripts' own bar only has avr_loss. */
 	loss?: number;
+	/**
+	 * Steps done before this process started (a resume with `initial_step`): sd-scripts' bar counts only the
+	 * remaining `total optimization steps − initial_step`, so `step` and `total` here have it added back.
+	 */
+	initialStep?: number;
 }
 
 export interface CheckpointEvent {

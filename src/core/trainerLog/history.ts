@@ -26,7 +26,17 @@ export interface HistoryExit {
 	at: number;
 }
 
-export type HistoryRecord = HistoryHeader | HistoryExit | TrainerEvent;
+/** The run's TensorBoard folder (`<logging_dir>/<prefix><stamp>`), once it appeared: its lr/* curves belong to the run. */
+export interface HistoryTensorBoard {
+	type: 'tensorboard';
+	dir: string;
+}
+
+export type HistoryRecord = HistoryHeader | HistoryExit | HistoryTensorBoard | TrainerEvent;
+
+export function historyTensorBoardDirs(records: readonly HistoryRecord[]): string[] {
+	return [...new Set(records.filter((r): r is HistoryTensorBoard => r.type === 'tensorboard' && typeof (r as HistoryTensorBoard).dir === 'string').map((r) => r.dir))];
+}
 
 export const HISTORY_SUFFIX = '.history.jsonl';
 
@@ -104,7 +114,7 @@ export function historyStatus(records: readonly HistoryRecord[]): LossRunStatus 
 
 /** Accumulates points by step (the last value at a step wins) and builds the aligned arrays the chart draws. */
 export class SeriesBuilder {
-	private readonly byStep = new Map<number, { loss: number | null; avrLoss: number | null; lr: number | null }>();
+	private readonly byStep = new Map<number, { loss: number | null; avrLoss: number | null; lr: number | null; valLoss: number | null }>();
 	private readonly epochs: EpochMark[] = [];
 	private lastStep = 0;
 	lrTag?: string;
@@ -112,15 +122,16 @@ export class SeriesBuilder {
 
 	constructor(readonly id: string) {}
 
-	point(step: number, values: { loss?: number | null; avrLoss?: number | null; lr?: number | null }): void {
+	point(step: number, values: { loss?: number | null; avrLoss?: number | null; lr?: number | null; valLoss?: number | null }): void {
 		let entry = this.byStep.get(step);
 		if (!entry) {
-			entry = { loss: null, avrLoss: null, lr: null };
+			entry = { loss: null, avrLoss: null, lr: null, valLoss: null };
 			this.byStep.set(step, entry);
 		}
 		if (values.loss !== undefined) { entry.loss = finiteOrNull(values.loss); }
 		if (values.avrLoss !== undefined) { entry.avrLoss = finiteOrNull(values.avrLoss); }
 		if (values.lr !== undefined) { entry.lr = finiteOrNull(values.lr); }
+		if (values.valLoss !== undefined) { entry.valLoss = finiteOrNull(values.valLoss); }
 		this.lastStep = Math.max(this.lastStep, step);
 	}
 
@@ -135,15 +146,24 @@ export class SeriesBuilder {
 			this.point(event.step, { avrLoss: event.avrLoss, loss: event.loss });
 		} else if (event.type === 'epoch') {
 			this.epoch(event.epoch);
+		} else if (event.type === 'validation') {
+			// At the step it was printed after (an epoch's validation: the epoch's last step).
+			this.point(event.step ?? this.lastStep, { valLoss: event.loss });
 		}
 	}
 
-	/** TensorBoard scalars: `loss/current`, `loss/average`, and one `lr/*` curve (the U-Net's when there are several). */
-	addTensorBoard(scalars: Map<string, ScalarPoint[]>): void {
+	/**
+	 * TensorBoard scalars: `loss/current`, `loss/average`, one `lr/*` curve (the U-Net's when there are several) and
+	 * `loss/validation/step_average` (the epoch average is logged against the epoch number, not a step: left out).
+	 */
+	addTensorBoard(scalars: Map<string, ScalarPoint[]>, include: { avrLoss?: boolean } = {}): void {
 		for (const p of scalars.get('loss/current') ?? []) { this.point(p.step, { loss: p.value }); }
-		for (const p of scalars.get('loss/average') ?? []) { this.point(p.step, { avrLoss: p.value }); }
-		const lrTag = pickLrTag([...scalars.keys()]);
-		if (lrTag) {
+		if (include.avrLoss !== false) {
+			for (const p of scalars.get('loss/average') ?? []) { this.point(p.step, { avrLoss: p.value }); }
+		}
+		for (const p of scalars.get(VALIDATION_TAG) ?? []) { this.point(p.step, { valLoss: p.value }); }
+		const lrTag = this.lrTag ?? pickLrTag([...scalars.keys()]);
+		if (lrTag && scalars.has(lrTag)) {
 			this.lrTag = lrTag;
 			for (const p of scalars.get(lrTag)!) { this.point(p.step, { lr: p.value }); }
 		}
@@ -151,12 +171,13 @@ export class SeriesBuilder {
 
 	build(): LossSeries {
 		const steps = [...this.byStep.keys()].sort((a, b) => a - b);
-		const series: LossSeries = { id: this.id, steps, loss: [], avrLoss: [], lr: [], epochs: [...this.epochs].sort((a, b) => a.epoch - b.epoch), warnings: [...this.warnings] };
+		const series: LossSeries = { id: this.id, steps, loss: [], avrLoss: [], lr: [], valLoss: [], epochs: [...this.epochs].sort((a, b) => a.epoch - b.epoch), warnings: [...this.warnings] };
 		for (const step of steps) {
 			const entry = this.byStep.get(step)!;
 			series.loss.push(entry.loss);
 			series.avrLoss.push(entry.avrLoss);
 			series.lr.push(entry.lr);
+			series.valLoss.push(entry.valLoss);
 		}
 		if (this.lrTag) {
 			series.lrTag = this.lrTag;
@@ -164,6 +185,8 @@ export class SeriesBuilder {
 		return series;
 	}
 }
+
+export const VALIDATION_TAG = 'loss/validation/step_average';
 
 export function pickLrTag(tags: string[]): string | undefined {
 	const lr = tags.filter((t) => t.startsWith('lr/') && !t.startsWith('lr/d*lr'));
@@ -175,13 +198,13 @@ function finiteOrNull(value: number | null): number | null {
 }
 
 /** The series of a stored history (plus its TensorBoard scalars, when the run wrote any). */
-export function seriesFromHistory(id: string, parsed: ParsedHistory, scalars?: Map<string, ScalarPoint[]>): LossSeries {
+export function seriesFromHistory(id: string, parsed: ParsedHistory, scalars?: Map<string, ScalarPoint[]>, include?: { avrLoss?: boolean }): LossSeries {
 	const builder = new SeriesBuilder(id);
 	for (const record of parsed.records) {
 		builder.addEvent(record);
 	}
 	if (scalars) {
-		builder.addTensorBoard(scalars);
+		builder.addTensorBoard(scalars, include);
 	}
 	if (parsed.badLines.length > 0) {
 		builder.warnings.push(`${parsed.badLines.length} damaged line(s) in the run history were skipped (line ${parsed.badLines.slice(0, 5).join(', ')}).`);

@@ -38,6 +38,8 @@ export class TrainerLogParser {
 	private readonly splitter: LineSplitter;
 	private readonly rich = new RichRecordJoiner();
 	private summary: SummaryEvent | undefined;
+	/** "total optimization steps" of the running-training block: max_train_steps, which the bar's total is short of on a resume. */
+	private plannedTotal: number | undefined;
 	private epoch: number | undefined;
 	private epochs: number | undefined;
 	private step: number | undefined;
@@ -133,11 +135,16 @@ export class TrainerLogParser {
 		}
 		const avrLoss = parsePythonNumber(frame.postfix.get('avr_loss'));
 		const loss = parsePythonNumber(frame.postfix.get('loss') ?? frame.postfix.get('current_loss'));
+		// The bar runs over `max_train_steps - initial_step` (reference §5.8), the block printed max_train_steps.
+		const initialStep = this.plannedTotal !== undefined && frame.total < this.plannedTotal ? this.plannedTotal - frame.total : 0;
+		const step = frame.n + initialStep;
+		const total = frame.total + initialStep;
 		const previous = this.lastStep;
-		if (previous && previous.step === frame.n && previous.total === frame.total && sameNumber(previous.avrLoss, avrLoss)) {
+		if (previous && previous.step === step && previous.total === total && sameNumber(previous.avrLoss, avrLoss)) {
 			return; // a redraw of the same step (tqdm's refresh or close)
 		}
-		const event: StepEvent = { type: 'step', step: frame.n, total: frame.total };
+		const event: StepEvent = { type: 'step', step, total };
+		if (initialStep > 0) { event.initialStep = initialStep; }
 		if (this.epoch !== undefined) {
 			event.epoch = this.epoch;
 			event.epochs = this.epochs;
@@ -147,12 +154,12 @@ export class TrainerLogParser {
 		if (frame.itPerSecond !== undefined) { event.itPerSecond = frame.itPerSecond; }
 		if (avrLoss !== undefined) { event.avrLoss = avrLoss; }
 		if (loss !== undefined) { event.loss = loss; }
-		this.step = frame.n;
+		this.step = step;
 		this.lastStep = event;
 		events.push(event);
 		if (!this.nanLossReported && (Number.isNaN(avrLoss) || Number.isNaN(loss))) {
 			this.nanLossReported = true;
-			events.push(this.error('nan-loss', `avr_loss is nan at step ${frame.n}/${frame.total}`));
+			events.push(this.error('nan-loss', `avr_loss is nan at step ${step}/${total}`));
 		}
 	}
 
@@ -293,6 +300,9 @@ export class TrainerLogParser {
 			return;
 		}
 		this.summary = undefined;
+		if (summary.total !== undefined) {
+			this.plannedTotal = summary.total;
+		}
 		if (summary.epochs !== undefined && this.epochs === undefined) {
 			this.epochs = summary.epochs;
 		}

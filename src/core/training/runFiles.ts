@@ -205,6 +205,8 @@ export function buildRunFiles(input: RunInput): RunFiles {
 
 	const logging: TomlTable = {};
 	put(logging, 'logging_dir', logDir);
+	// sd-scripts picks TensorBoard for a logging_dir anyway (reference §9); said outright, as the loss panel follows it.
+	put(logging, 'log_with', 'tensorboard');
 	put(logging, 'log_prefix', `${outputName}-`);
 	// Plain log lines on stdout, unwrapped, so the terminal and the console parser see them whole.
 	put(logging, 'console_log_simple', true);
@@ -283,6 +285,28 @@ export function buildRunFiles(input: RunInput): RunFiles {
 		outputDir, logDir, outputName, runFilesDir, configFile, datasetConfigFile, promptFile,
 		trainingConfig, datasetConfig, promptText, errors, notes,
 	};
+}
+
+/** Where sd-scripts will write this run's TensorBoard event files. */
+export interface TensorBoardTarget {
+	/** logging_dir: each run gets `<dir>/<prefix><YYYYmmddHHMMSS>/network_train/events.out.tfevents.*`. */
+	dir: string;
+	prefix: string;
+}
+
+/** The TensorBoard folder of a run from its training config (training.extra may change or turn off logging). */
+export function tensorBoardTarget(files: Pick<RunFiles, 'trainingConfig'>): TensorBoardTarget | undefined {
+	const flat: Record<string, unknown> = {};
+	for (const section of Object.values(files.trainingConfig)) {
+		if (section && typeof section === 'object' && !Array.isArray(section)) {
+			Object.assign(flat, section);
+		}
+	}
+	const logWith = flat.log_with;
+	if (typeof flat.logging_dir !== 'string' || (logWith !== undefined && logWith !== 'tensorboard' && logWith !== 'all')) {
+		return undefined;
+	}
+	return { dir: flat.logging_dir, prefix: typeof flat.log_prefix === 'string' ? flat.log_prefix : '' };
 }
 
 /** Writes the run files (atomically; the folder is created). Refuses files that sd-scripts would reject. */

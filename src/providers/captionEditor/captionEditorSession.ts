@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import type { WorkbenchServices } from '../../extension';
 import {
-	CaptionEditorIntent, FromCaptionEditorMessage, ImageState, NeighbourState, PositionState, ToCaptionEditorMessage,
+	CaptionEditorIntent, FromCaptionEditorMessage, ImagePainted, ImageState, NeighbourState, PositionState, ToCaptionEditorMessage,
 	isCaptionEditorIntent, parseCaptionEditorMessage,
 } from '../../core/protocol/captionEditor';
 import { EDITOR_PREVIEW_EDGE, THUMBNAIL_EDGE, imagePreview } from '../../core/preview';
@@ -35,6 +35,8 @@ const POSTED_HISTORY = 100;
 export class CaptionEditorSession extends Disposable {
 	public readonly posted: ToCaptionEditorMessage[] = [];
 	public lastRendered: { firstLine: string; tagCount: number } | undefined;
+	/** When the page said its image pane was first on screen (`performance.now()` of this host), for the VS Code bench. */
+	public firstPaint: { at: number; image: ImagePainted['image']; width: number; height: number } | undefined;
 	public target: CaptionTarget;
 	private isReady = false;
 	private facts: FileFacts | undefined;
@@ -137,6 +139,9 @@ export class CaptionEditorSession extends Disposable {
 				return;
 			case 'rendered':
 				this.lastRendered = { firstLine: message.firstLine, tagCount: message.tagCount };
+				return;
+			case 'painted':
+				this.firstPaint ??= { at: performance.now(), image: message.image, width: message.width, height: message.height };
 				return;
 		}
 	}

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import type { DatasetImage, TrainingFolder } from '../../core/dataset';
-import { GalleryHostMessage, GalleryImage, GalleryWebviewMessage, isGalleryWebviewMessage } from '../../core/protocol/gallery';
+import { GalleryHostMessage, GalleryImage, GalleryPainted, GalleryWebviewMessage, isGalleryWebviewMessage } from '../../core/protocol/gallery';
 import { buildTagTable, tagStatsSubsets } from '../../core/tagStats';
 import type { ThumbnailCache } from '../../core/thumbnails';
 import { Disposable } from '../../util/dispose';
@@ -34,6 +34,8 @@ export class GalleryPanel extends Disposable {
 	public readonly sent = new Map<GalleryHostMessage['type'], GalleryHostMessage>();
 	/** Whether the webview has said it is ready (tests wait for it before acting as the webview). */
 	public webviewReady = false;
+	/** When the page said each stage was first on screen (`performance.now()` of this host), for the VS Code bench. */
+	public readonly firstPaints = new Map<GalleryPainted['stage'], { at: number; cells: number }>();
 
 	public static current(root: string): GalleryPanel | undefined {
 		return GalleryPanel.panels.get(root);
@@ -115,6 +117,11 @@ export class GalleryPanel extends Disposable {
 				break;
 			case 'bulk':
 				void vscode.commands.executeCommand(BULK_COMMANDS[message.command], { root: this.root, scope: message.scope });
+				break;
+			case 'painted':
+				if (!this.firstPaints.has(message.stage)) {
+					this.firstPaints.set(message.stage, { at: performance.now(), cells: message.cells });
+				}
 				break;
 		}
 	}

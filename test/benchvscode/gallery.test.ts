@@ -1,0 +1,116 @@
+import * as vscode from 'vscode';
+import type { GalleryPanel } from '../../src/providers/gallery/galleryPanel';
+import { TagsViewProvider } from '../../src/providers/tagsView';
+import type { TagsNode } from '../../src/providers/tagsViewNodes';
+import { activateExtension, waitFor } from '../support/extension';
+import { testWorkspace } from '../support/paths';
+import { median } from './figures';
+import { buildGalleryFolder, stageFolder } from './inputs';
+import { closeEditors, folderReady, PAINT_TIMEOUT_MS, record, ROUNDS } from './session';
+
+const LARGE = 5000;
+const SMALL = 100;
+const TAGS_ROUNDS = 5;
+
+interface GalleryOpen {
+	gridMs: number;
+	thumbnailsMs: number;
+	cells: number;
+}
+
+/** From "LoRA: Show Gallery" to the page saying its first grid, then that grid's thumbnails, are painted. */
+async function openTimed(root: string): Promise<GalleryOpen> {
+	await closeEditors();
+	const start = performance.now();
+	await vscode.commands.executeCommand('loraWorkbench.showGallery', root);
+	const panel = await vscode.commands.executeCommand<GalleryPanel | undefined>('loraWorkbench.galleryTestHook', root);
+	if (!panel) {
+		throw new Error(`no gallery opened for ${root}`);
+	}
+	const grid = await waitFor(`the gallery of ${root} to paint its grid`, () => panel.firstPaints.get('grid'), PAINT_TIMEOUT_MS);
+	const thumbnails = await waitFor(`the gallery of ${root} to paint its first thumbnails`, () => panel.firstPaints.get('thumbnails'), PAINT_TIMEOUT_MS);
+	if (grid.cells === 0) {
+		throw new Error(`the gallery of ${root} painted an empty grid`);
+	}
+	return { gridMs: grid.at - start, thumbnailsMs: thumbnails.at - start, cells: grid.cells };
+}
+
+/** A fresh Tags view provider (cold cache, as after a scan): the folder's children with their items, then every tag's item. */
+function tagsTimed(provider: TagsViewProvider, root: string): { rootMs: number; allMs: number; tags: number } {
+	const start = performance.now();
+	const groups = provider.getChildren({ kind: 'folder', root });
+	groups.forEach((node) => provider.getTreeItem(node));
+	const rootDone = performance.now();
+	const all = groups.find((node): node is Extract<TagsNode, { kind: 'group' }> => node.kind === 'group' && node.group === 'all');
+	if (!all) {
+		throw new Error(`the Tags view of ${root} has no "All tags" group`);
+	}
+	const rows = provider.getChildren(all);
+	rows.forEach((node) => provider.getTreeItem(node));
+	return { rootMs: rootDone - start, allMs: performance.now() - rootDone, tags: rows.length };
+}
+
+describe('bench: gallery and Tags view on 5,000 images', () => {
+	const roots = new Map<number, string>();
+	let warmup: string;
+
+	before(async function () {
+		this.timeout(600_000);
+		const api = await activateExtension();
+		const workspace = testWorkspace()!;
+		warmup = await stageFolder(workspace, 'bench-gallery-warmup', (dir) => buildGalleryFolder(dir, 12));
+		await folderReady(api, warmup);
+		for (const count of [SMALL, LARGE]) {
+			const root = await stageFolder(workspace, `bench-gallery-${count}`, (dir) => buildGalleryFolder(dir, count));
+			await folderReady(api, root);
+			const found = api.services.trainingFolders.get(root)!.subsets.reduce((n, s) => n + s.images.length, 0);
+			if (found !== count) {
+				throw new Error(`${root}: the scan found ${found} images, expected ${count}`);
+			}
+			roots.set(count, root);
+		}
+	});
+
+	it('opens the gallery of 100 and 5,000 images (thumbnails made on demand), then reopens the large one', async function () {
+		this.timeout((ROUNDS + 3) * PAINT_TIMEOUT_MS);
+		await openTimed(warmup); // the gallery's first start in this session
+		const small = await openTimed(roots.get(SMALL)!);
+		record('gallery100Grid', { ms: small.gridMs, work: SMALL, note: `${small.cells} cells on screen` });
+		record('gallery100Thumbs', { ms: small.thumbnailsMs, work: SMALL, note: `${small.cells} cells on screen, thumbnails made on demand (cold cache)` });
+		const large = await openTimed(roots.get(LARGE)!);
+		record('gallery5kGrid', { ms: large.gridMs, work: LARGE, note: `${large.cells} cells on screen` });
+		record('gallery5kThumbs', { ms: large.thumbnailsMs, work: LARGE, note: `${large.cells} cells on screen, thumbnails made on demand (cold cache)` });
+		const again: GalleryOpen[] = [];
+		for (let round = 0; round < ROUNDS; round++) {
+			again.push(await openTimed(roots.get(LARGE)!));
+		}
+		record('gallery5kCached', {
+			ms: median(again.map((o) => o.thumbnailsMs)), work: LARGE,
+			note: `median of ${ROUNDS}; grid painted at ${median(again.map((o) => o.gridMs)).toFixed(0)} ms; thumbnails from the disk cache`,
+		});
+		await closeEditors();
+	});
+
+	it('builds the Tags view of 100 and 5,000 images from a fresh provider', async () => {
+		const api = await activateExtension();
+		for (const count of [SMALL, LARGE]) {
+			const root = roots.get(count)!;
+			const rounds: Array<ReturnType<typeof tagsTimed>> = [];
+			for (let round = 0; round < TAGS_ROUNDS; round++) {
+				const provider = new TagsViewProvider(api.services.trainingFolders);
+				try {
+					rounds.push(tagsTimed(provider, root));
+				} finally {
+					provider.dispose();
+				}
+			}
+			const note = `median of ${TAGS_ROUNDS}; builds the tag table, statistics and flagged tags`;
+			if (count === SMALL) {
+				record('tags100Root', { ms: median(rounds.map((r) => r.rootMs)), work: SMALL, note });
+			} else {
+				record('tags5kRoot', { ms: median(rounds.map((r) => r.rootMs)), work: LARGE, note });
+				record('tags5kAll', { ms: median(rounds.map((r) => r.allMs)), work: rounds[0].tags, note: `median of ${TAGS_ROUNDS}; a tree item for each of ${rounds[0].tags} tags` });
+			}
+		}
+	});
+});
