@@ -51,6 +51,10 @@ describe('loss panel (UI)', () => {
 			}
 			sum += raw(step) * scale;
 			text += `\r${tqdmFrame(step, 1500, 0.325, sum / step)}`;
+			if (step % 150 === 0) {
+				// a validation pass at each epoch's end (validation_split > 0): its own series on the chart
+				text += `\n\r${tqdmFrame(4, 4, 0.1, undefined, 'validation steps', `, val_avg_loss=${(sum / step * 1.1).toFixed(4)}, timestep=500`)}\n`;
+			}
 			if (step % 20 === 0) {
 				run.print(text);
 				text = '';
