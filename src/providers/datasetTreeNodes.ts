@@ -95,7 +95,8 @@ export function imageItem(image: DatasetImage, subset: Subset): vscode.TreeItem 
 	tooltip.appendText(`${image.path}\n`);
 	tooltip.appendText(image.hasCaption ? `Caption: ${image.caption ?? '(unreadable)'}\n` : `No caption: sd-scripts trains it on "${subset.classTokens}"\n`);
 	for (const d of diagnostics) {
-		tooltip.appendText(`\n${d.severity === vscode.DiagnosticSeverity.Error ? 'Error' : 'Warning'}: ${d.message}`);
+		const label = d.severity === vscode.DiagnosticSeverity.Error ? 'Error' : d.severity === vscode.DiagnosticSeverity.Warning ? 'Warning' : 'Info';
+		tooltip.appendText(`\n${label}: ${d.message}`);
 	}
 	item.tooltip = tooltip;
 	item.command = { command: 'loraWorkbench.openImageCaption', title: 'Open Caption Editor', arguments: [vscode.Uri.file(image.captionPath)] };

@@ -4,33 +4,11 @@ import type { TrainingFolder } from '../core/dataset';
 import { CheckReport } from '../core/images/checkImages';
 import { thumbnailDataUri } from '../core/images/cropPreview';
 import { HealthHostMessage, HealthImageView, HealthSectionView, isHealthWebviewMessage } from '../core/protocol/health';
+import { PROBLEM_KINDS, PROBLEM_ORDER, problemMeasure } from '../core/images/problemText';
 import { ImageProblem, ImageProblemCode } from '../core/images/types';
 import { Disposable } from '../util/dispose';
 import { renderWebviewHtml, webviewResourceRoots } from '../util/webviewHtml';
 
-const TITLES: Record<ImageProblemCode, string> = {
-	'unreadable': 'Unreadable files',
-	'too-many-pixels': 'Too many pixels (possible decompression bombs)',
-	'heic-unsupported': 'HEIC files',
-	'animated': 'Animated images',
-	'cmyk': 'CMYK images',
-	'16-bit': '16-bit images',
-	'low-resolution': 'Low resolution',
-	'wrong-size': 'Wrong size',
-	'blurry': 'Blurry',
-	'dark': 'Dark',
-	'overexposed': 'Overexposed',
-	'colored-light': 'Coloured light',
-	'grayscale': 'Black and white',
-	'near-duplicate': 'Near-duplicates: keep the best of each group',
-	'same-shoot': 'Same shoot: keep a few of each group',
-	'no-face': 'No face in a close-up',
-	'other-people': 'Other people in the picture',
-	'face-cut-off': 'Face cut off',
-	'face-too-small': 'Face too small for a close-up',
-};
-
-const ORDER = Object.keys(TITLES) as ImageProblemCode[];
 const RANK = { error: 0, warning: 1, info: 2 } as const;
 
 /** "Dataset Health": the last check of a folder, thumbnails grouped by problem (and by duplicate group). */
@@ -100,7 +78,7 @@ export class ImageHealthPanel extends Disposable {
 			byCode.set(problem.code, [...(byCode.get(problem.code) ?? []), problem]);
 		}
 		const sections: HealthSectionView[] = [];
-		for (const code of ORDER.filter((c) => byCode.has(c))) {
+		for (const code of PROBLEM_ORDER.filter((c) => byCode.has(c))) {
 			const problems = byCode.get(code)!;
 			let groups: HealthImageView[][];
 			if (code === 'near-duplicate' || code === 'same-shoot') {
@@ -114,7 +92,7 @@ export class ImageHealthPanel extends Disposable {
 				groups = [await Promise.all(problems.map((p) => this.imageView(p)))];
 			}
 			const severity = problems.reduce<ImageProblem['severity']>((s, p) => (RANK[p.severity] < RANK[s] ? p.severity : s), 'info');
-			sections.push({ code, title: TITLES[code], severity, groups });
+			sections.push({ code, title: PROBLEM_KINDS[code].title, advice: PROBLEM_KINDS[code].advice, severity, groups });
 		}
 		sections.sort((a, b) => RANK[a.severity] - RANK[b.severity]);
 		const notes = report.faceDetectorError ? [report.faceDetectorError] : [];
@@ -135,6 +113,7 @@ export class ImageHealthPanel extends Disposable {
 			subset: basename(dirname(problem.file)),
 			thumbnail: await thumbnail,
 			message: problem.message,
+			measure: problemMeasure(problem),
 			severity: problem.severity,
 		};
 	}

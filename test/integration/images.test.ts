@@ -61,6 +61,43 @@ describe('image checks, health report and cropping (integration)', function () {
 		assert.equal(view.canCrop, true);
 	});
 
+	it('the image problems show on the Dataset tree\'s image items, which refresh when the check publishes them', async () => {
+		const api = await activateExtension();
+		const tree = api.testing.datasetTree;
+		const folderNode = tree.getChildren().find((n) => n.kind === 'folder' && n.root === root);
+		assert.ok(folderNode, 'the tree lists the folder');
+		const subsetNode = tree.getChildren(folderNode).find((n) => n.kind === 'subset' && n.dir === faceDir);
+		assert.ok(subsetNode, 'the tree lists the face subset');
+		const imageNode = (name: string) => tree.getChildren(subsetNode).find((n) => n.kind === 'image' && n.path === join(faceDir, name))!;
+		let refreshed = false;
+		const subscription = tree.onDidChangeTreeData((node) => {
+			refreshed ||= node === subsetNode;
+		});
+		try {
+			await vscode.commands.executeCommand('loraWorkbench.checkImages', root);
+			await waitFor('the subset to refresh after the check', () => refreshed, 5000);
+		} finally {
+			subscription.dispose();
+		}
+		const iconOf = (name: string) => (tree.getTreeItem(imageNode(name)).iconPath as vscode.ThemeIcon).id;
+		// The item counts every 'lora' error and warning on the image and its caption (the linter reports there too).
+		const problemCount = (name: string) => [name, name.replace(/\.jpg$/, '.txt')]
+			.flatMap((file) => vscode.languages.getDiagnostics(vscode.Uri.file(join(faceDir, file))))
+			.filter((d) => d.source === 'lora' && d.severity <= vscode.DiagnosticSeverity.Warning).length;
+		const two = tree.getTreeItem(imageNode('two.jpg'));
+		assert.ok(problemCount('two.jpg') >= 2, 'wrong-size and other-people at least');
+		assert.match(String(two.description), new RegExp(`· ${problemCount('two.jpg')} problems$`));
+		assert.equal(iconOf('two.jpg'), 'warning');
+		// appendText escapes Markdown and turns spaces into &nbsp;: compare the text a reader sees.
+		const tooltip = (two.tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' ').replace(/\\(.)/g, '$1');
+		assert.match(tooltip, /2 faces were found/, 'the other-people message is in the tooltip');
+		assert.match(tooltip, /Warning: 1126x661 is not the face target 512x512/);
+		assert.equal(iconOf('broken.jpg'), 'error', 'an unreadable image gets the error icon');
+		assert.match(String(tree.getTreeItem(imageNode('broken.jpg')).description), /problem/);
+		const good = tree.getTreeItem(imageNode('good.jpg'));
+		assert.equal(String(good.description).match(/(\d+) problems?$/)?.[1] ?? '0', String(problemCount('good.jpg')), 'no image-check problem added to a good picture');
+	});
+
 	it('Import Images proposes face crops and "accept all" writes 512x512 PNGs without touching the sources', async () => {
 		const api = await activateExtension();
 		const sources = ['obama3.jpg', 'unsplash_makhmutova_dina.jpg'].map((n) => sharedFixture('photos', 'people', n));

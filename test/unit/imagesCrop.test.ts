@@ -7,8 +7,84 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { freeImageName, recropInPlace, restoreOriginal, writeCrop } from '../../src/core/images/cropOutput';
+import { faceMargin, mainFace, proposeCrop } from '../../src/core/images/cropProposal';
+import { decodeForAnalysis } from '../../src/core/images/decode';
+import { createFaceDetector, FaceDetector } from '../../src/core/images/faceDetector';
 import { ensureFaceModel, sha256OfFile } from '../../src/core/images/faceModel';
+import { Box, FaceBox } from '../../src/core/images/types';
+import { PORTRAITS } from '../support/fixtures';
 import { sharedFixture } from '../support/paths';
+
+const CLOSE_UP = { width: 512, height: 512 };
+
+/** The face box's place in a crop, in face heights: what the guide's "top of the hair to the neck" means here. */
+function framing(box: Box, face: FaceBox): { share: number; above: number; below: number } {
+	return {
+		share: face.height / box.height,
+		above: (face.y - box.y) / face.height,
+		below: (box.y + box.height - face.y - face.height) / face.height,
+	};
+}
+
+describe('face close-up framing of images (512x512) on the real portraits', () => {
+	let detector: FaceDetector;
+	let dir: string;
+	// The cropper's own decode settings, so the boxes are the ones the user sees.
+	const detect = async (path: string) => {
+		const decoded = await decodeForAnalysis(path, { maxPixels: 1e8, analysisShortSide: 768, analysisMaxLongSide: 1600 });
+		assert.ok(decoded.ok, path);
+		const faces = await detector.detect(decoded.image, 0.8);
+		return { faces, face: mainFace(faces)!, width: decoded.info.width, height: decoded.info.height };
+	};
+	before(async () => {
+		detector = await createFaceDetector(sharedFixture('models', 'yunet_n_dynamic.onnx'));
+		dir = await mkdtemp(join(tmpdir(), 'lora-framing-'));
+	});
+	after(async () => {
+		await detector.release();
+		await rm(dir, { recursive: true, force: true });
+	});
+
+	for (const name of PORTRAITS) {
+		it(`${name}: the face fills about half the square, hair room above, neck and shoulders below`, async () => {
+			// Grey borders give every portrait room on all sides, so the framing itself is measured, not the photo's edges.
+			const padded = join(dir, name);
+			const meta = await sharp(sharedFixture('photos', 'people', name)).metadata();
+			const padX = Math.round(meta.width / 2);
+			const padY = Math.round(meta.height / 2);
+			await sharp(sharedFixture('photos', 'people', name)).rotate().extend({ top: padY, bottom: padY, left: padX, right: padX, background: '#808080' }).jpeg({ quality: 92 }).toFile(padded);
+			const { faces, face, width, height } = await detect(padded);
+			assert.equal(faces.length, 1);
+			const { box } = proposeCrop(width, height, CLOSE_UP, faces);
+			const { share, above, below } = framing(box, face);
+			assert.ok(share >= 0.45 && share <= 0.55, `face is ${share.toFixed(2)} of the side`);
+			assert.ok(above >= 0.35 && above <= 0.5, `top ${above.toFixed(2)} face heights above the face box`);
+			assert.ok(below >= 0.4 && below <= 0.65, `bottom ${below.toFixed(2)} face heights below the chin (neck/shoulders, not the chest)`);
+			assert.ok(faceMargin(box, face) >= 0.35 * face.height, 'the whole face box with margin');
+			assert.ok(Math.abs(box.x + box.width / 2 - (face.x + face.width / 2)) < 2, 'centred on the face');
+		});
+	}
+	for (const name of PORTRAITS) {
+		it(`${name} as it is: inside the photo, whole face with margin, never looser than the framing`, async () => {
+			const { faces, face, width, height } = await detect(sharedFixture('photos', 'people', name));
+			const { box } = proposeCrop(width, height, CLOSE_UP, faces);
+			assert.ok(box.x >= 0 && box.y >= 0 && box.x + box.width <= width && box.y + box.height <= height, `inside the image: ${JSON.stringify(box)}`);
+			assert.equal(box.width, box.height);
+			const room = Math.min(face.x, face.y, width - face.x - face.width, height - face.y - face.height);
+			assert.ok(faceMargin(box, face) >= Math.min(0.08 * face.height, room), `margin for face ${JSON.stringify(face)}`);
+			// Where the photo's edges stop the box, it gets tighter around the face, never looser.
+			assert.ok(framing(box, face).share >= 0.45, `face is ${framing(box, face).share.toFixed(2)} of the side`);
+		});
+	}
+	it('obama3.jpg (room everywhere) stops at the neck and shoulders, not mid-chest', async () => {
+		const { faces, face, width, height } = await detect(sharedFixture('photos', 'people', 'obama3.jpg'));
+		const { box } = proposeCrop(width, height, CLOSE_UP, faces);
+		const { share, above, below } = framing(box, face);
+		assert.ok(share >= 0.45 && share <= 0.55, `face is ${share.toFixed(2)} of the side`);
+		assert.ok(above >= 0.35 && above <= 0.5, `top ${above.toFixed(2)} face heights above the face box`);
+		assert.ok(below <= 0.65, `bottom ${below.toFixed(2)} face heights below the chin`);
+	});
+});
 
 describe('crop output', () => {
 	let dir: string;

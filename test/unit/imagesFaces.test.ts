@@ -109,9 +109,9 @@ describe('face crop proposals on the shared portraits', () => {
 		const face: FaceBox = { x: 1800, y: 1000, width: 300, height: 400, score: 0.9, landmarks: [] };
 		const close = proposeCrop(4000, 4000, { width: 512, height: 512 }, [face]).box;
 		const body = proposeCrop(4000, 4000, { width: 512, height: 768 }, [face]).box;
-		assert.ok(face.y - close.y >= face.height * 0.5, 'room for the hair');
-		assert.ok(close.y + close.height - (face.y + face.height) >= face.height * 0.7, 'down to the neck');
-		assert.ok(close.height <= face.height * 2.6, 'still a close-up');
+		assert.ok(face.y - close.y >= face.height * 0.35, 'room for the hair');
+		assert.ok(close.y + close.height - (face.y + face.height) >= face.height * 0.4, 'down to the neck');
+		assert.ok(close.height <= face.height * 2.2, 'still a close-up');
 		assert.ok(body.y + body.height - (face.y + face.height) >= face.height * 3, 'down to the waist');
 		assert.ok(close.height < body.height);
 	});

@@ -1,5 +1,5 @@
 import './main.css';
-import type { HealthHostMessage, HealthImageView, HealthWebviewMessage } from '../../src/core/protocol/health';
+import type { HealthHostMessage, HealthImageView, HealthSectionView, HealthWebviewMessage } from '../../src/core/protocol/health';
 
 const vscode = acquireVsCodeApi();
 const post = (message: HealthWebviewMessage) => vscode.postMessage(message);
@@ -15,13 +15,34 @@ const ICONS = { error: 'error', warning: 'warning', info: 'info' } as const;
 
 function card(image: HealthImageView): HTMLElement {
 	const picture = image.thumbnail ? el('img', { src: image.thumbnail, alt: image.name }) : el('div', { className: 'missing' }, el('span', { className: 'codicon codicon-file-media' }));
-	const node = el('button', { className: `card ${image.severity}`, title: image.message }, picture, el('span', { className: 'name' }, image.name), el('span', { className: 'subset' }, image.subset));
+	const node = el('button', { className: `card ${image.severity}`, title: `${image.name} (${image.subset})\n${image.message}` },
+		picture,
+		el('span', { className: 'name' }, image.name),
+		image.measure ? el('span', { className: 'measure' }, image.measure) : '',
+		el('span', { className: 'subset' }, image.subset));
 	node.addEventListener('click', () => post({ type: 'open', file: image.file }));
 	return node;
 }
 
+/** Sections with more thumbnails than fit beside another section take the whole row. */
+const CARDS_IN_A_HALF_ROW = 3;
+
+function section(view: HealthSectionView): HTMLElement {
+	const images = view.groups.flat();
+	const grouped = view.groups.length > 1 || view.code === 'near-duplicate' || view.code === 'same-shoot';
+	const body = grouped
+		? el('div', { className: 'groups' }, ...view.groups.map((g, i) => el('div', { className: 'group' }, el('div', { className: 'group-label' }, `Group ${i + 1}`), el('div', { className: 'cards' }, ...g.map(card)))))
+		: el('div', { className: 'cards' }, ...images.map(card));
+	return el('section', { className: `${view.severity}${images.length > CARDS_IN_A_HALF_ROW ? ' wide' : ''}` },
+		el('h2', {}, el('span', { className: `codicon codicon-${ICONS[view.severity]}` }), ` ${view.title} `, el('span', { className: 'count' }, String(images.length))),
+		el('p', { className: 'advice' }, view.advice),
+		body,
+	);
+}
+
 function render(message: Extract<HealthHostMessage, { type: 'init' }>): void {
-	const total = message.sections.reduce((n, s) => n + s.groups.reduce((m, g) => m + g.length, 0), 0);
+	const images = message.sections.flatMap((s) => s.groups.flat());
+	const files = new Set(images.map((i) => i.file)).size;
 	const recheck = el('button', { className: 'action' }, el('span', { className: 'codicon codicon-refresh' }), ' Check again');
 	recheck.addEventListener('click', () => post({ type: 'recheck' }));
 	const actions = el('div', { className: 'actions' }, recheck);
@@ -30,26 +51,16 @@ function render(message: Extract<HealthHostMessage, { type: 'init' }>): void {
 		crop.addEventListener('click', () => post({ type: 'cropWrongSize' }));
 		actions.prepend(crop);
 	}
+	const summary = images.length === 0
+		? `${message.imageCount} images checked: no problems.`
+		: `${message.imageCount} images checked: ${images.length} problem${images.length === 1 ? '' : 's'} on ${files} image${files === 1 ? '' : 's'}, in ${message.sections.length} section${message.sections.length === 1 ? '' : 's'}. Click a picture to open it; hover for the details.`;
 	const header = el('header', {},
 		el('h1', {}, `Dataset Health: ${message.folderName}`),
-		el('p', { className: 'summary' }, total === 0 ? `${message.imageCount} images checked: no problems.` : `${message.imageCount} images checked: ${total} problems in ${message.sections.length} groups.`),
+		el('p', { className: 'summary' }, summary),
 		actions,
 		...message.notes.map((n) => el('p', { className: 'note' }, el('span', { className: 'codicon codicon-info' }), ` ${n}`)),
 	);
-	const sections = message.sections.map((section) => {
-		const count = section.groups.reduce((n, g) => n + g.length, 0);
-		const grouped = section.groups.length > 1 || section.code === 'near-duplicate' || section.code === 'same-shoot';
-		const body = grouped
-			? section.groups.map((g, i) => el('div', { className: 'group' }, el('div', { className: 'group-label' }, `Group ${i + 1}`), el('div', { className: 'cards' }, ...g.map(card))))
-			: [el('div', { className: 'cards' }, ...section.groups[0].map(card))];
-		const first = section.groups[0]?.[0];
-		return el('section', { className: section.severity },
-			el('h2', {}, el('span', { className: `codicon codicon-${ICONS[section.severity]}` }), ` ${section.title} `, el('span', { className: 'count' }, String(count))),
-			first ? el('p', { className: 'example' }, first.message) : '',
-			...body,
-		);
-	});
-	root.replaceChildren(header, ...sections);
+	root.replaceChildren(header, el('div', { className: 'sections' }, ...message.sections.map(section)));
 }
 
 window.addEventListener('message', (event: MessageEvent<HealthHostMessage>) => {

@@ -14,11 +14,13 @@ export interface CropProposal {
 }
 
 /**
- * Face box (YuNet: brows to chin, ear to ear) in units of its height, for where the guide's framing starts
- * and ends: a close-up runs from the top of the hair to the neck and shoulders, a body shot to the waist.
+ * Where the guide's framing starts and ends, in units of the face box's height (YuNet: forehead to chin, ear
+ * to ear). A close-up runs from the top of the hair to the neck and shoulders: the hair sits within about
+ * 0.3 face heights above the box, the neck and the top of the shoulders within about half a face height below
+ * the chin, so the face fills about half the square. A body shot runs down to the waist.
  */
 const FRAMING: Record<CropKind, { above: number; below: number; minWidth: number }> = {
-	face: { above: 0.6, below: 0.8, minWidth: 1.9 },
+	face: { above: 0.45, below: 0.55, minWidth: 1.9 },
 	body: { above: 0.7, below: 3.3, minWidth: 2.4 },
 };
 

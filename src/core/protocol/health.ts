@@ -8,12 +8,16 @@ export interface HealthImageView {
 	/** A small JPEG as a data: URI, or undefined for unreadable images. */
 	thumbnail?: string;
 	message: string;
+	/** The measured value behind the verdict, short ('sharpness 3 < 50'); the full message is the tooltip. */
+	measure?: string;
 	severity: 'error' | 'warning' | 'info';
 }
 
 export interface HealthSectionView {
 	code: string;
 	title: string;
+	/** What this problem does to the LoRA and what to do, for every image of the section. */
+	advice: string;
 	severity: 'error' | 'warning' | 'info';
 	/** For near-duplicate and same-shoot: one entry per group of similar images. */
 	groups: HealthImageView[][];

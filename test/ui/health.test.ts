@@ -1,0 +1,100 @@
+import * as assert from 'node:assert/strict';
+import { existsSync, statSync, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import * as vscode from 'vscode';
+import { activateExtension, waitFor } from '../support/extension';
+import { makeTrainingFolder } from '../support/fixtures';
+import { sharedFixture, testWorkspace } from '../support/paths';
+import { click, screenshot, sleep } from '../support/screenshot';
+
+const FACE = '24_3mm4w4ts0n woman';
+const BODY = '16_3mm4w4ts0n woman';
+
+/** A 512x512 close-up of a shared portrait, cut from the top so the whole head stays in. */
+function closeUp(name: string): ReturnType<typeof sharp> {
+	return sharp(sharedFixture('photos', 'people', name)).rotate().resize(512, 512, { fit: 'cover', position: 'north' });
+}
+
+/** A face subset and a body subset with the mistakes the guide warns about, each made from a real photo. */
+async function folderWithProblems(): Promise<string> {
+	const root = await makeTrainingFolder(testWorkspace()!, 'health-ui', {
+		subsets: [{ repeats: 16, classTokens: '3mm4w4ts0n woman', images: 0, size: [512, 768] }],
+		settingsYaml: `trigger: 3mm4w4ts0n\nclassWord: woman\nsubsets:\n  images/${FACE}:\n    role: face\n  images/${BODY}:\n    role: body\n`,
+	});
+	const face = join(root, 'images', FACE);
+	await fs.mkdir(face, { recursive: true });
+	await closeUp('obama.jpg').jpeg({ quality: 92 }).toFile(join(face, 'obama.jpg'));
+	await closeUp('biden2.jpg').blur(4).jpeg({ quality: 92 }).toFile(join(face, 'biden2_blurred.jpg'));
+	await closeUp('obama3.jpg').linear(0.3, 0).jpeg({ quality: 92 }).toFile(join(face, 'obama3_dark.jpg'));
+	// The same shot twice, re-saved a little brighter: what a phone burst or a re-download gives.
+	await closeUp('obama1.jpg').jpeg({ quality: 92 }).toFile(join(face, 'obama1.jpg'));
+	await closeUp('obama1.jpg').modulate({ brightness: 1.04 }).jpeg({ quality: 80 }).toFile(join(face, 'obama1_again.jpg'));
+	await fs.copyFile(sharedFixture('photos', 'people', 'two_people.jpg'), join(face, 'two_people.jpg'));
+	// A download cut short: no thumbnail can be made, the card says so.
+	const bytes = await fs.readFile(sharedFixture('photos', 'people', 'obama2.jpg'));
+	await fs.writeFile(join(face, 'obama2_truncated.jpg'), bytes.subarray(0, 3000));
+	await sharp(sharedFixture('photos', 'other', 'dog.jpg')).resize(512, 512, { fit: 'cover' }).jpeg({ quality: 92 }).toFile(join(face, 'dog.jpg'));
+	await sharp(sharedFixture('photos', 'people', 'biden.jpg')).resize(512, 768, { fit: 'cover', position: 'north' }).jpeg({ quality: 92 }).toFile(join(root, 'images', BODY, 'biden_body.jpg'));
+	return root;
+}
+
+describe('Dataset Health (UI)', function () {
+	this.timeout(180_000);
+
+	after(async () => {
+		await vscode.workspace.getConfiguration('workbench').update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+	});
+
+	it('shows thumbnails grouped by problem, in the light and dark themes', async () => {
+		await vscode.workspace.getConfiguration('loraWorkbench.images').update('faceModelPath', sharedFixture('models', 'yunet_n_dynamic.onnx'), vscode.ConfigurationTarget.Global);
+		const root = await folderWithProblems();
+		const api = await activateExtension();
+		await api.services.trainingFolders.refresh(root);
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		await vscode.commands.executeCommand('workbench.action.closeSidebar');
+		await vscode.commands.executeCommand('workbench.action.closePanel');
+		await vscode.commands.executeCommand('loraWorkbench.showDatasetHealth', root);
+		const view = await waitFor('the health view', () => api.testing.images.lastHealthView(root), 60_000);
+		const names = (code: string) => view.sections.find((s) => s.code === code)?.groups.map((g) => g.map((i) => i.name).sort()) ?? [];
+		assert.deepEqual(names('blurry').flat().filter((n) => n === 'biden2_blurred.jpg'), ['biden2_blurred.jpg']);
+		assert.ok(names('dark').flat().includes('obama3_dark.jpg'));
+		assert.deepEqual(names('near-duplicate').find((g) => g.includes('obama1.jpg')), ['obama1.jpg', 'obama1_again.jpg']);
+		assert.deepEqual(names('other-people').flat(), ['two_people.jpg']);
+		assert.ok(names('no-face').flat().includes('dog.jpg'));
+		assert.ok(names('wrong-size').flat().includes('two_people.jpg'));
+		assert.equal(view.sections[0].code, 'unreadable', 'errors first');
+		assert.equal(view.sections[0].groups[0][0].thumbnail, undefined);
+		assert.ok(view.sections.slice(1).every((s) => s.groups.flat().every((i) => i.thumbnail?.startsWith('data:image/jpeg;base64,'))), 'every readable image has a thumbnail');
+		assert.ok(view.sections.every((s) => s.advice.length > 0), 'every section says what to do');
+		assert.match(view.sections.find((s) => s.code === 'blurry')!.groups[0].find((i) => i.name === 'biden2_blurred.jpg')!.measure ?? '', /^sharpness [\d.]+ < \d+$/);
+		await sleep(3000);
+		const light = await screenshot('dataset-health');
+
+		await vscode.workspace.getConfiguration('workbench').update('colorTheme', 'Default Dark Modern', vscode.ConfigurationTarget.Global);
+		await sleep(2500);
+		const dark = await screenshot('dataset-health-dark');
+		for (const file of [light, dark]) {
+			assert.ok(existsSync(file) && statSync(file).size > 30_000, `screenshot ${file} was written`);
+		}
+
+		// The same problems on the Dataset tree's image rows, beside the report.
+		await vscode.commands.executeCommand('workbench.view.extension.loraWorkbench');
+		await vscode.commands.executeCommand('loraWorkbench.dataset.focus');
+		await vscode.commands.executeCommand('workbench.actions.treeView.loraWorkbench.dataset.collapseAll');
+		await sleep(800);
+		// Other suites' folders are collapsed now; open this one and its face subset by clicking, as a person would.
+		const datasetRow = (text: string) => `[id="workbench.parts.sidebar"] .pane:has(.pane-header:has-text("Dataset")) .monaco-list-row[aria-expanded="false"]:has-text("${text}")`;
+		await click(datasetRow('health-ui')).catch(() => undefined);
+		await sleep(500);
+		await click(datasetRow(FACE));
+		// Fold the other LoRA views so the image rows have the height.
+		for (const view of ['Tags', 'Checkpoints', 'Coverage']) {
+			await click(`[id="workbench.parts.sidebar"] .pane-header.expanded:has-text("${view}")`).catch(() => undefined);
+		}
+		await sleep(1000);
+		const tree = await screenshot('dataset-health-tree');
+		assert.ok(existsSync(tree) && statSync(tree).size > 30_000, `screenshot ${tree} was written`);
+	});
+});
