@@ -1,14 +1,17 @@
-// `npm test`: builds, then runs the three tiers (unit, integration, ui) and ends with "N passed, N failed".
-// `node scripts/test.mjs unit` (or integration / ui) runs one tier; `--grep <text>` filters by test name.
-import { execFileSync, spawnSync } from 'node:child_process';
+// `npm test`: type-checks, builds, then runs the three tiers (unit, integration, ui) and ends with "N passed, N failed".
+// `node scripts/test.mjs unit` (or integration / ui) runs one tier; `--grep <text>` filters by test name;
+// `--no-build` skips the build (the runner's own test uses it).
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeFailure } from './setup-error.mjs';
 
 const args = process.argv.slice(2);
 const grepAt = args.indexOf('--grep');
 const grep = grepAt === -1 ? undefined : args[grepAt + 1];
 const tiers = args.filter((a, i) => !a.startsWith('--') && (grepAt === -1 || i !== grepAt + 1));
 const selected = tiers.length ? tiers : ['unit', 'integration', 'ui'];
+const wholeRun = tiers.length === 0;
 
 function filesUnder(dir, pattern) {
 	if (!existsSync(dir)) { return []; }
@@ -16,6 +19,16 @@ function filesUnder(dir, pattern) {
 		const path = join(dir, name);
 		return statSync(path).isDirectory() ? filesUnder(path, pattern) : pattern.test(name) ? [path] : [];
 	}).sort();
+}
+
+/** tsc for the extension (with tests and bench) and for the webviews; esbuild alone never checks types. */
+function typecheck() {
+	let failed = 0;
+	for (const project of ['.', 'webview']) {
+		const result = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', project], { stdio: 'inherit' });
+		if (result.status !== 0) { failed++; }
+	}
+	return { passed: 0, failed };
 }
 
 function runUnit() {
@@ -35,28 +48,54 @@ function runUnit() {
 	return { passed, failed };
 }
 
+/** Installs what the VS Code tiers need (once for all of them); a failure is reported by each tier. */
+let vscodeReady;
+async function prepareVscode() {
+	vscodeReady ??= import('./vscode-run.mjs').then((m) => m.prepareVscodeTiers());
+	return vscodeReady;
+}
+
 async function runVscodeTier(suite) {
+	await prepareVscode();
 	const { runVscodeSuite } = await import('./vscode-run.mjs');
 	return runVscodeSuite({ suite, grep });
 }
 
-console.log('Building...');
-execFileSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' });
+const steps = [
+	...(wholeRun ? [['typecheck', typecheck]] : []),
+	...(args.includes('--no-build') ? [] : [['build', () => {
+		const result = spawnSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' });
+		return { passed: 0, failed: result.status === 0 ? 0 : 1 };
+	}]]),
+	...selected.map((tier) => [tier, tier === 'unit' ? runUnit : () => runVscodeTier(tier)]),
+];
 
 let passed = 0;
 let failed = 0;
-for (const tier of selected) {
-	console.log(`\n=== ${tier} tests ===`);
+for (const [name, step] of steps) {
+	console.log(`\n=== ${name} ===`);
 	let result;
 	try {
-		result = tier === 'unit' ? runUnit() : await runVscodeTier(tier);
+		result = await step();
 	} catch (err) {
-		console.error(`The ${tier} tier could not run: ${err instanceof Error ? err.message : err}`);
+		console.error(`The ${name} tier could not run: ${describeFailure(err)}`);
 		result = { passed: 0, failed: 1 };
 	}
-	console.log(`${tier}: ${result.passed} passed, ${result.failed} failed`);
+	console.log(`${name}: ${result.passed} passed, ${result.failed} failed`);
+	if (name === 'build' && result.failed) {
+		failed += result.failed;
+		break;
+	}
 	passed += result.passed;
 	failed += result.failed;
 }
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exitCode = failed > 0 ? 1 : 0;
+
+// Every tier closes what it opened; if something still holds the event loop, say what and exit anyway, so a
+// CI run fails instead of waiting for its time limit.
+setTimeout(() => {
+	const open = process.getActiveResourcesInfo().filter((kind) => kind !== 'Timeout');
+	console.error(`npm test: still open after the tiers ended: ${open.join(', ') || 'unknown'}; exiting anyway.`);
+	process.exit(process.exitCode || 1);
+}, 10_000).unref();

@@ -9,10 +9,23 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureVscodeServer, serverPaths } from './vscode-server.mjs';
+import { BROWSER_PACKAGES, CHROMIUM, ensureSystemPackages } from './system-packages.mjs';
 
 const repoRoot = resolve(import.meta.dirname, '..');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SUITE_TIMEOUT_MS = Number(process.env.LORA_TEST_TIMEOUT_MS || 20 * 60 * 1000);
+// Generous: on a busy 2-core machine the server's first start has been seen to take over a minute.
+const SERVER_START_TIMEOUT_MS = 180_000;
+
+function usesElectron() {
+	return Boolean(process.env.VSCODE_EXECUTABLE || process.env.LORA_TEST_ELECTRON === '1');
+}
+
+/** Installs what the offline route needs (Chromium, the VS Code server); throws a SetupError saying what to do. */
+export function prepareVscodeTiers() {
+	if (usesElectron()) { return; }
+	ensureSystemPackages(BROWSER_PACKAGES, 'The VS Code test tiers');
+	ensureVscodeServer();
+}
 
 const lightSettings = {
 	'chat.disableAIFeatures': true,
@@ -84,8 +97,7 @@ export async function runVscodeSuite({ suite, grep, benchOut, quiet = false }) {
 		LORA_BENCH_OUT: benchOut ?? '',
 	};
 	try {
-		const useElectron = process.env.VSCODE_EXECUTABLE || process.env.LORA_TEST_ELECTRON === '1';
-		if (useElectron) {
+		if (usesElectron()) {
 			await runWithElectron({ compiledIndex, workspace, env });
 		} else {
 			await runOffline({ compiledIndex, workspace, env, work, screenshotsDir });
@@ -119,13 +131,13 @@ async function runWithElectron({ compiledIndex, workspace, env }) {
 }
 
 function checkChromium() {
-	if (!existsSync(CHROMIUM)) {
-		throw new Error(`Chromium was not found at ${CHROMIUM}. Install it with "apt-get install -y chromium" ` +
-			'(or set CHROMIUM_PATH), or set VSCODE_EXECUTABLE to a desktop VS Code to use @vscode/test-electron.');
-	}
+	ensureSystemPackages(BROWSER_PACKAGES, 'Driving VS Code in a browser');
 }
 
-/** Starts the VS Code server; resolves once it listens. */
+/**
+ * Starts the VS Code server; resolves once it listens, with `stop()` that ends it and everything it started.
+ * It runs in its own process group so that stopping it also ends its extension hosts and their children.
+ */
 export async function startServer({ work, extraArgs = [], env = {} }) {
 	const paths = ensureVscodeServer();
 	const port = await freePort();
@@ -141,26 +153,51 @@ export async function startServer({ work, extraArgs = [], env = {} }) {
 	const args = [paths.serverMain, '--host', '127.0.0.1', '--port', String(port), '--without-connection-token',
 		'--accept-server-license-terms', '--disable-workspace-trust', '--user-data-dir', userData,
 		'--server-data-dir', serverData, '--extensions-dir', extensions, ...extraArgs];
-	const child = spawn(paths.node, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+	const child = spawn(paths.node, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+	const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+	const killGroup = (signal) => {
+		try { process.kill(-child.pid, signal); } catch { /* already gone */ }
+	};
+	// If the runner itself is killed or exits early, the server must not outlive it.
+	const onExit = () => killGroup('SIGKILL');
+	process.once('exit', onExit);
+	const stop = async () => {
+		process.removeListener('exit', onExit);
+		killGroup('SIGTERM');
+		const timer = setTimeout(() => killGroup('SIGKILL'), 5_000);
+		await exited;
+		clearTimeout(timer);
+		killGroup('SIGKILL');
+		child.stdout.destroy();
+		child.stderr.destroy();
+	};
 	const log = [];
-	await new Promise((resolveStart, reject) => {
-		const timer = setTimeout(() => reject(new Error(`the VS Code server did not start within 60 s. Its output:\n${log.join('')}`)), 60_000);
-		const onData = (data) => {
-			log.push(data.toString());
-			if (/Extension host agent listening on/.test(data.toString())) {
+	try {
+		await new Promise((resolveStart, reject) => {
+			const timer = setTimeout(() => reject(new Error(`the VS Code server did not start within ${SERVER_START_TIMEOUT_MS / 1000} s. Its output:\n${log.join('')}`)), SERVER_START_TIMEOUT_MS);
+			child.stdout.on('data', (data) => {
+				log.push(data.toString());
+				if (/Extension host agent listening on/.test(data.toString())) {
+					clearTimeout(timer);
+					resolveStart();
+				}
+			});
+			child.stderr.on('data', (data) => log.push(data.toString()));
+			child.on('error', (err) => {
 				clearTimeout(timer);
-				resolveStart();
-			}
-		};
-		child.stdout.on('data', onData);
-		child.stderr.on('data', (data) => log.push(data.toString()));
-		child.on('exit', (code) => {
-			clearTimeout(timer);
-			reject(new Error(`the VS Code server exited with code ${code} before it was ready. Its output:\n${log.join('')}\n` +
-				`If a native module failed to load, delete ${paths.dir} and run again (installing needs libkrb5-dev: apt-get install -y libkrb5-dev).`));
+				reject(new Error(`the VS Code server could not be started (${err.message}); delete ${paths.dir} and run again.`));
+			});
+			child.on('exit', (code) => {
+				clearTimeout(timer);
+				reject(new Error(`the VS Code server exited with code ${code} before it was ready. Its output:\n${log.join('')}\n` +
+					`If a native module failed to load, delete ${paths.dir} and run again.`));
+			});
 		});
-	});
-	return { port, child, log, userData, paths };
+	} catch (err) {
+		await stop();
+		throw err;
+	}
+	return { port, child, log, userData, paths, stop };
 }
 
 export async function launchChromium() {
@@ -176,11 +213,16 @@ export async function launchChromium() {
 
 async function runOffline({ compiledIndex, workspace, env, work, screenshotsDir }) {
 	checkChromium();
-	const control = await startControlServer(screenshotsDir);
-	const server = await startServer({ work, extraArgs: ['--enable-smoke-test-driver'], env: { ...env, LORA_TEST_CONTROL: control.url } });
-	let browser;
+	// Opened one after the other and closed in reverse on every path, so a tier that fails to start still
+	// lets the runner exit.
+	const opened = [];
 	try {
-		browser = await launchChromium();
+		const control = await startControlServer(screenshotsDir);
+		opened.push(() => control.close());
+		const server = await startServer({ work, extraArgs: ['--enable-smoke-test-driver'], env: { ...env, LORA_TEST_CONTROL: control.url } });
+		opened.push(() => server.stop());
+		const browser = await launchChromium();
+		opened.push(() => browser.close().catch(() => undefined));
 		const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 		control.setPage(page);
 		const remote = `vscode-remote://127.0.0.1:${server.port}`;
@@ -194,19 +236,23 @@ async function runOffline({ compiledIndex, workspace, env, work, screenshotsDir 
 		await page.exposeFunction('codeAutomationLog', (level, args) => {
 			if (process.env.LORA_TEST_VERBOSE) { console.log(`[workbench ${level}]`, ...(Array.isArray(args) ? args : [args])); }
 		});
+		const serverGone = new Promise((_, reject) => {
+			server.child.once('exit', (code) => reject(new Error(`the VS Code server exited with code ${code} during the tests. Its output:\n${server.log.join('').slice(-4000)}`)));
+		});
+		serverGone.catch(() => undefined); // it also rejects when we stop the server after the tests
 		const url = `http://127.0.0.1:${server.port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`;
 		await page.goto(url);
 		let timer;
 		const timeout = new Promise((_, reject) => {
 			timer = setTimeout(() => reject(new Error(`the suite did not finish within ${SUITE_TIMEOUT_MS / 1000} s`)), SUITE_TIMEOUT_MS);
 		});
-		const code = await Promise.race([exitCode, timeout]);
-		clearTimeout(timer);
+		opened.push(() => clearTimeout(timer));
+		const code = await Promise.race([exitCode, timeout, serverGone]);
 		if (process.env.LORA_TEST_VERBOSE) { console.log(`extension host exited with ${code}`); }
 	} finally {
-		await browser?.close().catch(() => undefined);
-		server.child.kill('SIGTERM');
-		control.close();
+		for (const close of opened.reverse()) {
+			await close();
+		}
 	}
 }
 
@@ -250,7 +296,10 @@ async function startControlServer(screenshotsDir) {
 	return {
 		url: `http://127.0.0.1:${server.address().port}`,
 		setPage: (p) => { page = p; },
-		close: () => server.close(),
+		close: () => new Promise((resolveClose) => {
+			server.closeAllConnections();
+			server.close(() => resolveClose());
+		}),
 	};
 }
 
