@@ -1,11 +1,10 @@
-import { CliCommand, UsageError, booleanFlag, intFlag, stringFlag } from './args';
+import { CliCommand, CliIo, ParsedArgs, UsageError, booleanFlag, intFlag, stringFlag } from './args';
 import { scanTrainingFolder } from '../core/dataset';
 import { balanceFolder, folderCoverage } from '../core/coverage/fromFolder';
-import { applyRenames, planRenames, renameSubsetKeys } from '../core/coverage/renamePlan';
-import { SETTINGS_FILE_NAME } from '../core/settings';
-import { writeFileAtomic } from '../core/atomicWrite';
-import { readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { planRenames } from '../core/coverage/renamePlan';
+import { applyRenamesJournaled, finishInterruptedRenames } from '../core/coverage/renameJournal';
+import { FolderLockedError, withFolderLock } from '../core/folderLock';
+import { relative, resolve } from 'node:path';
 
 export const coverageCommand: CliCommand = {
 	name: 'coverage',
@@ -50,63 +49,96 @@ export const balanceCommand: CliCommand = {
 	summary: 'propose repeats per subset that land near a step budget (and apply them as folder renames)',
 	usage: [
 		'Usage: lora-workbench balance <folder> --steps N [--epochs N] [--ratio F] [--apply] [--json]',
+		'       lora-workbench balance <folder> --repair',
 		'',
 		'Proposes repeats per subset so the total optimisation steps land near N (sd-scripts\' exact step math),',
 		'keeping each subset\'s current share of samples, or a face:body ratio of samples with --ratio (e.g. 2 for 2:1).',
 		'  --steps N    step budget (the guide: about 1500)',
 		'  --epochs N   epochs (default: the training settings, 10)',
 		'  --ratio F    wanted face:body ratio of samples per epoch',
-		'  --apply      rename the subset folders (never over an existing folder)',
+		'  --apply      rename the subset folders (never over an existing folder) and their lora-workbench.yaml keys',
+		'  --repair     only finish a rename an interrupted --apply left (--apply and scan do this first too)',
 		'  --json       print the proposal as JSON',
+		'',
+		'--apply journals the renames in .lora-rename-journal.json until the folders and the settings keys are final,',
+		'and holds the folder\'s .lora-workbench.lock meanwhile; a rerun after a kill finishes the job.',
 	].join('\n'),
-	flags: { steps: { type: 'string' }, epochs: { type: 'string' }, ratio: { type: 'string' }, apply: { type: 'boolean' }, json: { type: 'boolean' } },
+	flags: { steps: { type: 'string' }, epochs: { type: 'string' }, ratio: { type: 'string' }, apply: { type: 'boolean' }, repair: { type: 'boolean' }, json: { type: 'boolean' } },
 	async run(args, io) {
 		if (args.positionals.length !== 1) {
 			throw new UsageError('give one training folder');
 		}
 		const budgetSteps = intFlag(args, 'steps');
-		if (budgetSteps === undefined) {
+		const repairOnly = booleanFlag(args, 'repair') && budgetSteps === undefined;
+		if (budgetSteps === undefined && !repairOnly) {
 			throw new UsageError('--steps is required');
 		}
-		const ratioText = stringFlag(args, 'ratio');
-		const faceToBody = ratioText === undefined ? undefined : Number(ratioText);
-		if (faceToBody !== undefined && !(faceToBody > 0)) {
-			throw new UsageError(`--ratio must be a positive number (got "${ratioText}")`);
-		}
-		const folder = await scanTrainingFolder(args.positionals[0]);
-		const proposal = balanceFolder(folder, { budgetSteps, epochs: intFlag(args, 'epochs'), faceToBody });
-		const dirs = Object.fromEntries(folder.subsets.map((s) => [s.name, s.dir]));
-		const renames = planRenames(proposal, dirs);
-		if (booleanFlag(args, 'apply')) {
-			await applyRenames(renames);
-			if (folder.settingsFileExists && renames.length) {
-				const settingsPath = join(folder.root, SETTINGS_FILE_NAME);
-				const text = await readFile(settingsPath, 'utf8');
-				const next = renameSubsetKeys(text, renames);
-				if (next !== text) {
-					await writeFileAtomic(settingsPath, next);
+		const root = resolve(io.cwd, args.positionals[0]);
+		if (repairOnly || booleanFlag(args, 'apply')) {
+			try {
+				return await withFolderLock(root, 'lora-workbench balance --apply', async () => {
+					const repaired = await repair(root, io);
+					// Left unfinished (a folder missing, a name taken): renaming more would only tangle it further.
+					return repairOnly || repaired !== 0 ? repaired : balance(root, budgetSteps!, args, io);
+				});
+			} catch (err) {
+				if (err instanceof FolderLockedError) {
+					io.err(`Nothing was renamed: ${err.message}`);
+					return 1;
 				}
+				throw err;
 			}
 		}
-		if (booleanFlag(args, 'json')) {
-			io.out(JSON.stringify({ ...proposal, renames, applied: booleanFlag(args, 'apply') }, null, 2));
-			return 0;
-		}
-		const pct = (x: number) => `${Math.round(x * 100)}%`;
-		const lines = [`Steps: ${proposal.totalStepsBefore} -> ${proposal.totalStepsAfter} (budget ${proposal.budgetSteps})`];
-		for (const row of proposal.rows) {
-			lines.push(`  ${row.name} (${row.role}, ${row.images} images): repeats ${row.repeatsBefore} -> ${row.repeatsAfter}, share ${pct(row.shareBefore)} -> ${pct(row.shareAfter)}`);
-		}
-		if (proposal.note) {
-			lines.push(proposal.note);
-		}
-		for (const rename of renames) {
-			lines.push(`${booleanFlag(args, 'apply') ? 'renamed' : 'would rename'} ${relative(io.cwd, rename.from)} -> ${relative(io.cwd, rename.to)}`);
-		}
-		if (!booleanFlag(args, 'apply') && renames.length) {
-			lines.push('Run again with --apply to rename the folders.');
-		}
-		io.out(lines.join('\n'));
-		return 0;
+		return balance(root, budgetSteps!, args, io);
 	},
 };
+
+/** Finishes what an interrupted --apply left; 1 when something needs the user. */
+async function repair(root: string, io: CliIo): Promise<number> {
+	const recovery = await finishInterruptedRenames(root);
+	if (!recovery) {
+		return 0;
+	}
+	for (const line of recovery.done) {
+		io.err(`Finished an interrupted rename: ${line}`);
+	}
+	for (const problem of recovery.problems) {
+		io.err(problem);
+	}
+	return recovery.problems.length > 0 ? 1 : 0;
+}
+
+async function balance(root: string, budgetSteps: number, args: ParsedArgs, io: CliIo): Promise<number> {
+	const ratioText = stringFlag(args, 'ratio');
+	const faceToBody = ratioText === undefined ? undefined : Number(ratioText);
+	if (faceToBody !== undefined && !(faceToBody > 0)) {
+		throw new UsageError(`--ratio must be a positive number (got "${ratioText}")`);
+	}
+	const folder = await scanTrainingFolder(root);
+	const proposal = balanceFolder(folder, { budgetSteps, epochs: intFlag(args, 'epochs'), faceToBody });
+	const dirs = Object.fromEntries(folder.subsets.map((s) => [s.name, s.dir]));
+	const renames = planRenames(proposal, dirs);
+	if (booleanFlag(args, 'apply')) {
+		await applyRenamesJournaled(folder.root, renames);
+	}
+	if (booleanFlag(args, 'json')) {
+		io.out(JSON.stringify({ ...proposal, renames, applied: booleanFlag(args, 'apply') }, null, 2));
+		return 0;
+	}
+	const pct = (x: number) => `${Math.round(x * 100)}%`;
+	const lines = [`Steps: ${proposal.totalStepsBefore} -> ${proposal.totalStepsAfter} (budget ${proposal.budgetSteps})`];
+	for (const row of proposal.rows) {
+		lines.push(`  ${row.name} (${row.role}, ${row.images} images): repeats ${row.repeatsBefore} -> ${row.repeatsAfter}, share ${pct(row.shareBefore)} -> ${pct(row.shareAfter)}`);
+	}
+	if (proposal.note) {
+		lines.push(proposal.note);
+	}
+	for (const rename of renames) {
+		lines.push(`${booleanFlag(args, 'apply') ? 'renamed' : 'would rename'} ${relative(io.cwd, rename.from)} -> ${relative(io.cwd, rename.to)}`);
+	}
+	if (!booleanFlag(args, 'apply') && renames.length) {
+		lines.push('Run again with --apply to rename the folders.');
+	}
+	io.out(lines.join('\n'));
+	return 0;
+}

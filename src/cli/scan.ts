@@ -1,7 +1,11 @@
-import { resolve } from 'node:path';
+import { promises as fs } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { sweepStaleTempFiles } from '../core/atomicWrite';
+import { finishInterruptedRenames } from '../core/coverage/renameJournal';
+import { withFolderLock } from '../core/folderLock';
 import { TrainingFolder, scanTrainingFolder } from '../core/dataset';
 import { TrainingSettings } from '../core/settings';
-import { CliCommand, ParsedArgs, UsageError, booleanFlag, intFlag } from './args';
+import { CliCommand, CliIo, ParsedArgs, UsageError, booleanFlag, intFlag } from './args';
 
 const usage = `Usage: lora-workbench scan <folder> [--json] [--batch-size N] [--epochs N] [--grad-accum N] [--gpus N] [--buckets]
 
@@ -94,6 +98,36 @@ function humanReport(folder: TrainingFolder): string {
 	return lines.join('\n');
 }
 
+/**
+ * What a killed writer left, repaired before reading: a journaled subset rename is finished (under the
+ * folder's lock, so never while a writer runs) and our stale temp files are removed. What cannot be repaired
+ * is then reported by the scan itself (hidden subsets without a journal, stale settings keys).
+ */
+async function repairLeftovers(root: string, io: CliIo): Promise<void> {
+	try {
+		await withFolderLock(root, 'lora-workbench scan (repair)', async () => {
+			const recovery = await finishInterruptedRenames(root);
+			for (const line of recovery?.done ?? []) {
+				io.err(`Finished an interrupted rename: ${line}`);
+			}
+			for (const problem of recovery?.problems ?? []) {
+				io.err(problem);
+			}
+			const dirs = [root];
+			for (const base of ['images', 'reg']) {
+				const names = await fs.readdir(join(root, base)).catch(() => [] as string[]);
+				dirs.push(join(root, base), ...names.map((n) => join(root, base, n)));
+			}
+			const swept = await sweepStaleTempFiles(dirs);
+			if (swept.length > 0) {
+				io.err(`Removed ${swept.length} temp file(s) left by interrupted writes (${swept.slice(0, 3).map((p) => relative(root, p)).join(', ')}${swept.length > 3 ? ', ...' : ''}).`);
+			}
+		});
+	} catch {
+		// Locked by a running writer, or a folder that cannot be written or does not exist: scan only reads then.
+	}
+}
+
 export const scanCommand: CliCommand = {
 	name: 'scan',
 	summary: 'Read a training folder as sd-scripts does: subsets, captions, steps, guide checks',
@@ -111,7 +145,9 @@ export const scanCommand: CliCommand = {
 			throw new UsageError(args.positionals.length === 0 ? 'give the training folder to scan' : 'give exactly one training folder');
 		}
 		const training = overrides(args);
-		const folder = await scanTrainingFolder(resolve(io.cwd, args.positionals[0]), { training });
+		const root = resolve(io.cwd, args.positionals[0]);
+		await repairLeftovers(root, io);
+		const folder = await scanTrainingFolder(root, { training });
 		io.out(booleanFlag(args, 'json') ? JSON.stringify(scanReport(folder), null, 2) : humanReport(folder));
 		return folder.warnings.some((w) => w.severity === 'error') ? 1 : 0;
 	},

@@ -4,6 +4,7 @@ import { applyPlanToDisk, readCaptionForEdit } from '../core/bulkEditFiles';
 import { normalizeTag, captionTags } from '../core/caption';
 import { coverageOptionsFrom } from '../core/coverage/fromFolder';
 import { scanTrainingFolder, TrainingFolder } from '../core/dataset';
+import { FolderLockedError, withFolderLock } from '../core/folderLock';
 import { compileFilter, matchesFilter } from '../core/filterExpression';
 import { buildTagTable, filterRows, sortRows, tagStatsSubsets, TagTable } from '../core/tagStats';
 import { summarizeTags } from '../core/tagStatsSummary';
@@ -100,24 +101,47 @@ async function runEdit(folder: TrainingFolder, op: BulkOperation, table: TagTabl
 	const problem = validateOperation(op);
 	if (problem) { throw new UsageError(problem); }
 	const scope = new Set(imagesMatching(folder, stringFlag(args, 'filter')));
+	if (!booleanFlag(args, 'apply')) {
+		return previewOrApply(folder, op, table, scope, false, io);
+	}
+	// The lock is held from reading the captions to the last write, so a second bulk writer neither reads
+	// captions this edit is about to change nor writes between its reads and its writes.
+	try {
+		return await withFolderLock(folder.root, `lora-workbench tags (${describeOperation(op)})`, () => previewOrApply(folder, op, table, scope, true, io));
+	} catch (err) {
+		if (err instanceof FolderLockedError) {
+			io.err(`Nothing was written: ${err.message}`);
+			return 1;
+		}
+		throw err;
+	}
+}
+
+async function previewOrApply(folder: TrainingFolder, op: BulkOperation, table: TagTable, scope: ReadonlySet<string>, apply: boolean, io: CliIo): Promise<number> {
 	const images = folder.subsets.flatMap((s) => s.images).filter((i) => scope.has(i.path));
 	const inputs = await Promise.all(images.map((i) => (i.hasCaption ? readCaptionForEdit(i.captionPath) : Promise.resolve({ path: i.captionPath, text: undefined }))));
 	const frequency = new Map(table.rows.map((r) => [r.key, r.count]));
 	const plan = planBulkEdit(inputs, op, { trigger: folder.trigger, frequency });
 	io.out(`${describeOperation(op)}: ${plan.summary}.`);
+	for (const skipped of plan.skipped) {
+		io.err(`Skipped ${skipped.path}: ${skipped.reason}.`);
+	}
 	for (const change of plan.changes) {
 		io.out(`  ${relative(folder.root, change.path)}\n    - ${change.before.split(/\r?\n/)[0]}\n    + ${change.after.split(/\r?\n/)[0]}`);
 	}
-	if (!booleanFlag(args, 'apply')) {
+	if (!apply) {
 		io.out(plan.changes.length > 0 ? 'Preview only: add --apply to write these captions.' : 'Nothing to write.');
 		return plan.changes.length > 0 ? 0 : 1;
 	}
 	const applied = await applyPlanToDisk(plan);
+	if (applied.sweptTemps.length > 0) {
+		io.err(`Removed ${applied.sweptTemps.length} temp file(s) left by an interrupted write.`);
+	}
 	io.out(`Wrote ${applied.written.length} caption(s).`);
 	for (const skipped of applied.skipped) {
 		io.err(`Skipped ${skipped.path}: ${skipped.reason}. Run the edit again to include it.`);
 	}
-	return applied.skipped.length > 0 ? 1 : 0;
+	return applied.skipped.length + plan.skipped.length > 0 ? 1 : 0;
 }
 
 export const tagsCommand: CliCommand = {

@@ -182,8 +182,10 @@ export function applyToCaption(text: string, op: BulkOperation, context: BulkCon
 export interface CaptionInput {
 	/** The caption file. */
 	path: string;
-	/** Its text as read; undefined when the image has no caption file. */
+	/** Its text as read; undefined when the image has no caption file (or `skip` says why it cannot be edited). */
 	text: string | undefined;
+	/** Why an existing caption cannot be edited (not UTF-8, unreadable): it is left alone and reported. */
+	skip?: string;
 }
 
 export interface CaptionChange {
@@ -198,6 +200,8 @@ export interface BulkPlan {
 	unchanged: number;
 	/** Images without a caption file: a bulk edit does not create captions (that would replace the class-token fallback). */
 	withoutCaption: number;
+	/** Caption files that exist but cannot be edited, with the reason: left alone, and named to the user. */
+	skipped: Array<{ path: string; reason: string }>;
 	/** "14 captions will change" (and what is left alone). */
 	summary: string;
 }
@@ -207,7 +211,18 @@ export function planBulkEdit(inputs: readonly CaptionInput[], op: BulkOperation,
 	const changes: CaptionChange[] = [];
 	let unchanged = 0;
 	let withoutCaption = 0;
+	const skipped: BulkPlan['skipped'] = [];
+	// Two images can share one caption (a.jpg and a.png both read a.txt): plan each file once.
+	const seen = new Set<string>();
 	for (const input of inputs) {
+		if (seen.has(input.path)) {
+			continue;
+		}
+		seen.add(input.path);
+		if (input.skip !== undefined) {
+			skipped.push({ path: input.path, reason: input.skip });
+			continue;
+		}
 		if (input.text === undefined) {
 			withoutCaption++;
 			continue;
@@ -219,20 +234,23 @@ export function planBulkEdit(inputs: readonly CaptionInput[], op: BulkOperation,
 			changes.push({ path: input.path, before: input.text, after });
 		}
 	}
-	return { operation: op, changes, unchanged, withoutCaption, summary: planSummary(changes.length, unchanged, withoutCaption) };
+	return { operation: op, changes, unchanged, withoutCaption, skipped, summary: planSummary(changes.length, unchanged, withoutCaption, skipped.length) };
 }
 
 function plural(n: number, one: string, many: string): string {
 	return `${n} ${n === 1 ? one : many}`;
 }
 
-export function planSummary(changed: number, unchanged: number, withoutCaption: number): string {
+export function planSummary(changed: number, unchanged: number, withoutCaption: number, cannotEdit = 0): string {
 	const parts = [`${plural(changed, 'caption', 'captions')} will change`];
 	if (unchanged > 0) {
 		parts.push(`${unchanged} unchanged`);
 	}
 	if (withoutCaption > 0) {
 		parts.push(`${plural(withoutCaption, 'image has', 'images have')} no caption file and will be left alone`);
+	}
+	if (cannotEdit > 0) {
+		parts.push(`${plural(cannotEdit, 'caption cannot', 'captions cannot')} be edited (not UTF-8 or unreadable) and will be left alone`);
 	}
 	return parts.join('; ');
 }

@@ -1,11 +1,15 @@
 /**
  * Bulk edits on disk (CLI): read the captions with a stamp of what was read, and write a plan back only
  * where the file still holds exactly that, so an edit never overwrites a caption changed meanwhile.
+ * Every file is handled on its own: one unreadable or unwritable caption is skipped and reported, never
+ * the end of the whole edit.
  */
 import { promises as fs } from 'node:fs';
-import { writeFileAtomic } from './atomicWrite';
+import { dirname } from 'node:path';
+import { sweepStaleTempFiles, writeFileAtomic } from './atomicWrite';
 import { BulkPlan, CaptionInput } from './bulkEdit';
 import { decodeCaption } from './caption';
+import { captionEncodingProblem } from './captionEncoding';
 
 export interface ReadCaption extends CaptionInput {
 	/** Modification time when read (ms), undefined for a missing file. */
@@ -14,39 +18,60 @@ export interface ReadCaption extends CaptionInput {
 	notUtf8?: boolean;
 }
 
+function ioCode(err: unknown): string {
+	return (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+}
+
+/** Reads one caption for an edit; never throws: an unreadable file comes back with `skip` saying why. */
 export async function readCaptionForEdit(path: string): Promise<ReadCaption> {
 	try {
 		const [bytes, stat] = await Promise.all([fs.readFile(path), fs.stat(path)]);
 		const decoded = decodeCaption(bytes);
 		if (decoded.invalidUtf8) {
-			return { path, text: undefined, mtimeMs: stat.mtimeMs, notUtf8: true };
+			return { path, text: undefined, mtimeMs: stat.mtimeMs, notUtf8: true, skip: `it is ${captionEncodingProblem(bytes)}; re-save it as UTF-8 to include it` };
 		}
 		return { path, text: (decoded.hasBom ? '\uFEFF' : '') + decoded.text, mtimeMs: stat.mtimeMs };
 	} catch (err) {
-		if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+		const code = ioCode(err);
+		if (code === 'ENOENT') {
 			return { path, text: undefined };
 		}
-		throw new Error(`${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}); check its permissions.`);
+		return { path, text: undefined, skip: `it cannot be read (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code}); check its permissions` };
 	}
 }
 
 export interface AppliedPlan {
 	written: string[];
-	/** Files whose content changed on disk since they were read: left as they are. */
+	/** Files left as they are: changed on disk since they were read, or not writable. */
 	skipped: Array<{ path: string; reason: string }>;
+	/** Stale temp files of killed writers removed from the edited folders first. */
+	sweptTemps: string[];
 }
 
 /** Writes each change atomically, unless the file no longer holds the text the plan was made from. */
 export async function applyPlanToDisk(plan: BulkPlan): Promise<AppliedPlan> {
-	const result: AppliedPlan = { written: [], skipped: [] };
+	const sweptTemps = await sweepStaleTempFiles(plan.changes.map((c) => dirname(c.path)));
+	const result: AppliedPlan = { written: [], skipped: [], sweptTemps };
 	for (const change of plan.changes) {
-		const current = await readCaptionForEdit(change.path);
-		if (current.text !== change.before) {
-			result.skipped.push({ path: change.path, reason: current.text === undefined ? 'it was deleted or is no longer UTF-8' : 'it was changed on disk after it was read' });
-			continue;
+		let reason: string | undefined;
+		// The check runs once the new text is on disk beside the caption, right before it replaces it.
+		const unchangedSinceRead = async (): Promise<boolean> => {
+			const current = await readCaptionForEdit(change.path);
+			if (current.text === change.before) {
+				return true;
+			}
+			reason = current.skip ?? (current.text === undefined ? 'it was deleted' : 'it was changed on disk after it was read');
+			return false;
+		};
+		try {
+			if (await writeFileAtomic(change.path, change.after, { beforeRename: unchangedSinceRead })) {
+				result.written.push(change.path);
+			} else {
+				result.skipped.push({ path: change.path, reason: reason ?? 'it changed on disk' });
+			}
+		} catch (err) {
+			result.skipped.push({ path: change.path, reason: `it could not be written (${ioCode(err)}); check that the folder is writable` });
 		}
-		await writeFileAtomic(change.path, change.after);
-		result.written.push(change.path);
 	}
 	return result;
 }

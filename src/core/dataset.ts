@@ -10,6 +10,8 @@ import { GuideCheck, guideChecks } from './datasetChecks';
 import { ImageSize, readImageSize } from './datasetImageSize';
 import { captionCandidates, classifyImageName, compareCodePoints, isTrainerSideFile, parseSubsetName, readCaptionBytes } from './datasetParse';
 import { guessRole } from './datasetRoles';
+import { leftoverProblems } from './datasetLeftovers';
+import { RENAME_TEMP_PATTERN } from './coverage/renameJournal';
 import { SubsetRole, TrainingSettings, WorkbenchSettings, loadSettings } from './settings';
 import { StepReport, StepSettings, StepSubset, computeSteps } from './steps';
 
@@ -224,6 +226,9 @@ async function findSubsets(baseDir: string, isReg: boolean, settings: WorkbenchS
 	for (const entry of entries.filter((e) => e.isDir).sort((a, b) => compareCodePoints(a.name, b.name))) {
 		const dir = join(baseDir, entry.name);
 		const parsed = parseSubsetName(entry.name);
+		if (RENAME_TEMP_PATTERN.test(entry.name)) {
+			continue; // a subset hidden by an interrupted rename: reported by leftoverProblems
+		}
 		if (parsed.kind === 'no-repeats') {
 			problems.push({ severity: 'warning', code: 'ignored-folder', message: `${dir}: sd-scripts ignores a folder whose name does not start with a number ("ignore directory without repeats"). Rename it to <repeats>_<class>, e.g. 10_${entry.name}.`, path: dir });
 			continue;
@@ -300,6 +305,7 @@ export async function scanTrainingFolder(root: string, options: ScanOptions = {}
 	const readCaptions = options.readCaptions ?? true;
 	await mapLimited(folder.subsets, 4, (s) => scanSubset(s, training.captionExtension, platform, readCaptions));
 	await guessRoles(folder.subsets);
+	problems.push(...(await leftoverProblems(root, folder.subsets.map((s) => s.key), Object.keys(settings.subsets))));
 	folder.folderProblems = problems;
 	return finish(folder);
 }

@@ -385,6 +385,14 @@ export function newSettingsText(input: NewSettingsInput): string {
  * renamed. Returns the text unchanged when the key is not there.
  */
 export function renameSettingsKey(text: string, parentPath: readonly string[], oldKey: string, newKey: string): string {
+	return renameSettingsKeys(text, parentPath, new Map([[oldKey, newKey]]));
+}
+
+/**
+ * Renames several keys of one map at once, so swaps (`images/24_a` <-> `images/16_a`) come out right: each
+ * pair is found by its old key before any is renamed.
+ */
+export function renameSettingsKeys(text: string, parentPath: readonly string[], renames: ReadonlyMap<string, string>): string {
 	const doc = parseDocument(text);
 	if (doc.errors.length > 0) {
 		return text;
@@ -393,13 +401,17 @@ export function renameSettingsKey(text: string, parentPath: readonly string[], o
 	if (!isMap(parent)) {
 		return text;
 	}
-	const pair = parent.items.find((item) => {
+	const keyOf = (item: { key: unknown }) => {
 		const key = item.key as { value?: unknown } | string | null;
-		return (typeof key === 'object' && key !== null ? key.value : key) === oldKey;
+		return typeof key === 'object' && key !== null ? key.value : key;
+	};
+	const found = parent.items.flatMap((item) => {
+		const key = keyOf(item);
+		return typeof key === 'string' && renames.has(key) ? [{ item, newKey: renames.get(key)! }] : [];
 	});
-	if (!pair) {
+	if (found.length === 0) {
 		return text;
 	}
-	pair.key = doc.createNode(newKey);
+	found.forEach(({ item, newKey }) => { item.key = doc.createNode(newKey); });
 	return doc.toString({ lineWidth: 0 });
 }

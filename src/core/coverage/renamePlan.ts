@@ -1,7 +1,7 @@
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { BalanceProposal, renameWithRepeats } from './balance';
-import { renameSettingsKey } from '../settings';
+import { renameSettingsKeys } from '../settings';
 
 export interface FolderRename {
 	from: string;
@@ -30,36 +30,11 @@ export function planRenames(proposal: BalanceProposal, subsetDirs: Record<string
 	return renames;
 }
 
-/**
- * Applies renames in two phases through temporary names, so swaps (`24_x` <-> `16_x`) work and a failure
- * part-way is rolled back.
- */
-export async function applyRenames(renames: FolderRename[]): Promise<void> {
-	const temps = renames.map((r, i) => ({ ...r, temp: join(dirname(r.from), `.lora-rename-${process.pid}-${i}`) }));
-	const done: { from: string; to: string }[] = [];
-	try {
-		for (const r of temps) {
-			await fs.rename(r.from, r.temp);
-			done.push({ from: r.from, to: r.temp });
-		}
-		for (const r of temps) {
-			await fs.rename(r.temp, r.to);
-			done.push({ from: r.temp, to: r.to });
-		}
-	} catch (err) {
-		for (const step of done.reverse()) {
-			await fs.rename(step.to, step.from).catch(() => undefined);
-		}
-		throw err;
-	}
-}
-
 /** The settings text with each renamed subset's `subsets:` key (`images/<name>`, `reg/<name>`) following its folder. */
-export function renameSubsetKeys(settingsText: string, renames: FolderRename[]): string {
-	let next = settingsText;
-	for (const rename of renames) {
+export function renameSubsetKeys(settingsText: string, renames: readonly FolderRename[]): string {
+	const keys = new Map(renames.map((rename) => {
 		const prefix = basename(dirname(rename.from));
-		next = renameSettingsKey(next, ['subsets'], `${prefix}/${basename(rename.from)}`, `${prefix}/${basename(rename.to)}`);
-	}
-	return next;
+		return [`${prefix}/${basename(rename.from)}`, `${prefix}/${basename(rename.to)}`];
+	}));
+	return renameSettingsKeys(settingsText, ['subsets'], keys);
 }
