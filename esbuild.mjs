@@ -1,5 +1,6 @@
 // Builds the extension host bundle, the CLI, one browser bundle per webview (webview/<panel>/main.ts),
-// and the test bundles. `--production` minifies; `--watch` rebuilds on change.
+// and the test bundles. `--production` minifies; `--watch` rebuilds on change. scripts/package.mjs adds
+// `--outdir <dir>` (build into its staging folder, not the dist/ everyone's tests use) and `--package-target <t>`.
 import * as esbuild from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -7,6 +8,12 @@ import { join, relative } from 'node:path';
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const withTests = !production && !process.argv.includes('--no-tests');
+const optionValue = (name) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const distDir = optionValue('--outdir') ?? 'dist';
+// A packaged build knows which platform's native binaries it ships, so a failed load can name the right package
+// (src/core/nativeModules.ts). Left out, the expression reads the environment: undefined in a source checkout.
+const packageTarget = optionValue('--package-target');
+const define = packageTarget ? { 'process.env.LORA_WORKBENCH_PACKAGE_TARGET': JSON.stringify(packageTarget) } : {};
 
 // Native and heavy modules stay out of the bundle: they are loaded lazily at run time.
 const nodeExternals = ['vscode', 'sharp', 'onnxruntime-node', 'chokidar', 'playwright-core', 'fsevents'];
@@ -38,16 +45,17 @@ const contexts = [
 	{
 		...common,
 		entryPoints: { extension: 'src/extension.ts', cli: 'src/cli.ts' },
-		outdir: 'dist',
+		outdir: distDir,
 		platform: 'node',
 		format: 'cjs',
 		target: 'node20',
 		external: nodeExternals,
+		define,
 	},
 	{
 		...common,
 		entryPoints: webviewEntries,
-		outdir: 'dist/webview',
+		outdir: join(distDir, 'webview'),
 		platform: 'browser',
 		format: 'iife',
 		target: 'es2022',
@@ -77,10 +85,10 @@ if (withTests) {
 }
 
 function copyStatic() {
-	mkdirSync('dist/webview', { recursive: true });
+	mkdirSync(join(distDir, 'webview'), { recursive: true });
 	// Codicons are a font plus a stylesheet; webviews load them from dist/webview under the CSP.
-	cpSync('node_modules/@vscode/codicons/dist/codicon.css', 'dist/webview/codicon.css');
-	cpSync('node_modules/@vscode/codicons/dist/codicon.ttf', 'dist/webview/codicon.ttf');
+	cpSync('node_modules/@vscode/codicons/dist/codicon.css', join(distDir, 'webview', 'codicon.css'));
+	cpSync('node_modules/@vscode/codicons/dist/codicon.ttf', join(distDir, 'webview', 'codicon.ttf'));
 }
 
 copyStatic();
