@@ -258,7 +258,8 @@ async function runOffline({ compiledIndex, workspace, env, work, screenshotsDir 
 
 /**
  * A small HTTP server the tests inside VS Code call to act on the workbench page from outside:
- * POST /screenshot?name=x saves test-results/x.png; POST /press?key=Enter presses a key.
+ * POST /screenshot?name=x saves test-results/x.png; POST /press?key=Enter presses a key; POST /wait?selector=s
+ * answers once the element is visible (how a test waits for a dialog instead of sleeping).
  */
 async function startControlServer(screenshotsDir) {
 	let page;
@@ -276,6 +277,12 @@ async function startControlServer(screenshotsDir) {
 				res.end('{}');
 			} else if (url.pathname === '/type') {
 				await page.keyboard.type(url.searchParams.get('text') || '');
+				res.end('{}');
+			} else if (url.pathname === '/wait') {
+				const selector = url.searchParams.get('selector') || 'body';
+				const frameText = url.searchParams.get('frame');
+				const target = frameText ? page.frameLocator(frameText).locator(selector) : page.locator(selector);
+				await target.first().waitFor({ state: 'visible', timeout: Number(url.searchParams.get('timeout') || 60_000) });
 				res.end('{}');
 			} else if (url.pathname === '/click') {
 				const selector = url.searchParams.get('selector') || 'body';

@@ -128,8 +128,8 @@ describe('bulk tag edits and the gallery filter', () => {
 		assert.match(bad.error!.message, /expected a tag, NOT or "\("/);
 
 		const panel = await vscode.commands.executeCommand<GalleryPanel>('loraWorkbench.galleryTestHook', root);
-		await waitFor('the gallery webview to be ready', () => panel.webviewReady);
-		await new Promise((resolve) => setTimeout(resolve, 500));
+		// Once the grid is painted the webview has handled its init and sends nothing of its own that could race the test.
+		await waitFor('the gallery grid to be painted', () => panel.firstPaints.has('grid'));
 		panel.receive({ type: 'filter', tag: '', expression: 'blonde hair' });
 		const filtered = panel.sent.get('filtered') as Extract<GalleryHostMessage, { type: 'filtered' }>;
 		assert.deepEqual(filtered.ids, [0, 2, 3, 6], 'the webview is told the ids of body 1 and face 1, 2, 5');

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { encodeSafetensors } from '../../src/core/checkpoints/safetensors';
@@ -25,6 +25,9 @@ describe('checkpoints and compare epochs', () => {
 		const modelDir = join(root, 'model');
 		writeCheckpoint(modelDir, epochFileName('3mm4w4ts0n', 1), 1);
 		writeCheckpoint(modelDir, epochFileName('3mm4w4ts0n', 2), 2);
+		// An hour old, so the final checkpoint written by a test is the newest whatever the clock's resolution.
+		const anHourAgo = new Date(Date.now() - 3_600_000);
+		for (const epoch of [1, 2]) { utimesSync(join(modelDir, epochFileName('3mm4w4ts0n', epoch)), anHourAgo, anHourAgo); }
 		mkdirSync(join(modelDir, 'sample'), { recursive: true });
 		for (const epoch of [1, 2, 3]) {
 			for (const promptIndex of [0, 1]) {
@@ -46,7 +49,6 @@ describe('checkpoints and compare epochs', () => {
 			return children.filter((n) => n.kind === 'checkpoint' && n.folder.root === root).map((n) => (n.kind === 'checkpoint' ? n.file.fileName : ''));
 		};
 		assert.deepEqual((await names()).sort(), ['3mm4w4ts0n-000001.safetensors', '3mm4w4ts0n-000002.safetensors']);
-		await new Promise((r) => setTimeout(r, 20));
 		writeCheckpoint(join(root, 'model'), '3mm4w4ts0n.safetensors', 3);
 		const after = await waitFor('the final checkpoint to be listed', async () => {
 			const list = await names();

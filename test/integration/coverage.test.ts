@@ -6,7 +6,7 @@ import type { BalanceProposal } from '../../src/core/coverage/balance';
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
-import { canControlPage, pressKey, sleep } from '../support/screenshot';
+import { canControlPage, pressKey, waitForElement } from '../support/screenshot';
 
 describe('coverage and balance', () => {
 	let root: string;
@@ -53,8 +53,8 @@ describe('coverage and balance', () => {
 		// The edit spans several resources, so VS Code asks whether to undo it in all of them: answer with Enter.
 		await vscode.window.showTextDocument(vscode.Uri.file(join(root, 'lora-workbench.yaml')));
 		const undone = vscode.commands.executeCommand('undo');
-		await sleep(1000);
 		if (canControlPage()) {
+			await waitForElement('.monaco-dialog-box');
 			await pressKey('Enter');
 		}
 		await undone;

@@ -14,7 +14,7 @@ async function size(file: string): Promise<[number, number]> {
 }
 
 describe('image checks, health report and cropping (integration)', function () {
-	this.timeout(120_000);
+	this.timeout(300_000);
 	let root: string;
 	let faceDir: string;
 

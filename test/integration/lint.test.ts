@@ -109,7 +109,7 @@ describe('caption lint', () => {
 		assert.equal(await ended, 1, 'exit 1: the empty caption is an error');
 		// Each live problem now has a twin from the task's matcher (same file, start, severity, code and message).
 		const doubled = live.flatMap((key) => [key, key]).sort();
-		await waitFor('the task\'s problems', () => JSON.stringify(problemKeys(root)) === JSON.stringify(doubled), 30_000)
+		await waitFor('the task\'s problems', () => JSON.stringify(problemKeys(root)) === JSON.stringify(doubled), 120_000)
 			.catch(() => {
 				const now = problemKeys(root);
 				const count = (list: string[], key: string) => list.filter((k) => k === key).length;

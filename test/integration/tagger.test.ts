@@ -13,7 +13,7 @@ import { testWorkspace } from '../support/paths';
  * Scores: solo and 1boy always, never_shown never, so the expected captions are known without the tagger.
  */
 describe('auto-tag images (WD14 tagger)', function () {
-	this.timeout(120_000);
+	this.timeout(300_000);
 	let root: string;
 	let faceDir: string;
 	let bodyDir: string;

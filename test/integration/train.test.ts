@@ -39,8 +39,26 @@ async function train(root: string, expectRun = true): Promise<TrainResult> {
 	return result;
 }
 
+/**
+ * Makes stand-in trainers started from now on pause after their first step until `release()`: a test that needs a
+ * run to still be running (to queue another behind it) holds it, rather than betting on the trainer's pace.
+ */
+function holdTrainers(): { release(): Promise<void>; dispose(): Promise<void> } {
+	const releaseFile = join(mkdtempSync(join(tmpdir(), 'standin-hold-')), 'release');
+	process.env.LORA_STANDIN_HOLD_AT_STEP = '1';
+	process.env.LORA_STANDIN_RELEASE_FILE = releaseFile;
+	return {
+		release: () => fs.writeFile(releaseFile, ''),
+		dispose: async () => {
+			delete process.env.LORA_STANDIN_HOLD_AT_STEP;
+			delete process.env.LORA_STANDIN_RELEASE_FILE;
+			await fs.writeFile(releaseFile, '');
+		},
+	};
+}
+
 describe('Train LoRA with the stand-in trainer', function () {
-	this.timeout(120_000);
+	this.timeout(300_000);
 	let first: string;
 	let second: string;
 	let pidDir: string;
@@ -156,29 +174,29 @@ describe('Train LoRA with the stand-in trainer', function () {
 	it('a second training waits in the queue until the first is done', async () => {
 		const api = await activateExtension();
 		const runs = api.services.trainingRuns;
-		process.env.LORA_STANDIN_STEP_SECONDS = '0.3';
+		const hold = holdTrainers();
 		try {
 			const a = (await train(first)).run!;
-			await waitFor('the first run to start', () => a.state === 'running');
+			await waitFor('the first run to start', () => a.state === 'running', 120_000);
 			const b = (await train(second)).run!;
 			assert.equal(b.state, 'queued');
 			assert.equal(runs.positionOf(b), 1);
 			assert.equal(runs.active, a);
-			process.env.LORA_STANDIN_STEP_SECONDS = '0.02';
+			await hold.release();
 			await a.stop();
-			await waitFor('the second run to start', () => b.state !== 'queued');
+			await waitFor('the second run to start', () => b.state !== 'queued', 120_000);
 			assert.ok(runs.active === b || b.exit !== undefined);
 			const exit = await b.whenExited();
 			assert.equal(exit.code, 0);
 			assert.equal(a.state, 'stopped');
 		} finally {
-			process.env.LORA_STANDIN_STEP_SECONDS = '0.02';
+			await hold.dispose();
 		}
 	});
 
 	it('a queued training leaves the queue without ever starting when stopped', async () => {
 		const api = await activateExtension();
-		process.env.LORA_STANDIN_STEP_SECONDS = '0.3';
+		const hold = holdTrainers();
 		try {
 			const a = (await train(first)).run!;
 			const b = (await train(second)).run!;
@@ -189,7 +207,7 @@ describe('Train LoRA with the stand-in trainer', function () {
 			await a.stop();
 			assert.equal(b.pid, undefined, 'its process was never started');
 		} finally {
-			process.env.LORA_STANDIN_STEP_SECONDS = '0.02';
+			await hold.dispose();
 			await fs.rm(pidDir, { recursive: true, force: true });
 		}
 	});

@@ -40,7 +40,7 @@ async function trainingOf(root: string) {
 }
 
 describe('kohya_ss config import and export', function () {
-	this.timeout(60_000);
+	this.timeout(300_000);
 	let first: string;
 	let second: string;
 

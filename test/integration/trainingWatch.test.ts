@@ -180,7 +180,7 @@ describe('watching a training', () => {
 });
 
 describe('watching a training with the stand-in trainer', function () {
-	this.timeout(120_000);
+	this.timeout(300_000);
 	const standin = () => join(repoRoot(), 'test', 'fixtures', 'standin-sd-scripts');
 	let root: string;
 
@@ -224,24 +224,30 @@ describe('watching a training with the stand-in trainer', function () {
 	it('the learning rate arrives live from the run\'s TensorBoard file, and comes back after a reload', async () => {
 		const api = await activateExtension();
 		const watch = api.testing.trainingWatch;
-		process.env.LORA_STANDIN_STEP_SECONDS = '0.2';
+		// The stand-in pauses after step 6 until the test releases it: "live" is checked while the run is
+		// held mid-way, not by racing a fast trainer.
+		const releaseFile = join(root, 'release-the-trainer');
+		process.env.LORA_STANDIN_HOLD_AT_STEP = '6';
+		process.env.LORA_STANDIN_RELEASE_FILE = releaseFile;
 		try {
 			await vscode.commands.executeCommand('loraWorkbench.showLossPanel');
 			const panel = await waitFor('the loss panel', () => watch.lossPanel()?.lastInit && watch.lossPanel());
-			const whileRunning: number[] = [];
+			const whileHeld: number[] = [];
 			const listener = watch.history.onDidUpdate(({ run, points, source }) => {
-				if (source === 'tensorboard' && run.status === 'running') {
-					whileRunning.push(...points.filter((p) => typeof p.lr === 'number').map((p) => p.step));
+				if (source === 'tensorboard' && run.status === 'running' && !existsSync(releaseFile)) {
+					whileHeld.push(...points.filter((p) => typeof p.lr === 'number').map((p) => p.step));
 				}
 			});
 			const result = await vscode.commands.executeCommand<{ run?: { whenExited(): Promise<unknown> } }>('loraWorkbench.trainLora', root, { skipConfirm: true });
 			assert.ok(result?.run, 'the training started');
+			await waitFor('lr points from the TensorBoard file while the run is held at step 6', () => whileHeld.length > 0, 120_000);
+			await fs.writeFile(releaseFile, '');
 			await result.run.whenExited();
 			listener.dispose();
 			const watched = watch.history.all.find((r) => r.run === (result.run as unknown));
 			assert.ok(watched);
 			await watch.history.whenWritten(watched.id);
-			assert.ok(whileRunning.length > 0 && whileRunning.length < 12, `lr points arrived while training (steps ${whileRunning.join(', ')}), not only at the end`);
+			assert.ok(whileHeld.every((step) => step >= 1 && step <= 6), `lr points arrived while training (steps ${whileHeld.join(', ')}), before the run went past step 6`);
 			const lr = await waitFor('every lr point in the panel', () => (panel.postedLr.get(watched.id)?.length ?? 0) >= 12 && panel.postedLr.get(watched.id));
 			assert.deepEqual(lr.map(([step]) => step), Array.from({ length: 12 }, (_, i) => i + 1));
 			assert.ok(lr.every(([, value]) => Math.abs(value - 1e-4) < 1e-9), `the guide's constant 1e-4 (float32 in the file): ${lr[0][1]}`);
@@ -260,7 +266,9 @@ describe('watching a training with the stand-in trainer', function () {
 			assert.equal(series.loss.filter((v) => v !== null).length, 12, 'and the step loss (loss/current)');
 			assert.ok(!init.runs.some((r) => r.source === 'tensorboard' && r.location.includes(`${join(root, 'log')}/w4tch-`)), 'its TensorBoard folder is part of the run, not listed as another run');
 		} finally {
-			process.env.LORA_STANDIN_STEP_SECONDS = '0.05';
+			delete process.env.LORA_STANDIN_HOLD_AT_STEP;
+			delete process.env.LORA_STANDIN_RELEASE_FILE;
+			await fs.rm(releaseFile, { force: true });
 		}
 	});
 

@@ -13,7 +13,7 @@ export async function activateExtension(): Promise<WorkbenchApi> {
 }
 
 /** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
 	const end = Date.now() + timeoutMs;
 	for (;;) {
 		const value = await check();

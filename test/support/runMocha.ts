@@ -19,7 +19,7 @@ function testFiles(dir: string): string[] {
 export async function runSuite(suiteDir: string): Promise<void> {
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const Mocha = require('mocha') as typeof import('mocha');
-	const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, color: false, reporter: 'spec' });
+	const mocha = new Mocha({ ui: 'bdd', timeout: 300_000, color: false, reporter: 'spec' });
 	const grep = process.env.LORA_TEST_GREP;
 	if (grep) {
 		mocha.grep(grep);

@@ -43,6 +43,11 @@ export async function click(selector: string, frame?: string): Promise<void> {
 	await call(`/click?selector=${encodeURIComponent(selector)}${frame ? `&frame=${encodeURIComponent(frame)}` : ''}`);
 }
 
+/** Resolves once an element of the workbench page (or of the iframe `frame`) is visible: wait for UI, never sleep. */
+export async function waitForElement(selector: string, frame?: string, timeoutMs = 60_000): Promise<void> {
+	await call(`/wait?selector=${encodeURIComponent(selector)}&timeout=${timeoutMs}${frame ? `&frame=${encodeURIComponent(frame)}` : ''}`);
+}
+
 export function sleep(ms: number): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, ms));
 }
