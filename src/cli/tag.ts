@@ -1,6 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { sweepStaleTempFiles } from '../core/atomicWrite';
+import { acquireFolderLock } from '../core/folderLock';
 import { CliCommand, CliIo, ParsedArgs, UsageError, booleanFlag, intFlag, stringFlag } from './args';
 import { EXISTING_CAPTION_MODES, ExistingCaptionMode } from '../core/tagger/captionMerge';
 import { DownloadCancelledError, downloadModel } from '../core/tagger/download';
@@ -156,7 +158,17 @@ export const tagCommand: CliCommand = {
 			io.err(`The ${provider} execution provider is not part of this onnxruntime-node build (available: ${availableExecutionProviders().join(', ')}); trying anyway, CPU is the fallback.`);
 		}
 		let result;
+		// Tagging writes captions in bulk: the training folder's lock keeps a second bulk writer out meanwhile.
+		const lock = targets.trainingRoot ? await acquireFolderLock(targets.trainingRoot, 'lora-workbench tag').catch((err: unknown) => err as Error) : undefined;
+		if (lock instanceof Error) {
+			io.err(`Nothing was tagged: ${lock.message}`);
+			return 1;
+		}
 		try {
+			const swept = await sweepStaleTempFiles(targets.images.map((image) => dirname(image)));
+			if (swept.length > 0) {
+				io.err(`Removed ${swept.length} temp file(s) left by interrupted writes.`);
+			}
 			result = await tagImages({
 				modelDir, images: targets.images, mode, batchSize, executionProvider: provider, selection,
 				prefix: { trigger, classWord },
@@ -170,6 +182,8 @@ export const tagCommand: CliCommand = {
 				return 1;
 			}
 			throw err;
+		} finally {
+			await lock?.release();
 		}
 		const summary = summarizeTagging(result, [trigger ?? '', classWord ?? '']);
 		const lint: LintAfterTagging | undefined = targets.trainingRoot && result.tagged.length > 0

@@ -215,10 +215,10 @@ export class AutoTag extends Disposable {
 				}
 				continue;
 			}
-			if (tagged.previous === undefined) {
+			if (tagged.previous === undefined && !tagged.previousBytes) {
 				await fs.rm(tagged.captionPath, { force: true });
 			} else {
-				await writeFileAtomic(tagged.captionPath, tagged.previous);
+				await writeFileAtomic(tagged.captionPath, tagged.previousBytes ?? tagged.previous!);
 			}
 			restored++;
 		}

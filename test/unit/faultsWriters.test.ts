@@ -12,7 +12,7 @@ import { runCli } from '../../src/cli';
 import { sweepStaleTempFiles, writeFileAtomic } from '../../src/core/atomicWrite';
 import { planBulkEdit } from '../../src/core/bulkEdit';
 import { applyPlanToDisk, readCaptionForEdit } from '../../src/core/bulkEditFiles';
-import { applyRenamesJournaled, finishInterruptedRenames, RENAME_JOURNAL_NAME } from '../../src/core/coverage/renameJournal';
+import { applyRenamesJournaled, RENAME_JOURNAL_NAME } from '../../src/core/coverage/renameJournal';
 import { renameSubsetKeys } from '../../src/core/coverage/renamePlan';
 import { scanTrainingFolder } from '../../src/core/dataset';
 import { acquireFolderLock, FolderLockedError, LOCK_FILE_NAME } from '../../src/core/folderLock';

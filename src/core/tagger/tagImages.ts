@@ -1,6 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { parse as parsePath, join } from 'node:path';
 import { writeFileAtomic } from '../atomicWrite';
+import { decodeCaption } from '../caption';
+import { captionEncodingProblem } from '../captionEncoding';
 import { CaptionPrefix, ExistingCaptionMode, mergeCaption } from './captionMerge';
 import { LabelProcessing, TAGS_FILE, TaggerLabels, checkLabelsMatchModel, processLabels, readLabels } from './labels';
 import { ImageDecodeError, preprocessForTagger, toBatchTensor } from './preprocess';
@@ -31,8 +33,10 @@ export interface TaggedImage {
 	captionPath: string;
 	/** Tags the model chose (after the prefix was added), in caption order. */
 	modelTags: string[];
-	/** The file's content before, for undo; undefined when there was no caption. */
+	/** The file's content before, for undo; undefined when there was no caption (or it was not UTF-8). */
 	previous: string | undefined;
+	/** The bytes before, only when they were not UTF-8 (overwrite mode): undo restores them exactly. */
+	previousBytes?: Uint8Array;
 	written: string;
 }
 
@@ -162,12 +166,21 @@ export async function tagImages(options: TagImagesOptions): Promise<TagImagesRes
 async function writeCaption(
 	image: string, scores: Float32Array, labels: TaggerLabels, selection: TagSelection, processing: LabelProcessing,
 	options: TagImagesOptions, captionExtension: string,
-): Promise<TaggingProblem | { image: string; captionPath: string; modelTags: string[]; previous: string | undefined; written: string | undefined }> {
+): Promise<TaggingProblem | { image: string; captionPath: string; modelTags: string[]; previous: string | undefined; previousBytes?: Uint8Array; written: string | undefined }> {
 	const captionPath = captionPathFor(image, captionExtension);
 	const modelTags = selectTags(scores, labels, selection);
 	let previous: string | undefined;
+	let previousBytes: Uint8Array | undefined;
 	try {
-		previous = await fs.readFile(captionPath, 'utf8');
+		// Decoded as every other command decodes captions: a lossy 'utf8' read would turn a Latin-1 "café" into
+		// "caf\uFFFD" and a UTF-16 caption into NUL-filled text, and append would write that back.
+		const bytes = await fs.readFile(captionPath);
+		const decoded = decodeCaption(bytes);
+		if (decoded.invalidUtf8 && options.mode === 'append') {
+			return { file: captionPath, message: `${captionPath} is ${captionEncodingProblem(bytes)}, so ${image} was not tagged (appending would garble it). Re-save the caption as UTF-8, or tag it in overwrite mode to replace it.` };
+		}
+		previous = decoded.invalidUtf8 ? undefined : (decoded.hasBom ? '\uFEFF' : '') + decoded.text;
+		previousBytes = decoded.invalidUtf8 ? bytes : undefined;
 	} catch (err) {
 		if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
 			return { file: captionPath, message: `${captionPath} could not be read (${(err as NodeJS.ErrnoException).code}), so ${image} was not tagged; check the file's permissions.` };
@@ -181,7 +194,7 @@ async function writeCaption(
 			return { file: captionPath, message: `${captionPath} could not be written (${(err as NodeJS.ErrnoException).code ?? String(err)}); check that the folder is writable.` };
 		}
 	}
-	return { image, captionPath, modelTags, previous, written };
+	return { image, captionPath, modelTags, previous, ...(previousBytes ? { previousBytes } : {}), written };
 }
 
 async function prepareBatch(images: string[], size: number): Promise<PreparedBatch> {
