@@ -4,6 +4,7 @@
  * Falls back to sharp for anything the header reader does not understand.
  */
 import { promises as fs } from 'node:fs';
+import { requireSharp } from './nativeModules';
 
 export type ImageSize = readonly [number, number];
 
@@ -104,7 +105,13 @@ export async function readImageSize(path: string): Promise<ImageSize> {
 	if (fromHeader && fromHeader[0] > 0 && fromHeader[1] > 0) {
 		return fromHeader;
 	}
-	const sharp = (await import('sharp')).default;
+	let sharp: ReturnType<typeof requireSharp>;
+	try {
+		sharp = requireSharp();
+	} catch (err) {
+		// Starts with the path, so the dataset's problem list shows it as is (dataset.ts readImageSizes).
+		throw new Error(`${path}: its size is not in its header, and ${err instanceof Error ? err.message : String(err)}`);
+	}
 	try {
 		const meta = await sharp(path).metadata();
 		if (meta.width && meta.height) {

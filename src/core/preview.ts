@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { extname, join } from 'node:path';
 import { writeFileAtomic } from './atomicWrite';
+import { NativeModuleError, requireSharp } from './nativeModules';
 
 export interface PreviewOptions {
 	/** Longest edge of the preview in pixels. */
@@ -59,7 +60,7 @@ export async function imagePreview(imagePath: string, cacheDir: string, options:
 		// Not cached yet.
 	}
 	try {
-		const sharp = (await import('sharp')).default;
+		const sharp = requireSharp();
 		const metadata = await sharp(imagePath).metadata();
 		const rotated = (metadata.orientation ?? 1) >= 5;
 		const width = (rotated ? metadata.height : metadata.width) ?? 0;
@@ -81,6 +82,9 @@ export async function imagePreview(imagePath: string, cacheDir: string, options:
 		await writeFileAtomic(sizeFile, JSON.stringify({ width, height }));
 		return { ok: true, path: cached, downscaled: true, width, height };
 	} catch (err) {
+		if (err instanceof NativeModuleError) {
+			return { ok: false, error: err.message }; // not the file's fault: the message names the package to install
+		}
 		const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
 		return { ok: false, error: `${imagePath} could not be decoded (${reason}). The file may be truncated or not an image; re-export it or remove it from the dataset.` };
 	}

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
+import { requireSharp } from './nativeModules';
 
 /** Bump when the thumbnail recipe changes, so old cache files are not reused. */
 const RECIPE = 'v1';
@@ -187,7 +188,7 @@ export class ThumbnailCache {
 		if (await fs.stat(file).then((s) => s.size > 0, () => false)) {
 			return { file, hash, cached: true };
 		}
-		const sharp = (await import('sharp')).default;
+		const sharp = requireSharp();
 		let data: Buffer;
 		try {
 			data = await sharp(imagePath, { failOn: 'none' })

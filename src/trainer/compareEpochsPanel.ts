@@ -10,6 +10,7 @@ import type { TrainingFolderService } from '../providers/trainingFolders';
 import { Disposable } from '../util/dispose';
 import { editSettingsFile } from '../util/settingsFile';
 import { renderWebviewHtml, webviewResourceRoots } from '../util/webviewHtml';
+import { requireSharp } from '../core/nativeModules';
 import { chosenCheckpoint } from './chosenCheckpoint';
 import { pickTrainingFolder } from '../providers/pickTrainingFolder';
 
@@ -181,7 +182,7 @@ export class CompareEpochsPanel extends Disposable {
 
 	/** Difference images (each cell against the previous column of its row), made with sharp and cached. */
 	private async sendDifferences(): Promise<void> {
-		const sharp = (await import('sharp')).default;
+		const sharp = requireSharp();
 		const dir = vscode.Uri.joinPath(this.services.storageUri, 'diffs').fsPath;
 		mkdirSync(dir, { recursive: true });
 		const cells: { promptIndex: number; key: string; diffSrc: string }[] = [];

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import { extname } from 'node:path';
 import type { Metadata, Sharp, SharpOptions } from 'sharp';
 import { ImageProblem } from './types';
+import { requireSharp } from '../nativeModules';
 
 type SharpFactory = (input?: Buffer | string, options?: SharpOptions) => Sharp;
 
@@ -10,8 +11,7 @@ let sharpModule: SharpFactory | undefined;
 /** sharp is native and heavy: loaded on first use, never at module top level. */
 export function loadSharp(): SharpFactory {
 	if (!sharpModule) {
-		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		sharpModule = require('sharp') as SharpFactory;
+		sharpModule = requireSharp() as SharpFactory;
 	}
 	return sharpModule;
 }
@@ -117,8 +117,9 @@ export async function decodeForAnalysis(file: string, options: DecodeOptions): P
 /** Only the header: size, format, orientation. Throws a readable Error for unreadable files. */
 export async function readSourceInfo(file: string): Promise<SourceInfo> {
 	const buffer = await fs.readFile(file);
+	const sharp = loadSharp(); // outside the try: a sharp that cannot load is not a fault of the file
 	try {
-		return sourceInfo(await loadSharp()(buffer, { limitInputPixels: false }).metadata(), buffer.length);
+		return sourceInfo(await sharp(buffer, { limitInputPixels: false }).metadata(), buffer.length);
 	} catch (err) {
 		throw new Error(classifyDecodeError(file, err).message);
 	}

@@ -1,6 +1,7 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { AnalysisImage } from './decode';
 import { Box, FaceBox } from './types';
+import { requireOnnxRuntime } from '../nativeModules';
 
 /** YuNet's strides; each has cls/obj/bbox/kps outputs over an (H/s) x (W/s) grid. */
 const STRIDES = [8, 16, 32] as const;
@@ -13,8 +14,7 @@ let ortModule: OrtModule | undefined;
 
 function loadOrt(): OrtModule {
 	if (!ortModule) {
-		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		ortModule = require('onnxruntime-node') as OrtModule;
+		ortModule = requireOnnxRuntime();
 	}
 	return ortModule;
 }

@@ -1,5 +1,6 @@
 import type { Sharp, SharpOptions } from 'sharp';
 import { areaResizePadded } from './areaResize';
+import { requireSharp } from '../nativeModules';
 
 type SharpFactory = (input?: Buffer | string, options?: SharpOptions) => Sharp;
 
@@ -8,8 +9,7 @@ let sharpModule: SharpFactory | undefined;
 function loadSharp(): SharpFactory {
 	if (!sharpModule) {
 		// Native and heavy: loaded on first use (docs/architecture.md).
-		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		sharpModule = require('sharp') as SharpFactory;
+		sharpModule = requireSharp() as SharpFactory;
 	}
 	return sharpModule;
 }

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { TaggerModelError } from './labels';
+import { requireOnnxRuntime } from '../nativeModules';
 
 export type ExecutionProvider = 'cpu' | 'cuda' | 'dml' | 'coreml';
 export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'cuda', 'dml', 'coreml'];
@@ -28,8 +29,7 @@ export interface ModelContract {
 /** Execution providers this onnxruntime-node build offers on this machine (CPU always). */
 export function availableExecutionProviders(): ExecutionProvider[] {
 	try {
-		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		const ort = require('onnxruntime-node') as { listSupportedBackends?: () => Array<{ name: string }> };
+		const ort = requireOnnxRuntime() as { listSupportedBackends?: () => Array<{ name: string }> };
 		const names = new Set((ort.listSupportedBackends?.() ?? []).map((b) => b.name));
 		return EXECUTION_PROVIDERS.filter((p) => p === 'cpu' || names.has(p));
 	} catch {
@@ -111,6 +111,9 @@ export class TaggerSession {
 		if (!existsSync(modelFile)) {
 			throw new TaggerModelError(`${modelFile} is missing: a WD14 model folder must hold ${MODEL_FILE} and selected_tags.csv. Download the model (LoRA: Manage Tagger Models) or point the model setting at a folder that has both.`);
 		}
+		// Loaded here first so a package for another platform says which one to install; inside the worker the
+		// same failure would only be "the inference thread stopped".
+		requireOnnxRuntime();
 		const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath: require.resolve('onnxruntime-node') } });
 		const session = new TaggerSession(worker, { modelFile, inputName: '', outputName: '', inputSize: DEFAULT_INPUT_SIZE, provider });
 		try {
