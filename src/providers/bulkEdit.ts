@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { basename, relative } from 'node:path';
 import { BulkOperation, BulkPlan, describeOperation, planBulkEdit, validateOperation } from '../core/bulkEdit';
 import type { TrainingFolder } from '../core/dataset';
+import { FolderLockedError, withFolderLock } from '../core/folderLock';
 import { buildTagTable, tagStatsSubsets } from '../core/tagStats';
 import type { BulkScope } from '../core/protocol/gallery';
 import { Disposable } from '../util/dispose';
@@ -131,7 +132,17 @@ export class BulkEditCommands extends Disposable {
 		if (request.confirm && !(await this.confirm(folder, title, plan))) {
 			return undefined;
 		}
-		const result = await applyBulkPlan(plan);
+		// The folder's lock keeps the CLI's bulk writers (tags --apply, tag, balance --apply) out meanwhile.
+		let result: BulkApplyResult;
+		try {
+			result = await withFolderLock(folder.root, `VS Code: ${title}`, () => applyBulkPlan(plan));
+		} catch (err) {
+			if (!(err instanceof FolderLockedError)) {
+				throw err;
+			}
+			void vscode.window.showWarningMessage(`${title}: nothing was changed. ${err.message}`);
+			return { summary: plan.summary, planned: plan.changes.map((c) => c.path), applied: [], skipped: plan.changes.map((c) => ({ path: c.path, reason: 'another writer holds the training folder' })), unsaved: [] };
+		}
 		result.skipped.push(...unreadable.map((i) => ({ path: i.path, reason: i.problem! })));
 		this.lastEdit = { paths: result.applied, saved: result.applied.filter((p) => !result.unsaved.includes(p)) };
 		void this.trainingFolders.refresh(folder.root);
@@ -149,18 +160,22 @@ export class BulkEditCommands extends Disposable {
 
 	private report(folder: TrainingFolder, title: string, result: BulkApplyResult): void {
 		const names = (paths: string[]) => paths.slice(0, 5).map((p) => relative(folder.root, p)).join(', ') + (paths.length > 5 ? ` and ${paths.length - 5} more` : '');
-		if (result.skipped.length > 0) {
-			const reasons = [...new Set(result.skipped.map((s) => s.reason))].join('; ');
-			void vscode.window.showWarningMessage(`${title}: ${result.skipped.length} caption(s) left alone (${reasons}): ${names(result.skipped.map((s) => s.path))}. Run the edit again to include them.`);
+		const unsaved = result.unsaved.length > 0 ? ` ${result.unsaved.length} had unsaved changes and stay unsaved.` : '';
+		const reasons = [...new Set(result.skipped.map((s) => s.reason))].join('; ');
+		const left = `${result.skipped.length} caption(s) left alone (${reasons}): ${names(result.skipped.map((s) => s.path))}. Run the edit again to include them.`;
+		if (result.applied.length === 0) {
+			if (result.skipped.length > 0) {
+				void vscode.window.showWarningMessage(`${title}: nothing changed; ${left}`);
+			}
+			return;
 		}
-		if (result.applied.length > 0) {
-			const unsaved = result.unsaved.length > 0 ? ` ${result.unsaved.length} had unsaved changes and stay unsaved.` : '';
-			void vscode.window.showInformationMessage(`${title}: changed ${result.applied.length} caption(s).${unsaved}`, 'Undo').then((choice) => {
-				if (choice === 'Undo') {
-					void this.undoLast();
-				}
-			});
-		}
+		// A partial result is one message: what changed (with Undo for it) and what was left alone, per file.
+		const show = result.skipped.length > 0 ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+		void show(`${title}: changed ${result.applied.length} caption(s).${unsaved}${result.skipped.length > 0 ? ` ${left}` : ''}`, 'Undo').then((choice) => {
+			if (choice === 'Undo') {
+				void this.undoLast();
+			}
+		});
 	}
 
 	/** Undo through the editor's own undo stack: one undo in any edited caption reverts the whole edit. */

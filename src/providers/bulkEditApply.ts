@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { promises as fs } from 'node:fs';
 import type { BulkPlan, CaptionInput } from '../core/bulkEdit';
 import { decodeCaption } from '../core/caption';
+import { SettleHost, settleFiles } from './bulkEditSettle';
 
 /**
  * Reading captions for a bulk edit and applying the edit as ONE WorkspaceEdit, so a single undo reverts
@@ -58,50 +59,83 @@ export interface BulkApplyResult {
 	unsaved: string[];
 }
 
+interface Prepared {
+	change: BulkPlan['changes'][number];
+	document: vscode.TextDocument;
+	wasDirty: boolean;
+}
+
+/** The changes whose caption still holds the planned text (in its editor and on disk); the rest are skipped. */
+async function prepare(changes: BulkPlan['changes'], skipped: BulkApplyResult['skipped']): Promise<Prepared[]> {
+	const prepared: Prepared[] = [];
+	for (const change of changes) {
+		try {
+			const document = await vscode.workspace.openTextDocument(vscode.Uri.file(change.path));
+			if (document.getText() !== change.before) {
+				skipped.push({ path: change.path, reason: 'it was changed after the preview' });
+				continue;
+			}
+			// The editor may not have noticed an outside change yet: the file itself must still match too.
+			if (!document.isDirty && (await readDisk(change.path)).text !== change.before) {
+				skipped.push({ path: change.path, reason: 'it was changed on disk after it was read' });
+				continue;
+			}
+			prepared.push({ change, document, wasDirty: document.isDirty });
+		} catch {
+			skipped.push({ path: change.path, reason: 'it was deleted or cannot be opened' });
+		}
+	}
+	return prepared;
+}
+
+async function applyAsOneEdit(prepared: readonly Prepared[]): Promise<boolean> {
+	const edit = new vscode.WorkspaceEdit();
+	for (const { change, document } of prepared) {
+		edit.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), change.after);
+	}
+	try {
+		return await vscode.workspace.applyEdit(edit);
+	} catch {
+		return false; // e.g. a document closed while the edit was built
+	}
+}
+
+const settleHost: SettleHost = {
+	reopen: (path) => Promise.resolve(vscode.workspace.openTextDocument(vscode.Uri.file(path))).catch(() => undefined),
+	readDisk: async (path) => (await readDisk(path)).text,
+};
+
 /**
  * Applies a plan: each caption must still hold the text the plan was made from, else it is skipped.
  * Captions that had no unsaved changes are saved afterwards; the others stay dirty with the edit applied.
+ * Files that change or close underneath are handled one by one: the result is partial, never an exception.
  */
 export async function applyBulkPlan(plan: Pick<BulkPlan, 'changes'>): Promise<BulkApplyResult> {
 	const result: BulkApplyResult = { applied: [], skipped: [], unsaved: [] };
-	const edit = new vscode.WorkspaceEdit();
-	const documents: Array<{ document: vscode.TextDocument; wasDirty: boolean }> = [];
-	for (const change of plan.changes) {
-		const uri = vscode.Uri.file(change.path);
-		let document: vscode.TextDocument;
-		try {
-			document = await vscode.workspace.openTextDocument(uri);
-		} catch {
-			result.skipped.push({ path: change.path, reason: 'it was deleted or cannot be opened' });
-			continue;
-		}
-		if (document.getText() !== change.before) {
-			result.skipped.push({ path: change.path, reason: 'it was changed after the preview' });
-			continue;
-		}
-		if (!document.isDirty) {
-			// The editor may not have noticed an outside change yet: the file itself must still match too.
-			const disk = await readDisk(change.path);
-			if (disk.text !== change.before) {
-				result.skipped.push({ path: change.path, reason: 'it was changed on disk after it was read' });
-				continue;
-			}
-		}
-		const fullRange = new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length));
-		edit.replace(uri, fullRange, change.after);
-		documents.push({ document, wasDirty: document.isDirty });
-	}
-	if (documents.length === 0) {
+	let prepared = await prepare(plan.changes, result.skipped);
+	if (prepared.length === 0) {
 		return result;
 	}
-	if (!(await vscode.workspace.applyEdit(edit))) {
-		result.skipped.push(...documents.map(({ document }) => ({ path: document.uri.fsPath, reason: 'VS Code refused the edit' })));
-		return result;
+	if (!(await applyAsOneEdit(prepared))) {
+		// A file changed between the checks and the edit (VS Code refuses the whole edit then): check each
+		// file again and apply to those still as planned.
+		const refused: BulkApplyResult['skipped'] = [];
+		prepared = await prepare(prepared.map((p) => p.change), refused);
+		result.skipped.push(...refused);
+		if (prepared.length === 0 || !(await applyAsOneEdit(prepared))) {
+			result.skipped.push(...prepared.map((p) => ({ path: p.change.path, reason: 'VS Code refused the edit (files kept changing while it ran)' })));
+			return result;
+		}
 	}
-	for (const { document, wasDirty } of documents) {
-		result.applied.push(document.uri.fsPath);
-		if (wasDirty || !(await document.save())) {
-			result.unsaved.push(document.uri.fsPath);
+	const outcomes = await settleFiles(prepared.map((p) => ({ path: p.change.path, after: p.change.after, wasDirty: p.wasDirty, document: p.document })), settleHost);
+	for (const outcome of outcomes) {
+		if (outcome.kind === 'skipped') {
+			result.skipped.push({ path: outcome.path, reason: outcome.reason });
+			continue;
+		}
+		result.applied.push(outcome.path);
+		if (outcome.kind === 'unsaved') {
+			result.unsaved.push(outcome.path);
 		}
 	}
 	return result;

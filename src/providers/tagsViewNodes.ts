@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import type { TagRow, TagTable } from '../core/tagStats';
 import type { DatasetTagSummary } from '../core/tagStatsSummary';
+import { percent, tagTooltipText } from '../core/tagTooltip';
 
 export type TagGroup = 'every' | 'single' | 'flagged' | 'stats' | 'subsets' | 'all';
 
@@ -33,9 +34,7 @@ const GROUPS: Record<TagGroup, { label: string; icon: string; tooltip: string }>
 	all: { label: 'All tags', icon: 'tag', tooltip: 'Every tag with the number of images that have it.' },
 };
 
-export function percent(share: number): string {
-	return share > 0 && share < 0.01 ? '<1%' : `${Math.round(share * 100)}%`;
-}
+export { percent };
 
 export function folderItem(root: string): vscode.TreeItem {
 	const item = new vscode.TreeItem(basename(root), vscode.TreeItemCollapsibleState.Expanded);
@@ -76,20 +75,10 @@ export function tagItem(node: Extract<TagsNode, { kind: 'tag' }>, row: TagRow, t
 		const count = row.perSubset[node.subsetIndex];
 		item.description = `${count} · ${percent(subset.captioned ? count / subset.captioned : 0)}`;
 	}
-	const tooltip = new vscode.MarkdownString(undefined, true);
-	tooltip.appendMarkdown(`**${escapeMarkdown(row.label)}**: ${row.count} of ${table.captionedImages} captioned training images (${percent(row.share)})\n\n`);
-	tooltip.appendMarkdown('| Subset | Images | Share |\n|---|---:|---:|\n');
-	table.subsets.forEach((subset, i) => {
-		if (row.perSubset[i] > 0) {
-			tooltip.appendMarkdown(`| ${escapeMarkdown(subset.name)} | ${row.perSubset[i]} | ${percent(subset.captioned ? row.perSubset[i] / subset.captioned : 0)} |\n`);
-		}
-	});
-	if (row.inEveryImage) {
-		tooltip.appendMarkdown('\nIn every image: consider baking it into the trigger (remove it) or keeping it on purpose.');
-	}
-	if (row.singleImage) {
-		tooltip.appendMarkdown('\nIn only one image: a typo or a stray?');
-	}
+	// Tag and subset names are user data: appended as text (escaped, no theme icons), never as Markdown or
+	// HTML, as the Dataset view does, so a caption like `<img src=x onerror=...>` shows as written.
+	const tooltip = new vscode.MarkdownString();
+	tooltip.appendText(tagTooltipText(row, table));
 	item.tooltip = tooltip;
 	item.iconPath = new vscode.ThemeIcon(row.inEveryImage ? 'check-all' : row.singleImage ? 'circle-small' : 'tag');
 	item.contextValue = 'loraTag';
@@ -144,8 +133,4 @@ export function statNodes(root: string, summary: DatasetTagSummary): Array<Extra
 		});
 	}
 	return nodes;
-}
-
-function escapeMarkdown(text: string): string {
-	return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }

@@ -1,0 +1,85 @@
+/**
+ * Fault suite (issue 20), inside VS Code: a bulk edit with files changing underneath completes file by file
+ * with a partial result, respects the training folder's lock, and the Tags view shows tag names as text.
+ */
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { planBulkEdit } from '../../src/core/bulkEdit';
+import { acquireFolderLock } from '../../src/core/folderLock';
+import type { TagRow, TagTable } from '../../src/core/tagStats';
+import type { BulkEditOutcome } from '../../src/providers/bulkEdit';
+import { applyBulkPlan, readCaptionsForBulk } from '../../src/providers/bulkEditApply';
+import { tagItem } from '../../src/providers/tagsViewNodes';
+import { activateExtension, waitFor } from '../support/extension';
+import { makeTrainingFolder } from '../support/fixtures';
+import { testWorkspace } from '../support/paths';
+
+describe('faults: bulk edits under changing files, the folder lock, Tags view tooltips', () => {
+	let root: string;
+	let dir: string;
+	const caption = (n: number) => join(dir, `img_00${n}.txt`);
+
+	beforeEach(async () => {
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		const workspace = testWorkspace();
+		assert.ok(workspace, 'runs inside the test workspace');
+		root = join(workspace!, 'faults-bulk');
+		await fs.rm(root, { recursive: true, force: true });
+		await makeTrainingFolder(workspace!, 'faults-bulk', {
+			subsets: [{ repeats: 10, classTokens: 'fx7 woman', images: 6, size: [64, 64], caption: (i) => `fx7, 1girl, pose ${i + 1}` }],
+			settingsYaml: 'trigger: fx7\nclass: woman\n',
+		});
+		dir = join(root, 'images', '10_fx7 woman');
+		await (await activateExtension()).services.trainingFolders.refresh(root);
+	});
+
+	it('files changed, deleted or reopened underneath are left alone one by one; the rest are changed and one undo reverts them', async () => {
+		const paths = [1, 2, 3, 4, 5, 6].map(caption);
+		const open = await Promise.all(paths.slice(0, 3).map((p) => vscode.workspace.openTextDocument(p)));
+		const plan = planBulkEdit(await readCaptionsForBulk(paths), { kind: 'add', tag: 'red hat', position: 'end' });
+		assert.equal(plan.changes.length, 6);
+		// Underneath: an open caption rewritten on disk, a closed one rewritten, one deleted.
+		await fs.writeFile(caption(1), 'fx7, changed by another program');
+		await waitFor('the open document to follow the disk', () => open[0].getText() === 'fx7, changed by another program');
+		await fs.writeFile(caption(4), 'fx7, changed too');
+		await fs.rm(caption(5));
+		const result = await applyBulkPlan(plan);
+		assert.deepEqual(result.applied.sort(), [caption(2), caption(3), caption(6)].sort());
+		assert.deepEqual(result.skipped.map((s) => s.path).sort(), [caption(1), caption(4), caption(5)].sort());
+		assert.ok(result.skipped.every((s) => /changed|deleted/.test(s.reason)), JSON.stringify(result.skipped));
+		assert.equal(await fs.readFile(caption(2), 'utf8'), 'fx7, 1girl, pose 2, red hat');
+		assert.equal(await fs.readFile(caption(1), 'utf8'), 'fx7, changed by another program', 'the other program\'s text survives');
+
+		await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(caption(2)));
+		await vscode.commands.executeCommand('undo');
+		const docs = await Promise.all([2, 3, 6].map((n) => vscode.workspace.openTextDocument(caption(n))));
+		await waitFor('the changed captions to be back', () => docs.every((d, i) => d.getText() === `fx7, 1girl, pose ${[2, 3, 6][i]}`));
+	});
+
+	it('a bulk edit while another writer holds the training folder changes nothing and says who holds it', async () => {
+		const lock = await acquireFolderLock(root, 'lora-workbench tags --apply');
+		try {
+			const outcome = await vscode.commands.executeCommand<BulkEditOutcome>('loraWorkbench.bulkEdit', { root, operation: { kind: 'add', tag: 'hat', position: 'end' }, scope: 'all' });
+			assert.deepEqual(outcome.applied, []);
+			assert.equal(outcome.skipped.length, 6);
+			assert.equal(await fs.readFile(caption(1), 'utf8'), 'fx7, 1girl, pose 1');
+		} finally {
+			await lock.release();
+		}
+		const outcome = await vscode.commands.executeCommand<BulkEditOutcome>('loraWorkbench.bulkEdit', { root, operation: { kind: 'add', tag: 'hat', position: 'end' }, scope: 'all' });
+		assert.equal(outcome.applied.length, 6, 'once the lock is released the edit goes through');
+	});
+
+	it('Tags view tooltips show tag and subset names as text, not Markdown or HTML', () => {
+		const label = '<img src=x onerror=alert(1)> **bold** $(alert)';
+		const row: TagRow = { key: label, label, count: 1, share: 1, perSubset: [1], inEveryImage: false, singleImage: true };
+		const table: TagTable = { subsets: [{ name: '10_<b>x</b> woman', role: 'face', isReg: false, images: 1, captioned: 1 }], totalImages: 1, captionedImages: 1, rows: [row], byKey: new Map([[label, row]]) };
+		const item = tagItem({ kind: 'tag', root: '/x', tag: label, key: label }, row, table);
+		const tooltip = item.tooltip as vscode.MarkdownString;
+		assert.ok(!tooltip.supportHtml && !tooltip.supportThemeIcons, 'no HTML, no theme icons');
+		assert.doesNotMatch(tooltip.value, /<img\s|<b>x/, tooltip.value);
+		assert.match(tooltip.value, /\\\*\\\*bold\\\*\\\*/, 'Markdown syntax is escaped');
+	});
+});
