@@ -5,6 +5,7 @@ import { scanTrainingFolder } from '../core/dataset';
 import { importKohyaConfig } from '../core/training/kohya';
 import { formatCommandLines } from '../core/training/launch';
 import { planTraining } from '../core/training/plan';
+import { preflightFindings } from '../core/training/preflight';
 import { writeRunFiles } from '../core/training/runFiles';
 import { findAccelerate, findPython, findSdScripts } from '../core/training/setup';
 import { CliCommand, UsageError, stringFlag } from './args';
@@ -52,7 +53,8 @@ export const configCommand: CliCommand = {
 			throw new UsageError(`--precision must be bf16 or fp16 (got "${precision}")`);
 		}
 		const root = resolve(io.cwd, folderArg);
-		const folder = await scanTrainingFolder(root, { readCaptions: false });
+		// Captions are read so that the checks are the ones the editor runs before a training (empty captions...).
+		const folder = await scanTrainingFolder(root);
 		const fatal = folder.warnings.filter((w) => w.severity === 'error');
 		if (fatal.some((w) => w.code === 'folder-missing')) {
 			io.err(fatal.map((w) => `error: ${w.message}`).join('\n'));
@@ -99,15 +101,15 @@ export const configCommand: CliCommand = {
 			launcher,
 			runFilesDir: resolve(io.cwd, out),
 		});
-		for (const problem of plan.settingsProblems) { io.err(`warning: lora-workbench.yaml: ${problem.message}`); }
-		for (const warning of folder.warnings.filter((w) => w.severity === 'error')) { io.err(`error: ${warning.message}`); }
-		if (plan.errors.length) {
-			io.err(plan.errors.map((e) => `error: ${e}`).join('\n'));
+		// The same checks as "Train LoRA" and the train task run before a training (src/core/training/preflight.ts).
+		const findings = preflightFindings(folder, plan);
+		for (const warning of findings.warnings) { io.err(`warning: ${warning}`); }
+		if (findings.errors.length) {
+			io.err(findings.errors.map((e) => `error: ${e}`).join('\n'));
 			io.err('Nothing was written.');
 			return 1;
 		}
 		for (const note of plan.files.notes) { io.err(`note: ${note}`); }
-		for (const path of plan.overwrites) { io.err(`warning: ${path} exists; this training would overwrite it (set training.outputName or move it)`); }
 		const written = await writeRunFiles(plan.files);
 		io.out(`Wrote ${written.length} run files:`);
 		for (const path of written) { io.out(`  ${path}`); }

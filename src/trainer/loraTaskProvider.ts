@@ -1,10 +1,9 @@
 import * as vscode from 'vscode';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
 import type { TrainingFolderService } from '../providers/trainingFolders';
-import { scanTrainingFolder } from '../core/dataset';
-import { TrainingPlan, planTraining } from '../core/training/plan';
+import { TrainingPlan } from '../core/training/plan';
 import { Disposable } from '../util/dispose';
-import { TrainerSetup } from './trainerSetup';
+import { PreflightResult, TrainingPreflight } from './trainingPreflight';
 import { TrainingRun, TrainingRunService } from './trainingRun';
 import { TrainingTerminal } from './trainingTerminal';
 
@@ -15,6 +14,8 @@ export interface LoraTaskDefinition extends vscode.TaskDefinition {
 	action: 'train' | 'lint' | string;
 	/** The training folder, absolute or relative to the workspace folder; empty = the workspace folder itself. */
 	folder?: string;
+	/** Set by the train command: which of its trainings this is (never written in tasks.json). */
+	run?: number;
 }
 
 /** Another action on the `lora` task type (the lint task): one task type can have only one provider. */
@@ -27,7 +28,15 @@ export interface TrainTaskServices {
 	readonly log: vscode.LogOutputChannel;
 	readonly trainingFolders: TrainingFolderService;
 	readonly trainingRuns: TrainingRunService;
-	readonly trainerSetup: TrainerSetup;
+	readonly preflight: TrainingPreflight;
+}
+
+/** How the train command hands its confirmed plan to the task it starts. */
+export interface TrainTaskOptions {
+	definition?: LoraTaskDefinition;
+	scope?: vscode.TaskScope | vscode.WorkspaceFolder;
+	/** The checks (and plan) the user already confirmed; without them the task runs the preflight when it starts. */
+	confirmed?: PreflightResult & { plan: TrainingPlan };
 }
 
 /**
@@ -36,6 +45,8 @@ export interface TrainTaskServices {
  */
 export class LoraTaskProvider extends Disposable implements vscode.TaskProvider {
 	private static readonly actions = new Map<string, LoraTaskAction>();
+	/** Numbers the trainings the command starts, so each is a task of its own. */
+	private static commandRuns = 0;
 	/** The run each train task started, newest last (for tests and the train command). */
 	private readonly startedRuns = new vscode.EventEmitter<TrainingRun>();
 	public readonly onDidStartTaskRun = this.startedRuns.event;
@@ -73,7 +84,7 @@ export class LoraTaskProvider extends Disposable implements vscode.TaskProvider 
 		const definition = task.definition as LoraTaskDefinition;
 		if (definition.action === 'train') {
 			const scope = task.scope && typeof task.scope === 'object' ? task.scope : undefined;
-			return this.trainTask(this.folderPath(definition.folder, scope), definition, task.scope);
+			return this.trainTask(this.folderPath(definition.folder, scope), { definition, scope: task.scope });
 		}
 		return LoraTaskProvider.actions.get(definition.action)?.resolve(task, token);
 	}
@@ -86,42 +97,35 @@ export class LoraTaskProvider extends Disposable implements vscode.TaskProvider 
 		return isAbsolute(folder) ? folder : resolve(base, folder);
 	}
 
-	/** A task that trains the folder at `root`. */
-	public trainTask(root: string, definition?: LoraTaskDefinition, scope?: vscode.TaskScope | vscode.WorkspaceFolder): vscode.Task {
+	/**
+	 * A task that trains the folder at `root`. Started from the Tasks menu it runs the preflight (and asks) when it
+	 * starts; started by the train command it carries the plan the user confirmed, under a definition of its own
+	 * (`run`) so that VS Code treats each training as a separate task: a second one of the same folder waits in
+	 * our queue instead of meeting VS Code's "already active" / terminate prompts.
+	 */
+	public trainTask(root: string, options: TrainTaskOptions = {}): vscode.Task {
 		const workspaceFolder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(root));
-		const def: LoraTaskDefinition = definition ?? {
+		const def: LoraTaskDefinition = options.definition ? { ...options.definition } : {
 			type: LORA_TASK_TYPE,
 			action: 'train',
 			folder: workspaceFolder ? relative(workspaceFolder.uri.fsPath, root) || '.' : root,
 		};
+		const confirmed = options.confirmed;
+		if (confirmed) {
+			LoraTaskProvider.commandRuns++;
+			def.run = LoraTaskProvider.commandRuns;
+		}
 		const execution = new vscode.CustomExecution(async () => new TrainingTerminal(
 			this.services.trainingRuns,
-			() => this.prepare(root),
+			confirmed ? async () => confirmed : () => this.services.preflight.check(root),
+			confirmed ? async () => true : (result) => this.services.preflight.confirm(result),
 			(run) => this.startedRuns.fire(run),
 		));
-		const task = new vscode.Task(def, scope ?? workspaceFolder ?? vscode.TaskScope.Workspace, `train ${basename(root)}`, 'LoRA', execution, []);
+		const name = `train ${basename(root)}${confirmed && def.run !== undefined ? ` (run ${def.run})` : ''}`;
+		const task = new vscode.Task(def, options.scope ?? workspaceFolder ?? vscode.TaskScope.Workspace, name, 'LoRA', execution, []);
 		task.detail = `accelerate launch sd-scripts train_network.py for ${root}`;
 		task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
 		task.isBackground = false;
 		return task;
-	}
-
-	/** Builds the run plan from the folder, its settings and the trainer setup; errors say what to fix. */
-	public async prepare(root: string): Promise<{ plan?: TrainingPlan; errors: string[] }> {
-		if (!vscode.workspace.isTrusted) {
-			return { errors: ['training is off in untrusted workspaces: trust this folder first (Manage Workspace Trust)'] };
-		}
-		const setup = await this.services.trainerSetup.report();
-		if (!setup.ready || !setup.sdScriptsDir || !setup.launcher) {
-			return { errors: setup.items.filter((i) => !i.ok && i.blocking).map((i) => `${i.id}: ${i.fix ?? i.detail}`) };
-		}
-		await this.services.trainingFolders.ready();
-		const folder = this.services.trainingFolders.get(root) ?? await scanTrainingFolder(root);
-		const missing = folder.warnings.find((w) => w.code === 'folder-missing');
-		if (missing) {
-			return { errors: [missing.message] };
-		}
-		const plan = planTraining(folder, { gpu: { bf16: setup.bf16 }, sdScriptsDir: setup.sdScriptsDir, launcher: setup.launcher });
-		return { plan, errors: plan.errors };
 	}
 }

@@ -1,18 +1,13 @@
 import * as vscode from 'vscode';
-import { basename, sep } from 'node:path';
+import { basename } from 'node:path';
 import type { TrainingFolderService } from '../providers/trainingFolders';
 import { Disposable } from '../util/dispose';
+import type { TrainingPlan } from '../core/training/plan';
 import { LoraTaskProvider } from './loraTaskProvider';
-import { TrainerSetup } from './trainerSetup';
+import { PreflightResult, TrainingPreflight } from './trainingPreflight';
 import { TrainingRun, TrainingRunService } from './trainingRun';
 
-export interface PreflightResult {
-	root: string;
-	/** Problems that stop the training. */
-	errors: string[];
-	/** Things to confirm before training. */
-	warnings: string[];
-}
+export type { PreflightResult } from './trainingPreflight';
 
 export interface TrainResult extends PreflightResult {
 	started: boolean;
@@ -28,12 +23,8 @@ interface Services {
 	readonly log: vscode.LogOutputChannel;
 	readonly trainingFolders: TrainingFolderService;
 	readonly trainingRuns: TrainingRunService;
-	readonly trainerSetup: TrainerSetup;
+	readonly preflight: TrainingPreflight;
 	readonly loraTasks: LoraTaskProvider;
-}
-
-function isInside(path: string, root: string): boolean {
-	return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
 /**
@@ -76,50 +67,8 @@ export class TrainCommand extends Disposable {
 		return picked?.root;
 	}
 
-	public async preflight(root: string): Promise<PreflightResult> {
-		const errors: string[] = [];
-		const warnings: string[] = [];
-		await this.services.trainingFolders.refresh(root);
-		const prepared = await this.services.loraTasks.prepare(root);
-		errors.push(...prepared.errors);
-		const folder = this.services.trainingFolders.get(root);
-		// Caption problems only: the training's own logs and outputs (trainer errors shown in Problems) are not lint.
-		const trainerDirs = prepared.plan ? [prepared.plan.files.logDir, prepared.plan.files.outputDir] : [];
-		const lintErrors = vscode.languages.getDiagnostics()
-			.filter(([uri]) => uri.scheme === 'file' && isInside(uri.fsPath, root) && !trainerDirs.some((dir) => isInside(uri.fsPath, dir)))
-			.flatMap(([uri, diagnostics]) => diagnostics
-				.filter((d) => d.source === 'lora' && d.severity === vscode.DiagnosticSeverity.Error)
-				.map((d) => `${uri.fsPath.slice(root.length + 1)}:${d.range.start.line + 1}: ${d.message}`));
-		if (lintErrors.length) {
-			errors.push(`${lintErrors.length} caption error(s) in Problems, e.g. ${lintErrors.slice(0, 3).join('; ')}`);
-		}
-		if (folder) {
-			for (const problem of folder.warnings.filter((w) => w.severity === 'error')) {
-				if (!errors.includes(problem.message)) {
-					errors.push(problem.message);
-				}
-			}
-			const uncaptioned = folder.subsets.filter((s) => !s.isReg).flatMap((s) => s.images.filter((i) => !i.hasCaption));
-			if (uncaptioned.length) {
-				warnings.push(`${uncaptioned.length} image(s) have no caption; sd-scripts trains them on the folder's class tokens only (e.g. ${uncaptioned.slice(0, 2).map((i) => i.name).join(', ')})`);
-			}
-			for (const check of folder.checks.filter((c) => c.code === 'total-steps' && !c.ok)) {
-				warnings.push(check.message);
-			}
-		}
-		if (prepared.plan) {
-			for (const path of prepared.plan.overwrites) {
-				warnings.push(`${path} exists and would be overwritten`);
-			}
-			for (const problem of prepared.plan.settingsProblems) {
-				warnings.push(`lora-workbench.yaml: ${problem.message}`);
-			}
-		}
-		const active = this.services.trainingRuns.active;
-		if (active && errors.length === 0) {
-			warnings.push(`${active.label} is training now; this one waits in the queue (${this.services.trainingRuns.queued.length} already waiting)`);
-		}
-		return { root, errors, warnings };
+	public preflight(root: string): Promise<PreflightResult> {
+		return this.services.preflight.check(root);
 	}
 
 	public async train(target?: unknown, options: TrainOptions = {}): Promise<TrainResult | undefined> {
@@ -136,42 +85,27 @@ export class TrainCommand extends Disposable {
 			{ location: vscode.ProgressLocation.Window, title: 'LoRA: checking before training' },
 			() => this.preflight(root),
 		);
-		const name = basename(root);
-		this.services.log.info(`Preflight for ${root}: ${result.errors.length} error(s), ${result.warnings.length} warning(s)`);
-		result.errors.forEach((e) => this.services.log.error(`  ${e}`));
-		result.warnings.forEach((w) => this.services.log.warn(`  ${w}`));
-		if (result.errors.length) {
-			const actions = ['Show Details', 'Show Problems', 'Check Trainer Setup'];
-			void vscode.window.showErrorMessage(`Cannot train ${name}: ${result.errors[0]}${result.errors.length > 1 ? ` (and ${result.errors.length - 1} more)` : ''}`, ...actions).then((choice) => {
-				if (choice === 'Show Details') { this.services.log.show(); }
-				if (choice === 'Show Problems') { void vscode.commands.executeCommand('workbench.actions.view.problems'); }
-				if (choice === 'Check Trainer Setup') { void vscode.commands.executeCommand('loraWorkbench.checkTrainerSetup'); }
-			});
+		if (!await this.services.preflight.confirm(result, options.skipConfirm) || !result.plan) {
 			return { ...result, started: false };
 		}
-		if (result.warnings.length && !options.skipConfirm) {
-			const choice = await vscode.window.showWarningMessage(`Train ${name}?`, { modal: true, detail: result.warnings.map((w) => `• ${w}`).join('\n') }, 'Train Anyway');
-			if (choice !== 'Train Anyway') {
-				return { ...result, started: false };
-			}
-		}
-		const run = await this.startTask(root);
+		const run = await this.startTask({ ...result, plan: result.plan });
 		return { ...result, started: run !== undefined, run };
 	}
 
 	/** Starts the task and resolves with the run its terminal queued. */
-	private async startTask(root: string): Promise<TrainingRun | undefined> {
+	private async startTask(confirmed: PreflightResult & { plan: TrainingPlan }): Promise<TrainingRun | undefined> {
+		const root = confirmed.root;
 		const started = new Promise<TrainingRun | undefined>((resolve) => {
 			const timer = setTimeout(() => { listener.dispose(); resolve(undefined); }, 60_000);
 			const listener = this.services.loraTasks.onDidStartTaskRun((run) => {
-				if (run.folderRoot === root) {
+				if (run.plan === confirmed.plan) {
 					clearTimeout(timer);
 					listener.dispose();
 					resolve(run);
 				}
 			});
 		});
-		await vscode.tasks.executeTask(this.services.loraTasks.trainTask(root));
+		await vscode.tasks.executeTask(this.services.loraTasks.trainTask(root, { confirmed }));
 		return started;
 	}
 

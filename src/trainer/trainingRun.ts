@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { ChildProcess } from 'node:child_process';
 import { createWriteStream, promises as fs, WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import type { ErrorEvent } from '../core/trainerLog/events';
+import { TrainerLogParser } from '../core/trainerLog/parser';
 import { TrainingPlan } from '../core/training/plan';
 import { TensorBoardTarget, tensorBoardTarget, timestamp, writeRunFiles } from '../core/training/runFiles';
 import { Disposable } from '../util/dispose';
@@ -51,6 +53,9 @@ export class TrainingRun extends Disposable {
 	private exitInfo: RunExit | undefined;
 	private readonly exited: Promise<RunExit>;
 	private resolveExit!: (exit: RunExit) => void;
+	/** Reads the output as it comes for failures the exit code hides ("No data found" exits with 0). */
+	private readonly parser = new TrainerLogParser();
+	private fatalError: ErrorEvent | undefined;
 	public lastOutputAt = 0;
 	public startedAt: number | undefined;
 
@@ -76,6 +81,11 @@ export class TrainingRun extends Disposable {
 
 	public get exit(): RunExit | undefined {
 		return this.exitInfo;
+	}
+
+	/** The error that ended the run, as the trainer printed it; set even when the process exited with 0. */
+	public get failure(): ErrorEvent | undefined {
+		return this.fatalError;
 	}
 
 	public get pid(): number | undefined {
@@ -147,7 +157,12 @@ export class TrainingRun extends Disposable {
 		}
 		this.armStallTimer();
 		this.logStream?.write(text);
+		this.noteErrors(this.parser.feed(text));
 		this.outputEmitter.fire(text);
+	}
+
+	private noteErrors(events: ReturnType<TrainerLogParser['feed']>): void {
+		this.fatalError ??= events.find((e): e is ErrorEvent => e.type === 'error' && e.severity === 'error');
 	}
 
 	private armStallTimer(): void {
@@ -170,7 +185,9 @@ export class TrainingRun extends Disposable {
 		clearTimeout(this.stallTimer);
 		this.exitInfo = exit;
 		this.logStream?.end();
-		const state: RunState = this.currentState === 'stopping' ? 'stopped' : this.currentState === 'queued' ? 'cancelled' : exit.code === 0 ? 'finished' : 'failed';
+		this.noteErrors(this.parser.end());
+		// sd-scripts returns normally (exit 0) after "No data found": the printed error decides, not the code.
+		const state: RunState = this.currentState === 'stopping' ? 'stopped' : this.currentState === 'queued' ? 'cancelled' : exit.code === 0 && !this.fatalError ? 'finished' : 'failed';
 		this.setState(state);
 		this.exitEmitter.fire(exit);
 		this.resolveExit(exit);

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { formatCommandLines } from '../core/training/launch';
-import { TrainingPlan } from '../core/training/plan';
+import type { PreflightResult } from './trainingPreflight';
 import { TrainingRun, TrainingRunService } from './trainingRun';
 
 /** Terminal line ends: the trainer prints `\n`, a terminal needs `\r\n`; tqdm's lone `\r` redraws stay as they are. */
@@ -22,7 +22,10 @@ export class TrainingTerminal implements vscode.Pseudoterminal {
 
 	constructor(
 		private readonly runs: TrainingRunService,
-		private readonly prepare: () => Promise<{ plan?: TrainingPlan; errors: string[] }>,
+		/** The preflight (or the plan the train command already checked). */
+		private readonly check: () => Promise<Pick<PreflightResult, 'plan' | 'errors' | 'warnings'>>,
+		/** Asks the user about the warnings; false = do not train. */
+		private readonly confirm: (result: PreflightResult) => Promise<boolean>,
 		private readonly onRun?: (run: TrainingRun) => void,
 	) {}
 
@@ -31,18 +34,26 @@ export class TrainingTerminal implements vscode.Pseudoterminal {
 	}
 
 	public async open(): Promise<void> {
-		let prepared: { plan?: TrainingPlan; errors: string[] };
+		let checked: Pick<PreflightResult, 'plan' | 'errors' | 'warnings'>;
 		try {
-			prepared = await this.prepare();
+			checked = await this.check();
 		} catch (err) {
-			prepared = { errors: [err instanceof Error ? err.message : String(err)] };
+			checked = { errors: [err instanceof Error ? err.message : String(err)], warnings: [] };
 		}
-		if (!prepared.plan || prepared.errors.length) {
-			this.print(`\x1b[31mLoRA Workbench: the training cannot start:\x1b[0m\n${prepared.errors.map((e) => `  - ${e}`).join('\n')}\n`);
+		if (!checked.plan || checked.errors.length) {
+			this.print(`\x1b[31mLoRA Workbench: the training cannot start:\x1b[0m\n${checked.errors.map((e) => `  - ${e}`).join('\n')}\n`);
 			this.closeEmitter.fire(1);
 			return;
 		}
-		const plan = prepared.plan;
+		const plan = checked.plan;
+		if (checked.warnings.length) {
+			this.print(`\x1b[33mLoRA Workbench: before training:\x1b[0m\n${checked.warnings.map((w) => `  - ${w}`).join('\n')}\n`);
+		}
+		if (!await this.confirm({ root: plan.root, ...checked })) {
+			this.print('LoRA Workbench: not started.\n');
+			this.closeEmitter.fire(1);
+			return;
+		}
 		const run = this.runs.enqueue(plan);
 		this.run = run;
 		this.onRun?.(run);
@@ -59,9 +70,13 @@ export class TrainingTerminal implements vscode.Pseudoterminal {
 				}
 			}),
 			run.onDidExit((exit) => {
-				const how = run.state === 'stopped' ? 'stopped' : run.state === 'cancelled' ? 'left the queue' : exit.code === 0 ? 'finished' : `failed (exit code ${exit.code ?? '-'}${exit.signal ? `, ${exit.signal}` : ''})`;
-				this.print(`\n\x1b[2mLoRA Workbench: training ${how}. Console log: ${run.logFile}\x1b[0m\n`);
-				this.closeEmitter.fire(exit.code ?? (run.state === 'stopped' || run.state === 'cancelled' ? 130 : 1));
+				const why = run.failure ? `: ${run.failure.message}` : '';
+				const how = run.state === 'stopped' ? 'stopped' : run.state === 'cancelled' ? 'left the queue' : run.state === 'finished' ? 'finished' : `failed (exit code ${exit.code ?? '-'}${exit.signal ? `, ${exit.signal}` : ''})${why}`;
+				const colour = run.state === 'failed' ? '\x1b[31m' : '\x1b[2m';
+				this.print(`\n${colour}LoRA Workbench: training ${how}. Console log: ${run.logFile}\x1b[0m\n`);
+				// The task's tick or cross follows the run's state: "No data found" exits 0 and is still a failure.
+				const code = run.state === 'finished' ? 0 : run.state === 'failed' ? (exit.code || 1) : (exit.code || 130);
+				this.closeEmitter.fire(code);
 				this.dispose();
 			}),
 		);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainResult } from '../../src/trainer/trainCommand';
+import type { TrainingRun } from '../../src/trainer/trainingRun';
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { repoRoot, testWorkspace } from '../support/paths';
@@ -145,6 +146,65 @@ describe('Train LoRA with the stand-in trainer', function () {
 		} finally {
 			collection.dispose();
 		}
+	});
+
+	it('the confirmed plan is the plan that runs: the command checks once and hands that plan to its task', async () => {
+		const api = await activateExtension();
+		const counts = api.testing.trainer.preflight.checkCounts;
+		const before = counts.get(first) ?? 0;
+		const result = await train(first);
+		assert.ok(result.plan, 'the preflight made a plan');
+		assert.equal(result.run!.plan, result.plan, 'the run trains the plan the preflight checked');
+		assert.equal(counts.get(first), before + 1, 'the checks ran once, not again in the task terminal');
+		await result.run!.whenExited();
+		assert.equal(result.run!.state, 'finished');
+		assert.ok(existsSync(result.plan.files.configFile), 'the run files of that plan were written');
+	});
+
+	it('the lora train task run from the Tasks menu runs the same preflight and stops on a caption error', async () => {
+		const api = await activateExtension();
+		const runs = api.services.trainingRuns;
+		const before = runs.all.length;
+		const counts = api.testing.trainer.preflight.checkCounts;
+		const checked = counts.get(first) ?? 0;
+		const collection = vscode.languages.createDiagnosticCollection('lora-test-task-preflight');
+		const ended: { name: string; exitCode?: number }[] = [];
+		const listeners = [
+			vscode.tasks.onDidEndTaskProcess((e) => ended.push({ name: e.execution.task.name, exitCode: e.exitCode })),
+			vscode.tasks.onDidEndTask((e) => ended.push({ name: e.execution.task.name })),
+		];
+		try {
+			const caption = vscode.Uri.file(join(first, 'images', '2_tr41n3r woman', 'img_001.txt'));
+			const diagnostic = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 7), 'unbalanced parenthesis', vscode.DiagnosticSeverity.Error);
+			diagnostic.source = 'lora';
+			collection.set(caption, [diagnostic]);
+			const task = (await vscode.tasks.fetchTasks({ type: 'lora' })).find((t) => t.definition.action === 'train' && t.name === 'train tr41n3r');
+			assert.ok(task, 'the provider offers the train task of the folder');
+			await vscode.tasks.executeTask(task);
+			await waitFor('the task to end', () => ended.some((e) => e.name === task.name && e.exitCode === undefined));
+			assert.equal(counts.get(first), checked + 1, 'the task ran the preflight');
+			assert.equal(runs.all.length, before, 'nothing was queued');
+			const exit = ended.find((e) => e.name === task.name && e.exitCode !== undefined);
+			assert.ok(!exit || exit.exitCode === 1, `the task failed (exit ${exit?.exitCode})`);
+		} finally {
+			listeners.forEach((l) => l.dispose());
+			collection.dispose();
+		}
+	});
+
+	it('the lora train task from the Tasks menu trains a folder that passes the preflight', async () => {
+		const api = await activateExtension();
+		const root = await makeFolder('t4skp4th');
+		const counts = api.testing.trainer.preflight.checkCounts;
+		const task = await waitFor('the provider to offer the folder', async () => (await vscode.tasks.fetchTasks({ type: 'lora' })).find((t) => t.definition.action === 'train' && t.name === 'train t4skp4th'));
+		const started = new Promise<TrainingRun>((resolve) => {
+			const listener = api.testing.trainer.tasks.onDidStartTaskRun((run) => { if (run.folderRoot === root) { listener.dispose(); resolve(run); } });
+		});
+		await vscode.tasks.executeTask(task);
+		const run = await started;
+		assert.equal(counts.get(root), 1, 'checked once, in the task');
+		assert.deepEqual(await run.whenExited(), { code: 0, signal: null });
+		assert.ok(existsSync(join(root, 'model', 't4skp4th.safetensors')));
 	});
 
 	it('stopping the task kills the whole process tree', async () => {

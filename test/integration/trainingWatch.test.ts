@@ -3,6 +3,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { WatchableRun } from '../../src/trainer/runHistory';
+import type { TrainResult } from '../../src/trainer/trainCommand';
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { repoRoot, testWorkspace } from '../support/paths';
@@ -289,6 +290,29 @@ describe('watching a training with the stand-in trainer', function () {
 			assert.ok(diagnostics[0].range.start.line > 0, 'placed on the line of the console log that says it');
 			assert.match(watch.statusItem.visibleText ?? '', /^\$\(error\) w4tch · failed: CUDA out of memory/);
 		} finally {
+			delete process.env.LORA_STANDIN_FAIL;
+		}
+	});
+
+	it('"No data found" (sd-scripts exits 0) is a failure in the terminal, the task and the status bar alike', async () => {
+		const api = await activateExtension();
+		const watch = api.testing.trainingWatch;
+		const ended: { exitCode: number | undefined }[] = [];
+		const listener = vscode.tasks.onDidEndTaskProcess((e) => { if (e.execution.task.definition.type === 'lora') { ended.push({ exitCode: e.exitCode }); } });
+		process.env.LORA_STANDIN_FAIL = 'nodata';
+		try {
+			const result = await vscode.commands.executeCommand<TrainResult>('loraWorkbench.trainLora', root, { skipConfirm: true });
+			assert.ok(result?.run);
+			const run = result.run;
+			const exit = await run.whenExited();
+			assert.equal(exit.code, 0, 'the trainer itself exits 0');
+			assert.equal(run.state, 'failed', 'the run is failed');
+			assert.equal(run.failure?.code, 'no-data');
+			const code = await waitFor('the task to end with its exit code', () => ended[0]);
+			assert.equal(code.exitCode, 1, 'the task ends with exit code 1 (a cross, not a tick)');
+			assert.match(watch.statusItem.visibleText ?? '', /^\$\(error\) w4tch · failed: no data found/);
+		} finally {
+			listener.dispose();
 			delete process.env.LORA_STANDIN_FAIL;
 		}
 	});

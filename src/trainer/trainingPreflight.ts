@@ -1,0 +1,121 @@
+import * as vscode from 'vscode';
+import { basename, sep } from 'node:path';
+import { scanTrainingFolder } from '../core/dataset';
+import { TrainingPlan, planTraining } from '../core/training/plan';
+import { preflightFindings } from '../core/training/preflight';
+import type { TrainingFolderService } from '../providers/trainingFolders';
+import { TrainerSetup } from './trainerSetup';
+import { TrainingRunService } from './trainingRun';
+
+export interface PreflightResult {
+	root: string;
+	/** Problems that stop the training. */
+	errors: string[];
+	/** Things to confirm before training. */
+	warnings: string[];
+	/** The plan these checks were made on; it is the one that runs when the user goes ahead. */
+	plan?: TrainingPlan;
+}
+
+export interface PreflightServices {
+	readonly log: vscode.LogOutputChannel;
+	readonly trainingFolders: TrainingFolderService;
+	readonly trainingRuns: TrainingRunService;
+	readonly trainerSetup: TrainerSetup;
+}
+
+function isInside(path: string, root: string): boolean {
+	return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/**
+ * The checks before a training, shared by every way in (command, tree button, task): builds the one plan,
+ * runs the core checks on it (the CLI runs the same ones), adds what only the editor knows (lint errors in
+ * Problems, the queue), and asks the user once.
+ */
+export class TrainingPreflight {
+	/** For tests: how many times the checks ran, per folder. */
+	public readonly checkCounts = new Map<string, number>();
+
+	constructor(private readonly services: PreflightServices) {}
+
+	/** Builds the run plan from the folder, its settings and the trainer setup; errors say what to fix. */
+	private async prepare(root: string): Promise<{ plan?: TrainingPlan; errors: string[] }> {
+		if (!vscode.workspace.isTrusted) {
+			return { errors: ['training is off in untrusted workspaces: trust this folder first (Manage Workspace Trust)'] };
+		}
+		const setup = await this.services.trainerSetup.report();
+		if (!setup.ready || !setup.sdScriptsDir || !setup.launcher) {
+			return { errors: setup.items.filter((i) => !i.ok && i.blocking).map((i) => `${i.id}: ${i.fix ?? i.detail}`) };
+		}
+		const plan = planTraining(await this.folder(root), { gpu: { bf16: setup.bf16 }, sdScriptsDir: setup.sdScriptsDir, launcher: setup.launcher });
+		return { plan, errors: [] };
+	}
+
+	private async folder(root: string) {
+		await this.services.trainingFolders.ready();
+		return this.services.trainingFolders.get(root) ?? await scanTrainingFolder(root);
+	}
+
+	public async check(root: string): Promise<PreflightResult> {
+		this.checkCounts.set(root, (this.checkCounts.get(root) ?? 0) + 1);
+		await this.services.trainingFolders.refresh(root);
+		const folder = await this.folder(root);
+		const missing = folder.warnings.find((w) => w.code === 'folder-missing');
+		if (missing) {
+			return { root, errors: [missing.message], warnings: [] };
+		}
+		const prepared = await this.prepare(root);
+		const errors = [...prepared.errors];
+		// Caption problems only: the training's own logs and outputs (trainer errors shown in Problems) are not lint.
+		const trainerDirs = prepared.plan ? [prepared.plan.files.logDir, prepared.plan.files.outputDir] : [];
+		const lintErrors = vscode.languages.getDiagnostics()
+			.filter(([uri]) => uri.scheme === 'file' && isInside(uri.fsPath, root) && !trainerDirs.some((dir) => isInside(uri.fsPath, dir)))
+			.flatMap(([uri, diagnostics]) => diagnostics
+				.filter((d) => d.source === 'lora' && d.severity === vscode.DiagnosticSeverity.Error)
+				.map((d) => `${uri.fsPath.slice(root.length + 1)}:${d.range.start.line + 1}: ${d.message}`));
+		if (lintErrors.length) {
+			errors.push(`${lintErrors.length} caption error(s) in Problems, e.g. ${lintErrors.slice(0, 3).join('; ')}`);
+		}
+		const findings = preflightFindings(folder, prepared.plan);
+		for (const error of findings.errors) {
+			if (!errors.includes(error)) {
+				errors.push(error);
+			}
+		}
+		const warnings = [...findings.warnings];
+		const runs = this.services.trainingRuns;
+		const busy = [runs.active, ...runs.queued].filter((r) => r !== undefined);
+		if (busy.length && errors.length === 0) {
+			const same = busy.some((r) => r.folderRoot === root);
+			warnings.push(`${runs.active?.label ?? busy[0].label} is training now; this one waits in the queue behind ${busy.length} training(s)${same ? ' (this folder is among them; each run keeps its own checkpoints)' : ''}`);
+		}
+		const result: PreflightResult = { root, errors, warnings, plan: errors.length ? undefined : prepared.plan };
+		this.services.log.info(`Preflight for ${root}: ${errors.length} error(s), ${warnings.length} warning(s)`);
+		errors.forEach((e) => this.services.log.error(`  ${e}`));
+		warnings.forEach((w) => this.services.log.warn(`  ${w}`));
+		return result;
+	}
+
+	/**
+	 * Says what the checks found: errors in a notification (the training does not start), warnings in one modal
+	 * dialog. True when the training goes ahead.
+	 */
+	public async confirm(result: PreflightResult, skipConfirm = false): Promise<boolean> {
+		const name = basename(result.root);
+		if (result.errors.length || !result.plan) {
+			const actions = ['Show Details', 'Show Problems', 'Check Trainer Setup'];
+			void vscode.window.showErrorMessage(`Cannot train ${name}: ${result.errors[0] ?? 'no run plan'}${result.errors.length > 1 ? ` (and ${result.errors.length - 1} more)` : ''}`, ...actions).then((choice) => {
+				if (choice === 'Show Details') { this.services.log.show(); }
+				if (choice === 'Show Problems') { void vscode.commands.executeCommand('workbench.actions.view.problems'); }
+				if (choice === 'Check Trainer Setup') { void vscode.commands.executeCommand('loraWorkbench.checkTrainerSetup'); }
+			});
+			return false;
+		}
+		if (result.warnings.length && !skipConfirm) {
+			const choice = await vscode.window.showWarningMessage(`Train ${name}?`, { modal: true, detail: result.warnings.map((w) => `• ${w}`).join('\n') }, 'Train Anyway');
+			return choice === 'Train Anyway';
+		}
+		return true;
+	}
+}
