@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { basename, sep } from 'node:path';
 import { scanTrainingFolder } from '../core/dataset';
-import { TrainingPlan, planTraining } from '../core/training/plan';
+import { TrainingPlan, planTraining, runInputs } from '../core/training/plan';
+import { leftFiles } from '../core/training/runArchive';
 import { preflightFindings } from '../core/training/preflight';
 import type { TrainingFolderService } from '../providers/trainingFolders';
 import { TrainerSetup } from './trainerSetup';
@@ -13,6 +14,8 @@ export interface PreflightResult {
 	errors: string[];
 	/** Things to confirm before training. */
 	warnings: string[];
+	/** What will happen that the user should know, without asking (shown in the terminal and beside warnings). */
+	notes: string[];
 	/** The plan these checks were made on; it is the one that runs when the user goes ahead. */
 	plan?: TrainingPlan;
 }
@@ -63,7 +66,7 @@ export class TrainingPreflight {
 		const folder = await this.folder(root);
 		const missing = folder.warnings.find((w) => w.code === 'folder-missing');
 		if (missing) {
-			return { root, errors: [missing.message], warnings: [] };
+			return { root, errors: [missing.message], warnings: [], notes: [] };
 		}
 		const prepared = await this.prepare(root);
 		const errors = [...prepared.errors];
@@ -77,7 +80,15 @@ export class TrainingPreflight {
 		if (lintErrors.length) {
 			errors.push(`${lintErrors.length} caption error(s) in Problems, e.g. ${lintErrors.slice(0, 3).join('; ')}`);
 		}
-		const findings = preflightFindings(folder, prepared.plan);
+		const findings = preflightFindings(folder, prepared.plan, { archivesPreviousRun: true });
+		const notes: string[] = [];
+		if (prepared.plan) {
+			const { outputDir, outputName } = prepared.plan.files;
+			const left = await leftFiles(outputDir, outputName, runInputs(prepared.plan));
+			if (left.outputs.length || left.samples.length) {
+				notes.push(`${left.outputs.length} checkpoint(s) or state folder(s) and ${left.samples.length} sample(s) of the previous run named ${outputName} in ${basename(outputDir)}/ move into that run's folder under ${basename(outputDir)}/runs/ when this run starts, so the runs never mix`);
+			}
+		}
 		for (const error of findings.errors) {
 			if (!errors.includes(error)) {
 				errors.push(error);
@@ -90,10 +101,11 @@ export class TrainingPreflight {
 			const same = busy.some((r) => r.folderRoot === root);
 			warnings.push(`${runs.active?.label ?? busy[0].label} is training now; this one waits in the queue behind ${busy.length} training(s)${same ? ' (this folder is among them; each run keeps its own checkpoints)' : ''}`);
 		}
-		const result: PreflightResult = { root, errors, warnings, plan: errors.length ? undefined : prepared.plan };
+		const result: PreflightResult = { root, errors, warnings, notes, plan: errors.length ? undefined : prepared.plan };
 		this.services.log.info(`Preflight for ${root}: ${errors.length} error(s), ${warnings.length} warning(s)`);
 		errors.forEach((e) => this.services.log.error(`  ${e}`));
 		warnings.forEach((w) => this.services.log.warn(`  ${w}`));
+		notes.forEach((n) => this.services.log.info(`  ${n}`));
 		return result;
 	}
 
@@ -113,7 +125,7 @@ export class TrainingPreflight {
 			return false;
 		}
 		if (result.warnings.length && !skipConfirm) {
-			const choice = await vscode.window.showWarningMessage(`Train ${name}?`, { modal: true, detail: result.warnings.map((w) => `• ${w}`).join('\n') }, 'Train Anyway');
+			const choice = await vscode.window.showWarningMessage(`Train ${name}?`, { modal: true, detail: [...result.warnings, ...result.notes].map((w) => `• ${w}`).join('\n') }, 'Train Anyway');
 			return choice === 'Train Anyway';
 		}
 		return true;

@@ -4,7 +4,8 @@ import { createWriteStream, promises as fs, WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { ErrorEvent } from '../core/trainerLog/events';
 import { TrainerLogParser } from '../core/trainerLog/parser';
-import { TrainingPlan } from '../core/training/plan';
+import { TrainingPlan, runInputs } from '../core/training/plan';
+import { ArchivedRun, archivePreviousRun } from '../core/training/runArchive';
 import { TensorBoardTarget, tensorBoardTarget, timestamp, writeRunFiles } from '../core/training/runFiles';
 import { Disposable } from '../util/dispose';
 import { spawnTree, stopTree } from './processTree';
@@ -56,6 +57,8 @@ export class TrainingRun extends Disposable {
 	/** Reads the output as it comes for failures the exit code hides ("No data found" exits with 0). */
 	private readonly parser = new TrainerLogParser();
 	private fatalError: ErrorEvent | undefined;
+	/** Where the files of the run before this one went when this one started (undefined: there were none). */
+	public archived: ArchivedRun | undefined;
 	public lastOutputAt = 0;
 	public startedAt: number | undefined;
 
@@ -109,16 +112,23 @@ export class TrainingRun extends Disposable {
 		}
 		this.setState('running');
 		this.startedAt = Date.now();
+		let archived: ArchivedRun | undefined;
 		try {
+			// Only now, when it is this run's turn: a run of the same folder queued before it has written its files.
+			archived = await archivePreviousRun(this.outputDir, this.outputName, this.plan.files.runFilesDir, runInputs(this.plan));
 			await writeRunFiles(this.plan.files);
 			await fs.mkdir(this.logDir, { recursive: true });
 			await fs.mkdir(this.outputDir, { recursive: true });
 		} catch (err) {
-			this.emitText(`LoRA Workbench: the run could not be prepared: ${err instanceof Error ? err.message : String(err)}\n`);
+			this.emitText(`LoRA Workbench: the run could not be prepared: ${err instanceof Error ? err.message : String(err)}. Move or delete the files named there and train again.\n`);
 			this.finish({ code: 1, signal: null });
 			return;
 		}
+		this.archived = archived;
 		this.logStream = createWriteStream(this.logFile, { flags: 'a' });
+		if (archived) {
+			this.emitText(`LoRA Workbench: the previous run's ${archived.moved.length} checkpoint(s), state folder(s) and sample(s) named ${this.outputName} moved to ${archived.dir}\n`);
+		}
 		const { command, args } = this.plan.command;
 		const child = spawnTree(command, args, {
 			cwd: this.plan.root,

@@ -23,7 +23,7 @@ export class TrainingTerminal implements vscode.Pseudoterminal {
 	constructor(
 		private readonly runs: TrainingRunService,
 		/** The preflight (or the plan the train command already checked). */
-		private readonly check: () => Promise<Pick<PreflightResult, 'plan' | 'errors' | 'warnings'>>,
+		private readonly check: () => Promise<Omit<PreflightResult, 'root'>>,
 		/** Asks the user about the warnings; false = do not train. */
 		private readonly confirm: (result: PreflightResult) => Promise<boolean>,
 		private readonly onRun?: (run: TrainingRun) => void,
@@ -34,11 +34,11 @@ export class TrainingTerminal implements vscode.Pseudoterminal {
 	}
 
 	public async open(): Promise<void> {
-		let checked: Pick<PreflightResult, 'plan' | 'errors' | 'warnings'>;
+		let checked: Omit<PreflightResult, 'root'>;
 		try {
 			checked = await this.check();
 		} catch (err) {
-			checked = { errors: [err instanceof Error ? err.message : String(err)], warnings: [] };
+			checked = { errors: [err instanceof Error ? err.message : String(err)], warnings: [], notes: [] };
 		}
 		if (!checked.plan || checked.errors.length) {
 			this.print(`\x1b[31mLoRA Workbench: the training cannot start:\x1b[0m\n${checked.errors.map((e) => `  - ${e}`).join('\n')}\n`);
@@ -48,6 +48,9 @@ export class TrainingTerminal implements vscode.Pseudoterminal {
 		const plan = checked.plan;
 		if (checked.warnings.length) {
 			this.print(`\x1b[33mLoRA Workbench: before training:\x1b[0m\n${checked.warnings.map((w) => `  - ${w}`).join('\n')}\n`);
+		}
+		for (const note of checked.notes) {
+			this.print(`\x1b[2mLoRA Workbench: ${note}\x1b[0m\n`);
 		}
 		if (!await this.confirm({ root: plan.root, ...checked })) {
 			this.print('LoRA Workbench: not started.\n');

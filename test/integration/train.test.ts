@@ -254,6 +254,33 @@ describe('Train LoRA with the stand-in trainer', function () {
 		}
 	});
 
+	it('a second training of the same folder waits in the queue as its own task, and the running one is untouched', async () => {
+		const api = await activateExtension();
+		const runs = api.services.trainingRuns;
+		const hold = holdTrainers();
+		try {
+			const a = await train(first);
+			await waitFor('the first run to start', () => a.run!.state === 'running', 120_000);
+			const b = await train(first);
+			assert.ok(b.warnings.some((w) => /waits in the queue behind 1 training\(s\) \(this folder is among them/.test(w)), b.warnings.join('\n'));
+			assert.equal(b.run!.state, 'queued');
+			assert.equal(runs.positionOf(b.run!), 1);
+			assert.equal(runs.active, a.run, 'the running training was not terminated');
+			// Each training is a task of its own: VS Code sees no "already active" task, so it never offers to terminate one.
+			const executions = vscode.tasks.taskExecutions.filter((e) => e.task.definition.type === 'lora' && e.task.definition.action === 'train');
+			assert.equal(executions.length, 2, executions.map((e) => e.task.name).join(', '));
+			assert.notEqual(executions[0].task.definition.run, executions[1].task.definition.run);
+			await hold.release();
+			assert.deepEqual(await a.run!.whenExited(), { code: 0, signal: null });
+			assert.deepEqual(await b.run!.whenExited(), { code: 0, signal: null });
+			assert.equal(a.run!.state, 'finished');
+			assert.equal(b.run!.state, 'finished');
+			assert.notEqual(a.plan!.files.runFilesDir, b.plan!.files.runFilesDir, 'each run keeps its own run files');
+		} finally {
+			await hold.dispose();
+		}
+	});
+
 	it('a queued training leaves the queue without ever starting when stopped', async () => {
 		const api = await activateExtension();
 		const hold = holdTrainers();

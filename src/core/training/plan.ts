@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { TrainingFolder } from '../dataset';
 import { AccelerateLauncher, LaunchCommand, accelerateCommand } from './launch';
+import { outputDirWarning } from './outputPaths';
 import { RunFiles, buildRunFiles } from './runFiles';
 import { SettingsProblem, readTrainingSection } from './trainingFields';
 import { GpuCapabilities, TrainerSettings, resolvePrecision } from './trainingSettings';
@@ -42,6 +43,15 @@ export function checkpointNames(outputName: string, settings: TrainerSettings): 
 	return names;
 }
 
+/**
+ * Paths the run reads from its output folder (the state it resumes from, the LoRA it continues), resolved as
+ * sd-scripts resolves them (from the training folder, its working directory): they must stay where they are.
+ */
+export function runInputs(plan: TrainingPlan): string[] {
+	const flat: Record<string, unknown> = Object.assign({}, ...Object.values(plan.files.trainingConfig));
+	return ['resume', 'network_weights'].map((key) => flat[key]).filter((v): v is string => typeof v === 'string' && v !== '').map((v) => resolve(plan.root, v));
+}
+
 export function planTraining(folder: TrainingFolder, options: PlanOptions): TrainingPlan {
 	const section = readTrainingSection(folder.settings.raw.training);
 	const settings = options.settings ?? section.settings;
@@ -67,7 +77,13 @@ export function planTraining(folder: TrainingFolder, options: PlanOptions): Trai
 		errors.push('no trigger word: set trigger: in lora-workbench.yaml or name the subsets <repeats>_<trigger> <class>');
 	}
 	return {
-		root: folder.root, trigger, classWord, settings, settingsProblems: options.settings ? [] : section.problems,
+		root: folder.root, trigger, classWord, settings,
+		settingsProblems: [...(options.settings ? [] : section.problems), ...outsideWarning(folder.root, settings.outputDir || 'model')],
 		files, command, overwrites, errors,
 	};
+}
+
+function outsideWarning(root: string, outputDir: string): SettingsProblem[] {
+	const message = outputDirWarning(root, outputDir);
+	return message ? [{ path: 'training.outputDir', message }] : [];
 }

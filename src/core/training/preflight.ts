@@ -9,11 +9,19 @@ export interface PreflightFindings {
 	warnings: string[];
 }
 
+export interface PreflightOptions {
+	/**
+	 * The caller moves an earlier run's files into that run's folder before starting (the editor does, see
+	 * runArchive.ts), so same-named checkpoints are not overwritten; the CLI only writes run files, and says so.
+	 */
+	archivesPreviousRun?: boolean;
+}
+
 /**
  * The checks that need only the folder and the plan (no editor, no GPU probe): every way into a training runs
  * these on the one plan that will run, so the plan the user confirmed is the plan that trains.
  */
-export function preflightFindings(folder: TrainingFolder, plan: TrainingPlan | undefined): PreflightFindings {
+export function preflightFindings(folder: TrainingFolder, plan: TrainingPlan | undefined, options: PreflightOptions = {}): PreflightFindings {
 	const errors: string[] = [];
 	const warnings: string[] = [];
 	const addError = (message: string): void => {
@@ -33,8 +41,10 @@ export function preflightFindings(folder: TrainingFolder, plan: TrainingPlan | u
 	}
 	if (plan) {
 		plan.errors.forEach(addError);
-		for (const path of plan.overwrites) {
-			warnings.push(`${path} exists and would be overwritten`);
+		if (!options.archivesPreviousRun) {
+			for (const path of plan.overwrites) {
+				warnings.push(`${path} exists and would be overwritten (set training.outputName, or train from VS Code, which first moves the previous run's files into its run folder)`);
+			}
 		}
 		for (const problem of plan.settingsProblems) {
 			warnings.push(`lora-workbench.yaml: ${problem.message}`);

@@ -1,7 +1,8 @@
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../atomicWrite';
 import { checkDatasetConfig } from './datasetConfigRules';
+import { outputNameProblem } from './outputPaths';
 import { checkTrainingConfig } from './optionCheck';
 import { SD_SCRIPTS_OPTIONS } from './sdScriptsOptions';
 import { TomlTable, TomlValue, int, toToml } from './tomlModel';
@@ -51,6 +52,21 @@ export interface RunFiles {
 export function timestamp(date: Date): string {
 	const two = (n: number): string => String(n).padStart(2, '0');
 	return `${date.getFullYear()}${two(date.getMonth() + 1)}${two(date.getDate())}-${two(date.getHours())}${two(date.getMinutes())}${two(date.getSeconds())}`;
+}
+
+/**
+ * Run folders handed out in this process: two trainings of one folder planned within the same second (the
+ * second waits in the queue, nothing is on disk yet) must still get folders of their own.
+ */
+const handedOut = new Set<string>();
+
+function uniqueRunDir(base: string): string {
+	let dir = base;
+	for (let n = 2; handedOut.has(dir) || existsSync(dir); n++) {
+		dir = `${base}-${n}`;
+	}
+	handedOut.add(dir);
+	return dir;
 }
 
 function inFolder(root: string, path: string): string {
@@ -118,8 +134,13 @@ export function buildRunFiles(input: RunInput): RunFiles {
 	const notes: string[] = [];
 	const outputDir = inFolder(root, settings.outputDir || 'model');
 	const logDir = inFolder(root, settings.loggingDir || 'log');
-	const outputName = effectiveOutputName(settings, input.trigger);
-	const runFilesDir = input.runFilesDir ?? join(outputDir, 'runs', `${outputName}-${timestamp(input.now ?? new Date())}`);
+	const nameProblem = outputNameProblem(settings.outputName);
+	if (nameProblem) {
+		errors.push(nameProblem);
+	}
+	// A refused name must not place the run files either: they go under the trigger's name meanwhile.
+	const outputName = nameProblem ? effectiveOutputName({ ...settings, outputName: '' }, input.trigger) : effectiveOutputName(settings, input.trigger);
+	const runFilesDir = input.runFilesDir ?? uniqueRunDir(join(outputDir, 'runs', `${outputName}-${timestamp(input.now ?? new Date())}`));
 	const configFile = join(runFilesDir, 'config.toml');
 	const datasetConfigFile = join(runFilesDir, 'dataset.toml');
 	const precision = resolvePrecision(settings, input.gpu);
