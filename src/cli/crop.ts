@@ -6,7 +6,7 @@ import { decodeForAnalysis } from '../core/images/decode';
 import { createFaceDetector } from '../core/images/faceDetector';
 import { cachedFaceModel } from '../core/images/modelCache';
 import { defaultThresholds } from '../core/images/options';
-import { FaceBox, parseTargetSize } from '../core/images/types';
+import { FaceBox, parseTargetSize, targetSizeProblem } from '../core/images/types';
 
 export const cropCommand: CliCommand = {
 	name: 'crop',
@@ -30,7 +30,7 @@ export const cropCommand: CliCommand = {
 		const sizeText = stringFlag(args, 'size');
 		const target = sizeText ? parseTargetSize(sizeText) : undefined;
 		if (!target) {
-			throw new UsageError(sizeText ? `--size must look like 512x512 (got "${sizeText}")` : '--size is required (512x512 or 512x768)');
+			throw new UsageError(sizeText ? targetSizeProblem(sizeText) : '--size is required (512x512 or 512x768)');
 		}
 		const outFlag = stringFlag(args, 'out');
 		if (!outFlag) {

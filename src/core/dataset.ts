@@ -252,12 +252,34 @@ async function exists(path: string): Promise<boolean> {
 	return fs.stat(path).then((s) => s.isDirectory(), () => false);
 }
 
-/** Reads sizes of the given images into `image.size`; unreadable ones become problems. */
+/**
+ * Pillow, which sd-scripts opens every image with, warns above Image.MAX_IMAGE_PIXELS (89,478,485 pixels) and
+ * refuses to open an image above twice that (178,956,970) with DecompressionBombError, which stops the training.
+ */
+export const PILLOW_MAX_IMAGE_PIXELS = 89_478_485;
+
+export function pillowPixelLimitProblem(path: string, size: ImageSize): DatasetProblem | undefined {
+	const pixels = size[0] * size[1];
+	const what = `${path} is ${size[0]}x${size[1]} (${(pixels / 1e6).toFixed(1)} megapixels)`;
+	if (pixels > 2 * PILLOW_MAX_IMAGE_PIXELS) {
+		return { severity: 'error', code: 'image-too-large', path, message: `${what}: Pillow refuses to open images over ${2 * PILLOW_MAX_IMAGE_PIXELS} pixels (DecompressionBombError), so sd-scripts stops on it. Downscale it (training uses about 1 megapixel) or remove it.` };
+	}
+	if (pixels > PILLOW_MAX_IMAGE_PIXELS) {
+		return { severity: 'warning', code: 'image-too-large', path, message: `${what}: over Pillow's ${PILLOW_MAX_IMAGE_PIXELS}-pixel limit, so sd-scripts prints a DecompressionBombWarning and decodes all of it for every epoch. Downscale it (training uses about 1 megapixel).` };
+	}
+	return undefined;
+}
+
+/** Reads sizes of the given images into `image.size`; unreadable ones (and ones Pillow refuses) become problems. */
 export async function readImageSizes(subset: Subset, images: readonly DatasetImage[]): Promise<boolean> {
 	let ok = true;
 	await mapLimited(images.filter((i) => !i.size), IO_CONCURRENCY, async (image) => {
 		try {
 			image.size = await readImageSize(image.path);
+			const bomb = pillowPixelLimitProblem(image.path, image.size);
+			if (bomb) {
+				subset.problems.push(bomb); // the size is known, so the steps still come out
+			}
 		} catch (err) {
 			ok = false;
 			const message = err instanceof Error && err.message.startsWith(image.path) ? err.message : ioMessage(image.path, err);

@@ -5,8 +5,14 @@ import { promises as fs } from 'node:fs';
  * The tensors are never read, so a 150 MB LoRA costs one small read.
  */
 
-/** Headers beyond this are refused: real LoRA headers are tens of KB (tag frequencies included). */
-export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+/**
+ * Headers beyond 8 MiB are refused before anything is allocated. Real ones are far smaller: a LoRA's header is
+ * tens of KB, a few hundred KB with ss_tag_frequency of a large dataset, a full SDXL checkpoint's about 0.5 MB.
+ * The safetensors library itself allows 100 MB because it serves any model (LLMs with huge tensor lists), but
+ * parsing a header that size takes tens of seconds and over a GB of memory (66 MB: 19 s, 1.2 GB), which a
+ * tree view must never do for a damaged or hostile file; 8 MiB parses in about a second in the worst case.
+ */
+export const MAX_HEADER_BYTES = 8 * 1024 * 1024;
 
 export interface TensorInfo {
 	name: string;
@@ -40,7 +46,7 @@ export async function readSafetensorsHeader(file: string, maxHeaderBytes = MAX_H
 		await handle.read(lengthBytes, 0, 8, 0);
 		const length = lengthBytes.readBigUInt64LE(0);
 		if (length > BigInt(maxHeaderBytes)) {
-			throw new SafetensorsError(file, `header length ${length} bytes is larger than the ${maxHeaderBytes}-byte limit; this is not a safetensors file or it is damaged.`);
+			throw new SafetensorsError(file, `header length ${length} bytes is larger than the ${maxHeaderBytes}-byte limit (real LoRA and checkpoint headers are well under 1 MB); this is not a safetensors file or it is damaged, so it was not read.`);
 		}
 		const headerBytes = Number(length);
 		if (8 + headerBytes > size) {

@@ -75,6 +75,13 @@ export function targetSizeForRole(role: SubsetRole): TargetSize | undefined {
 	return undefined;
 }
 
+/**
+ * The largest crop side accepted: 4096 px. SD 1.5 trains at 512, SDXL at 1024, and sd-scripts' buckets rarely go
+ * past 2048 (max_bucket_reso), so 4096 leaves room for any real use; a typo such as 99999x99999 would
+ * otherwise make a 10-gigapixel canvas that runs for many minutes.
+ */
+export const MAX_TARGET_SIDE = 4096;
+
 export function parseTargetSize(text: string): TargetSize | undefined {
 	const match = /^(\d+)x(\d+)$/.exec(text.trim());
 	if (!match) {
@@ -82,5 +89,14 @@ export function parseTargetSize(text: string): TargetSize | undefined {
 	}
 	const width = Number(match[1]);
 	const height = Number(match[2]);
-	return width > 0 && height > 0 ? { width, height } : undefined;
+	return width > 0 && height > 0 && width <= MAX_TARGET_SIDE && height <= MAX_TARGET_SIDE ? { width, height } : undefined;
+}
+
+/** Why a --size text is refused, for the message. */
+export function targetSizeProblem(text: string): string {
+	const match = /^(\d+)x(\d+)$/.exec(text.trim());
+	if (match && (Number(match[1]) > MAX_TARGET_SIDE || Number(match[2]) > MAX_TARGET_SIDE)) {
+		return `--size ${text.trim()} is too large: each side can be at most ${MAX_TARGET_SIDE} px (training uses 512 to 1024). Use e.g. 512x512 for a face subset or 512x768 for a body subset.`;
+	}
+	return `--size must look like 512x512, each side 1 to ${MAX_TARGET_SIDE} px (got "${text}")`;
 }

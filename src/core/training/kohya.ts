@@ -1,3 +1,4 @@
+import { outputNameProblem } from './outputPaths';
 import { SD_SCRIPTS_OPTIONS } from './sdScriptsOptions';
 import { normalizeResolution } from './trainingFields';
 import { TrainerSettings, guidePreset } from './trainingSettings';
@@ -359,6 +360,10 @@ export function importKohyaConfig(json: unknown, base: TrainerSettings = guidePr
 	}
 	// Kept as the GUI itself reads them (number-like strings as numbers), so a round trip is stable.
 	settings.kohyaKept = Object.fromEntries(Object.entries(settings.kohyaKept).map(([k, v]) => [k, coerce(v)]));
+	if (outputNameProblem(settings.outputName)) {
+		warnings.push(`output_name ${JSON.stringify(settings.outputName)} is a path, not a file name (sd-scripts would save outside the output folder); it was not imported, so the trigger word names the checkpoints`);
+		settings.outputName = '';
+	}
 	return { settings, kept: kept.sort(), migrated, ignored, warnings };
 }
 
@@ -371,7 +376,7 @@ export function exportKohyaConfig(settings: TrainerSettings, names: { trigger: s
 		const value = record[map.field];
 		out[key] = value === null ? (map.as === 'string' ? '' : 0) : value;
 	}
-	out.output_name = settings.outputName || names.trigger;
+	out.output_name = outputNameProblem(settings.outputName) ? names.trigger : settings.outputName || names.trigger;
 	out.optimizer = settings.optimizer === 'auto' ? 'AdamW8bit' : settings.optimizer;
 	out.mixed_precision = settings.mixedPrecision === 'auto' ? 'bf16' : settings.mixedPrecision;
 	out.save_precision = settings.savePrecision === 'auto' ? out.mixed_precision : settings.savePrecision;
