@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import type { TrainingFolder } from '../core/dataset';
 import { CheckReport, checkImages } from '../core/images/checkImages';
 import { ImageProblem } from '../core/images/types';
+import { NativeModuleError } from '../core/nativeModules';
 import { Disposable } from '../util/dispose';
 import type { TrainingFolderService } from './trainingFolders';
 import { FaceDetectorProvider, imageOptionsFor } from './imageHealthDetector';
@@ -48,7 +49,18 @@ export class ImageHealth extends Disposable {
 		if (!folder) {
 			return undefined;
 		}
-		const report = await this.check(folder);
+		let report: CheckReport | undefined;
+		try {
+			report = await this.check(folder);
+		} catch (err) {
+			if (!(err instanceof NativeModuleError)) {
+				throw err;
+			}
+			// sharp could not load (a package for another platform): one message naming the package to install.
+			this.services.log.error(err.message);
+			void vscode.window.showErrorMessage(err.message);
+			return undefined;
+		}
 		if (report && showPanel) {
 			ImageHealthPanel.show(this.services.extensionUri, folder, report, () => this.recheck(folder.root));
 		}

@@ -6,6 +6,7 @@ import { captionEncodingProblem } from '../captionEncoding';
 import { CaptionPrefix, ExistingCaptionMode, mergeCaption } from './captionMerge';
 import { LabelProcessing, TAGS_FILE, TaggerLabels, checkLabelsMatchModel, processLabels, readLabels } from './labels';
 import { ImageDecodeError, preprocessForTagger, toBatchTensor } from './preprocess';
+import { NativeModuleError } from '../nativeModules';
 import { DEFAULT_SELECTION, TagSelection, selectTags } from './selectTags';
 import { ExecutionProvider, ModelContract, TaggerSession } from './session';
 
@@ -199,6 +200,10 @@ async function writeCaption(
 
 async function prepareBatch(images: string[], size: number): Promise<PreparedBatch> {
 	const settled = await Promise.allSettled(images.map((image) => preprocessForTagger(image, size)));
+	const unloadable = settled.find((o): o is PromiseRejectedResult => o.status === 'rejected' && o.reason instanceof NativeModuleError);
+	if (unloadable) {
+		throw unloadable.reason; // sharp itself cannot load: one message for the run, not one per image
+	}
 	const batch: PreparedBatch = { images: [], pixels: [], problems: [] };
 	settled.forEach((outcome, i) => {
 		if (outcome.status === 'fulfilled') {
