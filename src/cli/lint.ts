@@ -61,7 +61,9 @@ export const lintCommand: CliCommand = {
 		}
 		const counts = { error: 0, warning: 0, info: 0 };
 		result.issues.forEach((issue) => counts[issue.severity]++);
-		io.err(`${result.captions} captions: ${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}, ${plural(counts.info, 'info')}`);
+		// Captions that could not be linted are counted apart, so the totals add up to the caption files there are.
+		const skipped = [result.notUtf8 ? `${result.notUtf8} not UTF-8` : '', result.unreadable ? `${result.unreadable} unreadable` : ''].filter(Boolean).join(', ');
+		io.err(`${result.captions} captions${skipped ? ` (and ${skipped}, not linted)` : ''}: ${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}, ${plural(counts.info, 'info')}`);
 		return counts.error > 0 ? 1 : 0;
 	},
 };

@@ -6,6 +6,7 @@
 import { promises as fs, Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { captionTags } from './caption';
+import { captionEncodingProblem } from './captionEncoding';
 import { GuideCheck, guideChecks } from './datasetChecks';
 import { ImageSize, readImageSize } from './datasetImageSize';
 import { captionCandidates, classifyImageName, compareCodePoints, isTrainerSideFile, parseSubsetName, readCaptionBytes } from './datasetParse';
@@ -160,7 +161,7 @@ async function readCaption(image: DatasetImage): Promise<DatasetProblem | undefi
 	}
 	if (read.kind === 'not-utf8') {
 		image.captionProblem = 'not-utf8';
-		return { severity: 'error', code: 'caption-not-utf8', message: `${image.captionPath} is not UTF-8; sd-scripts stops on it. Re-save it as UTF-8.`, path: image.captionPath };
+		return { severity: 'error', code: 'caption-not-utf8', message: `${image.captionPath} is ${captionEncodingProblem(bytes)}; sd-scripts stops on it. Re-save it as UTF-8.`, path: image.captionPath };
 	}
 	image.caption = read.caption;
 	image.tagCount = captionTags(read.caption).length;

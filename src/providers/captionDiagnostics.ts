@@ -207,4 +207,4 @@ export class CaptionDiagnostics extends Disposable {
 }
 
 /** Codes about the dataset rather than a caption's text: typing in a caption does not change them. */
-const DATASET_CODES = new Set(['missing-caption', 'orphan-caption', 'costume-ratio']);
+const DATASET_CODES = new Set(['missing-caption', 'orphan-caption', 'shared-caption', 'costume-ratio']);

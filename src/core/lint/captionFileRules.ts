@@ -42,13 +42,45 @@ export function multiLineRule(text: string, parsed: ParsedCaption): TextIssue[] 
 	}];
 }
 
+/** C0 and C1 control characters other than tab and line breaks; NUL included. */
+// eslint-disable-next-line no-control-regex
+export const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
+
+function describeControl(text: string): string {
+	const code = text.charCodeAt(0);
+	return code === 0 ? 'NUL' : `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/**
+ * `control-character`: NUL and other invisible control characters. sd-scripts passes them to the tokenizer as
+ * they are, so a tag like `smile\0` is not `smile`; NUL bytes usually mean a UTF-16 file without a byte order
+ * mark or a damaged file, so those are errors.
+ */
+export function controlCharacterRule(text: string): TextIssue[] {
+	const first = CONTROL_CHARACTER.exec(text);
+	if (!first) {
+		return [];
+	}
+	const all = text.match(CONTROL_CHARACTERS) ?? [];
+	const kinds = [...new Set(all.map(describeControl))];
+	const nul = kinds.includes('NUL');
+	return [{
+		code: 'control-character', start: first.index, end: first.index + 1, severity: nul ? 'error' : undefined,
+		message: `The caption holds ${all.length} invisible control character(s) (${kinds.slice(0, 4).join(', ')}${kinds.length > 4 ? ', ...' : ''}); sd-scripts trains on them as part of the tags.${nul ? ' NUL characters usually mean the file is UTF-16 without a byte order mark or damaged: re-save it as UTF-8.' : ''} Remove them.`,
+		fix: { title: 'Remove the control characters', edits: [{ start: 0, end: text.length, newText: text.replace(CONTROL_CHARACTERS, '') }] },
+	}];
+}
+
 /** `duplicate-tag`: the same tag twice, even when written differently (`Smile`, `smile`, `(smile:1.1)`). */
 export function duplicateTagRule(parsed: ParsedCaption): TextIssue[] {
 	const seen = new Map<string, string>();
 	const issues: TextIssue[] = [];
 	parsed.tags.forEach((tag, index) => {
 		const key = tagKey(tag.text);
-		if (!key) {
+		// A tag with control characters is reported by control-character, not as a duplicate of anything.
+		if (!key || CONTROL_CHARACTER.test(tag.text)) {
 			return;
 		}
 		const first = seen.get(key);

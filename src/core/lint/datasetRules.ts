@@ -31,6 +31,35 @@ export function orphanCaptionRule(folder: TrainingFolder, rules: RuleSelection):
 	})));
 }
 
+/**
+ * `shared-caption`: sd-scripts finds a caption by the image's name without its extension, so `a.jpg` and
+ * `a.png` both train on `a.txt` (or both on the class tokens when it is missing, and one new caption captions both).
+ */
+export function sharedCaptionRule(folder: TrainingFolder, rules: RuleSelection): LintIssue[] {
+	const severity = rules.severity('shared-caption');
+	if (!severity) {
+		return [];
+	}
+	const issues: LintIssue[] = [];
+	for (const subset of folder.subsets) {
+		const byCaption = new Map<string, string[]>();
+		for (const image of subset.images) {
+			byCaption.set(image.captionPath, [...(byCaption.get(image.captionPath) ?? []), image.name]);
+		}
+		for (const [captionPath, names] of byCaption) {
+			if (names.length < 2) {
+				continue;
+			}
+			const shared = subset.images.find((i) => i.captionPath === captionPath)!;
+			issues.push({
+				file: shared.hasCaption ? captionPath : join(subset.dir, names[1]), line: 1, column: 1, endLine: 1, endColumn: 1, severity, code: 'shared-caption',
+				message: `${names.join(' and ')} share the name ${captionPath.slice(subset.dir.length + 1)}: sd-scripts pairs captions by name without the extension, so they train on the same ${shared.hasCaption ? 'caption' : 'class tokens (and a caption written for one captions all)'}. Rename all but one image (each with its own caption), or remove the duplicate.`,
+			});
+		}
+	}
+	return issues;
+}
+
 /** Where a costume tag is written in lora-workbench.yaml (1-based), so the problem points at it. */
 function findInSettings(settingsText: string, tag: string): { line: number; column: number; endColumn: number } {
 	const lines = settingsText.split(/\r?\n/);

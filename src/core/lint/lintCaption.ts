@@ -1,5 +1,5 @@
 import { parseCaption } from '../caption';
-import { emptyCaptionRule, duplicateTagRule, multiLineRule } from './captionFileRules';
+import { controlCharacterRule, emptyCaptionRule, duplicateTagRule, multiLineRule } from './captionFileRules';
 import { bakedTraitRule, conflictingTagsRule } from './conflictRules';
 import { CaptionContext, RuleSelection } from './context';
 import { styleRules } from './styleRules';
@@ -29,6 +29,7 @@ export function lintCaptionText(text: string, ctx: CaptionContext, rules: RuleSe
 	run(['empty-caption'], () => emptyCaptionRule(body, parsed, ctx));
 	run(['multi-line-caption'], () => multiLineRule(body, parsed));
 	run(['missing-trigger', 'trigger-not-first'], () => triggerRules(parsed, ctx));
+	run(['control-character'], () => controlCharacterRule(body));
 	run(['duplicate-tag'], () => duplicateTagRule(parsed));
 	run(['class-conflict', 'multiple-people'], () => subjectRules(parsed, ctx));
 	run(['conflicting-tags'], () => conflictingTagsRule(parsed, ctx));

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { decodeCaption, parseCaption } from '../caption';
+import { captionEncodingProblem, isUtf16Bom } from '../captionEncoding';
 import { tagKey } from './tagKey';
 import { ClipVocabularyOptions, TokenCounter, defaultClipVocabulary, resolveTokenCounter } from '../clipTokenizer';
 import { Subset, TrainingFolder, scanTrainingFolder } from '../dataset';
@@ -9,7 +10,7 @@ import { readTrainingSection } from '../training/trainingFields';
 import { TagVocabulary, sharedVocabulary } from '../vocabulary';
 import { conflictGroups } from './conflictRules';
 import { CaptionContext, RuleSelection } from './context';
-import { costumeRatioRule, missingCaptionRule, orphanCaptionRule } from './datasetRules';
+import { costumeRatioRule, missingCaptionRule, orphanCaptionRule, sharedCaptionRule } from './datasetRules';
 import { lintCaption } from './lintCaption';
 import { TagStyle, countStyles, prevailingStyle } from './styleRules';
 import { LintIssue } from './types';
@@ -34,8 +35,11 @@ export interface CaptionFile {
 export interface DatasetLintResult {
 	folder: TrainingFolder;
 	issues: LintIssue[];
-	/** Caption files read. */
+	/** Caption files read (linted). */
 	captions: number;
+	/** Caption files left unlinted: not UTF-8, or unreadable (each has a caption-encoding issue). */
+	notUtf8?: number;
+	unreadable?: number;
 	/** Set when token counts are estimates, with the reason. */
 	tokenEstimateReason?: string;
 }
@@ -143,6 +147,8 @@ export class DatasetLinter {
 		const files = this.captionFiles();
 		const texts = new Map<string, string>();
 		const issues: LintIssue[] = [...this.setupIssues];
+		let notUtf8 = 0;
+		let unreadable = 0;
 		await mapLimited(files, 32, async ({ path }) => {
 			const override = options.overrides?.get(path);
 			if (override !== undefined) {
@@ -150,16 +156,19 @@ export class DatasetLinter {
 				return;
 			}
 			try {
-				const decoded = decodeCaption(await fs.readFile(path));
+				const bytes = await fs.readFile(path);
+				const decoded = decodeCaption(bytes);
 				if (decoded.invalidUtf8) {
+					notUtf8++;
 					const severity = this.rules.severity('caption-encoding');
 					if (severity) {
-						issues.push({ file: path, line: 1, column: 1, endLine: 1, endColumn: 1, severity, code: 'caption-encoding', message: 'The caption is not UTF-8: sd-scripts stops on it. Re-save it as UTF-8.' });
+						issues.push({ file: path, line: 1, column: 1, endLine: 1, endColumn: 1, severity, code: 'caption-encoding', message: `The caption is ${captionEncodingProblem(bytes)}: sd-scripts stops on it. Re-save it as UTF-8${isUtf16Bom(bytes) ? ' (in VS Code: Reopen with Encoding UTF-16, then Save with Encoding UTF-8)' : ''}.` });
 					}
 					return;
 				}
 				texts.set(path, decoded.text);
 			} catch (err) {
+				unreadable++;
 				issues.push({ file: path, line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', code: 'caption-encoding', message: `The caption cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}); check its permissions.` });
 			}
 		});
@@ -185,9 +194,10 @@ export class DatasetLinter {
 		}
 		issues.push(...missingCaptionRule(this.folder, this.rules));
 		issues.push(...orphanCaptionRule(this.folder, this.rules));
+		issues.push(...sharedCaptionRule(this.folder, this.rules));
 		const settingsText = await fs.readFile(join(this.folder.root, SETTINGS_FILE_NAME), 'utf8').catch(() => '');
 		issues.push(...costumeRatioRule(this.folder, this.rules, tagKeys, settingsText));
-		return { folder: this.folder, issues: sortIssues(issues), captions: texts.size, tokenEstimateReason: this.tokenEstimateReason };
+		return { folder: this.folder, issues: sortIssues(issues), captions: texts.size, notUtf8, unreadable, tokenEstimateReason: this.tokenEstimateReason };
 	}
 }
 
