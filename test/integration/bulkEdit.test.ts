@@ -136,7 +136,7 @@ describe('bulk tag edits and the gallery filter', () => {
 		panel.receive({ type: 'select', ids: [3, 0] });
 		panel.receive({ type: 'select', ids: 'not a list' });
 		const outcome = await vscode.commands.executeCommand<BulkEditOutcome>('loraWorkbench.bulkEdit', { root, operation: { kind: 'remove', tag: 'blonde hair' }, scope: 'selected' });
-		assert.deepEqual(outcome.applied, [body(1), face(2)]);
+		assert.deepEqual(outcome.applied, [body(1), face(2)], `selection ${JSON.stringify(outcome)}`);
 		await (await activateExtension()).services.trainingFolders.refresh(root);
 		const filteredOutcome = await vscode.commands.executeCommand<BulkEditOutcome>('loraWorkbench.bulkEdit', { root, operation: { kind: 'moveToFront', tag: 'smile' }, scope: 'filtered' });
 		assert.deepEqual(filteredOutcome.planned, [face(1)], 'filtered = what the gallery shows now: blonde hair is left in face 1 and 5, and only face 1 has smile');

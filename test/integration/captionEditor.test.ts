@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CaptionEditorInit, ImageChanged, DocumentChanged } from '../../src/core/protocol/captionEditor';
 import type { CaptionEditorSession } from '../../src/providers/captionEditor/captionEditorSession';
-import { activateExtension, waitFor } from '../support/extension';
+import { activateExtension, waitFor, writeOutsideVscode } from '../support/extension';
 import { makeTrainingFolder, writeImage } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
 
@@ -109,8 +109,8 @@ describe('caption editor', () => {
 	it('shows an external change to the file in the webview', async () => {
 		await vscode.commands.executeCommand('vscode.openWith', caption(3), VIEW_TYPE);
 		const session = await readyEditor(caption(3));
-		await fs.writeFile(caption(3).fsPath, '3mm4w4ts0n, changed outside, solo');
-		await waitFor('the webview to render the file\'s new text', () => session.lastRendered?.firstLine === '3mm4w4ts0n, changed outside, solo', 30_000);
+		await writeOutsideVscode(caption(3).fsPath, '3mm4w4ts0n, changed outside, solo');
+		await waitFor('the webview to render the file\'s new text', () => session.lastRendered?.firstLine === '3mm4w4ts0n, changed outside, solo');
 		const state = lastOf<DocumentChanged>(session, 'document')!;
 		assert.deepEqual(state.document.tags.map((t) => t.text), ['3mm4w4ts0n', 'changed outside', 'solo']);
 	});

@@ -1,3 +1,5 @@
+import { promises as fs } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { WorkbenchApi } from '../../src/extension';
 
@@ -24,5 +26,28 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
 			throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 		}
 		await new Promise((resolve) => setTimeout(resolve, 100));
+	}
+}
+
+/**
+ * Writes a file as another program would and resolves once VS Code's file watcher has reported it. On a busy
+ * machine the watcher of a just-opened folder may not be listening yet; the write is then repeated, so the test
+ * goes on from the event it depends on rather than from a guess at how long the watcher needs.
+ */
+export async function writeOutsideVscode(path: string, text: string, timeoutMs = 120_000): Promise<void> {
+	const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(path)), basename(path)));
+	let seen = false;
+	const noticed = () => { seen = true; };
+	watcher.onDidChange(noticed);
+	watcher.onDidCreate(noticed);
+	try {
+		for (let waited = 0; !seen; waited += 10_000) {
+			await fs.writeFile(path, text);
+			await waitFor(`VS Code to notice ${basename(path)} changed on disk`, () => seen, 10_000).catch((err: unknown) => {
+				if (waited + 10_000 >= timeoutMs) { throw err; }
+			});
+		}
+	} finally {
+		watcher.dispose();
 	}
 }
