@@ -130,7 +130,7 @@ export async function packageTarget(target, log = console.log) {
 	execFileSync(process.execPath, ['esbuild.mjs', '--production', '--outdir', join(stage, 'dist'), '--package-target', target],
 		{ cwd: root, stdio: 'inherit' });
 	const ignoreFile = join(stage, '.vscodeignore');
-	writeFileSync(ignoreFile, [readFileSync(join(root, '.vscodeignore'), 'utf8'), ...onnxIgnorePatterns(target)].join('\n'));
+	writeFileSync(ignoreFile, [readFileSync(join(root, '.vscodeignore'), 'utf8'), '.install-key', ...onnxIgnorePatterns(target)].join('\n'));
 	const out = join(root, vsixName(target));
 	execFileSync(process.execPath, [join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--target', target,
 		'--ignoreFile', ignoreFile, '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '--out', out],
