@@ -4,6 +4,8 @@ import type { TrainingFolder } from '../core/dataset';
 import { BalanceProposal } from '../core/coverage/balance';
 import { balanceFolder } from '../core/coverage/fromFolder';
 import { planRenames, renameSubsetKeys } from '../core/coverage/renamePlan';
+import { finishInterruptedRenames, removeRenameJournal, writeRenameJournal } from '../core/coverage/renameJournal';
+import { withFolderLock } from '../core/folderLock';
 import { SETTINGS_FILE_NAME } from '../core/settings';
 import { pickTrainingFolder } from './pickTrainingFolder';
 import type { TrainingFolderService } from './trainingFolders';
@@ -41,7 +43,15 @@ export function registerBalanceRepeats(trainingFolders: TrainingFolderService): 
 			if (given ? given.apply === false : !(await confirm(folder, proposal))) {
 				return proposal;
 			}
-			await applyProposal(folder, proposal);
+			// The folder's lock keeps the CLI's bulk writers out meanwhile; a rename a killed process left is finished first.
+			await withFolderLock(folder.root, 'VS Code: Balance Repeats', async () => {
+				const recovery = await finishInterruptedRenames(folder.root);
+				if (recovery?.problems.length) {
+					throw new Error(recovery.problems.join(' '));
+				}
+				const current = recovery?.done.length ? await rescan(trainingFolders, folder.root) : folder;
+				await applyProposal(current, recovery?.done.length ? balanceFolder(current, request) : proposal);
+			});
 			await trainingFolders.refresh(folder.root);
 			return proposal;
 		} catch (err) {
@@ -128,9 +138,22 @@ async function applyProposal(folder: TrainingFolder, proposal: BalanceProposal):
 			edit.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(text.length)), next, metadata);
 		}
 	}
+	// Journaled like the CLI's --apply: if VS Code dies before the keys are saved, the next scan or balance finishes it.
+	await writeRenameJournal(folder.root, renames, swaps ? renames.map((r, i) => join(dirname(r.from), `.lora-balance-${i}`)) : undefined);
 	if (!(await vscode.workspace.applyEdit(edit))) {
+		await removeRenameJournal(folder.root);
 		throw new Error('the folders could not be renamed (is a file in them open in another program?). Nothing was changed.');
 	}
 	// Save the settings file so the new keys are on disk with the folders; undo still reverts it.
 	await vscode.workspace.textDocuments.find((d) => d.uri.fsPath === join(folder.root, SETTINGS_FILE_NAME))?.save();
+	await removeRenameJournal(folder.root);
+}
+
+async function rescan(trainingFolders: TrainingFolderService, root: string): Promise<TrainingFolder> {
+	await trainingFolders.refresh(root);
+	const folder = trainingFolders.get(root);
+	if (!folder) {
+		throw new Error(`${root} could not be scanned again after finishing an interrupted rename; run Balance Repeats again.`);
+	}
+	return folder;
 }

@@ -28,7 +28,7 @@ interface JournalEntry {
 	ino: string;
 }
 
-interface Journal {
+export interface Journal {
 	pid: number;
 	host: string;
 	started: string;
@@ -59,6 +59,34 @@ async function settingsText(root: string): Promise<string | undefined> {
 }
 
 /**
+ * Writes the journal for renames about to happen (temps: each rename's temporary name, default
+ * `.lora-rename-<pid>-<i>`) and returns it; the caller deletes it with removeRenameJournal once the folders and
+ * the settings file are final. The extension's WorkspaceEdit journals this way too.
+ */
+export async function writeRenameJournal(root: string, renames: readonly FolderRename[], temps?: readonly string[]): Promise<Journal> {
+	const entries: JournalEntry[] = [];
+	for (const [i, r] of renames.entries()) {
+		const id = await identity(r.from);
+		if (!id) {
+			throw new Error(`${r.from} is not a folder any more; nothing was renamed. Scan the training folder again.`);
+		}
+		const temp = temps?.[i] ?? join(dirname(r.from), `.lora-rename-${process.pid}-${i}`);
+		entries.push({ from: relative(root, r.from), temp: relative(root, temp), to: relative(root, r.to), ...id });
+	}
+	const before = await settingsText(root);
+	const journal: Journal = {
+		pid: process.pid, host: hostname(), started: new Date().toISOString(), entries,
+		settings: before === undefined ? undefined : { before, after: renameSubsetKeys(before, renames) },
+	};
+	await writeFileAtomic(join(root, RENAME_JOURNAL_NAME), JSON.stringify(journal, null, '\t'));
+	return journal;
+}
+
+export async function removeRenameJournal(root: string): Promise<void> {
+	await fs.rm(join(root, RENAME_JOURNAL_NAME), { force: true });
+}
+
+/**
  * Renames subset folders (two phases through temporary names, so swaps work) and the settings keys that
  * follow them, journaled so that a kill at any point is finished by the next `finishInterruptedRenames`.
  * A failure (not a kill) part-way is rolled back and the journal removed.
@@ -70,21 +98,9 @@ export async function applyRenamesJournaled(root: string, renames: readonly Fold
 	if (renames.length === 0) {
 		return;
 	}
-	const entries: JournalEntry[] = [];
-	for (const [i, r] of renames.entries()) {
-		const id = await identity(r.from);
-		if (!id) {
-			throw new Error(`${r.from} is not a folder any more; nothing was renamed. Scan the training folder again.`);
-		}
-		entries.push({ from: relative(root, r.from), temp: relative(root, join(dirname(r.from), `.lora-rename-${process.pid}-${i}`)), to: relative(root, r.to), ...id });
-	}
-	const before = await settingsText(root);
-	const journal: Journal = {
-		pid: process.pid, host: hostname(), started: new Date().toISOString(), entries,
-		settings: before === undefined ? undefined : { before, after: renameSubsetKeys(before, renames) },
-	};
+	const journal = await writeRenameJournal(root, renames);
+	const entries = journal.entries;
 	const journalPath = join(root, RENAME_JOURNAL_NAME);
-	await writeFileAtomic(journalPath, JSON.stringify(journal, null, '\t'));
 	await stepDone();
 	const done: { from: string; to: string }[] = [];
 	try {
