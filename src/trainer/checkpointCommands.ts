@@ -5,6 +5,7 @@ import { formatBytes } from '../core/checkpoints/checkpointList';
 import { readSafetensorsHeader } from '../core/checkpoints/safetensors';
 import { summarizeMetadata } from '../core/checkpoints/metadata';
 import { usageSnippet } from '../core/checkpoints/checkpointList';
+import { chosenName } from '../core/checkpoints/checkpointRuns';
 import type { TrainingFolderService } from '../providers/trainingFolders';
 import { Disposable } from '../util/dispose';
 import { editSettingsFile } from '../util/settingsFile';
@@ -44,8 +45,7 @@ export class CheckpointCommands extends Disposable implements vscode.TextDocumen
 		const uri = node instanceof vscode.Uri ? node : vscode.window.activeTextEditor?.document.uri;
 		const folder = uri ? this.trainingFolders.folderOf(uri) : undefined;
 		if (uri && folder) {
-			const children = await this.view.getChildren({ kind: 'folder', folder });
-			const match = children.find((c): c is CheckpointArg => c.kind === 'checkpoint' && c.file.path === uri.fsPath);
+			const match = (await this.view.allCheckpoints(folder)).find((c) => c.file.path === uri.fsPath);
 			if (match) {
 				return match;
 			}
@@ -99,7 +99,7 @@ export class CheckpointCommands extends Disposable implements vscode.TextDocumen
 		if (!arg) {
 			return;
 		}
-		await editSettingsFile(arg.folder.root, [{ path: ['checkpoints', 'chosen'], value: arg.file.fileName }], 'Choose epoch');
+		await editSettingsFile(arg.folder.root, [{ path: ['checkpoints', 'chosen'], value: chosenName(arg.folder.modelDir, arg.file.path) }], 'Choose epoch');
 		await this.trainingFolders.refresh(arg.folder.root);
 		this.view.refresh();
 		const snippet = usageSnippet(arg.file.fileName, arg.folder.trigger ?? '');

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import type { TrainingFolder } from '../core/dataset';
-import { CheckpointFile, formatBytes, listCheckpoints } from '../core/checkpoints/checkpointList';
+import { CheckpointFile, formatBytes } from '../core/checkpoints/checkpointList';
+import { CheckpointRun, chosenName, listCheckpointRuns, runLabel } from '../core/checkpoints/checkpointRuns';
 import { readSafetensorsHeader } from '../core/checkpoints/safetensors';
 import { summarizeMetadata } from '../core/checkpoints/metadata';
 import type { TrainingFolderService } from '../providers/trainingFolders';
@@ -10,12 +11,14 @@ import { chosenCheckpoint } from './chosenCheckpoint';
 
 export type CheckpointNode =
 	| { kind: 'folder'; folder: TrainingFolder }
-	| { kind: 'checkpoint'; folder: TrainingFolder; file: CheckpointFile }
+	| { kind: 'run'; folder: TrainingFolder; run: CheckpointRun }
+	| { kind: 'checkpoint'; folder: TrainingFolder; file: CheckpointFile; run?: CheckpointRun }
 	| { kind: 'empty'; folder: TrainingFolder };
 
 /**
- * "Checkpoints" view: the files sd-scripts wrote into each training folder's `model/`, newest first,
- * updated live while training (a file watcher per model folder).
+ * "Checkpoints" view: the files sd-scripts wrote into each training folder's `model/`, newest first, updated
+ * live while training (a file watcher per model folder). With more than one run they are grouped by run (the
+ * latest in model/, earlier ones in model/runs/<run>/), so epochs of different runs never sit side by side.
  */
 export class CheckpointsView extends Disposable implements vscode.TreeDataProvider<CheckpointNode> {
 	public static readonly viewId = 'loraWorkbench.checkpoints';
@@ -64,12 +67,26 @@ export class CheckpointsView extends Disposable implements vscode.TreeDataProvid
 			}
 			return folders.map((folder) => ({ kind: 'folder', folder }));
 		}
+		if (node.kind === 'run') {
+			return node.run.checkpoints.map((file) => ({ kind: 'checkpoint', folder: node.folder, file, run: node.run }));
+		}
 		return node.kind === 'folder' ? this.checkpointsOf(node.folder) : [];
 	}
 
 	private async checkpointsOf(folder: TrainingFolder): Promise<CheckpointNode[]> {
-		const files = await listCheckpoints(folder.modelDir);
-		return files.length ? files.map((file) => ({ kind: 'checkpoint', folder, file })) : [{ kind: 'empty', folder }];
+		const runs = await listCheckpointRuns(folder.modelDir);
+		if (runs.length === 0) {
+			return [{ kind: 'empty', folder }];
+		}
+		if (runs.length === 1) {
+			return runs[0].checkpoints.map((file) => ({ kind: 'checkpoint', folder, file, run: runs[0] }));
+		}
+		return runs.map((run) => ({ kind: 'run', folder, run }));
+	}
+
+	/** Every checkpoint of a folder, whichever run it belongs to (commands given a file find its node here). */
+	public async allCheckpoints(folder: TrainingFolder): Promise<Extract<CheckpointNode, { kind: 'checkpoint' }>[]> {
+		return (await listCheckpointRuns(folder.modelDir)).flatMap((run) => run.checkpoints.map((file) => ({ kind: 'checkpoint' as const, folder, file, run })));
 	}
 
 	public getTreeItem(node: CheckpointNode): vscode.TreeItem {
@@ -80,13 +97,22 @@ export class CheckpointsView extends Disposable implements vscode.TreeDataProvid
 			item.resourceUri = vscode.Uri.file(node.folder.root);
 			return item;
 		}
+		if (node.kind === 'run') {
+			const item = new vscode.TreeItem(runLabel(node.run), node.run.latest ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+			item.id = `${node.folder.root}:${node.run.key}`;
+			item.description = `${node.run.checkpoints.length} checkpoint(s)${node.run.latest ? '' : ` · runs/${node.run.runFolder}`}`;
+			item.iconPath = new vscode.ThemeIcon(node.run.latest ? 'history' : 'archive');
+			item.contextValue = 'checkpointRun';
+			item.tooltip = node.run.dir;
+			return item;
+		}
 		if (node.kind === 'empty') {
 			const item = new vscode.TreeItem('No checkpoints yet', vscode.TreeItemCollapsibleState.None);
 			item.description = 'sd-scripts writes them into model/';
 			return item;
 		}
 		const { file, folder } = node;
-		const chosen = chosenCheckpoint(folder) === file.fileName;
+		const chosen = chosenCheckpoint(folder) === chosenName(folder.modelDir, file.path);
 		const item = new vscode.TreeItem(file.fileName, vscode.TreeItemCollapsibleState.None);
 		const what = file.kind === 'epoch' ? `epoch ${file.epoch}` : file.kind === 'step' ? `step ${file.step}` : 'final';
 		item.description = `${chosen ? '★ chosen · ' : ''}${what} · ${formatBytes(file.bytes)} · ${file.modified.toLocaleString()}`;

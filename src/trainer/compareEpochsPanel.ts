@@ -1,10 +1,14 @@
 import * as vscode from 'vscode';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { TrainingFolder } from '../core/dataset';
 import { CompareGrid, buildCompareGrid } from '../core/checkpoints/compareGrid';
 import { listCheckpoints, usageSnippet } from '../core/checkpoints/checkpointList';
+import { CheckpointRun, chosenName, runLabel } from '../core/checkpoints/checkpointRuns';
+import { parseSamplePrompts } from '../core/checkpoints/samplePrompts';
+import { readTrainingSection } from '../core/training/trainingFields';
+import { effectiveOutputName } from '../core/training/trainingSettings';
 import { CompareHostMessage, GridView, isCompareWebviewMessage } from '../core/protocol/compareEpochs';
 import type { TrainingFolderService } from '../providers/trainingFolders';
 import { Disposable } from '../util/dispose';
@@ -21,9 +25,24 @@ interface PanelServices {
 	log: vscode.LogOutputChannel;
 }
 
+/** The run a grid shows: its checkpoints' folder, its samples' folder and its output name. */
+type GridRun = Pick<CheckpointRun, 'key' | 'outputName' | 'dir' | 'sampleDir' | 'runFolder' | 'latest'>;
+
+/** The latest run of the folder's output name: what sd-scripts writes into model/ and model/sample/ now. */
+function latestRun(folder: TrainingFolder): GridRun {
+	const outputName = effectiveOutputName(readTrainingSection(folder.settings.raw.training).settings, folder.trigger ?? '');
+	return { key: `.:${outputName}`, outputName, dir: folder.modelDir, sampleDir: join(folder.modelDir, 'sample'), latest: true };
+}
+
+function runOf(arg: unknown): GridRun | undefined {
+	const run = typeof arg === 'object' && arg !== null ? (arg as { run?: unknown }).run : undefined;
+	return run && typeof run === 'object' && typeof (run as GridRun).dir === 'string' && typeof (run as GridRun).key === 'string' ? run as GridRun : undefined;
+}
+
 /**
  * "LoRA: Compare Epochs": rows = sample prompts, columns = epochs, from the PNGs sd-scripts writes into
- * `model/sample/`. The grid refills itself while training writes new samples.
+ * `model/sample/`. One run per grid (the latest, or the run picked in the Checkpoints view): samples and
+ * checkpoints of other runs or output names never enter it. The grid refills itself while training writes.
  */
 export class CompareEpochsPanel extends Disposable {
 	private static readonly panels = new Map<string, CompareEpochsPanel>();
@@ -36,41 +55,45 @@ export class CompareEpochsPanel extends Disposable {
 		return vscode.commands.registerCommand('loraWorkbench.compareEpochs', async (arg?: unknown) => {
 			const folder = await pickTrainingFolder(services.trainingFolders, arg);
 			if (folder) {
-				CompareEpochsPanel.show(services, folder);
+				CompareEpochsPanel.show(services, folder, runOf(arg));
 			}
 		});
 	}
 
-	public static show(services: PanelServices, folder: TrainingFolder): CompareEpochsPanel {
-		const existing = CompareEpochsPanel.panels.get(folder.root);
+	/**
+	 * Without a run the panel follows the folder's latest run (keyed by the folder); a run picked in the
+	 * Checkpoints view gets a panel of its own (keyed by folder and run).
+	 */
+	public static show(services: PanelServices, folder: TrainingFolder, picked?: GridRun): CompareEpochsPanel {
+		const run = picked ?? latestRun(folder);
+		const key = picked ? `${folder.root}\n${run.key}` : folder.root;
+		const existing = CompareEpochsPanel.panels.get(key);
 		if (existing) {
 			existing.panel.reveal();
 			return existing;
 		}
-		const panel = vscode.window.createWebviewPanel('loraWorkbench.compareEpochs', `Compare Epochs: ${basename(folder.root)}`, vscode.ViewColumn.Active, {
+		const title = run.latest ? `Compare Epochs: ${basename(folder.root)}` : `Compare Epochs: ${basename(folder.root)} · ${runLabel(run)}`;
+		const panel = vscode.window.createWebviewPanel('loraWorkbench.compareEpochs', title, vscode.ViewColumn.Active, {
 			enableScripts: true,
 			localResourceRoots: webviewResourceRoots(services.extensionUri, vscode.Uri.file(folder.modelDir), vscode.Uri.joinPath(services.storageUri, 'diffs')),
 		});
-		const instance = new CompareEpochsPanel(services, folder.root, panel);
-		CompareEpochsPanel.panels.set(folder.root, instance);
+		const instance = new CompareEpochsPanel(services, folder.root, run, key, picked === undefined, panel);
+		CompareEpochsPanel.panels.set(key, instance);
 		return instance;
 	}
 
-	private constructor(private readonly services: PanelServices, private readonly root: string, private readonly panel: vscode.WebviewPanel) {
+	private constructor(private readonly services: PanelServices, private readonly root: string, private run: GridRun, private readonly key: string, private readonly followsLatest: boolean, private readonly panel: vscode.WebviewPanel) {
 		super();
 		this.register(panel);
 		panel.webview.html = renderWebviewHtml(panel.webview, services.extensionUri, { entry: 'compareEpochs', title: 'Compare Epochs' });
 		this.register(panel.onDidDispose(() => {
-			CompareEpochsPanel.panels.delete(root);
+			CompareEpochsPanel.panels.delete(key);
 			this.dispose();
 		}));
 		this.register(panel.webview.onDidReceiveMessage((message) => this.onMessage(message)));
-		const folder = services.trainingFolders.get(root);
-		if (folder) {
-			const watcher = this.register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(join(folder.modelDir, 'sample')), '*.png')));
-			this.register(watcher.onDidCreate(() => this.scheduleRefresh()));
-			this.register(watcher.onDidDelete(() => this.scheduleRefresh()));
-		}
+		const watcher = this.register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(run.sampleDir), '*.png')));
+		this.register(watcher.onDidCreate(() => this.scheduleRefresh()));
+		this.register(watcher.onDidDelete(() => this.scheduleRefresh()));
 		this.register(services.trainingFolders.onDidChange((change) => {
 			if (change.root === root) {
 				this.scheduleRefresh();
@@ -107,7 +130,7 @@ export class CompareEpochsPanel extends Disposable {
 					const folder = this.services.trainingFolders.get(this.root);
 					const chosen = folder && chosenCheckpoint(folder);
 					if (folder && chosen) {
-						await vscode.env.clipboard.writeText(usageSnippet(chosen, folder.trigger ?? ''));
+						await vscode.env.clipboard.writeText(usageSnippet(basename(chosen), folder.trigger ?? ''));
 					}
 					break;
 				}
@@ -117,9 +140,11 @@ export class CompareEpochsPanel extends Disposable {
 		}
 	}
 
-	private async checkpointsByKey(folder: TrainingFolder): Promise<Map<string, string>> {
+	/** Grid column key -> checkpoint file name, from this run's folder and output name only. */
+	private async checkpointsByKey(): Promise<Map<string, string>> {
 		const byKey = new Map<string, string>();
-		for (const file of await listCheckpoints(folder.modelDir)) {
+		const files = (await listCheckpoints(this.run.dir)).filter((f) => f.outputName === this.run.outputName);
+		for (const file of files) {
 			if (file.kind === 'epoch') {
 				byKey.set(`e${file.epoch}`, file.fileName);
 			} else if (file.kind === 'step') {
@@ -127,7 +152,7 @@ export class CompareEpochsPanel extends Disposable {
 			}
 		}
 		// The last epoch is saved under the final name, not as an epoch file (reference §7).
-		const finalFile = (await listCheckpoints(folder.modelDir)).find((f) => f.kind === 'final');
+		const finalFile = files.find((f) => f.kind === 'final');
 		if (finalFile) {
 			const lastEpoch = Math.max(0, ...this.grid.columns.map((c) => c.epoch ?? 0));
 			if (lastEpoch > 0 && !byKey.has(`e${lastEpoch}`)) {
@@ -142,8 +167,12 @@ export class CompareEpochsPanel extends Disposable {
 		if (!folder) {
 			return;
 		}
-		this.grid = await buildCompareGrid(join(folder.modelDir, 'sample'), undefined, promptsOf(folder));
-		const checkpoints = await this.checkpointsByKey(folder);
+		if (this.followsLatest) {
+			// The output name may have changed in the settings since the panel opened.
+			this.run = latestRun(folder);
+		}
+		this.grid = await buildCompareGrid(this.run.sampleDir, this.run.outputName, this.run.latest ? promptsOf(folder) : promptsOfRun(this.run));
+		const checkpoints = await this.checkpointsByKey();
 		const webview = this.panel.webview;
 		const view: GridView = {
 			columns: this.grid.columns.map((c) => ({ key: c.key, label: c.label, checkpoint: checkpoints.get(c.key) })),
@@ -153,29 +182,30 @@ export class CompareEpochsPanel extends Disposable {
 				cells: Object.fromEntries(Object.entries(r.cells).map(([key, path]) => [key, { src: webview.asWebviewUri(vscode.Uri.file(path)).toString() }])),
 			})),
 		};
-		CompareEpochsPanel.lastGrid.set(this.root, view);
+		CompareEpochsPanel.lastGrid.set(this.key, view);
 		const chosen = chosenCheckpoint(folder);
-		const chosenKey = chosen ? [...checkpoints.entries()].find(([, name]) => name === chosen)?.[0] : undefined;
+		const chosenKey = chosen ? [...checkpoints.entries()].find(([, name]) => chosenName(folder.modelDir, join(this.run.dir, name)) === chosen)?.[0] : undefined;
 		this.post({
 			type: 'init',
-			folderName: basename(folder.root),
+			folderName: this.run.latest ? basename(folder.root) : `${basename(folder.root)} · ${runLabel(this.run)}`,
 			trigger: folder.trigger ?? '',
 			grid: view,
 			chosenKey,
-			snippet: chosen ? usageSnippet(chosen, folder.trigger ?? '') : undefined,
+			snippet: chosen ? usageSnippet(basename(chosen), folder.trigger ?? '') : undefined,
 			emptyHint: view.rows.length ? undefined
-				: `No samples in ${join(folder.modelDir, 'sample')} yet. Turn on sampling in lora-workbench.yaml (training.sample) so sd-scripts writes one image per prompt every epoch.`,
+				: `No samples of ${this.run.outputName} in ${this.run.sampleDir} yet. Turn on sampling in lora-workbench.yaml (training.sample) so sd-scripts writes one image per prompt every epoch.`,
 		});
 	}
 
 	private async choose(key: string): Promise<void> {
 		const folder = this.services.trainingFolders.get(this.root);
-		const checkpoint = folder ? (await this.checkpointsByKey(folder)).get(key) : undefined;
+		const checkpoint = folder ? (await this.checkpointsByKey()).get(key) : undefined;
 		if (!folder || !checkpoint) {
-			void vscode.window.showWarningMessage(`There is no checkpoint file for ${key.startsWith('e') ? `epoch ${key.slice(1)}` : `step ${key.slice(1)}`} in ${folder?.modelDir ?? 'model/'}.`);
+			void vscode.window.showWarningMessage(`There is no checkpoint file of ${this.run.outputName} for ${key.startsWith('e') ? `epoch ${key.slice(1)}` : `step ${key.slice(1)}`} in ${this.run.dir}.`);
 			return;
 		}
-		await editSettingsFile(folder.root, [{ path: ['checkpoints', 'chosen'], value: checkpoint }], 'Choose epoch');
+		// An earlier run's file is recorded with its run folder, so it can never be taken for the latest run's namesake.
+		await editSettingsFile(folder.root, [{ path: ['checkpoints', 'chosen'], value: chosenName(folder.modelDir, join(this.run.dir, checkpoint)) }], 'Choose epoch');
 		await this.services.trainingFolders.refresh(folder.root);
 		await this.sendGrid();
 	}
@@ -216,4 +246,13 @@ function promptsOf(folder: TrainingFolder): { line: number; index: number; promp
 	return prompts.filter((p): p is string => typeof p === 'string').map((p, index) => ({
 		line: index, index, prompt: p.split(' --')[0], width: 512, height: 512, steps: 30, scale: 7.5,
 	}));
+}
+
+/** An earlier run's prompts: the sample-prompts.txt written into its run folder when it started. */
+function promptsOfRun(run: GridRun): { line: number; index: number; prompt: string; width: number; height: number; steps: number; scale: number }[] {
+	try {
+		return parseSamplePrompts(readFileSync(join(run.dir, 'sample-prompts.txt'), 'utf8')).prompts;
+	} catch {
+		return []; // a run without sampling, or one from before run folders: the grid shows the prompt numbers
+	}
 }

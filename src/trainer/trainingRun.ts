@@ -1,13 +1,17 @@
 import * as vscode from 'vscode';
 import { ChildProcess } from 'node:child_process';
 import { createWriteStream, promises as fs, WriteStream } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { chosenName } from '../core/checkpoints/checkpointRuns';
+import { SETTINGS_FILE_NAME } from '../core/settings';
 import type { ErrorEvent } from '../core/trainerLog/events';
 import { TrainerLogParser } from '../core/trainerLog/parser';
 import { TrainingPlan, runInputs } from '../core/training/plan';
 import { ArchivedRun, archivePreviousRun } from '../core/training/runArchive';
 import { TensorBoardTarget, tensorBoardTarget, timestamp, writeRunFiles } from '../core/training/runFiles';
 import { Disposable } from '../util/dispose';
+import { editSettingsFile } from '../util/settingsFile';
 import { spawnTree, stopTree } from './processTree';
 
 export type RunState = 'queued' | 'running' | 'stopping' | 'finished' | 'failed' | 'stopped' | 'cancelled';
@@ -128,6 +132,7 @@ export class TrainingRun extends Disposable {
 		this.logStream = createWriteStream(this.logFile, { flags: 'a' });
 		if (archived) {
 			this.emitText(`LoRA Workbench: the previous run's ${archived.moved.length} checkpoint(s), state folder(s) and sample(s) named ${this.outputName} moved to ${archived.dir}\n`);
+			await this.followChosen(archived);
 		}
 		const { command, args } = this.plan.command;
 		const child = spawnTree(command, args, {
@@ -154,6 +159,27 @@ export class TrainingRun extends Disposable {
 				resolve();
 			});
 		});
+	}
+
+	/** `checkpoints.chosen` names a file of the previous run: it now names that file in its run folder. */
+	private async followChosen(archived: ArchivedRun): Promise<void> {
+		const modelDir = this.outputDir;
+		let chosen: unknown;
+		try {
+			chosen = (parseYaml(await fs.readFile(join(this.folderRoot, SETTINGS_FILE_NAME), 'utf8')) as { checkpoints?: { chosen?: unknown } } | null)?.checkpoints?.chosen;
+		} catch {
+			return; // no settings file, or one the user is fixing: nothing recorded to follow
+		}
+		const moved = archived.moved.find((path) => typeof chosen === 'string' && chosenName(modelDir, join(modelDir, basename(path))) === chosen);
+		if (!moved) {
+			return;
+		}
+		try {
+			await editSettingsFile(this.folderRoot, [{ path: ['checkpoints', 'chosen'], value: chosenName(modelDir, moved) }], 'Follow the chosen epoch into its run folder');
+			this.emitText(`LoRA Workbench: checkpoints.chosen now names ${chosenName(modelDir, moved)}\n`);
+		} catch (err) {
+			this.emitText(`LoRA Workbench: checkpoints.chosen in ${SETTINGS_FILE_NAME} still names ${String(chosen)}, which is now ${moved} (${err instanceof Error ? err.message : String(err)}); choose it again in the Checkpoints view.\n`);
+		}
 	}
 
 	private emitText(text: string): void {

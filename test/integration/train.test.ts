@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainResult } from '../../src/trainer/trainCommand';
 import type { TrainingRun } from '../../src/trainer/trainingRun';
@@ -279,6 +279,71 @@ describe('Train LoRA with the stand-in trainer', function () {
 		} finally {
 			await hold.dispose();
 		}
+	});
+
+	it('runs stay apart: a second run moves the first run\'s files into its run folder; Checkpoints and Compare Epochs show one run each', async () => {
+		const api = await activateExtension();
+		const root = await makeTrainingFolder(testWorkspace() ?? tmpdir(), 'r3runs', {
+			subsets: [{ repeats: 2, classTokens: 'r3runs woman', images: 3, size: [128, 128], caption: () => 'r3runs, 1girl' }],
+			settingsYaml: 'trigger: r3runs\nclass: woman\ntraining:\n  epochs: 3\n  sample:\n    enabled: true\n    prompts: ["{trigger} {class}, portrait"]\n',
+		});
+		await api.services.trainingFolders.refresh(root);
+		const model = join(root, 'model');
+		const firstRun = await train(root);
+		assert.equal((await firstRun.run!.whenExited()).code, 0);
+		const firstRunDir = firstRun.plan!.files.runFilesDir;
+		const view = api.testing.checkpointsView;
+		const folder = api.services.trainingFolders.get(root)!;
+		const epoch2 = (await view.allCheckpoints(folder)).find((n) => n.file.fileName === 'r3runs-000002.safetensors');
+		assert.ok(epoch2, 'the first run wrote epoch 2');
+		await vscode.commands.executeCommand('loraWorkbench.chooseCheckpoint', epoch2);
+
+		// The second run is stopped in epoch 2 (held after its 7th step: epoch 1 saved and sampled, 6 steps an epoch).
+		const hold = holdTrainers();
+		process.env.LORA_STANDIN_HOLD_AT_STEP = '7';
+		try {
+			const second = await train(root);
+			assert.ok(second.notes.some((n) => /3 checkpoint\(s\) or state folder\(s\) and 3 sample\(s\) of the previous run named r3runs in model\/ move into that run's folder/.test(n)), second.notes.join('\n'));
+			const run = second.run!;
+			await waitFor('the second run to hold in epoch 2', () => existsSync(run.logFile) && readFileSync(run.logFile, 'utf8').includes('epoch 2/3'), 120_000);
+			await waitFor('epoch 1 of the second run', () => existsSync(join(model, 'r3runs-000001.safetensors')));
+			await run.stop();
+			assert.equal(run.state, 'stopped');
+			assert.equal(run.archived?.dir, firstRunDir, 'the first run\'s files went into its own run folder');
+		} finally {
+			await hold.dispose();
+		}
+		assert.deepEqual(readdirSync(firstRunDir).filter((n) => n.endsWith('.safetensors')).sort(), ['r3runs-000001.safetensors', 'r3runs-000002.safetensors', 'r3runs.safetensors']);
+		assert.equal(readdirSync(join(firstRunDir, 'sample')).length, 3);
+		assert.deepEqual(readdirSync(model).filter((n) => n.endsWith('.safetensors')), ['r3runs-000001.safetensors'], 'model/ holds only the latest run');
+		assert.equal(readdirSync(join(model, 'sample')).length, 1);
+		const settings = readFileSync(join(root, 'lora-workbench.yaml'), 'utf8');
+		assert.match(settings, new RegExp(`chosen: runs/${basename(firstRunDir)}/r3runs-000002\\.safetensors`), 'the chosen epoch follows its file');
+
+		// Checkpoints view: one node per run, never mixed.
+		await api.services.trainingFolders.refresh(root);
+		const top = await view.getChildren();
+		const folderNode = top.find((n) => n.kind === 'folder' && n.folder.root === root);
+		const runNodes = (folderNode ? await view.getChildren(folderNode) : top).filter((n) => n.kind === 'run' && n.folder.root === root);
+		assert.equal(runNodes.length, 2);
+		const files = async (node: (typeof runNodes)[number]) => (await view.getChildren(node)).map((n) => (n.kind === 'checkpoint' ? n.file.path : ''));
+		assert.deepEqual(await files(runNodes[0]), [join(model, 'r3runs-000001.safetensors')]);
+		assert.deepEqual((await files(runNodes[1])).sort(), ['r3runs-000001.safetensors', 'r3runs-000002.safetensors', 'r3runs.safetensors'].map((n) => join(firstRunDir, n)));
+		const chosen = (await view.getChildren(runNodes[1])).find((n) => n.kind === 'checkpoint' && n.file.fileName === 'r3runs-000002.safetensors')!;
+		assert.match(String(view.getTreeItem(chosen).description), /★ chosen/);
+		const latestOne = (await view.getChildren(runNodes[0]))[0];
+		assert.doesNotMatch(String(view.getTreeItem(latestOne).description), /chosen/);
+
+		// Compare Epochs: the latest run's grid has its one epoch only; the earlier run's grid is its own.
+		await vscode.commands.executeCommand('loraWorkbench.compareEpochs', root);
+		const latestGrid = await waitFor('the latest run\'s grid', () => api.testing.compareGrid(root));
+		assert.deepEqual(latestGrid.columns.map((c) => [c.label, c.checkpoint]), [['epoch 1', 'r3runs-000001.safetensors']]);
+		await vscode.commands.executeCommand('loraWorkbench.compareEpochs', runNodes[1]);
+		const earlierKey = `${root}\n${runNodes[1].kind === 'run' ? runNodes[1].run.key : ''}`;
+		const earlierGrid = await waitFor('the earlier run\'s grid', () => api.testing.compareGrid(earlierKey));
+		assert.deepEqual(earlierGrid.columns.map((c) => [c.label, c.checkpoint]), [['epoch 1', 'r3runs-000001.safetensors'], ['epoch 2', 'r3runs-000002.safetensors'], ['epoch 3', 'r3runs.safetensors']]);
+		assert.equal(earlierGrid.rows[0].prompt, 'r3runs woman, portrait', 'its prompts come from its own sample-prompts.txt');
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 	});
 
 	it('a queued training leaves the queue without ever starting when stopped', async () => {

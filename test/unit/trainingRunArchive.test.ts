@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { archivePreviousRun, isRunFolderOf, leftFiles, stateFolderOutputName } from '../../src/core/training/runArchive';
 import { epochFileName, sampleFileName } from '../../src/core/checkpoints/checkpointNames';
+import { chosenName, listCheckpointRuns, runLabel } from '../../src/core/checkpoints/checkpointRuns';
 
 function modelDir(): string {
 	const dir = join(mkdtempSync(join(tmpdir(), 'archive-')), 'model');
@@ -75,4 +76,28 @@ test('files with no run folder of their own (a kohya_ss GUI run) go to a folder 
 	assert.equal(archived.moved.length, 2);
 	assert.ok(existsSync(join(archived.dir, 'gui.safetensors')));
 	assert.ok(isRunFolderOf('gui-20261128-091500-earlier', 'gui'));
+});
+
+test('checkpoints group by run: the latest per output name in model/, each earlier run from its run folder, newest first', async () => {
+	const model = modelDir();
+	const older = join(model, 'runs', 'm1a-20261129-100000');
+	const newer = join(model, 'runs', 'm1a-20261130-063000-2');
+	for (const dir of [older, newer, join(model, 'runs', 'm1a-20261130-070000')]) {
+		mkdirSync(dir, { recursive: true });
+	}
+	touch(join(older, epochFileName('m1a', 1)));
+	touch(join(newer, epochFileName('m1a', 1)));
+	touch(join(newer, 'm1a.safetensors'));
+	touch(join(model, epochFileName('m1a', 1)));
+	touch(join(model, epochFileName('other', 4)), new Date(2026, 10, 1));
+	const runs = await listCheckpointRuns(model);
+	assert.deepEqual(runs.map((r) => [r.key, r.checkpoints.length, runLabel(r)]), [
+		['.:m1a', 1, 'm1a · latest run'],
+		['.:other', 1, 'other · latest run'],
+		['runs/m1a-20261130-063000-2:m1a', 2, 'm1a · 2026-11-30 06:30:00 (#2)'],
+		['runs/m1a-20261129-100000:m1a', 1, 'm1a · 2026-11-29 10:00:00'],
+	]);
+	assert.equal(runs[2].sampleDir, join(newer, 'sample'));
+	assert.equal(chosenName(model, join(model, 'm1a-000001.safetensors')), 'm1a-000001.safetensors', 'the latest run: the file name, as before');
+	assert.equal(chosenName(model, join(newer, 'm1a.safetensors')), 'runs/m1a-20261130-063000-2/m1a.safetensors');
 });
