@@ -3,7 +3,8 @@ import { promises as fs } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Subset, TrainingFolder } from '../core/dataset';
 import { restoreOriginal } from '../core/images/cropOutput';
-import { readSourceInfo } from '../core/images/decode';
+import { readSourceInfo, SourceInfo } from '../core/images/decode';
+import { NativeModuleError } from '../core/nativeModules';
 import { TargetSize, targetSizeForRole } from '../core/images/types';
 import type { TrainingFolderService } from './trainingFolders';
 import { CropJob, CropperPanel, CropperSummary } from './cropper/cropperPanel';
@@ -67,7 +68,16 @@ export class ImportImages extends Disposable {
 				continue;
 			}
 			for (const image of subset.images) {
-				const info = await readSourceInfo(image.path).catch(() => undefined);
+				let info: SourceInfo | undefined;
+				try {
+					info = await readSourceInfo(image.path);
+				} catch (err) {
+					if (err instanceof NativeModuleError) {
+						// sharp could not load: say which package to install, not "every image has its size".
+						void vscode.window.showErrorMessage(err.message);
+						return undefined;
+					}
+				}
 				if (info && (info.width !== target.width || info.height !== target.height)) {
 					const key = `${target.width}x${target.height}`;
 					const group = byTarget.get(key) ?? { target, jobs: [] };
