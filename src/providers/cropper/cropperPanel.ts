@@ -6,6 +6,7 @@ import { freeImageName, recropInPlace, writeCrop } from '../../core/images/cropO
 import { prepareCropItem } from '../../core/images/cropPreview';
 import { FaceDetector } from '../../core/images/faceDetector';
 import { TargetSize } from '../../core/images/types';
+import { NativeModuleError } from '../../core/nativeModules';
 import { Disposable } from '../../util/dispose';
 import { renderWebviewHtml, webviewResourceRoots } from '../../util/webviewHtml';
 
@@ -44,6 +45,7 @@ export class CropperPanel extends Disposable {
 	public static async open(extensionUri: vscode.Uri, title: string, target: TargetSize, jobs: readonly CropJob[], detector: FaceDetector | undefined, onDetectorNote?: string): Promise<CropperPanel | undefined> {
 		const prepared: Entry[] = [];
 		const failures: string[] = [];
+		let unloadable: NativeModuleError | undefined;
 		await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'LoRA: proposing crops', cancellable: true }, async (progress, token) => {
 			for (const [index, job] of jobs.entries()) {
 				if (token.isCancellationRequested) {
@@ -57,10 +59,18 @@ export class CropperPanel extends Disposable {
 					}
 					prepared.push({ job, view: { ...draft, id: `item${index}`, status: 'pending' } });
 				} catch (err) {
+					if (err instanceof NativeModuleError) {
+						unloadable = err; // sharp itself cannot load: no image would open, so say it once
+						break;
+					}
 					failures.push(`${basename(job.source)}: ${err instanceof Error ? err.message : String(err)}`);
 				}
 			}
 		});
+		if (unloadable) {
+			void vscode.window.showErrorMessage(unloadable.message);
+			return undefined;
+		}
 		if (failures.length) {
 			void vscode.window.showWarningMessage(`LoRA: ${failures.length} image(s) could not be opened and were left out. ${failures.join(' ')}`);
 		}
