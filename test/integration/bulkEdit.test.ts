@@ -33,6 +33,7 @@ async function closeAll(): Promise<void> {
 }
 
 describe('bulk tag edits and the gallery filter', () => {
+	let folderCount = 0;
 	let root: string;
 	let faceDir: string;
 	let bodyDir: string;
@@ -44,9 +45,11 @@ describe('bulk tag edits and the gallery filter', () => {
 		await closeAll();
 		const workspace = testWorkspace();
 		assert.ok(workspace, 'runs inside the test workspace');
-		root = join(workspace!, 'bulk-edit');
-		await fs.rm(root, { recursive: true, force: true });
-		await makeTrainingFolder(workspace!, 'bulk-edit', {
+		// A new folder per test: recreating the same files from outside VS Code would race VS Code's reload of the
+		// documents the last test left open, and a bulk edit rightly skips a caption whose editor is stale.
+		const name = `bulk-edit-${++folderCount}`;
+		root = join(workspace!, name);
+		await makeTrainingFolder(workspace!, name, {
 			subsets: [
 				{ repeats: 24, classTokens: 'bk7r1g woman', images: 5, size: [256, 256], caption: (i) => FACE[i] },
 				{ repeats: 16, classTokens: 'bk7r1g woman body', images: 2, size: [256, 384], caption: (i) => BODY[i] },
