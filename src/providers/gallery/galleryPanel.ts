@@ -4,6 +4,7 @@ import type { DatasetImage, TrainingFolder } from '../../core/dataset';
 import { GalleryHostMessage, GalleryImage, GalleryPainted, GalleryWebviewMessage, isGalleryWebviewMessage } from '../../core/protocol/gallery';
 import { buildTagTable, tagStatsSubsets } from '../../core/tagStats';
 import type { ThumbnailCache } from '../../core/thumbnails';
+import { NativeModuleError } from '../../core/nativeModules';
 import { Disposable } from '../../util/dispose';
 import { renderWebviewHtml, webviewResourceRoots } from '../../util/webviewHtml';
 import { BULK_COMMANDS } from '../bulkEdit';
@@ -26,6 +27,8 @@ export interface GalleryContext {
  */
 export class GalleryPanel extends Disposable {
 	private static readonly panels = new Map<string, GalleryPanel>();
+	/** Set once the user was told sharp cannot load (thumbnails), so it is said once per session, not per image. */
+	private static toldUnloadable = false;
 	private images: DatasetImage[] = [];
 	private readonly pendingThumbnails = new Map<number, AbortController>();
 	private outbox: Array<{ id: number; src?: string; error?: string }> = [];
@@ -189,6 +192,11 @@ export class GalleryPanel extends Disposable {
 						const message = err instanceof Error ? err.message : String(err);
 						this.context.log.warn(message);
 						this.queueThumbnail({ id, error: message });
+						if (err instanceof NativeModuleError && !GalleryPanel.toldUnloadable) {
+							// Every thumbnail fails the same way; say once which package to install.
+							GalleryPanel.toldUnloadable = true;
+							void vscode.window.showErrorMessage(message);
+						}
 					}
 				},
 			).finally(() => {
