@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -106,8 +107,7 @@ export function checkSharpBinaries(stage, target) {
 
 /** The extension's own files (not node_modules, not dist: dist is built into the stage), as vsce would pick them. */
 async function appFiles() {
-	const require = (await import('node:module')).createRequire(import.meta.url);
-	const { listFiles, PackageManager } = require('@vscode/vsce');
+	const { listFiles, PackageManager } = createRequire(import.meta.url)('@vscode/vsce');
 	const files = await listFiles({ cwd: root, packageManager: PackageManager.None });
 	return files.filter((file) => !file.startsWith('node_modules/') && !file.startsWith('dist/'));
 }
