@@ -102,7 +102,8 @@ export const configCommand: CliCommand = {
 			runFilesDir: resolve(io.cwd, out),
 		});
 		// The same checks as "Train LoRA" and the train task run before a training (src/core/training/preflight.ts).
-		const findings = preflightFindings(folder, plan);
+		const findings = await preflightFindings(folder, plan);
+		for (const note of findings.notes) { io.err(`note: ${note}`); }
 		for (const warning of findings.warnings) { io.err(`warning: ${warning}`); }
 		if (findings.errors.length) {
 			io.err(findings.errors.map((e) => `error: ${e}`).join('\n'));

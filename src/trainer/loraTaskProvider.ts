@@ -117,8 +117,7 @@ export class LoraTaskProvider extends Disposable implements vscode.TaskProvider 
 		}
 		const execution = new vscode.CustomExecution(async () => new TrainingTerminal(
 			this.services.trainingRuns,
-			confirmed ? async () => confirmed : () => this.services.preflight.check(root),
-			confirmed ? async () => true : (result) => this.services.preflight.confirm(result),
+			confirmed ? async () => ({ result: confirmed, go: true }) : () => this.services.preflight.decide(root),
 			(run) => this.startedRuns.fire(run),
 		));
 		const name = `train ${basename(root)}${confirmed && def.run !== undefined ? ` (run ${def.run})` : ''}`;

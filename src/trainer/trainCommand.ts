@@ -4,7 +4,7 @@ import type { TrainingFolderService } from '../providers/trainingFolders';
 import { Disposable } from '../util/dispose';
 import type { TrainingPlan } from '../core/training/plan';
 import { LoraTaskProvider } from './loraTaskProvider';
-import { PreflightResult, TrainingPreflight } from './trainingPreflight';
+import { DecideOptions, PreflightResult, TrainingPreflight } from './trainingPreflight';
 import { TrainingRun, TrainingRunService } from './trainingRun';
 
 export type { PreflightResult } from './trainingPreflight';
@@ -14,10 +14,7 @@ export interface TrainResult extends PreflightResult {
 	run?: TrainingRun;
 }
 
-export interface TrainOptions {
-	/** Start despite warnings without asking (tests, and "Train Anyway" already chosen). */
-	skipConfirm?: boolean;
-}
+export type TrainOptions = Pick<DecideOptions, 'skipConfirm' | 'applyOffers'>;
 
 interface Services {
 	readonly log: vscode.LogOutputChannel;
@@ -81,11 +78,11 @@ export class TrainCommand extends Disposable {
 			void vscode.window.showWarningMessage('No training folder to train: open a folder with images/<repeats>_<trigger> <class>/ or run "LoRA: New Training Folder".');
 			return undefined;
 		}
-		const result = await vscode.window.withProgress(
-			{ location: vscode.ProgressLocation.Window, title: 'LoRA: checking before training' },
-			() => this.preflight(root),
-		);
-		if (!await this.services.preflight.confirm(result, options.skipConfirm) || !result.plan) {
+		const { result, go } = await this.services.preflight.decide(root, {
+			...options,
+			check: () => vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'LoRA: checking before training' }, () => this.preflight(root)),
+		});
+		if (!go || !result.plan) {
 			return { ...result, started: false };
 		}
 		const run = await this.startTask({ ...result, plan: result.plan });

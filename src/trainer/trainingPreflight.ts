@@ -2,9 +2,11 @@ import * as vscode from 'vscode';
 import { basename, sep } from 'node:path';
 import { scanTrainingFolder } from '../core/dataset';
 import { TrainingPlan, planTraining, runInputs } from '../core/training/plan';
+import { PreflightOffer, preflightFindings } from '../core/training/preflight';
+import type { TrainerEnvironment } from '../core/training/preflightTrainer';
 import { leftFiles } from '../core/training/runArchive';
-import { preflightFindings } from '../core/training/preflight';
 import type { TrainingFolderService } from '../providers/trainingFolders';
+import { editSettingsFile } from '../util/settingsFile';
 import { TrainerSetup } from './trainerSetup';
 import { TrainingRunService } from './trainingRun';
 
@@ -16,6 +18,8 @@ export interface PreflightResult {
 	warnings: string[];
 	/** What will happen that the user should know, without asking (shown in the terminal and beside warnings). */
 	notes: string[];
+	/** Fixes offered beside the warnings (a button in the dialog). */
+	offers?: PreflightOffer[];
 	/** The plan these checks were made on; it is the one that runs when the user goes ahead. */
 	plan?: TrainingPlan;
 }
@@ -43,7 +47,7 @@ export class TrainingPreflight {
 	constructor(private readonly services: PreflightServices) {}
 
 	/** Builds the run plan from the folder, its settings and the trainer setup; errors say what to fix. */
-	private async prepare(root: string): Promise<{ plan?: TrainingPlan; errors: string[] }> {
+	private async prepare(root: string): Promise<{ plan?: TrainingPlan; errors: string[]; environment?: TrainerEnvironment }> {
 		if (!vscode.workspace.isTrusted) {
 			return { errors: ['training is off in untrusted workspaces: trust this folder first (Manage Workspace Trust)'] };
 		}
@@ -52,7 +56,8 @@ export class TrainingPreflight {
 			return { errors: setup.items.filter((i) => !i.ok && i.blocking).map((i) => `${i.id}: ${i.fix ?? i.detail}`) };
 		}
 		const plan = planTraining(await this.folder(root), { gpu: { bf16: setup.bf16 }, sdScriptsDir: setup.sdScriptsDir, launcher: setup.launcher });
-		return { plan, errors: [] };
+		const gpus = setup.probe?.gpus ?? [];
+		return { plan, errors: [], environment: { gpuCount: gpus.length, gpuNames: gpus.map((g) => g.name), packages: setup.probe?.packages } };
 	}
 
 	private async folder(root: string) {
@@ -66,7 +71,7 @@ export class TrainingPreflight {
 		const folder = await this.folder(root);
 		const missing = folder.warnings.find((w) => w.code === 'folder-missing');
 		if (missing) {
-			return { root, errors: [missing.message], warnings: [], notes: [] };
+			return { root, errors: [missing.message], warnings: [], notes: [], offers: [] };
 		}
 		const prepared = await this.prepare(root);
 		const errors = [...prepared.errors];
@@ -80,8 +85,8 @@ export class TrainingPreflight {
 		if (lintErrors.length) {
 			errors.push(`${lintErrors.length} caption error(s) in Problems, e.g. ${lintErrors.slice(0, 3).join('; ')}`);
 		}
-		const findings = preflightFindings(folder, prepared.plan, { archivesPreviousRun: true });
-		const notes: string[] = [];
+		const findings = await preflightFindings(folder, prepared.plan, { archivesPreviousRun: true, environment: prepared.environment });
+		const notes = [...findings.notes];
 		if (prepared.plan) {
 			const { outputDir, outputName } = prepared.plan.files;
 			const left = await leftFiles(outputDir, outputName, runInputs(prepared.plan));
@@ -101,7 +106,7 @@ export class TrainingPreflight {
 			const same = busy.some((r) => r.folderRoot === root);
 			warnings.push(`${runs.active?.label ?? busy[0].label} is training now; this one waits in the queue behind ${busy.length} training(s)${same ? ' (this folder is among them; each run keeps its own checkpoints)' : ''}`);
 		}
-		const result: PreflightResult = { root, errors, warnings, notes, plan: errors.length ? undefined : prepared.plan };
+		const result: PreflightResult = { root, errors, warnings, notes, offers: findings.offers, plan: errors.length ? undefined : prepared.plan };
 		this.services.log.info(`Preflight for ${root}: ${errors.length} error(s), ${warnings.length} warning(s)`);
 		errors.forEach((e) => this.services.log.error(`  ${e}`));
 		warnings.forEach((w) => this.services.log.warn(`  ${w}`));
@@ -111,9 +116,9 @@ export class TrainingPreflight {
 
 	/**
 	 * Says what the checks found: errors in a notification (the training does not start), warnings in one modal
-	 * dialog. True when the training goes ahead.
+	 * dialog with the fixes on offer as buttons. 'train' when the training goes ahead, or the offer picked.
 	 */
-	public async confirm(result: PreflightResult, skipConfirm = false): Promise<boolean> {
+	public async confirm(result: PreflightResult, skipConfirm = false): Promise<'train' | 'cancel' | PreflightOffer> {
 		const name = basename(result.root);
 		if (result.errors.length || !result.plan) {
 			const actions = ['Show Details', 'Show Problems', 'Check Trainer Setup'];
@@ -122,12 +127,54 @@ export class TrainingPreflight {
 				if (choice === 'Show Problems') { void vscode.commands.executeCommand('workbench.actions.view.problems'); }
 				if (choice === 'Check Trainer Setup') { void vscode.commands.executeCommand('loraWorkbench.checkTrainerSetup'); }
 			});
-			return false;
+			return 'cancel';
 		}
 		if (result.warnings.length && !skipConfirm) {
-			const choice = await vscode.window.showWarningMessage(`Train ${name}?`, { modal: true, detail: [...result.warnings, ...result.notes].map((w) => `• ${w}`).join('\n') }, 'Train Anyway');
-			return choice === 'Train Anyway';
+			const offers: { title: string; offer: PreflightOffer | 'train' }[] = (result.offers ?? []).map((offer) => ({ title: OFFER_TITLES[offer], offer }));
+			const choice = await vscode.window.showWarningMessage<{ title: string; offer: PreflightOffer | 'train' }>(`Train ${name}?`, { modal: true, detail: [...result.warnings, ...result.notes].map((w) => `• ${w}`).join('\n') },
+				...offers, { title: 'Train Anyway', offer: 'train' });
+			return choice?.offer ?? 'cancel';
 		}
-		return true;
+		return 'train';
 	}
+
+	/**
+	 * Check, ask, and when the user takes a fix (turn buckets on), apply it and check again: the plan that comes
+	 * back with `go` is the one the user saw last.
+	 */
+	public async decide(root: string, options: DecideOptions = {}): Promise<{ result: PreflightResult; go: boolean }> {
+		const check = options.check ?? (() => this.check(root));
+		const applied = new Set<PreflightOffer>();
+		for (;;) {
+			const result = await check();
+			const pending = options.applyOffers?.find((o) => result.offers?.includes(o) && !applied.has(o));
+			const answer = pending ?? await this.confirm(result, options.skipConfirm);
+			if (answer === 'train' || answer === 'cancel' || applied.has(answer)) {
+				return { result, go: answer === 'train' };
+			}
+			applied.add(answer);
+			await this.apply(root, answer);
+		}
+	}
+
+	private async apply(root: string, offer: PreflightOffer): Promise<void> {
+		if (offer === 'enable-buckets') {
+			await editSettingsFile(root, [{ path: ['training', 'enableBucket'], value: true }], 'Turn on buckets');
+			this.services.log.info(`${root}: training.enableBucket set to true (from the preflight)`);
+		}
+		await this.services.trainingFolders.refresh(root);
+	}
+}
+
+const OFFER_TITLES: Record<PreflightOffer, string> = {
+	'enable-buckets': 'Turn On Buckets and Train',
+};
+
+export interface DecideOptions {
+	/** Start despite warnings without asking (tests, and "Train Anyway" already chosen). */
+	skipConfirm?: boolean;
+	/** Fixes to apply as if the user had picked them (tests). */
+	applyOffers?: PreflightOffer[];
+	/** The checks, wrapped (e.g. in a progress indicator). */
+	check?: () => PromiseLike<PreflightResult>;
 }

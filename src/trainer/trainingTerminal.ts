@@ -22,10 +22,8 @@ export class TrainingTerminal implements vscode.Pseudoterminal {
 
 	constructor(
 		private readonly runs: TrainingRunService,
-		/** The preflight (or the plan the train command already checked). */
-		private readonly check: () => Promise<Omit<PreflightResult, 'root'>>,
-		/** Asks the user about the warnings; false = do not train. */
-		private readonly confirm: (result: PreflightResult) => Promise<boolean>,
+		/** The preflight and the user's answer (or the plan the train command already checked). */
+		private readonly decide: () => Promise<{ result: Omit<PreflightResult, 'root'>; go: boolean }>,
 		private readonly onRun?: (run: TrainingRun) => void,
 	) {}
 
@@ -35,8 +33,9 @@ export class TrainingTerminal implements vscode.Pseudoterminal {
 
 	public async open(): Promise<void> {
 		let checked: Omit<PreflightResult, 'root'>;
+		let go = false;
 		try {
-			checked = await this.check();
+			({ result: checked, go } = await this.decide());
 		} catch (err) {
 			checked = { errors: [err instanceof Error ? err.message : String(err)], warnings: [], notes: [] };
 		}
@@ -52,7 +51,7 @@ export class TrainingTerminal implements vscode.Pseudoterminal {
 		for (const note of checked.notes) {
 			this.print(`\x1b[2mLoRA Workbench: ${note}\x1b[0m\n`);
 		}
-		if (!await this.confirm({ root: plan.root, ...checked })) {
+		if (!go) {
 			this.print('LoRA Workbench: not started.\n');
 			this.closeEmitter.fire(1);
 			return;

@@ -52,7 +52,7 @@ test('the embedded option table is exactly train_network.py\'s option list', () 
 
 test('the guide preset holds the guide\'s values', () => {
 	const preset = guidePreset();
-	assert.equal(preset.baseModel, 'runwayml/stable-diffusion-v1-5');
+	assert.equal(preset.baseModel, 'stable-diffusion-v1-5/stable-diffusion-v1-5', 'the maintained copy: RunwayML removed its repository in 2024');
 	assert.equal(preset.networkModule, 'networks.lora');
 	assert.equal(preset.batchSize, 1);
 	assert.equal(preset.epochs, 10);
@@ -77,7 +77,7 @@ test('every generated training key is a train_network.py option, with the guide\
 	for (const key of Object.keys(flat)) {
 		assert.ok(optionNames.includes(key), `${key} is not in sd-scripts-options.txt`);
 	}
-	assert.equal(flat.pretrained_model_name_or_path, 'runwayml/stable-diffusion-v1-5');
+	assert.equal(flat.pretrained_model_name_or_path, 'stable-diffusion-v1-5/stable-diffusion-v1-5');
 	assert.equal(flat.network_module, 'networks.lora');
 	assert.equal(flat.network_dim, 32n);
 	assert.equal(flat.network_alpha, 32, 'alpha is a float option');

@@ -14,6 +14,8 @@ export interface TrainingPlan {
 	classWord: string;
 	settings: TrainerSettings;
 	settingsProblems: SettingsProblem[];
+	/** Settings read differently from how they are written, and why (a removed model id replaced...). */
+	settingsNotes: string[];
 	files: RunFiles;
 	command: LaunchCommand;
 	/** Checkpoint files of this output name that already exist and would be replaced. */
@@ -79,6 +81,7 @@ export function planTraining(folder: TrainingFolder, options: PlanOptions): Trai
 	return {
 		root: folder.root, trigger, classWord, settings,
 		settingsProblems: [...(options.settings ? [] : section.problems), ...outsideWarning(folder.root, settings.outputDir || 'model')],
+		settingsNotes: options.settings ? [] : section.notes,
 		files, command, overwrites, errors,
 	};
 }

@@ -1,5 +1,8 @@
 import type { TrainingFolder } from '../dataset';
+import { bucketCropFinding } from './bucketCrop';
 import type { TrainingPlan } from './plan';
+import { TrainerEnvironment, trainerFindings } from './preflightTrainer';
+import { resolutionPair } from './trainingFields';
 
 /** What the checks before a training found. The same list for the command, the task, the tree button and the CLI. */
 export interface PreflightFindings {
@@ -7,7 +10,14 @@ export interface PreflightFindings {
 	errors: string[];
 	/** Things the user confirms before training (the CLI prints them as warnings). */
 	warnings: string[];
+	/** What the user should know without being asked (settings rewritten, GPUs left idle). */
+	notes: string[];
+	/** Fixes the editor offers beside the warnings, by id. */
+	offers: PreflightOffer[];
 }
+
+/** `enable-buckets`: set training.enableBucket: true (images would be cropped without). */
+export type PreflightOffer = 'enable-buckets';
 
 export interface PreflightOptions {
 	/**
@@ -15,15 +25,19 @@ export interface PreflightOptions {
 	 * runArchive.ts), so same-named checkpoints are not overwritten; the CLI only writes run files, and says so.
 	 */
 	archivesPreviousRun?: boolean;
+	/** What the trainer probe found (GPUs, optional packages); the CLI has no probe and leaves it out. */
+	environment?: TrainerEnvironment;
 }
 
 /**
- * The checks that need only the folder and the plan (no editor, no GPU probe): every way into a training runs
- * these on the one plan that will run, so the plan the user confirmed is the plan that trains.
+ * The checks that need no editor: every way into a training (command, tree button, task, CLI) runs these on the
+ * one plan that will run, so the plan the user confirmed is the plan that trains.
  */
-export function preflightFindings(folder: TrainingFolder, plan: TrainingPlan | undefined, options: PreflightOptions = {}): PreflightFindings {
+export async function preflightFindings(folder: TrainingFolder, plan: TrainingPlan | undefined, options: PreflightOptions = {}): Promise<PreflightFindings> {
 	const errors: string[] = [];
 	const warnings: string[] = [];
+	const notes: string[] = [];
+	const offers: PreflightOffer[] = [];
 	const addError = (message: string): void => {
 		if (!errors.includes(message)) {
 			errors.push(message);
@@ -49,6 +63,17 @@ export function preflightFindings(folder: TrainingFolder, plan: TrainingPlan | u
 		for (const problem of plan.settingsProblems) {
 			warnings.push(`lora-workbench.yaml: ${problem.message}`);
 		}
+		notes.push(...plan.settingsNotes.map((note) => `lora-workbench.yaml: ${note}`));
+		const trainer = trainerFindings(plan, options.environment ?? {});
+		trainer.errors.forEach(addError);
+		notes.push(...trainer.notes);
+		if (!plan.settings.enableBucket) {
+			const crop = await bucketCropFinding(folder, resolutionPair(plan.settings.resolution), plan.settings.randomCrop);
+			if (crop.message) {
+				warnings.push(crop.message);
+				offers.push('enable-buckets');
+			}
+		}
 	}
-	return { errors, warnings };
+	return { errors, warnings, notes, offers };
 }

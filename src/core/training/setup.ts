@@ -34,9 +34,19 @@ export interface ProbeResult {
 	bf16?: boolean;
 	accelerate?: string;
 	accelerateError?: string;
+	/** Optional packages some settings need: version, or null when not installed (looked up, not imported). */
+	packages?: Record<string, string | null>;
 }
 
-export type SetupItemId = 'sd-scripts' | 'python' | 'torch' | 'gpu' | 'accelerate' | 'version';
+/** Packages that only some settings need: the LyCORIS network modules and the 8-bit optimizers. */
+export const OPTIONAL_PACKAGES = {
+	lycoris: { module: 'lycoris', distribution: 'lycoris_lora', install: 'pip install lycoris_lora', neededFor: 'network modules lycoris.kohya (LoCon, LoHa, LoKr...)' },
+	bitsandbytes: { module: 'bitsandbytes', distribution: 'bitsandbytes', install: 'pip install bitsandbytes', neededFor: '8-bit optimizers (AdamW8bit, the guide\'s choice on bf16 GPUs; Lion8bit, PagedAdamW8bit...)' },
+} as const;
+
+export type OptionalPackage = keyof typeof OPTIONAL_PACKAGES;
+
+export type SetupItemId = 'sd-scripts' | 'python' | 'torch' | 'gpu' | 'accelerate' | 'version' | OptionalPackage;
 
 export interface SetupItem {
 	id: SetupItemId;
@@ -83,6 +93,23 @@ const PROBE = [
 	'    r["accelerate"] = accelerate.__version__',
 	'except Exception as e:',
 	'    r["accelerateError"] = type(e).__name__ + ": " + str(e)',
+	// find_spec looks the package up without importing it (bitsandbytes loads CUDA libraries on import).
+	'import importlib.util',
+	'r["packages"] = {}',
+	...Object.values(OPTIONAL_PACKAGES).flatMap((p) => [
+		'try:',
+		`    found = importlib.util.find_spec("${p.module}") is not None`,
+		'except Exception:',
+		'    found = False',
+		'v = None',
+		'if found:',
+		'    try:',
+		'        import importlib.metadata',
+		`        v = importlib.metadata.version("${p.distribution}")`,
+		'    except Exception:',
+		'        v = "installed"',
+		`r["packages"]["${p.module}"] = v`,
+	]),
 	'print("LORA_WORKBENCH_PROBE " + json.dumps(r))',
 ].join('\n');
 
@@ -273,6 +300,15 @@ export async function checkSetup(input: SetupInput): Promise<SetupReport> {
 				launcher = undefined;
 				items.push({ id: 'accelerate', ok: false, detail: probe.accelerateError ?? 'not installed', fix: 'Install sd-scripts\' requirements into that environment: pip install -r requirements.txt (it pins accelerate 1.6.0), then run accelerate config once.', blocking: true });
 			}
+		}
+	}
+	if (probe) {
+		// Informational: only some settings need them, and the preflight checks those settings against this list.
+		for (const [id, info] of Object.entries(OPTIONAL_PACKAGES) as [OptionalPackage, (typeof OPTIONAL_PACKAGES)[OptionalPackage]][]) {
+			const version = probe.packages?.[info.module];
+			items.push(typeof version === 'string'
+				? { id, ok: true, detail: `${info.distribution} ${version}`, blocking: false }
+				: { id, ok: false, detail: `${info.distribution} is not installed (needed for ${info.neededFor})`, fix: `In sd-scripts' environment: ${info.install}`, blocking: false });
 		}
 	}
 	let version: string | undefined;

@@ -1,5 +1,6 @@
 import { SD_SCRIPTS_OPTIONS } from './sdScriptsOptions';
 import { TrainerSettings, guidePreset } from './trainingSettings';
+import { REMOVED_SD15_MODEL_ID, SD15_MODEL_ID, replacementModelNote } from './sd15Model';
 
 /**
  * One table describes every training setting: the YAML reader checks values with it and the JSON schema for
@@ -205,14 +206,15 @@ function closest(word: string, candidates: string[]): string | undefined {
  * Reads the `training:` section (already parsed from YAML): the preset's values, overlaid with what the user
  * set. Bad values fall back to the preset and are reported, never silently dropped.
  */
-export function readTrainingSection(raw: unknown, base: TrainerSettings = guidePreset()): { settings: TrainerSettings; problems: SettingsProblem[] } {
+export function readTrainingSection(raw: unknown, base: TrainerSettings = guidePreset()): { settings: TrainerSettings; problems: SettingsProblem[]; notes: string[] } {
 	const problems: SettingsProblem[] = [];
+	const notes: string[] = [];
 	if (raw === undefined || raw === null) {
-		return { settings: base, problems };
+		return { settings: base, problems, notes };
 	}
 	if (typeof raw !== 'object' || Array.isArray(raw)) {
 		problems.push({ path: 'training', message: 'training must be a mapping of settings; using the guide preset' });
-		return { settings: base, problems };
+		return { settings: base, problems, notes };
 	}
 	const settings = readObject(TRAINING_FIELDS, raw as Record<string, unknown>, base as unknown as Record<string, unknown>, 'training', problems) as unknown as TrainerSettings;
 	for (const [key, value] of Object.entries(settings.extra)) {
@@ -224,7 +226,11 @@ export function readTrainingSection(raw: unknown, base: TrainerSettings = guideP
 			delete settings.extra[key];
 		}
 	}
-	return { settings, problems };
+	if (settings.baseModel.trim() === REMOVED_SD15_MODEL_ID) {
+		settings.baseModel = SD15_MODEL_ID;
+		notes.push(`${replacementModelNote('training.baseModel')}; write ${SD15_MODEL_ID} there to drop this note`);
+	}
+	return { settings, problems, notes };
 }
 
 /** The `training:` mapping to write back to YAML: only what differs from the preset, so files stay short. */

@@ -120,7 +120,8 @@ export const GUIDE_PRESET_LABEL = 'Guide: SD1.5 person';
 export function guidePreset(): TrainerSettings {
 	return {
 		preset: GUIDE_PRESET_ID,
-		baseModel: 'runwayml/stable-diffusion-v1-5',
+		// The maintained copy of SD 1.5: RunwayML removed runwayml/stable-diffusion-v1-5 from Hugging Face in 2024.
+		baseModel: 'stable-diffusion-v1-5/stable-diffusion-v1-5',
 		vae: '',
 		v2: false,
 		vParameterization: false,
