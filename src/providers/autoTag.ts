@@ -10,6 +10,7 @@ import { EXECUTION_PROVIDERS, ExecutionProvider } from '../core/tagger/session';
 import { TaggingSummary, formatSummary, summarizeTagging } from '../core/tagger/summary';
 import { TagImagesResult, captionPathFor, tagImages } from '../core/tagger/tagImages';
 import { collectTaggerTargets } from '../core/tagger/targets';
+import { FolderLockedError, withFolderLock } from '../core/folderLock';
 import type { WorkbenchServices } from '../extension';
 import { Disposable } from '../util/dispose';
 import { pickTrainingFolder } from './pickTrainingFolder';
@@ -108,8 +109,10 @@ export class AutoTag extends Disposable {
 			result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Auto-tagging', cancellable: true }, async (progress, token) => {
 				const controller = new AbortController();
 				const subscription = token.onCancellationRequested(() => controller.abort());
+				// Tagging writes captions in bulk: the training folder's lock keeps the CLI's bulk writers out meanwhile.
+				const locked = <T>(work: () => Promise<T>) => (targets.trainingRoot ? withFolderLock(targets.trainingRoot, 'VS Code: Auto-tag', work) : work());
 				try {
-					return await tagImages({
+					return await locked(() => tagImages({
 						modelDir, images: targets.images, mode, prefix, signal: controller.signal,
 						captionExtension: targets.captionExtension,
 						batchSize: config.get<number>('batchSize', 4),
@@ -134,13 +137,13 @@ export class AutoTag extends Disposable {
 							}
 						},
 						onProgress: (done, total) => progress.report({ increment: 100 / total, message: `${done} of ${total}` }),
-					});
+					}));
 				} finally {
 					subscription.dispose();
 				}
 			});
 		} catch (err) {
-			const message = err instanceof TaggerModelError ? err.message : `Auto-tagging failed: ${err instanceof Error ? err.message : String(err)}`;
+			const message = err instanceof TaggerModelError || err instanceof FolderLockedError ? err.message : `Auto-tagging failed: ${err instanceof Error ? err.message : String(err)}`;
 			this.services.log.error(message);
 			void vscode.window.showErrorMessage(message);
 			return undefined;
