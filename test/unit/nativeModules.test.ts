@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { nativeLoadMessage, NativeModuleError, ONNX_MISSING, PACKAGE_TARGETS, requireNative, requireSharp, runningTarget } from '../../src/core/nativeModules';
 
 // What a wrong-platform sharp throws (sharp's own text, several lines), and what a missing .node does.
@@ -63,4 +65,17 @@ test('the extension and scripts/packaging.mjs agree on the targets and on the on
 	const binaries = await import('../../scripts/vsixBinaries.mjs');
 	assert.deepEqual([...PACKAGE_TARGETS], packaging.TARGETS);
 	assert.deepEqual([...ONNX_MISSING], binaries.ONNX_MISSING);
+});
+
+test('every load of sharp and onnxruntime-node in src/ goes through src/core/nativeModules.ts', () => {
+	const root = join(__dirname, '..', '..');
+	const files = (dir: string): string[] => readdirSync(dir).flatMap((name) => {
+		const path = join(dir, name);
+		return statSync(path).isDirectory() ? files(path) : name.endsWith('.ts') ? [path] : [];
+	});
+	const direct = /require\(\s*['"](sharp|onnxruntime-node)['"]\s*\)|(?<!typeof )import\(\s*['"](sharp|onnxruntime-node)['"]\s*\)|^import (?!type ).*from ['"](sharp|onnxruntime-node)['"]/m;
+	const offenders = files(join(root, 'src'))
+		.filter((file) => !file.endsWith(join('core', 'nativeModules.ts')) && direct.test(readFileSync(file, 'utf8')))
+		.map((file) => relative(root, file));
+	assert.deepEqual(offenders, [], 'load them with requireSharp() / requireOnnxRuntime(), so a failed load names the package to install');
 });
