@@ -93,7 +93,12 @@ export class TrainCommand extends Disposable {
 	private async startTask(confirmed: PreflightResult & { plan: TrainingPlan }): Promise<TrainingRun | undefined> {
 		const root = confirmed.root;
 		const started = new Promise<TrainingRun | undefined>((resolve) => {
-			const timer = setTimeout(() => { listener.dispose(); resolve(undefined); }, 60_000);
+			// Generous: on a machine busy with other work VS Code has been seen to take over a minute to start a task.
+			const timer = setTimeout(() => {
+				listener.dispose();
+				void vscode.window.showWarningMessage(`The training task for ${root} did not start within 5 minutes; see the Terminal panel, or run "LoRA: Train LoRA" again.`);
+				resolve(undefined);
+			}, 300_000);
 			const listener = this.services.loraTasks.onDidStartTaskRun((run) => {
 				if (run.plan === confirmed.plan) {
 					clearTimeout(timer);
