@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, promises as fs, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli';
 import { sweepStaleTempFiles, writeFileAtomic } from '../../src/core/atomicWrite';
@@ -230,4 +231,50 @@ test('faults (issue 21.6): one unreadable caption does not abort tags --apply: i
 	assert.equal(await runCli(['tags', root, '--add', 'hat', '--apply'], io), 1);
 	assert.match(out.join('\n'), /Wrote 2 caption/);
 	assert.match(err.join('\n'), /Skipped .*1\.txt: it cannot be read \(permission denied\)/);
+});
+
+/** Runs TypeScript in a child Node process (through tsx), as a second writer or a process to kill. */
+function child(code: string): ChildProcess {
+	return spawn(process.execPath, ['--import', 'tsx', '-e', code], { cwd: join(__dirname, '..', '..'), stdio: ['pipe', 'pipe', 'inherit'] });
+}
+
+function exited(proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+	return new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+test('faults (issue 21.1): a balance rename whose process is SIGKILLed mid-way is finished by balance --repair', async () => {
+	for (const killAt of [3, 5]) {
+		const { root, renames, images } = swapFolder();
+		const proc = child(`
+			const { applyRenamesJournaled } = require('./src/core/coverage/renameJournal');
+			applyRenamesJournaled(${JSON.stringify(root)}, ${JSON.stringify(renames)}, {
+				afterStep: async (step) => { if (step === ${killAt}) { process.kill(process.pid, 'SIGKILL'); } },
+			});`);
+		assert.equal((await exited(proc)).signal, 'SIGKILL');
+		assert.ok(existsSync(join(root, RENAME_JOURNAL_NAME)), 'the killed process left its journal');
+		const { io, text } = captureIo(root);
+		assert.equal(await runCli(['balance', root, '--repair'], io), 0, text());
+		assertFinished(root, images, `SIGKILL at step ${killAt}`);
+	}
+});
+
+test('faults (issue 21.2): a bulk writer in another process holds the lock: tags --apply is refused naming it', async () => {
+	const root = mkdtempSync(join(tmpdir(), 'faults-lock-process-'));
+	mkdirSync(join(root, 'images', '10_x woman'), { recursive: true });
+	writeFileSync(join(root, 'images', '10_x woman', '0.png'), '');
+	writeFileSync(join(root, 'images', '10_x woman', '0.txt'), 'x, smile');
+	const holder = child(`
+		const { acquireFolderLock } = require('./src/core/folderLock');
+		acquireFolderLock(${JSON.stringify(root)}, 'lora-workbench tags (other process)').then((lock) => {
+			process.stdout.write('locked\\n');
+			process.stdin.once('data', () => lock.release().then(() => process.exit(0)));
+		});`);
+	await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+	const { io, err } = captureIo(root);
+	assert.equal(await runCli(['tags', root, '--add', 'hat', '--apply'], io), 1);
+	assert.match(err.join('\n'), new RegExp(`being changed by lora-workbench tags \\(other process\\) \\(process ${holder.pid} `));
+	assert.equal(readFileSync(join(root, 'images', '10_x woman', '0.txt'), 'utf8'), 'x, smile');
+	holder.stdin!.write('go\n');
+	assert.equal((await exited(holder)).code, 0);
+	assert.equal(await runCli(['tags', root, '--add', 'hat', '--apply'], captureIo(root).io), 0);
 });
