@@ -12,7 +12,7 @@ import type { TagRow, TagTable } from '../../src/core/tagStats';
 import type { BulkEditOutcome } from '../../src/providers/bulkEdit';
 import { applyBulkPlan, readCaptionsForBulk } from '../../src/providers/bulkEditApply';
 import { tagItem } from '../../src/providers/tagsViewNodes';
-import { activateExtension, waitFor } from '../support/extension';
+import { activateExtension, waitFor, writeOutsideVscode } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
 
@@ -20,8 +20,6 @@ describe('faults: bulk edits under changing files, the folder lock, Tags view to
 	let folderCount = 0;
 	let root: string;
 	let dir: string;
-	// A fresh folder per test: documents VS Code still holds from an earlier test must not match these paths.
-	let run = 0;
 	const caption = (n: number) => join(dir, `img_00${n}.txt`);
 
 	beforeEach(async () => {
@@ -46,7 +44,7 @@ describe('faults: bulk edits under changing files, the folder lock, Tags view to
 		const plan = planBulkEdit(await readCaptionsForBulk(paths), { kind: 'add', tag: 'red hat', position: 'end' });
 		assert.equal(plan.changes.length, 6);
 		// Underneath: an open caption rewritten on disk, a closed one rewritten, one deleted.
-		await fs.writeFile(caption(1), 'fx7, changed by another program');
+		await writeOutsideVscode(caption(1), 'fx7, changed by another program');
 		await waitFor('the open document to follow the disk', () => open[0].getText() === 'fx7, changed by another program');
 		await fs.writeFile(caption(4), 'fx7, changed too');
 		await fs.rm(caption(5));
