@@ -278,3 +278,27 @@ test('faults (issue 21.2): a bulk writer in another process holds the lock: tags
 	assert.equal((await exited(holder)).code, 0);
 	assert.equal(await runCli(['tags', root, '--add', 'hat', '--apply'], captureIo(root).io), 0);
 });
+
+test('faults (issue 21.1): rerunning the same balance --apply after a kill finishes the job', async () => {
+	const root = mkdtempSync(join(tmpdir(), 'faults-rerun-'));
+	for (const [dir, count] of [['24_x woman', 4], ['16_x woman', 2]] as const) {
+		mkdirSync(join(root, 'images', dir), { recursive: true });
+		for (let i = 0; i < count; i++) {
+			writeFileSync(join(root, 'images', dir, `${i}.png`), '');
+			writeFileSync(join(root, 'images', dir, `${i}.txt`), 'x, 1girl');
+		}
+	}
+	writeFileSync(join(root, 'lora-workbench.yaml'), 'trigger: x\nsubsets:\n  "images/24_x woman": { role: face }\n  "images/16_x woman": { role: body }\n');
+	const renames = [{ from: join(root, 'images', '24_x woman'), to: join(root, 'images', '2_x woman') }, { from: join(root, 'images', '16_x woman'), to: join(root, 'images', '1_x woman') }];
+	await new Promise<void>((resolve) => {
+		void applyRenamesJournaled(root, renames, { afterStep: (step) => (step === 3 ? (resolve(), new Promise<void>(() => undefined)) : Promise.resolve()) });
+	});
+	const { io, text } = captureIo(root);
+	assert.equal(await runCli(['balance', root, '--steps', '100', '--epochs', '10', '--apply'], io), 0, text());
+	assert.match(text(), /Finished an interrupted rename/);
+	assert.deepEqual(readdirSync(join(root, 'images')).sort(), ['1_x woman', '2_x woman']);
+	const yaml = readFileSync(join(root, 'lora-workbench.yaml'), 'utf8');
+	assert.match(yaml, /images\/2_x woman"?: \{ role: face \}/);
+	assert.match(yaml, /images\/1_x woman"?: \{ role: body \}/);
+	assert.ok(!existsSync(join(root, RENAME_JOURNAL_NAME)));
+});
