@@ -72,7 +72,8 @@ async function prepare(changes: BulkPlan['changes'], skipped: BulkApplyResult['s
 		try {
 			const document = await vscode.workspace.openTextDocument(vscode.Uri.file(change.path));
 			if (document.getText() !== change.before) {
-				skipped.push({ path: change.path, reason: 'it was changed after the preview' });
+				// A clean document that differs was reloaded from disk (or saved): the file itself changed.
+				skipped.push({ path: change.path, reason: document.isDirty ? 'it was changed in its editor after the preview' : 'it was changed on disk after it was read' });
 				continue;
 			}
 			// The editor may not have noticed an outside change yet: the file itself must still match too.
