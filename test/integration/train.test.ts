@@ -208,7 +208,8 @@ describe('Train LoRA with the stand-in trainer', function () {
 	});
 
 	it('stopping the task kills the whole process tree', async () => {
-		process.env.LORA_STANDIN_STEP_SECONDS = '0.5';
+		// Held after its first step, so the run is certainly still going when the task is terminated.
+		const hold = holdTrainers();
 		const executions: vscode.TaskExecution[] = [];
 		const listener = vscode.tasks.onDidStartTask((e) => executions.push(e.execution));
 		try {
@@ -227,7 +228,7 @@ describe('Train LoRA with the stand-in trainer', function () {
 			assert.ok(!existsSync(join(second, 'model', 's3c0nd.safetensors')), 'no final checkpoint from a stopped run');
 		} finally {
 			listener.dispose();
-			process.env.LORA_STANDIN_STEP_SECONDS = '0.02';
+			await hold.dispose();
 		}
 	});
 
