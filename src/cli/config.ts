@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { scanTrainingFolder } from '../core/dataset';
 import { importKohyaConfig } from '../core/training/kohya';
+import { kohyaImportBase } from '../core/training/kohyaFolder';
 import { formatCommandLines } from '../core/training/launch';
 import { planTraining } from '../core/training/plan';
 import { preflightFindings } from '../core/training/preflight';
@@ -74,7 +75,7 @@ export const configCommand: CliCommand = {
 			}
 			let imported;
 			try {
-				imported = importKohyaConfig(json);
+				imported = importKohyaConfig(json, kohyaImportBase(folder.settings.raw.training));
 			} catch (err) {
 				io.err(`error: ${path}: ${err instanceof Error ? err.message : String(err)}`);
 				return 1;

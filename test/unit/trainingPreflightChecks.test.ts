@@ -97,7 +97,7 @@ test('the removed runwayml/stable-diffusion-v1-5 is read as stable-diffusion-v1-
 	const { parent, root } = await folderWith('  baseModel: runwayml/stable-diffusion-v1-5\n');
 	const found = await check(root);
 	assert.deepEqual(found.errors, []);
-	assert.equal(found.plan.files.trainingConfig.model.pretrained_model_name_or_path, 'stable-diffusion-v1-5/stable-diffusion-v1-5');
+	assert.equal((found.plan.files.trainingConfig.model as Record<string, unknown>).pretrained_model_name_or_path, 'stable-diffusion-v1-5/stable-diffusion-v1-5');
 	const err: string[] = [];
 	const code = await runCli(['config', root, '--out', join(parent, 'out'), '--sd-scripts', standin], { out: () => undefined, err: (t) => err.push(t), cwd: parent });
 	assert.equal(code, 0, err.join('\n'));

@@ -1,4 +1,6 @@
+import { bucketStepFor, guiArgList, lycorisFields, lycorisGuiField, lycorisNetworkArgs, noiseOptions, unquoted } from './kohyaGuiArgs';
 import { outputNameProblem } from './outputPaths';
+import { REMOVED_SD15_MODEL_ID, SD15_MODEL_ID, replacementModelNote } from './sd15Model';
 import { SD_SCRIPTS_OPTIONS } from './sdScriptsOptions';
 import { normalizeResolution } from './trainingFields';
 import { TrainerSettings, guidePreset } from './trainingSettings';
@@ -178,7 +180,8 @@ function networkOf(loraType: string, warnings: string[]): { module: string; args
 
 /** `--key value --flag` text (additional_parameters) → sd-scripts options; unknown ones are reported. */
 function parseAdditional(text: string, extra: Record<string, unknown>, warnings: string[]): void {
-	const tokens = text.trim().split(/\s+/).filter(Boolean);
+	// common_gui.py drops every double quote before splitting on whitespace (`--lr_scheduler_args "T_max=1000"`).
+	const tokens = text.replace(/"/g, '').trim().split(/\s+/).filter(Boolean);
 	for (let i = 0; i < tokens.length; i++) {
 		const match = /^--([A-Za-z0-9_]+)(?:=(.*))?$/.exec(tokens[i]);
 		if (!match || !SD_SCRIPTS_OPTIONS[match[1]]) {
@@ -199,10 +202,6 @@ function parseAdditional(text: string, extra: Record<string, unknown>, warnings:
 		const typed = values.map((v) => (spec.type === 'str' || spec.type === 'strList' ? v : coerce(v)));
 		extra[key] = spec.type === 'strList' || spec.type === 'floatList' ? typed : typed[0];
 	}
-}
-
-function kvList(text: unknown): string[] {
-	return typeof text === 'string' ? text.trim().split(/\s+/).filter(Boolean) : Array.isArray(text) ? text.map(String) : [];
 }
 
 export function importKohyaConfig(json: unknown, base: TrainerSettings = guidePreset()): KohyaImport {
@@ -236,6 +235,37 @@ export function importKohyaConfig(json: unknown, base: TrainerSettings = guidePr
 			(settings as unknown as Record<string, unknown>)[field] = base[field];
 		}
 	}
+	if (settings.baseModel.trim() === REMOVED_SD15_MODEL_ID) {
+		settings.baseModel = SD15_MODEL_ID;
+		migrated.push(`pretrained_model_name_or_path ${REMOVED_SD15_MODEL_ID} → ${SD15_MODEL_ID}`);
+		warnings.push(replacementModelNote('pretrained_model_name_or_path'));
+	}
+	if ('bucket_reso_steps' in data) {
+		const bucket = bucketStepFor(settings.bucketResoSteps);
+		settings.bucketResoSteps = bucket.steps;
+		if (bucket.note) { warnings.push(bucket.note); }
+	}
+	if (settings.captionExtension === '.none-use-foldername' || !settings.captionExtension.startsWith('.')) {
+		warnings.push(`caption_extension ${JSON.stringify(settings.captionExtension)} makes sd-scripts ignore every caption file and train on the folder names only; imported as ${base.captionExtension} so the captions you edit are trained (set training.captionExtension to change it)`);
+		settings.captionExtension = base.captionExtension;
+	}
+	const noise = noiseOptions(data, coerce);
+	noise.handled.forEach((key) => handled.add(key));
+	settings.noiseOffset = noise.noiseOffset;
+	Object.assign(settings.extra, noise.extra);
+	for (const key of noise.handled.filter((k) => k in data && !(k in noise.extra) && k !== 'noise_offset')) {
+		settings.kohyaKept[key] = data[key];
+	}
+	for (const key of ['lr_scheduler_args', 'lr_scheduler_type'] as const) {
+		if (!(key in data)) { continue; }
+		handled.add(key);
+		const value = key === 'lr_scheduler_args' ? guiArgList(data[key]) : unquoted(data[key]);
+		if (value.length) {
+			settings.extra[key] = value;
+		} else {
+			settings.kohyaKept[key] = data[key];
+		}
+	}
 	const epochs = convert(take('max_train_epochs'), 'int');
 	if (typeof epochs === 'number' && epochs > 0) { settings.epochs = epochs; }
 	if (settings.epochs < 1) {
@@ -266,7 +296,7 @@ export function importKohyaConfig(json: unknown, base: TrainerSettings = guidePr
 		handled.add('sdxl_no_half_vae');
 		settings.kohyaKept.sdxl_no_half_vae = data.sdxl_no_half_vae;
 	}
-	settings.optimizerArgs = kvList(take('optimizer_args'));
+	settings.optimizerArgs = guiArgList(take('optimizer_args'));
 
 	const loraType = String(take('LoRA_type') ?? 'Standard');
 	const network = networkOf(loraType, warnings);
@@ -275,8 +305,14 @@ export function importKohyaConfig(json: unknown, base: TrainerSettings = guidePr
 		settings.kohyaKept.LoRA_type = loraType;
 		kept.push('LoRA_type');
 	}
-	const networkArgs = [...network.args];
-	for (const key of NETWORK_ARG_KEYS) {
+	const lycoris = lycorisNetworkArgs(loraType, data, coerce);
+	if (lycoris) {
+		// The GUI passes every argument of a LyCORIS type, defaults included (use_cp=False reaches LoKr).
+		// Export gives the GUI these fields back from network_args.
+		lycorisFields(loraType).forEach((field) => handled.add(field));
+	}
+	const networkArgs = lycoris ?? [...network.args];
+	for (const key of lycoris ? [] : NETWORK_ARG_KEYS) {
 		if (!(key in data)) { continue; }
 		const value = coerce(data[key]);
 		const isConv = key === 'conv_dim' || key === 'conv_alpha';
@@ -291,7 +327,7 @@ export function importKohyaConfig(json: unknown, base: TrainerSettings = guidePr
 		}
 		networkArgs.push(`${key}=${String(value)}`);
 	}
-	if (data.LyCORIS_preset && network.module === 'lycoris.kohya') {
+	if (!lycoris && data.LyCORIS_preset && network.module === 'lycoris.kohya') {
 		handled.add('LyCORIS_preset');
 		networkArgs.push(`preset=${String(data.LyCORIS_preset)}`);
 	}
@@ -306,7 +342,10 @@ export function importKohyaConfig(json: unknown, base: TrainerSettings = guidePr
 	}
 	if (typeof sampler === 'string' && (SD_SCRIPTS_OPTIONS.sample_sampler.choices as string[]).includes(sampler)) { settings.sample.sampler = sampler; }
 	if (typeof everyEpochs === 'number' && everyEpochs > 0) { settings.sample.everyNEpochs = everyEpochs; }
-	settings.sample.enabled = (typeof everyEpochs === 'number' && everyEpochs > 0 || typeof everySteps === 'number' && everySteps > 0) && settings.sample.prompts.length > 0;
+	// A preset without sample keys (most of the GUI's) says nothing about sampling: the folder's own stays.
+	if (['sample_every_n_epochs', 'sample_every_n_steps', 'sample_prompts'].some((key) => key in data)) {
+		settings.sample.enabled = (typeof everyEpochs === 'number' && everyEpochs > 0 || typeof everySteps === 'number' && everySteps > 0) && settings.sample.prompts.length > 0;
+	}
 	if (typeof everySteps === 'number' && everySteps > 0) {
 		settings.extra.sample_every_n_steps = everySteps;
 	} else if ('sample_every_n_steps' in data) {
@@ -360,6 +399,10 @@ export function importKohyaConfig(json: unknown, base: TrainerSettings = guidePr
 	}
 	// Kept as the GUI itself reads them (number-like strings as numbers), so a round trip is stable.
 	settings.kohyaKept = Object.fromEntries(Object.entries(settings.kohyaKept).map(([k, v]) => [k, coerce(v)]));
+	const family = ['sdxl', 'flux1_checkbox', 'sd3_checkbox', 'hunyuan_image_checkbox', 'anima_checkbox', 'lumina_checkbox'].find((key) => convert(data[key], 'bool') === true);
+	if (family) {
+		warnings.push(`this config is for ${family === 'sdxl' ? 'SDXL' : family.replace('_checkbox', '')} (${family}: true), which the GUI trains with another script; LoRA Workbench trains SD1.5 with train_network.py, so the settings were imported for SD1.5 (resolution ${settings.resolution}, base model ${settings.baseModel}): set training.baseModel and training.resolution for SD1.5 before training`);
+	}
 	if (outputNameProblem(settings.outputName)) {
 		warnings.push(`output_name ${JSON.stringify(settings.outputName)} is a path, not a file name (sd-scripts would save outside the output folder); it was not imported, so the trigger word names the checkpoints`);
 		settings.outputName = '';
@@ -405,7 +448,12 @@ export function exportKohyaConfig(settings: TrainerSettings, names: { trigger: s
 		const value = eq === -1 ? '' : arg.slice(eq + 1);
 		if (key === 'algo') { algo = value; continue; }
 		if (key === 'preset') { out.LyCORIS_preset = value; continue; }
-		if (GUI_NETWORK_FIELDS.has(key) || key === 'unit' || settings.networkModule === 'lycoris.kohya' && NETWORK_ARG_KEYS.includes(key)) {
+		const lycorisField = settings.networkModule === 'lycoris.kohya' ? lycorisGuiField(key) : undefined;
+		if (lycorisField && lycorisField !== key) {
+			out[lycorisField] = value === 'True' || value === 'False' ? value === 'True' : coerce(value);
+			continue;
+		}
+		if (GUI_NETWORK_FIELDS.has(key) || key === 'unit' || settings.networkModule === 'lycoris.kohya' && (NETWORK_ARG_KEYS.includes(key) || lycorisField)) {
 			out[key] = coerce(value) === '' ? value : coerce(value) === value ? value : coerce(value);
 			if (value === 'True' || value === 'False') { out[key] = value === 'True'; }
 			continue;

@@ -26,8 +26,18 @@ const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.str
  * Where checkpoints and logs go stays the folder's decision (the GUI's output_dir/logging_dir point into the
  * GUI user's own setup), like its images (train_data_dir).
  */
+/**
+ * What a kohya_ss config is laid over: the guide preset (the GUI's presets leave keys to its defaults), except the
+ * sample settings, which stay the folder's own unless the config has sample keys (most GUI presets have none).
+ */
+export function kohyaImportBase(currentTraining: unknown): TrainerSettings {
+	const base = guidePreset();
+	base.sample = structuredClone(readTrainingSection(currentTraining).settings.sample);
+	return base;
+}
+
 export function importKohyaIntoFolder(json: unknown, currentTraining: unknown): KohyaFolderImport {
-	const imported = importKohyaConfig(json);
+	const imported = importKohyaConfig(json, kohyaImportBase(currentTraining));
 	const current = readTrainingSection(currentTraining).settings;
 	const raw = json as Record<string, unknown>;
 	for (const [key, field] of [['output_dir', 'outputDir'], ['logging_dir', 'loggingDir']] as const) {
