@@ -207,6 +207,47 @@ describe('Train LoRA with the stand-in trainer', function () {
 		assert.ok(existsSync(join(root, 'model', 't4skp4th.safetensors')));
 	});
 
+	it('512x768 body shots with buckets off: the preflight gives the exact crop, and its offer turns buckets on and trains that plan', async () => {
+		const api = await activateExtension();
+		const root = await makeTrainingFolder(testWorkspace() ?? tmpdir(), 'b0dycr0p', {
+			subsets: [{ repeats: 1, classTokens: 'b0dycr0p woman', images: 2, size: [512, 768], caption: () => 'b0dycr0p, 1girl, full body' }],
+			settingsYaml: '# bucket offer test\ntrigger: b0dycr0p\nclass: woman\ntraining:\n  epochs: 1\n',
+		});
+		await api.services.trainingFolders.refresh(root);
+		const checked = await api.testing.trainer.preflight.check(root);
+		assert.deepEqual(checked.offers, ['enable-buckets']);
+		assert.ok(checked.warnings.some((w) => w.includes('(512x768) keeps rows 128-640 of 768, cutting 128 px off the top and 128 px off the bottom')), checked.warnings.join('\n'));
+		const result = await vscode.commands.executeCommand<TrainResult>('loraWorkbench.trainLora', root, { applyOffers: ['enable-buckets'] });
+		assert.ok(result?.run, `trained (errors: ${result?.errors.join('; ')})`);
+		assert.match(readFileSync(join(root, 'lora-workbench.yaml'), 'utf8'), /^ {2}enableBucket: true$/m, 'the offer wrote the setting');
+		assert.ok(readFileSync(join(root, 'lora-workbench.yaml'), 'utf8').startsWith('# bucket offer test'), 'comments kept');
+		assert.equal(result.plan?.settings.enableBucket, true, 'the plan that runs is the one checked after the change');
+		assert.ok(!result.warnings.some((w) => w.startsWith('buckets are off')));
+		assert.equal(result.run.plan, result.plan);
+		assert.equal((await result.run.whenExited()).code, 0);
+		assert.match(readFileSync(result.plan!.files.datasetConfigFile, 'utf8'), /enable_bucket = true/, 'the run files are written when the run starts');
+	});
+
+	it('a LyCORIS network module without LyCORIS installed stops in the preflight, naming the install', async () => {
+		const api = await activateExtension();
+		const root = await makeTrainingFolder(testWorkspace() ?? tmpdir(), 'lyc0r1s', {
+			subsets: [{ repeats: 1, classTokens: 'lyc0r1s woman', images: 2, size: [128, 128], caption: () => 'lyc0r1s, 1girl' }],
+			settingsYaml: 'trigger: lyc0r1s\nclass: woman\ntraining:\n  epochs: 1\n  networkModule: lycoris.kohya\n  networkArgs: ["algo=locon"]\n',
+		});
+		process.env.LORA_STANDIN_MISSING = 'lycoris';
+		try {
+			const report = await api.testing.trainer.setup.report(true);
+			assert.equal(report.items.find((i) => i.id === 'lycoris')?.ok, false, 'Check Trainer Setup lists LyCORIS as missing');
+			assert.equal(report.ready, true, 'not needed for every training');
+			const result = await train(root, false);
+			assert.equal(result.started, false);
+			assert.ok(result.errors.includes('training.networkModule lycoris.kohya needs LyCORIS, which is not installed in sd-scripts\' environment: pip install lycoris_lora there, or use networks.lora'), result.errors.join('\n'));
+		} finally {
+			delete process.env.LORA_STANDIN_MISSING;
+			await api.testing.trainer.setup.report(true);
+		}
+	});
+
 	it('stopping the task kills the whole process tree', async () => {
 		// Held after its first step, so the run is certainly still going when the task is terminated.
 		const hold = holdTrainers();
