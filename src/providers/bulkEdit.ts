@@ -121,13 +121,13 @@ export class BulkEditCommands extends Disposable {
 		const wanted = new Set(request.images ?? this.scopeImages(folder, request.scope ?? 'all'));
 		const images = folder.subsets.flatMap((s) => s.images).filter((i) => wanted.has(i.path));
 		const inputs = await readCaptionsForBulk(images.map((i) => i.captionPath));
-		const unreadable = inputs.filter((i) => i.problem);
 		const frequency = new Map(buildTagTable(tagStatsSubsets(folder)).rows.map((r) => [r.key, r.count]));
-		const plan = planBulkEdit(inputs.filter((i) => !i.problem), request.operation, { trigger: folder.trigger, frequency });
+		// Captions that cannot be edited stay in the plan as skipped, so the preview counts them apart from images without a caption.
+		const plan = planBulkEdit(inputs.map((i) => (i.problem ? { ...i, skip: i.problem } : i)), request.operation, { trigger: folder.trigger, frequency });
 		const title = describeOperation(request.operation);
 		if (plan.changes.length === 0) {
 			void vscode.window.showInformationMessage(`${title}: no caption changes (${plan.summary}).`);
-			return { summary: plan.summary, planned: [], applied: [], skipped: [], unsaved: [] };
+			return { summary: plan.summary, planned: [], applied: [], skipped: plan.skipped, unsaved: [] };
 		}
 		if (request.confirm && !(await this.confirm(folder, title, plan))) {
 			return undefined;
@@ -143,7 +143,7 @@ export class BulkEditCommands extends Disposable {
 			void vscode.window.showWarningMessage(`${title}: nothing was changed. ${err.message}`);
 			return { summary: plan.summary, planned: plan.changes.map((c) => c.path), applied: [], skipped: plan.changes.map((c) => ({ path: c.path, reason: 'another writer holds the training folder' })), unsaved: [] };
 		}
-		result.skipped.push(...unreadable.map((i) => ({ path: i.path, reason: i.problem! })));
+		result.skipped.push(...plan.skipped);
 		this.lastEdit = { paths: result.applied, saved: result.applied.filter((p) => !result.unsaved.includes(p)) };
 		void this.trainingFolders.refresh(folder.root);
 		this.report(folder, title, result);
