@@ -5,6 +5,7 @@ import { NewTrainingFolder } from './providers/newTrainingFolder';
 import { CheckpointCommands } from './trainer/checkpointCommands';
 import { CompareEpochsPanel } from './trainer/compareEpochsPanel';
 import { SamplePromptsSupport } from './trainer/samplePromptsSupport';
+import { SettingsSupport } from './trainer/settingsSupport';
 import { CoverageView } from './providers/coverageView';
 import { registerBalanceRepeats } from './providers/balanceRepeats';
 import type { CheckpointsView } from './trainer/checkpointsView';
@@ -70,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
 		checkpoints,
 		CompareEpochsPanel.register({ ...services, storageUri: context.globalStorageUri }),
 		SamplePromptsSupport.register(services),
+		SettingsSupport.register(),
 		CoverageView.register(trainingFolders),
 		registerBalanceRepeats(trainingFolders),
 	);

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { basename, sep } from 'node:path';
 import { scanTrainingFolder } from '../core/dataset';
+import { SETTINGS_FILE_NAME } from '../core/settings';
 import { TrainingPlan, planTraining, runInputs } from '../core/training/plan';
 import { PreflightOffer, preflightFindings } from '../core/training/preflight';
 import type { TrainerEnvironment } from '../core/training/preflightTrainer';
@@ -78,7 +79,8 @@ export class TrainingPreflight {
 		// Caption problems only: the training's own logs and outputs (trainer errors shown in Problems) are not lint.
 		const trainerDirs = prepared.plan ? [prepared.plan.files.logDir, prepared.plan.files.outputDir] : [];
 		const lintErrors = vscode.languages.getDiagnostics()
-			.filter(([uri]) => uri.scheme === 'file' && isInside(uri.fsPath, root) && !trainerDirs.some((dir) => isInside(uri.fsPath, dir)))
+			// lora-workbench.yaml's own problems are settings: the checks below list them as warnings.
+			.filter(([uri]) => uri.scheme === 'file' && isInside(uri.fsPath, root) && !trainerDirs.some((dir) => isInside(uri.fsPath, dir)) && basename(uri.fsPath) !== SETTINGS_FILE_NAME)
 			.flatMap(([uri, diagnostics]) => diagnostics
 				.filter((d) => d.source === 'lora' && d.severity === vscode.DiagnosticSeverity.Error)
 				.map((d) => `${uri.fsPath.slice(root.length + 1)}:${d.range.start.line + 1}: ${d.message}`));

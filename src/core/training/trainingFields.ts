@@ -113,6 +113,10 @@ export interface SettingsProblem {
 	/** Dotted path inside the YAML, e.g. `training.batchSize`. */
 	path: string;
 	message: string;
+	/** `unknown-key`: the key is not a setting (with the one meant, when it is clear); `bad-value`: its value. */
+	kind?: 'unknown-key' | 'bad-value';
+	/** The key the user most likely meant, for an unknown key. */
+	suggestion?: string;
 }
 
 function typeName(value: unknown): string {
@@ -122,7 +126,7 @@ function typeName(value: unknown): string {
 /** Checks one value against its spec; returns the accepted value or undefined (and records why). */
 function readValue(spec: FieldSpec, value: unknown, fallback: unknown, path: string, problems: SettingsProblem[]): unknown {
 	const bad = (what: string): undefined => {
-		problems.push({ path, message: `${path} must be ${what} (got ${typeName(value)}); using ${JSON.stringify(fallback)}` });
+		problems.push({ path, kind: 'bad-value', message: `${path} must be ${what} (got ${typeName(value)}); using ${JSON.stringify(fallback)}` });
 		return undefined;
 	};
 	switch (spec.kind) {
@@ -163,7 +167,7 @@ function readObject(fields: Readonly<Record<string, FieldSpec>>, raw: Record<str
 		const keyPath = `${path}.${key}`;
 		if (!spec) {
 			const hint = closest(key, Object.keys(fields));
-			problems.push({ path: keyPath, message: `unknown setting ${keyPath}${hint ? ` (did you mean ${hint}?)` : ''}; it is ignored` });
+			problems.push({ path: keyPath, kind: 'unknown-key', suggestion: hint, message: `unknown setting ${keyPath}${hint ? ` (did you mean ${hint}?)` : ''}; it is ignored` });
 			continue;
 		}
 		const accepted = readValue(spec, value, defaults[key], keyPath, problems);
@@ -197,7 +201,19 @@ export function resolutionPair(resolution: string): [number, number] {
 	return [w, h ?? w];
 }
 
+/** Names users bring from the kohya_ss GUI and sd-scripts that are not just our key in snake_case. */
+const ALIASES: Record<string, string> = {
+	epoch: 'epochs', max_train_epochs: 'epochs', train_batch_size: 'batchSize', optimizer_type: 'optimizer', max_resolution: 'resolution',
+	pretrained_model_name_or_path: 'baseModel', xformers: 'attention', sdpa: 'attention', lr_warmup: 'lrWarmupSteps', network_module: 'networkModule',
+	save_every_n_epochs: 'saveEveryNEpochs', sample_every_n_epochs: 'everyNEpochs', sample_sampler: 'sampler', num_processes: 'gpus',
+	output_dir: 'outputDir', logging_dir: 'loggingDir', sample_prompts: 'prompts',
+};
+
 function closest(word: string, candidates: string[]): string | undefined {
+	const alias = ALIASES[word];
+	if (alias && candidates.includes(alias)) {
+		return alias;
+	}
 	const lower = word.toLowerCase().replace(/[_-]/g, '');
 	return candidates.find((c) => c.toLowerCase() === lower);
 }
