@@ -73,16 +73,27 @@ export function ensureVscodeServer({ log = console.log } = {}) {
 	return paths;
 }
 
+/**
+ * The environment for the nested npm: without the npm_* variables of the `npm test`/`npm start` that runs us.
+ * npm reads npm_config_* as settings, so the outer npm's npm_config_user_agent ("node/v20") would otherwise
+ * reach code-server's postinstall and fail its Node 24 check; the project's own .npmrc settings do not belong
+ * to the server's install either.
+ */
+export function cleanNpmEnv(extra = {}) {
+	const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) && key !== 'INIT_CWD'));
+	return { ...env, ...extra };
+}
+
 function installInto(staged) {
 	writeFileSync(join(staged.dir, 'package.json'), JSON.stringify({ name: 'lora-workbench-vscode-server', private: true }));
 	const npmCli = npmCliPath();
 	const quiet = ['--no-audit', '--no-fund', '--no-save', '--loglevel=error'];
-	npm(process.execPath, npmCli, ['install', ...quiet, `${NODE24_PACKAGE}@${NODE24_VERSION}`], staged.dir, process.env,
+	npm(process.execPath, npmCli, ['install', ...quiet, `${NODE24_PACKAGE}@${NODE24_VERSION}`], staged.dir, cleanNpmEnv(),
 		`Node ${NODE24_VERSION} (npm package ${NODE24_PACKAGE}) could not be installed from the npm registry`);
 	if (!existsSync(staged.node)) {
 		throw new SetupError(`The npm package ${NODE24_PACKAGE}@${NODE24_VERSION} has no bin/node: this platform (${process.platform}-${process.arch}) is not supported by the offline VS Code server; set VSCODE_EXECUTABLE to a desktop VS Code instead.`);
 	}
-	const env = { ...process.env, PATH: `${dirname(staged.node)}${delimiter}${process.env.PATH}` };
+	const env = cleanNpmEnv({ PATH: `${dirname(staged.node)}${delimiter}${process.env.PATH}` });
 	npm(staged.node, npmCli, ['install', ...quiet, `${NODE24_PACKAGE}@${NODE24_VERSION}`, `code-server@${CODE_SERVER_VERSION}`], staged.dir, env,
 		`code-server ${CODE_SERVER_VERSION} could not be installed (its output is above); its native modules need g++, make, python3 and libkrb5-dev`);
 	// A server that cannot load its native modules fails later with a less clear message: check it here.

@@ -73,6 +73,15 @@ describe('set-up scripts', () => {
 		assert.doesNotMatch(ran.stderr, /still open after the tiers/, 'nothing was left open');
 	});
 
+	it('the VS Code server\'s npm install does not inherit the outer npm\'s settings (its user agent names Node 20)', async () => {
+		const code = 'import("./scripts/vscode-server.mjs").then((m) => console.log(JSON.stringify(m.cleanNpmEnv({ PATH: "/x" }))))';
+		const ran = await runScript(['-e', code], { npm_config_user_agent: 'npm/11.19.1 node/v20.20.2 linux x64', npm_execpath: '/npm-cli.js', INIT_CWD: '/w', KEEP_ME: '1' });
+		const env = JSON.parse(ran.stdout) as Record<string, string>;
+		assert.deepEqual(Object.keys(env).filter((key) => /^npm_|^INIT_CWD$/i.test(key)), []);
+		assert.equal(env.KEEP_ME, '1');
+		assert.equal(env.PATH, '/x');
+	});
+
 	it('an unwritable cache folder stops the server install with one line', async () => {
 		const file = join(scratch, 'a-file');
 		writeFileSync(file, '');
