@@ -7,6 +7,7 @@ import { listCachedModels, removeCachedModel } from '../core/tagger/modelCache';
 import { DEFAULT_TAGGER_MODEL, HUGGING_FACE_ENDPOINT, KNOWN_TAGGER_MODELS, cacheFolderName, isValidRepoId } from '../core/tagger/models';
 import { MODEL_FILE } from '../core/tagger/session';
 import { Disposable } from '../util/dispose';
+import { openSetting } from '../util/openSetting';
 
 const SECTION = 'loraWorkbench.tagger';
 
@@ -58,7 +59,8 @@ export class TaggerModels extends Disposable {
 			'Download', 'Use a Local Folder...',
 		);
 		if (answer === 'Use a Local Folder...') {
-			await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.modelPath`);
+			// The tab where the setting applies (Remote in a remote window: the setting is machine-overridable).
+			await openSetting('tagger.modelPath');
 			return undefined;
 		}
 		return answer === 'Download' ? this.download(repoId) : undefined;

@@ -1,7 +1,12 @@
 import * as vscode from 'vscode';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { SetupReport, checkSetup, installCommands } from '../core/training/setup';
+import { join } from 'node:path';
+import { SETTINGS_FILE_NAME } from '../core/settings';
+import { SetupReport, checkSetup, installCommandLine, installShell } from '../core/training/setup';
+import type { TrainingFolderService } from '../providers/trainingFolders';
 import { Disposable } from '../util/dispose';
+import { openSetting } from '../util/openSetting';
 
 /**
  * "LoRA: Check Trainer Setup" and the cached setup report the training commands use. The probe starts Python
@@ -10,7 +15,10 @@ import { Disposable } from '../util/dispose';
 export class TrainerSetup extends Disposable {
 	private cached: Promise<SetupReport> | undefined;
 
-	constructor(private readonly log: vscode.LogOutputChannel) {
+	/** For tests: the command line the last guided install typed, and where. */
+	public lastInstall: { folder: string; commandLine: string } | undefined;
+
+	constructor(private readonly log: vscode.LogOutputChannel, private readonly trainingFolders?: TrainingFolderService) {
 		super();
 		this.register(vscode.workspace.onDidChangeConfiguration((e) => {
 			if (e.affectsConfiguration('loraWorkbench.sdScriptsPath') || e.affectsConfiguration('loraWorkbench.pythonPath')) {
@@ -19,10 +27,11 @@ export class TrainerSetup extends Disposable {
 		}));
 	}
 
-	public static register(services: { log: vscode.LogOutputChannel }): TrainerSetup {
-		const setup = new TrainerSetup(services.log);
+	public static register(services: { log: vscode.LogOutputChannel; trainingFolders?: TrainingFolderService }): TrainerSetup {
+		const setup = new TrainerSetup(services.log, services.trainingFolders);
 		setup.register(vscode.commands.registerCommand('loraWorkbench.checkTrainerSetup', () => setup.showReport()));
-		setup.register(vscode.commands.registerCommand('loraWorkbench.installSdScripts', () => setup.guidedInstall()));
+		// The folder argument lets tests skip the folder dialog.
+		setup.register(vscode.commands.registerCommand('loraWorkbench.installSdScripts', (folder?: unknown) => setup.guidedInstall(typeof folder === 'string' ? folder : undefined)));
 		return setup;
 	}
 
@@ -66,33 +75,51 @@ export class TrainerSetup extends Disposable {
 			void vscode.window.showErrorMessage(`Trainer setup: ${missing.length} problem(s). ${first.id}: ${first.fix ?? first.detail}`, ...actions).then((choice) => {
 				if (choice === 'Show Details') { this.log.show(); }
 				if (choice === 'Guided Install') { void this.guidedInstall(); }
-				if (choice === 'Open Settings') { void vscode.commands.executeCommand('workbench.action.openSettings', 'loraWorkbench.'); }
+				if (choice === 'Open Settings') { void openSetting(missing.some((m) => m.id === 'python') && !missing.some((m) => m.id === 'sd-scripts') ? 'pythonPath' : 'sdScriptsPath'); }
 			});
 		}
 		return report;
 	}
 
 	/**
-	 * Opens a terminal in a folder the user picks and runs the install commands there, visibly, one after
-	 * another (fixed text; the folder is the terminal's cwd, so no user text goes into a command line).
+	 * Opens a terminal in a folder the user picks and types the install as one command line that stops at the first
+	 * step that fails (fixed text; the folder is the terminal's cwd, so no user text goes into a command line).
+	 * Never into a training folder (the clone and the venv would land among the images) nor over an sd-scripts there.
 	 */
-	public async guidedInstall(): Promise<void> {
+	public async guidedInstall(folder?: string): Promise<boolean> {
 		if (!vscode.workspace.isTrusted) {
 			void vscode.window.showWarningMessage('Installing the trainer is off in untrusted workspaces.');
-			return;
+			return false;
 		}
-		const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Install sd-scripts here', title: 'Folder to hold sd-scripts' });
-		if (!picked?.[0]) {
-			return;
+		const target = folder ?? (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Install sd-scripts here', title: 'Folder to hold sd-scripts (not a training folder)' }))?.[0]?.fsPath;
+		if (!target) {
+			return false;
 		}
-		const commands = installCommands();
-		const terminal = vscode.window.createTerminal({ name: 'LoRA: install sd-scripts', cwd: picked[0] });
+		const problem = this.installProblem(target);
+		if (problem) {
+			void vscode.window.showErrorMessage(problem);
+			return false;
+		}
+		const commandLine = installCommandLine();
+		const terminal = vscode.window.createTerminal({ name: 'LoRA: install sd-scripts', cwd: target, shellPath: installShell() });
 		terminal.show();
-		for (const command of commands) {
-			terminal.sendText(command, true);
-		}
-		void vscode.window.showInformationMessage('The install commands were typed into the terminal. When they are done, set loraWorkbench.sdScriptsPath and run "LoRA: Check Trainer Setup".', 'Open Settings').then((choice) => {
-			if (choice) { void vscode.commands.executeCommand('workbench.action.openSettings', 'loraWorkbench.sdScriptsPath'); }
+		terminal.sendText(commandLine, true);
+		this.lastInstall = { folder: target, commandLine };
+		this.log.info(`Guided install in ${target}: ${commandLine}`);
+		void vscode.window.showInformationMessage(`The install runs in the terminal in ${target} and stops at the first step that fails. When it is done, set loraWorkbench.sdScriptsPath to ${join(target, 'sd-scripts')} and run "LoRA: Check Trainer Setup".`, 'Open Settings').then((choice) => {
+			if (choice) { void openSetting('sdScriptsPath'); }
 		});
+		return true;
+	}
+
+	private installProblem(target: string): string | undefined {
+		const training = this.trainingFolders?.folderOf(vscode.Uri.file(target)) ?? this.trainingFolders?.get(target);
+		if (training || existsSync(join(target, SETTINGS_FILE_NAME)) || existsSync(join(target, 'images'))) {
+			return `${target} is ${training && training.root !== target ? `inside the training folder ${training.root}` : 'a training folder'}: sd-scripts and its Python environment would land among your images. Pick a folder outside it, e.g. your home folder.`;
+		}
+		if (existsSync(join(target, 'sd-scripts'))) {
+			return `${join(target, 'sd-scripts')} exists already: set loraWorkbench.sdScriptsPath to it and run "LoRA: Check Trainer Setup", or pick another folder for a fresh install.`;
+		}
+		return undefined;
 	}
 }

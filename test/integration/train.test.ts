@@ -248,6 +248,25 @@ describe('Train LoRA with the stand-in trainer', function () {
 		}
 	});
 
+	it('the guided install never targets a training folder and types one command line that stops at the first failed step', async () => {
+		const api = await activateExtension();
+		const setup = api.testing.trainer.setup;
+		setup.lastInstall = undefined;
+		assert.equal(await vscode.commands.executeCommand('loraWorkbench.installSdScripts', join(first, 'images')), false, 'inside a training folder: refused');
+		assert.equal(await vscode.commands.executeCommand('loraWorkbench.installSdScripts', first), false, 'the training folder itself: refused');
+		assert.equal(setup.lastInstall, undefined, 'no terminal, nothing typed');
+		const elsewhere = mkdtempSync(join(tmpdir(), 'guided-install-'));
+		const opened = new Promise<vscode.Terminal>((resolve) => {
+			const listener = vscode.window.onDidOpenTerminal((t) => { if (t.name === 'LoRA: install sd-scripts') { listener.dispose(); resolve(t); } });
+		});
+		assert.equal(await vscode.commands.executeCommand('loraWorkbench.installSdScripts', elsewhere), true);
+		const terminal = await opened;
+		const installed = setup.lastInstall as { folder: string; commandLine: string } | undefined;
+		assert.equal(installed?.folder, elsewhere);
+		assert.match(installed!.commandLine, /^git clone https:\/\/github\.com\/kohya-ss\/sd-scripts\.git && cd sd-scripts && python3 -m venv venv && /);
+		terminal.dispose();
+	});
+
 	it('stopping the task kills the whole process tree', async () => {
 		// Held after its first step, so the run is certainly still going when the task is terminated.
 		const hold = holdTrainers();

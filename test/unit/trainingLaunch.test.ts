@@ -103,7 +103,7 @@ test('missing pieces say how to fix them', async () => {
 	assert.equal(torch.ok, false);
 	assert.match(torch.fix!, /download\.pytorch\.org/);
 	assert.ok(installCommands('linux').some((c) => c.startsWith('git clone https://github.com/kohya-ss/sd-scripts')));
-	assert.ok(installCommands('linux').includes('pip install --upgrade -r requirements.txt'));
+	assert.ok(installCommands('linux').includes('venv/bin/python -m pip install --upgrade -r requirements.txt'));
 });
 
 test('lora-workbench config writes the run files and prints the command one argument per line', async () => {

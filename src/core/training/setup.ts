@@ -328,16 +328,30 @@ export async function checkSetup(input: SetupInput): Promise<SetupReport> {
 	};
 }
 
-/** The guided install: commands for a terminal opened in the folder that should hold sd-scripts. */
+/** The guided install: the steps, for a terminal opened in the folder that should hold sd-scripts. */
 export function installCommands(platform: NodeJS.Platform = process.platform): string[] {
-	const activate = platform === 'win32' ? '.\\venv\\Scripts\\activate' : 'source venv/bin/activate';
+	// The venv's own Python and accelerate, by path: no activation, so each step is one plain command.
+	const bin = platform === 'win32' ? 'venv\\Scripts\\' : 'venv/bin/';
 	return [
 		'git clone https://github.com/kohya-ss/sd-scripts.git',
 		'cd sd-scripts',
 		`${platform === 'win32' ? 'python' : 'python3'} -m venv venv`,
-		activate,
-		'pip install torch==2.6.0 torchvision==0.21.0 --index-url https://download.pytorch.org/whl/cu124',
-		'pip install --upgrade -r requirements.txt',
-		'accelerate config default',
+		`${bin}python -m pip install torch==2.6.0 torchvision==0.21.0 --index-url https://download.pytorch.org/whl/cu124`,
+		`${bin}python -m pip install --upgrade -r requirements.txt`,
+		`${bin}accelerate config default`,
 	];
+}
+
+/**
+ * The steps as one command line that stops at the first one that fails (`&&`): when the clone fails, nothing is
+ * installed into the folder the terminal was opened in. For cmd.exe on Windows and sh elsewhere, which both
+ * read `&&` so (the guided install opens its terminal with that shell).
+ */
+export function installCommandLine(platform: NodeJS.Platform = process.platform): string {
+	return installCommands(platform).join(' && ');
+}
+
+/** The shell the install terminal uses, so that `&&` means "only when the step before succeeded". */
+export function installShell(platform: NodeJS.Platform = process.platform): string {
+	return platform === 'win32' ? 'cmd.exe' : '/bin/sh';
 }
