@@ -48,6 +48,39 @@ export async function waitForElement(selector: string, frame?: string, timeoutMs
 	await call(`/wait?selector=${encodeURIComponent(selector)}&timeout=${timeoutMs}${frame ? `&frame=${encodeURIComponent(frame)}` : ''}`);
 }
 
+/** The content frame of a webview: VS Code nests two iframes. Use `webviewFrame(n)` when several webviews are open. */
+export const WEBVIEW_FRAME = 'iframe.webview.ready >> internal:control=enter-frame >> iframe#active-frame';
+
+/** The content frame of the n-th webview (0-based, in the order VS Code created them). */
+export function webviewFrame(nth: number): string {
+	return `iframe.webview.ready >> nth=${nth} >> internal:control=enter-frame >> iframe#active-frame`;
+}
+
+export type ThemeKind = 'light' | 'dark' | 'high-contrast';
+
+const WORKBENCH_THEME_CLASS: Record<ThemeKind, string> = { light: 'vs', dark: 'vs-dark', 'high-contrast': 'hc-black' };
+
+/**
+ * Resolves once the workbench shows a theme of this kind (the class VS Code puts on `.monaco-workbench` when it
+ * applies a theme) and, with `frame`, once that webview has been restyled too (`vscode-light` / `vscode-dark` /
+ * `vscode-high-contrast` on its body, set by the same theme change).
+ */
+export async function waitForTheme(kind: ThemeKind, frame?: string, timeoutMs = 60_000): Promise<void> {
+	await waitForElement(`.monaco-workbench.${WORKBENCH_THEME_CLASS[kind]}`, undefined, timeoutMs);
+	if (frame) {
+		await waitForElement(`body.vscode-${kind}`, frame, timeoutMs);
+	}
+}
+
+/** A row of the side bar view titled `view` (a tree row, `.monaco-list-row`), as a selector; `extra` narrows it (`[aria-expanded="true"]`, `:has-text(...)`). */
+export function sideBarRow(view: string, extra = ''): string {
+	return `[id="workbench.parts.sidebar"] .pane:has(.pane-header:has-text("${view}")) .monaco-list-row${extra}`;
+}
+
+/**
+ * Fixed delays make a test pass on an idle machine and fail on a busy one; wait for the event instead
+ * (`waitFor`, `waitForElement`, `waitForTheme`). Kept for the VS Code bench tier's settling pauses.
+ */
 export function sleep(ms: number): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, ms));
 }

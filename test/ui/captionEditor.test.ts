@@ -6,9 +6,7 @@ import type { ImageChanged, NeighboursChanged } from '../../src/core/protocol/ca
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { sharedFixture, testWorkspace } from '../support/paths';
-import { click, screenshot, sleep, typeText } from '../support/screenshot';
-
-const WEBVIEW_FRAME = 'iframe.webview.ready >> internal:control=enter-frame >> iframe#active-frame';
+import { WEBVIEW_FRAME, click, screenshot, typeText, waitForElement, waitForTheme } from '../support/screenshot';
 
 describe('caption editor (UI)', function () {
 	this.timeout(180_000);
@@ -49,23 +47,29 @@ describe('caption editor (UI)', function () {
 			&& session.posted.some((m) => m.type === 'neighbours' && (m as NeighboursChanged).neighbours.every((n) => n.thumbSrc)));
 		// `1boy` on a woman is a class conflict for the linter: its chip carries the problem.
 		await waitFor('a lint problem on a chip', () => session.posted.some((m) => (m.type === 'document' || m.type === 'init') && m.document.tags.some((t) => t.problems.length > 0)), 30_000);
+		// On the page: the photo decoded and painted (the pane's `painted` message), the chip marked, every filmstrip thumbnail in place.
+		await waitFor('the photo painted', () => session.firstPaint?.image === 'shown');
+		await waitForElement('.chips .chip[class*="has-"]', WEBVIEW_FRAME);
+		const neighbours = [...session.posted].reverse().find((m): m is NeighboursChanged => m.type === 'neighbours')!.neighbours;
+		await waitForElement(`.filmstrip .thumb img >> nth=${neighbours.length - 1}`, WEBVIEW_FRAME);
 
 		await vscode.workspace.getConfiguration('workbench').update('colorTheme', 'Default Dark Modern', vscode.ConfigurationTarget.Global);
-		await sleep(2500);
+		await waitForTheme('dark', WEBVIEW_FRAME);
 		const dark = await screenshot('caption-editor-dark');
 
 		// Typing into the add field shows dataset tags (image counts) and vocabulary tags (post counts).
 		await click('vscode-textfield.tag-input', WEBVIEW_FRAME);
 		await typeText('lon');
 		await waitFor('suggestions', () => session.posted.some((m) => m.type === 'suggestions'));
-		await sleep(800);
+		// The list for the whole prefix: an answer to an earlier keystroke ("l", "lo") may be on screen first.
+		await waitForElement('ul#tag-suggestions:has(li):not(:has(li:not(:has-text("lon"))))', WEBVIEW_FRAME);
 		const suggestions = await screenshot('caption-editor-dark-autocomplete');
 
 		await vscode.workspace.getConfiguration('workbench').update('colorTheme', 'Default Light Modern', vscode.ConfigurationTarget.Global);
-		await sleep(2500);
+		await waitForTheme('light', WEBVIEW_FRAME);
 		const light = await screenshot('caption-editor-light');
 		await vscode.workspace.getConfiguration('workbench').update('colorTheme', 'Default High Contrast', vscode.ConfigurationTarget.Global);
-		await sleep(2500);
+		await waitForTheme('high-contrast', WEBVIEW_FRAME);
 		const contrast = await screenshot('caption-editor-high-contrast');
 		for (const file of [dark, suggestions, light, contrast]) {
 			assert.ok(existsSync(file) && statSync(file).size > 30_000, `screenshot ${file} was written`);

@@ -7,7 +7,7 @@ import { epochFileName, sampleFileName } from '../../src/core/checkpoints/checkp
 import { activateExtension, waitFor } from '../support/extension';
 import { PORTRAITS, guideFolderSpec, makeTrainingFolder, writeImage } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
-import { screenshot, sleep } from '../support/screenshot';
+import { WEBVIEW_FRAME, screenshot, waitForElement, waitForTheme } from '../support/screenshot';
 
 describe('compare epochs (UI)', () => {
 	it('shows prompts by epochs with the chosen epoch marked', async () => {
@@ -33,7 +33,13 @@ describe('compare epochs (UI)', () => {
 		await vscode.commands.executeCommand('loraWorkbench.compareEpochs', root);
 		const grid = await waitFor('the grid', () => api.testing.compareGrid(root));
 		assert.equal(grid.columns.length, 4);
-		await sleep(2500);
+		// Each sample is an <img> without a set size: it takes room on the page (visible) only once it has loaded.
+		const samples = grid.rows.reduce((n, row) => n + Object.keys(row.cells).length, 0);
+		for (let i = 0; i < samples; i++) {
+			await waitForElement(`table.grid td img:not(.diff) >> nth=${i}`, WEBVIEW_FRAME);
+		}
+		await waitForElement('td.chosen', WEBVIEW_FRAME);
+		await waitForTheme('light', WEBVIEW_FRAME);
 		await screenshot('compare-epochs');
 		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 	});

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { activateExtension, waitFor } from '../support/extension';
 import { testWorkspace, sharedFixture } from '../support/paths';
-import { screenshot, sleep } from '../support/screenshot';
+import { WEBVIEW_FRAME, screenshot, waitForElement, waitForTheme } from '../support/screenshot';
 
 describe('cropper (UI)', function () {
 	this.timeout(120_000);
@@ -22,7 +22,12 @@ describe('cropper (UI)', function () {
 		await vscode.commands.executeCommand('loraWorkbench.importImages', faceDir, sources);
 		const panel = await waitFor('the cropper', () => api.testing.images.cropper());
 		assert.equal(panel.items.length, 3);
-		await sleep(3000);
+		// The picture has no set size: it is visible once loaded, and its load event places the box on it.
+		await waitForElement('.stage img.picture', WEBVIEW_FRAME);
+		await waitForElement('.stage .box', WEBVIEW_FRAME);
+		await waitForElement('.status .state:has-text("Proposal")', WEBVIEW_FRAME);
+		await waitForElement(`.strip .thumb img >> nth=${panel.items.length - 1}`, WEBVIEW_FRAME);
+		await waitForTheme('light', WEBVIEW_FRAME);
 		const file = await screenshot('cropper');
 		assert.ok(existsSync(file) && statSync(file).size > 20_000, `screenshot ${file} was written`);
 		await vscode.commands.executeCommand('workbench.action.closeAllEditors');

@@ -5,9 +5,10 @@ import type { GalleryPanel } from '../../src/providers/gallery/galleryPanel';
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
-import { click, pressKey, screenshot, sleep } from '../support/screenshot';
+import { WEBVIEW_FRAME, click, pressKey, screenshot, sideBarRow, waitForElement, webviewFrame } from '../support/screenshot';
 
-const FRAME = 'iframe.webview.ready >> internal:control=enter-frame >> iframe#active-frame';
+/** Clicking a cell opens its caption editor beside the gallery: from then on two webviews are open, the gallery's first. */
+const GALLERY_FRAME = webviewFrame(0);
 const HAIR = ['blonde hair', 'blonde hair', 'brown hair', 'blonde_hair', 'black hair', 'blonde hair'];
 const MOOD = ['smile', 'looking at viewer', 'smile', 'open mouth', 'smile', 'closed eyes'];
 
@@ -30,16 +31,18 @@ describe('tags view and gallery (UI)', () => {
 	it('shows the Tags view with counts, the groups and the statistics', async () => {
 		await vscode.commands.executeCommand('workbench.view.extension.loraWorkbench');
 		await vscode.commands.executeCommand('loraWorkbench.tags.focus');
-		await sleep(1200);
+		await waitForElement(sideBarRow('Tags', ':has-text("In every image")'));
 		// Fold the other views so the Tags view has the height a person would give it.
 		for (const view of ['Dataset', 'Checkpoints', 'Coverage']) {
 			await click(`[id="workbench.parts.sidebar"] .pane-header[aria-expanded="true"]:has-text("${view}")`).catch(() => undefined);
+			await waitForElement(`[id="workbench.parts.sidebar"] .pane-header[aria-expanded="false"]:has-text("${view}")`);
 		}
-		await sleep(500);
 		await click('[id="workbench.parts.sidebar"] .monaco-list-row:has-text("In every image")').catch(() => undefined);
-		await sleep(300);
+		await waitForElement(sideBarRow('Tags', '[aria-expanded="true"]:has-text("In every image")'));
 		await click('[id="workbench.parts.sidebar"] .monaco-list-row:has-text("Statistics")').catch(() => undefined);
-		await sleep(800);
+		await waitForElement(sideBarRow('Tags', '[aria-expanded="true"]:has-text("Statistics")'));
+		// The statistics lines are the group's children: on screen once the expansion is rendered.
+		await waitForElement(sideBarRow('Tags', ':has-text("Face:body")'));
 		const file = await screenshot('tags-view');
 		assert.ok(existsSync(file) && statSync(file).size > 10_000);
 	});
@@ -52,22 +55,34 @@ describe('tags view and gallery (UI)', () => {
 			const sent = panel.sent.get('thumbnails') as { items: unknown[] } | undefined;
 			return sent && sent.items.length > 0;
 		});
-		await sleep(2000);
+		// The page's own acknowledgement: every cell of the first screen shows its decoded thumbnail.
+		await waitFor('the thumbnails painted', () => panel.firstPaints.get('thumbnails'));
 		assert.ok(existsSync(await screenshot('gallery')));
 
 		const bad = await vscode.commands.executeCommand<{ error?: { column: number } }>('loraWorkbench.filterGallery', { root, expression: 'blonde hair AND (smile OR' });
 		assert.equal(bad.error?.column, 26);
-		await sleep(800);
+		await waitForElement('div.error:not([hidden]) pre', WEBVIEW_FRAME);
 		assert.ok(existsSync(await screenshot('gallery-filter-error')));
 
 		const good = await vscode.commands.executeCommand<{ paths: string[] }>('loraWorkbench.filterGallery', { root, expression: 'blonde hair AND NOT smile' });
 		assert.equal(good.paths.length, 6, 'images 2, 6, 8, 10, 12, 14');
-		await sleep(1500);
-		await click('.cell >> nth=0', FRAME);
-		await sleep(500);
+		// The status line is written when the filtered grid is drawn; thumbnails have no set size, so a visible
+		// sixth one means all six have loaded.
+		await waitForElement('.status:text-is("6 of 18 images")', WEBVIEW_FRAME);
+		await waitForElement('.cell .thumb img >> nth=5', WEBVIEW_FRAME);
+		await click('.cell >> nth=0', WEBVIEW_FRAME);
+		await waitForElement('.status:text-is("6 of 18 images · 1 selected")', GALLERY_FRAME);
+		// The click also opens the image's caption editor beside the gallery (keeping the focus in the gallery).
+		const api = await activateExtension();
+		const captions = good.paths.map((path) => vscode.Uri.file(path.replace(/\.[^./]+$/, '.txt')));
+		await waitFor('the caption editor beside the gallery, drawn', () => captions.some((uri) => {
+			const session = api.testing.captionEditor.session(uri);
+			return session?.lastRendered !== undefined && session.firstPaint !== undefined;
+		}));
 		await pressKey('Shift+ArrowRight');
 		await pressKey('Shift+ArrowRight');
-		await sleep(1500);
+		await waitForElement('.status:text-is("6 of 18 images · 3 selected")', GALLERY_FRAME);
+		await waitForElement('.cell.selected >> nth=2', GALLERY_FRAME);
 		assert.ok(existsSync(await screenshot('gallery-filtered-selected')));
 	});
 });

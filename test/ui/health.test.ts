@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { sharedFixture, testWorkspace } from '../support/paths';
-import { click, screenshot, sleep } from '../support/screenshot';
+import { WEBVIEW_FRAME, click, screenshot, sideBarRow, waitForElement, waitForTheme } from '../support/screenshot';
 
 const FACE = '24_3mm4w4ts0n woman';
 const BODY = '16_3mm4w4ts0n woman';
@@ -69,11 +69,16 @@ describe('Dataset Health (UI)', function () {
 		assert.ok(view.sections.slice(1).every((s) => s.groups.flat().every((i) => i.thumbnail?.startsWith('data:image/jpeg;base64,'))), 'every readable image has a thumbnail');
 		assert.ok(view.sections.every((s) => s.advice.length > 0), 'every section says what to do');
 		assert.match(view.sections.find((s) => s.code === 'blurry')!.groups[0].find((i) => i.name === 'biden2_blurred.jpg')!.measure ?? '', /^sharpness [\d.]+ < \d+$/);
-		await sleep(3000);
+		// On the page: every section and every card (the last ones are drawn last).
+		const cards = view.sections.reduce((n, s) => n + s.groups.flat().length, 0);
+		await waitForElement(`.sections > section >> nth=${view.sections.length - 1}`, WEBVIEW_FRAME);
+		await waitForElement(`.card >> nth=${cards - 1}`, WEBVIEW_FRAME);
+		// The default theme (the caption editor suite puts it back after its dark and high-contrast shots).
+		await waitForTheme('light', WEBVIEW_FRAME);
 		const light = await screenshot('dataset-health');
 
 		await vscode.workspace.getConfiguration('workbench').update('colorTheme', 'Default Dark Modern', vscode.ConfigurationTarget.Global);
-		await sleep(2500);
+		await waitForTheme('dark', WEBVIEW_FRAME);
 		const dark = await screenshot('dataset-health-dark');
 		for (const file of [light, dark]) {
 			assert.ok(existsSync(file) && statSync(file).size > 30_000, `screenshot ${file} was written`);
@@ -83,18 +88,28 @@ describe('Dataset Health (UI)', function () {
 		await vscode.commands.executeCommand('workbench.view.extension.loraWorkbench');
 		await vscode.commands.executeCommand('loraWorkbench.dataset.focus');
 		await vscode.commands.executeCommand('workbench.actions.treeView.loraWorkbench.dataset.collapseAll');
-		await sleep(800);
-		// Other suites' folders are collapsed now; open this one and its face subset by clicking, as a person would.
-		const datasetRow = (text: string) => `[id="workbench.parts.sidebar"] .pane:has(.pane-header:has-text("Dataset")) .monaco-list-row[aria-expanded="false"]:has-text("${text}")`;
-		await click(datasetRow('health-ui')).catch(() => undefined);
-		await sleep(500);
-		await click(datasetRow(FACE));
-		// Fold the other LoRA views so the image rows have the height.
+		// Fold the other LoRA views so the Dataset view has the height for this folder's rows (the Tags view was
+		// given all of it by the gallery suite), then open the folder and its face subset by clicking, as a person would.
 		for (const view of ['Tags', 'Checkpoints', 'Coverage']) {
 			await click(`[id="workbench.parts.sidebar"] .pane-header.expanded:has-text("${view}")`).catch(() => undefined);
+			await waitForElement(`[id="workbench.parts.sidebar"] .pane-header:not(.expanded):has-text("${view}")`);
 		}
-		await sleep(1000);
+		// Other suites' folders are collapsed now. This one may be open again already: its row is refreshed when its
+		// problems come in, and a refresh opens it as its tree item says. Then its closed face subset is on screen.
+		const datasetRow = (text: string) => `[id="workbench.parts.sidebar"] .pane:has(.pane-header:has-text("Dataset")) .monaco-list-row[aria-expanded="false"]:has-text("${text}")`;
+		await waitForElement(`${datasetRow('health-ui')}, ${datasetRow(FACE)}`);
+		await click(datasetRow('health-ui')).catch(() => undefined);
+		await waitForElement(datasetRow(FACE));
+		await click(datasetRow(FACE));
+		await waitForElement(sideBarRow('Dataset', `[aria-expanded="true"]:has-text("${FACE}")`));
+		// The face subset's image rows, first to last (by name), on screen.
+		for (const name of ['biden2_blurred.jpg', 'two_people.jpg']) {
+			await waitForElement(sideBarRow('Dataset', `:has-text("${name}")`));
+		}
 		const tree = await screenshot('dataset-health-tree');
 		assert.ok(existsSync(tree) && statSync(tree).size > 30_000, `screenshot ${tree} was written`);
+		// Take the mouse off the face subset row it clicked last: resting there, it brings up the row's hover, which
+		// would show in the next suite's screenshot. The report's title is a harmless place for it.
+		await click('h1', WEBVIEW_FRAME);
 	});
 });

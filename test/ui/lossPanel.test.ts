@@ -6,7 +6,7 @@ import type { WatchableRun } from '../../src/trainer/runHistory';
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
-import { screenshot, sleep } from '../support/screenshot';
+import { WEBVIEW_FRAME, screenshot, waitForElement } from '../support/screenshot';
 import { runningTrainingBlock, tqdmFrame } from '../unit/fixtures/trainerTranscript';
 
 /** A TrainingRun-shaped object fed with sd-scripts' console formats (see test/integration/trainingWatch.test.ts). */
@@ -55,15 +55,17 @@ describe('loss panel (UI)', () => {
 				// a validation pass at each epoch's end (validation_split > 0): its own series on the chart
 				text += `\n\r${tqdmFrame(4, 4, 0.1, undefined, 'validation steps', `, val_avg_loss=${(sum / step * 1.1).toFixed(4)}, timestep=500`)}\n`;
 			}
+			// Fed in chunks as a trainer prints them, with no pause between: the watcher parses each chunk as it
+			// arrives and the panel batches the points on its own timer, so nothing here needs time to pass.
 			if (step % 20 === 0) {
 				run.print(text);
 				text = '';
-				await sleep(10);
 			}
 		}
 		assert.equal(watch.statusItem.visibleText, '$(sync~spin) 3mm4w4ts0n · epoch 4/10 · 540/1500 · loss 0.102 · 5:12 left');
 		await waitFor('every point posted', () => (watch.lossPanel()?.postedPoints.get(watched.id)?.length ?? 0) >= 540);
-		await sleep(1500);
+		// The chart writes how many steps it draws on its box after each redraw.
+		await waitForElement('.chart[data-points="540"] .uplot', WEBVIEW_FRAME);
 		const file = await screenshot('loss-panel-mid-run');
 		assert.ok(existsSync(file) && statSync(file).size > 10_000, `screenshot ${file} was written`);
 		run.end(0);

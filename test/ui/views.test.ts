@@ -1,10 +1,11 @@
 import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
-import { activateExtension } from '../support/extension';
+import type { GalleryPanel } from '../../src/providers/gallery/galleryPanel';
+import { activateExtension, waitFor } from '../support/extension';
 import { guideFolderSpec, makeTrainingFolder } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
-import { click, pressKey, screenshot, sleep } from '../support/screenshot';
+import { click, pressKey, screenshot, sideBarRow, waitForElement } from '../support/screenshot';
 
 describe('LoRA views (UI)', () => {
 	it('shows the Dataset, Coverage and Checkpoints views for a training folder', async () => {
@@ -16,18 +17,28 @@ describe('LoRA views (UI)', () => {
 		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 		await vscode.commands.executeCommand('workbench.view.extension.loraWorkbench');
 		await vscode.commands.executeCommand('loraWorkbench.dataset.focus');
-		await sleep(1500);
 		// Expand the face subset and the coverage groups the way a person would: by clicking the rows.
-		await click('.monaco-list-row:has-text("24_3mm4w4ts0n woman")').catch(() => undefined);
-		await sleep(500);
+		// (The collapsed one: another suite's folder may show its own face subset open.)
+		const faceSubset = sideBarRow('Dataset', '[aria-expanded="false"]:has-text("24_3mm4w4ts0n woman")');
+		await waitForElement(faceSubset);
+		await click(faceSubset).catch(() => undefined);
+		await waitForElement(sideBarRow('Dataset', '[aria-expanded="true"]:has-text("24_3mm4w4ts0n woman")'));
+		await waitForElement(sideBarRow('Dataset', '[aria-level="3"]:has-text("img_001.jpg")'));
 		await vscode.commands.executeCommand('loraWorkbench.coverage.focus');
-		await sleep(800);
-		await click('[id="workbench.parts.sidebar"] .monaco-list-row:has-text("all subsets")').catch(() => undefined);
-		await sleep(500);
-		await click('[id="workbench.parts.sidebar"] .monaco-list-row:has-text("framing")').catch(() => undefined);
-		await sleep(800);
+		// This folder's row ("8 images"): other folders' rows come in at their own pace and move the rows below them.
+		const images = spec.subsets.reduce((n, s) => n + s.images, 0);
+		const allSubsets = sideBarRow('Coverage', `:has-text("all subsets"):has-text("${images} images")`);
+		await waitForElement(allSubsets);
+		await click(allSubsets).catch(() => undefined);
+		await waitForElement(sideBarRow('Coverage', ':has-text("framing")'));
+		// A coverage group runs "Show Images": the folder's gallery opens, filtered to the group's tags.
+		await click(sideBarRow('Coverage', ':has-text("framing")')).catch(() => undefined);
+		await waitFor('the gallery of the framing group, filtered and painted', async () => {
+			const panel = await vscode.commands.executeCommand<GalleryPanel | undefined>('loraWorkbench.galleryTestHook', root);
+			const filtered = panel?.sent.get('filtered') as { expression: string } | undefined;
+			return panel?.firstPaints.has('thumbnails') && filtered?.expression.includes('portrait');
+		});
 		await pressKey('Escape');
-		await sleep(300);
 		const file = await screenshot('views-dataset-coverage');
 		assert.ok(existsSync(file));
 	});
