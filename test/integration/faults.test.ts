@@ -3,11 +3,13 @@
  * with a partial result, respects the training folder's lock, and the Tags view shows tag names as text.
  */
 import * as assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { planBulkEdit } from '../../src/core/bulkEdit';
-import { acquireFolderLock } from '../../src/core/folderLock';
+import { applyRenamesJournaled, RENAME_JOURNAL_NAME } from '../../src/core/coverage/renameJournal';
+import type { BalanceProposal } from '../../src/core/coverage/balance';
+import { acquireFolderLock, LOCK_FILE_NAME } from '../../src/core/folderLock';
 import type { TagRow, TagTable } from '../../src/core/tagStats';
 import type { BulkEditOutcome } from '../../src/providers/bulkEdit';
 import { applyBulkPlan, readCaptionsForBulk } from '../../src/providers/bulkEditApply';
@@ -73,6 +75,39 @@ describe('faults: bulk edits under changing files, the folder lock, Tags view to
 		}
 		const outcome = await vscode.commands.executeCommand<BulkEditOutcome>('loraWorkbench.bulkEdit', { root, operation: { kind: 'add', tag: 'hat', position: 'end' }, scope: 'all' });
 		assert.equal(outcome.applied.length, 6, `once the lock is released the edit goes through: ${JSON.stringify(outcome.skipped)}`);
+	});
+
+	it('a caption that is not UTF-8 is counted apart in the preview and named as skipped; the others are edited', async () => {
+		await fs.writeFile(caption(3), Buffer.from('fx7, caf\xe9\n', 'latin1'));
+		await (await activateExtension()).services.trainingFolders.refresh(root);
+		const outcome = await vscode.commands.executeCommand<BulkEditOutcome>('loraWorkbench.bulkEdit', { root, operation: { kind: 'add', tag: 'hat', position: 'end' }, scope: 'all' });
+		assert.match(outcome.summary, /5 captions will change; 1 caption cannot be edited \(not UTF-8 or unreadable\)/);
+		assert.equal(outcome.applied.length, 5);
+		assert.deepEqual(outcome.skipped.map((s) => s.path), [caption(3)]);
+		assert.match(outcome.skipped[0].reason, /not UTF-8/);
+		assert.deepEqual(await fs.readFile(caption(3)), Buffer.from('fx7, caf\xe9\n', 'latin1'), 'left byte for byte');
+	});
+
+	it('Balance Repeats finishes a rename a killed process left, then applies its own', async () => {
+		// A journal as a killed `balance --apply` leaves it: the first subset is under its temporary name.
+		const body = join(root, 'images', '4_fx7 woman body');
+		await fs.mkdir(body);
+		await fs.writeFile(join(body, 'b.png'), await fs.readFile(join(dir, 'img_001.jpg')));
+		await fs.writeFile(join(root, 'lora-workbench.yaml'), 'trigger: fx7\nclass: woman\nsubsets:\n  "images/10_fx7 woman": { role: face }\n  "images/4_fx7 woman body": { role: body }\n');
+		await new Promise<void>((resolve) => {
+			void applyRenamesJournaled(root, [{ from: dir, to: join(root, 'images', '12_fx7 woman') }], {
+				afterStep: (step) => (step === 2 ? (resolve(), new Promise<void>(() => undefined)) : Promise.resolve()),
+			});
+		});
+		assert.ok(existsSync(join(root, RENAME_JOURNAL_NAME)));
+		const proposal = await vscode.commands.executeCommand<BalanceProposal>('loraWorkbench.balanceRepeats', { root, budgetSteps: 300, epochs: 10 });
+		assert.ok(proposal, 'the command returns its proposal');
+		assert.ok(!existsSync(join(root, RENAME_JOURNAL_NAME)), 'the journal is gone');
+		const names = (await fs.readdir(join(root, 'images'))).sort();
+		assert.ok(names.every((n) => !n.startsWith('.lora-')), `no subset is left hidden: ${names.join(', ')}`);
+		const yaml = await fs.readFile(join(root, 'lora-workbench.yaml'), 'utf8');
+		assert.ok(names.every((n) => yaml.includes(`images/${n}`)), `every subset has its key:\n${yaml}`);
+		assert.ok(!existsSync(join(root, LOCK_FILE_NAME)), 'the lock is released');
 	});
 
 	it('Tags view tooltips show tag and subset names as text, not Markdown or HTML', () => {
