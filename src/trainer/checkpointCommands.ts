@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { copyFile, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { formatBytes } from '../core/checkpoints/checkpointList';
 import { readSafetensorsHeader } from '../core/checkpoints/safetensors';
 import { summarizeMetadata } from '../core/checkpoints/metadata';
@@ -36,6 +36,7 @@ export class CheckpointCommands extends Disposable implements vscode.TextDocumen
 		this.register(vscode.commands.registerCommand('loraWorkbench.copyLoraSnippet', (node: unknown) => this.copySnippet(node)));
 		this.register(vscode.commands.registerCommand('loraWorkbench.saveCheckpointAsFinal', (node: unknown) => this.saveAsFinal(node)));
 		this.register(vscode.commands.registerCommand('loraWorkbench.refreshCheckpoints', () => this.view.refresh()));
+		this.register(vscode.commands.registerCommand('loraWorkbench.resumeFromState', (node: unknown, options?: { train?: boolean }) => this.resumeFrom(node, options)));
 	}
 
 	private async resolveArg(node: unknown): Promise<CheckpointArg | undefined> {
@@ -52,6 +53,29 @@ export class CheckpointCommands extends Disposable implements vscode.TextDocumen
 		}
 		void vscode.window.showWarningMessage('Pick a checkpoint in the LoRA Checkpoints view first.');
 		return undefined;
+	}
+
+	/**
+	 * "Resume from This State": training.resume names the state folder (relative to the training folder, as
+	 * sd-scripts resolves it from there) and saveState stays on, then Train LoRA continues the run.
+	 */
+	private async resumeFrom(node: unknown, options: { train?: boolean } = {}): Promise<string | undefined> {
+		if (typeof node !== 'object' || node === null || (node as CheckpointNode).kind !== 'state') {
+			void vscode.window.showWarningMessage('Pick a training state (a <name>-<epoch>-state folder) in the LoRA Checkpoints view first. sd-scripts writes them when training.saveState is on.');
+			return undefined;
+		}
+		const { folder, state } = node as Extract<CheckpointNode, { kind: 'state' }>;
+		const resume = relative(folder.root, state.path).split(sep).join('/');
+		await editSettingsFile(folder.root, [{ path: ['training', 'resume'], value: resume }, { path: ['training', 'saveState'], value: true }], 'Resume from state');
+		await this.trainingFolders.refresh(folder.root);
+		if (options.train) {
+			await vscode.commands.executeCommand('loraWorkbench.trainLora', folder.root);
+			return resume;
+		}
+		void vscode.window.showInformationMessage(`The next training of ${basename(folder.root)} resumes from ${resume} (training.resume; clear it for a fresh run).`, 'Train Now').then((choice) => {
+			if (choice) { void vscode.commands.executeCommand('loraWorkbench.trainLora', folder.root); }
+		});
+		return resume;
 	}
 
 	public async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import type { TrainingFolder } from '../core/dataset';
 import { CheckpointFile, formatBytes } from '../core/checkpoints/checkpointList';
-import { CheckpointRun, chosenName, listCheckpointRuns, runLabel } from '../core/checkpoints/checkpointRuns';
+import { CheckpointRun, StateFolder, chosenName, listCheckpointRuns, runLabel } from '../core/checkpoints/checkpointRuns';
 import { readSafetensorsHeader } from '../core/checkpoints/safetensors';
 import { summarizeMetadata } from '../core/checkpoints/metadata';
 import type { TrainingFolderService } from '../providers/trainingFolders';
@@ -13,6 +13,7 @@ export type CheckpointNode =
 	| { kind: 'folder'; folder: TrainingFolder }
 	| { kind: 'run'; folder: TrainingFolder; run: CheckpointRun }
 	| { kind: 'checkpoint'; folder: TrainingFolder; file: CheckpointFile; run?: CheckpointRun }
+	| { kind: 'state'; folder: TrainingFolder; state: StateFolder; run: CheckpointRun }
 	| { kind: 'empty'; folder: TrainingFolder };
 
 /**
@@ -68,7 +69,7 @@ export class CheckpointsView extends Disposable implements vscode.TreeDataProvid
 			return folders.map((folder) => ({ kind: 'folder', folder }));
 		}
 		if (node.kind === 'run') {
-			return node.run.checkpoints.map((file) => ({ kind: 'checkpoint', folder: node.folder, file, run: node.run }));
+			return this.runChildren(node.folder, node.run);
 		}
 		return node.kind === 'folder' ? this.checkpointsOf(node.folder) : [];
 	}
@@ -79,9 +80,17 @@ export class CheckpointsView extends Disposable implements vscode.TreeDataProvid
 			return [{ kind: 'empty', folder }];
 		}
 		if (runs.length === 1) {
-			return runs[0].checkpoints.map((file) => ({ kind: 'checkpoint', folder, file, run: runs[0] }));
+			return this.runChildren(folder, runs[0]);
 		}
 		return runs.map((run) => ({ kind: 'run', folder, run }));
+	}
+
+	/** A run's checkpoints, then the state folders it can be resumed from. */
+	private runChildren(folder: TrainingFolder, run: CheckpointRun): CheckpointNode[] {
+		return [
+			...run.checkpoints.map((file): CheckpointNode => ({ kind: 'checkpoint', folder, file, run })),
+			...run.states.map((state): CheckpointNode => ({ kind: 'state', folder, state, run })),
+		];
 	}
 
 	/** Every checkpoint of a folder, whichever run it belongs to (commands given a file find its node here). */
@@ -100,10 +109,20 @@ export class CheckpointsView extends Disposable implements vscode.TreeDataProvid
 		if (node.kind === 'run') {
 			const item = new vscode.TreeItem(runLabel(node.run), node.run.latest ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
 			item.id = `${node.folder.root}:${node.run.key}`;
-			item.description = `${node.run.checkpoints.length} checkpoint(s)${node.run.latest ? '' : ` · runs/${node.run.runFolder}`}`;
+			item.description = `${node.run.checkpoints.length} checkpoint(s)${node.run.states.length ? `, ${node.run.states.length} state(s)` : ''}${node.run.latest ? '' : ` · runs/${node.run.runFolder}`}`;
 			item.iconPath = new vscode.ThemeIcon(node.run.latest ? 'history' : 'archive');
 			item.contextValue = 'checkpointRun';
 			item.tooltip = node.run.dir;
+			return item;
+		}
+		if (node.kind === 'state') {
+			const item = new vscode.TreeItem(node.state.name, vscode.TreeItemCollapsibleState.None);
+			const what = node.state.epoch !== undefined ? `epoch ${node.state.epoch}` : node.state.step !== undefined ? `step ${node.state.step}` : 'end of training';
+			item.description = `training state · ${what}`;
+			item.tooltip = `${node.state.path}\naccelerate's saved state (save_state): "Resume from This State" continues the run from here.`;
+			item.iconPath = new vscode.ThemeIcon('debug-continue');
+			item.resourceUri = vscode.Uri.file(node.state.path);
+			item.contextValue = 'checkpointState';
 			return item;
 		}
 		if (node.kind === 'empty') {

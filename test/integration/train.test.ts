@@ -267,6 +267,38 @@ describe('Train LoRA with the stand-in trainer', function () {
 		terminal.dispose();
 	});
 
+	it('saveState writes state folders that the Checkpoints view lists; Resume from This State continues the run from there', async () => {
+		const api = await activateExtension();
+		const root = await makeTrainingFolder(testWorkspace() ?? tmpdir(), 'r3sume', {
+			subsets: [{ repeats: 2, classTokens: 'r3sume woman', images: 3, size: [128, 128], caption: () => 'r3sume, 1girl' }],
+			settingsYaml: 'trigger: r3sume\nclass: woman\ntraining:\n  epochs: 3\n  saveState: true\n',
+		});
+		await api.services.trainingFolders.refresh(root);
+		const initial = await train(root);
+		assert.equal((await initial.run!.whenExited()).code, 0);
+		const model = join(root, 'model');
+		assert.ok(['r3sume-000001-state', 'r3sume-000002-state', 'r3sume-state'].every((d) => existsSync(join(model, d, 'train_state.json'))));
+		const view = api.testing.checkpointsView;
+		const top = await view.getChildren();
+		const folderNode = top.find((n) => n.kind === 'folder' && n.folder.root === root);
+		const nodes = folderNode ? await view.getChildren(folderNode) : top;
+		const states = nodes.filter((n) => n.kind === 'state' && n.folder.root === root);
+		assert.deepEqual(states.map((n) => (n.kind === 'state' ? n.state.name : '')), ['r3sume-state', 'r3sume-000002-state', 'r3sume-000001-state']);
+		assert.equal(view.getTreeItem(states[2]).contextValue, 'checkpointState');
+
+		const resume = await vscode.commands.executeCommand<string>('loraWorkbench.resumeFromState', states[2]);
+		assert.equal(resume, 'model/r3sume-000001-state');
+		assert.match(readFileSync(join(root, 'lora-workbench.yaml'), 'utf8'), /^ {2}resume: model\/r3sume-000001-state$/m);
+		const second = await train(root);
+		assert.equal(second.plan?.settings.resume, 'model/r3sume-000001-state');
+		assert.equal((await second.run!.whenExited()).code, 0);
+		const console = readFileSync(second.run!.logFile, 'utf8');
+		assert.match(console, /resume training from local state: model\/r3sume-000001-state/);
+		assert.ok(!console.includes('epoch 1/3') && console.includes('epoch 2/3'), 'epoch 1 was not trained again');
+		assert.ok(existsSync(join(model, 'r3sume-000001-state')), 'the state it resumed from stayed where training.resume points');
+		assert.ok(existsSync(join(initial.plan!.files.runFilesDir, 'r3sume-000002-state')), 'the first run\'s other states moved into its run folder');
+	});
+
 	it('stopping the task kills the whole process tree', async () => {
 		// Held after its first step, so the run is certainly still going when the task is terminated.
 		const hold = holdTrainers();

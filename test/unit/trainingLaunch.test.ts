@@ -30,7 +30,7 @@ test('paths with spaces, quotes, $ and non-ASCII stay single arguments', () => {
 	const { command, args, errors } = accelerateCommand(launchInput());
 	assert.deepEqual(errors, []);
 	assert.equal(command, join(nasty, 'venv', 'bin', 'accelerate'));
-	assert.deepEqual(args, ['launch', '--num_cpu_threads_per_process', '1', '--mixed_precision', 'bf16', '--num_processes', '1', '--num_machines', '1',
+	assert.deepEqual(args, ['launch', '--num_cpu_threads_per_process', '2', '--mixed_precision', 'bf16', '--num_processes', '1', '--num_machines', '1',
 		join(nasty, 'train_network.py'), '--config_file', join(nasty, 'config.toml'), '--dataset_config', join(nasty, 'dataset.toml')]);
 	// And a real process receives them unchanged (no shell in between).
 	const echoed = execFileSync(process.execPath, ['-e', 'process.stdout.write(JSON.stringify(process.argv.slice(1)))', ...args]).toString();
@@ -41,7 +41,7 @@ test('several GPUs use accelerate\'s multi-GPU flags', () => {
 	const launch = { ...guidePreset().launch, gpuIds: '0,1' };
 	const { args, errors } = accelerateCommand(launchInput({ launch, gpus: 2 }));
 	assert.deepEqual(errors, []);
-	assert.deepEqual(args.slice(0, 12), ['launch', '--num_cpu_threads_per_process', '1', '--mixed_precision', 'bf16', '--num_processes', '2', '--num_machines', '1', '--multi_gpu', '--gpu_ids', '0,1']);
+	assert.deepEqual(args.slice(0, 12), ['launch', '--num_cpu_threads_per_process', '2', '--mixed_precision', 'bf16', '--num_processes', '2', '--num_machines', '1', '--multi_gpu', '--gpu_ids', '0,1']);
 	const mismatch = accelerateCommand(launchInput({ launch: { ...launch, gpuIds: '0,1,2' }, gpus: 2 }));
 	assert.match(mismatch.errors.join(), /lists 3 GPU\(s\) but gpus is 2/);
 });
@@ -124,7 +124,7 @@ test('lora-workbench config writes the run files and prints the command one argu
 	assert.equal(code, 0, err.join('\n'));
 	const lines = out.join('\n').split('\n');
 	const commandAt = lines.indexOf('Command (one argument per line):');
-	assert.deepEqual(lines.slice(commandAt + 1), [join(standin, 'venv', 'bin', 'accelerate'), 'launch', '--num_cpu_threads_per_process', '1', '--mixed_precision', 'bf16',
+	assert.deepEqual(lines.slice(commandAt + 1), [join(standin, 'venv', 'bin', 'accelerate'), 'launch', '--num_cpu_threads_per_process', '2', '--mixed_precision', 'bf16',
 		'--num_processes', '1', '--num_machines', '1', join(standin, 'train_network.py'), '--config_file', join(parent, 'run files', 'config.toml'),
 		'--dataset_config', join(parent, 'run files', 'dataset.toml')]);
 

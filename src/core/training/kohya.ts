@@ -75,6 +75,8 @@ const FIELD_MAP: Record<string, { field: keyof TrainerSettings; as: Converter; z
 	max_data_loader_n_workers: { field: 'maxDataLoaderNWorkers', as: 'int' },
 	persistent_data_loader_workers: { field: 'persistentDataLoaderWorkers', as: 'bool' },
 	prior_loss_weight: { field: 'priorLossWeight', as: 'float' },
+	save_state: { field: 'saveState', as: 'bool' },
+	resume: { field: 'resume', as: 'string' },
 	output_name: { field: 'outputName', as: 'string' },
 	output_dir: { field: 'outputDir', as: 'string' },
 	logging_dir: { field: 'loggingDir', as: 'string' },
@@ -363,6 +365,14 @@ export function importKohyaConfig(json: unknown, base: TrainerSettings = guidePr
 	if (typeof port === 'number' && port > 0) { settings.launch.mainProcessPort = port; }
 	if (typeof threads === 'number' && threads > 0) { settings.launch.numCpuThreadsPerProcess = threads; }
 	if (typeof gpuIds === 'string') { settings.launch.gpuIds = gpuIds.replace(/\s/g, ''); }
+	const dynamoBackend = unquoted(take('dynamo_backend'));
+	const dynamoMode = unquoted(take('dynamo_mode'));
+	if (dynamoBackend) { settings.launch.dynamoBackend = dynamoBackend; }
+	if (dynamoMode) { settings.launch.dynamoMode = dynamoMode; }
+	settings.launch.dynamoUseFullgraph = convert(take('dynamo_use_fullgraph'), 'bool') === true;
+	settings.launch.dynamoUseDynamic = convert(take('dynamo_use_dynamic'), 'bool') === true;
+	// class_accelerate_launch.py drops the quotes and splits on whitespace, as for the other argument texts.
+	settings.launch.extraArgs = guiArgList(take('extra_accelerate_launch_args'));
 
 	const additional = take('additional_parameters');
 	if (typeof additional === 'string' && additional.trim()) {
@@ -439,6 +449,11 @@ export function exportKohyaConfig(settings: TrainerSettings, names: { trigger: s
 	out.gpu_ids = settings.launch.gpuIds;
 	out.main_process_port = settings.launch.mainProcessPort === 29500 ? (out.main_process_port ?? 0) : settings.launch.mainProcessPort;
 	out.num_cpu_threads_per_process = settings.launch.numCpuThreadsPerProcess;
+	out.dynamo_backend = settings.launch.dynamoBackend;
+	out.dynamo_mode = settings.launch.dynamoMode;
+	out.dynamo_use_fullgraph = settings.launch.dynamoUseFullgraph;
+	out.dynamo_use_dynamic = settings.launch.dynamoUseDynamic;
+	out.extra_accelerate_launch_args = settings.launch.extraArgs.join(' ');
 
 	let algo = '';
 	const networkArgs: string[] = [];

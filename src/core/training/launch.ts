@@ -43,6 +43,19 @@ export function accelerateCommand(input: LaunchInput): LaunchCommand {
 	if (input.gpus > 1) {
 		args.push('--multi_gpu');
 	}
+	// As the kohya_ss GUI's class_accelerate_launch.py passes them; "no" is accelerate's own default, so left out.
+	if (launch.dynamoBackend && launch.dynamoBackend !== 'no') {
+		args.push('--dynamo_backend', launch.dynamoBackend);
+		if (launch.dynamoMode && launch.dynamoMode !== 'default') {
+			args.push('--dynamo_mode', launch.dynamoMode);
+		}
+		if (launch.dynamoUseFullgraph) {
+			args.push('--dynamo_use_fullgraph');
+		}
+		if (launch.dynamoUseDynamic) {
+			args.push('--dynamo_use_dynamic');
+		}
+	}
 	const gpuIds = launch.gpuIds.trim();
 	if (gpuIds) {
 		const count = gpuIds === 'all' ? undefined : gpuIds.split(',').length;
@@ -64,6 +77,12 @@ export function accelerateCommand(input: LaunchInput): LaunchCommand {
 		args.push('--machine_rank', String(launch.machineRank));
 		args.push('--main_process_ip', launch.mainProcessIp.trim());
 		args.push('--main_process_port', String(launch.mainProcessPort));
+	}
+	for (const arg of launch.extraArgs) {
+		if (!arg.startsWith('-') && args.at(-1)?.startsWith('-') !== true) {
+			errors.push(`launch.extraArgs: "${arg}" is not an accelerate option or the value of one; write options as "--name", values as their own items`);
+		}
+		args.push(arg);
 	}
 	args.push(join(input.sdScriptsDir, 'train_network.py'));
 	args.push('--config_file', input.configFile);

@@ -71,7 +71,8 @@ export function trainerFindings(plan: TrainingPlan, env: TrainerEnvironment): { 
 		if (typeof value === 'string' && value.trim()) {
 			const path = resolve(plan.root, value);
 			if (folder ? !isDirectory(path) : !existsSync(path)) {
-				errors.push(`training.extra.${key} ${value} is ${what} but ${path} ${existsSync(path) ? 'is not a folder' : 'does not exist'}; pick an existing ${folder ? '<name>-<epoch>-state folder (written with save_state)' : 'file'} or remove the setting`);
+				const where = key === 'resume' && settings.resume.trim() ? 'training.resume' : `training.extra.${key}`;
+				errors.push(`${where} ${value} is ${what} but ${path} ${existsSync(path) ? 'is not a folder' : 'does not exist'}; pick an existing ${folder ? '<name>-<epoch>-state folder (written with save_state)' : 'file'} or remove the setting`);
 			}
 		}
 	}

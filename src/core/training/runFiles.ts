@@ -220,6 +220,8 @@ export function buildRunFiles(input: RunInput): RunFiles {
 	put(saving, 'save_precision', precision.savePrecision);
 	put(saving, 'save_every_n_epochs', int(settings.saveEveryNEpochs));
 	put(saving, 'save_last_n_epochs', settings.saveLastNEpochs === null ? null : int(settings.saveLastNEpochs));
+	put(saving, 'save_state', settings.saveState);
+	put(saving, 'resume', settings.resume.trim() || null);
 	put(saving, 'training_comment', settings.trainingComment);
 	put(saving, 'metadata_title', outputName);
 	put(saving, 'metadata_trigger_phrase', input.trigger);

@@ -37,7 +37,12 @@ export const LAUNCH_FIELDS: Readonly<Record<string, FieldSpec>> = {
 	machineRank: { kind: 'int', min: 0, description: 'This machine\'s rank, 0 for the main machine (accelerate --machine_rank).' },
 	mainProcessIp: { kind: 'string', description: 'IP address of the machine with rank 0 (accelerate --main_process_ip).' },
 	mainProcessPort: { kind: 'int', min: 1, max: 65535, description: 'Port on the main machine (accelerate --main_process_port).' },
-	numCpuThreadsPerProcess: { kind: 'int', min: 1, description: 'CPU threads per process (accelerate --num_cpu_threads_per_process).' },
+	numCpuThreadsPerProcess: { kind: 'int', min: 1, description: 'CPU threads per process (accelerate --num_cpu_threads_per_process). 2, as in the kohya_ss GUI.' },
+	dynamoBackend: { kind: 'string', enum: ['no', 'eager', 'aot_eager', 'inductor', 'aot_ts_nvfuser', 'nvprims_nvfuser', 'cudagraphs', 'ofi', 'fx2trt', 'onnxrt', 'tensorrt', 'ipex', 'tvm'], description: 'torch.compile backend (accelerate --dynamo_backend); no: off.' },
+	dynamoMode: { kind: 'string', enum: ['default', 'reduce-overhead', 'max-autotune'], description: 'torch.compile mode when a backend is set (accelerate --dynamo_mode).' },
+	dynamoUseFullgraph: { kind: 'bool', description: 'Compile the model as one graph (accelerate --dynamo_use_fullgraph).' },
+	dynamoUseDynamic: { kind: 'bool', description: 'Dynamic shapes in the compiled graph (accelerate --dynamo_use_dynamic).' },
+	extraArgs: { kind: 'stringList', description: 'More accelerate launch arguments, one item each, e.g. ["--rdzv_backend", "c10d"]; placed before the script.' },
 };
 
 export const TRAINING_FIELDS: Readonly<Record<string, FieldSpec>> = {
@@ -99,6 +104,8 @@ export const TRAINING_FIELDS: Readonly<Record<string, FieldSpec>> = {
 	maxDataLoaderNWorkers: { kind: 'int', min: 0, description: 'Data loader worker processes (max_data_loader_n_workers).' },
 	persistentDataLoaderWorkers: { kind: 'bool', description: 'Keep data loader workers between epochs (persistent_data_loader_workers).' },
 	priorLossWeight: { kind: 'number', min: 0, description: 'Weight of regularisation images (prior_loss_weight).' },
+	saveState: { kind: 'bool', description: 'Save the training state (optimizer, step, epoch) beside each checkpoint as <name>-<epoch>-state/ (save_state), so a stopped run can resume.' },
+	resume: { kind: 'string', description: 'Resume from this <name>-<epoch>-state folder (resume), relative to the training folder; empty: a fresh run. "Resume from This State" in the Checkpoints view sets it.' },
 	outputName: { kind: 'string', description: 'Checkpoint file name without extension (output_name); empty: the trigger word.' },
 	outputDir: { kind: 'string', description: 'Folder for checkpoints and run files, relative to the training folder (output_dir). The guide uses model.' },
 	loggingDir: { kind: 'string', description: 'TensorBoard logs, relative to the training folder (logging_dir). The guide uses log.' },

@@ -31,6 +31,13 @@ export interface LaunchSettings {
 	mainProcessIp: string;
 	mainProcessPort: number;
 	numCpuThreadsPerProcess: number;
+	/** accelerate's torch.compile backend (`no` = off) and mode; the GUI's Accelerate launch panel has the same. */
+	dynamoBackend: string;
+	dynamoMode: string;
+	dynamoUseFullgraph: boolean;
+	dynamoUseDynamic: boolean;
+	/** More `accelerate launch` arguments, placed before the script. */
+	extraArgs: string[];
 }
 
 export interface TrainerSettings {
@@ -99,6 +106,10 @@ export interface TrainerSettings {
 	maxDataLoaderNWorkers: number;
 	persistentDataLoaderWorkers: boolean;
 	priorLossWeight: number;
+	/** Save accelerate's training state beside each checkpoint (save_state), so a run can resume from it. */
+	saveState: boolean;
+	/** A `<name>-<epoch>-state` folder to resume from (resume), relative to the training folder; empty: a fresh run. */
+	resume: string;
 	/** Empty = the trigger word. */
 	outputName: string;
 	/** Relative to the training folder. */
@@ -178,6 +189,8 @@ export function guidePreset(): TrainerSettings {
 		maxDataLoaderNWorkers: 2,
 		persistentDataLoaderWorkers: false,
 		priorLossWeight: 1,
+		saveState: false,
+		resume: '',
 		outputName: '',
 		outputDir: 'model',
 		loggingDir: 'log',
@@ -200,7 +213,13 @@ export function guidePreset(): TrainerSettings {
 			machineRank: 0,
 			mainProcessIp: '',
 			mainProcessPort: 29500,
-			numCpuThreadsPerProcess: 1,
+			// The kohya_ss GUI's default: data loading and the optimizer get a second core.
+			numCpuThreadsPerProcess: 2,
+			dynamoBackend: 'no',
+			dynamoMode: 'default',
+			dynamoUseFullgraph: false,
+			dynamoUseDynamic: false,
+			extraArgs: [],
 		},
 		extra: {},
 		kohyaKept: {},
