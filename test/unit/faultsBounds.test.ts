@@ -8,16 +8,11 @@ import { mkdirSync, mkdtempSync, openSync, closeSync, ftruncateSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli';
+import { captureIo } from '../support/cliIo';
 import { MAX_HEADER_BYTES, readSafetensorsHeader } from '../../src/core/checkpoints/safetensors';
 import { scanTrainingFolder } from '../../src/core/dataset';
 import { MAX_TARGET_SIDE, parseTargetSize } from '../../src/core/images/types';
 import { outputDirWarning, outputNameProblem } from '../../src/core/training/outputPaths';
-
-function captureIo(cwd: string) {
-	const out: string[] = [];
-	const err: string[] = [];
-	return { io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), cwd }, out, err, text: () => [...out, ...err].join('\n') };
-}
 
 test('faults (issue 21.8): crop --size refuses sides over 4096 px with a message, before reading the image', async () => {
 	assert.equal(MAX_TARGET_SIDE, 4096);

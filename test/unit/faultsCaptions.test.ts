@@ -8,6 +8,7 @@ import { promises as fs, mkdirSync, mkdtempSync, readFileSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli';
+import { captureIo } from '../support/cliIo';
 import { planBulkEdit } from '../../src/core/bulkEdit';
 import { readCaptionForEdit } from '../../src/core/bulkEditFiles';
 import { lintCaptionText } from '../../src/core/lint/lintCaption';
@@ -15,12 +16,6 @@ import { RuleSelection } from '../../src/core/lint/context';
 import { lintDataset } from '../../src/core/lint/lintDataset';
 import { buildMeanColourModel, selectedTagsCsv } from '../support/onnxBuilder';
 import { sharedFixture } from '../support/paths';
-
-function captureIo(cwd: string) {
-	const out: string[] = [];
-	const err: string[] = [];
-	return { io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), cwd }, out, err, text: () => [...out, ...err].join('\n') };
-}
 
 const LATIN1_CAFE = Buffer.from('caf\xe9, smile\n', 'latin1');
 const UTF16_CAPTION = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('x, smile\n', 'utf16le')]);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli';
+import { captureIo } from '../support/cliIo';
 import { sweepStaleTempFiles, writeFileAtomic } from '../../src/core/atomicWrite';
 import { planBulkEdit } from '../../src/core/bulkEdit';
 import { applyPlanToDisk, readCaptionForEdit } from '../../src/core/bulkEditFiles';
@@ -17,12 +18,6 @@ import { applyRenamesJournaled, RENAME_JOURNAL_NAME } from '../../src/core/cover
 import { renameSubsetKeys } from '../../src/core/coverage/renamePlan';
 import { scanTrainingFolder } from '../../src/core/dataset';
 import { acquireFolderLock, FolderLockedError, LOCK_FILE_NAME } from '../../src/core/folderLock';
-
-function captureIo(cwd: string) {
-	const out: string[] = [];
-	const err: string[] = [];
-	return { io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), cwd }, out, err, text: () => [...out, ...err].join('\n') };
-}
 
 /** Two subsets whose repeats swap (24 <-> 16) plus one plain rename, with roles in the settings file. */
 function swapFolder(): { root: string; renames: { from: string; to: string }[]; images: Record<string, string[]> } {
