@@ -263,10 +263,10 @@ export function pillowPixelLimitProblem(path: string, size: ImageSize): DatasetP
 	const pixels = size[0] * size[1];
 	const what = `${path} is ${size[0]}x${size[1]} (${(pixels / 1e6).toFixed(1)} megapixels)`;
 	if (pixels > 2 * PILLOW_MAX_IMAGE_PIXELS) {
-		return { severity: 'error', code: 'image-too-large', path, message: `${what}: Pillow refuses to open images over ${2 * PILLOW_MAX_IMAGE_PIXELS} pixels (DecompressionBombError), so sd-scripts stops on it. Downscale it (training uses about 1 megapixel) or remove it.` };
+		return { severity: 'error', code: 'pillow-pixel-limit', path, message: `${what}: Pillow refuses to open images over ${2 * PILLOW_MAX_IMAGE_PIXELS} pixels (DecompressionBombError), so sd-scripts stops on it. Downscale it (training uses about 1 megapixel) or remove it.` };
 	}
 	if (pixels > PILLOW_MAX_IMAGE_PIXELS) {
-		return { severity: 'warning', code: 'image-too-large', path, message: `${what}: over Pillow's ${PILLOW_MAX_IMAGE_PIXELS}-pixel limit, so sd-scripts prints a DecompressionBombWarning and decodes all of it for every epoch. Downscale it (training uses about 1 megapixel).` };
+		return { severity: 'warning', code: 'pillow-pixel-limit', path, message: `${what}: over Pillow's ${PILLOW_MAX_IMAGE_PIXELS}-pixel limit, so sd-scripts prints a DecompressionBombWarning and decodes all of it for every epoch. Downscale it (training uses about 1 megapixel).` };
 	}
 	return undefined;
 }

@@ -64,7 +64,7 @@ test('faults (issue 21.8): scan --buckets flags images over Pillow\'s pixel limi
 	writeFileSync(join(dir, 'bomb.png'), pngHeader(30000, 30000)); // 900,000,000
 	writeFileSync(join(dir, 'edge.png'), pngHeader(89_478_485, 1)); // exactly the limit: no warning, as Pillow
 	const folder = await scanTrainingFolder(root, { training: { enableBucket: true } });
-	const flagged = folder.warnings.filter((w) => w.code === 'image-too-large').map((w) => [w.path?.slice(dir.length + 1), w.severity]);
+	const flagged = folder.warnings.filter((w) => w.code === 'pillow-pixel-limit').map((w) => [w.path?.slice(dir.length + 1), w.severity]);
 	assert.deepEqual(flagged.sort(), [['bomb.png', 'error'], ['warn.png', 'warning']]);
 	const { io, out } = captureIo(root);
 	assert.equal(await runCli(['scan', root, '--buckets'], io), 1);
