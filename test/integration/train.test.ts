@@ -143,6 +143,11 @@ describe('Train LoRA with the stand-in trainer', function () {
 			assert.equal(result.started, false);
 			assert.match(result.errors.join('\n'), /1 caption error\(s\) in Problems, e\.g\. images\/2_tr41n3r woman\/img_001\.txt:1: unbalanced parenthesis/);
 			assert.equal(api.services.trainingRuns.all.length, before, 'nothing was queued');
+			// The ▶ on the folder in the Dataset view passes its tree node: the same command, the same checks.
+			const fromTree = await vscode.commands.executeCommand<TrainResult>('loraWorkbench.trainLora', { kind: 'folder', root: first }, { skipConfirm: true });
+			assert.equal(fromTree?.started, false);
+			assert.deepEqual(fromTree?.errors, result.errors);
+			assert.equal(api.services.trainingRuns.all.length, before, 'nothing was queued from the tree either');
 		} finally {
 			collection.dispose();
 		}
