@@ -1,6 +1,7 @@
 /**
- * Fault suite (issue 20), inside VS Code: a bulk edit with files changing underneath completes file by file
- * with a partial result, respects the training folder's lock, and the Tags view shows tag names as text.
+ * Fault suite (issue 20), inside VS Code: a bulk edit with files changing underneath (or not UTF-8) completes
+ * file by file with a partial result and respects the training folder's lock; Balance Repeats finishes a rename
+ * a killed process left; the Tags view shows tag names as text.
  */
 import * as assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
@@ -18,7 +19,7 @@ import { activateExtension, waitFor, writeOutsideVscode } from '../support/exten
 import { makeTrainingFolder } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
 
-describe('faults: bulk edits under changing files, the folder lock, Tags view tooltips', () => {
+describe('faults: writers in VS Code under changing files, locks and interrupted renames; Tags view tooltips', () => {
 	let folderCount = 0;
 	let root: string;
 	let dir: string;
