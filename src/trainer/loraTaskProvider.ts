@@ -50,6 +50,12 @@ export class LoraTaskProvider extends Disposable implements vscode.TaskProvider 
 	/** The run each train task started, newest last (for tests and the train command). */
 	private readonly startedRuns = new vscode.EventEmitter<TrainingRun>();
 	public readonly onDidStartTaskRun = this.startedRuns.event;
+	private readonly terminals = new WeakMap<TrainingRun, TrainingTerminal>();
+
+	/** What the task terminal of a run printed of its own (for tests: "training failed", the queue notice...). */
+	public terminalNotices(run: TrainingRun): string | undefined {
+		return this.terminals.get(run)?.notices;
+	}
 
 	/** Lets the lint feature (or any other) plug its action into the `lora` task type. */
 	public static registerAction(action: string, handler: LoraTaskAction): vscode.Disposable {
@@ -118,7 +124,10 @@ export class LoraTaskProvider extends Disposable implements vscode.TaskProvider 
 		const execution = new vscode.CustomExecution(async () => new TrainingTerminal(
 			this.services.trainingRuns,
 			confirmed ? async () => ({ result: confirmed, go: true }) : () => this.services.preflight.decide(root),
-			(run) => this.startedRuns.fire(run),
+			(run, terminal) => {
+				this.terminals.set(run, terminal);
+				this.startedRuns.fire(run);
+			},
 		));
 		const name = `train ${basename(root)}${confirmed && def.run !== undefined ? ` (run ${def.run})` : ''}`;
 		const task = new vscode.Task(def, options.scope ?? workspaceFolder ?? vscode.TaskScope.Workspace, name, 'LoRA', execution, []);

@@ -19,15 +19,18 @@ export class TrainingTerminal implements vscode.Pseudoterminal {
 	public readonly onDidClose = this.closeEmitter.event;
 	private run: TrainingRun | undefined;
 	private readonly subscriptions: vscode.Disposable[] = [];
+	/** What LoRA Workbench itself printed (not the trainer's output): tests read how a run was reported. */
+	public notices = '';
 
 	constructor(
 		private readonly runs: TrainingRunService,
 		/** The preflight and the user's answer (or the plan the train command already checked). */
 		private readonly decide: () => Promise<{ result: Omit<PreflightResult, 'root'>; go: boolean }>,
-		private readonly onRun?: (run: TrainingRun) => void,
+		private readonly onRun?: (run: TrainingRun, terminal: TrainingTerminal) => void,
 	) {}
 
 	private print(text: string): void {
+		this.notices += text.replace(/\x1b\[[0-9;]*m/g, '');
 		this.writeEmitter.fire(toTerminalText(text));
 	}
 
@@ -58,7 +61,7 @@ export class TrainingTerminal implements vscode.Pseudoterminal {
 		}
 		const run = this.runs.enqueue(plan);
 		this.run = run;
-		this.onRun?.(run);
+		this.onRun?.(run, this);
 		this.print(`\x1b[2mLoRA Workbench: training ${plan.files.outputName} from ${plan.root}\n${formatCommandLines(plan.command.command, plan.command.args).split('\n').map((l) => `  ${l}`).join('\n')}\x1b[0m\n`);
 		const position = this.runs.positionOf(run);
 		if (run.state === 'queued' && position) {

@@ -311,6 +311,9 @@ describe('watching a training with the stand-in trainer', function () {
 			const code = await waitFor('the task to end with its exit code', () => ended[0]);
 			assert.equal(code.exitCode, 1, 'the task ends with exit code 1 (a cross, not a tick)');
 			assert.match(watch.statusItem.visibleText ?? '', /^\$\(error\) w4tch · failed: no data found/);
+			const terminal = api.testing.trainer.tasks.terminalNotices(run);
+			assert.match(terminal ?? '', /LoRA Workbench: training failed \(exit code 0\): No data found/, 'the terminal says failed, not finished');
+			assert.doesNotMatch(terminal ?? '', /training finished/);
 		} finally {
 			listener.dispose();
 			delete process.env.LORA_STANDIN_FAIL;
