@@ -1,12 +1,14 @@
 import { promises as fs } from 'node:fs';
 import { homedir } from 'node:os';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { scanTrainingFolder } from '../core/dataset';
 import { importKohyaConfig } from '../core/training/kohya';
 import { kohyaImportBase } from '../core/training/kohyaFolder';
 import { formatCommandLines } from '../core/training/launch';
 import { planTraining } from '../core/training/plan';
-import { preflightFindings } from '../core/training/preflight';
+import { captionErrorsFinding, preflightFindings } from '../core/training/preflight';
+import { lintDataset } from '../core/lint';
+import { defaultClipVocabulary } from '../core/clipTokenizer';
 import { writeRunFiles } from '../core/training/runFiles';
 import { findAccelerate, findPython, findSdScripts } from '../core/training/setup';
 import { CliCommand, UsageError, stringFlag } from './args';
@@ -104,6 +106,13 @@ export const configCommand: CliCommand = {
 		});
 		// The same checks as "Train LoRA" and the train task run before a training (src/core/training/preflight.ts).
 		const findings = await preflightFindings(folder, plan);
+		// The caption errors the editor shows in Problems, from the same lint rules (offline: no vocabulary download).
+		const lint = await lintDataset(folder, { clipVocabulary: defaultClipVocabulary(true) });
+		const captionErrors = captionErrorsFinding(lint.issues.filter((i) => i.severity === 'error')
+			.map((i) => ({ path: relative(root, i.file), line: i.line, message: i.message.replace(/\s*\n\s*/g, ' ') })), 'in the captions (lora-workbench lint lists them)');
+		if (captionErrors && !findings.errors.includes(captionErrors)) {
+			findings.errors.unshift(captionErrors);
+		}
 		for (const note of findings.notes) { io.err(`note: ${note}`); }
 		for (const warning of findings.warnings) { io.err(`warning: ${warning}`); }
 		if (findings.errors.length) {

@@ -3,7 +3,7 @@ import { basename, sep } from 'node:path';
 import { scanTrainingFolder } from '../core/dataset';
 import { SETTINGS_FILE_NAME } from '../core/settings';
 import { TrainingPlan, planTraining, runInputs } from '../core/training/plan';
-import { PreflightOffer, preflightFindings } from '../core/training/preflight';
+import { PreflightOffer, captionErrorsFinding, preflightFindings } from '../core/training/preflight';
 import type { TrainerEnvironment } from '../core/training/preflightTrainer';
 import { leftFiles } from '../core/training/runArchive';
 import type { TrainingFolderService } from '../providers/trainingFolders';
@@ -83,9 +83,10 @@ export class TrainingPreflight {
 			.filter(([uri]) => uri.scheme === 'file' && isInside(uri.fsPath, root) && !trainerDirs.some((dir) => isInside(uri.fsPath, dir)) && basename(uri.fsPath) !== SETTINGS_FILE_NAME)
 			.flatMap(([uri, diagnostics]) => diagnostics
 				.filter((d) => d.source === 'lora' && d.severity === vscode.DiagnosticSeverity.Error)
-				.map((d) => `${uri.fsPath.slice(root.length + 1)}:${d.range.start.line + 1}: ${d.message}`));
-		if (lintErrors.length) {
-			errors.push(`${lintErrors.length} caption error(s) in Problems, e.g. ${lintErrors.slice(0, 3).join('; ')}`);
+				.map((d) => ({ path: uri.fsPath.slice(root.length + 1), line: d.range.start.line + 1, message: d.message })));
+		const lintFinding = captionErrorsFinding(lintErrors, 'in Problems');
+		if (lintFinding) {
+			errors.push(lintFinding);
 		}
 		const findings = await preflightFindings(folder, prepared.plan, { archivesPreviousRun: true, environment: prepared.environment });
 		const notes = [...findings.notes];

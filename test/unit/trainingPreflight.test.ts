@@ -75,3 +75,13 @@ test('checkpoints that would be replaced and bad settings are warnings the CLI p
 		assert.ok(run.err.includes(`warning: ${warning}`), `${warning}\nin\n${run.err}`);
 	}
 });
+
+test('caption lint errors stop the CLI as they stop the editor (there from Problems, here from the same rules)', async () => {
+	const { parent, root } = folderWith({ a: 'p1ght, smile' });
+	// UTF-16 with its BOM: the caption-encoding rule's error (sd-scripts stops on it).
+	writeFileSync(join(root, 'images', '2_p1ght woman', 'a.txt'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('p1ght, smile', 'utf16le')]));
+	const run = await cli(['config', root, '--out', join(parent, 'out'), '--sd-scripts', standin], parent);
+	assert.equal(run.code, 1, run.err);
+	assert.match(run.err, /^error: 1 caption error\(s\) in the captions \(lora-workbench lint lists them\), e\.g\. images\/2_p1ght woman\/a\.txt:1: /m);
+	assert.match(run.err, /Nothing was written\./);
+});

@@ -19,6 +19,14 @@ export interface PreflightFindings {
 /** `enable-buckets`: set training.enableBucket: true (images would be cropped without). */
 export type PreflightOffer = 'enable-buckets';
 
+/** Caption lint errors (the editor's Problems, the CLI's own lint run) as the one preflight error both give. */
+export function captionErrorsFinding(items: readonly { path: string; line: number; message: string }[], where: string): string | undefined {
+	if (items.length === 0) {
+		return undefined;
+	}
+	return `${items.length} caption error(s) ${where}, e.g. ${items.slice(0, 3).map((i) => `${i.path}:${i.line}: ${i.message}`).join('; ')}`;
+}
+
 export interface PreflightOptions {
 	/**
 	 * The caller moves an earlier run's files into that run's folder before starting (the editor does, see
