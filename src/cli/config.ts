@@ -20,6 +20,9 @@ const USAGE = `Usage: lora-workbench config <folder> --out <dir> [--kohya <gui-c
 Writes the run files for one training of <folder> into <dir> without training: the training config
 (config.toml, for --config_file), the dataset config (dataset.toml, for --dataset_config) and, when
 sampling is on, sample-prompts.txt. Then prints the command it would run, one argument per line.
+First it runs the checks "Train LoRA" runs before a training (caption errors, empty captions, no data,
+the crop with buckets off, a missing base model or resume folder...): errors write nothing, warnings
+and notes are printed to stderr.
 
   --out <dir>           where to write the run files (created when missing)
   --kohya <file>        take the training settings from a kohya_ss GUI LoRA config JSON instead of
