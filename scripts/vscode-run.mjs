@@ -259,7 +259,8 @@ async function runOffline({ compiledIndex, workspace, env, work, screenshotsDir 
 /**
  * A small HTTP server the tests inside VS Code call to act on the workbench page from outside:
  * POST /screenshot?name=x saves test-results/x.png; POST /press?key=Enter presses a key; POST /wait?selector=s
- * answers once the element is visible (how a test waits for a dialog instead of sleeping).
+ * answers once the element is visible (how a test waits for a dialog instead of sleeping); POST /rect?selector=s answers
+ * the element's {x, y, width, height} in screenshot pixels.
  */
 async function startControlServer(screenshotsDir) {
 	let page;
@@ -284,6 +285,14 @@ async function startControlServer(screenshotsDir) {
 				const target = frameText ? page.frameLocator(frameText).locator(selector) : page.locator(selector);
 				await target.first().waitFor({ state: 'visible', timeout: Number(url.searchParams.get('timeout') || 60_000) });
 				res.end('{}');
+			} else if (url.pathname === '/rect') {
+				// The element's box in page pixels (the screenshot's pixels: the viewport has device scale 1), iframes included.
+				const selector = url.searchParams.get('selector') || 'body';
+				const frameText = url.searchParams.get('frame');
+				const target = frameText ? page.frameLocator(frameText).locator(selector) : page.locator(selector);
+				const rect = await target.first().boundingBox({ timeout: 10_000 });
+				if (!rect) { throw new Error(`${selector} is not visible`); }
+				res.end(JSON.stringify(rect));
 			} else if (url.pathname === '/click') {
 				const selector = url.searchParams.get('selector') || 'body';
 				const frameText = url.searchParams.get('frame');

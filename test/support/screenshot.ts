@@ -48,6 +48,18 @@ export async function waitForElement(selector: string, frame?: string, timeoutMs
 	await call(`/wait?selector=${encodeURIComponent(selector)}&timeout=${timeoutMs}${frame ? `&frame=${encodeURIComponent(frame)}` : ''}`);
 }
 
+export interface PageRect {
+	x: number;
+	y: number;
+	width: number;
+	height: number;
+}
+
+/** Where an element of the page (or of the iframe `frame`) is drawn, in the pixels of `screenshot()`'s PNG. */
+export async function elementRect(selector: string, frame?: string): Promise<PageRect> {
+	return await call(`/rect?selector=${encodeURIComponent(selector)}${frame ? `&frame=${encodeURIComponent(frame)}` : ''}`) as PageRect;
+}
+
 /** The content frame of a webview: VS Code nests two iframes. Use `webviewFrame(n)` when several webviews are open. */
 export const WEBVIEW_FRAME = 'iframe.webview.ready >> internal:control=enter-frame >> iframe#active-frame';
 
