@@ -71,7 +71,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
 		checkpoints,
 		CompareEpochsPanel.register({ ...services, storageUri: context.globalStorageUri }),
 		SamplePromptsSupport.register(services),
-		SettingsSupport.register(),
+		SettingsSupport.register(services),
 		CoverageView.register(trainingFolders),
 		registerBalanceRepeats(trainingFolders),
 	);

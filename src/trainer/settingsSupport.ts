@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
-import { basename } from 'node:path';
+import { promises as fs } from 'node:fs';
+import { basename, join } from 'node:path';
 import { SETTINGS_FILE_NAME } from '../core/settings';
 import { settingsCompletions } from '../core/training/settingsCompletion';
 import { SettingsDiagnostic, settingsDiagnostics } from '../core/training/settingsDiagnostics';
+import type { TrainingFolderService } from '../providers/trainingFolders';
 import { Disposable } from '../util/dispose';
 
 const SEVERITY: Record<SettingsDiagnostic['severity'], vscode.DiagnosticSeverity> = {
@@ -23,12 +25,15 @@ function isSettingsFile(document: vscode.TextDocument): boolean {
 export class SettingsSupport extends Disposable implements vscode.CompletionItemProvider, vscode.CodeActionProvider {
 	private readonly diagnostics = this.register(vscode.languages.createDiagnosticCollection('lora-settings'));
 
-	public static register(): vscode.Disposable {
-		return new SettingsSupport();
+	public static register(services: { trainingFolders: TrainingFolderService }): vscode.Disposable {
+		return new SettingsSupport(services.trainingFolders);
 	}
 
-	private constructor() {
+	private constructor(trainingFolders: TrainingFolderService) {
 		super();
+		// Settings files not open in an editor are checked from disk, so Problems lists them too.
+		this.register(trainingFolders.onDidChange((change) => void this.validateOnDisk(change.root)));
+		void trainingFolders.ready().then(() => Promise.all(trainingFolders.folders().map((f) => this.validateOnDisk(f.root))));
 		const selector: vscode.DocumentSelector = { scheme: 'file', pattern: `**/${SETTINGS_FILE_NAME}` };
 		this.register(vscode.languages.registerCompletionItemProvider(selector, this, ' ', ':'));
 		this.register(vscode.languages.registerCodeActionsProvider(selector, this, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }));
@@ -37,12 +42,31 @@ export class SettingsSupport extends Disposable implements vscode.CompletionItem
 		vscode.workspace.textDocuments.forEach((d) => this.validate(d));
 	}
 
+	private async validateOnDisk(root: string): Promise<void> {
+		const uri = vscode.Uri.file(join(root, SETTINGS_FILE_NAME));
+		if (vscode.workspace.textDocuments.some((d) => d.uri.fsPath === uri.fsPath)) {
+			return; // the editor's text (unsaved edits included) is what counts
+		}
+		let text: string;
+		try {
+			text = await fs.readFile(uri.fsPath, 'utf8');
+		} catch {
+			this.diagnostics.delete(uri);
+			return;
+		}
+		this.show(uri, text, (offset) => positionIn(text, offset));
+	}
+
 	private validate(document: vscode.TextDocument): void {
 		if (!isSettingsFile(document)) {
 			return;
 		}
-		this.diagnostics.set(document.uri, settingsDiagnostics(document.getText()).map((found) => {
-			const range = new vscode.Range(document.positionAt(found.start), document.positionAt(found.end));
+		this.show(document.uri, document.getText(), (offset) => document.positionAt(offset));
+	}
+
+	private show(uri: vscode.Uri, text: string, positionAt: (offset: number) => vscode.Position): void {
+		this.diagnostics.set(uri, settingsDiagnostics(text).map((found) => {
+			const range = new vscode.Range(positionAt(found.start), positionAt(found.end));
 			const diagnostic = new vscode.Diagnostic(range, found.message, SEVERITY[found.severity]);
 			diagnostic.source = 'lora';
 			diagnostic.code = found.code;
@@ -72,4 +96,11 @@ export class SettingsSupport extends Disposable implements vscode.CompletionItem
 			return item;
 		});
 	}
+}
+
+/** A document position from an offset, for text read from disk (no TextDocument). */
+function positionIn(text: string, offset: number): vscode.Position {
+	const before = text.slice(0, offset);
+	const line = before.split('\n').length - 1;
+	return new vscode.Position(line, offset - (before.lastIndexOf('\n') + 1));
 }

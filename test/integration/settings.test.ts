@@ -24,6 +24,12 @@ describe('lora-workbench.yaml training settings in the editor', function () {
 	});
 
 	it('bad values are in Problems on their lines, and kohya\'s epoch: has a quick fix to epochs:', async () => {
+		// Before the file is opened: read from disk for the training folder.
+		const onDisk = await waitFor('the settings problems of the closed file', () => {
+			const found = vscode.languages.getDiagnostics(settings).filter((d) => d.code === 'settings/unknown-key');
+			return found.length > 0 && found;
+		});
+		assert.deepEqual([onDisk[0].range.start.line, onDisk[0].range.start.character, onDisk[0].range.end.character], [3, 2, 7]);
 		const document = await vscode.workspace.openTextDocument(settings);
 		await vscode.window.showTextDocument(document);
 		const diagnostics = await waitFor('the settings problems', () => {
