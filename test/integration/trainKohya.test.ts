@@ -114,4 +114,24 @@ describe('kohya_ss config import and export', function () {
 		assert.deepEqual(changed, ['outputName', 'kohyaKept']);
 		assert.equal(again.outputName, 'k0hya');
 	});
+
+	it('a GUI preset with bucket_reso_steps 1 and no sample keys imports as the CLI imports it: clamped to 64 with the same note, sampling kept', async () => {
+		const root = await makeTrainingFolder(testWorkspace() ?? tmpdir(), 'bk3t', {
+			subsets: [{ repeats: 2, classTokens: 'bk3t woman', images: 1, size: [128, 128], caption: () => 'bk3t, 1girl' }],
+			settingsYaml: 'trigger: bk3t\nclass: woman\ntraining:\n  sample:\n    enabled: true\n    prompts: ["{trigger} {class}, smiling"]\n',
+		});
+		const preset = join(root, '..', 'bk3t-gui-preset.json');
+		await fs.writeFile(preset, JSON.stringify({ LoRA_type: 'LyCORIS/LoKr', enable_bucket: true, bucket_reso_steps: 1, use_cp: true, network_dim: 100000, network_alpha: 1, optimizer: 'AdamW', optimizer_args: '"weight_decay=0.1" "betas=0.9,0.99"' }));
+		const result = await vscode.commands.executeCommand<KohyaImportResult>('loraWorkbench.importKohyaConfig', preset, root);
+		assert.ok(result);
+		assert.ok(result.warnings.includes('bucket_reso_steps 1 is refused by train_network.py (it must be divisible by 64 for SD1.5); imported as 64'), result.warnings.join('\n'));
+		const { settings, problems } = await trainingOf(root);
+		assert.deepEqual(problems, [], 'nothing in the file for the reader to fall back from');
+		assert.equal(settings.bucketResoSteps, 64);
+		assert.equal(settings.enableBucket, true);
+		assert.ok(settings.networkArgs.includes('use_cp=True'));
+		assert.deepEqual(settings.optimizerArgs, ['weight_decay=0.1', 'betas=0.9,0.99']);
+		assert.equal(settings.sample.enabled, true, 'the folder\'s sampling stays');
+		assert.deepEqual(settings.sample.prompts, ['{trigger} {class}, smiling']);
+	});
 });
