@@ -52,6 +52,9 @@ export class CaptionDiagnostics extends Disposable {
 		super();
 		this.register(services.trainingFolders.onDidChange((change) => this.schedule(change.root, change.folder)));
 		this.register(vscode.workspace.onDidChangeTextDocument((event) => this.scheduleTyping(event.document)));
+		// A deleted or moved caption (Exclude from Training, Explorer) loses its problems at once; the rescan re-lints the rest.
+		this.register(vscode.workspace.onDidDeleteFiles((event) => this.forget(event.files)));
+		this.register(vscode.workspace.onDidRenameFiles((event) => this.forget(event.files.map((f) => f.oldUri))));
 		this.register(vscode.workspace.onDidCloseTextDocument((document) => void this.relintFromDisk(document.uri.fsPath)));
 		this.register(vscode.workspace.onDidChangeConfiguration((event) => {
 			if (event.affectsConfiguration('loraWorkbench.lint')) {
@@ -152,6 +155,17 @@ export class CaptionDiagnostics extends Disposable {
 			});
 		}
 		return this.exactCounter ?? estimatedTokenCounter;
+	}
+
+	private forget(uris: readonly vscode.Uri[]): void {
+		const gone = uris.filter((u) => u.scheme === 'file').map((u) => u.fsPath);
+		const drop: vscode.Uri[] = [];
+		this.collection.forEach((uri) => {
+			if (gone.some((p) => uri.fsPath === p || uri.fsPath.startsWith(p + sep))) {
+				drop.push(uri);
+			}
+		});
+		drop.forEach((uri) => this.collection.delete(uri));
 	}
 
 	private replace(root: string, issues: readonly LintIssue[]): void {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { basename } from 'node:path';
+import { basename, sep } from 'node:path';
 import type { TrainingFolder } from '../core/dataset';
 import { CheckReport, checkImages } from '../core/images/checkImages';
 import { ImageProblem } from '../core/images/types';
@@ -41,6 +41,47 @@ export class ImageHealth extends Disposable {
 		super();
 		this.register(vscode.commands.registerCommand('loraWorkbench.checkImages', (arg?: unknown) => this.checkCommand(arg, false)));
 		this.register(vscode.commands.registerCommand('loraWorkbench.showDatasetHealth', (arg?: unknown) => this.checkCommand(arg, true)));
+		// A deleted, excluded or moved image has no problems any more: drop them at once, not at the next check.
+		this.register(vscode.workspace.onDidDeleteFiles((event) => this.forget(event.files.map((uri) => uri.fsPath))));
+		this.register(vscode.workspace.onDidRenameFiles((event) => this.forget(event.files.map((f) => f.oldUri.fsPath))));
+		// Deleted outside VS Code: the folder's rescan no longer lists the image.
+		this.register(services.trainingFolders.onDidChange((change) => {
+			const report = ImageHealth.lastReports.get(change.root);
+			if (report) {
+				const listed = new Set(change.folder?.subsets.flatMap((s) => s.images.map((i) => i.path)) ?? []);
+				this.forget([...new Set(report.problems.map((p) => p.file))].filter((file) => !listed.has(file)));
+			}
+		}));
+	}
+
+	/**
+	 * Forgets the problems of files (or of everything under folders) that are gone: their diagnostics, their
+	 * entries in the last report and the health panel. A duplicate group left with one image is no group: the
+	 * problem of the image that stays goes too.
+	 */
+	public forget(paths: readonly string[]): void {
+		if (paths.length === 0) {
+			return;
+		}
+		const gone = (file: string) => paths.some((p) => file === p || file.startsWith(p + sep));
+		for (const [root, report] of ImageHealth.lastReports) {
+			if (!report.problems.some((p) => gone(p.file))) {
+				continue;
+			}
+			let problems = report.problems.filter((p) => !gone(p.file));
+			const groupSizes = new Map<string, number>();
+			const groupKey = (p: ImageProblem) => `${p.code}:${String(p.details.group)}`;
+			const grouped = (p: ImageProblem) => (p.code === 'near-duplicate' || p.code === 'same-shoot') && p.details.group !== undefined;
+			problems.filter(grouped).forEach((p) => groupSizes.set(groupKey(p), (groupSizes.get(groupKey(p)) ?? 0) + 1));
+			problems = problems.filter((p) => !grouped(p) || (groupSizes.get(groupKey(p)) ?? 0) > 1);
+			const groups = report.groups
+				.map((g) => ({ ...g, files: g.files.filter((f) => !gone(f)), pairs: g.pairs.filter((pair) => !gone(pair.a) && !gone(pair.b)) }))
+				.filter((g) => g.files.length > 1);
+			const next: CheckReport = { ...report, problems, groups, analyses: report.analyses.filter((a) => !gone(a.entry.path)) };
+			ImageHealth.lastReports.set(root, next);
+			this.publish(root, next);
+			ImageHealthPanel.refresh(root, next);
+		}
 	}
 
 	private async checkCommand(arg: unknown, showPanel: boolean): Promise<CheckReport | undefined> {

@@ -35,6 +35,15 @@ export class ImageHealthPanel extends Disposable {
 		return instance;
 	}
 
+	/** After images went away (deleted, excluded): the open panel shows the report without them at once. */
+	public static refresh(root: string, report: CheckReport): void {
+		void ImageHealthPanel.panels.get(root)?.update(report, true);
+	}
+
+	private contains(file: string): boolean {
+		return this.view?.sections.some((s) => s.groups.some((g) => g.some((i) => i.file === file))) ?? false;
+	}
+
 	private constructor(extensionUri: vscode.Uri, private readonly panel: vscode.WebviewPanel, private readonly root: string, private readonly recheck: () => Promise<CheckReport | undefined>) {
 		super();
 		this.register(panel);
@@ -55,13 +64,26 @@ export class ImageHealthPanel extends Disposable {
 					break;
 				case 'open':
 					// Only images of this report: the path comes from the webview.
-					if (this.view?.sections.some((s) => s.groups.some((g) => g.some((i) => i.file === message.file)))) {
+					if (this.contains(message.file)) {
 						void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(message.file), { preview: true, viewColumn: vscode.ViewColumn.Beside });
 					}
 					break;
 				case 'cropWrongSize':
 					void vscode.commands.executeCommand('loraWorkbench.cropWrongSizeImages', this.root);
 					break;
+				case 'exclude':
+					// Only images of this report: the path comes from the webview.
+					if (this.contains(message.file)) {
+						void vscode.commands.executeCommand('loraWorkbench.excludeFromTraining', vscode.Uri.file(message.file));
+					}
+					break;
+				case 'keepOnly': {
+					const group = this.view?.sections.find((s) => s.code === message.code)?.groups[message.group];
+					if (group?.some((i) => i.file === message.keep)) {
+						void vscode.commands.executeCommand('loraWorkbench.keepOneExcludeRest', vscode.Uri.file(message.keep), group.map((i) => vscode.Uri.file(i.file)));
+					}
+					break;
+				}
 				case 'recheck':
 					void panel.webview.postMessage({ type: 'busy', text: 'Checking...' } satisfies HealthHostMessage);
 					void this.recheck().then((report) => report && this.update(report));
@@ -70,9 +92,11 @@ export class ImageHealthPanel extends Disposable {
 		}));
 	}
 
-	private async update(report: CheckReport): Promise<void> {
-		// Images may have been re-cropped since the last check.
-		this.thumbnails.clear();
+	private async update(report: CheckReport, keepThumbnails = false): Promise<void> {
+		// Images may have been re-cropped since the last check; after an exclusion the others are as they were.
+		if (!keepThumbnails) {
+			this.thumbnails.clear();
+		}
 		const byCode = new Map<ImageProblemCode, ImageProblem[]>();
 		for (const problem of report.problems) {
 			byCode.set(problem.code, [...(byCode.get(problem.code) ?? []), problem]);

@@ -20,5 +20,12 @@ describe('cropper and health webview messages are validated', () => {
 		assert.ok(isHealthWebviewMessage({ type: 'open', file: '/a/b.jpg' }));
 		assert.equal(isHealthWebviewMessage({ type: 'open' }), false);
 		assert.equal(isHealthWebviewMessage({ type: 'run', command: 'rm' }), false);
+		assert.ok(isHealthWebviewMessage({ type: 'exclude', file: '/a/b.jpg' }));
+		assert.ok(isHealthWebviewMessage({ type: 'keepOnly', code: 'near-duplicate', group: 0, keep: '/a/b.jpg' }));
+		for (const bad of [{ type: 'exclude' }, { type: 'exclude', file: 7 }, { type: 'exclude', file: 'x'.repeat(5000) },
+			{ type: 'keepOnly', code: 'blurry', group: 0, keep: '/a/b.jpg' }, { type: 'keepOnly', code: 'same-shoot', group: -1, keep: '/a/b.jpg' },
+			{ type: 'keepOnly', code: 'same-shoot', group: 0.5, keep: '/a/b.jpg' }, { type: 'keepOnly', code: 'same-shoot', group: 0 }]) {
+			assert.equal(isHealthWebviewMessage(bad), false, JSON.stringify(bad));
+		}
 	});
 });

@@ -13,7 +13,8 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLEl
 
 const ICONS = { error: 'error', warning: 'warning', info: 'info' } as const;
 
-function card(image: HealthImageView): HTMLElement {
+/** `group`: the card's near-duplicate / same-shoot group (section code and index), for "Keep this one". */
+function card(image: HealthImageView, group?: { code: 'near-duplicate' | 'same-shoot'; index: number }): HTMLElement {
 	const picture = image.thumbnail ? el('img', { src: image.thumbnail, alt: image.name }) : el('div', { className: 'missing' }, el('span', { className: 'codicon codicon-file-media' }));
 	const node = el('button', { className: `card ${image.severity}`, title: `${image.name} (${image.subset})\n${image.message}` },
 		picture,
@@ -21,7 +22,16 @@ function card(image: HealthImageView): HTMLElement {
 		image.measure ? el('span', { className: 'measure' }, image.measure) : '',
 		el('span', { className: 'subset' }, image.subset));
 	node.addEventListener('click', () => post({ type: 'open', file: image.file }));
-	return node;
+	const exclude = el('button', { className: 'icon exclude', title: `Exclude ${image.name} from training: moves it and its caption to excluded/${image.subset}/ (Undo in the notification)` },
+		el('span', { className: 'codicon codicon-circle-slash' }), ' Exclude');
+	exclude.addEventListener('click', () => post({ type: 'exclude', file: image.file }));
+	const actions = el('div', { className: 'card-actions' }, exclude);
+	if (group) {
+		const keep = el('button', { className: 'icon keep', title: `Keep ${image.name}, exclude the other pictures of this group` }, el('span', { className: 'codicon codicon-pass' }), ' Keep this one');
+		keep.addEventListener('click', () => post({ type: 'keepOnly', code: group.code, group: group.index, keep: image.file }));
+		actions.append(keep);
+	}
+	return el('div', { className: 'card-box' }, node, actions);
 }
 
 /** Sections with more thumbnails than fit beside another section take the whole row. */
@@ -31,8 +41,9 @@ function section(view: HealthSectionView): HTMLElement {
 	const images = view.groups.flat();
 	const grouped = view.groups.length > 1 || view.code === 'near-duplicate' || view.code === 'same-shoot';
 	const body = grouped
-		? el('div', { className: 'groups' }, ...view.groups.map((g, i) => el('div', { className: 'group' }, el('div', { className: 'group-label' }, `Group ${i + 1}`), el('div', { className: 'cards' }, ...g.map(card)))))
-		: el('div', { className: 'cards' }, ...images.map(card));
+		? el('div', { className: 'groups' }, ...view.groups.map((g, i) => el('div', { className: 'group' }, el('div', { className: 'group-label' }, `Group ${i + 1}`),
+			el('div', { className: 'cards' }, ...g.map((image) => card(image, view.code === 'near-duplicate' || view.code === 'same-shoot' ? { code: view.code, index: i } : undefined))))))
+		: el('div', { className: 'cards' }, ...images.map((image) => card(image)));
 	return el('section', { className: `${view.severity}${images.length > CARDS_IN_A_HALF_ROW ? ' wide' : ''}` },
 		el('h2', {}, el('span', { className: `codicon codicon-${ICONS[view.severity]}` }), ` ${view.title} `, el('span', { className: 'count' }, String(images.length))),
 		el('p', { className: 'advice' }, view.advice),

@@ -33,20 +33,32 @@ export type HealthWebviewMessage =
 	| { type: 'ready' }
 	| { type: 'open'; file: string }
 	| { type: 'cropWrongSize' }
-	| { type: 'recheck' };
+	| { type: 'recheck' }
+	/** Exclude from training: the image and its caption move to <root>/excluded/<subset>/. */
+	| { type: 'exclude'; file: string }
+	/** On a near-duplicate or same-shoot group (its index in that section): keep `keep`, exclude the others. */
+	| { type: 'keepOnly'; code: 'near-duplicate' | 'same-shoot'; group: number; keep: string };
+
+function isPath(value: unknown): value is string {
+	return typeof value === 'string' && value.length > 0 && value.length < 4096;
+}
 
 export function isHealthWebviewMessage(value: unknown): value is HealthWebviewMessage {
 	if (typeof value !== 'object' || value === null) {
 		return false;
 	}
-	const message = value as { type?: unknown; file?: unknown };
+	const message = value as { type?: unknown; file?: unknown; code?: unknown; group?: unknown; keep?: unknown };
 	switch (message.type) {
 		case 'ready':
 		case 'cropWrongSize':
 		case 'recheck':
 			return true;
 		case 'open':
-			return typeof message.file === 'string' && message.file.length > 0 && message.file.length < 4096;
+		case 'exclude':
+			return isPath(message.file);
+		case 'keepOnly':
+			return (message.code === 'near-duplicate' || message.code === 'same-shoot') && isPath(message.keep)
+				&& typeof message.group === 'number' && Number.isInteger(message.group) && message.group >= 0 && message.group < 100_000;
 		default:
 			return false;
 	}

@@ -1,0 +1,104 @@
+import * as assert from 'node:assert/strict';
+import { existsSync, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import * as vscode from 'vscode';
+import { activateExtension, waitFor } from '../support/extension';
+import { testWorkspace, sharedFixture } from '../support/paths';
+
+const FACE = '10_3mm4w4ts0n woman';
+
+describe('exclude from training (integration, issue 19.3)', function () {
+	this.timeout(300_000);
+	let root: string;
+	let faceDir: string;
+	const uri = (name: string) => vscode.Uri.file(join(faceDir, name));
+	const loraDiagnostics = (name: string) => vscode.languages.getDiagnostics(uri(name)).filter((d) => d.source === 'lora').map((d) => String(d.code)).sort();
+
+	before(async () => {
+		await vscode.workspace.getConfiguration('loraWorkbench.images').update('faceModelPath', sharedFixture('models', 'yunet_n_dynamic.onnx'), vscode.ConfigurationTarget.Global);
+		root = join(testWorkspace()!, 'exclude-folder');
+		faceDir = join(root, 'images', FACE);
+		await fs.mkdir(faceDir, { recursive: true });
+		await fs.writeFile(join(root, 'lora-workbench.yaml'), `trigger: 3mm4w4ts0n\nclassWord: woman\nsubsets:\n  images/${FACE}:\n    role: face\n`);
+		const closeUp = (name: string) => sharp(sharedFixture('photos', 'people', name)).rotate().resize(512, 512, { fit: 'cover', position: 'north' });
+		// good.jpg and copy.jpg: one picture saved twice (a little brighter, lower quality): a near-duplicate group.
+		await closeUp('obama.jpg').jpeg({ quality: 92 }).toFile(join(faceDir, 'good.jpg'));
+		await closeUp('obama.jpg').modulate({ brightness: 1.04 }).jpeg({ quality: 75 }).toFile(join(faceDir, 'copy.jpg'));
+		await closeUp('biden.jpg').jpeg({ quality: 92 }).toFile(join(faceDir, 'other.jpg'));
+		await fs.writeFile(join(faceDir, 'good.txt'), '3mm4w4ts0n, smile, looking at viewer\n');
+		// The copy's caption has a lint problem of its own (a tag twice), which must go with it.
+		await fs.writeFile(join(faceDir, 'copy.txt'), '3mm4w4ts0n, smile, smile\n');
+		await fs.writeFile(join(faceDir, 'other.txt'), '3mm4w4ts0n, smile\n');
+		const api = await activateExtension();
+		await api.services.trainingFolders.refresh(root);
+	});
+	after(async () => {
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+	});
+
+	it('excludes one image of a duplicate group: image and caption move out of images/, its problems go at once, Undo puts both back', async () => {
+		const api = await activateExtension();
+		await vscode.commands.executeCommand('loraWorkbench.showDatasetHealth', root);
+		const report = api.testing.images.lastReport(root);
+		assert.ok(report, 'a report was made');
+		const duplicates = report.problems.filter((p) => p.code === 'near-duplicate').map((p) => p.file).sort();
+		assert.deepEqual(duplicates, [join(faceDir, 'copy.jpg'), join(faceDir, 'good.jpg')], 'the two saves of one picture are a near-duplicate group');
+		await waitFor('the duplicate problem in Problems', () => loraDiagnostics('copy.jpg').includes('near-duplicate'));
+		await waitFor('the caption lint problem of copy.txt', () => loraDiagnostics('copy.txt').includes('duplicate-tag'));
+		const view = await waitFor('the health view', () => api.testing.images.lastHealthView(root)?.sections.some((s) => s.code === 'near-duplicate') && api.testing.images.lastHealthView(root));
+		assert.ok(view);
+
+		const exclusion = await vscode.commands.executeCommand<{ moves: { from: string; to: string }[] } | undefined>('loraWorkbench.excludeFromTraining', uri('copy.jpg'));
+		assert.ok(exclusion, 'the command returns what it moved');
+		const excludedDir = join(root, 'excluded', FACE);
+		assert.deepEqual(exclusion.moves, [
+			{ from: join(faceDir, 'copy.jpg'), to: join(excludedDir, 'copy.jpg') },
+			{ from: join(faceDir, 'copy.txt'), to: join(excludedDir, 'copy.txt') },
+		]);
+		assert.ok(existsSync(join(excludedDir, 'copy.jpg')) && existsSync(join(excludedDir, 'copy.txt')), 'both files are in excluded/<subset>/');
+		assert.ok(!existsSync(join(faceDir, 'copy.jpg')) && !existsSync(join(faceDir, 'copy.txt')), 'and no longer in the subset');
+		assert.equal(await fs.readFile(join(excludedDir, 'copy.txt'), 'utf8'), '3mm4w4ts0n, smile, smile\n', 'the caption moved as it was');
+
+		// Problems: at once, not at the next check. The remaining image is no duplicate any more.
+		assert.deepEqual(loraDiagnostics('copy.jpg'), []);
+		await waitFor('the moved caption\'s lint problems to go', () => loraDiagnostics('copy.txt').length === 0, 10_000);
+		assert.ok(!loraDiagnostics('good.jpg').includes('near-duplicate'), `good.jpg: ${loraDiagnostics('good.jpg').join()}`);
+		assert.ok(!api.testing.images.lastReport(root)!.problems.some((p) => p.file === join(faceDir, 'copy.jpg') || p.code === 'near-duplicate'));
+		const after = await waitFor('the health view without the group', () => {
+			const v = api.testing.images.lastHealthView(root);
+			return v && !v.sections.some((s) => s.code === 'near-duplicate') && v;
+		}, 10_000);
+		assert.ok(!after.sections.some((s) => s.groups.flat().some((i) => i.name === 'copy.jpg')));
+		// The Dataset view: the row is gone, and the kept image carries no problem badge.
+		const tree = api.testing.datasetTree;
+		const folderNode = tree.getChildren().find((n) => n.kind === 'folder' && n.root === root)!;
+		const subsetNode = tree.getChildren(folderNode).find((n) => n.kind === 'subset' && n.dir === faceDir)!;
+		const rows = tree.getChildren(subsetNode).map((n) => (n.kind === 'image' ? n.path : ''));
+		assert.deepEqual(rows.sort(), [join(faceDir, 'good.jpg'), join(faceDir, 'other.jpg')]);
+		const goodRow = tree.getTreeItem(tree.getChildren(subsetNode).find((n) => n.kind === 'image' && n.path === join(faceDir, 'good.jpg'))!);
+		assert.doesNotMatch(String(goodRow.description), /problem/, String(goodRow.description));
+		// sd-scripts' count: the subset holds two images now.
+		assert.equal(api.services.trainingFolders.get(root)!.subsets.find((s) => s.dir === faceDir)!.images.length, 2);
+
+		// Undo (the notification's action): one edit puts image and caption back.
+		assert.equal(await api.testing.images.undoExclusion(), true);
+		assert.ok(existsSync(join(faceDir, 'copy.jpg')) && existsSync(join(faceDir, 'copy.txt')), 'undo restored both files');
+		assert.ok(!existsSync(join(excludedDir, 'copy.jpg')) && !existsSync(join(excludedDir, 'copy.txt')));
+		await waitFor('the tree service to list the image again', () => api.services.trainingFolders.get(root)?.subsets.find((s) => s.dir === faceDir)?.images.length === 3);
+		await waitFor('the restored caption to be linted again', () => loraDiagnostics('copy.txt').includes('duplicate-tag'));
+	});
+
+	it('"Keep this one, exclude the rest" on a duplicate group keeps the chosen image and excludes the others', async () => {
+		const api = await activateExtension();
+		await vscode.commands.executeCommand('loraWorkbench.showDatasetHealth', root);
+		const group = api.testing.images.lastReport(root)!.problems.filter((p) => p.code === 'near-duplicate').map((p) => vscode.Uri.file(p.file));
+		assert.equal(group.length, 2, 'the group is back after the undo and a new check');
+		const exclusion = await vscode.commands.executeCommand<{ moves: { from: string; to: string }[] } | undefined>('loraWorkbench.keepOneExcludeRest', uri('good.jpg'), group);
+		assert.deepEqual(exclusion?.moves.map((m) => m.from), [join(faceDir, 'copy.jpg'), join(faceDir, 'copy.txt')]);
+		assert.ok(existsSync(join(faceDir, 'good.jpg')) && !existsSync(join(faceDir, 'copy.jpg')));
+		assert.ok(!api.testing.images.lastReport(root)!.problems.some((p) => p.code === 'near-duplicate'));
+		assert.equal(await api.testing.images.undoExclusion(), true);
+		assert.ok(existsSync(join(faceDir, 'copy.jpg')));
+	});
+});
