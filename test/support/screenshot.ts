@@ -90,6 +90,23 @@ export function sideBarRow(view: string, extra = ''): string {
 }
 
 /**
+ * Expands the tree row `extra` of side bar view `view` by clicking it, as a person would. Rows move while the views
+ * fill in (other folders load at their own pace), so a click can land on another row: then it clicks again.
+ */
+export async function expandSideBarRow(view: string, extra: string, attempts = 5): Promise<void> {
+	for (let attempt = 1; ; attempt++) {
+		await waitForElement(sideBarRow(view, extra));
+		await click(sideBarRow(view, `[aria-expanded="false"]${extra}`)).catch(() => undefined);
+		try {
+			await waitForElement(sideBarRow(view, `[aria-expanded="true"]${extra}`), undefined, 10_000);
+			return;
+		} catch (err) {
+			if (attempt >= attempts) { throw err; }
+		}
+	}
+}
+
+/**
  * Fixed delays make a test pass on an idle machine and fail on a busy one; wait for the event instead
  * (`waitFor`, `waitForElement`, `waitForTheme`). Kept for the VS Code bench tier's settling pauses.
  */

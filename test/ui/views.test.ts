@@ -5,7 +5,7 @@ import type { GalleryPanel } from '../../src/providers/gallery/galleryPanel';
 import { activateExtension, waitFor } from '../support/extension';
 import { guideFolderSpec, makeTrainingFolder } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
-import { click, pressKey, screenshot, sideBarRow, waitForElement } from '../support/screenshot';
+import { click, expandSideBarRow, pressKey, screenshot, sideBarRow, waitForElement } from '../support/screenshot';
 
 describe('LoRA views (UI)', () => {
 	it('shows the Dataset, Coverage and Checkpoints views for a training folder', async () => {
@@ -19,17 +19,12 @@ describe('LoRA views (UI)', () => {
 		await vscode.commands.executeCommand('loraWorkbench.dataset.focus');
 		// Expand the face subset and the coverage groups the way a person would: by clicking the rows.
 		// (The collapsed one: another suite's folder may show its own face subset open.)
-		const faceSubset = sideBarRow('Dataset', '[aria-expanded="false"]:has-text("24_3mm4w4ts0n woman")');
-		await waitForElement(faceSubset);
-		await click(faceSubset).catch(() => undefined);
-		await waitForElement(sideBarRow('Dataset', '[aria-expanded="true"]:has-text("24_3mm4w4ts0n woman")'));
+		await expandSideBarRow('Dataset', ':has-text("24_3mm4w4ts0n woman")');
 		await waitForElement(sideBarRow('Dataset', '[aria-level="3"]:has-text("img_001.jpg")'));
 		await vscode.commands.executeCommand('loraWorkbench.coverage.focus');
 		// This folder's row ("8 images"): other folders' rows come in at their own pace and move the rows below them.
 		const images = spec.subsets.reduce((n, s) => n + s.images, 0);
-		const allSubsets = sideBarRow('Coverage', `:has-text("all subsets"):has-text("${images} images")`);
-		await waitForElement(allSubsets);
-		await click(allSubsets).catch(() => undefined);
+		await expandSideBarRow('Coverage', `:has-text("all subsets"):has-text("${images} images")`);
 		await waitForElement(sideBarRow('Coverage', ':has-text("framing")'));
 		// A coverage group runs "Show Images": the folder's gallery opens, filtered to the group's tags.
 		await click(sideBarRow('Coverage', ':has-text("framing")')).catch(() => undefined);
