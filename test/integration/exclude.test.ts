@@ -26,6 +26,9 @@ describe('exclude from training (integration, issue 19.3)', function () {
 		await closeUp('obama.jpg').jpeg({ quality: 92 }).toFile(join(faceDir, 'good.jpg'));
 		await closeUp('obama.jpg').modulate({ brightness: 1.04 }).jpeg({ quality: 75 }).toFile(join(faceDir, 'copy.jpg'));
 		await closeUp('biden.jpg').jpeg({ quality: 92 }).toFile(join(faceDir, 'other.jpg'));
+		// Cut short: "could not be read" (unreadable), deleted by the last test.
+		const bytes = await fs.readFile(sharedFixture('photos', 'people', 'obama1.jpg'));
+		await fs.writeFile(join(faceDir, 'broken.jpg'), bytes.subarray(0, 4000));
 		await fs.writeFile(join(faceDir, 'good.txt'), '3mm4w4ts0n, smile, looking at viewer\n');
 		// The copy's caption has a lint problem of its own (a tag twice), which must go with it.
 		await fs.writeFile(join(faceDir, 'copy.txt'), '3mm4w4ts0n, smile, smile\n');
@@ -75,17 +78,17 @@ describe('exclude from training (integration, issue 19.3)', function () {
 		const folderNode = tree.getChildren().find((n) => n.kind === 'folder' && n.root === root)!;
 		const subsetNode = tree.getChildren(folderNode).find((n) => n.kind === 'subset' && n.dir === faceDir)!;
 		const rows = tree.getChildren(subsetNode).map((n) => (n.kind === 'image' ? n.path : ''));
-		assert.deepEqual(rows.sort(), [join(faceDir, 'good.jpg'), join(faceDir, 'other.jpg')]);
+		assert.deepEqual(rows.sort(), [join(faceDir, 'broken.jpg'), join(faceDir, 'good.jpg'), join(faceDir, 'other.jpg')]);
 		const goodRow = tree.getTreeItem(tree.getChildren(subsetNode).find((n) => n.kind === 'image' && n.path === join(faceDir, 'good.jpg'))!);
 		assert.doesNotMatch(String(goodRow.description), /problem/, String(goodRow.description));
 		// sd-scripts' count: the subset holds two images now.
-		assert.equal(api.services.trainingFolders.get(root)!.subsets.find((s) => s.dir === faceDir)!.images.length, 2);
+		assert.equal(api.services.trainingFolders.get(root)!.subsets.find((s) => s.dir === faceDir)!.images.length, 3);
 
 		// Undo (the notification's action): one edit puts image and caption back.
 		assert.equal(await api.testing.images.undoExclusion(), true);
 		assert.ok(existsSync(join(faceDir, 'copy.jpg')) && existsSync(join(faceDir, 'copy.txt')), 'undo restored both files');
 		assert.ok(!existsSync(join(excludedDir, 'copy.jpg')) && !existsSync(join(excludedDir, 'copy.txt')));
-		await waitFor('the tree service to list the image again', () => api.services.trainingFolders.get(root)?.subsets.find((s) => s.dir === faceDir)?.images.length === 3);
+		await waitFor('the tree service to list the image again', () => api.services.trainingFolders.get(root)?.subsets.find((s) => s.dir === faceDir)?.images.length === 4);
 		await waitFor('the restored caption to be linted again', () => loraDiagnostics('copy.txt').includes('duplicate-tag'));
 	});
 
@@ -100,5 +103,16 @@ describe('exclude from training (integration, issue 19.3)', function () {
 		assert.ok(!api.testing.images.lastReport(root)!.problems.some((p) => p.code === 'near-duplicate'));
 		assert.equal(await api.testing.images.undoExclusion(), true);
 		assert.ok(existsSync(join(faceDir, 'copy.jpg')));
+	});
+
+	it('an image deleted outside VS Code loses its problems without a new check ("could not be read" included)', async () => {
+		const api = await activateExtension();
+		await waitFor('broken.jpg to be unreadable in Problems', () => loraDiagnostics('broken.jpg').includes('unreadable'));
+		assert.ok(api.testing.images.lastHealthView(root)?.sections.some((s) => s.code === 'unreadable'));
+		await fs.rm(join(faceDir, 'broken.jpg'));
+		// The folder's file watcher rescans it; the image is no longer listed, so its problems go.
+		await waitFor('the deleted image\'s problems to go', () => loraDiagnostics('broken.jpg').length === 0);
+		assert.ok(!api.testing.images.lastReport(root)!.problems.some((p) => p.file === join(faceDir, 'broken.jpg')));
+		assert.ok(!api.testing.images.lastHealthView(root)!.sections.some((s) => s.code === 'unreadable'), 'the health view drops its entry');
 	});
 });
