@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainResult } from '../../src/trainer/trainCommand';
 import type { TrainingRun } from '../../src/trainer/trainingRun';
+import type { CheckpointNode, CheckpointsView } from '../../src/trainer/checkpointsView';
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { repoRoot, testWorkspace } from '../support/paths';
@@ -38,6 +39,13 @@ async function train(root: string, expectRun = true): Promise<TrainResult> {
 	assert.ok(result, 'the command answered');
 	assert.ok(!expectRun || result.run, `a run was queued (errors: ${result.errors.join('; ') || 'none'})`);
 	return result;
+}
+
+/** The Checkpoints view's rows for one training folder (under its folder row when the workspace has several). */
+async function folderNodes(view: CheckpointsView, root: string): Promise<CheckpointNode[]> {
+	const top = await view.getChildren();
+	const folderNode = top.find((n) => n.kind === 'folder' && n.folder.root === root);
+	return (folderNode ? await view.getChildren(folderNode) : top).filter((n) => n.kind !== 'folder' && n.folder.root === root);
 }
 
 /**
@@ -284,10 +292,7 @@ describe('Train LoRA with the stand-in trainer', function () {
 		const model = join(root, 'model');
 		assert.ok(['r3sume-000001-state', 'r3sume-000002-state', 'r3sume-state'].every((d) => existsSync(join(model, d, 'train_state.json'))));
 		const view = api.testing.checkpointsView;
-		const top = await view.getChildren();
-		const folderNode = top.find((n) => n.kind === 'folder' && n.folder.root === root);
-		const nodes = folderNode ? await view.getChildren(folderNode) : top;
-		const states = nodes.filter((n) => n.kind === 'state' && n.folder.root === root);
+		const states = (await folderNodes(view, root)).filter((n) => n.kind === 'state');
 		assert.deepEqual(states.map((n) => (n.kind === 'state' ? n.state.name : '')), ['r3sume-state', 'r3sume-000002-state', 'r3sume-000001-state']);
 		assert.equal(view.getTreeItem(states[2]).contextValue, 'checkpointState');
 
@@ -420,9 +425,7 @@ describe('Train LoRA with the stand-in trainer', function () {
 
 		// Checkpoints view: one node per run, never mixed.
 		await api.services.trainingFolders.refresh(root);
-		const top = await view.getChildren();
-		const folderNode = top.find((n) => n.kind === 'folder' && n.folder.root === root);
-		const runNodes = (folderNode ? await view.getChildren(folderNode) : top).filter((n) => n.kind === 'run' && n.folder.root === root);
+		const runNodes = (await folderNodes(view, root)).filter((n) => n.kind === 'run');
 		assert.equal(runNodes.length, 2);
 		const files = async (node: (typeof runNodes)[number]) => (await view.getChildren(node)).map((n) => (n.kind === 'checkpoint' ? n.file.path : ''));
 		assert.deepEqual(await files(runNodes[0]), [join(model, 'r3runs-000001.safetensors')]);

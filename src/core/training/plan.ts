@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { TrainingFolder } from '../dataset';
 import { AccelerateLauncher, LaunchCommand, accelerateCommand } from './launch';
 import { outputDirWarning } from './outputPaths';
-import { RunFiles, buildRunFiles } from './runFiles';
+import { RunFiles, buildRunFiles, flatTrainingConfig } from './runFiles';
 import { SettingsProblem, readTrainingSection } from './trainingFields';
 import { GpuCapabilities, TrainerSettings, resolvePrecision } from './trainingSettings';
 
@@ -50,7 +50,7 @@ export function checkpointNames(outputName: string, settings: TrainerSettings): 
  * sd-scripts resolves them (from the training folder, its working directory): they must stay where they are.
  */
 export function runInputs(plan: TrainingPlan): string[] {
-	const flat: Record<string, unknown> = Object.assign({}, ...Object.values(plan.files.trainingConfig));
+	const flat = flatTrainingConfig(plan.files);
 	return ['resume', 'network_weights'].map((key) => flat[key]).filter((v): v is string => typeof v === 'string' && v !== '').map((v) => resolve(plan.root, v));
 }
 

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { TrainingPlan } from './plan';
+import { flatTrainingConfig } from './runFiles';
 import { SD15_MODEL_ID } from './sd15Model';
 import { OPTIONAL_PACKAGES } from './setup';
 
@@ -27,10 +28,6 @@ export function isLocalModelPath(value: string): boolean {
 	return isAbsolute(value) || /^[.~]/.test(value) || value.includes('\\') || /\.(safetensors|ckpt|bin|pt|pth)$/i.test(value) || value.split('/').length > 2;
 }
 
-function flatConfig(plan: TrainingPlan): Record<string, unknown> {
-	return Object.assign({}, ...Object.values(plan.files.trainingConfig));
-}
-
 function isDirectory(path: string): boolean {
 	try {
 		return statSync(path).isDirectory();
@@ -44,7 +41,7 @@ export function trainerFindings(plan: TrainingPlan, env: TrainerEnvironment): { 
 	const errors: string[] = [];
 	const notes: string[] = [];
 	const { settings } = plan;
-	const flat = flatConfig(plan);
+	const flat = flatTrainingConfig(plan.files);
 
 	if (env.gpuCount !== undefined) {
 		const ids = settings.launch.gpuIds && settings.launch.gpuIds !== 'all' ? settings.launch.gpuIds.split(',').map(Number) : undefined;

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseCheckpointName, parseSampleName } from '../checkpoints/checkpointNames';
+import { parseStateFolder } from '../checkpoints/checkpointRuns';
 import { timestamp } from './runFiles';
 
 /**
@@ -19,10 +20,9 @@ export function isRunFolderOf(folderName: string, outputName: string): boolean {
 	return /^\d{8}-\d{6}(-\d+)?(-earlier)?$/.test(folderName.slice(outputName.length + 1));
 }
 
-/** A `{name}-{epoch:06d}-state`, `{name}-step{step:08d}-state` or `{name}-state` folder (reference §7). */
+/** The output name of a `{name}-{epoch:06d}-state`, `{name}-step{step:08d}-state` or `{name}-state` folder. */
 export function stateFolderOutputName(folderName: string): string | undefined {
-	const match = /^(.*?)(?:-\d{6}|-step\d{8})?-state$/.exec(folderName);
-	return match?.[1] || undefined;
+	return parseStateFolder(folderName)?.outputName;
 }
 
 /** Files of one output name that a run left in the output folder: checkpoints, state folders, samples. */

@@ -317,14 +317,20 @@ export interface TensorBoardTarget {
 	prefix: string;
 }
 
-/** The TensorBoard folder of a run from its training config (training.extra may change or turn off logging). */
-export function tensorBoardTarget(files: Pick<RunFiles, 'trainingConfig'>): TensorBoardTarget | undefined {
+/** The training config as sd-scripts reads it: one flat table (the sections are only for reading, reference §2). */
+export function flatTrainingConfig(files: Pick<RunFiles, 'trainingConfig'>): Record<string, unknown> {
 	const flat: Record<string, unknown> = {};
 	for (const section of Object.values(files.trainingConfig)) {
 		if (section && typeof section === 'object' && !Array.isArray(section)) {
 			Object.assign(flat, section);
 		}
 	}
+	return flat;
+}
+
+/** The TensorBoard folder of a run from its training config (training.extra may change or turn off logging). */
+export function tensorBoardTarget(files: Pick<RunFiles, 'trainingConfig'>): TensorBoardTarget | undefined {
+	const flat = flatTrainingConfig(files);
 	const logWith = flat.log_with;
 	if (typeof flat.logging_dir !== 'string' || (logWith !== undefined && logWith !== 'tensorboard' && logWith !== 'all')) {
 		return undefined;
