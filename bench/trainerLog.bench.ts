@@ -36,21 +36,34 @@ export const cases: BenchCase[] = [
 		name: 'trainerLog: parse 200k-line sd-scripts log',
 		setup: async () => makeLog(),
 		run: async () => {
-			const parser = new TrainerLogParser();
+			// Three passes with a fresh parser each: the first pays for the JIT, the median is the figure; CPU
+			// time is printed too, since on a shared machine the wall clock also counts other processes.
 			const bytes = Buffer.from(log, 'utf8');
-			const start = now();
-			let steps = 0;
-			for (let i = 0; i < bytes.length; i += 64 * 1024) {
-				for (const e of parser.feed(bytes.subarray(i, i + 64 * 1024))) {
-					if (e.type === 'step') { steps++; }
+			const passes: { ms: number; cpuMs: number }[] = [];
+			for (let pass = 0; pass < 3; pass++) {
+				const parser = new TrainerLogParser();
+				const cpu = process.cpuUsage();
+				const start = now();
+				let steps = 0;
+				for (let i = 0; i < bytes.length; i += 64 * 1024) {
+					for (const e of parser.feed(bytes.subarray(i, i + 64 * 1024))) {
+						if (e.type === 'step') { steps++; }
+					}
 				}
+				parser.end();
+				const ms = now() - start;
+				const used = process.cpuUsage(cpu);
+				if (steps !== 100_001) {
+					throw new Error(`expected 100001 step events, got ${steps}`);
+				}
+				passes.push({ ms, cpuMs: (used.user + used.system) / 1000 });
 			}
-			parser.end();
-			const ms = now() - start;
-			if (steps !== 100_001) {
-				throw new Error(`expected 100001 step events, got ${steps}`);
-			}
-			return { work: lineCount, unit: 'lines', ms, note: `${(bytes.length / 1e6).toFixed(1)} MB, ${steps} step events` };
+			const median = [...passes].sort((a, b) => a.ms - b.ms)[1];
+			const rate = (ms: number): string => `${(lineCount / ms / 1000).toFixed(2)} M lines/s`;
+			return {
+				work: lineCount, unit: 'lines', ms: median.ms,
+				note: `${(bytes.length / 1e6).toFixed(1)} MB, 100001 step events; median of 3, first pass ${rate(passes[0].ms)}; CPU ${median.cpuMs.toFixed(0)} ms = ${rate(median.cpuMs)}; target ≥ 1 M lines/s (issue 22)`,
+			};
 		},
 	},
 	{

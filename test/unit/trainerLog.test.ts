@@ -4,7 +4,7 @@ import { LineSplitter } from '../../src/core/trainerLog/lineSplitter';
 import { parseTrainerLog, TrainerLogParser } from '../../src/core/trainerLog/parser';
 import type { ErrorEvent, StepEvent, SummaryEvent, TrainerEvent } from '../../src/core/trainerLog/events';
 import { applyEvent, emptyProgress, formatDuration, formatLoss, progressParts } from '../../src/core/trainerLog/progress';
-import { parseTqdmFrame } from '../../src/core/trainerLog/tqdm';
+import { parseClock, parsePythonNumber, parseTqdmFrame, readTqdmFrame, TIMES_AND_RATE, TqdmReading } from '../../src/core/trainerLog/tqdm';
 import { richRecord, runningTrainingBlock, successfulRun, tqdmFrame } from './fixtures/trainerTranscript';
 
 function ofType<T extends TrainerEvent['type']>(events: TrainerEvent[], type: T): Extract<TrainerEvent, { type: T }>[] {
@@ -293,4 +293,91 @@ test('a resume with initial_step: the bar counts the remaining steps, events car
 	assert.deepEqual(progressParts(progress).slice(0, 2), ['epoch 6/10', '242/480']);
 	// Without the block (a log cut at the start) the offset cannot be known: the bar's own numbers are kept.
 	assert.deepEqual(ofType(parseTrainerLog(`\r${tqdmFrame(2, 240, 0.5, 0.088)}`), 'step').map((s) => [s.step, s.total, s.initialStep]), [[2, 240, undefined]]);
+});
+
+/** The patterns parseTqdmFrame was first written with: the definition the hand-written reader must match. */
+function tqdmFrameByPattern(line: string): { desc: string; n: number; total: number; elapsed?: number; remaining?: number; itPerSecond?: number; postfix: [string, string][] } | undefined {
+	const pattern = /(epoch validation steps|validation steps|steps):\s*\d+%\|[^|\n]*\|\s*(\d+)\/(\d+)\s*\[([^\]]*)\]/g;
+	let last: RegExpExecArray | undefined;
+	for (let match = pattern.exec(line); match; match = pattern.exec(line)) {
+		last = match;
+	}
+	if (!last) {
+		return undefined;
+	}
+	const frame: NonNullable<ReturnType<typeof tqdmFrameByPattern>> = { desc: last[1], n: Number(last[2]), total: Number(last[3]), postfix: [] };
+	const timing = TIMES_AND_RATE.exec(last[4]);
+	let rest = last[4];
+	if (timing) {
+		frame.elapsed = parseClock(timing[1]);
+		frame.remaining = timing[2] === undefined || timing[2] === '?' ? undefined : parseClock(timing[2]);
+		if (timing[3] !== '?') {
+			const rate = Number(timing[3]);
+			frame.itPerSecond = timing[4] === 'it/s' ? rate : rate > 0 ? 1 / rate : undefined;
+		}
+		rest = rest.slice(timing[0].length);
+	}
+	const postfix = new Map<string, string>();
+	for (const piece of rest.split(',')) {
+		const eq = piece.indexOf('=');
+		if (eq > 0) {
+			postfix.set(piece.slice(0, eq).trim(), piece.slice(eq + 1).trim());
+		}
+	}
+	frame.postfix = [...postfix];
+	return frame;
+}
+
+test('tqdm frames: the fast reader gives exactly what the patterns give, on real frames and mangled ones', () => {
+	let seed = 7;
+	const random = (): number => {
+		seed = (seed * 1664525 + 1013904223) >>> 0;
+		return seed / 2 ** 32;
+	};
+	const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+	const pieces = ['steps', 'validation steps', 'epoch validation steps', 'epoch ', ':', ': ', ' ', '\t', '\u00a0', '\u3000', '%|', '|', '█', '12', '0', '/', '[', ']', '<', ',', '?', 'it/s', 's/it', 'e', 'e-', '+', '.', '1.5', '00:01', '1:02:03', '::', 'avr_loss', 'loss', 'current_loss', 'val_avg_loss', '=', ' =', '= ', 'nan', 'NaN', 'inf', '-inf', 'Infinity', '-0', '0.0912', '1e-3', '0x1f', '-', '\n', 'x', '1234567890123456789'];
+	const mangle = (text: string): string => {
+		const chars = [...text];
+		for (let k = Math.floor(random() * 4); k > 0; k--) {
+			const at = Math.floor(random() * (chars.length + 1));
+			if (random() < 0.5) { chars.splice(at, 1); } else { chars.splice(at, 0, pick(pieces)); }
+		}
+		return chars.join('');
+	};
+	let frames = 0;
+	for (let i = 0; i < 40_000; i++) {
+		const real = tqdmFrame(Math.floor(random() * 100), 1 + Math.floor(random() * 100), random() * 3, random() < 0.8 ? random() : undefined,
+			pick(['steps', 'validation steps', 'epoch validation steps']), random() < 0.3 ? `, loss=${random()}, val_avg_loss=${pick(['nan', '0.3', ' 1e-2 ', ''])}` : '');
+		const base = random() < 0.5 ? real : Array.from({ length: 1 + Math.floor(random() * 30) }, () => pick(pieces)).join('');
+		const line = random() < 0.7 ? mangle(base) : random() < 0.5 ? base + mangle(base) : `${pick(['', 'x', '[rank1]: '])}${base}`;
+		const expected = tqdmFrameByPattern(line);
+		const actual = parseTqdmFrame(line);
+		assert.deepStrictEqual(actual && { ...actual, postfix: [...actual.postfix] }, expected, JSON.stringify(line));
+		const reading: TqdmReading = { desc: 'steps', n: 0, total: 0 };
+		assert.equal(readTqdmFrame(line, reading), expected !== undefined);
+		if (expected) {
+			frames++;
+			const value = (key: string): number | undefined => parsePythonNumber(expected.postfix.filter(([k]) => k === key).at(-1)?.[1]);
+			assert.deepStrictEqual([reading.n, reading.total, reading.elapsed, reading.remaining, reading.itPerSecond], [expected.n, expected.total, expected.elapsed, expected.remaining, expected.itPerSecond]);
+			if (expected.desc === 'steps') {
+				const hasLoss = expected.postfix.some(([k]) => k === 'loss');
+				assert.deepStrictEqual([reading.avrLoss, reading.loss], [value('avr_loss'), hasLoss ? value('loss') : value('current_loss')], JSON.stringify(line));
+			} else {
+				assert.deepStrictEqual(reading.validationLoss, value(expected.desc === 'validation steps' ? 'val_avg_loss' : 'val_epoch_avg_loss'), JSON.stringify(line));
+			}
+		}
+	}
+	assert.ok(frames > 10_000, `${frames} frames among the lines`);
+});
+
+test('a redraw identical to the frame before is skipped only when nothing came in between', () => {
+	const frame = tqdmFrame(5, 5, 0.1, undefined, 'validation steps', ', val_avg_loss=0.2');
+	// the same validation frame after an epoch line is a new validation point; right after itself it is not
+	const events = parseTrainerLog(`epoch 1/2\n\r${frame}\r${frame}\nepoch 2/2\n\r${frame}\r${frame}\n`);
+	assert.deepEqual(ofType(events, 'validation').map((v) => v.epoch), [1, 2]);
+	// a rich record between two identical frames is still emitted, in order
+	const record = richRecord('NaN found in latents, replacing with zeros', { level: 'WARNING' }).replace(/\n$/, '');
+	const step = tqdmFrame(3, 10, 0.5, 0.2);
+	const mixed = parseTrainerLog(`\r${step}\r${record}\r${step}\r${step}\n`);
+	assert.deepEqual(mixed.map((e) => e.type), ['step', 'error']);
 });

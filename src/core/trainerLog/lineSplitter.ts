@@ -54,11 +54,22 @@ export class LineSplitter {
 
 	private split(text: string): ConsoleLine[] {
 		const lines: ConsoleLine[] = [];
+		// No escape anywhere in the chunk: no line cut from it needs stripping.
+		const plain = text.indexOf('\x1b') === -1;
 		let start = 0;
-		for (let i = 0; i < text.length; i++) {
-			const code = text.charCodeAt(i);
-			if (code !== 10 && code !== 13) {
-				continue;
+		let nextCr = text.indexOf('\r');
+		let nextLf = text.indexOf('\n');
+		while (nextCr !== -1 || nextLf !== -1) {
+			let i: number;
+			let code: number;
+			if (nextLf === -1 || (nextCr !== -1 && nextCr < nextLf)) {
+				i = nextCr;
+				code = 13;
+				nextCr = text.indexOf('\r', i + 1);
+			} else {
+				i = nextLf;
+				code = 10;
+				nextLf = text.indexOf('\n', i + 1);
 			}
 			if (code === 10 && this.afterCarriageReturn && i === start && this.pending.length === 0 && !this.pendingTruncated) {
 				// the `\n` of a `\r\n` whose `\r` already ended the line
@@ -69,8 +80,14 @@ export class LineSplitter {
 				start = i + 1;
 				continue;
 			}
-			this.append(text, start, i);
-			lines.push(this.take(code === 13));
+			if (this.pending.length === 0 && !this.pendingTruncated && i - start <= this.maxLineLength) {
+				// the usual case, a whole line inside this chunk: no concatenation
+				const line = text.slice(start, i);
+				lines.push({ text: plain ? line : stripAnsi(line), redraw: code === 13, truncated: false });
+			} else {
+				this.append(text, start, i);
+				lines.push(this.take(code === 13));
+			}
 			this.afterCarriageReturn = code === 13;
 			start = i + 1;
 		}

@@ -2,7 +2,7 @@ import { ADVICE, calledProcessStatus, classifyException, classifyPlainLine, desc
 import type { CheckpointEvent, ErrorCode, ErrorEvent, FinishedEvent, StepEvent, SummaryEvent, TrainerEvent } from './events';
 import { ConsoleLine, LineSplitter } from './lineSplitter';
 import { LogicalLine, RichRecordJoiner } from './richLog';
-import { parsePythonNumber, parseTqdmFrame } from './tqdm';
+import { readTqdmFrame, TqdmReading } from './tqdm';
 
 const RUNNING_TRAINING = /^running training\b/;
 const SUMMARY_FIELDS: [RegExp, keyof Omit<SummaryEvent, 'type'>][] = [
@@ -52,6 +52,13 @@ export class TrainerLogParser {
 	private readonly reported = new Set<string>();
 	private nanLossReported = false;
 	private linesSeen = 0;
+	/**
+	 * The text of the frame handled last, while nothing else has been handled since. The same text again (tqdm
+	 * redraws an unchanged bar) cannot change anything: handling a frame twice in a row is the same as once.
+	 */
+	private lastFrameText: string | undefined;
+	/** Reused for every frame. */
+	private readonly frame: TqdmReading = { desc: 'steps', n: 0, total: 0 };
 
 	constructor(maxLineLength?: number) {
 		this.splitter = new LineSplitter(maxLineLength);
@@ -65,11 +72,13 @@ export class TrainerLogParser {
 		const events = this.consume(this.splitter.feed(chunk));
 		// tqdm ends a frame with nothing: it only becomes a line when the next redraw's `\r` arrives. A complete
 		// frame is handled now, so progress does not lag one redraw (and a run stuck on a step shows that step).
-		const partial = this.splitter.peek();
+		let partial = this.splitter.peek();
 		if (partial.endsWith(']')) {
-			const frame = parseTqdmFrame(partial.replace(PROCESS_PREFIX, ''));
-			if (frame && frame.desc === 'steps') {
+			partial = withoutProcessPrefix(partial);
+			const frame = this.frame;
+			if (readTqdmFrame(partial, frame) && frame.desc === 'steps') {
 				this.handleFrame(frame, events);
+				this.lastFrameText = partial;
 			}
 		}
 		return events;
@@ -101,14 +110,18 @@ export class TrainerLogParser {
 		const events: TrainerEvent[] = [];
 		for (const line of lines) {
 			this.linesSeen++;
-			const text = line.text.replace(PROCESS_PREFIX, '');
+			const text = withoutProcessPrefix(line.text);
+			if (text === this.lastFrameText && !this.rich.hasPending) {
+				continue; // a redraw of the same frame, with nothing in between
+			}
 			// tqdm frames never wrap and never belong to a log record: handle them first, cheaply.
-			const frame = parseTqdmFrame(text);
-			if (frame) {
+			const frame = this.frame;
+			if (readTqdmFrame(text, frame)) {
 				for (const logical of this.rich.flush()) {
 					this.handleLogical(logical, events);
 				}
 				this.handleFrame(frame, events);
+				this.lastFrameText = text;
 				continue;
 			}
 			for (const logical of this.rich.push(text)) {
@@ -118,11 +131,10 @@ export class TrainerLogParser {
 		return events;
 	}
 
-	private handleFrame(frame: NonNullable<ReturnType<typeof parseTqdmFrame>>, events: TrainerEvent[]): void {
+	private handleFrame(frame: TqdmReading, events: TrainerEvent[]): void {
 		this.closeSummary(events);
 		if (frame.desc !== 'steps') {
-			const key = frame.desc === 'validation steps' ? 'val_avg_loss' : 'val_epoch_avg_loss';
-			const loss = parsePythonNumber(frame.postfix.get(key));
+			const loss = frame.validationLoss;
 			if (frame.n === frame.total && frame.total > 0 && loss !== undefined) {
 				const kind = frame.desc === 'validation steps' ? 'step' : 'epoch';
 				const signature = `validation:${kind}:${this.step}:${this.epoch}`;
@@ -133,8 +145,7 @@ export class TrainerLogParser {
 			}
 			return;
 		}
-		const avrLoss = parsePythonNumber(frame.postfix.get('avr_loss'));
-		const loss = parsePythonNumber(frame.postfix.get('loss') ?? frame.postfix.get('current_loss'));
+		const { avrLoss, loss } = frame;
 		// The bar runs over `max_train_steps - initial_step` (reference §5.8), the block printed max_train_steps.
 		const initialStep = this.plannedTotal !== undefined && frame.total < this.plannedTotal ? this.plannedTotal - frame.total : 0;
 		const step = frame.n + initialStep;
@@ -164,6 +175,7 @@ export class TrainerLogParser {
 	}
 
 	private handleLogical(logical: LogicalLine, events: TrainerEvent[]): void {
+		this.lastFrameText = undefined;
 		const raw = logical.text;
 		if (this.traceback) {
 			if (this.continueTraceback(raw, events)) {
@@ -317,6 +329,11 @@ export class TrainerLogParser {
 		if (details && details.length > 0) { event.details = details; }
 		return event;
 	}
+}
+
+/** The line without a `[rank0]: ` / `[default0]:` prefix (what `text.replace(PROCESS_PREFIX, '')` gives). */
+function withoutProcessPrefix(text: string): string {
+	return text.charCodeAt(0) === 91 /* [ */ ? text.replace(PROCESS_PREFIX, '') : text;
 }
 
 function sameNumber(a: number | undefined, b: number | undefined): boolean {
