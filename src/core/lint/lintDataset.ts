@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeCaption, parseCaption } from '../caption';
 import { captionEncodingProblem, isUtf16Bom } from '../captionEncoding';
@@ -149,14 +149,16 @@ export class DatasetLinter {
 		const issues: LintIssue[] = [...this.setupIssues];
 		let notUtf8 = 0;
 		let unreadable = 0;
-		await mapLimited(files, 32, async ({ path }) => {
+		// Captions are small: read synchronously in batches with a yield between (as the scan does), not through
+		// fs.promises.readFile's four thread-pool round trips per file (issue 22).
+		await forEachInBatches(files, 64, ({ path }) => {
 			const override = options.overrides?.get(path);
 			if (override !== undefined) {
 				texts.set(path, override);
 				return;
 			}
 			try {
-				const bytes = await fs.readFile(path);
+				const bytes = readFileSync(path);
 				const decoded = decodeCaption(bytes);
 				if (decoded.invalidUtf8) {
 					notUtf8++;
@@ -205,14 +207,15 @@ export function sortIssues(issues: LintIssue[]): LintIssue[] {
 	return issues.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.column - b.column || a.code.localeCompare(b.code));
 }
 
-async function mapLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-	let next = 0;
-	const worker = async (): Promise<void> => {
-		while (next < items.length) {
-			await fn(items[next++]);
+async function forEachInBatches<T>(items: readonly T[], batch: number, fn: (item: T) => void): Promise<void> {
+	for (let start = 0; start < items.length; start += batch) {
+		if (start > 0) {
+			await new Promise<void>((done) => setImmediate(done));
 		}
-	};
-	await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+		for (let i = start; i < Math.min(items.length, start + batch); i++) {
+			fn(items[i]);
+		}
+	}
 }
 
 /**
