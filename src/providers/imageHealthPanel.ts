@@ -18,6 +18,7 @@ export class ImageHealthPanel extends Disposable {
 	public static readonly lastView = new Map<string, Extract<HealthHostMessage, { type: 'init' }>>();
 	private view: Extract<HealthHostMessage, { type: 'init' }> | undefined;
 	private readonly thumbnails = new Map<string, Promise<string | undefined>>();
+	private generation = 0;
 
 	public static show(extensionUri: vscode.Uri, folder: TrainingFolder, report: CheckReport, recheck: () => Promise<CheckReport | undefined>): ImageHealthPanel {
 		let instance = ImageHealthPanel.panels.get(folder.root);
@@ -93,6 +94,8 @@ export class ImageHealthPanel extends Disposable {
 	}
 
 	private async update(report: CheckReport, keepThumbnails = false): Promise<void> {
+		// Thumbnails take a while: a later report (an exclusion during a check's update) must not be overwritten by this one.
+		const generation = ++this.generation;
 		// Images may have been re-cropped since the last check; after an exclusion the others are as they were.
 		if (!keepThumbnails) {
 			this.thumbnails.clear();
@@ -120,6 +123,9 @@ export class ImageHealthPanel extends Disposable {
 		}
 		sections.sort((a, b) => RANK[a.severity] - RANK[b.severity]);
 		const notes = report.faceDetectorError ? [report.faceDetectorError] : [];
+		if (generation !== this.generation) {
+			return;
+		}
 		this.view = { type: 'init', folderName: basename(this.root), imageCount: report.analyses.length, sections, notes, canCrop: byCode.has('wrong-size') || byCode.has('low-resolution') };
 		ImageHealthPanel.lastView.set(this.root, this.view);
 		void this.panel.webview.postMessage(this.view);

@@ -112,4 +112,39 @@ describe('Dataset Health (UI)', function () {
 		// would show in the next suite's screenshot. The report's title is a harmless place for it.
 		await click('h1', WEBVIEW_FRAME);
 	});
+
+	it('"Keep this one" on a duplicate group excludes the other picture and the report drops the group at once (issue 19.3)', async () => {
+		const api = await activateExtension();
+		await vscode.workspace.getConfiguration('loraWorkbench.images').update('faceModelPath', sharedFixture('models', 'yunet_n_dynamic.onnx'), vscode.ConfigurationTarget.Global);
+		// The folder of the test above, or (run on its own) a new one.
+		const root = existsSync(join(testWorkspace()!, 'health-ui')) ? join(testWorkspace()!, 'health-ui') : await folderWithProblems();
+		await api.services.trainingFolders.refresh(root);
+		const face = join(root, 'images', FACE);
+		await vscode.commands.executeCommand('workbench.action.closeSidebar');
+		await vscode.commands.executeCommand('loraWorkbench.showDatasetHealth', root);
+		await waitFor('the health view', () => api.testing.images.lastHealthView(root));
+		const keep = '.group .card-box:has(.name:text-is("obama1.jpg")) button.keep';
+		await waitForElement(keep, WEBVIEW_FRAME);
+		// As a person would: the button on the page, its message validated by the host.
+		await click(keep, WEBVIEW_FRAME);
+		const excluded = join(root, 'excluded', FACE, 'obama1_again.jpg');
+		await waitFor('obama1_again.jpg to move to excluded/', () => existsSync(excluded) && !existsSync(join(face, 'obama1_again.jpg')), 20_000).catch(async (err: unknown) => {
+			await screenshot('dataset-health-excluded-failed');
+			throw err;
+		});
+		assert.ok(existsSync(join(face, 'obama1.jpg')), 'the kept picture stays');
+		const after = await waitFor('the report without the excluded picture', () => {
+			const view = api.testing.images.lastHealthView(root);
+			return view && !view.sections.some((s) => s.groups.flat().some((i) => i.name === 'obama1_again.jpg')) && view;
+		}, 10_000);
+		assert.ok(!(after.sections.find((s) => s.code === 'near-duplicate')?.groups.some((g) => g.some((i) => i.name === 'obama1.jpg')) ?? false), 'a group of one is no group');
+		const problems = after.sections.reduce((n, s) => n + s.groups.flat().length, 0);
+		await waitForElement(`.summary:has-text("${problems} problem")`, WEBVIEW_FRAME);
+		const file = await screenshot('dataset-health-excluded');
+		assert.ok(existsSync(file) && statSync(file).size > 30_000, `screenshot ${file} was written`);
+		// The notification's Undo puts it back (and leaves the folder as the other suites expect it).
+		assert.equal(await api.testing.images.undoExclusion(), true);
+		assert.ok(existsSync(join(face, 'obama1_again.jpg')));
+		await vscode.commands.executeCommand('notifications.clearAll');
+	});
 });
