@@ -42,6 +42,9 @@ export function countStyles(tags: readonly CaptionTag[], counts = { underscore: 
 }
 
 function unbalanced(text: string): boolean {
+	if (!/[()[\]]/.test(text)) {
+		return false; // no brackets at all (nearly every tag): balanced, without the replace and the splits
+	}
 	let depth = 0;
 	const plain = text.replace(/\\[()[\]]/g, '');
 	for (const c of plain) {
