@@ -10,7 +10,11 @@ import { join, resolve } from 'node:path';
 import { scanTrainingFolder } from '../src/core/dataset';
 import { RuleSelection, lintCaption, lintDataset, sharedTokenCounter } from '../src/core/lint';
 import { conflictGroups } from '../src/core/lint/conflictRules';
-import { BenchCase } from './harness';
+import { parseArgs } from '../src/cli/args';
+import { lintCommand } from '../src/cli/lint';
+import { tagsCommand } from '../src/cli/tags';
+import type { CliCommand, CliIo } from '../src/cli/args';
+import { BenchCase, now } from './harness';
 
 const CAPTIONS = 20_000;
 const TAGS_PER_CAPTION = 30;
@@ -67,6 +71,15 @@ async function generate(): Promise<string> {
 	return dir;
 }
 
+/** Runs a CLI command in this process with its output counted, not printed. */
+async function runCli(command: CliCommand, argv: string[]): Promise<{ code: number; ms: number; outputChars: number; rssMiB: number }> {
+	let outputChars = 0;
+	const io: CliIo = { cwd: process.cwd(), out: (text: string) => { outputChars += text.length; }, err: (text: string) => { outputChars += text.length; } };
+	const start = now();
+	const code = await command.run(parseArgs(argv, command.flags), io);
+	return { code, ms: now() - start, outputChars, rssMiB: process.memoryUsage().rss / 2 ** 20 };
+}
+
 export const cases: BenchCase[] = [
 	{
 		name: 'lint baseline: scan + read 20,000 captions',
@@ -90,6 +103,27 @@ export const cases: BenchCase[] = [
 				throw new Error(`linted ${result.captions} captions (${result.tokenEstimateReason ?? 'exact'})`);
 			}
 			return { work: result.captions, unit: 'captions', note: `${result.issues.length} problems` };
+		},
+	},
+	{
+		name: 'lint --offline CLI, 20,000 captions x 30 tags',
+		baseline: 'lint baseline: scan + read 20,000 captions',
+		setup: async () => { await generate(); },
+		run: async () => {
+			const result = await runCli(lintCommand, ['--offline', root!]);
+			return { work: CAPTIONS, unit: 'captions', ms: result.ms, note: `exit ${result.code}, ${(result.outputChars / 1e6).toFixed(1)} M chars of output, RSS after ${result.rssMiB.toFixed(0)} MiB; target < 0.5 s (issue 22)` };
+		},
+	},
+	{
+		name: 'tags CLI, 20,000 captions x 30 tags',
+		baseline: 'lint baseline: scan + read 20,000 captions',
+		setup: async () => { await generate(); },
+		run: async () => {
+			const result = await runCli(tagsCommand, [root!]);
+			if (result.code !== 0) {
+				throw new Error(`tags exited ${result.code}`);
+			}
+			return { work: CAPTIONS, unit: 'captions', ms: result.ms, note: `RSS after ${result.rssMiB.toFixed(0)} MiB; target < 0.5 s (issue 22)` };
 		},
 	},
 	{
