@@ -19,7 +19,6 @@ export interface Exclusion {
 	moves: FileMove[];
 }
 
-const IMAGE_SELECTOR: vscode.DocumentSelector = { scheme: 'file', pattern: '**/*.{png,jpg,jpeg,webp,bmp,PNG,JPG,JPEG,WEBP,BMP}' };
 
 /** Paths from what a command receives: a Uri, a path, a Dataset view node, or lists of them (Explorer multi-selection). */
 function pathsOf(value: unknown): string[] {
@@ -83,17 +82,22 @@ export class ExcludeImages extends Disposable implements vscode.CodeActionProvid
 			return this.exclude(others, `Kept ${basename(kept)}`);
 		}));
 		this.register(vscode.commands.registerCommand('loraWorkbench.undoExcludeFromTraining', () => this.undo()));
-		this.register(vscode.languages.registerCodeActionsProvider(IMAGE_SELECTOR, this, ExcludeImages.metadata));
+		this.register(vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, this, ExcludeImages.metadata));
 	}
 
+	/** On an image's problems, and on a caption's problems (the caption is a text file, so Problems offers it there too). */
 	public provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
 		const ours = context.diagnostics.filter((d) => d.source === 'lora');
-		if (ours.length === 0 || !this.services.trainingFolders.folderOf(document.uri.fsPath)) {
+		const path = document.uri.fsPath;
+		const image = ours.length > 0 && document.uri.scheme === 'file'
+			? this.services.trainingFolders.folderOf(path)?.subsets.flatMap((s) => s.images).find((i) => i.path === path || i.captionPath === path)
+			: undefined;
+		if (!image) {
 			return [];
 		}
-		const action = new vscode.CodeAction(`Exclude ${basename(document.uri.fsPath)} from training (moves it and its caption to excluded/)`, vscode.CodeActionKind.QuickFix);
+		const action = new vscode.CodeAction(`Exclude ${image.name} from training (moves it and its caption to excluded/)`, vscode.CodeActionKind.QuickFix);
 		action.diagnostics = ours;
-		action.command = { command: 'loraWorkbench.excludeFromTraining', title: 'Exclude from Training', arguments: [document.uri] };
+		action.command = { command: 'loraWorkbench.excludeFromTraining', title: 'Exclude from Training', arguments: [vscode.Uri.file(image.path)] };
 		return [action];
 	}
 

@@ -52,7 +52,16 @@ describe('exclude from training (integration, issue 19.3)', function () {
 		const view = await waitFor('the health view', () => api.testing.images.lastHealthView(root)?.sections.some((s) => s.code === 'near-duplicate') && api.testing.images.lastHealthView(root));
 		assert.ok(view);
 
-		const exclusion = await vscode.commands.executeCommand<{ moves: { from: string; to: string }[] } | undefined>('loraWorkbench.excludeFromTraining', uri('copy.jpg'));
+		// The quick fix on the caption's problem (Problems, Ctrl+.) runs the same command on the image. (The
+		// document is loaded, not shown: the Dataset Health panel stays the open editor.)
+		const document = await vscode.workspace.openTextDocument(uri('copy.txt'));
+		const diagnostic = vscode.languages.getDiagnostics(uri('copy.txt')).find((d) => String(d.code) === 'duplicate-tag')!;
+		const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', document.uri, diagnostic.range);
+		const fix = actions.find((a) => a.title.startsWith('Exclude copy.jpg from training'));
+		assert.ok(fix?.command, `the quick fix is offered: ${actions.map((a) => a.title).join(' | ')}`);
+		assert.equal(fix.command.command, 'loraWorkbench.excludeFromTraining');
+		assert.equal((fix.command.arguments?.[0] as vscode.Uri).fsPath, join(faceDir, 'copy.jpg'));
+		const exclusion = await vscode.commands.executeCommand<{ moves: { from: string; to: string }[] } | undefined>(fix.command.command, ...(fix.command.arguments ?? []));
 		assert.ok(exclusion, 'the command returns what it moved');
 		const excludedDir = join(root, 'excluded', FACE);
 		assert.deepEqual(exclusion.moves, [
