@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { basename, dirname, relative } from 'node:path';
-import type { TrainingFolder } from '../core/dataset';
+import type { DatasetImage, TrainingFolder } from '../core/dataset';
 import { ExcludeItem, FileMove, planExclusionOnDisk } from '../core/exclude';
 import { FolderLockedError, withFolderLock } from '../core/folderLock';
 import { Disposable } from '../util/dispose';
@@ -88,10 +88,7 @@ export class ExcludeImages extends Disposable implements vscode.CodeActionProvid
 	/** On an image's problems, and on a caption's problems (the caption is a text file, so Problems offers it there too). */
 	public provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
 		const ours = context.diagnostics.filter((d) => d.source === 'lora');
-		const path = document.uri.fsPath;
-		const image = ours.length > 0 && document.uri.scheme === 'file'
-			? this.services.trainingFolders.folderOf(path)?.subsets.flatMap((s) => s.images).find((i) => i.path === path || i.captionPath === path)
-			: undefined;
+		const image = ours.length > 0 && document.uri.scheme === 'file' ? this.imageAt(document.uri.fsPath)?.image : undefined;
 		if (!image) {
 			return [];
 		}
@@ -101,14 +98,20 @@ export class ExcludeImages extends Disposable implements vscode.CodeActionProvid
 		return [action];
 	}
 
+	/** The subset image at `path` (an image or its caption) and its training folder. */
+	private imageAt(path: string): { folder: TrainingFolder; image: DatasetImage } | undefined {
+		const folder = this.services.trainingFolders.folderOf(path);
+		const image = folder?.subsets.flatMap((s) => s.images).find((i) => i.path === path || i.captionPath === path);
+		return folder && image ? { folder, image } : undefined;
+	}
+
 	/** Moves the images (and captions) of the training folders; returns what was moved, or undefined. */
 	public async exclude(paths: readonly string[], prefix?: string): Promise<Exclusion | undefined> {
 		await this.services.trainingFolders.ready();
 		const byRoot = new Map<string, { folder: TrainingFolder; items: ExcludeItem[] }>();
 		const unknown: string[] = [];
 		for (const path of new Set(paths)) {
-			const folder = this.services.trainingFolders.folderOf(path);
-			const image = folder?.subsets.flatMap((s) => s.images).find((i) => i.path === path || i.captionPath === path);
+			const { folder, image } = this.imageAt(path) ?? {};
 			if (!folder || !image) {
 				unknown.push(path);
 				continue;
