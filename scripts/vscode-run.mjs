@@ -154,7 +154,8 @@ export async function startServer({ work, extraArgs = [], env = {} }) {
 		'--accept-server-license-terms', '--disable-workspace-trust', '--user-data-dir', userData,
 		'--server-data-dir', serverData, '--extensions-dir', extensions, ...extraArgs];
 	const child = spawn(paths.node, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-	const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+	// 'error' without 'exit' when it could not be spawned at all: stop() must not wait for an exit that never comes.
+	const exited = new Promise((resolveExit) => { child.once('exit', resolveExit); child.once('error', resolveExit); });
 	const killGroup = (signal) => {
 		try { process.kill(-child.pid, signal); } catch { /* already gone */ }
 	};

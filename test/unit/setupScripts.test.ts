@@ -37,15 +37,18 @@ function assertOneLine(text: string, pattern: RegExp): void {
 	assert.doesNotMatch(text, /^\s+at /m, 'no stack trace');
 }
 
-/** A VS Code server folder that looks complete but whose Node exits at once: a tier that cannot start. */
-function fakeBrokenServer(): string {
-	const dir = join(scratch, 'broken-server');
+/**
+ * A VS Code server folder that looks complete but whose Node exits at once (or, `runnable: false`, cannot even be
+ * started): a tier that cannot start.
+ */
+function fakeBrokenServer(runnable = true): string {
+	const dir = join(scratch, runnable ? 'broken-server' : 'unrunnable-server');
 	const bin = join(dir, 'node_modules', `node-${process.platform}-${process.arch}`, 'bin');
 	const out = join(dir, 'node_modules', 'code-server', 'lib', 'vscode', 'out');
 	mkdirSync(bin, { recursive: true });
 	mkdirSync(out, { recursive: true });
 	writeFileSync(join(bin, 'node'), '#!/bin/sh\necho "fake VS Code server: cannot start" >&2\nexit 3\n');
-	chmodSync(join(bin, 'node'), 0o755);
+	chmodSync(join(bin, 'node'), runnable ? 0o755 : 0o644);
 	writeFileSync(join(out, 'server-main.js'), '');
 	writeFileSync(join(dir, '.lora-workbench-complete.json'), '{}');
 	return dir;
@@ -80,6 +83,19 @@ describe('set-up scripts', () => {
 		assert.deepEqual(Object.keys(env).filter((key) => /^npm_|^INIT_CWD$/i.test(key)), []);
 		assert.equal(env.KEEP_ME, '1');
 		assert.equal(env.PATH, '/x');
+	});
+
+	it('npm test exits, failing, when the VS Code server cannot even be spawned', async () => {
+		const ran = await runScript(['scripts/test.mjs', 'integration', '--no-build'], {
+			LORA_VSCODE_SERVER_DIR: fakeBrokenServer(false),
+			CHROMIUM_PATH: process.execPath,
+			VSCODE_EXECUTABLE: '',
+			LORA_TEST_ELECTRON: '',
+		});
+		assert.ok(ran.exited, `the runner exited by itself; it printed:\n${ran.stdout}\n${ran.stderr}`);
+		assert.equal(ran.code, 1);
+		assert.match(ran.stderr, /the VS Code server could not be started \(spawn .* EACCES\)/);
+		assert.doesNotMatch(ran.stderr, /still open after the tiers/, 'nothing was left open');
 	});
 
 	it('an unwritable cache folder stops the server install with one line', async () => {
