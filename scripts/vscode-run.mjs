@@ -23,7 +23,7 @@ function usesElectron() {
 /** Installs what the offline route needs (Chromium, the VS Code server); throws a SetupError saying what to do. */
 export function prepareVscodeTiers() {
 	if (usesElectron()) { return; }
-	ensureSystemPackages(BROWSER_PACKAGES, 'The VS Code test tiers');
+	ensureSystemPackages(BROWSER_PACKAGES, 'Running the VS Code test tiers');
 	ensureVscodeServer();
 }
 
