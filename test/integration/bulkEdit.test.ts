@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import * as vscode from 'vscode';
 import { planBulkEdit } from '../../src/core/bulkEdit';
 import type { GalleryHostMessage } from '../../src/core/protocol/gallery';
@@ -24,8 +24,9 @@ async function readAll(paths: string[]): Promise<Map<string, string>> {
 	return new Map(await Promise.all(paths.map(async (p) => [p, await fs.readFile(p, 'utf8')] as [string, string])));
 }
 
+/** Reverts this suite's unsaved captions and closes the editors (other suites' documents, e.g. a settings.json, are not ours to revert). */
 async function closeAll(): Promise<void> {
-	for (const document of vscode.workspace.textDocuments.filter((d) => d.isDirty)) {
+	for (const document of vscode.workspace.textDocuments.filter((d) => d.isDirty && d.uri.fsPath.includes(`${sep}bulk-edit-`))) {
 		await vscode.window.showTextDocument(document);
 		await vscode.commands.executeCommand('workbench.action.files.revert');
 	}

@@ -220,7 +220,7 @@ describe('caption editor', () => {
 		const state = await waitFor('lint problems on the chips', () => {
 			const last = [...session.posted].reverse().find((m) => m.type === 'document' || m.type === 'init') as DocumentChanged | CaptionEditorInit | undefined;
 			return last?.document.tags.some((t) => t.problems.length > 0) ? last.document : undefined;
-		}, 30_000);
+		});
 		const lora = vscode.languages.getDiagnostics(caption(6)).filter((d) => d.source === 'lora');
 		const onChips = state.tags.flatMap((t) => t.problems.map((p) => `${t.text}: ${p.code}`));
 		assert.ok(lora.length > 0, 'the linter reported problems');

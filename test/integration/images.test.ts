@@ -75,7 +75,7 @@ describe('image checks, health report and cropping (integration)', function () {
 		});
 		try {
 			await vscode.commands.executeCommand('loraWorkbench.checkImages', root);
-			await waitFor('the subset to refresh after the check', () => refreshed, 5000);
+			await waitFor('the subset to refresh after the check', () => refreshed);
 		} finally {
 			subscription.dispose();
 		}

@@ -326,7 +326,7 @@ describe('Train LoRA with the stand-in trainer', function () {
 			execution.terminate();
 			await run.whenExited();
 			assert.equal(run.state, 'stopped');
-			await waitFor('every stand-in process to be gone', () => pids.every((pid) => !alive(pid)), 15_000);
+			await waitFor('every stand-in process to be gone', () => pids.every((pid) => !alive(pid)));
 			assert.ok(!existsSync(join(second, 'model', 's3c0nd.safetensors')), 'no final checkpoint from a stopped run');
 		} finally {
 			listener.dispose();
