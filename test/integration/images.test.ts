@@ -70,8 +70,9 @@ describe('image checks, health report and cropping (integration)', function () {
 		assert.ok(subsetNode, 'the tree lists the face subset');
 		const imageNode = (name: string) => tree.getChildren(subsetNode).find((n) => n.kind === 'image' && n.path === join(faceDir, name))!;
 		let refreshed = false;
+		// The subset's row, or the whole tree, refreshed (nodes may be rebuilt by a rescan: compare what they show).
 		const subscription = tree.onDidChangeTreeData((node) => {
-			refreshed ||= node === subsetNode;
+			refreshed ||= node === undefined || (node.kind === 'subset' && node.dir === faceDir);
 		});
 		try {
 			await vscode.commands.executeCommand('loraWorkbench.checkImages', root);
