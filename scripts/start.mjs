@@ -4,7 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { cacheRoot, ensureVscodeServer } from './vscode-server.mjs';
+import { cacheRoot, ensureVscodeServer, makeWritableFolder } from './vscode-server.mjs';
 import { makeDemoFolder } from './demo-folder.mjs';
 import { describeFailure, SetupError } from './setup-error.mjs';
 
@@ -34,11 +34,7 @@ async function main() {
 	}
 	await checkPortFree();
 	const stateDir = join(cacheRoot(), 'start');
-	try {
-		mkdirSync(stateDir, { recursive: true });
-	} catch (err) {
-		throw new SetupError(`The cache folder ${stateDir} is not writable (${err.code ?? err.message}); fix its permissions or point XDG_CACHE_HOME at a writable folder.`);
-	}
+	makeWritableFolder(stateDir);
 	if (!folder) {
 		folder = await makeDemoFolder(join(stateDir, 'demo'));
 		console.log(`Demo training folder: ${folder}`);

@@ -126,7 +126,8 @@ function npmCliPath() {
 	return found;
 }
 
-function makeWritableFolder(dir) {
+/** Creates `dir` (and its parents) or throws a SetupError naming it: the one cache-folder check of the scripts. */
+export function makeWritableFolder(dir) {
 	try {
 		mkdirSync(dir, { recursive: true });
 		accessSync(dir, constants.W_OK);
