@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CaptionEditorInit, ImageChanged, DocumentChanged } from '../../src/core/protocol/captionEditor';
 import type { CaptionEditorSession } from '../../src/providers/captionEditor/captionEditorSession';
-import { activateExtension, waitFor, writeOutsideVscode } from '../support/extension';
+import { activateExtension, mkdirSeenByVscode, waitFor, writeOutsideVscode } from '../support/extension';
 import { makeTrainingFolder, writeImage } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
 
@@ -40,6 +40,8 @@ describe('caption editor', () => {
 	before(async () => {
 		const workspace = testWorkspace();
 		assert.ok(workspace, 'runs inside the test workspace');
+		// One of its tests needs VS Code's own watcher to see a caption change (VS Code reloads the document).
+		await mkdirSeenByVscode(workspace!, join(workspace!, 'caption-editor', 'images', '24_3mm4w4ts0n woman'));
 		root = await makeTrainingFolder(workspace!, 'caption-editor', {
 			subsets: [{
 				repeats: 24, classTokens: '3mm4w4ts0n woman', images: 5, size: [512, 512],

@@ -11,15 +11,17 @@ describe('LoRA views (UI)', () => {
 	it('shows the Dataset, Coverage and Checkpoints views for a training folder', async () => {
 		const spec = guideFolderSpec();
 		spec.subsets[0].images = 6;
-		const root = await makeTrainingFolder(testWorkspace()!, '3mm4w4ts0n', spec);
+		const root = await makeTrainingFolder(testWorkspace()!, 'views-ui', spec);
 		const api = await activateExtension();
 		await api.services.trainingFolders.refresh(root);
 		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 		await vscode.commands.executeCommand('workbench.view.extension.loraWorkbench');
 		await vscode.commands.executeCommand('loraWorkbench.dataset.focus');
-		// Expand the face subset and the coverage groups the way a person would: by clicking the rows.
-		// (The collapsed one: another suite's folder may show its own face subset open.)
-		await expandSideBarRow('Dataset', ':has-text("24_3mm4w4ts0n woman")');
+		// Expand this folder and its face subset the way a person would: by clicking the rows. Other suites' folders
+		// have a subset of the same name, so they are collapsed first and this folder's row is opened by its name.
+		await vscode.commands.executeCommand('workbench.actions.treeView.loraWorkbench.dataset.collapseAll');
+		await expandSideBarRow('Dataset', '[aria-level="1"]:has-text("views-ui")');
+		await expandSideBarRow('Dataset', '[aria-level="2"]:has-text("24_3mm4w4ts0n woman")');
 		await waitForElement(sideBarRow('Dataset', '[aria-level="3"]:has-text("img_001.jpg")'));
 		await vscode.commands.executeCommand('loraWorkbench.coverage.focus');
 		// This folder's row ("8 images"): other folders' rows come in at their own pace and move the rows below them.
