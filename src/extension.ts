@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { TrainingFolderService } from './providers/trainingFolders';
+import { TrainingFolderService } from './services/trainingFolders';
 import { DatasetTree, DatasetTreeProvider } from './providers/datasetTree';
 import { NewTrainingFolder } from './providers/newTrainingFolder';
 import { CheckpointCommands } from './trainer/checkpointCommands';
@@ -23,23 +23,16 @@ import { CaptionEditorProvider, CaptionEditorTesting } from './providers/caption
 import { CaptionLanguage } from './providers/captionLanguage';
 import { CaptionCompletion } from './providers/captionCompletion';
 import { TagTools } from './providers/tagsViewFeature';
+import { CaptionTagSource } from './services/tagSource';
+import type { WorkbenchServices } from './services/workbenchServices';
 
 /**
  * Composition root: builds the services and registers every feature. No feature logic lives here.
  * Each feature exposes `register(context, services): vscode.Disposable`.
  */
-export interface WorkbenchServices {
-	readonly extensionUri: vscode.Uri;
-	readonly log: vscode.LogOutputChannel;
-	/** The workspace's training folders, scanned and watched (src/providers/trainingFolders.ts). */
-	readonly trainingFolders: TrainingFolderService;
-	/** The training queue and its runs (src/trainer/trainingRun.ts). */
-	readonly trainingRuns: TrainingRunService;
-}
-
 export interface WorkbenchApi {
 	/** For integration tests: the services the features were built from. */
-	readonly services: WorkbenchServices;
+	readonly services: WorkbenchServices & { readonly trainingRuns: TrainingRunService };
 	/** For integration tests: feature objects they drive or inspect directly. */
 	readonly testing: {
 		readonly checkpointsView: CheckpointsView;
@@ -61,7 +54,8 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
 	context.subscriptions.push(trainingFolders);
 	const trainingRuns = new TrainingRunService(log);
 	context.subscriptions.push(trainingRuns);
-	const services: WorkbenchServices = { extensionUri: context.extensionUri, log, trainingFolders, trainingRuns };
+	const tags = new CaptionTagSource((message) => log.warn(message));
+	const services = { extensionUri: context.extensionUri, globalStorageUri: context.globalStorageUri, log, trainingFolders, tags, trainingRuns };
 
 	const datasetTree = DatasetTree.register(context, services);
 	context.subscriptions.push(datasetTree, NewTrainingFolder.register(context, services));

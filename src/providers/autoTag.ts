@@ -11,9 +11,9 @@ import { TaggingSummary, formatSummary, summarizeTagging } from '../core/tagger/
 import { TagImagesResult, captionPathFor, tagImages } from '../core/tagger/tagImages';
 import { collectTaggerTargets } from '../core/tagger/targets';
 import { FolderLockedError, withFolderLock } from '../core/folderLock';
-import type { WorkbenchServices } from '../extension';
+import type { WorkbenchServices } from '../services/workbenchServices';
 import { Disposable } from '../util/dispose';
-import { pickTrainingFolder } from './pickTrainingFolder';
+import { pickTrainingFolder } from '../services/pickTrainingFolder';
 import { TaggerModels } from './taggerModels';
 
 export interface AutoTagRun {

@@ -7,8 +7,8 @@ import { planRenames, renameSubsetKeys } from '../core/coverage/renamePlan';
 import { finishInterruptedRenames, removeRenameJournal, writeRenameJournal } from '../core/coverage/renameJournal';
 import { withFolderLock } from '../core/folderLock';
 import { SETTINGS_FILE_NAME } from '../core/settings';
-import { pickTrainingFolder } from './pickTrainingFolder';
-import type { TrainingFolderService } from './trainingFolders';
+import { pickTrainingFolder } from '../services/pickTrainingFolder';
+import type { TrainingFolderService } from '../services/trainingFolders';
 
 /** Arguments that skip the questions (tests, keybindings): `{ root, budgetSteps, epochs?, faceToBody?, apply? }`. */
 export interface BalanceArgs {

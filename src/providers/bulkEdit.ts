@@ -9,8 +9,8 @@ import { Disposable } from '../util/dispose';
 import { BulkApplyResult, applyBulkPlan, readCaptionsForBulk } from './bulkEditApply';
 import { BulkCommandKind, askOperation } from './bulkEditPrompts';
 import type { GalleryState } from './gallery/galleryState';
-import { pickTrainingFolder } from './pickTrainingFolder';
-import type { TrainingFolderService } from './trainingFolders';
+import { pickTrainingFolder } from '../services/pickTrainingFolder';
+import type { TrainingFolderService } from '../services/trainingFolders';
 
 export const BULK_COMMANDS: Record<BulkCommandKind, string> = {
 	addTag: 'loraWorkbench.addTag',

@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
-import { promises as fs } from 'node:fs';
 import type { BulkPlan, CaptionInput } from '../core/bulkEdit';
-import { decodeCaption } from '../core/caption';
+import { readCaptionFile } from '../core/captionFile';
 import { SettleHost, settleFiles } from './bulkEditSettle';
 
 /**
@@ -20,12 +19,12 @@ function openDocument(path: string): vscode.TextDocument | undefined {
 }
 
 async function readDisk(path: string): Promise<{ text?: string; problem?: string }> {
-	try {
-		const decoded = decodeCaption(await fs.readFile(path));
-		return decoded.invalidUtf8 ? { problem: 'it is not UTF-8; re-save it as UTF-8' } : { text: decoded.text };
-	} catch (err) {
-		const code = (err as NodeJS.ErrnoException).code;
-		return code === 'ENOENT' ? {} : { problem: `it cannot be read (${code ?? String(err)})` };
+	const file = await readCaptionFile(path);
+	switch (file.kind) {
+		case 'text': return { text: file.text };
+		case 'not-utf8': return { problem: 'it is not UTF-8; re-save it as UTF-8' };
+		case 'missing': return {};
+		case 'unreadable': return { problem: `it cannot be read (${file.code})` };
 	}
 }
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { WorkbenchServices } from '../extension';
+import type { WorkbenchServices } from '../services/workbenchServices';
 import { DatasetLinter, LintIssue, applyEdits, ruleInfo } from '../core/lint';
 import { Disposable } from '../util/dispose';
 import { applyBulkPlan, readCaptionsForBulk } from './bulkEditApply';

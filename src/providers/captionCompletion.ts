@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import type { WorkbenchServices } from '../extension';
+import type { WorkbenchServices } from '../services/workbenchServices';
 import { captionTags } from '../core/caption';
 import { Disposable } from '../util/dispose';
-import { CaptionTagSource } from './captionCompletionTags';
+import type { CaptionTagSource } from '../services/tagSource';
 import { CAPTION_LANGUAGE } from './captionLanguage';
 
 const SEPARATOR = ',';
@@ -25,7 +25,7 @@ export class CaptionCompletion extends Disposable implements vscode.CompletionIt
 
 	private constructor(private readonly services: WorkbenchServices) {
 		super();
-		this.tags = CaptionTagSource.for(services);
+		this.tags = services.tags;
 		this.register(vscode.languages.registerCompletionItemProvider({ language: CAPTION_LANGUAGE }, this, SEPARATOR, ' '));
 	}
 

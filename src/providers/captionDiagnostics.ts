@@ -1,18 +1,13 @@
 import * as vscode from 'vscode';
 import { sep } from 'node:path';
-import type { WorkbenchServices } from '../extension';
+import type { WorkbenchServices } from '../services/workbenchServices';
 import type { TrainingFolder } from '../core/dataset';
-import { ClipVocabularyOptions, TokenCounter, defaultClipVocabulary, estimatedTokenCounter } from '../core/clipTokenizer';
+import { TokenCounter, estimatedTokenCounter } from '../core/clipTokenizer';
+import { clipVocabularyOption } from '../services/clipVocabulary';
 import { DatasetLinter, LintIssue, sharedTokenCounter } from '../core/lint';
 import { Disposable } from '../util/dispose';
 
 export const LINT_SOURCE = 'lora';
-
-/** Where the CLIP vocabulary comes from: the setting, LORA_WORKBENCH_CLIP_VOCAB, else the shared cache (downloaded once). */
-export function clipVocabularyOption(): ClipVocabularyOptions {
-	const path = vscode.workspace.getConfiguration('loraWorkbench').get<string>('lint.clipVocabulary')?.trim();
-	return path ? { path } : defaultClipVocabulary();
-}
 
 export function toDiagnostic(issue: LintIssue): vscode.Diagnostic {
 	const range = new vscode.Range(issue.line - 1, issue.column - 1, issue.endLine - 1, issue.endColumn - 1);

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import { dirname } from 'node:path';
-import type { WorkbenchServices } from '../extension';
+import type { WorkbenchServices } from '../services/workbenchServices';
 import { normalizeTag, parseCaption } from '../core/caption';
 import { captionForm } from '../core/vocabulary';
 import { Disposable } from '../util/dispose';
-import { CaptionTagSource } from './captionCompletionTags';
+import type { CaptionTagSource } from '../services/tagSource';
 
 export const CAPTION_LANGUAGE = 'lora-caption';
 const TRIGGER_TOKEN = 'loraTrigger';
@@ -30,7 +30,7 @@ export class CaptionLanguage extends Disposable implements vscode.DocumentSemant
 
 	private constructor(private readonly services: WorkbenchServices) {
 		super();
-		this.tags = CaptionTagSource.for(services);
+		this.tags = services.tags;
 		const selector: vscode.DocumentSelector = { language: CAPTION_LANGUAGE };
 		this.register(vscode.languages.registerDocumentSemanticTokensProvider(selector, this, legend));
 		this.register(vscode.languages.registerHoverProvider(selector, this));

@@ -4,7 +4,7 @@ import type { TrainingFolder } from '../core/dataset';
 import { FolderCoverage, folderCoverage } from '../core/coverage/fromFolder';
 import type { CoverageProblem } from '../core/coverage/checks';
 import type { GroupCoverage, SubsetCoverage, TagCoverage } from '../core/coverage/coverage';
-import type { TrainingFolderService } from './trainingFolders';
+import type { TrainingFolderService } from '../services/trainingFolders';
 import { Disposable } from '../util/dispose';
 
 export type CoverageNode =

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import { dirname, sep } from 'node:path';
-import type { WorkbenchServices } from '../extension';
+import type { WorkbenchServices } from '../services/workbenchServices';
 import { Disposable } from '../util/dispose';
 import { registerDatasetCommands } from './datasetTreeCommands';
 import { DatasetNode, IMAGE_PAGE_SIZE, detailItem, folderItem, imageItem, subsetItem, summaryDetails, summaryLabel } from './datasetTreeNodes';
-import type { TrainingFolderService } from './trainingFolders';
+import type { TrainingFolderService } from '../services/trainingFolders';
 
 export const DATASET_VIEW_ID = 'loraWorkbench.dataset';
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { promises as fs } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import type { WorkbenchServices } from '../extension';
+import type { WorkbenchServices } from '../services/workbenchServices';
 import { IMAGE_EXTENSIONS, classifyImageName } from '../core/datasetParse';
 import { SETTINGS_FILE_NAME, renameSettingsKey } from '../core/settings';
 import type { Subset, TrainingFolder } from '../core/dataset';

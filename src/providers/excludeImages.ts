@@ -6,7 +6,7 @@ import { FolderLockedError, withFolderLock } from '../core/folderLock';
 import { Disposable } from '../util/dispose';
 import type { ImageHealth } from './imageHealth';
 import type { DatasetNode } from './datasetTreeNodes';
-import type { TrainingFolderService } from './trainingFolders';
+import type { TrainingFolderService } from '../services/trainingFolders';
 
 interface ExcludeServices {
 	trainingFolders: TrainingFolderService;

@@ -5,7 +5,7 @@ import { CheckReport, checkImages } from '../core/images/checkImages';
 import { ImageProblem } from '../core/images/types';
 import { NativeModuleError } from '../core/nativeModules';
 import { Disposable } from '../util/dispose';
-import type { TrainingFolderService } from './trainingFolders';
+import type { TrainingFolderService } from '../services/trainingFolders';
 import { FaceDetectorProvider, imageOptionsFor } from './imageHealthDetector';
 import { ImageHealthPanel } from './imageHealthPanel';
 

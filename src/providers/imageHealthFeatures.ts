@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { WorkbenchServices } from '../extension';
+import type { WorkbenchServices } from '../services/workbenchServices';
 import { CheckReport } from '../core/images/checkImages';
 import { HealthHostMessage } from '../core/protocol/health';
 import { Disposable } from '../util/dispose';

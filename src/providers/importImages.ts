@@ -6,7 +6,7 @@ import { restoreOriginal } from '../core/images/cropOutput';
 import { readSourceInfo, SourceInfo } from '../core/images/decode';
 import { NativeModuleError } from '../core/nativeModules';
 import { TargetSize, targetSizeForRole } from '../core/images/types';
-import type { TrainingFolderService } from './trainingFolders';
+import type { TrainingFolderService } from '../services/trainingFolders';
 import { CropJob, CropperPanel, CropperSummary } from './cropper/cropperPanel';
 import { FaceDetectorProvider } from './imageHealthDetector';
 import { Disposable } from '../util/dispose';

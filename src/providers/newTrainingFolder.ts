@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { WorkbenchServices } from '../extension';
+import type { WorkbenchServices } from '../services/workbenchServices';
 import { writeFileAtomic } from '../core/atomicWrite';
 import { checkClassWord, checkTriggerWord } from '../core/datasetTrigger';
 import { SETTINGS_FILE_NAME, newSettingsText } from '../core/settings';

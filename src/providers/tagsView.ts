@@ -7,7 +7,7 @@ import { TagTable, buildTagTable, filterRows, sortRows, tagStatsSubsets } from '
 import { DatasetTagSummary, summarizeTags } from '../core/tagStatsSummary';
 import { Disposable } from '../util/dispose';
 import { FlaggedTag, TagGroup, TagsNode, flaggedItem, folderItem, groupItem, statItem, statNodes, subsetItem, tagItem } from './tagsViewNodes';
-import type { TrainingFolderService } from './trainingFolders';
+import type { TrainingFolderService } from '../services/trainingFolders';
 
 export const TAGS_VIEW_ID = 'loraWorkbench.tags';
 

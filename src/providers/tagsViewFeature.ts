@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
-import type { WorkbenchServices } from '../extension';
+import type { WorkbenchServices } from '../services/workbenchServices';
 import { ThumbnailCache } from '../core/thumbnails';
 import { Disposable } from '../util/dispose';
 import { BulkEditCommands } from './bulkEdit';
 import { GalleryContext, GalleryPanel } from './gallery/galleryPanel';
 import { GalleryFilter, GalleryState } from './gallery/galleryState';
-import { pickTrainingFolder } from './pickTrainingFolder';
+import { pickTrainingFolder } from '../services/pickTrainingFolder';
 import { TAGS_VIEW_ID, TagsViewProvider } from './tagsView';
 
 const THUMBNAIL_CACHE_BYTES = 512 * 1024 * 1024;

@@ -6,7 +6,7 @@ import { readSafetensorsHeader } from '../core/checkpoints/safetensors';
 import { summarizeMetadata } from '../core/checkpoints/metadata';
 import { usageSnippet } from '../core/checkpoints/checkpointList';
 import { chosenName } from '../core/checkpoints/checkpointRuns';
-import type { TrainingFolderService } from '../providers/trainingFolders';
+import type { TrainingFolderService } from '../services/trainingFolders';
 import { Disposable } from '../util/dispose';
 import { editSettingsFile } from '../util/settingsFile';
 import { CheckpointNode, CheckpointsView } from './checkpointsView';

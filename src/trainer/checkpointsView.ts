@@ -5,7 +5,7 @@ import { CheckpointFile, formatBytes } from '../core/checkpoints/checkpointList'
 import { CheckpointRun, StateFolder, chosenName, listCheckpointRuns, runLabel } from '../core/checkpoints/checkpointRuns';
 import { readSafetensorsHeader } from '../core/checkpoints/safetensors';
 import { summarizeMetadata } from '../core/checkpoints/metadata';
-import type { TrainingFolderService } from '../providers/trainingFolders';
+import type { TrainingFolderService } from '../services/trainingFolders';
 import { Disposable } from '../util/dispose';
 import { chosenCheckpoint } from './chosenCheckpoint';
 

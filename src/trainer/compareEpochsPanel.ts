@@ -10,13 +10,13 @@ import { parseSamplePrompts } from '../core/checkpoints/samplePrompts';
 import { readTrainingSection } from '../core/training/trainingFields';
 import { effectiveOutputName } from '../core/training/trainingSettings';
 import { CompareHostMessage, GridView, isCompareWebviewMessage } from '../core/protocol/compareEpochs';
-import type { TrainingFolderService } from '../providers/trainingFolders';
+import type { TrainingFolderService } from '../services/trainingFolders';
 import { Disposable } from '../util/dispose';
 import { editSettingsFile } from '../util/settingsFile';
 import { renderWebviewHtml, webviewResourceRoots } from '../util/webviewHtml';
 import { requireSharp } from '../core/nativeModules';
 import { chosenCheckpoint } from './chosenCheckpoint';
-import { pickTrainingFolder } from '../providers/pickTrainingFolder';
+import { pickTrainingFolder } from '../services/pickTrainingFolder';
 
 interface PanelServices {
 	extensionUri: vscode.Uri;

@@ -8,7 +8,7 @@ import { SETTINGS_FILE_NAME } from '../core/settings';
 import { describeKohyaImport, exportKohyaForFolder, importKohyaIntoFolder, KohyaFolderImport } from '../core/training/kohyaFolder';
 import { readTrainingSection } from '../core/training/trainingFields';
 import { effectiveOutputName } from '../core/training/trainingSettings';
-import type { TrainingFolderService } from '../providers/trainingFolders';
+import type { TrainingFolderService } from '../services/trainingFolders';
 import { Disposable } from '../util/dispose';
 import { editSettingsFile } from '../util/settingsFile';
 

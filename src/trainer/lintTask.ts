@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
-import type { WorkbenchServices } from '../extension';
+import type { WorkbenchServices } from '../services/workbenchServices';
 import { Disposable } from '../util/dispose';
-import { clipVocabularyOption } from '../providers/captionDiagnostics';
+import { clipVocabularyOption } from '../services/clipVocabulary';
 import { LORA_TASK_TYPE, LoraTaskAction, LoraTaskDefinition, LoraTaskProvider } from './loraTaskProvider';
 
 export const LINT_PROBLEM_MATCHER = '$lora-lint';

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
-import type { TrainingFolderService } from '../providers/trainingFolders';
+import type { TrainingFolderService } from '../services/trainingFolders';
 import { TrainingPlan } from '../core/training/plan';
 import { Disposable } from '../util/dispose';
 import { PreflightResult, TrainingPreflight } from './trainingPreflight';

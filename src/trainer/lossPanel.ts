@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { LossPanelHostMessage, LossPoint, LossRunInfo, LossSeries } from '../core/protocol/lossPanel';
 import { isLossPanelWebviewMessage, savedSelection } from '../core/protocol/lossPanel';
-import type { TrainingFolderService } from '../providers/trainingFolders';
+import type { TrainingFolderService } from '../services/trainingFolders';
 import { Disposable } from '../util/dispose';
 import { renderWebviewHtml, webviewResourceRoots } from '../util/webviewHtml';
 import type { RunHistory, WatchedRun } from './runHistory';

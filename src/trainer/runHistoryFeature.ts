@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { TrainingFolderService } from '../providers/trainingFolders';
+import type { TrainingFolderService } from '../services/trainingFolders';
 import { LossPanel } from './lossPanel';
 import { RunHistory, WatchableRuns } from './runHistory';
 import { TrainingProblems } from './trainingProblems';

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import { basename, join } from 'node:path';
 import { SAMPLERS, defaultSamplePrompts, parseSamplePrompts } from '../core/checkpoints/samplePrompts';
-import type { TrainingFolderService } from '../providers/trainingFolders';
+import type { TrainingFolderService } from '../services/trainingFolders';
 import { Disposable } from '../util/dispose';
-import { pickTrainingFolder } from '../providers/pickTrainingFolder';
+import { pickTrainingFolder } from '../services/pickTrainingFolder';
 
 /** Sample-prompt files sd-scripts reads with `--sample_prompts`: `sample_prompts.txt`, `prompts.txt` and the like. */
 export const SAMPLE_PROMPT_FILE = /(^|[-_.])(sample[-_]?)?prompts?\.txt$/i;

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { SETTINGS_FILE_NAME } from '../core/settings';
 import { settingsCompletions } from '../core/training/settingsCompletion';
 import { SettingsDiagnostic, settingsDiagnostics } from '../core/training/settingsDiagnostics';
-import type { TrainingFolderService } from '../providers/trainingFolders';
+import type { TrainingFolderService } from '../services/trainingFolders';
 import { Disposable } from '../util/dispose';
 
 const SEVERITY: Record<SettingsDiagnostic['severity'], vscode.DiagnosticSeverity> = {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { TrainingFolderService } from '../providers/trainingFolders';
+import type { TrainingFolderService } from '../services/trainingFolders';
 import { LoraTaskProvider } from './loraTaskProvider';
 import { TrainCommand } from './trainCommand';
 import { TrainerSetup } from './trainerSetup';

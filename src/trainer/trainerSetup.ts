@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { SETTINGS_FILE_NAME } from '../core/settings';
 import { SetupReport, checkSetup, installCommandLine, installShell } from '../core/training/setup';
-import type { TrainingFolderService } from '../providers/trainingFolders';
+import type { TrainingFolderService } from '../services/trainingFolders';
 import { Disposable } from '../util/dispose';
 import { openSetting } from '../util/openSetting';
 

@@ -6,7 +6,7 @@ import { TrainingPlan, planTraining, runInputs } from '../core/training/plan';
 import { PreflightOffer, captionErrorsFinding, preflightFindings } from '../core/training/preflight';
 import type { TrainerEnvironment } from '../core/training/preflightTrainer';
 import { leftFiles } from '../core/training/runArchive';
-import type { TrainingFolderService } from '../providers/trainingFolders';
+import type { TrainingFolderService } from '../services/trainingFolders';
 import { editSettingsFile } from '../util/settingsFile';
 import { TrainerSetup } from './trainerSetup';
 import { TrainingRunService } from './trainingRun';

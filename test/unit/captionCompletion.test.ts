@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { captionForm, loadVocabulary } from '../../src/core/vocabulary';
-import { DatasetTagIndex } from '../../src/providers/captionCompletionIndex';
+import { DatasetTagIndex } from '../../src/core/datasetTagIndex';
 import { sharedFixture } from '../support/paths';
 
 test('caption completion: dataset tags are counted per image, in their most common spelling', () => {

@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import { promises as fs } from 'node:fs';
-import type { WorkbenchServices } from '../../extension';
+import type { WorkbenchServices } from '../../services/workbenchServices';
 import { Disposable } from '../../util/dispose';
-import { CaptionTagSource } from '../captionCompletionTags';
+import type { CaptionTagSource } from '../../services/tagSource';
 import { CaptionEditorSession, SessionHost } from './captionEditorSession';
 import { captionPathOfImage, isImagePath } from './captionTarget';
 import { DefaultEditorSetting } from './defaultEditor';
@@ -48,7 +48,7 @@ export class CaptionEditorProvider extends Disposable implements vscode.CustomTe
 	private constructor(public readonly services: WorkbenchServices, previewCacheDir: string) {
 		super();
 		this.previewCacheDir = previewCacheDir;
-		this.tags = CaptionTagSource.for(services);
+		this.tags = services.tags;
 	}
 
 	public readonly testing: CaptionEditorTesting = {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
-import type { WorkbenchServices } from '../../extension';
+import type { WorkbenchServices } from '../../services/workbenchServices';
 import {
 	CaptionEditorIntent, FromCaptionEditorMessage, ImagePainted, ImageState, NeighbourState, PositionState, ToCaptionEditorMessage,
 	isCaptionEditorIntent, parseCaptionEditorMessage,
@@ -9,7 +9,7 @@ import { EDITOR_PREVIEW_EDGE, THUMBNAIL_EDGE, imagePreview } from '../../core/pr
 import { captionTags } from '../../core/caption';
 import { renderWebviewHtml, webviewResourceRoots } from '../../util/webviewHtml';
 import { Disposable } from '../../util/dispose';
-import type { CaptionTagSource } from '../captionCompletionTags';
+import type { CaptionTagSource } from '../../services/tagSource';
 import { CaptionTarget, filmstripRange, targetOfCaption } from './captionTarget';
 import { FileFacts, buildDocumentState, readFileFacts } from './documentState';
 import { applyTagIntent } from './tagEdits';

@@ -8,7 +8,7 @@ import { NativeModuleError } from '../../core/nativeModules';
 import { Disposable } from '../../util/dispose';
 import { renderWebviewHtml, webviewResourceRoots } from '../../util/webviewHtml';
 import { BULK_COMMANDS } from '../bulkEdit';
-import type { TrainingFolderService } from '../trainingFolders';
+import type { TrainingFolderService } from '../../services/trainingFolders';
 import { GalleryFilter, GalleryState, filterImages } from './galleryState';
 
 export interface GalleryContext {

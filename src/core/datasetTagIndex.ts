@@ -2,10 +2,10 @@
  * Tag counts of one training folder and the ranked suggestions built from them plus a vocabulary
  * (pure: no `vscode`, shared by plain-text completion, hover and the caption editor's autocomplete).
  */
-import { captionTags, normalizeTag } from '../core/caption';
-import type { TrainingFolder } from '../core/dataset';
-import type { TagSuggestion } from '../core/protocol/captionEditor';
-import type { TagVocabulary } from '../core/vocabulary';
+import { captionTags, normalizeTag } from './caption';
+import type { TrainingFolder } from './dataset';
+import type { TagSuggestion } from './protocol/captionEditor';
+import type { TagVocabulary } from './vocabulary';
 
 export interface DatasetTagCount {
 	/** The spelling most captions use. */

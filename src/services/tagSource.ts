@@ -5,21 +5,10 @@
  */
 import type { TrainingFolder } from '../core/dataset';
 import { TagVocabulary, sharedVocabulary } from '../core/vocabulary';
-import { DatasetTagIndex } from './captionCompletionIndex';
+import { DatasetTagIndex } from '../core/datasetTagIndex';
 
-const shared = new WeakMap<object, CaptionTagSource>();
-
+/** One source per extension instance (`services.tags`), so each vocabulary is loaded once for all features. */
 export class CaptionTagSource {
-	/** One source per extension instance (keyed by its services), so the vocabulary is loaded once for all features. */
-	static for(services: { log: { warn(message: string): void } }): CaptionTagSource {
-		let source = shared.get(services);
-		if (!source) {
-			source = new CaptionTagSource((message) => services.log.warn(message));
-			shared.set(services, source);
-		}
-		return source;
-	}
-
 	private readonly indexes = new WeakMap<TrainingFolder, DatasetTagIndex>();
 	private readonly vocabularies = new Map<string, Promise<TagVocabulary | undefined>>();
 
