@@ -6,10 +6,9 @@
  */
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
-import { sweepStaleTempFiles, writeFileAtomic } from './atomicWrite';
+import { sweepStaleTempFiles } from './atomicWrite';
 import { BulkPlan, CaptionInput } from './bulkEdit';
-import { decodeCaption } from './caption';
-import { captionEncodingProblem } from './captionEncoding';
+import { captionFromBytes, fileTextOf, permissionOr, writeCaptionFile } from './captionFile';
 
 export interface ReadCaption extends CaptionInput {
 	/** Modification time when read (ms), undefined for a missing file. */
@@ -26,17 +25,17 @@ function ioCode(err: unknown): string {
 export async function readCaptionForEdit(path: string): Promise<ReadCaption> {
 	try {
 		const [bytes, stat] = await Promise.all([fs.readFile(path), fs.stat(path)]);
-		const decoded = decodeCaption(bytes);
-		if (decoded.invalidUtf8) {
-			return { path, text: undefined, mtimeMs: stat.mtimeMs, notUtf8: true, skip: `it is ${captionEncodingProblem(bytes)}; re-save it as UTF-8 to include it` };
+		const file = captionFromBytes(path, bytes);
+		if (file.kind === 'not-utf8') {
+			return { path, text: undefined, mtimeMs: stat.mtimeMs, notUtf8: true, skip: `it is ${file.problem}; re-save it as UTF-8 to include it` };
 		}
-		return { path, text: (decoded.hasBom ? '\uFEFF' : '') + decoded.text, mtimeMs: stat.mtimeMs };
+		return { path, text: file.kind === 'text' ? fileTextOf(file) : undefined, mtimeMs: stat.mtimeMs };
 	} catch (err) {
 		const code = ioCode(err);
 		if (code === 'ENOENT') {
 			return { path, text: undefined };
 		}
-		return { path, text: undefined, skip: `it cannot be read (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code}); check its permissions` };
+		return { path, text: undefined, skip: `it cannot be read (${permissionOr(code)}); check its permissions` };
 	}
 }
 
@@ -53,21 +52,12 @@ export async function applyPlanToDisk(plan: BulkPlan): Promise<AppliedPlan> {
 	const sweptTemps = await sweepStaleTempFiles(plan.changes.map((c) => dirname(c.path)));
 	const result: AppliedPlan = { written: [], skipped: [], sweptTemps };
 	for (const change of plan.changes) {
-		let reason: string | undefined;
-		// The check runs once the new text is on disk beside the caption, right before it replaces it.
-		const unchangedSinceRead = async (): Promise<boolean> => {
-			const current = await readCaptionForEdit(change.path);
-			if (current.text === change.before) {
-				return true;
-			}
-			reason = current.skip ?? (current.text === undefined ? 'it was deleted' : 'it was changed on disk after it was read');
-			return false;
-		};
 		try {
-			if (await writeFileAtomic(change.path, change.after, { beforeRename: unchangedSinceRead })) {
+			const outcome = await writeCaptionFile(change.path, change.after, { unchangedFrom: change.before });
+			if (outcome.written) {
 				result.written.push(change.path);
 			} else {
-				result.skipped.push({ path: change.path, reason: reason ?? 'it changed on disk' });
+				result.skipped.push({ path: change.path, reason: outcome.reason });
 			}
 		} catch (err) {
 			result.skipped.push({ path: change.path, reason: `it could not be written (${ioCode(err)}); check that the folder is writable` });

@@ -23,27 +23,11 @@ export interface ParsedCaption {
 	emptyTagOffsets: number[];
 }
 
-export interface DecodedCaption {
-	text: string;
-	hasBom: boolean;
-	/** Set when the bytes are not valid UTF-8; `text` then holds a lossy decode for display only. */
-	invalidUtf8: boolean;
-}
+/** Decoding lives with the rest of caption file handling (`./captionFile`); kept here for existing importers. */
+export { decodeCaption } from './captionFile';
+export type { DecodedCaption } from './captionFile';
 
 const BOM = '\uFEFF';
-
-export function decodeCaption(bytes: Uint8Array): DecodedCaption {
-	let invalidUtf8 = false;
-	let text: string;
-	try {
-		text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-	} catch {
-		invalidUtf8 = true;
-		text = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }).decode(bytes);
-	}
-	const hasBom = text.startsWith(BOM);
-	return { text: hasBom ? text.slice(1) : text, hasBom, invalidUtf8 };
-}
 
 export function firstLineOf(text: string): string {
 	const withoutBom = text.startsWith(BOM) ? text.slice(1) : text;

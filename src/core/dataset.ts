@@ -3,13 +3,13 @@
  * (reference §4), plus what the workbench adds: roles, the trigger word, the step numbers and guide checks.
  * Never throws for bad input: every problem becomes a DatasetProblem naming the file and what to do.
  */
-import { promises as fs, Dirent, readFileSync } from 'node:fs';
+import { promises as fs, Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { captionTags } from './caption';
-import { captionEncodingProblem } from './captionEncoding';
+import { readCaptionFileSync } from './captionFile';
 import { GuideCheck, guideChecks } from './datasetChecks';
 import { ImageSize, readImageSize } from './datasetImageSize';
-import { captionCandidates, classifyImageName, compareCodePoints, isTrainerSideFile, parseSubsetName, readCaptionBytes } from './datasetParse';
+import { captionCandidates, classifyImageName, compareCodePoints, isTrainerSideFile, parseSubsetName, captionReadOf } from './datasetParse';
 import { guessRole } from './datasetRoles';
 import { leftoverProblems } from './datasetLeftovers';
 import { RENAME_TEMP_PATTERN } from './coverage/renameJournal';
@@ -167,21 +167,19 @@ async function readCaptionFiles(images: readonly DatasetImage[]): Promise<Array<
 }
 
 function readCaption(image: DatasetImage): DatasetProblem | undefined {
-	let bytes: Uint8Array;
-	try {
-		bytes = readFileSync(image.captionPath);
-	} catch (err) {
+	const file = readCaptionFileSync(image.captionPath);
+	if (file.kind === 'missing' || file.kind === 'unreadable') {
 		image.captionProblem = 'unreadable';
-		return { severity: 'error', code: 'unreadable-caption', message: ioMessage(image.captionPath, err), path: image.captionPath };
+		return { severity: 'error', code: 'unreadable-caption', message: ioMessage(image.captionPath, file.error), path: image.captionPath };
 	}
-	const read = readCaptionBytes(bytes);
-	if (read.kind === 'empty') {
+	if (file.kind === 'not-utf8') {
+		image.captionProblem = 'not-utf8';
+		return { severity: 'error', code: 'caption-not-utf8', message: `${image.captionPath} is ${file.problem}; sd-scripts stops on it. Re-save it as UTF-8.`, path: image.captionPath };
+	}
+	const read = captionReadOf(file);
+	if (read.kind !== 'ok') {
 		image.captionProblem = 'empty';
 		return { severity: 'error', code: 'empty-caption', message: `${image.captionPath} is empty; sd-scripts stops with "caption file is empty". Write tags into it or delete it.`, path: image.captionPath };
-	}
-	if (read.kind === 'not-utf8') {
-		image.captionProblem = 'not-utf8';
-		return { severity: 'error', code: 'caption-not-utf8', message: `${image.captionPath} is ${captionEncodingProblem(bytes)}; sd-scripts stops on it. Re-save it as UTF-8.`, path: image.captionPath };
 	}
 	image.caption = read.caption;
 	image.tagCount = captionTags(read.caption).length;

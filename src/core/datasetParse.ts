@@ -2,7 +2,8 @@
  * The small rules by which sd-scripts reads a DreamBooth-style folder (reference §4), one function each so
  * the odd cases can be tested one by one.
  */
-import { decodeCaption, firstLineOf } from './caption';
+import { firstLineOf } from './caption';
+import { CaptionBytes, captionFromBytes } from './captionFile';
 
 export type SubsetNameResult =
 	| { kind: 'subset'; repeats: number; classTokens: string }
@@ -112,16 +113,20 @@ export type CaptionRead =
  * "empty" to sd-scripts (readlines gives one line) and trains on an empty caption.
  */
 export function readCaptionBytes(bytes: Uint8Array): CaptionRead {
-	if (bytes.length === 0) {
+	return captionReadOf(captionFromBytes('', bytes));
+}
+
+/** The same for a caption file read through `./captionFile` (the scan reads each one once). */
+export function captionReadOf(file: CaptionBytes): CaptionRead {
+	if (file.bytes.length === 0) {
 		return { kind: 'empty' };
 	}
-	const decoded = decodeCaption(bytes);
-	if (decoded.invalidUtf8) {
+	if (file.kind === 'not-utf8') {
 		return { kind: 'not-utf8' };
 	}
 	// Python's utf-8 codec keeps a BOM; the shared caption parser drops it, which is what a user means.
-	const lineCount = decoded.text.split(/\r\n|\r|\n/).filter((line) => line.trim().length > 0).length;
-	return { kind: 'ok', caption: firstLineOf(decoded.text).trim(), lineCount };
+	const lineCount = file.text.split(/\r\n|\r|\n/).filter((line) => line.trim().length > 0).length;
+	return { kind: 'ok', caption: firstLineOf(file.text).trim(), lineCount };
 }
 
 /** Files the trainer or other tools leave in image folders that are neither images nor captions to show. */

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { promises as fs } from 'node:fs';
 import { basename } from 'node:path';
-import { writeFileAtomic } from '../core/atomicWrite';
+import { fileTextOf, writeCaptionFile } from '../core/captionFile';
 import { EXISTING_CAPTION_MODES, ExistingCaptionMode } from '../core/tagger/captionMerge';
 import { TaggerModelError, parseTagReplacements } from '../core/tagger/labels';
 import { LintAfterTagging, formatLintLines, lintAfterTagging } from '../core/tagger/lintAfterTagging';
@@ -15,6 +15,7 @@ import type { WorkbenchServices } from '../services/workbenchServices';
 import { Disposable } from '../util/dispose';
 import { pickTrainingFolder } from '../services/pickTrainingFolder';
 import { TaggerModels } from './taggerModels';
+import { editorAwareCaptions } from './captionDocuments';
 
 export interface AutoTagRun {
 	result: TagImagesResult;
@@ -114,6 +115,8 @@ export class AutoTag extends Disposable {
 				try {
 					return await locked(() => tagImages({
 						modelDir, images: targets.images, mode, prefix, signal: controller.signal,
+						// A caption open in an editor is changed in its editor (a WorkspaceEdit), the others on disk.
+						captions: editorAwareCaptions(),
 						captionExtension: targets.captionExtension,
 						batchSize: config.get<number>('batchSize', 4),
 						executionProvider: EXECUTION_PROVIDERS.includes(provider) ? provider : 'cpu',
@@ -210,8 +213,10 @@ export class AutoTag extends Disposable {
 	async undo(run: AutoTagRun): Promise<number> {
 		let restored = 0;
 		const keptEdited: string[] = [];
+		const captions = editorAwareCaptions();
 		for (const tagged of run.result.tagged) {
-			const current = await fs.readFile(tagged.captionPath, 'utf8').catch(() => undefined);
+			const file = await captions.read(tagged.captionPath);
+			const current = file.kind === 'text' ? fileTextOf(file) : undefined;
 			if (current !== tagged.written || tagged.written === tagged.previous) {
 				if (current !== tagged.written) {
 					keptEdited.push(tagged.captionPath);
@@ -221,7 +226,7 @@ export class AutoTag extends Disposable {
 			if (tagged.previous === undefined && !tagged.previousBytes) {
 				await fs.rm(tagged.captionPath, { force: true });
 			} else {
-				await writeFileAtomic(tagged.captionPath, tagged.previousBytes ?? tagged.previous!);
+				await (tagged.previousBytes ? writeCaptionFile(tagged.captionPath, tagged.previousBytes) : captions.write(tagged.captionPath, tagged.previous!));
 			}
 			restored++;
 		}

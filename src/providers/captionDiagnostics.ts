@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { sep } from 'node:path';
 import type { WorkbenchServices } from '../services/workbenchServices';
 import type { TrainingFolder } from '../core/dataset';
+import { readCaptionFile } from '../core/captionFile';
 import { TokenCounter, estimatedTokenCounter } from '../core/clipTokenizer';
 import { clipVocabularyOption } from '../services/clipVocabulary';
 import { DatasetLinter, LintIssue, sharedTokenCounter } from '../core/lint';
@@ -208,9 +209,10 @@ export class CaptionDiagnostics extends Disposable {
 		if (!linter?.owns(path)) {
 			return;
 		}
-		const text = await vscode.workspace.fs.readFile(vscode.Uri.file(path)).then((bytes) => new TextDecoder().decode(bytes), () => undefined);
-		if (text !== undefined) {
-			this.setCaption(path, text);
+		// Strictly decoded: a caption that is not UTF-8 keeps its encoding problem instead of lint on U+FFFD text.
+		const file = await readCaptionFile(path);
+		if (file.kind === 'text') {
+			this.setCaption(path, file.text);
 		}
 	}
 }

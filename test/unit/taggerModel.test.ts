@@ -195,3 +195,22 @@ test('tagger model: cancelling leaves every caption either old or new, and no te
 	}
 	assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
 });
+
+test('tagger model: appending to a Latin-1 caption skips it with a message naming the file and what to do; overwrite keeps its bytes for undo', async () => {
+	const modelDir = await makeModel();
+	const { paths } = await makeImages(IMAGES.slice(0, 2));
+	const latin1 = paths[0].replace('.jpg', '.txt');
+	const bytes = Buffer.from('caf\xe9, red_hair\n', 'latin1');
+	await fs.writeFile(latin1, bytes);
+	const appended = await tagImages({ modelDir, images: paths, mode: 'append' });
+	assert.deepEqual(await fs.readFile(latin1), bytes, 'the Latin-1 caption is left byte for byte, never decoded into U+FFFD');
+	assert.equal(appended.problems.length, 1);
+	assert.equal(appended.problems[0].file, latin1);
+	assert.match(appended.problems[0].message, /red\.txt is not UTF-8 \(byte 0xE9 at offset 3; probably Latin-1 or Windows-1252\), so .*red\.jpg was not tagged \(appending would garble it\)\. Re-save the caption as UTF-8, or tag it in overwrite mode to replace it\./);
+	assert.deepEqual(appended.tagged.map((t) => t.image), [paths[1]], 'the other image is tagged');
+	const overwritten = await tagImages({ modelDir, images: [paths[0]], mode: 'overwrite' });
+	assert.deepEqual(overwritten.problems, []);
+	assert.equal(await captionOf(paths[0]), `${expectedTags(IMAGES[0], true).tags.join(', ')}\n`);
+	assert.equal(overwritten.tagged[0].previous, undefined);
+	assert.deepEqual(Buffer.from(overwritten.tagged[0].previousBytes!), bytes, 'undo restores the exact bytes');
+});

@@ -1,7 +1,7 @@
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { decodeCaption, parseCaption } from '../caption';
-import { captionEncodingProblem, isUtf16Bom } from '../captionEncoding';
+import { parseCaption } from '../caption';
+import { readCaptionFileSync } from '../captionFile';
 import { tagKey } from './tagKey';
 import { ClipVocabularyOptions, TokenCounter, defaultClipVocabulary, resolveTokenCounter } from '../clipTokenizer';
 import { Subset, TrainingFolder, scanTrainingFolder } from '../dataset';
@@ -157,21 +157,18 @@ export class DatasetLinter {
 				texts.set(path, override);
 				return;
 			}
-			try {
-				const bytes = readFileSync(path);
-				const decoded = decodeCaption(bytes);
-				if (decoded.invalidUtf8) {
-					notUtf8++;
-					const severity = this.rules.severity('caption-encoding');
-					if (severity) {
-						issues.push({ file: path, line: 1, column: 1, endLine: 1, endColumn: 1, severity, code: 'caption-encoding', message: `The caption is ${captionEncodingProblem(bytes)}: sd-scripts stops on it. Re-save it as UTF-8${isUtf16Bom(bytes) ? ' (in VS Code: Reopen with Encoding UTF-16, then Save with Encoding UTF-8)' : ''}.` });
-					}
-					return;
+			const file = readCaptionFileSync(path);
+			if (file.kind === 'not-utf8') {
+				notUtf8++;
+				const severity = this.rules.severity('caption-encoding');
+				if (severity) {
+					issues.push({ file: path, line: 1, column: 1, endLine: 1, endColumn: 1, severity, code: 'caption-encoding', message: `The caption is ${file.problem}: sd-scripts stops on it. Re-save it as UTF-8${file.utf16 ? ' (in VS Code: Reopen with Encoding UTF-16, then Save with Encoding UTF-8)' : ''}.` });
 				}
-				texts.set(path, decoded.text);
-			} catch (err) {
+			} else if (file.kind === 'text') {
+				texts.set(path, file.text);
+			} else {
 				unreadable++;
-				issues.push({ file: path, line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', code: 'caption-encoding', message: `The caption cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}); check its permissions.` });
+				issues.push({ file: path, line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', code: 'caption-encoding', message: `The caption cannot be read (${file.error.code ?? String(file.error)}); check its permissions.` });
 			}
 		});
 		const tagKeys = new Map<string, Set<string>>();

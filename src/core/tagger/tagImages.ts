@@ -1,8 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { parse as parsePath, join } from 'node:path';
-import { writeFileAtomic } from '../atomicWrite';
-import { decodeCaption } from '../caption';
-import { captionEncodingProblem } from '../captionEncoding';
+import { CaptionFile, fileTextOf, readCaptionFile, writeCaptionFile } from '../captionFile';
 import { CaptionPrefix, ExistingCaptionMode, mergeCaption } from './captionMerge';
 import { LabelProcessing, TAGS_FILE, TaggerLabels, checkLabelsMatchModel, processLabels, readLabels } from './labels';
 import { ImageDecodeError, preprocessForTagger, toBatchTensor } from './preprocess';
@@ -27,6 +25,15 @@ export interface TagImagesOptions {
 	onModelReady?: (contract: ModelContract) => void;
 	/** After each image is finished (tagged, skipped or failed). */
 	onProgress?: (done: number, total: number) => void;
+	/** Where captions are read and written; the files themselves (`./captionFile`) unless the extension passes open editors. */
+	captions?: CaptionAccess;
+}
+
+/** How the tagger reads and writes a caption: on disk by default; the extension routes captions open in an editor through it. */
+export interface CaptionAccess {
+	read(path: string): Promise<CaptionFile>;
+	/** Throws when the caption cannot be written. */
+	write(path: string, text: string): Promise<unknown>;
 }
 
 export interface TaggedImage {
@@ -170,27 +177,21 @@ async function writeCaption(
 ): Promise<TaggingProblem | { image: string; captionPath: string; modelTags: string[]; previous: string | undefined; previousBytes?: Uint8Array; written: string | undefined }> {
 	const captionPath = captionPathFor(image, captionExtension);
 	const modelTags = selectTags(scores, labels, selection);
-	let previous: string | undefined;
-	let previousBytes: Uint8Array | undefined;
-	try {
-		// Decoded as every other command decodes captions: a lossy 'utf8' read would turn a Latin-1 "café" into
-		// "caf\uFFFD" and a UTF-16 caption into NUL-filled text, and append would write that back.
-		const bytes = await fs.readFile(captionPath);
-		const decoded = decodeCaption(bytes);
-		if (decoded.invalidUtf8 && options.mode === 'append') {
-			return { file: captionPath, message: `${captionPath} is ${captionEncodingProblem(bytes)}, so ${image} was not tagged (appending would garble it). Re-save the caption as UTF-8, or tag it in overwrite mode to replace it.` };
-		}
-		previous = decoded.invalidUtf8 ? undefined : (decoded.hasBom ? '\uFEFF' : '') + decoded.text;
-		previousBytes = decoded.invalidUtf8 ? bytes : undefined;
-	} catch (err) {
-		if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-			return { file: captionPath, message: `${captionPath} could not be read (${(err as NodeJS.ErrnoException).code}), so ${image} was not tagged; check the file's permissions.` };
-		}
+	// Decoded as every other command decodes captions: a lossy 'utf8' read would turn a Latin-1 "café" into
+	// "caf\uFFFD" and a UTF-16 caption into NUL-filled text, and append would write that back.
+	const file = await (options.captions?.read ?? readCaptionFile)(captionPath);
+	if (file.kind === 'not-utf8' && options.mode === 'append') {
+		return { file: captionPath, message: `${captionPath} is ${file.problem}, so ${image} was not tagged (appending would garble it). Re-save the caption as UTF-8, or tag it in overwrite mode to replace it.` };
 	}
+	if (file.kind === 'unreadable') {
+		return { file: captionPath, message: `${captionPath} could not be read (${file.error.code}), so ${image} was not tagged; check the file's permissions.` };
+	}
+	const previous = file.kind === 'text' ? fileTextOf(file) : undefined;
+	const previousBytes = file.kind === 'not-utf8' ? file.bytes : undefined;
 	const written = mergeCaption(modelTags, options.prefix ?? {}, previous, options.mode, processing.captionSeparator);
 	if (written !== undefined && written !== previous) {
 		try {
-			await writeFileAtomic(captionPath, written);
+			await (options.captions?.write ?? writeCaptionFile)(captionPath, written);
 		} catch (err) {
 			return { file: captionPath, message: `${captionPath} could not be written (${(err as NodeJS.ErrnoException).code ?? String(err)}); check that the folder is writable.` };
 		}

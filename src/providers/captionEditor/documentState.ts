@@ -5,7 +5,8 @@
  */
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
-import { decodeCaption, normalizeTag, parseCaption } from '../../core/caption';
+import { normalizeTag, parseCaption } from '../../core/caption';
+import { readCaptionFile } from '../../core/captionFile';
 import type { CaptionDocumentState, ChipProblem, FileNote, ProblemSeverity } from '../../core/protocol/captionEditor';
 
 /** What only the bytes on disk tell (the TextDocument has already decoded them). */
@@ -18,13 +19,8 @@ export async function readFileFacts(uri: vscode.Uri): Promise<FileFacts | undefi
 	if (uri.scheme !== 'file') {
 		return undefined;
 	}
-	try {
-		const bytes = await vscode.workspace.fs.readFile(uri);
-		const decoded = decodeCaption(bytes);
-		return { hasBom: decoded.hasBom, invalidUtf8: decoded.invalidUtf8 };
-	} catch {
-		return undefined;
-	}
+	const file = await readCaptionFile(uri.fsPath);
+	return file.kind === 'text' || file.kind === 'not-utf8' ? { hasBom: file.hasBom, invalidUtf8: file.kind === 'not-utf8' } : undefined;
 }
 
 function severityOf(diagnostic: vscode.Diagnostic): ProblemSeverity {
