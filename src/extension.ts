@@ -1,38 +1,38 @@
 import * as vscode from 'vscode';
-import { TrainingFolderService } from './services/trainingFolders';
-import { DatasetTree, DatasetTreeProvider } from './providers/datasetTree';
-import { NewTrainingFolder } from './providers/newTrainingFolder';
-import { CheckpointCommands } from './trainer/checkpointCommands';
-import { CompareEpochsPanel } from './trainer/compareEpochsPanel';
-import { SamplePromptsSupport } from './trainer/samplePromptsSupport';
-import { SettingsSupport } from './trainer/settingsSupport';
-import { CoverageView } from './providers/coverageView';
-import { registerBalanceRepeats } from './providers/balanceRepeats';
-import type { CheckpointsView } from './trainer/checkpointsView';
-import type { GridView } from './core/protocol/compareEpochs';
-import { ImageFeatures, ImagesTesting } from './providers/imageHealthFeatures';
-import { registerTrainingWatch, TrainingWatch } from './trainer/runHistoryFeature';
-import { TrainingRunService } from './trainer/trainingRun';
-import { registerTrainer, Trainer } from './trainer/trainerFeature';
-import { KohyaConfigCommands } from './trainer/kohyaConfigCommands';
 import { AutoTag } from './providers/autoTag';
-import { CaptionDiagnostics } from './providers/captionDiagnostics';
+import { BalanceRepeats } from './providers/balanceRepeats';
 import { CaptionCodeActions } from './providers/captionCodeActions';
-import { LintTask } from './trainer/lintTask';
+import { CaptionCompletion } from './providers/captionCompletion';
+import { CaptionDiagnostics } from './providers/captionDiagnostics';
 import { CaptionEditorProvider, CaptionEditorTesting } from './providers/captionEditor/captionEditorProvider';
 import { CaptionLanguage } from './providers/captionLanguage';
-import { CaptionCompletion } from './providers/captionCompletion';
+import { CaptionLint } from './providers/captionLint';
+import { CoverageView } from './providers/coverageView';
+import { DatasetTree, DatasetTreeProvider } from './providers/datasetTree';
+import { ImageFeatures, ImagesTesting } from './providers/imageHealthFeatures';
+import { NewTrainingFolder } from './providers/newTrainingFolder';
 import { TagTools } from './providers/tagsViewFeature';
 import { CaptionTagSource } from './services/tagSource';
-import type { WorkbenchServices } from './services/workbenchServices';
+import { TrainingFolderService } from './services/trainingFolders';
+import type { Feature, WorkbenchServices } from './services/workbenchServices';
+import { CheckpointCommands } from './trainer/checkpointCommands';
+import type { CheckpointsView } from './trainer/checkpointsView';
+import { CompareEpochsPanel } from './trainer/compareEpochsPanel';
+import { KohyaConfigCommands } from './trainer/kohyaConfigCommands';
+import { LintTask } from './trainer/lintTask';
+import type { TrainingWatch } from './trainer/runHistoryFeature';
+import { SamplePromptsSupport } from './trainer/samplePromptsSupport';
+import { SettingsSupport } from './trainer/settingsSupport';
+import { Trainer, TrainerFeature } from './trainer/trainerFeature';
+import type { GridView } from './core/protocol/compareEpochs';
 
 /**
- * Composition root: builds the services and registers every feature. No feature logic lives here.
- * Each feature exposes `register(context, services): vscode.Disposable`.
+ * Composition root: builds the services (src/services/) and registers every feature. No feature logic lives here.
+ * Each feature exposes `register(services: WorkbenchServices): vscode.Disposable` (a `Feature`).
  */
 export interface WorkbenchApi {
 	/** For integration tests: the services the features were built from. */
-	readonly services: WorkbenchServices & { readonly trainingRuns: TrainingRunService };
+	readonly services: WorkbenchServices;
 	/** For integration tests: feature objects they drive or inspect directly. */
 	readonly testing: {
 		readonly checkpointsView: CheckpointsView;
@@ -52,39 +52,38 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
 	context.subscriptions.push(log);
 	const trainingFolders = new TrainingFolderService(log);
 	context.subscriptions.push(trainingFolders);
-	const trainingRuns = new TrainingRunService(log);
-	context.subscriptions.push(trainingRuns);
-	const tags = new CaptionTagSource((message) => log.warn(message));
-	const services = { extensionUri: context.extensionUri, globalStorageUri: context.globalStorageUri, log, trainingFolders, tags, trainingRuns };
+	const services: WorkbenchServices = {
+		extensionUri: context.extensionUri,
+		globalStorageUri: context.globalStorageUri,
+		log,
+		trainingFolders,
+		tags: new CaptionTagSource((message) => log.warn(message)),
+	};
+	const register = <T extends vscode.Disposable>(feature: Feature<T>): T => {
+		const registered = feature.register(services);
+		context.subscriptions.push(registered);
+		return registered;
+	};
 
-	const datasetTree = DatasetTree.register(context, services);
-	context.subscriptions.push(datasetTree, NewTrainingFolder.register(context, services));
-	const checkpoints = CheckpointCommands.register(services);
-	context.subscriptions.push(
-		vscode.commands.registerCommand('loraWorkbench.showOutput', () => log.show()),
-		checkpoints,
-		CompareEpochsPanel.register({ ...services, storageUri: context.globalStorageUri }),
-		SamplePromptsSupport.register(services),
-		SettingsSupport.register(services),
-		CoverageView.register(trainingFolders),
-		registerBalanceRepeats(trainingFolders),
-	);
-	const images = ImageFeatures.register(context, services);
-	context.subscriptions.push(images);
-	const trainingWatch = registerTrainingWatch(services);
-	context.subscriptions.push(trainingWatch);
-	const trainer = registerTrainer(services);
-	const lintDiagnostics = CaptionDiagnostics.register(context, services);
-	const lintCodeActions = CaptionCodeActions.register(context, services, lintDiagnostics);
-	const lintTask = LintTask.register(services);
-	context.subscriptions.push(lintDiagnostics, lintCodeActions, lintTask);
-	context.subscriptions.push(trainer);
-	context.subscriptions.push(KohyaConfigCommands.register(services));
-	const autoTag = AutoTag.register(context, services);
-	context.subscriptions.push(autoTag);
-	const captionEditor = CaptionEditorProvider.register(context, services);
-	context.subscriptions.push(captionEditor, CaptionLanguage.register(context, services), CaptionCompletion.register(context, services));
-	TagTools.register(context, services);
+	const datasetTree = register(DatasetTree);
+	register(NewTrainingFolder);
+	const checkpoints = register(CheckpointCommands);
+	context.subscriptions.push(vscode.commands.registerCommand('loraWorkbench.showOutput', () => log.show()));
+	register(CompareEpochsPanel);
+	register(SamplePromptsSupport);
+	register(SettingsSupport);
+	register(CoverageView);
+	register(BalanceRepeats);
+	const images = register(ImageFeatures);
+	const trainer = register(TrainerFeature);
+	const lint = register(CaptionLint);
+	const lintTask = register(LintTask);
+	register(KohyaConfigCommands);
+	const autoTag = register(AutoTag);
+	const captionEditor = register(CaptionEditorProvider);
+	register(CaptionLanguage);
+	register(CaptionCompletion);
+	register(TagTools);
 
 	log.info(`LoRA Workbench activated (VS Code ${vscode.version})`);
 	return {
@@ -93,10 +92,10 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
 			checkpointsView: checkpoints.view,
 			datasetTree: datasetTree.provider,
 			images: images.testing,
-			trainingWatch,
+			trainingWatch: trainer.watch,
 			trainer,
 			autoTag,
-			lint: { diagnostics: lintDiagnostics, codeActions: lintCodeActions, task: lintTask },
+			lint: { diagnostics: lint.diagnostics, codeActions: lint.codeActions, task: lintTask },
 			captionEditor: captionEditor.testing,
 			compareGrid: (root) => CompareEpochsPanel.lastGrid.get(root),
 		},

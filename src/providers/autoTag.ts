@@ -45,8 +45,8 @@ export class AutoTag extends Disposable {
 		this.register(vscode.commands.registerCommand('loraWorkbench.autoTagImages', (arg?: TargetArg, args?: TargetArg[]) => this.run(arg, args)));
 	}
 
-	static register(context: vscode.ExtensionContext, services: WorkbenchServices): AutoTag {
-		return new AutoTag(services, TaggerModels.register(context, services.log));
+	static register(services: WorkbenchServices): AutoTag {
+		return new AutoTag(services, TaggerModels.register(services));
 	}
 
 	async run(arg?: TargetArg, args?: TargetArg[]): Promise<AutoTagRun | undefined> {

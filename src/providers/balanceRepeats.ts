@@ -9,6 +9,7 @@ import { withFolderLock } from '../core/folderLock';
 import { SETTINGS_FILE_NAME } from '../core/settings';
 import { pickTrainingFolder } from '../services/pickTrainingFolder';
 import type { TrainingFolderService } from '../services/trainingFolders';
+import type { WorkbenchServices } from '../services/workbenchServices';
 
 /** Arguments that skip the questions (tests, keybindings): `{ root, budgetSteps, epochs?, faceToBody?, apply? }`. */
 export interface BalanceArgs {
@@ -27,38 +28,42 @@ function isBalanceArgs(value: unknown): value is BalanceArgs {
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 /** "LoRA: Balance Repeats": repeats that fit a step budget, applied as folder renames in one undoable edit. */
-export function registerBalanceRepeats(trainingFolders: TrainingFolderService): vscode.Disposable {
-	return vscode.commands.registerCommand('loraWorkbench.balanceRepeats', async (arg?: unknown): Promise<BalanceProposal | undefined> => {
-		try {
-			const given = isBalanceArgs(arg) ? arg : undefined;
-			const folder = await pickTrainingFolder(trainingFolders, given?.root ?? arg);
-			if (!folder) {
-				return undefined;
-			}
-			const request = given ?? await ask(folder);
-			if (!request) {
-				return undefined;
-			}
-			const proposal = balanceFolder(folder, request);
-			if (given ? given.apply === false : !(await confirm(folder, proposal))) {
-				return proposal;
-			}
-			// The folder's lock keeps the CLI's bulk writers out meanwhile; a rename a killed process left is finished first.
-			await withFolderLock(folder.root, 'VS Code: Balance Repeats', async () => {
-				const recovery = await finishInterruptedRenames(folder.root);
-				if (recovery?.problems.length) {
-					throw new Error(recovery.problems.join(' '));
-				}
-				const current = recovery?.done.length ? await rescan(trainingFolders, folder.root) : folder;
-				await applyProposal(current, recovery?.done.length ? balanceFolder(current, request) : proposal);
-			});
-			await trainingFolders.refresh(folder.root);
-			return proposal;
-		} catch (err) {
-			void vscode.window.showErrorMessage(`Balance Repeats: ${err instanceof Error ? err.message : String(err)}`);
+export class BalanceRepeats {
+	public static register(services: WorkbenchServices): vscode.Disposable {
+		return vscode.commands.registerCommand('loraWorkbench.balanceRepeats', (arg?: unknown) => balanceRepeats(services.trainingFolders, arg));
+	}
+}
+
+async function balanceRepeats(trainingFolders: TrainingFolderService, arg: unknown): Promise<BalanceProposal | undefined> {
+	try {
+		const given = isBalanceArgs(arg) ? arg : undefined;
+		const folder = await pickTrainingFolder(trainingFolders, given?.root ?? arg);
+		if (!folder) {
 			return undefined;
 		}
-	});
+		const request = given ?? await ask(folder);
+		if (!request) {
+			return undefined;
+		}
+		const proposal = balanceFolder(folder, request);
+		if (given ? given.apply === false : !(await confirm(folder, proposal))) {
+			return proposal;
+		}
+		// The folder's lock keeps the CLI's bulk writers out meanwhile; a rename a killed process left is finished first.
+		await withFolderLock(folder.root, 'VS Code: Balance Repeats', async () => {
+			const recovery = await finishInterruptedRenames(folder.root);
+			if (recovery?.problems.length) {
+				throw new Error(recovery.problems.join(' '));
+			}
+			const current = recovery?.done.length ? await rescan(trainingFolders, folder.root) : folder;
+			await applyProposal(current, recovery?.done.length ? balanceFolder(current, request) : proposal);
+		});
+		await trainingFolders.refresh(folder.root);
+		return proposal;
+	} catch (err) {
+		void vscode.window.showErrorMessage(`Balance Repeats: ${err instanceof Error ? err.message : String(err)}`);
+		return undefined;
+	}
 }
 
 async function ask(folder: TrainingFolder): Promise<BalanceArgs | undefined> {

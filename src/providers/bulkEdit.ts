@@ -50,10 +50,8 @@ export interface BulkEditOutcome extends BulkApplyResult {
 export class BulkEditCommands extends Disposable {
 	private lastEdit: { paths: string[]; saved: string[] } | undefined;
 
-	public static register(context: vscode.ExtensionContext, trainingFolders: TrainingFolderService, gallery: GalleryState): vscode.Disposable {
-		const feature = new BulkEditCommands(trainingFolders, gallery);
-		context.subscriptions.push(feature);
-		return feature;
+	public static register(trainingFolders: TrainingFolderService, gallery: GalleryState): vscode.Disposable {
+		return new BulkEditCommands(trainingFolders, gallery);
 	}
 
 	private constructor(private readonly trainingFolders: TrainingFolderService, private readonly gallery: GalleryState) {

@@ -32,7 +32,7 @@ export function fixAllOfCode(linter: DatasetLinter, path: string, text: string, 
 export class CaptionCodeActions extends Disposable implements vscode.CodeActionProvider {
 	static readonly metadata: vscode.CodeActionProviderMetadata = { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] };
 
-	static register(_context: vscode.ExtensionContext, services: WorkbenchServices, diagnostics: CaptionDiagnostics): CaptionCodeActions {
+	static register(services: WorkbenchServices, diagnostics: CaptionDiagnostics): CaptionCodeActions {
 		return new CaptionCodeActions(services, diagnostics);
 	}
 

@@ -19,7 +19,7 @@ function formatCount(n: number): string {
 export class CaptionCompletion extends Disposable implements vscode.CompletionItemProvider {
 	private readonly tags: CaptionTagSource;
 
-	static register(_context: vscode.ExtensionContext, services: WorkbenchServices): CaptionCompletion {
+	static register(services: WorkbenchServices): CaptionCompletion {
 		return new CaptionCompletion(services);
 	}
 

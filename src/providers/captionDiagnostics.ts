@@ -40,7 +40,7 @@ export class CaptionDiagnostics extends Disposable {
 	/** Fires with a folder root after its whole-folder lint has updated the Problems panel. */
 	public readonly onDidLintFolder = this.lintedEmitter.event;
 
-	static register(_context: vscode.ExtensionContext, services: WorkbenchServices): CaptionDiagnostics {
+	static register(services: WorkbenchServices): CaptionDiagnostics {
 		return new CaptionDiagnostics(services);
 	}
 

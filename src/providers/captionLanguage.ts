@@ -24,7 +24,7 @@ export class CaptionLanguage extends Disposable implements vscode.DocumentSemant
 	public readonly onDidChangeSemanticTokens = this.tokensChanged.event;
 	private readonly tags: CaptionTagSource;
 
-	static register(_context: vscode.ExtensionContext, services: WorkbenchServices): CaptionLanguage {
+	static register(services: WorkbenchServices): CaptionLanguage {
 		return new CaptionLanguage(services);
 	}
 

@@ -5,6 +5,7 @@ import { FolderCoverage, folderCoverage } from '../core/coverage/fromFolder';
 import type { CoverageProblem } from '../core/coverage/checks';
 import type { GroupCoverage, SubsetCoverage, TagCoverage } from '../core/coverage/coverage';
 import type { TrainingFolderService } from '../services/trainingFolders';
+import type { WorkbenchServices } from '../services/workbenchServices';
 import { Disposable } from '../util/dispose';
 
 export type CoverageNode =
@@ -31,8 +32,8 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 	private readonly diagnostics = this.register(vscode.languages.createDiagnosticCollection('lora-coverage'));
 	private readonly cache = new Map<string, FolderCoverage>();
 
-	public static register(trainingFolders: TrainingFolderService): CoverageView {
-		const view = new CoverageView(trainingFolders);
+	public static register(services: WorkbenchServices): CoverageView {
+		const view = new CoverageView(services.trainingFolders);
 		view.register(vscode.window.createTreeView(CoverageView.viewId, { treeDataProvider: view, showCollapseAll: true }));
 		view.register(vscode.commands.registerCommand('loraWorkbench.showCoverageImages', (node?: CoverageNode) => view.showImages(node)));
 		return view;

@@ -194,7 +194,7 @@ export class DatasetTreeProvider extends Disposable implements vscode.TreeDataPr
 }
 
 export class DatasetTree {
-	public static register(_context: vscode.ExtensionContext, services: WorkbenchServices): vscode.Disposable & { provider: DatasetTreeProvider } {
+	public static register(services: WorkbenchServices): vscode.Disposable & { provider: DatasetTreeProvider } {
 		const provider = new DatasetTreeProvider(services.trainingFolders);
 		const view = vscode.window.createTreeView(DATASET_VIEW_ID, { treeDataProvider: provider, showCollapseAll: true, canSelectMany: false });
 		const updateMessage = (): void => {

@@ -1,20 +1,14 @@
-import * as vscode from 'vscode';
 import type { WorkbenchServices } from '../services/workbenchServices';
 import { CheckReport } from '../core/images/checkImages';
-import { HealthHostMessage } from '../core/protocol/health';
 import { Disposable } from '../util/dispose';
-import { CropperPanel } from './cropper/cropperPanel';
 import { ImageHealth } from './imageHealth';
 import { FaceDetectorProvider } from './imageHealthDetector';
-import { ImageHealthPanel } from './imageHealthPanel';
 import { ImportImages } from './importImages';
 import { Exclusion, ExcludeImages } from './excludeImages';
 
-/** What integration tests read and drive of the image features. */
+/** What integration tests read and drive of the image features (the health panel and the cropper: through `testing.webviews`). */
 export interface ImagesTesting {
-	cropper(): CropperPanel | undefined;
 	lastReport(root: string): CheckReport | undefined;
-	lastHealthView(root: string): Extract<HealthHostMessage, { type: 'init' }> | undefined;
 	/** The last "Exclude from training" (undefined once undone). */
 	lastExclusion(): Exclusion | undefined;
 	/** What the notification's Undo does. */
@@ -24,23 +18,23 @@ export interface ImagesTesting {
 /** The image features together: one face detector shared by the checks, the health report and the cropper. */
 export class ImageFeatures extends Disposable {
 	public readonly testing: ImagesTesting = {
-		cropper: () => CropperPanel.current,
-		lastReport: (root) => ImageHealth.lastReports.get(root),
-		lastHealthView: (root) => ImageHealthPanel.lastView.get(root),
+		lastReport: (root) => this.health?.lastReport(root),
 		lastExclusion: () => this.exclude?.last,
 		undoExclusion: async () => this.exclude?.undo() ?? false,
 	};
 	private exclude: ExcludeImages | undefined;
+	private health: ImageHealth | undefined;
 
-	public static register(context: vscode.ExtensionContext, services: WorkbenchServices): ImageFeatures {
-		return new ImageFeatures(context, services);
+	public static register(services: WorkbenchServices): ImageFeatures {
+		return new ImageFeatures(services);
 	}
 
-	private constructor(context: vscode.ExtensionContext, services: WorkbenchServices) {
+	private constructor(services: WorkbenchServices) {
 		super();
-		const faces = this.register(new FaceDetectorProvider(context.globalStorageUri, services.log));
+		const faces = this.register(new FaceDetectorProvider(services.globalStorageUri, services.log));
 		const shared = { extensionUri: services.extensionUri, trainingFolders: services.trainingFolders, faces, log: services.log };
 		const health = this.register(ImageHealth.register(shared));
+		this.health = health;
 		this.exclude = this.register(ExcludeImages.register({ trainingFolders: services.trainingFolders, health }));
 		this.register(ImportImages.register(shared));
 	}

@@ -115,7 +115,7 @@ async function ask(services: WorkbenchServices): Promise<void> {
 }
 
 export class NewTrainingFolder {
-	public static register(_context: vscode.ExtensionContext, services: WorkbenchServices): vscode.Disposable {
+	public static register(services: WorkbenchServices): vscode.Disposable {
 		return vscode.commands.registerCommand('loraWorkbench.newTrainingFolder', (answers?: NewTrainingFolderAnswers) =>
 			// Tests pass the answers directly; people get the prompts.
 			answers ? createTrainingFolder(answers).then(async (root) => { await services.trainingFolders.refresh(root); return root; }) : ask(services));

@@ -22,14 +22,14 @@ function megabytes(bytes: number): string {
 export class TaggerModels extends Disposable {
 	readonly cacheRoot: string;
 
-	private constructor(context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {
+	private constructor(globalStorageUri: vscode.Uri, private readonly log: vscode.LogOutputChannel) {
 		super();
-		this.cacheRoot = join(context.globalStorageUri.fsPath, 'tagger');
+		this.cacheRoot = join(globalStorageUri.fsPath, 'tagger');
 		this.register(vscode.commands.registerCommand('loraWorkbench.manageTaggerModels', () => this.manage()));
 	}
 
-	static register(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): TaggerModels {
-		return new TaggerModels(context, log);
+	static register(services: { globalStorageUri: vscode.Uri; log: vscode.LogOutputChannel }): TaggerModels {
+		return new TaggerModels(services.globalStorageUri, services.log);
 	}
 
 	/** The model folder to use, downloading it (with a cancellable progress notification) when needed. */

@@ -20,18 +20,16 @@ export interface GalleryFilterRequest extends Partial<GalleryFilter> {
  * GalleryState (filter and selection per folder) and one thumbnail cache under globalStorage.
  */
 export class TagTools extends Disposable {
-	public static register(context: vscode.ExtensionContext, services: WorkbenchServices): vscode.Disposable {
-		const feature = new TagTools(context, services);
-		context.subscriptions.push(feature);
-		return feature;
+	public static register(services: WorkbenchServices): vscode.Disposable {
+		return new TagTools(services);
 	}
 
-	private constructor(context: vscode.ExtensionContext, services: WorkbenchServices) {
+	private constructor(services: WorkbenchServices) {
 		super();
 		const state = this.register(new GalleryState());
 		const provider = this.register(new TagsViewProvider(services.trainingFolders));
 		const view = this.register(vscode.window.createTreeView(TAGS_VIEW_ID, { treeDataProvider: provider, showCollapseAll: true }));
-		const thumbnailDir = vscode.Uri.joinPath(context.globalStorageUri, 'thumbnails');
+		const thumbnailDir = vscode.Uri.joinPath(services.globalStorageUri, 'thumbnails');
 		const gallery: GalleryContext = {
 			extensionUri: services.extensionUri, thumbnailDir, state, log: services.log, trainingFolders: services.trainingFolders,
 			thumbnails: new ThumbnailCache({ cacheDir: thumbnailDir.fsPath }),
@@ -53,7 +51,7 @@ export class TagTools extends Disposable {
 			const folder = await pickTrainingFolder(services.trainingFolders, arg);
 			return folder && GalleryPanel.show(gallery, folder, filter);
 		};
-		this.register(BulkEditCommands.register(context, services.trainingFolders, state));
+		this.register(BulkEditCommands.register(services.trainingFolders, state));
 		this.register(vscode.commands.registerCommand('loraWorkbench.sortTagsByName', () => { provider.setSort('name'); setContext(); }));
 		this.register(vscode.commands.registerCommand('loraWorkbench.sortTagsByCount', () => { provider.setSort('count'); setContext(); }));
 		this.register(vscode.commands.registerCommand('loraWorkbench.filterTags', async (text?: unknown) => {
@@ -72,6 +70,5 @@ export class TagTools extends Disposable {
 			const panel = await showGallery(request.root);
 			return panel?.applyFilter({ tag: request.tag ?? '', expression: request.expression ?? '' });
 		}));
-		this.register(vscode.commands.registerCommand('loraWorkbench.galleryTestHook', (root: string) => GalleryPanel.current(root)));
 	}
 }

@@ -7,6 +7,7 @@ import { summarizeMetadata } from '../core/checkpoints/metadata';
 import { usageSnippet } from '../core/checkpoints/checkpointList';
 import { chosenName } from '../core/checkpoints/checkpointRuns';
 import type { TrainingFolderService } from '../services/trainingFolders';
+import type { WorkbenchServices } from '../services/workbenchServices';
 import { Disposable } from '../util/dispose';
 import { editSettingsFile } from '../util/settingsFile';
 import { CheckpointNode, CheckpointsView } from './checkpointsView';
@@ -21,7 +22,7 @@ function isCheckpointArg(value: unknown): value is CheckpointArg {
 
 /** Details page, hover, "choose this epoch", usage snippet and "save as final" for checkpoints. */
 export class CheckpointCommands extends Disposable implements vscode.TextDocumentContentProvider {
-	public static register(services: { trainingFolders: TrainingFolderService }): CheckpointCommands {
+	public static register(services: WorkbenchServices): CheckpointCommands {
 		const view = CheckpointsView.register(services.trainingFolders);
 		const commands = new CheckpointCommands(services.trainingFolders, view);
 		commands.register(view);

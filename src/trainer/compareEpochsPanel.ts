@@ -9,11 +9,12 @@ import { CheckpointRun, chosenName, runLabel } from '../core/checkpoints/checkpo
 import { parseSamplePrompts } from '../core/checkpoints/samplePrompts';
 import { readTrainingSection } from '../core/training/trainingFields';
 import { effectiveOutputName } from '../core/training/trainingSettings';
-import { CompareHostMessage, GridView, isCompareWebviewMessage } from '../core/protocol/compareEpochs';
+import { CompareHostMessage, CompareWebviewMessage, GridView, isCompareWebviewMessage } from '../core/protocol/compareEpochs';
 import type { TrainingFolderService } from '../services/trainingFolders';
+import type { WorkbenchServices } from '../services/workbenchServices';
 import { Disposable } from '../util/dispose';
 import { editSettingsFile } from '../util/settingsFile';
-import { renderWebviewHtml, webviewResourceRoots } from '../util/webviewHtml';
+import { PanelsByKey, WebviewHost, parseWith } from '../services/webviewHost';
 import { requireSharp } from '../core/nativeModules';
 import { chosenCheckpoint } from './chosenCheckpoint';
 import { pickTrainingFolder } from '../services/pickTrainingFolder';
@@ -45,17 +46,17 @@ function runOf(arg: unknown): GridRun | undefined {
  * checkpoints of other runs or output names never enter it. The grid refills itself while training writes.
  */
 export class CompareEpochsPanel extends Disposable {
-	private static readonly panels = new Map<string, CompareEpochsPanel>();
-	/** For tests: the last grid sent to each panel, by training folder root. */
-	public static readonly lastGrid = new Map<string, GridView>();
+	private static readonly panels = new PanelsByKey<CompareEpochsPanel>();
+	public readonly host: WebviewHost<CompareHostMessage, CompareWebviewMessage>;
+	private readonly root: string;
 	private grid: CompareGrid = { columns: [], rows: [] };
 	private refreshTimer: NodeJS.Timeout | undefined;
 
-	public static register(services: PanelServices): vscode.Disposable {
+	public static register(services: WorkbenchServices): vscode.Disposable {
 		return vscode.commands.registerCommand('loraWorkbench.compareEpochs', async (arg?: unknown) => {
 			const folder = await pickTrainingFolder(services.trainingFolders, arg);
 			if (folder) {
-				CompareEpochsPanel.show(services, folder, runOf(arg));
+				CompareEpochsPanel.show({ ...services, storageUri: services.globalStorageUri }, folder, runOf(arg));
 			}
 		});
 	}
@@ -67,30 +68,22 @@ export class CompareEpochsPanel extends Disposable {
 	public static show(services: PanelServices, folder: TrainingFolder, picked?: GridRun): CompareEpochsPanel {
 		const run = picked ?? latestRun(folder);
 		const key = picked ? `${folder.root}\n${run.key}` : folder.root;
-		const existing = CompareEpochsPanel.panels.get(key);
-		if (existing) {
-			existing.panel.reveal();
-			return existing;
-		}
-		const title = run.latest ? `Compare Epochs: ${basename(folder.root)}` : `Compare Epochs: ${basename(folder.root)} · ${runLabel(run)}`;
-		const panel = vscode.window.createWebviewPanel('loraWorkbench.compareEpochs', title, vscode.ViewColumn.Active, {
-			enableScripts: true,
-			localResourceRoots: webviewResourceRoots(services.extensionUri, vscode.Uri.file(folder.modelDir), vscode.Uri.joinPath(services.storageUri, 'diffs')),
-		});
-		const instance = new CompareEpochsPanel(services, folder.root, run, key, picked === undefined, panel);
-		CompareEpochsPanel.panels.set(key, instance);
-		return instance;
+		return CompareEpochsPanel.panels.show(key, () => new CompareEpochsPanel(services, folder, run, key, picked === undefined));
 	}
 
-	private constructor(private readonly services: PanelServices, private readonly root: string, private run: GridRun, private readonly key: string, private readonly followsLatest: boolean, private readonly panel: vscode.WebviewPanel) {
+	private constructor(private readonly services: PanelServices, folder: TrainingFolder, private run: GridRun, key: string, private readonly followsLatest: boolean) {
 		super();
-		this.register(panel);
-		panel.webview.html = renderWebviewHtml(panel.webview, services.extensionUri, { entry: 'compareEpochs', title: 'Compare Epochs' });
-		this.register(panel.onDidDispose(() => {
-			CompareEpochsPanel.panels.delete(key);
-			this.dispose();
+		this.root = folder.root;
+		const title = run.latest ? `Compare Epochs: ${basename(folder.root)}` : `Compare Epochs: ${basename(folder.root)} · ${runLabel(run)}`;
+		this.host = this.register(WebviewHost.open<CompareHostMessage, CompareWebviewMessage>(services.extensionUri, { viewType: 'loraWorkbench.compareEpochs', title }, {
+			entry: 'compareEpochs', title: 'Compare Epochs', label: 'Compare Epochs', key, log: services.log,
+			dataRoots: [vscode.Uri.file(folder.modelDir), vscode.Uri.joinPath(services.storageUri, 'diffs')],
+			parse: parseWith(isCompareWebviewMessage),
+			onReady: () => this.sendGrid(),
+			onMessage: (message) => this.onMessage(message),
 		}));
-		this.register(panel.webview.onDidReceiveMessage((message) => this.onMessage(message)));
+		this.register(this.host.onDidDispose(() => this.dispose()));
+		const root = this.root;
 		const watcher = this.register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(run.sampleDir), '*.png')));
 		this.register(watcher.onDidCreate(() => this.scheduleRefresh()));
 		this.register(watcher.onDidDelete(() => this.scheduleRefresh()));
@@ -107,36 +100,25 @@ export class CompareEpochsPanel extends Disposable {
 	}
 
 	private post(message: CompareHostMessage): void {
-		void this.panel.webview.postMessage(message);
+		this.host.post(message);
 	}
 
-	private async onMessage(message: unknown): Promise<void> {
-		if (!isCompareWebviewMessage(message)) {
-			this.services.log.warn(`Compare Epochs: ignored an unexpected message from the webview: ${JSON.stringify(message)?.slice(0, 200)}`);
-			return;
-		}
-		try {
-			switch (message.type) {
-				case 'ready':
-					await this.sendGrid();
-					break;
-				case 'choose':
-					await this.choose(message.key);
-					break;
-				case 'showDifferences':
-					await this.sendDifferences();
-					break;
-				case 'copySnippet': {
-					const folder = this.services.trainingFolders.get(this.root);
-					const chosen = folder && chosenCheckpoint(folder);
-					if (folder && chosen) {
-						await vscode.env.clipboard.writeText(usageSnippet(basename(chosen), folder.trigger ?? ''));
-					}
-					break;
+	private async onMessage(message: Exclude<CompareWebviewMessage, { type: 'ready' }>): Promise<void> {
+		switch (message.type) {
+			case 'choose':
+				await this.choose(message.key);
+				break;
+			case 'showDifferences':
+				await this.sendDifferences();
+				break;
+			case 'copySnippet': {
+				const folder = this.services.trainingFolders.get(this.root);
+				const chosen = folder && chosenCheckpoint(folder);
+				if (folder && chosen) {
+					await vscode.env.clipboard.writeText(usageSnippet(basename(chosen), folder.trigger ?? ''));
 				}
+				break;
 			}
-		} catch (err) {
-			void vscode.window.showErrorMessage(`Compare Epochs: ${err instanceof Error ? err.message : String(err)}`);
 		}
 	}
 
@@ -173,16 +155,14 @@ export class CompareEpochsPanel extends Disposable {
 		}
 		this.grid = await buildCompareGrid(this.run.sampleDir, this.run.outputName, this.run.latest ? promptsOf(folder) : promptsOfRun(this.run));
 		const checkpoints = await this.checkpointsByKey();
-		const webview = this.panel.webview;
 		const view: GridView = {
 			columns: this.grid.columns.map((c) => ({ key: c.key, label: c.label, checkpoint: checkpoints.get(c.key) })),
 			rows: this.grid.rows.map((r) => ({
 				promptIndex: r.promptIndex,
 				prompt: r.prompt,
-				cells: Object.fromEntries(Object.entries(r.cells).map(([key, path]) => [key, { src: webview.asWebviewUri(vscode.Uri.file(path)).toString() }])),
+				cells: Object.fromEntries(Object.entries(r.cells).map(([key, path]) => [key, { src: this.host.asWebviewUri(path) }])),
 			})),
 		};
-		CompareEpochsPanel.lastGrid.set(this.key, view);
 		const chosen = chosenCheckpoint(folder);
 		const chosenKey = chosen ? [...checkpoints.entries()].find(([, name]) => chosenName(folder.modelDir, join(this.run.dir, name)) === chosen)?.[0] : undefined;
 		this.post({
@@ -231,7 +211,7 @@ export class CompareEpochsPanel extends Disposable {
 						const b = await sharp(path).removeAlpha().resize(width, height, { fit: 'fill' }).toBuffer();
 						await a.composite([{ input: b, blend: 'difference' }]).linear(3, 0).png().toFile(out);
 					}
-					cells.push({ promptIndex: row.promptIndex, key: column.key, diffSrc: this.panel.webview.asWebviewUri(vscode.Uri.file(out)).toString() });
+					cells.push({ promptIndex: row.promptIndex, key: column.key, diffSrc: this.host.asWebviewUri(out) });
 				}
 				previous = path;
 			}

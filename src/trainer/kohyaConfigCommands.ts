@@ -9,6 +9,7 @@ import { describeKohyaImport, exportKohyaForFolder, importKohyaIntoFolder, Kohya
 import { readTrainingSection } from '../core/training/trainingFields';
 import { effectiveOutputName } from '../core/training/trainingSettings';
 import type { TrainingFolderService } from '../services/trainingFolders';
+import type { WorkbenchServices } from '../services/workbenchServices';
 import { Disposable } from '../util/dispose';
 import { editSettingsFile } from '../util/settingsFile';
 
@@ -49,7 +50,7 @@ export class KohyaConfigCommands extends Disposable {
 		this.register(vscode.commands.registerCommand('loraWorkbench.exportKohyaConfig', (folder?: unknown, target?: unknown) => this.exportConfig(folder, target)));
 	}
 
-	public static register(services: Services): KohyaConfigCommands {
+	public static register(services: WorkbenchServices): KohyaConfigCommands {
 		return new KohyaConfigCommands(services);
 	}
 

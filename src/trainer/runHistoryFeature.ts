@@ -9,7 +9,7 @@ export interface TrainingWatchServices {
 	extensionUri: vscode.Uri;
 	log: vscode.LogOutputChannel;
 	trainingFolders: TrainingFolderService;
-	/** From src/trainer/trainingRun.ts; absent until the trainer is registered. */
+	/** The trainer's run queue (src/trainer/trainingRun.ts), given by TrainerFeature. */
 	trainingRuns?: WatchableRuns;
 }
 

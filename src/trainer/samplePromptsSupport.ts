@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { basename, join } from 'node:path';
 import { SAMPLERS, defaultSamplePrompts, parseSamplePrompts } from '../core/checkpoints/samplePrompts';
 import type { TrainingFolderService } from '../services/trainingFolders';
+import type { WorkbenchServices } from '../services/workbenchServices';
 import { Disposable } from '../util/dispose';
 import { pickTrainingFolder } from '../services/pickTrainingFolder';
 
@@ -22,7 +23,7 @@ const OPTIONS: { name: string; detail: string; insert: string }[] = [
 export class SamplePromptsSupport extends Disposable implements vscode.CompletionItemProvider {
 	private readonly diagnostics = this.register(vscode.languages.createDiagnosticCollection('lora-sample-prompts'));
 
-	public static register(services: { trainingFolders: TrainingFolderService }): vscode.Disposable {
+	public static register(services: WorkbenchServices): vscode.Disposable {
 		return new SamplePromptsSupport(services.trainingFolders);
 	}
 

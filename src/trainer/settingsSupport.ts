@@ -5,6 +5,7 @@ import { SETTINGS_FILE_NAME } from '../core/settings';
 import { settingsCompletions } from '../core/training/settingsCompletion';
 import { SettingsDiagnostic, settingsDiagnostics } from '../core/training/settingsDiagnostics';
 import type { TrainingFolderService } from '../services/trainingFolders';
+import type { WorkbenchServices } from '../services/workbenchServices';
 import { Disposable } from '../util/dispose';
 
 const SEVERITY: Record<SettingsDiagnostic['severity'], vscode.DiagnosticSeverity> = {
@@ -25,7 +26,7 @@ function isSettingsFile(document: vscode.TextDocument): boolean {
 export class SettingsSupport extends Disposable implements vscode.CompletionItemProvider, vscode.CodeActionProvider {
 	private readonly diagnostics = this.register(vscode.languages.createDiagnosticCollection('lora-settings'));
 
-	public static register(services: { trainingFolders: TrainingFolderService }): vscode.Disposable {
+	public static register(services: WorkbenchServices): vscode.Disposable {
 		return new SettingsSupport(services.trainingFolders);
 	}
 

@@ -87,7 +87,7 @@ describe('Train LoRA with the stand-in trainer', function () {
 
 	after(async () => {
 		const api = await activateExtension();
-		await api.services.trainingRuns.stopAll();
+		await api.testing.trainer.runs.stopAll();
 		delete process.env.LORA_STANDIN_PID_DIR;
 		delete process.env.LORA_STANDIN_STEP_SECONDS;
 		await vscode.workspace.getConfiguration('loraWorkbench').update('sdScriptsPath', undefined, vscode.ConfigurationTarget.Global);
@@ -135,12 +135,12 @@ describe('Train LoRA with the stand-in trainer', function () {
 		const runFiles = readdirSync(join(model, 'runs'));
 		assert.equal(runFiles.length, 1, 'one run-file folder per run');
 		assert.ok(existsSync(join(model, 'runs', runFiles[0], 'config.toml')));
-		assert.ok(api.services.trainingRuns.all.includes(run));
+		assert.ok(api.testing.trainer.runs.all.includes(run));
 	});
 
 	it('blocks in the preflight when a caption has a lint error', async () => {
 		const api = await activateExtension();
-		const before = api.services.trainingRuns.all.length;
+		const before = api.testing.trainer.runs.all.length;
 		const collection = vscode.languages.createDiagnosticCollection('lora-test-preflight');
 		try {
 			const caption = vscode.Uri.file(join(first, 'images', '2_tr41n3r woman', 'img_001.txt'));
@@ -150,12 +150,12 @@ describe('Train LoRA with the stand-in trainer', function () {
 			const result = await train(first, false);
 			assert.equal(result.started, false);
 			assert.match(result.errors.join('\n'), /1 caption error\(s\) in Problems, e\.g\. images\/2_tr41n3r woman\/img_001\.txt:1: unbalanced parenthesis/);
-			assert.equal(api.services.trainingRuns.all.length, before, 'nothing was queued');
+			assert.equal(api.testing.trainer.runs.all.length, before, 'nothing was queued');
 			// The ▶ on the folder in the Dataset view passes its tree node: the same command, the same checks.
 			const fromTree = await vscode.commands.executeCommand<TrainResult>('loraWorkbench.trainLora', { kind: 'folder', root: first }, { skipConfirm: true });
 			assert.equal(fromTree?.started, false);
 			assert.deepEqual(fromTree?.errors, result.errors);
-			assert.equal(api.services.trainingRuns.all.length, before, 'nothing was queued from the tree either');
+			assert.equal(api.testing.trainer.runs.all.length, before, 'nothing was queued from the tree either');
 		} finally {
 			collection.dispose();
 		}
@@ -176,7 +176,7 @@ describe('Train LoRA with the stand-in trainer', function () {
 
 	it('the lora train task run from the Tasks menu runs the same preflight and stops on a caption error', async () => {
 		const api = await activateExtension();
-		const runs = api.services.trainingRuns;
+		const runs = api.testing.trainer.runs;
 		const before = runs.all.length;
 		const counts = api.testing.trainer.preflight.checkCounts;
 		const checked = counts.get(first) ?? 0;
@@ -336,7 +336,7 @@ describe('Train LoRA with the stand-in trainer', function () {
 
 	it('a second training waits in the queue until the first is done', async () => {
 		const api = await activateExtension();
-		const runs = api.services.trainingRuns;
+		const runs = api.testing.trainer.runs;
 		const hold = holdTrainers();
 		try {
 			const a = (await train(first)).run!;
@@ -359,7 +359,7 @@ describe('Train LoRA with the stand-in trainer', function () {
 
 	it('a second training of the same folder waits in the queue as its own task, and the running one is untouched', async () => {
 		const api = await activateExtension();
-		const runs = api.services.trainingRuns;
+		const runs = api.testing.trainer.runs;
 		const hold = holdTrainers();
 		try {
 			const a = await train(first);
@@ -456,7 +456,7 @@ describe('Train LoRA with the stand-in trainer', function () {
 			assert.equal(b.state, 'queued');
 			await b.stop();
 			assert.equal(b.state, 'cancelled');
-			assert.ok(!api.services.trainingRuns.queued.includes(b));
+			assert.ok(!api.testing.trainer.runs.queued.includes(b));
 			await a.stop();
 			assert.equal(b.pid, undefined, 'its process was never started');
 		} finally {

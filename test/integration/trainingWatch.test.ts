@@ -11,7 +11,7 @@ import { richRecord, runningTrainingBlock, tqdmFrame } from '../unit/fixtures/tr
 
 /**
  * A TrainingRun-shaped object fed with sd-scripts' console formats: exact control over every line (the stand-in
- * trainer below covers the real process path through `services.trainingRuns`).
+ * trainer below covers the real process path through the trainer's run queue, `api.testing.trainer.runs`).
  */
 class ScriptedRun implements WatchableRun {
 	private readonly output = new vscode.EventEmitter<string>();

@@ -11,9 +11,8 @@ export const CAPTION_EDITOR_VIEW_TYPE = 'loraWorkbench.captionEditor';
 /** "Open With..." on an image: hands over to the caption editor on the image's caption. */
 export const IMAGE_CAPTION_VIEW_TYPE = 'loraWorkbench.imageCaptionEditor';
 
-/** What integration tests use to drive the editor as the webview would. */
+/** What integration tests use besides the webview observer (`testing.webviews`, which drives a session's page). */
 export interface CaptionEditorTesting {
-	session(uri: vscode.Uri): CaptionEditorSession | undefined;
 	/** Opens the editor on an image's caption (or a new caption), like the explorer's "Open With...". */
 	openForImage(imageUri: vscode.Uri): Promise<vscode.Uri>;
 }
@@ -27,8 +26,8 @@ export class CaptionEditorProvider extends Disposable implements vscode.CustomTe
 	public readonly tags: CaptionTagSource;
 	public readonly previewCacheDir: string;
 
-	static register(context: vscode.ExtensionContext, services: WorkbenchServices): CaptionEditorProvider {
-		const provider = new CaptionEditorProvider(services, vscode.Uri.joinPath(context.globalStorageUri, 'previews').fsPath);
+	static register(services: WorkbenchServices): CaptionEditorProvider {
+		const provider = new CaptionEditorProvider(services, vscode.Uri.joinPath(services.globalStorageUri, 'previews').fsPath);
 		provider.register(vscode.window.registerCustomEditorProvider(CAPTION_EDITOR_VIEW_TYPE, provider, {
 			// Each panel is light to rebuild from the document; keeping hidden ones alive would hold their images.
 			webviewOptions: { retainContextWhenHidden: false },
@@ -52,7 +51,6 @@ export class CaptionEditorProvider extends Disposable implements vscode.CustomTe
 	}
 
 	public readonly testing: CaptionEditorTesting = {
-		session: (uri) => this.sessions.get(uri.toString()),
 		openForImage: (imageUri) => this.openForImage(imageUri),
 	};
 
