@@ -76,6 +76,41 @@ describe('auto-tag images (WD14 tagger)', function () {
 		await assert.rejects(fs.access(join(bodyDir, 'img_002.txt')), 'a caption the run created is removed again');
 	});
 
+	it('append skips a caption that is not UTF-8, naming it; a caption open in an editor is changed through the editor', async () => {
+		const api = await activateExtension();
+		await config().update('existingCaptions', 'append', vscode.ConfigurationTarget.Global);
+		const latin1 = Buffer.from('caf\xe9, standing\n', 'latin1');
+		await fs.writeFile(join(bodyDir, 'img_001.txt'), latin1);
+		await fs.writeFile(join(bodyDir, 'img_002.txt'), 'sitting\n');
+		// An editor with unsaved changes: the tagger appends to what the editor holds, and leaves it unsaved.
+		const dirty = await vscode.workspace.openTextDocument(join(bodyDir, 'img_002.txt'));
+		const typed = new vscode.WorkspaceEdit();
+		typed.insert(dirty.uri, new vscode.Position(0, 0), 'smiling, ');
+		assert.ok(await vscode.workspace.applyEdit(typed));
+		// An editor without unsaved changes: changed through the editor and saved.
+		await fs.writeFile(join(faceDir, 'img_002.txt'), 'portrait\n');
+		const clean = await vscode.workspace.openTextDocument(join(faceDir, 'img_002.txt'));
+		assert.equal(clean.getText(), 'portrait\n');
+		const selected = ['img_001.jpg', 'img_002.jpg'].map((name) => ({ kind: 'image', root, dir: bodyDir, path: join(bodyDir, name) }));
+		await vscode.commands.executeCommand('loraWorkbench.autoTagImages', selected[0], selected);
+		assert.deepEqual(await fs.readFile(join(bodyDir, 'img_001.txt')), latin1, 'the Latin-1 caption is left byte for byte');
+		const run = api.testing.autoTag.lastRun!;
+		assert.deepEqual(run.result.problems.map((p) => p.file), [join(bodyDir, 'img_001.txt')]);
+		assert.match(run.result.problems[0].message, /img_001\.txt is not UTF-8 \(byte 0xE9 at offset 3; probably Latin-1 or Windows-1252\), so .*img_001\.jpg was not tagged \(appending would garble it\)\. Re-save the caption as UTF-8/);
+		assert.equal(dirty.getText(), '3mm4w4ts0n, smiling, sitting, solo, 1boy\n', 'appended to the editor\'s text, unsaved changes included');
+		assert.ok(dirty.isDirty, 'left unsaved: the user\'s changes are theirs to save');
+		assert.equal(await fs.readFile(join(bodyDir, 'img_002.txt'), 'utf8'), 'sitting\n');
+
+		await vscode.commands.executeCommand('loraWorkbench.autoTagImages', { kind: 'image', root, dir: faceDir, path: join(faceDir, 'img_002.jpg') });
+		assert.equal(clean.getText(), '3mm4w4ts0n, portrait, solo, 1boy\n');
+		assert.ok(!clean.isDirty, 'saved');
+		assert.equal(await fs.readFile(join(faceDir, 'img_002.txt'), 'utf8'), '3mm4w4ts0n, portrait, solo, 1boy\n');
+		assert.equal(await api.testing.autoTag.undo(api.testing.autoTag.lastRun!), 1);
+		assert.equal(clean.getText(), 'portrait\n', 'Undo goes through the editor too');
+		assert.equal(await fs.readFile(join(faceDir, 'img_002.txt'), 'utf8'), 'portrait\n');
+		await dirty.save();
+	});
+
 	it('an image URI from the explorer works, and a broken model folder is named', async () => {
 		await config().update('existingCaptions', 'overwrite', vscode.ConfigurationTarget.Global);
 		const image = vscode.Uri.file(join(bodyDir, 'img_002.jpg'));
