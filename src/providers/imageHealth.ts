@@ -5,6 +5,7 @@ import { CheckReport, checkImages } from '../core/images/checkImages';
 import { ImageProblem } from '../core/images/types';
 import { NativeModuleError } from '../core/nativeModules';
 import { Disposable } from '../util/dispose';
+import { pickTrainingFolder } from '../services/pickTrainingFolder';
 import type { TrainingFolderService } from '../services/trainingFolders';
 import { FaceDetectorProvider, imageOptionsFor } from './imageHealthDetector';
 import { ImageHealthPanel } from './imageHealthPanel';
@@ -28,8 +29,8 @@ const SEVERITY: Record<ImageProblem['severity'], vscode.DiagnosticSeverity> = {
  * report per folder for the health panel.
  */
 export class ImageHealth extends Disposable {
-	/** For tests: the last report per training folder root. */
-	public static readonly lastReports = new Map<string, CheckReport>();
+	/** The last report per training folder root: the health panel's, trimmed as images go away. */
+	private readonly lastReports = new Map<string, CheckReport>();
 	private readonly diagnostics = this.register(vscode.languages.createDiagnosticCollection('lora-images'));
 	private readonly checkedFiles = new Map<string, vscode.Uri[]>();
 
@@ -46,7 +47,7 @@ export class ImageHealth extends Disposable {
 		this.register(vscode.workspace.onDidRenameFiles((event) => this.forget(event.files.map((f) => f.oldUri.fsPath))));
 		// Deleted outside VS Code: the folder's rescan no longer lists the image.
 		this.register(services.trainingFolders.onDidChange((change) => {
-			const report = ImageHealth.lastReports.get(change.root);
+			const report = this.lastReports.get(change.root);
 			if (report) {
 				const listed = new Set(change.folder?.subsets.flatMap((s) => s.images.map((i) => i.path)) ?? []);
 				this.forget([...new Set(report.problems.map((p) => p.file))].filter((file) => !listed.has(file)));
@@ -59,12 +60,17 @@ export class ImageHealth extends Disposable {
 	 * entries in the last report and the health panel. A duplicate group left with one image is no group: the
 	 * problem of the image that stays goes too.
 	 */
+	/** The last report of a folder (what the health panel shows). */
+	public lastReport(root: string): CheckReport | undefined {
+		return this.lastReports.get(root);
+	}
+
 	public forget(paths: readonly string[]): void {
 		if (paths.length === 0) {
 			return;
 		}
 		const gone = (file: string) => paths.some((p) => file === p || file.startsWith(p + sep));
-		for (const [root, report] of ImageHealth.lastReports) {
+		for (const [root, report] of this.lastReports) {
 			if (!report.problems.some((p) => gone(p.file))) {
 				continue;
 			}
@@ -78,7 +84,7 @@ export class ImageHealth extends Disposable {
 				.map((g) => ({ ...g, files: g.files.filter((f) => !gone(f)), pairs: g.pairs.filter((pair) => !gone(pair.a) && !gone(pair.b)) }))
 				.filter((g) => g.files.length > 1);
 			const next: CheckReport = { ...report, problems, groups, analyses: report.analyses.filter((a) => !gone(a.entry.path)) };
-			ImageHealth.lastReports.set(root, next);
+			this.lastReports.set(root, next);
 			this.publish(root, next);
 			ImageHealthPanel.refresh(root, next);
 		}
@@ -86,7 +92,7 @@ export class ImageHealth extends Disposable {
 
 	private async checkCommand(arg: unknown, showPanel: boolean): Promise<CheckReport | undefined> {
 		await this.services.trainingFolders.ready();
-		const folder = await this.pickFolder(arg);
+		const folder = await pickTrainingFolder(this.services.trainingFolders, arg, { title: 'LoRA: check which training folder?' });
 		if (!folder) {
 			return undefined;
 		}
@@ -103,7 +109,7 @@ export class ImageHealth extends Disposable {
 			return undefined;
 		}
 		if (report && showPanel) {
-			ImageHealthPanel.show(this.services.extensionUri, folder, report, () => this.recheck(folder.root));
+			ImageHealthPanel.show(this.services, folder, report, () => this.recheck(folder.root));
 		}
 		return report;
 	}
@@ -135,7 +141,7 @@ export class ImageHealth extends Disposable {
 			report.faceDetectorError = reason;
 		}
 		this.publish(folder.root, report);
-		ImageHealth.lastReports.set(folder.root, report);
+		this.lastReports.set(folder.root, report);
 		this.services.log.info(`image checks: ${basename(folder.root)}: ${report.analyses.length} images, ${report.problems.length} problems`);
 		return report;
 	}
@@ -160,20 +166,5 @@ export class ImageHealth extends Disposable {
 			uris.push(uri);
 		}
 		this.checkedFiles.set(root, uris);
-	}
-
-	private async pickFolder(arg?: unknown): Promise<TrainingFolder | undefined> {
-		const path = arg instanceof vscode.Uri ? arg.fsPath : typeof arg === 'string' ? arg : undefined;
-		const folders = this.services.trainingFolders.folders();
-		const fromArg = path ? this.services.trainingFolders.get(path) ?? this.services.trainingFolders.folderOf(path) : undefined;
-		if (fromArg || folders.length === 1) {
-			return fromArg ?? folders[0];
-		}
-		if (folders.length === 0) {
-			void vscode.window.showWarningMessage('LoRA: no training folder in this workspace (a folder with images/<repeats>_<name>/).');
-			return undefined;
-		}
-		const choice = await vscode.window.showQuickPick(folders.map((f) => ({ label: basename(f.root), description: f.root, folder: f })), { title: 'LoRA: check which training folder?' });
-		return choice?.folder;
 	}
 }

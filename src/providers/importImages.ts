@@ -6,6 +6,7 @@ import { restoreOriginal } from '../core/images/cropOutput';
 import { readSourceInfo, SourceInfo } from '../core/images/decode';
 import { NativeModuleError } from '../core/nativeModules';
 import { TargetSize, targetSizeForRole } from '../core/images/types';
+import { pickTrainingFolder } from '../services/pickTrainingFolder';
 import type { TrainingFolderService } from '../services/trainingFolders';
 import { CropJob, CropperPanel, CropperSummary } from './cropper/cropperPanel';
 import { FaceDetectorProvider } from './imageHealthDetector';
@@ -57,7 +58,7 @@ export class ImportImages extends Disposable {
 
 	private async cropWrongSize(arg?: unknown): Promise<CropperPanel | undefined> {
 		await this.services.trainingFolders.ready();
-		const folder = await this.pickFolder(arg);
+		const folder = await pickTrainingFolder(this.services.trainingFolders, arg, { title: 'LoRA: which training folder?' });
 		if (!folder) {
 			return undefined;
 		}
@@ -100,7 +101,7 @@ export class ImportImages extends Disposable {
 
 	private async openCropper(title: string, target: TargetSize, jobs: CropJob[], root: string): Promise<CropperPanel | undefined> {
 		const { detector, reason } = await this.services.faces.get();
-		const panel = await CropperPanel.open(this.services.extensionUri, title, target, jobs, detector, reason);
+		const panel = await CropperPanel.open(this.services, title, target, jobs, detector, reason);
 		panel?.onDidFinish((summary) => this.reportDone(summary, root));
 		return panel;
 	}
@@ -144,21 +145,6 @@ export class ImportImages extends Disposable {
 		} catch (err) {
 			void vscode.window.showErrorMessage(`LoRA: ${err instanceof Error ? err.message : String(err)}`);
 		}
-	}
-
-	private async pickFolder(arg?: unknown): Promise<TrainingFolder | undefined> {
-		const path = uriOrPath(arg);
-		const folders = this.services.trainingFolders.folders();
-		const fromArg = path ? this.services.trainingFolders.folderOf(path) : undefined;
-		if (fromArg || folders.length === 1) {
-			return fromArg ?? folders[0];
-		}
-		if (folders.length === 0) {
-			void vscode.window.showWarningMessage('LoRA: no training folder in this workspace (a folder with images/<repeats>_<name>/).');
-			return undefined;
-		}
-		const choice = await vscode.window.showQuickPick(folders.map((f) => ({ label: basename(f.root), description: f.root, folder: f })), { title: 'LoRA: which training folder?' });
-		return choice?.folder;
 	}
 
 	private async pickSubset(arg?: unknown): Promise<{ folder: TrainingFolder; subset: Subset } | undefined> {

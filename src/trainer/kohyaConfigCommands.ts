@@ -3,11 +3,12 @@ import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { writeFileAtomic } from '../core/atomicWrite';
-import { scanTrainingFolder, TrainingFolder } from '../core/dataset';
+import type { TrainingFolder } from '../core/dataset';
 import { SETTINGS_FILE_NAME } from '../core/settings';
 import { describeKohyaImport, exportKohyaForFolder, importKohyaIntoFolder, KohyaFolderImport } from '../core/training/kohyaFolder';
 import { readTrainingSection } from '../core/training/trainingFields';
 import { effectiveOutputName } from '../core/training/trainingSettings';
+import { pickTrainingFolder } from '../services/pickTrainingFolder';
 import type { TrainingFolderService } from '../services/trainingFolders';
 import type { WorkbenchServices } from '../services/workbenchServices';
 import { Disposable } from '../util/dispose';
@@ -54,29 +55,9 @@ export class KohyaConfigCommands extends Disposable {
 		return new KohyaConfigCommands(services);
 	}
 
-	private async pickFolder(arg: unknown, title: string): Promise<TrainingFolder | undefined> {
-		const folders = this.services.trainingFolders;
-		await folders.ready();
-		const raw = pathOf(arg);
-		const given = (raw && basename(raw) === SETTINGS_FILE_NAME ? dirname(raw) : raw) ?? (arg && typeof arg === 'object' && typeof (arg as { root?: unknown }).root === 'string' ? (arg as { root: string }).root : undefined);
-		if (given) {
-			const known = folders.get(given) ?? folders.folderOf(given);
-			return known ?? scanTrainingFolder(given, { readCaptions: false });
-		}
-		const editor = vscode.window.activeTextEditor?.document.uri;
-		const fromEditor = editor?.scheme === 'file' ? folders.folderOf(editor) : undefined;
-		if (fromEditor) {
-			return fromEditor;
-		}
-		const all = folders.folders();
-		if (all.length <= 1) {
-			if (all.length === 0) {
-				void vscode.window.showWarningMessage('No training folder in this workspace (a folder with images/<repeats>_<trigger> <class>/ subsets). Open one first.');
-			}
-			return all[0];
-		}
-		const picked = await vscode.window.showQuickPick(all.map((f) => ({ label: basename(f.root), description: f.trigger, detail: f.root, folder: f })), { title });
-		return picked?.folder;
+	/** A folder named by the argument is used even when the watcher has not found it (scanned without captions). */
+	private pickFolder(arg: unknown, title: string): Promise<TrainingFolder | undefined> {
+		return pickTrainingFolder(this.services.trainingFolders, arg, { title, fromActiveEditor: true, scanUnknown: true });
 	}
 
 	public async importConfig(fileArg?: unknown, folderArg?: unknown): Promise<KohyaImportResult | undefined> {

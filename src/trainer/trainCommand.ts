@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { basename } from 'node:path';
+import { pickTrainingFolder } from '../services/pickTrainingFolder';
 import type { TrainingFolderService } from '../services/trainingFolders';
 import { Disposable } from '../util/dispose';
 import type { TrainingPlan } from '../core/training/plan';
@@ -40,28 +40,10 @@ export class TrainCommand extends Disposable {
 		return new TrainCommand(services);
 	}
 
+	/** A root named by the target is trained even when the watcher has not found it yet (the preflight checks it). */
 	private async pickRoot(target: unknown): Promise<string | undefined> {
-		await this.services.trainingFolders.ready();
-		if (typeof target === 'string') {
-			return target;
-		}
-		if (target instanceof vscode.Uri) {
-			return this.services.trainingFolders.folderOf(target)?.root;
-		}
-		if (target && typeof target === 'object' && typeof (target as { root?: unknown }).root === 'string') {
-			return (target as { root: string }).root;
-		}
-		const editor = vscode.window.activeTextEditor?.document.uri;
-		const fromEditor = editor && this.services.trainingFolders.folderOf(editor);
-		if (fromEditor) {
-			return fromEditor.root;
-		}
-		const folders = this.services.trainingFolders.folders();
-		if (folders.length <= 1) {
-			return folders[0]?.root;
-		}
-		const picked = await vscode.window.showQuickPick(folders.map((f) => ({ label: basename(f.root), description: f.trigger, detail: f.root, root: f.root })), { title: 'Train which training folder?' });
-		return picked?.root;
+		const folder = await pickTrainingFolder(this.services.trainingFolders, target, { title: 'Train which training folder?', fromActiveEditor: true, scanUnknown: true });
+		return folder?.root;
 	}
 
 	public preflight(root: string): Promise<PreflightResult> {
@@ -75,7 +57,6 @@ export class TrainCommand extends Disposable {
 		}
 		const root = await this.pickRoot(target);
 		if (!root) {
-			void vscode.window.showWarningMessage('No training folder to train: open a folder with images/<repeats>_<trigger> <class>/ or run "LoRA: New Training Folder".');
 			return undefined;
 		}
 		const { result, go } = await this.services.preflight.decide(root, {
