@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { Document, isMap, isScalar, parseDocument } from 'yaml';
 import { writeFileAtomic } from './atomicWrite';
 import { LintSettings, defaultLintSettings, parseLintSettings } from './lint/lintSettings';
+import { SCAN_KEYS } from './training/settingsTable';
+import { TrainingSectionRead, readTrainingSection, resolutionPair } from './training/trainingFields';
+import { TrainerSettings, guidePreset } from './training/trainingSettings';
 
 /**
  * `lora-workbench.yaml`: the workbench's own settings beside `images/` and `model/`. Every value has a
@@ -16,8 +19,9 @@ export type SubsetRole = 'face' | 'body' | 'costume' | 'reg' | 'unknown';
 export const SUBSET_ROLES: readonly SubsetRole[] = ['face', 'body', 'costume', 'reg', 'unknown'];
 
 /**
- * Training settings (`training:` section). The trainer (issue 9) adds its keys here; unknown keys in the
- * file are kept in `extra` so nothing a newer version wrote is lost.
+ * The training settings the dataset side reads (Dataset view, step math, caption files, `lora-workbench scan`):
+ * the rows of the settings table marked `scan` (src/core/training/settingsTable.ts), read by the same reader as the
+ * trainer's (readTrainingSection), so the two never disagree. Unknown keys of the file stay in `extra`.
  */
 export interface TrainingSettings {
 	/** sd-scripts `train_batch_size` (per device). */
@@ -38,8 +42,14 @@ export interface TrainingSettings {
 	bucketNoUpscale: boolean;
 	/** With the dot, as sd-scripts concatenates it. The workbench writes `.txt` captions. */
 	captionExtension: string;
-	/** Keys of the `training:` section this version does not know, kept as read. */
+	/** Keys of the `training:` section the dataset side does not read (the trainer's, or unknown ones), kept as read. */
 	extra: Record<string, unknown>;
+}
+
+/** The dataset side's view of the trainer settings (the `scan` rows; resolution as a pair). */
+export function scanSettingsOf(trainer: TrainerSettings, extra: Record<string, unknown> = {}): TrainingSettings {
+	const picked = Object.fromEntries(SCAN_KEYS.map((key) => [key, structuredClone(trainer[key])])) as Record<string, unknown>;
+	return { ...picked, resolution: resolutionPair(trainer.resolution), extra } as TrainingSettings;
 }
 
 /** Thresholds of the guide checks (`checks:` section). Ranges are inclusive [min, max]. */
@@ -60,6 +70,8 @@ export interface WorkbenchSettings {
 	/** The class word (woman, man, person...). */
 	classWord: string | undefined;
 	training: TrainingSettings;
+	/** The whole `training:` section as the trainer reads it (settings, problems, notes): read once, here. */
+	trainer: TrainingSectionRead;
 	checks: GuideThresholds;
 	/** Per subset folder name relative to the root (`images/24_x woman`, `reg/1_woman`). */
 	subsets: Record<string, SubsetSettings>;
@@ -71,20 +83,8 @@ export interface WorkbenchSettings {
 	problems: string[];
 }
 
-export const DEFAULT_TRAINING: Readonly<TrainingSettings> = Object.freeze({
-	batchSize: 1,
-	epochs: 10,
-	gradientAccumulationSteps: 1,
-	gpus: 1,
-	enableBucket: false,
-	resolution: [512, 512] as [number, number],
-	minBucketReso: 256,
-	maxBucketReso: 1024,
-	bucketResoSteps: 64,
-	bucketNoUpscale: false,
-	captionExtension: '.txt',
-	extra: {},
-});
+/** The table's defaults (src/core/training/settingsTable.ts), as the dataset side reads them. */
+export const DEFAULT_TRAINING: Readonly<TrainingSettings> = Object.freeze(scanSettingsOf(guidePreset()));
 
 export const DEFAULT_CHECKS: Readonly<GuideThresholds> = Object.freeze({
 	maxTotalSteps: 1500,
@@ -98,6 +98,7 @@ export function defaultSettings(): WorkbenchSettings {
 		trigger: undefined,
 		classWord: undefined,
 		training: { ...DEFAULT_TRAINING, resolution: [...DEFAULT_TRAINING.resolution], extra: {} },
+		trainer: readTrainingSection(undefined),
 		checks: {
 			...DEFAULT_CHECKS,
 			faceBodyRatio: [...DEFAULT_CHECKS.faceBodyRatio],
@@ -130,18 +131,6 @@ class SettingsReader {
 		return value;
 	}
 
-	bool(section: Record<string, unknown>, where: string, key: string, fallback: boolean): boolean {
-		const value = section[key];
-		if (value === undefined || value === null) {
-			return fallback;
-		}
-		if (typeof value !== 'boolean') {
-			this.problems.push(`${where}.${key} must be true or false (found ${JSON.stringify(value)}); using ${fallback}.`);
-			return fallback;
-		}
-		return value;
-	}
-
 	text(section: Record<string, unknown>, where: string, key: string): string | undefined {
 		const value = section[key];
 		if (value === undefined || value === null) {
@@ -166,26 +155,9 @@ class SettingsReader {
 		this.problems.push(`checks.${key} must be [min, max] (found ${JSON.stringify(value)}); using [${fallback.join(', ')}].`);
 		return [...fallback];
 	}
-
-	resolution(section: Record<string, unknown>, fallback: [number, number]): [number, number] {
-		const value = section.resolution;
-		if (value === undefined || value === null) {
-			return [...fallback];
-		}
-		const parts = typeof value === 'number' ? [value]
-			: typeof value === 'string' ? value.split(',').map((p) => (/^\s*\d+\s*$/.test(p) ? Number(p) : NaN))
-				: Array.isArray(value) ? value.map((v) => (typeof v === 'number' ? v : NaN))
-					: [NaN];
-		if ((parts.length === 1 || parts.length === 2) && parts.every((p) => Number.isInteger(p) && p > 0)) {
-			return parts.length === 1 ? [parts[0], parts[0]] : [parts[0], parts[1]];
-		}
-		this.problems.push(`training.resolution must be 512, "512,768" or [512, 768] (found ${JSON.stringify(value)}); using ${fallback.join(',')}.`);
-		return [...fallback];
-	}
 }
 
-const KNOWN_TRAINING_KEYS = new Set(['batchSize', 'epochs', 'gradientAccumulationSteps', 'gpus', 'enableBucket', 'resolution',
-	'minBucketReso', 'maxBucketReso', 'bucketResoSteps', 'bucketNoUpscale', 'captionExtension']);
+const SCAN_KEY_SET = new Set<string>(SCAN_KEYS);
 
 /** Parses the file's text. Never throws: YAML errors and bad values become `problems`, defaults fill in. */
 export function parseSettings(text: string): WorkbenchSettings {
@@ -210,28 +182,13 @@ export function parseSettings(text: string): WorkbenchSettings {
 	settings.trigger = read.text(raw, '', 'trigger');
 	settings.classWord = read.text(raw, '', 'class');
 
+	// The one read of the `training:` section; the dataset side shows the problems and notes of its own keys.
+	settings.trainer = readTrainingSection(raw.training);
+	const ownKey = (path: string): boolean => SCAN_KEY_SET.has(path.split('.')[1] ?? '') && path.split('.').length === 2;
 	const training = isRecord(raw.training) ? raw.training : {};
-	const t = settings.training;
-	t.batchSize = read.int(training, 'training', 'batchSize', t.batchSize);
-	t.epochs = read.int(training, 'training', 'epochs', t.epochs);
-	t.gradientAccumulationSteps = read.int(training, 'training', 'gradientAccumulationSteps', t.gradientAccumulationSteps);
-	t.gpus = read.int(training, 'training', 'gpus', t.gpus);
-	t.enableBucket = read.bool(training, 'training', 'enableBucket', t.enableBucket);
-	t.resolution = read.resolution(training, t.resolution);
-	t.minBucketReso = read.int(training, 'training', 'minBucketReso', t.minBucketReso);
-	t.maxBucketReso = read.int(training, 'training', 'maxBucketReso', t.maxBucketReso);
-	t.bucketResoSteps = read.int(training, 'training', 'bucketResoSteps', t.bucketResoSteps);
-	t.bucketNoUpscale = read.bool(training, 'training', 'bucketNoUpscale', t.bucketNoUpscale);
-	const extension = read.text(training, 'training.', 'captionExtension');
-	if (extension !== undefined) {
-		if (extension.startsWith('.')) {
-			t.captionExtension = extension;
-		} else {
-			settings.problems.push(`training.captionExtension must start with a dot, as sd-scripts appends it as written (found "${extension}"); using ".${extension}".`);
-			t.captionExtension = `.${extension}`;
-		}
-	}
-	t.extra = Object.fromEntries(Object.entries(training).filter(([key]) => !KNOWN_TRAINING_KEYS.has(key)));
+	settings.problems.push(...settings.trainer.problems.filter((p) => p.kind === 'bad-value' && ownKey(p.path)).map((p) => `${p.message}.`));
+	settings.problems.push(...settings.trainer.noted.filter((n) => ownKey(n.path)).map((n) => `${n.message}.`));
+	settings.training = scanSettingsOf(settings.trainer.settings, Object.fromEntries(Object.entries(training).filter(([key]) => !SCAN_KEY_SET.has(key))));
 
 	const checks = isRecord(raw.checks) ? raw.checks : {};
 	settings.checks.maxTotalSteps = read.int(checks, 'checks', 'maxTotalSteps', settings.checks.maxTotalSteps);

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
 import type { TrainingFolderService } from '../services/trainingFolders';
 import { TrainingPlan } from '../core/training/plan';
+import { DEFAULT_BACKEND } from '../core/training/sdScriptsBackend';
 import { Disposable } from '../util/dispose';
 import { PreflightResult, TrainingPreflight } from './trainingPreflight';
 import { TrainingRun, TrainingRunService } from './trainingRun';
@@ -131,7 +132,9 @@ export class LoraTaskProvider extends Disposable implements vscode.TaskProvider 
 		));
 		const name = `train ${basename(root)}${confirmed && def.run !== undefined ? ` (run ${def.run})` : ''}`;
 		const task = new vscode.Task(def, options.scope ?? workspaceFolder ?? vscode.TaskScope.Workspace, name, 'LoRA', execution, []);
-		task.detail = `accelerate launch sd-scripts train_network.py for ${root}`;
+		// The plan's backend when there is a plan; a task from the Tasks menu plans when it starts.
+		const backend = confirmed?.plan.backend ?? DEFAULT_BACKEND;
+		task.detail = `accelerate launch ${backend.id} ${backend.script(confirmed?.plan.family ?? backend.families[0])} for ${root}`;
 		task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
 		task.isBackground = false;
 		return task;

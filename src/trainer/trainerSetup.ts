@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { SETTINGS_FILE_NAME } from '../core/settings';
-import { SetupReport, checkSetup, installCommandLine, installShell } from '../core/training/setup';
+import { DEFAULT_BACKEND } from '../core/training/sdScriptsBackend';
+import { SetupReport, installCommandLine, installShell } from '../core/training/setup';
 import type { TrainingFolderService } from '../services/trainingFolders';
 import { Disposable } from '../util/dispose';
 import { openSetting } from '../util/openSetting';
@@ -39,7 +40,8 @@ export class TrainerSetup extends Disposable {
 	public report(fresh = false): Promise<SetupReport> {
 		if (fresh || !this.cached) {
 			const config = vscode.workspace.getConfiguration('loraWorkbench');
-			this.cached = checkSetup({
+			// The one trainer today; with several, the backend of the folder's model family (sdScriptsBackend.ts backendFor).
+			this.cached = DEFAULT_BACKEND.checkSetup({
 				sdScriptsPath: config.get<string>('sdScriptsPath', ''),
 				pythonPath: config.get<string>('pythonPath', ''),
 				home: homedir(),

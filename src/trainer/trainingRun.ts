@@ -5,8 +5,8 @@ import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { chosenName } from '../core/checkpoints/checkpointRuns';
 import { SETTINGS_FILE_NAME } from '../core/settings';
-import type { ErrorEvent } from '../core/trainerLog/events';
-import { TrainerLogParser } from '../core/trainerLog/parser';
+import type { ErrorEvent, TrainerEvent } from '../core/trainerLog/events';
+import type { TrainerConsoleParser } from '../core/training/backend';
 import { TrainingPlan, runInputs } from '../core/training/plan';
 import { ArchivedRun, archivePreviousRun } from '../core/training/runArchive';
 import { TensorBoardTarget, tensorBoardTarget, timestamp, writeRunFiles } from '../core/training/runFiles';
@@ -22,7 +22,7 @@ export interface RunExit {
 }
 
 /**
- * One training: waits in the queue, writes its run files, runs `accelerate launch ... train_network.py` as a
+ * One training: waits in the queue, writes its run files, runs the plan's command (`accelerate launch ... <script>`) as a
  * process tree, and reports its output exactly as printed. Consumed by the task terminal, the status bar and
  * the loss panel (src/trainer/runHistory.ts reads it as a WatchableRun).
  */
@@ -58,8 +58,8 @@ export class TrainingRun extends Disposable {
 	private exitInfo: RunExit | undefined;
 	private readonly exited: Promise<RunExit>;
 	private resolveExit!: (exit: RunExit) => void;
-	/** Reads the output as it comes for failures the exit code hides ("No data found" exits with 0). */
-	private readonly parser = new TrainerLogParser();
+	/** Reads the output as it comes for failures the exit code hides ("No data found" exits with 0); the plan's backend parses it. */
+	private readonly parser: TrainerConsoleParser;
 	private fatalError: ErrorEvent | undefined;
 	/** Where the files of the run before this one went when this one started (undefined: there were none). */
 	public archived: ArchivedRun | undefined;
@@ -75,6 +75,7 @@ export class TrainingRun extends Disposable {
 		this.tensorBoard = tensorBoardTarget(plan.files);
 		this.logFile = join(plan.files.logDir, `${plan.files.outputName}-${timestamp(new Date())}-${this.id}.console.log`);
 		this.label = plan.files.outputName;
+		this.parser = plan.backend.createParser();
 		this.exited = new Promise((resolve) => { this.resolveExit = resolve; });
 	}
 
@@ -197,7 +198,7 @@ export class TrainingRun extends Disposable {
 		this.outputEmitter.fire(text);
 	}
 
-	private noteErrors(events: ReturnType<TrainerLogParser['feed']>): void {
+	private noteErrors(events: readonly TrainerEvent[]): void {
 		this.fatalError ??= events.find((e): e is ErrorEvent => e.type === 'error' && e.severity === 'error');
 	}
 

@@ -2,6 +2,7 @@ import { bucketStepFor, guiArgList, lycorisFields, lycorisGuiField, lycorisNetwo
 import { outputNameProblem } from './outputPaths';
 import { REMOVED_SD15_MODEL_ID, SD15_MODEL_ID, replacementModelNote } from './sd15Model';
 import { SD_SCRIPTS_OPTIONS } from './sdScriptsOptions';
+import { AnyDef, KohyaConverter, TRAINING_SETTINGS } from './settingsTable';
 import { normalizeResolution } from './trainingFields';
 import { TrainerSettings, guidePreset } from './trainingSettings';
 
@@ -23,65 +24,16 @@ export interface KohyaImport {
 	warnings: string[];
 }
 
-type Converter = 'int' | 'float' | 'bool' | 'string';
+type Converter = KohyaConverter;
 
-/** GUI key → our field and how to read it. Zero means "unset" for the nullable numbers, as in the GUI. */
-const FIELD_MAP: Record<string, { field: keyof TrainerSettings; as: Converter; zeroIsNull?: boolean }> = {
-	pretrained_model_name_or_path: { field: 'baseModel', as: 'string' },
-	vae: { field: 'vae', as: 'string' },
-	v2: { field: 'v2', as: 'bool' },
-	v_parameterization: { field: 'vParameterization', as: 'bool' },
-	network_dim: { field: 'networkDim', as: 'int' },
-	network_alpha: { field: 'networkAlpha', as: 'float' },
-	network_dropout: { field: 'networkDropout', as: 'float', zeroIsNull: true },
-	learning_rate: { field: 'learningRate', as: 'float' },
-	unet_lr: { field: 'unetLr', as: 'float', zeroIsNull: true },
-	text_encoder_lr: { field: 'textEncoderLr', as: 'float', zeroIsNull: true },
-	optimizer: { field: 'optimizer', as: 'string' },
-	lr_scheduler: { field: 'lrScheduler', as: 'string' },
-	lr_scheduler_num_cycles: { field: 'lrSchedulerNumCycles', as: 'int', zeroIsNull: true },
-	lr_scheduler_power: { field: 'lrSchedulerPower', as: 'float', zeroIsNull: true },
-	train_batch_size: { field: 'batchSize', as: 'int' },
-	epoch: { field: 'epochs', as: 'int' },
-	gradient_accumulation_steps: { field: 'gradientAccumulationSteps', as: 'int' },
-	gradient_checkpointing: { field: 'gradientCheckpointing', as: 'bool' },
-	save_every_n_epochs: { field: 'saveEveryNEpochs', as: 'int' },
-	save_last_n_epochs: { field: 'saveLastNEpochs', as: 'int', zeroIsNull: true },
-	save_model_as: { field: 'saveModelAs', as: 'string' },
-	save_precision: { field: 'savePrecision', as: 'string' },
-	mixed_precision: { field: 'mixedPrecision', as: 'string' },
-	full_fp16: { field: 'fullFp16', as: 'bool' },
-	full_bf16: { field: 'fullBf16', as: 'bool' },
-	enable_bucket: { field: 'enableBucket', as: 'bool' },
-	min_bucket_reso: { field: 'minBucketReso', as: 'int' },
-	max_bucket_reso: { field: 'maxBucketReso', as: 'int' },
-	bucket_reso_steps: { field: 'bucketResoSteps', as: 'int' },
-	bucket_no_upscale: { field: 'bucketNoUpscale', as: 'bool' },
-	caption_extension: { field: 'captionExtension', as: 'string' },
-	shuffle_caption: { field: 'shuffleCaption', as: 'bool' },
-	keep_tokens: { field: 'keepTokens', as: 'int' },
-	caption_dropout_rate: { field: 'captionDropoutRate', as: 'float' },
-	caption_dropout_every_n_epochs: { field: 'captionDropoutEveryNEpochs', as: 'int' },
-	flip_aug: { field: 'flipAug', as: 'bool' },
-	color_aug: { field: 'colorAug', as: 'bool' },
-	random_crop: { field: 'randomCrop', as: 'bool' },
-	clip_skip: { field: 'clipSkip', as: 'int', zeroIsNull: true },
-	seed: { field: 'seed', as: 'int', zeroIsNull: true },
-	noise_offset: { field: 'noiseOffset', as: 'float', zeroIsNull: true },
-	min_snr_gamma: { field: 'minSnrGamma', as: 'float', zeroIsNull: true },
-	cache_latents: { field: 'cacheLatents', as: 'bool' },
-	cache_latents_to_disk: { field: 'cacheLatentsToDisk', as: 'bool' },
-	no_half_vae: { field: 'noHalfVae', as: 'bool' },
-	max_data_loader_n_workers: { field: 'maxDataLoaderNWorkers', as: 'int' },
-	persistent_data_loader_workers: { field: 'persistentDataLoaderWorkers', as: 'bool' },
-	prior_loss_weight: { field: 'priorLossWeight', as: 'float' },
-	save_state: { field: 'saveState', as: 'bool' },
-	resume: { field: 'resume', as: 'string' },
-	output_name: { field: 'outputName', as: 'string' },
-	output_dir: { field: 'outputDir', as: 'string' },
-	logging_dir: { field: 'loggingDir', as: 'string' },
-	training_comment: { field: 'trainingComment', as: 'string' },
-};
+/**
+ * GUI key → our field and how to read it, for the settings whose table row (settingsTable.ts) is a plain copy.
+ * The rows marked `special` are converted below, one by one; the rows marked `none` have no GUI field.
+ */
+const FIELD_MAP: Record<string, { field: keyof TrainerSettings; as: Converter; zeroIsNull?: boolean }> = Object.fromEntries(
+	(Object.entries(TRAINING_SETTINGS) as [keyof TrainerSettings, AnyDef][]).flatMap(([field, def]) =>
+		('as' in def.kohya ? [[def.kohya.key, { field, as: def.kohya.as, zeroIsNull: def.kohya.zeroIsNull }]] : [])),
+);
 
 /** Keys that feed network_args (networks.lora / lycoris.kohya read them from there). */
 const NETWORK_ARG_KEYS = ['conv_dim', 'conv_alpha', 'rank_dropout', 'module_dropout', 'block_dims', 'block_alphas', 'conv_block_dims',

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { SD15_SCRIPT } from './backend';
 import { LaunchSettings } from './trainingSettings';
 
 /** How to start accelerate: its own executable from the venv, or `python -m accelerate.commands.launch`. */
@@ -9,6 +10,8 @@ export type AccelerateLauncher =
 export interface LaunchInput {
 	launcher: AccelerateLauncher;
 	sdScriptsDir: string;
+	/** The trainer script inside sdScriptsDir, from the plan's backend; SD1.5's train_network.py when left out. */
+	script?: string;
 	launch: LaunchSettings;
 	/** Processes in total (one per GPU, all machines together). */
 	gpus: number;
@@ -26,8 +29,8 @@ export interface LaunchCommand {
 
 /**
  * The trainer's command line as an argument array (never a shell string, so paths with spaces, quotes, `$`
- * or non-ASCII stay one argument each): `accelerate launch [multi-GPU / multi-node flags] train_network.py
- * --config_file ... --dataset_config ...`.
+ * or non-ASCII stay one argument each): `accelerate launch [multi-GPU / multi-node flags] <script>
+ * --config_file ... --dataset_config ...` (the script comes from the trainer backend, backend.ts).
  */
 export function accelerateCommand(input: LaunchInput): LaunchCommand {
 	const { launch } = input;
@@ -84,7 +87,7 @@ export function accelerateCommand(input: LaunchInput): LaunchCommand {
 		}
 		args.push(arg);
 	}
-	args.push(join(input.sdScriptsDir, 'train_network.py'));
+	args.push(join(input.sdScriptsDir, input.script ?? SD15_SCRIPT));
 	args.push('--config_file', input.configFile);
 	args.push('--dataset_config', input.datasetConfigFile);
 	return { command, args, errors };

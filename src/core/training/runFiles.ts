@@ -6,7 +6,7 @@ import { outputNameProblem } from './outputPaths';
 import { checkTrainingConfig } from './optionCheck';
 import { SD_SCRIPTS_OPTIONS } from './sdScriptsOptions';
 import { TomlTable, TomlValue, int, toToml } from './tomlModel';
-import { resolutionPair } from './trainingFields';
+import { CONFIG_SECTIONS, ConfigSection, WriteContext, flatDefs, isGroup, sdScriptsUses } from './settingsTable';
 import { GpuCapabilities, TrainerSettings, effectiveOutputName, resolvePrecision } from './trainingSettings';
 
 /** What a run needs from the dataset: the subsets as sd-scripts will read them (Subset from dataset.ts fits). */
@@ -121,6 +121,16 @@ export function optionValue(key: string, value: unknown): TomlValue | undefined 
 	}
 }
 
+/** A setting's value as argparse types the option; flags keep false (the dataset config writes them). */
+function typedValue(key: string, value: unknown): TomlValue | undefined {
+	return SD_SCRIPTS_OPTIONS[key]?.type === 'flag' ? (typeof value === 'boolean' ? value : undefined) : optionValue(key, value);
+}
+
+/** `sample.width` of the settings. */
+function valueAt(settings: TrainerSettings, name: string): unknown {
+	return name.split('.').reduce<unknown>((at, key) => (at as Record<string, unknown>)[key], settings);
+}
+
 function put(table: TomlTable, key: string, value: TomlValue | undefined | null): void {
 	if (value !== undefined && value !== null && value !== '' && value !== false && !(Array.isArray(value) && value.length === 0)) {
 		table[key] = value;
@@ -164,84 +174,48 @@ export function buildRunFiles(input: RunInput): RunFiles {
 		errors.push(`bucketResoSteps is ${settings.bucketResoSteps}; SD1.5 needs a multiple of 64`);
 	}
 
-	const model: TomlTable = {};
-	put(model, 'pretrained_model_name_or_path', settings.baseModel);
-	put(model, 'vae', settings.vae);
-	put(model, 'v2', settings.v2);
-	put(model, 'v_parameterization', settings.vParameterization);
-	put(model, 'clip_skip', settings.clipSkip === null ? null : int(settings.clipSkip));
-	put(model, 'max_token_length', settings.maxTokenLength === null ? null : int(settings.maxTokenLength));
-	put(model, 'sdpa', settings.attention === 'sdpa');
-	put(model, 'xformers', settings.attention === 'xformers');
-	put(model, 'no_half_vae', settings.noHalfVae);
-
-	const network: TomlTable = {};
-	put(network, 'network_module', settings.networkModule);
-	put(network, 'network_dim', int(settings.networkDim));
-	put(network, 'network_alpha', settings.networkAlpha);
-	put(network, 'network_args', settings.networkArgs);
-	put(network, 'network_dropout', settings.networkDropout);
-
-	const optimizer: TomlTable = {};
-	put(optimizer, 'optimizer_type', precision.optimizer);
-	put(optimizer, 'optimizer_args', settings.optimizerArgs);
-	put(optimizer, 'learning_rate', settings.learningRate);
-	put(optimizer, 'unet_lr', settings.unetLr);
-	put(optimizer, 'text_encoder_lr', settings.textEncoderLr);
-	put(optimizer, 'lr_scheduler', settings.lrScheduler);
-	if (settings.lrWarmupSteps > 0) {
-		put(optimizer, 'lr_warmup_steps', Number.isInteger(settings.lrWarmupSteps) ? int(settings.lrWarmupSteps) : settings.lrWarmupSteps);
+	// Every setting the table sends to sd-scripts, into its section (settingsTable.ts `sdScripts`).
+	const ctx: WriteContext = { settings, outputDir, logDir, outputName, precision };
+	const config = Object.fromEntries(CONFIG_SECTIONS.map((section) => [section, {} as TomlTable])) as Record<ConfigSection, TomlTable>;
+	const general: TomlTable = {};
+	const datasetValues: TomlTable = {};
+	// Not settings: where the dataset config is (first, as sd-scripts reads it first).
+	put(config.training, 'dataset_config', datasetConfigFile);
+	for (const [name, def] of flatDefs()) {
+		if (isGroup(def)) {
+			continue;
+		}
+		const value = valueAt(settings, name);
+		for (const use of sdScriptsUses(def)) {
+			if (!('in' in use)) {
+				continue;
+			}
+			const toml = use.value ? use.value(value as never, ctx) : typedValue(use.key, value);
+			if (use.in === 'general' || use.in === 'dataset') {
+				if (toml !== undefined && toml !== null) {
+					(use.in === 'general' ? general : datasetValues)[use.datasetKey ?? use.key] = toml;
+				}
+			} else {
+				put(config[use.in], use.key, toml);
+			}
+		}
 	}
-	put(optimizer, 'lr_scheduler_num_cycles', settings.lrSchedulerNumCycles === null ? null : int(settings.lrSchedulerNumCycles));
-	put(optimizer, 'lr_scheduler_power', settings.lrSchedulerPower);
-
-	const training: TomlTable = {};
-	put(training, 'dataset_config', datasetConfigFile);
-	put(training, 'max_train_epochs', int(settings.epochs));
-	put(training, 'train_batch_size', int(settings.batchSize));
-	put(training, 'gradient_accumulation_steps', int(settings.gradientAccumulationSteps));
-	put(training, 'gradient_checkpointing', settings.gradientCheckpointing);
-	put(training, 'mixed_precision', precision.mixedPrecision);
-	put(training, 'full_fp16', settings.fullFp16);
-	put(training, 'full_bf16', settings.fullBf16);
-	put(training, 'seed', settings.seed === null ? null : int(settings.seed));
-	put(training, 'noise_offset', settings.noiseOffset);
-	put(training, 'min_snr_gamma', settings.minSnrGamma);
-	put(training, 'prior_loss_weight', settings.priorLossWeight === 1 ? null : settings.priorLossWeight);
-	put(training, 'cache_latents', settings.cacheLatents);
-	put(training, 'cache_latents_to_disk', settings.cacheLatentsToDisk);
-	put(training, 'max_data_loader_n_workers', int(settings.maxDataLoaderNWorkers));
-	put(training, 'persistent_data_loader_workers', settings.persistentDataLoaderWorkers);
-
-	const saving: TomlTable = {};
-	put(saving, 'output_dir', outputDir);
-	put(saving, 'output_name', outputName);
-	put(saving, 'save_model_as', settings.saveModelAs);
-	put(saving, 'save_precision', precision.savePrecision);
-	put(saving, 'save_every_n_epochs', int(settings.saveEveryNEpochs));
-	put(saving, 'save_last_n_epochs', settings.saveLastNEpochs === null ? null : int(settings.saveLastNEpochs));
-	put(saving, 'save_state', settings.saveState);
-	put(saving, 'resume', settings.resume.trim() || null);
-	put(saving, 'training_comment', settings.trainingComment);
-	put(saving, 'metadata_title', outputName);
-	put(saving, 'metadata_trigger_phrase', input.trigger);
-
-	const logging: TomlTable = {};
-	put(logging, 'logging_dir', logDir);
+	if (!promptFile) {
+		config.sampling = {};
+	} else {
+		config.sampling = { sample_prompts: promptFile, ...config.sampling };
+	}
+	// Not settings: what the checkpoint metadata names, and how the run logs (the loss panel and the console parser read them).
+	put(config.saving, 'metadata_title', outputName);
+	put(config.saving, 'metadata_trigger_phrase', input.trigger);
 	// sd-scripts picks TensorBoard for a logging_dir anyway (reference §9); said outright, as the loss panel follows it.
-	put(logging, 'log_with', 'tensorboard');
-	put(logging, 'log_prefix', `${outputName}-`);
+	put(config.logging, 'log_with', 'tensorboard');
+	put(config.logging, 'log_prefix', `${outputName}-`);
 	// Plain log lines on stdout, unwrapped, so the terminal and the console parser see them whole.
-	put(logging, 'console_log_simple', true);
+	put(config.logging, 'console_log_simple', true);
 
-	const sampling: TomlTable = {};
-	if (promptFile) {
-		put(sampling, 'sample_prompts', promptFile);
-		put(sampling, 'sample_every_n_epochs', int(settings.sample.everyNEpochs));
-		put(sampling, 'sample_sampler', settings.sample.sampler);
-	}
-
-	const trainingConfig: TomlTable = { model, network, optimizer, training, saving, logging };
+	const { sampling, ...sections } = config;
+	const trainingConfig: TomlTable = { ...sections };
 	if (Object.keys(sampling).length) {
 		trainingConfig.sampling = sampling;
 	}
@@ -266,29 +240,7 @@ export function buildRunFiles(input: RunInput): RunFiles {
 	}
 	errors.push(...checkTrainingConfig(trainingConfig));
 
-	const general: TomlTable = {};
-	general.caption_extension = settings.captionExtension;
-	general.shuffle_caption = settings.shuffleCaption;
-	general.keep_tokens = int(settings.keepTokens);
-	general.flip_aug = settings.flipAug;
-	general.color_aug = settings.colorAug;
-	general.random_crop = settings.randomCrop;
-	if (settings.captionDropoutRate > 0) { general.caption_dropout_rate = settings.captionDropoutRate; }
-	if (settings.captionDropoutEveryNEpochs > 0) { general.caption_dropout_every_n_epochs = int(settings.captionDropoutEveryNEpochs); }
-	if (settings.captionTagDropoutRate > 0) { general.caption_tag_dropout_rate = settings.captionTagDropoutRate; }
-
-	const [width, height] = resolutionPair(settings.resolution);
-	const dataset: TomlTable = {
-		resolution: width === height ? int(width) : [int(width), int(height)],
-		batch_size: int(settings.batchSize),
-		enable_bucket: settings.enableBucket,
-	};
-	if (settings.enableBucket) {
-		dataset.min_bucket_reso = int(settings.minBucketReso);
-		dataset.max_bucket_reso = int(settings.maxBucketReso);
-		dataset.bucket_reso_steps = int(settings.bucketResoSteps);
-		dataset.bucket_no_upscale = settings.bucketNoUpscale;
-	}
+	const dataset: TomlTable = { ...datasetValues };
 	const usable = input.subsets.filter((s) => s.repeats >= 1);
 	if (!usable.some((s) => !s.isReg)) {
 		errors.push('the training folder has no image subsets (images/<repeats>_<trigger> <class>/); sd-scripts would stop with "No data found"');

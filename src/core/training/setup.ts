@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, promises as fs, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { SD15_SCRIPT } from './backend';
 import { AccelerateLauncher } from './launch';
 
 /**
@@ -132,24 +133,24 @@ function exe(name: string, platform: NodeJS.Platform): string {
 }
 
 /** The sd-scripts folder: the setting (itself, or `sd-scripts/` inside a kohya_ss install), else the usual places. */
-export function findSdScripts(input: SetupInput): { dir?: string; problem?: string } {
+export function findSdScripts(input: SetupInput, script: string = SD15_SCRIPT): { dir?: string; problem?: string } {
 	const configured = input.sdScriptsPath?.trim();
 	if (configured) {
 		const path = resolve(configured);
 		if (!existsSync(path)) {
 			return { problem: `loraWorkbench.sdScriptsPath is "${configured}", which does not exist. Point it at your sd-scripts folder (or your kohya_ss folder).` };
 		}
-		if (isFile(join(path, 'train_network.py'))) {
+		if (isFile(join(path, script))) {
 			return { dir: path };
 		}
-		if (isFile(join(path, 'sd-scripts', 'train_network.py'))) {
+		if (isFile(join(path, 'sd-scripts', script))) {
 			return { dir: join(path, 'sd-scripts') };
 		}
-		return { problem: `${path} has no train_network.py (nor sd-scripts/train_network.py as in a kohya_ss install). Point loraWorkbench.sdScriptsPath at a kohya-ss/sd-scripts checkout, or install one with the guided install.` };
+		return { problem: `${path} has no ${script} (nor sd-scripts/${script} as in a kohya_ss install). Point loraWorkbench.sdScriptsPath at a kohya-ss/sd-scripts checkout, or install one with the guided install.` };
 	}
 	const candidates = [join(input.home, 'kohya_ss', 'sd-scripts'), join(input.home, 'sd-scripts'), join(input.home, 'kohya_ss')];
 	for (const candidate of candidates) {
-		if (isFile(join(candidate, 'train_network.py'))) {
+		if (isFile(join(candidate, script))) {
 			return { dir: candidate };
 		}
 	}

@@ -1,3 +1,5 @@
+import { GUIDE_PRESET_ID, GUIDE_PRESET_LABEL, TRAINING_SETTINGS, defaultsOf } from './settingsTable';
+
 /**
  * The `training:` section of lora-workbench.yaml: what the user chooses for a run. Field names are camelCase
  * versions of sd-scripts' own option names where one exists, so users coming from kohya_ss recognise them.
@@ -124,106 +126,11 @@ export interface TrainerSettings {
 	kohyaKept: Record<string, unknown>;
 }
 
-export const GUIDE_PRESET_ID = 'guide-sd15-person';
-export const GUIDE_PRESET_LABEL = 'Guide: SD1.5 person';
+export { GUIDE_PRESET_ID, GUIDE_PRESET_LABEL } from './settingsTable';
 
-/** The guide's values for a person LoRA on SD1.5. */
+/** The guide's values for a person LoRA on SD1.5: the defaults of the settings table (settingsTable.ts). */
 export function guidePreset(): TrainerSettings {
-	return {
-		preset: GUIDE_PRESET_ID,
-		// The maintained copy of SD 1.5: RunwayML removed runwayml/stable-diffusion-v1-5 from Hugging Face in 2024.
-		baseModel: 'stable-diffusion-v1-5/stable-diffusion-v1-5',
-		vae: '',
-		v2: false,
-		vParameterization: false,
-		networkModule: 'networks.lora',
-		networkDim: 32,
-		networkAlpha: 32,
-		networkArgs: [],
-		networkDropout: null,
-		learningRate: 1e-4,
-		unetLr: null,
-		textEncoderLr: null,
-		optimizer: 'auto',
-		optimizerArgs: [],
-		lrScheduler: 'constant',
-		lrWarmupSteps: 0,
-		lrSchedulerNumCycles: null,
-		lrSchedulerPower: null,
-		batchSize: 1,
-		epochs: 10,
-		gpus: 1,
-		gradientAccumulationSteps: 1,
-		gradientCheckpointing: false,
-		saveEveryNEpochs: 1,
-		saveLastNEpochs: null,
-		saveModelAs: 'safetensors',
-		savePrecision: 'auto',
-		mixedPrecision: 'auto',
-		fullFp16: false,
-		fullBf16: false,
-		resolution: '512,512',
-		enableBucket: false,
-		minBucketReso: 256,
-		maxBucketReso: 1024,
-		bucketResoSteps: 64,
-		bucketNoUpscale: false,
-		captionExtension: '.txt',
-		shuffleCaption: false,
-		keepTokens: 0,
-		captionDropoutRate: 0,
-		captionDropoutEveryNEpochs: 0,
-		captionTagDropoutRate: 0,
-		flipAug: false,
-		colorAug: false,
-		randomCrop: false,
-		clipSkip: null,
-		maxTokenLength: null,
-		seed: null,
-		noiseOffset: null,
-		minSnrGamma: null,
-		cacheLatents: true,
-		cacheLatentsToDisk: false,
-		attention: 'sdpa',
-		noHalfVae: false,
-		maxDataLoaderNWorkers: 2,
-		persistentDataLoaderWorkers: false,
-		priorLossWeight: 1,
-		saveState: false,
-		resume: '',
-		outputName: '',
-		outputDir: 'model',
-		loggingDir: 'log',
-		trainingComment: '',
-		sample: {
-			enabled: false,
-			everyNEpochs: 1,
-			sampler: 'euler_a',
-			prompts: ['{trigger} {class}, portrait, looking at viewer', '{trigger} {class}, full body, standing'],
-			negativePrompt: 'lowres, blurry, bad anatomy',
-			width: 512,
-			height: 512,
-			steps: 28,
-			scale: 7,
-			seed: 42,
-		},
-		launch: {
-			gpuIds: '',
-			numMachines: 1,
-			machineRank: 0,
-			mainProcessIp: '',
-			mainProcessPort: 29500,
-			// The kohya_ss GUI's default: data loading and the optimizer get a second core.
-			numCpuThreadsPerProcess: 2,
-			dynamoBackend: 'no',
-			dynamoMode: 'default',
-			dynamoUseFullgraph: false,
-			dynamoUseDynamic: false,
-			extraArgs: [],
-		},
-		extra: {},
-		kohyaKept: {},
-	};
+	return defaultsOf(TRAINING_SETTINGS);
 }
 
 export interface PresetInfo {
