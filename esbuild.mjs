@@ -89,6 +89,8 @@ function copyStatic() {
 	// Codicons are a font plus a stylesheet; webviews load them from dist/webview under the CSP.
 	cpSync('node_modules/@vscode/codicons/dist/codicon.css', join(distDir, 'webview', 'codicon.css'));
 	cpSync('node_modules/@vscode/codicons/dist/codicon.ttf', join(distDir, 'webview', 'codicon.ttf'));
+	// The theme every page shares (body font and colours, focus ring); the shell links it before the panel's own CSS.
+	cpSync('webview/common/theme.css', join(distDir, 'webview', 'theme.css'));
 }
 
 copyStatic();

@@ -24,7 +24,7 @@ import type { TrainingWatch } from './trainer/runHistoryFeature';
 import { SamplePromptsSupport } from './trainer/samplePromptsSupport';
 import { SettingsSupport } from './trainer/settingsSupport';
 import { Trainer, TrainerFeature } from './trainer/trainerFeature';
-import type { GridView } from './core/protocol/compareEpochs';
+import { WebviewObserver, observeWebviews } from './services/webviewHost';
 
 /**
  * Composition root: builds the services (src/services/) and registers every feature. No feature logic lives here.
@@ -43,13 +43,18 @@ export interface WorkbenchApi {
 		readonly autoTag: AutoTag;
 		readonly lint: { readonly diagnostics: CaptionDiagnostics; readonly codeActions: CaptionCodeActions; readonly task: LintTask };
 		readonly captionEditor: CaptionEditorTesting;
-		compareGrid(root: string): GridView | undefined;
+		/**
+		 * Every webview panel's messages both ways, recorded only when the extension runs under tests
+		 * (src/services/webviewHost.ts); test/support/webviews.ts reads what each panel showed from it.
+		 */
+		readonly webviews: WebviewObserver | undefined;
 	};
 }
 
 export function activate(context: vscode.ExtensionContext): WorkbenchApi {
 	const log = vscode.window.createOutputChannel('LoRA Workbench', { log: true });
 	context.subscriptions.push(log);
+	const webviews = context.extensionMode === vscode.ExtensionMode.Test ? observeWebviews() : undefined;
 	const trainingFolders = new TrainingFolderService(log);
 	context.subscriptions.push(trainingFolders);
 	const services: WorkbenchServices = {
@@ -97,7 +102,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
 			autoTag,
 			lint: { diagnostics: lint.diagnostics, codeActions: lint.codeActions, task: lintTask },
 			captionEditor: captionEditor.testing,
-			compareGrid: (root) => CompareEpochsPanel.lastGrid.get(root),
+			webviews,
 		},
 	};
 }

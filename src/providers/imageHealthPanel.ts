@@ -3,35 +3,24 @@ import { basename, dirname } from 'node:path';
 import type { TrainingFolder } from '../core/dataset';
 import { CheckReport } from '../core/images/checkImages';
 import { thumbnailDataUri } from '../core/images/cropPreview';
-import { HealthHostMessage, HealthImageView, HealthSectionView, isHealthWebviewMessage } from '../core/protocol/health';
+import { HealthHostMessage, HealthImageView, HealthSectionView, HealthWebviewMessage, isHealthWebviewMessage } from '../core/protocol/health';
 import { PROBLEM_KINDS, PROBLEM_ORDER, problemMeasure } from '../core/images/problemText';
 import { ImageProblem, ImageProblemCode } from '../core/images/types';
+import { PanelsByKey, WebviewHost, parseWith } from '../services/webviewHost';
 import { Disposable } from '../util/dispose';
-import { renderWebviewHtml, webviewResourceRoots } from '../util/webviewHtml';
 
 const RANK = { error: 0, warning: 1, info: 2 } as const;
 
 /** "Dataset Health": the last check of a folder, thumbnails grouped by problem (and by duplicate group). */
 export class ImageHealthPanel extends Disposable {
-	private static readonly panels = new Map<string, ImageHealthPanel>();
-	/** For tests: the last view sent, per folder root. */
-	public static readonly lastView = new Map<string, Extract<HealthHostMessage, { type: 'init' }>>();
+	private static readonly panels = new PanelsByKey<ImageHealthPanel>();
+	public readonly host: WebviewHost<HealthHostMessage, HealthWebviewMessage>;
 	private view: Extract<HealthHostMessage, { type: 'init' }> | undefined;
 	private readonly thumbnails = new Map<string, Promise<string | undefined>>();
 	private generation = 0;
 
-	public static show(extensionUri: vscode.Uri, folder: TrainingFolder, report: CheckReport, recheck: () => Promise<CheckReport | undefined>): ImageHealthPanel {
-		let instance = ImageHealthPanel.panels.get(folder.root);
-		if (!instance) {
-			const panel = vscode.window.createWebviewPanel('loraWorkbench.datasetHealth', `Dataset Health: ${basename(folder.root)}`, vscode.ViewColumn.Active, {
-				enableScripts: true,
-				localResourceRoots: webviewResourceRoots(extensionUri),
-			});
-			instance = new ImageHealthPanel(extensionUri, panel, folder.root, recheck);
-			ImageHealthPanel.panels.set(folder.root, instance);
-		} else {
-			instance.panel.reveal();
-		}
+	public static show(services: { extensionUri: vscode.Uri; log: vscode.LogOutputChannel }, folder: TrainingFolder, report: CheckReport, recheck: () => Promise<CheckReport | undefined>): ImageHealthPanel {
+		const instance = ImageHealthPanel.panels.show(folder.root, () => new ImageHealthPanel(services, folder.root, recheck));
 		void instance.update(report);
 		return instance;
 	}
@@ -45,52 +34,51 @@ export class ImageHealthPanel extends Disposable {
 		return this.view?.sections.some((s) => s.groups.some((g) => g.some((i) => i.file === file))) ?? false;
 	}
 
-	private constructor(extensionUri: vscode.Uri, private readonly panel: vscode.WebviewPanel, private readonly root: string, private readonly recheck: () => Promise<CheckReport | undefined>) {
+	private constructor(services: { extensionUri: vscode.Uri; log: vscode.LogOutputChannel }, private readonly root: string, private readonly recheck: () => Promise<CheckReport | undefined>) {
 		super();
-		this.register(panel);
-		panel.webview.html = renderWebviewHtml(panel.webview, extensionUri, { entry: 'health', title: 'Dataset Health' });
-		this.register(panel.onDidDispose(() => {
-			ImageHealthPanel.panels.delete(root);
-			this.dispose();
-		}));
-		this.register(panel.webview.onDidReceiveMessage((message: unknown) => {
-			if (!isHealthWebviewMessage(message)) {
-				return;
-			}
-			switch (message.type) {
-				case 'ready':
+		this.host = this.register(WebviewHost.open<HealthHostMessage, HealthWebviewMessage>(services.extensionUri,
+			{ viewType: 'loraWorkbench.datasetHealth', title: `Dataset Health: ${basename(root)}` }, {
+				entry: 'health', title: 'Dataset Health', label: 'Dataset Health', key: root, log: services.log,
+				parse: parseWith(isHealthWebviewMessage),
+				onReady: () => {
 					if (this.view) {
-						void panel.webview.postMessage(this.view);
+						this.host.post(this.view);
 					}
-					break;
-				case 'open':
-					// Only images of this report: the path comes from the webview.
-					if (this.contains(message.file)) {
-						void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(message.file), { preview: true, viewColumn: vscode.ViewColumn.Beside });
-					}
-					break;
-				case 'cropWrongSize':
-					void vscode.commands.executeCommand('loraWorkbench.cropWrongSizeImages', this.root);
-					break;
-				case 'exclude':
-					// Only images of this report: the path comes from the webview.
-					if (this.contains(message.file)) {
-						void vscode.commands.executeCommand('loraWorkbench.excludeFromTraining', vscode.Uri.file(message.file));
-					}
-					break;
-				case 'keepOnly': {
-					const group = this.view?.sections.find((s) => s.code === message.code)?.groups[message.group];
-					if (group?.some((i) => i.file === message.keep)) {
-						void vscode.commands.executeCommand('loraWorkbench.keepOneExcludeRest', vscode.Uri.file(message.keep), group.map((i) => vscode.Uri.file(i.file)));
-					}
-					break;
+				},
+				onMessage: (message) => this.onMessage(message),
+			}));
+		this.register(this.host.onDidDispose(() => this.dispose()));
+	}
+
+	private onMessage(message: Exclude<HealthWebviewMessage, { type: 'ready' }>): void {
+		switch (message.type) {
+			case 'open':
+				// Only images of this report: the path comes from the webview.
+				if (this.contains(message.file)) {
+					void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(message.file), { preview: true, viewColumn: vscode.ViewColumn.Beside });
 				}
-				case 'recheck':
-					void panel.webview.postMessage({ type: 'busy', text: 'Checking...' } satisfies HealthHostMessage);
-					void this.recheck().then((report) => report && this.update(report));
-					break;
+				break;
+			case 'cropWrongSize':
+				void vscode.commands.executeCommand('loraWorkbench.cropWrongSizeImages', this.root);
+				break;
+			case 'exclude':
+				// Only images of this report: the path comes from the webview.
+				if (this.contains(message.file)) {
+					void vscode.commands.executeCommand('loraWorkbench.excludeFromTraining', vscode.Uri.file(message.file));
+				}
+				break;
+			case 'keepOnly': {
+				const group = this.view?.sections.find((s) => s.code === message.code)?.groups[message.group];
+				if (group?.some((i) => i.file === message.keep)) {
+					void vscode.commands.executeCommand('loraWorkbench.keepOneExcludeRest', vscode.Uri.file(message.keep), group.map((i) => vscode.Uri.file(i.file)));
+				}
+				break;
 			}
-		}));
+			case 'recheck':
+				this.host.post({ type: 'busy', text: 'Checking...' });
+				void this.recheck().then((report) => report && this.update(report));
+				break;
+		}
 	}
 
 	private async update(report: CheckReport, keepThumbnails = false): Promise<void> {
@@ -127,8 +115,7 @@ export class ImageHealthPanel extends Disposable {
 			return;
 		}
 		this.view = { type: 'init', folderName: basename(this.root), imageCount: report.analyses.length, sections, notes, canCrop: byCode.has('wrong-size') || byCode.has('low-resolution') };
-		ImageHealthPanel.lastView.set(this.root, this.view);
-		void this.panel.webview.postMessage(this.view);
+		this.host.post(this.view);
 	}
 
 	private async imageView(problem: ImageProblem): Promise<HealthImageView> {

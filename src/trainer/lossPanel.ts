@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import type { LossPanelHostMessage, LossPoint, LossRunInfo, LossSeries } from '../core/protocol/lossPanel';
+import type { LossPanelHostMessage, LossPanelWebviewMessage, LossPoint, LossRunInfo, LossSeries } from '../core/protocol/lossPanel';
 import { isLossPanelWebviewMessage, savedSelection } from '../core/protocol/lossPanel';
 import type { TrainingFolderService } from '../services/trainingFolders';
+import { PanelsByKey, WebviewHost, WebviewHostOptions, parseWith } from '../services/webviewHost';
 import { Disposable } from '../util/dispose';
-import { renderWebviewHtml, webviewResourceRoots } from '../util/webviewHtml';
 import type { RunHistory, WatchedRun } from './runHistory';
 import { listStoredRuns, readStoredSeries, StoredRun, tensorBoardRun } from './runHistoryStore';
 
@@ -24,25 +24,18 @@ const VIEW_TYPE = 'loraWorkbench.lossPanel';
  * `log/`, TensorBoard event files), overlaid for comparison. The webview draws with uPlot.
  */
 export class LossPanel extends Disposable {
-	private static instance: LossPanel | undefined;
+	/** One loss panel (it shows every run): kept under one key. */
+	private static readonly panels = new PanelsByKey<LossPanel>();
 	/** TensorBoard folders the user picked this session (runs started outside VS Code, anywhere on disk). */
 	private static readonly extraTensorBoardDirs = new Set<string>();
-	/** For tests: every point posted to the webview, per run. */
-	public readonly postedPoints = new Map<string, number[]>();
-	/** For tests: the learning-rate and validation points posted, per run (step, value). */
-	public readonly postedLr = new Map<string, [number, number][]>();
-	public readonly postedValLoss = new Map<string, [number, number][]>();
-	public lastInit: Extract<LossPanelHostMessage, { type: 'init' }> | undefined;
-	/** When the page said its first chart was on screen (`performance.now()` of this host), for the VS Code bench. */
-	public firstPaint: { at: number; points: number } | undefined;
+	public readonly host: WebviewHost<LossPanelHostMessage, LossPanelWebviewMessage>;
 	private stored = new Map<string, StoredRun>();
 	private selected: string[] = [];
 	private pending = new Map<string, LossPoint[]>();
 	private flushTimer: NodeJS.Timeout | undefined;
-	private ready = false;
 
 	public static get current(): LossPanel | undefined {
-		return LossPanel.instance;
+		return LossPanel.panels.get('');
 	}
 
 	public static register(services: LossPanelServices, history: RunHistory): vscode.Disposable {
@@ -58,35 +51,25 @@ export class LossPanel extends Disposable {
 			vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
 				deserializeWebviewPanel: async (panel, state) => { LossPanel.revive(services, history, panel, state); },
 			}),
-			{ dispose: () => LossPanel.instance?.dispose() },
+			{ dispose: () => LossPanel.current?.dispose() },
 		);
 	}
 
 	/** Takes over a panel VS Code restored: the runs it showed are selected again, their curves read from disk. */
 	public static revive(services: LossPanelServices, history: RunHistory, panel: vscode.WebviewPanel, state: unknown): LossPanel {
-		if (LossPanel.instance) {
+		const open = LossPanel.current;
+		if (open) {
 			panel.dispose(); // one loss panel; it already shows every run
-			return LossPanel.instance;
+			return open;
 		}
-		panel.webview.options = { enableScripts: true, localResourceRoots: webviewResourceRoots(services.extensionUri) };
-		const revived = new LossPanel(services, history, panel);
+		const revived = new LossPanel(services, history, (options) => new WebviewHost(services.extensionUri, panel, options, true));
 		revived.selected = savedSelection(state);
-		LossPanel.instance = revived;
-		return revived;
+		return LossPanel.panels.add('', revived);
 	}
 
 	public static show(services: LossPanelServices, history: RunHistory): LossPanel {
-		if (LossPanel.instance) {
-			LossPanel.instance.panel.reveal(undefined, true);
-			return LossPanel.instance;
-		}
-		const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Loss Curves', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-			enableScripts: true,
-			retainContextWhenHidden: true,
-			localResourceRoots: webviewResourceRoots(services.extensionUri),
-		});
-		LossPanel.instance = new LossPanel(services, history, panel);
-		return LossPanel.instance;
+		return LossPanel.panels.show('', () => new LossPanel(services, history, (options) => WebviewHost.open(services.extensionUri,
+			{ viewType: VIEW_TYPE, title: 'Loss Curves', column: vscode.ViewColumn.Beside, preserveFocus: true, retainContextWhenHidden: true }, options)));
 	}
 
 	/** Adds every TensorBoard run under `dir` and shows them. */
@@ -102,16 +85,20 @@ export class LossPanel extends Disposable {
 		await panel.select(runs.slice(-MAX_OVERLAY).map((r) => `tb:${r}`));
 	}
 
-	private constructor(private readonly services: LossPanelServices, private readonly history: RunHistory, private readonly panel: vscode.WebviewPanel) {
+	/** `host`: makes the host, in a new panel or in one VS Code restored. */
+	private constructor(private readonly services: LossPanelServices, private readonly history: RunHistory,
+		host: (options: WebviewHostOptions<LossPanelWebviewMessage>) => WebviewHost<LossPanelHostMessage, LossPanelWebviewMessage>) {
 		super();
-		this.register(panel);
-		panel.webview.html = renderWebviewHtml(panel.webview, services.extensionUri, { entry: 'lossPanel', title: 'Loss Curves' });
-		this.register(panel.onDidDispose(() => {
-			LossPanel.instance = undefined;
+		this.host = this.register(host({
+			entry: 'lossPanel', title: 'Loss Curves', label: 'Loss Curves', log: services.log,
+			parse: parseWith(isLossPanelWebviewMessage),
+			onReady: () => this.sendInit(),
+			onMessage: (message) => this.onMessage(message),
+		}));
+		this.register(this.host.onDidDispose(() => {
 			clearTimeout(this.flushTimer);
 			this.dispose();
 		}));
-		this.register(panel.webview.onDidReceiveMessage((message) => void this.onMessage(message)));
 		this.register(history.onDidStartWatching((run) => {
 			this.selected = [run.id, ...this.selected.filter((id) => id !== run.id)].slice(0, MAX_OVERLAY);
 			void this.sendRuns();
@@ -139,9 +126,7 @@ export class LossPanel extends Disposable {
 	}
 
 	private post(message: LossPanelHostMessage): void {
-		if (this.ready) {
-			void this.panel.webview.postMessage(message);
-		}
+		this.host.post(message);
 	}
 
 	private queueFlush(): void {
@@ -156,51 +141,24 @@ export class LossPanel extends Disposable {
 				continue;
 			}
 			this.post({ type: 'points', runId, points });
-			const posted = this.postedPoints.get(runId) ?? [];
-			posted.push(...points.map((p) => p.step));
-			this.postedPoints.set(runId, posted);
-			for (const [map, key] of [[this.postedLr, 'lr'], [this.postedValLoss, 'valLoss']] as const) {
-				const values = points.filter((p) => typeof p[key] === 'number').map((p): [number, number] => [p.step, p[key] as number]);
-				if (values.length) {
-					map.set(runId, [...(map.get(runId) ?? []), ...values]);
-				}
-			}
 		}
 		this.pending.clear();
 	}
 
-	private async onMessage(message: unknown): Promise<void> {
-		if (!isLossPanelWebviewMessage(message)) {
-			this.services.log.warn(`Loss Curves: ignored an unexpected message from the webview: ${JSON.stringify(message)?.slice(0, 200)}`);
-			return;
+	private async onMessage(message: Exclude<LossPanelWebviewMessage, { type: 'ready' }>): Promise<void> {
+		switch (message.type) {
+			case 'refresh':
+				await this.sendInit();
+				break;
+			case 'select':
+				await this.select(message.ids);
+				break;
+			case 'openTensorBoard':
+				await vscode.commands.executeCommand('loraWorkbench.chartTensorBoardLogs');
+				break;
+			case 'painted':
+				break; // for the VS Code bench, which reads it through the host's observer
 		}
-		try {
-			switch (message.type) {
-				case 'ready':
-					this.ready = true;
-					await this.sendInit();
-					break;
-				case 'refresh':
-					await this.sendInit();
-					break;
-				case 'select':
-					await this.select(message.ids);
-					break;
-				case 'openTensorBoard':
-					await vscode.commands.executeCommand('loraWorkbench.chartTensorBoardLogs');
-					break;
-				case 'painted':
-					this.firstPaint ??= { at: performance.now(), points: message.points };
-					break;
-			}
-		} catch (err) {
-			void vscode.window.showErrorMessage(`Loss Curves: ${err instanceof Error ? err.message : String(err)}`);
-		}
-	}
-
-	/** For tests: acts as if the webview had sent this message. */
-	public receive(message: unknown): Promise<void> {
-		return this.onMessage(message);
 	}
 
 	private liveRun(id: string): WatchedRun | undefined {
@@ -245,9 +203,7 @@ export class LossPanel extends Disposable {
 		}
 		this.pending.clear();
 		const series = (await Promise.all(this.selected.map((id) => this.seriesOf(id)))).filter((s): s is LossSeries => s !== undefined);
-		const init: Extract<LossPanelHostMessage, { type: 'init' }> = { type: 'init', runs, selected: this.selected, series, liveRunId: this.history.all.find((r) => r.status === 'running')?.id };
-		this.lastInit = init;
-		this.post(init);
+		this.post({ type: 'init', runs, selected: this.selected, series, liveRunId: this.history.all.find((r) => r.status === 'running')?.id });
 	}
 
 	public async select(ids: readonly string[]): Promise<void> {
@@ -256,7 +212,7 @@ export class LossPanel extends Disposable {
 		const next = [...new Set(ids)].filter(known).slice(0, MAX_OVERLAY);
 		const added = next.filter((id) => !this.selected.includes(id));
 		this.selected = next;
-		if (!this.ready) {
+		if (!this.host.ready) {
 			return; // the init after `ready` sends them
 		}
 		for (const id of added) {

@@ -16,7 +16,7 @@ export function webviewResourceRoots(extensionUri: vscode.Uri, ...dataRoots: vsc
 
 /**
  * The one HTML shell for every webview: strict CSP with a fresh nonce, scripts and styles only from
- * dist/webview. Message-specific data goes through the typed protocol, never into this HTML.
+ * dist/webview: codicons, the shared theme (webview/common/theme.css), then the panel's own styles. Message-specific data goes through the typed protocol, never into this HTML.
  */
 export function renderWebviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, options: WebviewPageOptions): string {
 	const nonce = randomBytes(16).toString('base64');
@@ -36,6 +36,7 @@ export function renderWebviewHtml(webview: vscode.Webview, extensionUri: vscode.
 	<meta http-equiv="Content-Security-Policy" content="${csp}">
 	<meta name="viewport" content="width=device-width, initial-scale=1.0">
 	<link rel="stylesheet" href="${asset('codicon.css')}" id="vscode-codicon-stylesheet">
+	<link rel="stylesheet" href="${asset('theme.css')}">
 	<link rel="stylesheet" href="${asset(`${options.entry}.css`)}">
 	<title>${escapeHtml(options.title)}</title>
 </head>

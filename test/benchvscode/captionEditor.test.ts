@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { activateExtension, waitFor } from '../support/extension';
 import { testWorkspace } from '../support/paths';
+import { captionEditor } from '../support/webviews';
 import { median } from './figures';
 import { buildCaptionEditorFolder, CaptionEditorImages, stageFolder } from './inputs';
 import { closeEditors, folderReady, PAINT_TIMEOUT_MS, record, ROUNDS } from './session';
@@ -19,7 +20,7 @@ async function openTimed(image: string): Promise<Opened> {
 	const caption = vscode.Uri.file(image.replace(/\.jpg$/, '.txt'));
 	const start = performance.now();
 	await vscode.commands.executeCommand('loraWorkbench.openCaptionEditor', vscode.Uri.file(image));
-	const paint = await waitFor(`the caption editor on ${image} to paint its image`, () => api.testing.captionEditor.session(caption)?.firstPaint, PAINT_TIMEOUT_MS);
+	const paint = await waitFor(`the caption editor on ${image} to paint its image`, () => captionEditor(api, caption)?.firstPaint, PAINT_TIMEOUT_MS);
 	if (paint.image !== 'shown') {
 		throw new Error(`the caption editor on ${image} painted "${paint.image}" instead of the image`);
 	}

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import type { GalleryPanel } from '../../src/providers/gallery/galleryPanel';
 import { TagsViewProvider } from '../../src/providers/tagsView';
 import type { TagsNode } from '../../src/providers/tagsViewNodes';
 import { activateExtension, waitFor } from '../support/extension';
 import { testWorkspace } from '../support/paths';
+import { galleryPanel } from '../support/webviews';
 import { median } from './figures';
 import { buildGalleryFolder, stageFolder } from './inputs';
 import { closeEditors, folderReady, PAINT_TIMEOUT_MS, record, ROUNDS } from './session';
@@ -23,7 +23,7 @@ async function openTimed(root: string): Promise<GalleryOpen> {
 	await closeEditors();
 	const start = performance.now();
 	await vscode.commands.executeCommand('loraWorkbench.showGallery', root);
-	const panel = await vscode.commands.executeCommand<GalleryPanel | undefined>('loraWorkbench.galleryTestHook', root);
+	const panel = galleryPanel(await activateExtension(), root);
 	if (!panel) {
 		throw new Error(`no gallery opened for ${root}`);
 	}

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
+import { lossPanel } from '../support/webviews';
 import { median } from './figures';
 import { TRIGGER, stageFolder, writeLossHistory } from './inputs';
 import { closeEditors, folderReady, PAINT_TIMEOUT_MS, record, ROUNDS } from './session';
@@ -13,7 +14,7 @@ async function openTimed(points: number): Promise<number> {
 	await closeEditors();
 	const start = performance.now();
 	await vscode.commands.executeCommand('loraWorkbench.showLossPanel');
-	const paint = await waitFor('the loss panel to paint its chart', () => api.testing.trainingWatch.lossPanel()?.firstPaint, PAINT_TIMEOUT_MS);
+	const paint = await waitFor('the loss panel to paint its chart', () => lossPanel(api)?.firstPaint, PAINT_TIMEOUT_MS);
 	if (paint.points !== points) {
 		throw new Error(`the loss panel drew ${paint.points} steps, expected the newest run's ${points}`);
 	}

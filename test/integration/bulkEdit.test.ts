@@ -6,10 +6,10 @@ import { planBulkEdit } from '../../src/core/bulkEdit';
 import type { GalleryHostMessage } from '../../src/core/protocol/gallery';
 import type { BulkEditOutcome, BulkEditRequest } from '../../src/providers/bulkEdit';
 import { applyBulkPlan, readCaptionsForBulk } from '../../src/providers/bulkEditApply';
-import type { GalleryPanel } from '../../src/providers/gallery/galleryPanel';
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
+import { galleryPanel } from '../support/webviews';
 
 const FACE = [
 	'bk7r1g, 1girl, blonde hair, smile',
@@ -131,7 +131,7 @@ describe('bulk tag edits and the gallery filter', () => {
 		assert.equal(bad.error?.column, 16);
 		assert.match(bad.error!.message, /expected a tag, NOT or "\("/);
 
-		const panel = await vscode.commands.executeCommand<GalleryPanel>('loraWorkbench.galleryTestHook', root);
+		const panel = await waitFor('the gallery', async () => galleryPanel(await activateExtension(), root));
 		// Once the grid is painted the webview has handled its init and sends nothing of its own that could race the test.
 		await waitFor('the gallery grid to be painted', () => panel.firstPaints.has('grid'));
 		panel.receive({ type: 'filter', tag: '', expression: 'blonde hair' });

@@ -3,22 +3,22 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CaptionEditorInit, ImageChanged, DocumentChanged } from '../../src/core/protocol/captionEditor';
-import type { CaptionEditorSession } from '../../src/providers/captionEditor/captionEditorSession';
 import { activateExtension, mkdirSeenByVscode, waitFor, writeOutsideVscode } from '../support/extension';
 import { makeTrainingFolder, writeImage } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
+import { CaptionEditorView, captionEditor } from '../support/webviews';
 
 const VIEW_TYPE = 'loraWorkbench.captionEditor';
 
-async function readyEditor(uri: vscode.Uri): Promise<CaptionEditorSession> {
+async function readyEditor(uri: vscode.Uri): Promise<CaptionEditorView> {
 	const api = await activateExtension();
 	return waitFor(`the caption editor on ${uri.fsPath} to be ready`, () => {
-		const session = api.testing.captionEditor.session(uri);
+		const session = captionEditor(api, uri);
 		return session?.ready && session.lastRendered ? session : undefined;
 	});
 }
 
-function lastOf<T extends { type: string }>(session: CaptionEditorSession, type: T['type']): T | undefined {
+function lastOf<T extends { type: string }>(session: CaptionEditorView, type: T['type']): T | undefined {
 	return [...session.posted].reverse().find((m) => m.type === type) as T | undefined;
 }
 

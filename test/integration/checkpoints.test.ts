@@ -7,6 +7,7 @@ import { epochFileName, sampleFileName } from '../../src/core/checkpoints/checkp
 import { activateExtension, waitFor } from '../support/extension';
 import { guideFolderSpec, makeTrainingFolder, writeImage } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
+import { compareGrid } from '../support/webviews';
 
 function writeCheckpoint(modelDir: string, name: string, epoch: number): void {
 	writeFileSync(join(modelDir, name), encodeSafetensors(
@@ -60,7 +61,7 @@ describe('checkpoints and compare epochs', () => {
 	it('fills the compare grid from model/sample and records the chosen epoch', async () => {
 		const api = await activateExtension();
 		await vscode.commands.executeCommand('loraWorkbench.compareEpochs', root);
-		const grid = await waitFor('the grid to be sent to the webview', () => api.testing.compareGrid(root));
+		const grid = await waitFor('the grid to be sent to the webview', () => compareGrid(api, root));
 		assert.deepEqual(grid.columns.map((c) => c.label), ['epoch 1', 'epoch 2', 'epoch 3']);
 		assert.deepEqual(grid.columns.map((c) => c.checkpoint), ['3mm4w4ts0n-000001.safetensors', '3mm4w4ts0n-000002.safetensors', '3mm4w4ts0n.safetensors']);
 		assert.equal(grid.rows.length, 2);

@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import * as vscode from 'vscode';
 import { activateExtension, waitFor } from '../support/extension';
 import { testWorkspace, sharedFixture } from '../support/paths';
+import { healthView } from '../support/webviews';
 
 const FACE = '10_3mm4w4ts0n woman';
 
@@ -49,7 +50,7 @@ describe('exclude from training (integration, issue 19.3)', function () {
 		assert.deepEqual(duplicates, [join(faceDir, 'copy.jpg'), join(faceDir, 'good.jpg')], 'the two saves of one picture are a near-duplicate group');
 		await waitFor('the duplicate problem in Problems', () => loraDiagnostics('copy.jpg').includes('near-duplicate'));
 		await waitFor('the caption lint problem of copy.txt', () => loraDiagnostics('copy.txt').includes('duplicate-tag'));
-		const view = await waitFor('the health view', () => api.testing.images.lastHealthView(root)?.sections.some((s) => s.code === 'near-duplicate') && api.testing.images.lastHealthView(root));
+		const view = await waitFor('the health view', () => healthView(api, root)?.sections.some((s) => s.code === 'near-duplicate') && healthView(api, root));
 		assert.ok(view);
 
 		// The quick fix on the caption's problem (Problems, Ctrl+.) runs the same command on the image. (The
@@ -78,7 +79,7 @@ describe('exclude from training (integration, issue 19.3)', function () {
 		assert.ok(!loraDiagnostics('good.jpg').includes('near-duplicate'), `good.jpg: ${loraDiagnostics('good.jpg').join()}`);
 		assert.ok(!api.testing.images.lastReport(root)!.problems.some((p) => p.file === join(faceDir, 'copy.jpg') || p.code === 'near-duplicate'));
 		const after = await waitFor('the health view without the group', () => {
-			const v = api.testing.images.lastHealthView(root);
+			const v = healthView(api, root);
 			return v && !v.sections.some((s) => s.code === 'near-duplicate') && v;
 		});
 		assert.ok(!after.sections.some((s) => s.groups.flat().some((i) => i.name === 'copy.jpg')));
@@ -117,11 +118,11 @@ describe('exclude from training (integration, issue 19.3)', function () {
 	it('an image deleted outside VS Code loses its problems without a new check ("could not be read" included)', async () => {
 		const api = await activateExtension();
 		await waitFor('broken.jpg to be unreadable in Problems', () => loraDiagnostics('broken.jpg').includes('unreadable'));
-		assert.ok(api.testing.images.lastHealthView(root)?.sections.some((s) => s.code === 'unreadable'));
+		assert.ok(healthView(api, root)?.sections.some((s) => s.code === 'unreadable'));
 		await fs.rm(join(faceDir, 'broken.jpg'));
 		// The folder's file watcher rescans it; the image is no longer listed, so its problems go.
 		await waitFor('the deleted image\'s problems to go', () => loraDiagnostics('broken.jpg').length === 0);
 		assert.ok(!api.testing.images.lastReport(root)!.problems.some((p) => p.file === join(faceDir, 'broken.jpg')));
-		assert.ok(!api.testing.images.lastHealthView(root)!.sections.some((s) => s.code === 'unreadable'), 'the health view drops its entry');
+		assert.ok(!healthView(api, root)!.sections.some((s) => s.code === 'unreadable'), 'the health view drops its entry');
 	});
 });

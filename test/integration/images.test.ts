@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import * as vscode from 'vscode';
 import { activateExtension, waitFor } from '../support/extension';
 import { testWorkspace, sharedFixture } from '../support/paths';
+import { cropper, healthView } from '../support/webviews';
 
 const FACE = '10_3mm4w4ts0n woman';
 
@@ -50,7 +51,7 @@ describe('image checks, health report and cropping (integration)', function () {
 		assert.ok(diagnostics('two.jpg').includes('other-people'), diagnostics('two.jpg').join());
 		assert.ok(diagnostics('two.jpg').includes('wrong-size'));
 		assert.ok(diagnostics('noface.jpg').includes('no-face'));
-		const view = await waitFor('the health view', () => api.testing.images.lastHealthView(root));
+		const view = await waitFor('the health view', () => healthView(api, root));
 		const section = (code: string) => view.sections.find((s) => s.code === code);
 		assert.equal(section('unreadable')?.severity, 'error');
 		assert.equal(view.sections[0].code, 'unreadable', 'errors first');
@@ -104,7 +105,7 @@ describe('image checks, health report and cropping (integration)', function () {
 		const sources = ['obama3.jpg', 'unsplash_makhmutova_dina.jpg'].map((n) => sharedFixture('photos', 'people', n));
 		const before = await Promise.all(sources.map((s) => fs.readFile(s)));
 		await vscode.commands.executeCommand('loraWorkbench.importImages', faceDir, sources.map((s) => vscode.Uri.file(s)));
-		const panel = await waitFor('the cropper', () => api.testing.images.cropper());
+		const panel = await waitFor('the cropper', () => cropper(api));
 		assert.equal(panel.items.length, 2);
 		for (const item of panel.items) {
 			assert.equal(item.basis, 'face');
@@ -118,7 +119,7 @@ describe('image checks, health report and cropping (integration)', function () {
 		assert.ok(after.every((b, i) => b.equals(before[i])), 'sources unchanged');
 		// A second import of the same photo gets a new name instead of overwriting.
 		await vscode.commands.executeCommand('loraWorkbench.importImages', faceDir, [vscode.Uri.file(sources[0])]);
-		const second = await waitFor('the second cropper', () => api.testing.images.cropper() !== panel && api.testing.images.cropper());
+		const second = await waitFor('the second cropper', () => cropper(api) !== panel && cropper(api));
 		await second.handle({ type: 'accept', id: second.items[0].id, box: { ...second.items[0].box, x: 0 } });
 		assert.deepEqual(await size(join(faceDir, 'obama3_2.png')), [512, 512]);
 	});
@@ -128,7 +129,7 @@ describe('image checks, health report and cropping (integration)', function () {
 		await api.services.trainingFolders.refresh(root);
 		const original = await fs.readFile(join(faceDir, 'two.jpg'));
 		await vscode.commands.executeCommand('loraWorkbench.cropWrongSizeImages', root);
-		const panel = await waitFor('the re-crop cropper', () => api.testing.images.cropper());
+		const panel = await waitFor('the re-crop cropper', () => cropper(api));
 		const names = panel.items.map((i) => i.name).sort();
 		assert.deepEqual(names, ['noface.jpg', 'two.jpg']);
 		await panel.handle({ type: 'acceptAll' });

@@ -9,6 +9,7 @@ import type { CheckpointNode, CheckpointsView } from '../../src/trainer/checkpoi
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { repoRoot, testWorkspace } from '../support/paths';
+import { compareGrid } from '../support/webviews';
 
 const STANDIN = () => join(repoRoot(), 'test', 'fixtures', 'standin-sd-scripts');
 
@@ -437,11 +438,11 @@ describe('Train LoRA with the stand-in trainer', function () {
 
 		// Compare Epochs: the latest run's grid has its one epoch only; the earlier run's grid is its own.
 		await vscode.commands.executeCommand('loraWorkbench.compareEpochs', root);
-		const latestGrid = await waitFor('the latest run\'s grid', () => api.testing.compareGrid(root));
+		const latestGrid = await waitFor('the latest run\'s grid', () => compareGrid(api, root));
 		assert.deepEqual(latestGrid.columns.map((c) => [c.label, c.checkpoint]), [['epoch 1', 'r3runs-000001.safetensors']]);
 		await vscode.commands.executeCommand('loraWorkbench.compareEpochs', runNodes[1]);
 		const earlierKey = `${root}\n${runNodes[1].kind === 'run' ? runNodes[1].run.key : ''}`;
-		const earlierGrid = await waitFor('the earlier run\'s grid', () => api.testing.compareGrid(earlierKey));
+		const earlierGrid = await waitFor('the earlier run\'s grid', () => compareGrid(api, earlierKey));
 		assert.deepEqual(earlierGrid.columns.map((c) => [c.label, c.checkpoint]), [['epoch 1', 'r3runs-000001.safetensors'], ['epoch 2', 'r3runs-000002.safetensors'], ['epoch 3', 'r3runs.safetensors']]);
 		assert.equal(earlierGrid.rows[0].prompt, 'r3runs woman, portrait', 'its prompts come from its own sample-prompts.txt');
 		await vscode.commands.executeCommand('workbench.action.closeAllEditors');

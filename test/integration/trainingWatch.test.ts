@@ -7,6 +7,7 @@ import type { TrainResult } from '../../src/trainer/trainCommand';
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { repoRoot, testWorkspace } from '../support/paths';
+import { lossPanel } from '../support/webviews';
 import { richRecord, runningTrainingBlock, tqdmFrame } from '../unit/fixtures/trainerTranscript';
 
 /**
@@ -46,7 +47,7 @@ describe('watching a training', () => {
 		const run = new ScriptedRun(root, '3mm4w4ts0n');
 		const watched = watch.history.watch(run);
 		await vscode.commands.executeCommand('loraWorkbench.showLossPanel');
-		const panel = await waitFor('the loss panel to be ready', () => watch.lossPanel()?.lastInit && watch.lossPanel());
+		const panel = await waitFor('the loss panel to be ready', () => lossPanel(api)?.lastInit && lossPanel(api));
 		assert.deepEqual(panel.selectedRuns, [watched.id], 'the live run is shown');
 		assert.equal(watch.statusItem.visibleText, '$(sync~spin) 3mm4w4ts0n · starting…');
 
@@ -81,7 +82,7 @@ describe('watching a training', () => {
 		await waitFor('the panel to close', () => watch.lossPanel() === undefined);
 		watch.history.forget(watched.id);
 		await vscode.commands.executeCommand('loraWorkbench.showLossPanel');
-		const reopened = await waitFor('the reopened panel', () => watch.lossPanel()?.lastInit && watch.lossPanel());
+		const reopened = await waitFor('the reopened panel', () => lossPanel(api)?.lastInit && lossPanel(api));
 		const init = reopened.lastInit!;
 		const stored = init.runs.find((r) => r.id === watched.id);
 		assert.ok(stored, `the run is listed from disk: ${JSON.stringify(init.runs.map((r) => r.id))}`);
@@ -126,7 +127,7 @@ describe('watching a training', () => {
 		const run = new ScriptedRun(root, '3mm4w4ts0n');
 		const watched = watch.history.watch(run);
 		await vscode.commands.executeCommand('loraWorkbench.showLossPanel');
-		const panel = await waitFor('the loss panel', () => watch.lossPanel()?.lastInit && watch.lossPanel());
+		const panel = await waitFor('the loss panel', () => lossPanel(api)?.lastInit && lossPanel(api));
 		await waitFor('the new run to be shown', () => panel.selectedRuns.includes(watched.id));
 		run.print(runningTrainingBlock({ images: 16, batchesPerEpoch: 4, epochs: 2, total: 8 }));
 		run.print('\nepoch 1/2\n');
@@ -152,7 +153,7 @@ describe('watching a training', () => {
 		watch.history.forget(watched.id);
 		const restored = vscode.window.createWebviewPanel('loraWorkbench.lossPanel', 'Loss Curves', vscode.ViewColumn.Beside, {});
 		const revived = watch.revivePanel(restored, { selected: [watched.id], smoothing: 0.4, showLoss: true });
-		const init = await waitFor('the revived panel to be initialised', () => revived.lastInit);
+		const init = await waitFor('the revived panel to be initialised', () => lossPanel(api)?.lastInit);
 		assert.equal(watch.lossPanel(), revived);
 		assert.deepEqual(init.selected, [watched.id], 'the runs it showed before the reload');
 		const series = init.series[0];
@@ -205,7 +206,7 @@ describe('watching a training with the stand-in trainer', function () {
 		const api = await activateExtension();
 		const watch = api.testing.trainingWatch;
 		await vscode.commands.executeCommand('loraWorkbench.showLossPanel');
-		const panel = await waitFor('the loss panel', () => watch.lossPanel()?.lastInit && watch.lossPanel());
+		const panel = await waitFor('the loss panel', () => lossPanel(api)?.lastInit && lossPanel(api));
 		const seen: string[] = [];
 		const listener = watch.history.onDidUpdate(() => { if (watch.statusItem.visibleText) { seen.push(watch.statusItem.visibleText); } });
 		const result = await vscode.commands.executeCommand<{ run?: { whenExited(): Promise<unknown>; logFile: string } }>('loraWorkbench.trainLora', root, { skipConfirm: true });
@@ -232,7 +233,7 @@ describe('watching a training with the stand-in trainer', function () {
 		process.env.LORA_STANDIN_RELEASE_FILE = releaseFile;
 		try {
 			await vscode.commands.executeCommand('loraWorkbench.showLossPanel');
-			const panel = await waitFor('the loss panel', () => watch.lossPanel()?.lastInit && watch.lossPanel());
+			const panel = await waitFor('the loss panel', () => lossPanel(api)?.lastInit && lossPanel(api));
 			const whileHeld: number[] = [];
 			const listener = watch.history.onDidUpdate(({ run, points, source }) => {
 				if (source === 'tensorboard' && run.status === 'running' && !existsSync(releaseFile)) {
@@ -259,8 +260,8 @@ describe('watching a training with the stand-in trainer', function () {
 			vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.label === 'Loss Curves').forEach((t) => void vscode.window.tabGroups.close(t));
 			await waitFor('the panel to close', () => watch.lossPanel() === undefined);
 			watch.history.forget(watched.id);
-			const revived = watch.revivePanel(vscode.window.createWebviewPanel('loraWorkbench.lossPanel', 'Loss Curves', vscode.ViewColumn.Beside, {}), { selected: [watched.id] });
-			const init = await waitFor('the revived panel', () => revived.lastInit);
+			watch.revivePanel(vscode.window.createWebviewPanel('loraWorkbench.lossPanel', 'Loss Curves', vscode.ViewColumn.Beside, {}), { selected: [watched.id] });
+			const init = await waitFor('the revived panel', () => lossPanel(api)?.lastInit);
 			const series = init.series.find((s) => s.id === watched.id);
 			assert.ok(series, 'the run is shown again');
 			assert.equal(series.lr.filter((v) => v !== null).length, 12, 'lr read back through the TensorBoard folder the history names');

@@ -6,6 +6,7 @@ import type { ImageChanged, NeighboursChanged } from '../../src/core/protocol/ca
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { sharedFixture, testWorkspace } from '../support/paths';
+import { captionEditor } from '../support/webviews';
 import { WEBVIEW_FRAME, click, screenshot, typeText, waitForElement, waitForTheme } from '../support/screenshot';
 
 describe('caption editor (UI)', function () {
@@ -39,7 +40,7 @@ describe('caption editor (UI)', function () {
 		const uri = vscode.Uri.file(join(root, 'images', '24_3mm4w4ts0n woman', 'img_001.txt'));
 		await vscode.commands.executeCommand('vscode.open', uri);
 		const session = await waitFor('the caption editor', () => {
-			const s = api.testing.captionEditor.session(uri);
+			const s = captionEditor(api, uri);
 			return s?.lastRendered ? s : undefined;
 		});
 		await waitFor('the image preview and the filmstrip thumbnails', () =>

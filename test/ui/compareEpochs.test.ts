@@ -8,6 +8,7 @@ import { activateExtension, waitFor } from '../support/extension';
 import { PORTRAITS, guideFolderSpec, makeTrainingFolder, writeImage } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
 import { WEBVIEW_FRAME, screenshot, waitForElement, waitForTheme } from '../support/screenshot';
+import { compareGrid } from '../support/webviews';
 
 describe('compare epochs (UI)', () => {
 	it('shows prompts by epochs with the chosen epoch marked', async () => {
@@ -31,7 +32,7 @@ describe('compare epochs (UI)', () => {
 		await api.services.trainingFolders.refresh(root);
 		await vscode.commands.executeCommand('workbench.action.closeSidebar');
 		await vscode.commands.executeCommand('loraWorkbench.compareEpochs', root);
-		const grid = await waitFor('the grid', () => api.testing.compareGrid(root));
+		const grid = await waitFor('the grid', () => compareGrid(api, root));
 		assert.equal(grid.columns.length, 4);
 		// Each sample is an <img> without a set size: it takes room on the page (visible) only once it has loaded.
 		const samples = grid.rows.reduce((n, row) => n + Object.keys(row.cells).length, 0);

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { activateExtension, waitFor } from '../support/extension';
 import { testWorkspace, sharedFixture } from '../support/paths';
 import { PageRect, WEBVIEW_FRAME, elementRect, screenshot, waitForElement, waitForTheme } from '../support/screenshot';
+import { cropper } from '../support/webviews';
 
 const SUBSET = 'images/10_3mm4w4ts0n woman';
 
@@ -44,7 +45,7 @@ describe('cropper (UI)', function () {
 		await vscode.commands.executeCommand('workbench.action.closePanel');
 		const sources = ['obama3.jpg', 'two_people.jpg', 'biden.jpg'].map((n) => vscode.Uri.file(sharedFixture('photos', 'people', n)));
 		await vscode.commands.executeCommand('loraWorkbench.importImages', join(root, SUBSET), sources);
-		const panel = await waitFor('the cropper', () => api.testing.images.cropper());
+		const panel = await waitFor('the cropper', () => cropper(api));
 		assert.equal(panel.items.length, 3);
 		// The picture has no set size: it is visible once loaded, and its load event places the box on it.
 		await waitForElement('.stage img.picture', WEBVIEW_FRAME);

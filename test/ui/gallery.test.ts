@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import * as vscode from 'vscode';
-import type { GalleryPanel } from '../../src/providers/gallery/galleryPanel';
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
+import { captionEditor, galleryPanel } from '../support/webviews';
 import { WEBVIEW_FRAME, click, pressKey, screenshot, sideBarRow, waitForElement, webviewFrame } from '../support/screenshot';
 
 /** Clicking a cell opens its caption editor beside the gallery: from then on two webviews are open, the gallery's first. */
@@ -49,7 +49,7 @@ describe('tags view and gallery (UI)', () => {
 
 	it('shows the gallery with thumbnails, a filter error, and a filtered multi-selection', async () => {
 		await vscode.commands.executeCommand('loraWorkbench.showGallery', root);
-		const panel = await vscode.commands.executeCommand<GalleryPanel>('loraWorkbench.galleryTestHook', root);
+		const panel = await waitFor('the gallery', async () => galleryPanel(await activateExtension(), root));
 		await waitFor('the gallery webview', () => panel.webviewReady);
 		await waitFor('thumbnails to be sent', () => {
 			const sent = panel.sent.get('thumbnails') as { items: unknown[] } | undefined;
@@ -76,7 +76,7 @@ describe('tags view and gallery (UI)', () => {
 		const api = await activateExtension();
 		const captions = good.paths.map((path) => vscode.Uri.file(path.replace(/\.[^./]+$/, '.txt')));
 		await waitFor('the caption editor beside the gallery, drawn', () => captions.some((uri) => {
-			const session = api.testing.captionEditor.session(uri);
+			const session = captionEditor(api, uri);
 			return session?.lastRendered !== undefined && session.firstPaint !== undefined;
 		}));
 		await pressKey('Shift+ArrowRight');

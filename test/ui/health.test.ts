@@ -7,6 +7,7 @@ import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { sharedFixture, testWorkspace } from '../support/paths';
 import { WEBVIEW_FRAME, click, screenshot, sideBarRow, waitForElement, waitForTheme } from '../support/screenshot';
+import { healthView } from '../support/webviews';
 
 const FACE = '24_3mm4w4ts0n woman';
 const BODY = '16_3mm4w4ts0n woman';
@@ -56,7 +57,7 @@ describe('Dataset Health (UI)', function () {
 		await vscode.commands.executeCommand('workbench.action.closeSidebar');
 		await vscode.commands.executeCommand('workbench.action.closePanel');
 		await vscode.commands.executeCommand('loraWorkbench.showDatasetHealth', root);
-		const view = await waitFor('the health view', () => api.testing.images.lastHealthView(root), 60_000);
+		const view = await waitFor('the health view', () => healthView(api, root), 60_000);
 		const names = (code: string) => view.sections.find((s) => s.code === code)?.groups.map((g) => g.map((i) => i.name).sort()) ?? [];
 		assert.deepEqual(names('blurry').flat().filter((n) => n === 'biden2_blurred.jpg'), ['biden2_blurred.jpg']);
 		assert.ok(names('dark').flat().includes('obama3_dark.jpg'));
@@ -122,7 +123,7 @@ describe('Dataset Health (UI)', function () {
 		const face = join(root, 'images', FACE);
 		await vscode.commands.executeCommand('workbench.action.closeSidebar');
 		await vscode.commands.executeCommand('loraWorkbench.showDatasetHealth', root);
-		await waitFor('the health view', () => api.testing.images.lastHealthView(root));
+		await waitFor('the health view', () => healthView(api, root));
 		const keep = '.group .card-box:has(.name:text-is("obama1.jpg")) button.keep';
 		await waitForElement(keep, WEBVIEW_FRAME);
 		// As a person would: the button on the page, its message validated by the host.
@@ -134,7 +135,7 @@ describe('Dataset Health (UI)', function () {
 		});
 		assert.ok(existsSync(join(face, 'obama1.jpg')), 'the kept picture stays');
 		const after = await waitFor('the report without the excluded picture', () => {
-			const view = api.testing.images.lastHealthView(root);
+			const view = healthView(api, root);
 			return view && !view.sections.some((s) => s.groups.flat().some((i) => i.name === 'obama1_again.jpg')) && view;
 		}, 10_000);
 		assert.ok(!(after.sections.find((s) => s.code === 'near-duplicate')?.groups.some((g) => g.some((i) => i.name === 'obama1.jpg')) ?? false), 'a group of one is no group');

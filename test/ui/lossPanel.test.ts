@@ -7,6 +7,7 @@ import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
 import { WEBVIEW_FRAME, screenshot, waitForElement } from '../support/screenshot';
+import { lossPanel } from '../support/webviews';
 import { runningTrainingBlock, tqdmFrame } from '../unit/fixtures/trainerTranscript';
 
 /** A TrainingRun-shaped object fed with sd-scripts' console formats (see test/integration/trainingWatch.test.ts). */
@@ -36,7 +37,7 @@ describe('loss panel (UI)', () => {
 		const run = new ScriptedRun(root, '3mm4w4ts0n');
 		const watched = watch.history.watch(run);
 		await vscode.commands.executeCommand('loraWorkbench.showLossPanel');
-		await waitFor('the loss panel', () => watch.lossPanel()?.lastInit);
+		await waitFor('the loss panel', () => lossPanel(api)?.lastInit);
 		run.print(runningTrainingBlock({ images: 300, batchesPerEpoch: 150, epochs: 10, total: 1500 }));
 		// a person LoRA's loss: noisy around a slowly falling level, scaled so avr_loss is 0.102 at step 540
 		const raw = (step: number) => 0.09 + 0.05 * Math.exp(-step / 250) + 0.04 * Math.sin(step * 1.7) * Math.sin(step * 0.31);
@@ -63,7 +64,7 @@ describe('loss panel (UI)', () => {
 			}
 		}
 		assert.equal(watch.statusItem.visibleText, '$(sync~spin) 3mm4w4ts0n · epoch 4/10 · 540/1500 · loss 0.102 · 5:12 left');
-		await waitFor('every point posted', () => (watch.lossPanel()?.postedPoints.get(watched.id)?.length ?? 0) >= 540);
+		await waitFor('every point posted', () => (lossPanel(api)?.postedPoints.get(watched.id)?.length ?? 0) >= 540);
 		// The chart writes how many steps it draws on its box after each redraw.
 		await waitForElement('.chart[data-points="540"] .uplot', WEBVIEW_FRAME);
 		const file = await screenshot('loss-panel-mid-run');

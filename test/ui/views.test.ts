@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
-import type { GalleryPanel } from '../../src/providers/gallery/galleryPanel';
 import { activateExtension, waitFor } from '../support/extension';
 import { guideFolderSpec, makeTrainingFolder } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
+import { galleryPanel } from '../support/webviews';
 import { click, expandSideBarRow, pressKey, screenshot, sideBarRow, waitForElement } from '../support/screenshot';
 
 describe('LoRA views (UI)', () => {
@@ -31,7 +31,7 @@ describe('LoRA views (UI)', () => {
 		// A coverage group runs "Show Images": the folder's gallery opens, filtered to the group's tags.
 		await click(sideBarRow('Coverage', ':has-text("framing")')).catch(() => undefined);
 		await waitFor('the gallery of the framing group, filtered and painted', async () => {
-			const panel = await vscode.commands.executeCommand<GalleryPanel | undefined>('loraWorkbench.galleryTestHook', root);
+			const panel = galleryPanel(api, root);
 			const filtered = panel?.sent.get('filtered') as { expression: string } | undefined;
 			return panel?.firstPaints.has('thumbnails') && filtered?.expression.includes('portrait');
 		});

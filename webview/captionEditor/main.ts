@@ -105,7 +105,6 @@ function renderDocument(state: CaptionDocumentState): void {
 	const trigger = init?.trigger;
 	pinButton.hidden = !trigger || readOnly || state.tags[0]?.isTrigger === true;
 	renderToolbar(position);
-	host.post({ type: 'rendered', firstLine: state.firstLine, tagCount: state.tags.length });
 }
 
 function renderFilmstrip(neighbours: readonly NeighbourState[]): void {

@@ -2,22 +2,18 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import './main.css';
 import type { CompareHostMessage, CompareWebviewMessage, GridView } from '../../src/core/protocol/compareEpochs';
+import { el } from '../common/dom';
+import { messenger } from '../common/vscodeApi';
 
-const vscode = acquireVsCodeApi<{ zoom?: number }>();
-const post = (message: CompareWebviewMessage) => vscode.postMessage(message);
+const host = messenger<CompareWebviewMessage, CompareHostMessage, { zoom?: number }>();
+const post = host.post;
 const root = document.getElementById('root')!;
 
 let grid: GridView = { columns: [], rows: [] };
 let chosenKey: string | undefined;
 let showDiffs = false;
 let diffsRequested = false;
-let cellSize = vscode.getState()?.zoom ?? 192;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-	const node = Object.assign(document.createElement(tag), props);
-	node.append(...children);
-	return node;
-}
+let cellSize = host.getState()?.zoom ?? 192;
 
 function render(message: Extract<CompareHostMessage, { type: 'init' }>): void {
 	root.replaceChildren();
@@ -38,7 +34,7 @@ function render(message: Extract<CompareHostMessage, { type: 'init' }>): void {
 	zoom.addEventListener('input', () => {
 		cellSize = Number(zoom.value);
 		document.documentElement.style.setProperty('--cell', `${cellSize}px`);
-		vscode.setState({ zoom: cellSize });
+		host.setState({ zoom: cellSize });
 	});
 	toolbar.append(el('span', { className: 'title' }, `${message.folderName}: ${message.grid.rows.length} prompts × ${message.grid.columns.length} epochs`), diffToggle, el('label', { className: 'zoom' }, 'Size ', zoom));
 	if (message.snippet) {
@@ -108,8 +104,7 @@ function openZoom(src: string, alt: string): void {
 	overlay.focus();
 }
 
-window.addEventListener('message', (event: MessageEvent<CompareHostMessage>) => {
-	const message = event.data;
+host.onMessage((message) => {
 	switch (message.type) {
 		case 'init':
 			grid = message.grid;

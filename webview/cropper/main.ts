@@ -1,8 +1,10 @@
 import './main.css';
 import type { CropBoxView, CropItemView, CropperHostMessage, CropperWebviewMessage, QuarterTurn } from '../../src/core/protocol/cropper';
+import { el } from '../common/dom';
+import { messenger } from '../common/vscodeApi';
 
-const vscode = acquireVsCodeApi();
-const post = (message: CropperWebviewMessage) => vscode.postMessage(message);
+const host = messenger<CropperWebviewMessage, CropperHostMessage>();
+const post = host.post;
 const root = document.getElementById('root')!;
 
 let items: CropItemView[] = [];
@@ -10,12 +12,6 @@ let target = { width: 512, height: 512 };
 let current = 0;
 /** Boxes the user moved but has not accepted yet, by item id (source pixels). */
 const edits = new Map<string, CropBoxView>();
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-	const node = Object.assign(document.createElement(tag), props);
-	node.append(...children);
-	return node;
-}
 
 const title = el('h1');
 const counter = el('span', { className: 'counter' });
@@ -232,8 +228,7 @@ window.addEventListener('keydown', (event) => {
 picture.addEventListener('load', placeBox);
 window.addEventListener('resize', placeBox);
 
-window.addEventListener('message', (event: MessageEvent<CropperHostMessage>) => {
-	const message = event.data;
+host.onMessage((message) => {
 	switch (message.type) {
 		case 'init':
 			items = message.items;

@@ -4,22 +4,18 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import type { BulkScope, GalleryBulkCommand, GalleryHostMessage, GalleryImage, GalleryWebviewMessage } from '../../src/core/protocol/gallery';
+import { el } from '../common/dom';
 import { afterNextPaint, imageDecoded } from '../common/paint';
+import { messenger } from '../common/vscodeApi';
 import { Selection } from './selection';
 
-const vscode = acquireVsCodeApi();
-const post = (message: GalleryWebviewMessage) => vscode.postMessage(message);
+const host = messenger<GalleryWebviewMessage, GalleryHostMessage>();
+const post = host.post;
 const root = document.getElementById('root')!;
 
 const CELL = 168;
 const ROW = 212;
 const OVERSCAN_ROWS = 2;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-	const node = Object.assign(document.createElement(tag), props);
-	node.append(...children);
-	return node;
-}
 
 let images: GalleryImage[] = [];
 let visibleIds: number[] = [];
@@ -320,8 +316,7 @@ function showError(error: { column: number; message: string } | undefined, expre
 	}
 }
 
-window.addEventListener('message', (event: MessageEvent<GalleryHostMessage>) => {
-	const message = event.data;
+host.onMessage((message) => {
 	switch (message.type) {
 		case 'init': {
 			// Ids may now mean other images, and an image may have new content: start over (thumbnails are cached on disk).

@@ -1,15 +1,11 @@
 import './main.css';
 import type { HealthHostMessage, HealthImageView, HealthSectionView, HealthWebviewMessage } from '../../src/core/protocol/health';
+import { el } from '../common/dom';
+import { messenger } from '../common/vscodeApi';
 
-const vscode = acquireVsCodeApi();
-const post = (message: HealthWebviewMessage) => vscode.postMessage(message);
+const host = messenger<HealthWebviewMessage, HealthHostMessage>();
+const post = host.post;
 const root = document.getElementById('root')!;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-	const node = Object.assign(document.createElement(tag), props);
-	node.append(...children);
-	return node;
-}
 
 const ICONS = { error: 'error', warning: 'warning', info: 'info' } as const;
 
@@ -74,8 +70,7 @@ function render(message: Extract<HealthHostMessage, { type: 'init' }>): void {
 	root.replaceChildren(header, el('div', { className: 'sections' }, ...message.sections.map(section)));
 }
 
-window.addEventListener('message', (event: MessageEvent<HealthHostMessage>) => {
-	const message = event.data;
+host.onMessage((message) => {
 	if (message.type === 'init') {
 		render(message);
 	} else if (message.type === 'busy') {

@@ -3,7 +3,9 @@ import './main.css';
 import uPlot from 'uplot';
 import type { LossPanelHostMessage, LossPanelSavedState, LossPanelWebviewMessage, LossRunInfo, LossSeries } from '../../src/core/protocol/lossPanel';
 import { alignRuns, appendPoints } from '../../src/core/trainerLog/chartData';
+import { el } from '../common/dom';
 import { afterNextPaint } from '../common/paint';
+import { messenger } from '../common/vscodeApi';
 
 interface ViewState extends LossPanelSavedState {
 	smoothing: number;
@@ -13,15 +15,15 @@ interface ViewState extends LossPanelSavedState {
 	showVal: boolean;
 }
 
-const vscode = acquireVsCodeApi<ViewState>();
-const post = (message: LossPanelWebviewMessage) => vscode.postMessage(message);
+const host = messenger<LossPanelWebviewMessage, LossPanelHostMessage, ViewState>();
+const post = host.post;
 const root = document.getElementById('root')!;
-const state: ViewState = { smoothing: 0, showLoss: true, showAvr: true, showLr: true, showVal: true, ...vscode.getState() };
+const state: ViewState = { smoothing: 0, showLoss: true, showAvr: true, showLr: true, showVal: true, ...host.getState() };
 
 /** The selection goes into the saved state too: after a window reload the panel serializer selects the same runs. */
 function rememberSelection(): void {
 	state.selected = selected;
-	vscode.setState(state);
+	host.setState(state);
 }
 
 let runs: LossRunInfo[] = [];
@@ -42,12 +44,6 @@ function runColor(index: number): string {
 	return themeColor(PALETTE[index % PALETTE.length], FALLBACK[index % FALLBACK.length]);
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-	const node = Object.assign(document.createElement(tag), props);
-	node.append(...children);
-	return node;
-}
-
 const toolbar = el('div', { className: 'toolbar' });
 const runList = el('div', { className: 'runs' });
 const warnings = el('div', { className: 'warnings' });
@@ -58,7 +54,7 @@ function checkbox(label: string, key: 'showLoss' | 'showAvr' | 'showLr' | 'showV
 	const input = el('input', { type: 'checkbox', checked: state[key] });
 	input.addEventListener('change', () => {
 		state[key] = input.checked;
-		vscode.setState(state);
+		host.setState(state);
 		rebuildChart();
 	});
 	return el('label', { title }, input, label);
@@ -72,7 +68,7 @@ function renderToolbar(): void {
 	smoothing.addEventListener('input', () => {
 		state.smoothing = Number(smoothing.value);
 		smoothingValue.textContent = state.smoothing.toFixed(2);
-		vscode.setState(state);
+		host.setState(state);
 		scheduleRedraw();
 	});
 	const openTb = el('button', { className: 'link', title: 'Chart the TensorBoard event files of a run started outside VS Code' }, 'TensorBoard logs…');
@@ -233,8 +229,7 @@ function reportFirstPaint(): void {
 	void afterNextPaint().then(() => post({ type: 'painted', points }));
 }
 
-window.addEventListener('message', (event: MessageEvent<LossPanelHostMessage>) => {
-	const message = event.data;
+host.onMessage((message) => {
 	switch (message.type) {
 		case 'init':
 			runs = message.runs;

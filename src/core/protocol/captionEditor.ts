@@ -138,8 +138,6 @@ export type FromCaptionEditorMessage =
 	| { type: 'navigate'; to: 'next' | 'previous' | number }
 	| { type: 'requestSuggestions'; requestId: number; prefix: string }
 	| { type: 'openAsText' }
-	/** Sent after each render with the line shown, so tests can tell that a change reached the page. */
-	| { type: 'rendered'; firstLine: string; tagCount: number }
 	| ImagePainted;
 
 /**
@@ -204,9 +202,6 @@ export function parseCaptionEditorMessage(value: unknown): FromCaptionEditorMess
 			return isLine(value.text) ? { type: 'setFirstLine', text: value.text } : undefined;
 		case 'navigate':
 			return value.to === 'next' || value.to === 'previous' || isIndex(value.to) ? { type: 'navigate', to: value.to } : undefined;
-		case 'rendered':
-			return typeof value.firstLine === 'string' && isIndex(value.tagCount)
-				? { type: 'rendered', firstLine: value.firstLine.slice(0, MAX_TEXT_LENGTH), tagCount: value.tagCount } : undefined;
 		case 'painted':
 			return (value.image === 'shown' || value.image === 'error' || value.image === 'none') && isPixels(value.width) && isPixels(value.height)
 				? { type: 'painted', image: value.image, width: value.width, height: value.height } : undefined;

@@ -2,12 +2,12 @@ import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import type { WorkbenchServices } from '../../services/workbenchServices';
 import {
-	CaptionEditorIntent, FromCaptionEditorMessage, ImagePainted, ImageState, NeighbourState, PositionState, ToCaptionEditorMessage,
+	CaptionEditorIntent, FromCaptionEditorMessage, ImageState, NeighbourState, PositionState, ToCaptionEditorMessage,
 	isCaptionEditorIntent, parseCaptionEditorMessage,
 } from '../../core/protocol/captionEditor';
 import { EDITOR_PREVIEW_EDGE, THUMBNAIL_EDGE, imagePreview } from '../../core/preview';
 import { captionTags } from '../../core/caption';
-import { renderWebviewHtml, webviewResourceRoots } from '../../util/webviewHtml';
+import { WebviewHost } from '../../services/webviewHost';
 import { Disposable } from '../../util/dispose';
 import type { CaptionTagSource } from '../../services/tagSource';
 import { CaptionTarget, filmstripRange, targetOfCaption } from './captionTarget';
@@ -24,8 +24,6 @@ export interface SessionHost {
 
 const SEPARATOR = ',';
 const FILMSTRIP_RADIUS = 4;
-/** Messages kept for tests to inspect. */
-const POSTED_HISTORY = 100;
 
 /**
  * One caption editor panel. The TextDocument is the model: the webview's intents become WorkspaceEdits, so
@@ -33,12 +31,10 @@ const POSTED_HISTORY = 100;
  * step. Every change of the document (from here, a text editor or the disk) is sent back to the webview.
  */
 export class CaptionEditorSession extends Disposable {
-	public readonly posted: ToCaptionEditorMessage[] = [];
-	public lastRendered: { firstLine: string; tagCount: number } | undefined;
-	/** When the page said its image pane was first on screen (`performance.now()` of this host), for the VS Code bench. */
-	public firstPaint: { at: number; image: ImagePainted['image']; width: number; height: number } | undefined;
 	public target: CaptionTarget;
-	private isReady = false;
+	private readonly webview: WebviewHost<ToCaptionEditorMessage, FromCaptionEditorMessage>;
+	/** Set once the page has its `init`: document changes before that are in it. */
+	private started = false;
 	private facts: FileFacts | undefined;
 	private intents: Promise<void> = Promise.resolve();
 	private readonly uriKey: string;
@@ -50,14 +46,13 @@ export class CaptionEditorSession extends Disposable {
 		this.uriKey = initialDocument.uri.toString();
 		this.target = { captionPath: initialDocument.uri.fsPath };
 		const folder = host.services.trainingFolders.folderOf(initialDocument.uri.fsPath);
-		panel.webview.options = {
-			enableScripts: true,
-			localResourceRoots: webviewResourceRoots(host.services.extensionUri,
-				vscode.Uri.file(folder?.root ?? vscode.Uri.joinPath(initialDocument.uri, '..').fsPath),
-				vscode.Uri.file(host.previewCacheDir)),
-		};
-		panel.webview.html = renderWebviewHtml(panel.webview, host.services.extensionUri, { entry: 'captionEditor', title: basename(initialDocument.uri.fsPath) });
-		this.register(panel.webview.onDidReceiveMessage((message: unknown) => void this.receive(message)));
+		this.webview = this.register(new WebviewHost(host.services.extensionUri, panel, {
+			entry: 'captionEditor', title: basename(initialDocument.uri.fsPath), label: 'Caption editor', key: this.uriKey, log: host.services.log,
+			dataRoots: [vscode.Uri.file(folder?.root ?? vscode.Uri.joinPath(initialDocument.uri, '..').fsPath), vscode.Uri.file(host.previewCacheDir)],
+			parse: parseCaptionEditorMessage,
+			onReady: () => this.start(),
+			onMessage: (message) => this.handle(message),
+		}));
 		this.register(vscode.workspace.onDidChangeTextDocument((event) => {
 			if (event.document.uri.toString() === this.uriKey) {
 				void this.onDocumentChanged(event.document);
@@ -81,7 +76,7 @@ export class CaptionEditorSession extends Disposable {
 				});
 			}
 		}));
-		this.register(panel.onDidDispose(() => {
+		this.register(this.webview.onDidDispose(() => {
 			this.onDidDisposeEmitter.fire();
 			this.dispose();
 		}));
@@ -100,30 +95,14 @@ export class CaptionEditorSession extends Disposable {
 		return this.initialDocument.uri;
 	}
 
-	get ready(): boolean {
-		return this.isReady;
-	}
-
-	/** Handles one message as if the webview had sent it; resolves when its edit (if any) is applied. */
-	public async receive(raw: unknown): Promise<void> {
-		const message = parseCaptionEditorMessage(raw);
-		if (!message) {
-			this.host.services.log.warn(`Caption editor: ignored a malformed message from the webview: ${JSON.stringify(raw)?.slice(0, 200)}`);
-			return;
-		}
-		await this.handle(message);
-	}
-
-	private async handle(message: FromCaptionEditorMessage): Promise<void> {
+	/** Resolves when the message's edit (if any) is applied. */
+	private async handle(message: Exclude<FromCaptionEditorMessage, { type: 'ready' }>): Promise<void> {
 		if (isCaptionEditorIntent(message)) {
 			const next = this.intents.then(() => this.applyIntent(message));
 			this.intents = next.catch(() => undefined);
 			return next;
 		}
 		switch (message.type) {
-			case 'ready':
-				await this.start();
-				return;
 			case 'navigate':
 				await this.host.navigate(this, message.to);
 				return;
@@ -137,18 +116,14 @@ export class CaptionEditorSession extends Disposable {
 			case 'openAsText':
 				await vscode.commands.executeCommand('vscode.openWith', this.document.uri, 'default', this.panel.viewColumn);
 				return;
-			case 'rendered':
-				this.lastRendered = { firstLine: message.firstLine, tagCount: message.tagCount };
-				return;
 			case 'painted':
-				this.firstPaint ??= { at: performance.now(), image: message.image, width: message.width, height: message.height };
-				return;
+				return; // for the VS Code bench, which reads it through the host's observer
 		}
 	}
 
 	private async start(): Promise<void> {
 		await Promise.all([this.locate(), this.refreshFacts()]);
-		this.isReady = true;
+		this.started = true;
 		this.post({
 			type: 'init',
 			fileName: basename(this.document.uri.fsPath),
@@ -208,7 +183,7 @@ export class CaptionEditorSession extends Disposable {
 	}
 
 	private postDocument(): void {
-		if (this.isReady && !this.disposed) {
+		if (this.started) {
 			this.post({ type: 'document', document: this.documentState() });
 		}
 	}
@@ -229,13 +204,13 @@ export class CaptionEditorSession extends Disposable {
 	}
 
 	private postNeighbours(thumbs?: Map<number, string>): void {
-		if (this.isReady && !this.disposed) {
+		if (this.started) {
 			this.post({ type: 'neighbours', ...this.neighbourState(thumbs) });
 		}
 	}
 
 	private webviewSrc(path: string): string {
-		return this.panel.webview.asWebviewUri(vscode.Uri.file(path)).toString();
+		return this.webview.asWebviewUri(path);
 	}
 
 	private async postImage(): Promise<void> {
@@ -276,10 +251,6 @@ export class CaptionEditorSession extends Disposable {
 	}
 
 	private post(message: ToCaptionEditorMessage): void {
-		this.posted.push(message);
-		if (this.posted.length > POSTED_HISTORY) {
-			this.posted.shift();
-		}
-		void this.panel.webview.postMessage(message);
+		this.webview.post(message);
 	}
 }

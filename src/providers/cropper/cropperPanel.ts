@@ -7,8 +7,8 @@ import { prepareCropItem } from '../../core/images/cropPreview';
 import { FaceDetector } from '../../core/images/faceDetector';
 import { TargetSize } from '../../core/images/types';
 import { NativeModuleError } from '../../core/nativeModules';
+import { WebviewHost, parseWith } from '../../services/webviewHost';
 import { Disposable } from '../../util/dispose';
-import { renderWebviewHtml, webviewResourceRoots } from '../../util/webviewHtml';
 
 export interface CropJob {
 	source: string;
@@ -34,15 +34,14 @@ interface Entry {
  * box and sends accept/skip/rotate. Writes are queued one at a time so a cancel never leaves half a file.
  */
 export class CropperPanel extends Disposable {
-	/** For tests: the panel most recently opened. */
-	public static current: CropperPanel | undefined;
+	public readonly host: WebviewHost<CropperHostMessage, CropperWebviewMessage>;
 	private readonly entries = new Map<string, Entry>();
 	private queue: Promise<void> = Promise.resolve();
 	private readonly doneEmitter = this.register(new vscode.EventEmitter<CropperSummary>());
 	public readonly onDidFinish = this.doneEmitter.event;
 	private finished = false;
 
-	public static async open(extensionUri: vscode.Uri, title: string, target: TargetSize, jobs: readonly CropJob[], detector: FaceDetector | undefined, onDetectorNote?: string): Promise<CropperPanel | undefined> {
+	public static async open(services: { extensionUri: vscode.Uri; log: vscode.LogOutputChannel }, title: string, target: TargetSize, jobs: readonly CropJob[], detector: FaceDetector | undefined, onDetectorNote?: string): Promise<CropperPanel | undefined> {
 		const prepared: Entry[] = [];
 		const failures: string[] = [];
 		let unloadable: NativeModuleError | undefined;
@@ -77,28 +76,22 @@ export class CropperPanel extends Disposable {
 		if (prepared.length === 0) {
 			return undefined;
 		}
-		const panel = vscode.window.createWebviewPanel('loraWorkbench.cropper', title, vscode.ViewColumn.Active, {
-			enableScripts: true,
-			retainContextWhenHidden: true,
-			localResourceRoots: webviewResourceRoots(extensionUri),
-		});
-		return new CropperPanel(extensionUri, panel, title, target, prepared, detector);
+		return new CropperPanel(services, title, target, prepared, detector);
 	}
 
-	private constructor(extensionUri: vscode.Uri, private readonly panel: vscode.WebviewPanel, private readonly title: string, private readonly target: TargetSize, entries: Entry[], private readonly detector: FaceDetector | undefined) {
+	private constructor(services: { extensionUri: vscode.Uri; log: vscode.LogOutputChannel }, private readonly title: string, private readonly target: TargetSize, entries: Entry[], private readonly detector: FaceDetector | undefined) {
 		super();
-		CropperPanel.current = this;
 		for (const entry of entries) {
 			this.entries.set(entry.view.id, entry);
 		}
-		this.register(panel);
-		panel.webview.html = renderWebviewHtml(panel.webview, extensionUri, { entry: 'cropper', title });
-		this.register(panel.webview.onDidReceiveMessage((message: unknown) => {
-			if (isCropperWebviewMessage(message)) {
-				void this.handle(message);
-			}
-		}));
-		this.register(panel.onDidDispose(() => {
+		this.host = this.register(WebviewHost.open<CropperHostMessage, CropperWebviewMessage>(services.extensionUri,
+			{ viewType: 'loraWorkbench.cropper', title, retainContextWhenHidden: true }, {
+				entry: 'cropper', title, label: 'Cropper', log: services.log,
+				parse: parseWith(isCropperWebviewMessage),
+				onReady: () => this.host.post({ type: 'init', title: this.title, target: this.target, items: this.items, mode: [...this.entries.values()][0]?.job.mode ?? 'import' }),
+				onMessage: (message) => this.handle(message),
+			}));
+		this.register(this.host.onDidDispose(() => {
 			this.finish();
 			this.dispose();
 		}));
@@ -108,12 +101,8 @@ export class CropperPanel extends Disposable {
 		return [...this.entries.values()].map((e) => e.view);
 	}
 
-	/** Handles one webview message; tests call it directly as if the webview had sent it. */
-	public async handle(message: CropperWebviewMessage): Promise<void> {
+	private async handle(message: Exclude<CropperWebviewMessage, { type: 'ready' }>): Promise<void> {
 		switch (message.type) {
-			case 'ready':
-				this.post({ type: 'init', title: this.title, target: this.target, items: this.items, mode: [...this.entries.values()][0]?.job.mode ?? 'import' });
-				return;
 			case 'accept':
 				return this.enqueue(() => this.accept(message.id, message.box));
 			case 'acceptAll':
@@ -128,7 +117,7 @@ export class CropperPanel extends Disposable {
 			case 'rotate':
 				return this.enqueue(() => this.rotate(message.id, message.rotate));
 			case 'close':
-				this.panel.dispose();
+				this.host.dispose();
 				return;
 		}
 	}
@@ -204,6 +193,6 @@ export class CropperPanel extends Disposable {
 	}
 
 	private post(message: CropperHostMessage): void {
-		void this.panel.webview.postMessage(message);
+		this.host.post(message);
 	}
 }

@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import type { DatasetImage, TrainingFolder } from '../../core/dataset';
-import { GalleryHostMessage, GalleryImage, GalleryPainted, GalleryWebviewMessage, isGalleryWebviewMessage } from '../../core/protocol/gallery';
+import { GalleryHostMessage, GalleryImage, GalleryWebviewMessage, isGalleryWebviewMessage } from '../../core/protocol/gallery';
 import { buildTagTable, tagStatsSubsets } from '../../core/tagStats';
 import type { ThumbnailCache } from '../../core/thumbnails';
 import { NativeModuleError } from '../../core/nativeModules';
+import { PanelsByKey, WebviewHost, parseWith } from '../../services/webviewHost';
 import { Disposable } from '../../util/dispose';
-import { renderWebviewHtml, webviewResourceRoots } from '../../util/webviewHtml';
 import { BULK_COMMANDS } from '../bulkEdit';
 import type { TrainingFolderService } from '../../services/trainingFolders';
 import { GalleryFilter, GalleryState, filterImages } from './galleryState';
@@ -26,37 +26,17 @@ export interface GalleryContext {
  * Filtering runs here on the host, so the bulk commands and the webview agree on "filtered".
  */
 export class GalleryPanel extends Disposable {
-	private static readonly panels = new Map<string, GalleryPanel>();
+	private static readonly panels = new PanelsByKey<GalleryPanel>();
 	/** Set once the user was told sharp cannot load (thumbnails), so it is said once per session, not per image. */
 	private static toldUnloadable = false;
+	public readonly host: WebviewHost<GalleryHostMessage, GalleryWebviewMessage>;
 	private images: DatasetImage[] = [];
 	private readonly pendingThumbnails = new Map<number, AbortController>();
 	private outbox: Array<{ id: number; src?: string; error?: string }> = [];
 	private flushTimer: NodeJS.Timeout | undefined;
-	/** For tests: the last message of each type sent to the webview. */
-	public readonly sent = new Map<GalleryHostMessage['type'], GalleryHostMessage>();
-	/** Whether the webview has said it is ready (tests wait for it before acting as the webview). */
-	public webviewReady = false;
-	/** When the page said each stage was first on screen (`performance.now()` of this host), for the VS Code bench. */
-	public readonly firstPaints = new Map<GalleryPainted['stage'], { at: number; cells: number }>();
-
-	public static current(root: string): GalleryPanel | undefined {
-		return GalleryPanel.panels.get(root);
-	}
 
 	public static show(context: GalleryContext, folder: TrainingFolder, filter?: GalleryFilter): GalleryPanel {
-		let instance = GalleryPanel.panels.get(folder.root);
-		if (!instance) {
-			const panel = vscode.window.createWebviewPanel('loraWorkbench.gallery', `Gallery: ${basename(folder.root)}`, vscode.ViewColumn.Active, {
-				enableScripts: true,
-				retainContextWhenHidden: true,
-				localResourceRoots: webviewResourceRoots(context.extensionUri, context.thumbnailDir),
-			});
-			instance = new GalleryPanel(context, panel, folder.root);
-			GalleryPanel.panels.set(folder.root, instance);
-		} else {
-			instance.panel.reveal();
-		}
+		const instance = GalleryPanel.panels.show(folder.root, () => new GalleryPanel(context, folder.root));
 		if (filter) {
 			instance.applyFilter(filter);
 			instance.sendInit();
@@ -64,20 +44,21 @@ export class GalleryPanel extends Disposable {
 		return instance;
 	}
 
-	private constructor(private readonly context: GalleryContext, private readonly panel: vscode.WebviewPanel, public readonly root: string) {
+	private constructor(private readonly context: GalleryContext, public readonly root: string) {
 		super();
-		this.register(panel);
-		panel.webview.html = renderWebviewHtml(panel.webview, context.extensionUri, { entry: 'gallery', title: 'Gallery' });
-		this.register(panel.onDidDispose(() => {
-			GalleryPanel.panels.delete(root);
-			this.dispose();
-		}));
-		this.register(panel.webview.onDidReceiveMessage((message: unknown) => this.receive(message)));
+		this.host = this.register(WebviewHost.open<GalleryHostMessage, GalleryWebviewMessage>(context.extensionUri,
+			{ viewType: 'loraWorkbench.gallery', title: `Gallery: ${basename(root)}`, retainContextWhenHidden: true }, {
+				entry: 'gallery', title: 'Gallery', label: 'Gallery', key: root, dataRoots: [context.thumbnailDir], log: context.log,
+				parse: parseWith(isGalleryWebviewMessage),
+				onReady: () => this.sendInit(),
+				onMessage: (message) => this.handle(message),
+			}));
+		this.register(this.host.onDidDispose(() => this.dispose()));
 		this.register(context.trainingFolders.onDidChange((change) => {
 			if (change.root === root && change.folder) {
 				this.sendInit();
 			} else if (change.root === root) {
-				panel.dispose();
+				this.host.dispose();
 			}
 		}));
 		this.register({ dispose: () => { this.abortAll(); clearTimeout(this.flushTimer); } });
@@ -92,20 +73,8 @@ export class GalleryPanel extends Disposable {
 		this.images = this.folder?.subsets.flatMap((s) => s.images) ?? [];
 	}
 
-	/** Handles a message as if the webview had sent it (tests call this too); anything invalid is ignored. */
-	public receive(message: unknown): void {
-		if (!isGalleryWebviewMessage(message)) {
-			return;
-		}
-		this.handle(message);
-	}
-
-	private handle(message: GalleryWebviewMessage): void {
+	private handle(message: Exclude<GalleryWebviewMessage, { type: 'ready' }>): void {
 		switch (message.type) {
-			case 'ready':
-				this.webviewReady = true;
-				this.sendInit();
-				break;
 			case 'filter':
 				this.applyFilter({ tag: message.tag, expression: message.expression });
 				break;
@@ -122,16 +91,12 @@ export class GalleryPanel extends Disposable {
 				void vscode.commands.executeCommand(BULK_COMMANDS[message.command], { root: this.root, scope: message.scope });
 				break;
 			case 'painted':
-				if (!this.firstPaints.has(message.stage)) {
-					this.firstPaints.set(message.stage, { at: performance.now(), cells: message.cells });
-				}
-				break;
+				break; // for the VS Code bench, which reads it through the host's observer
 		}
 	}
 
 	private post(message: GalleryHostMessage): void {
-		this.sent.set(message.type, message);
-		void this.panel.webview.postMessage(message);
+		this.host.post(message);
 	}
 
 	private sendInit(): void {
@@ -186,7 +151,7 @@ export class GalleryPanel extends Disposable {
 			this.pendingThumbnails.set(id, controller);
 			const image = this.images[id];
 			this.context.thumbnails.thumbnail(image.path, controller.signal).then(
-				(thumbnail) => this.queueThumbnail({ id, src: this.panel.webview.asWebviewUri(vscode.Uri.file(thumbnail.file)).toString() }),
+				(thumbnail) => this.queueThumbnail({ id, src: this.host.asWebviewUri(thumbnail.file) }),
 				(err: unknown) => {
 					if (!controller.signal.aborted) {
 						const message = err instanceof Error ? err.message : String(err);
