@@ -6,7 +6,6 @@ import { IMAGE_EXTENSIONS, classifyImageName } from '../core/datasetParse';
 import { SETTINGS_FILE_NAME, renameSettingsKey } from '../core/settings';
 import type { Subset, TrainingFolder } from '../core/dataset';
 import type { DatasetNode } from './datasetTreeNodes';
-import type { DatasetTreeProvider } from './datasetTree';
 
 const CAPTION_EDITOR = 'loraWorkbench.captionEditor';
 
@@ -186,7 +185,12 @@ async function moveImageToSubset(services: WorkbenchServices, node: DatasetNode 
 	await services.trainingFolders.refresh(located.folder.root);
 }
 
-export function registerDatasetCommands(services: WorkbenchServices, provider: DatasetTreeProvider, view: vscode.TreeView<DatasetNode>): vscode.Disposable {
+/** What the commands need of the tree's data provider (datasetTree.ts, which registers them). */
+export interface DatasetTreePaging {
+	showMore(node: Extract<DatasetNode, { kind: 'more' }>): void;
+}
+
+export function registerDatasetCommands(services: WorkbenchServices, provider: DatasetTreePaging, view: vscode.TreeView<DatasetNode>): vscode.Disposable {
 	const captionUriOf = (arg: vscode.Uri | DatasetNode | undefined): vscode.Uri | undefined => {
 		if (arg instanceof vscode.Uri) {
 			return arg;

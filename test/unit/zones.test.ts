@@ -20,6 +20,32 @@ test('src/core and webview/ never import vscode (the three zones)', () => {
 	assert.deepEqual(offenders, []);
 });
 
+/**
+ * The dependency rules of docs/architecture.md ("Zones"), checked on the import statements of the real files
+ * (scripts/importGraph.mjs reads them with TypeScript's own pre-parser: import, import type, export from, import()).
+ */
+const COMPOSITION_ROOT = 'features get WorkbenchServices from services/, never from the composition root';
+const DEPENDENCY_RULES: Array<{ from: string; never: string[]; why: string }> = [
+	{ from: 'core', never: ['cli', 'cli.ts', 'extension.ts', 'providers', 'services', 'trainer', 'util'], why: 'core is the pure domain: it imports only core' },
+	{ from: 'services', never: ['providers', 'trainer'], why: 'services/ is what providers/ and trainer/ share, below both' },
+	{ from: 'services', never: ['extension.ts'], why: COMPOSITION_ROOT },
+	{ from: 'providers', never: ['extension.ts'], why: COMPOSITION_ROOT },
+	{ from: 'trainer', never: ['extension.ts'], why: COMPOSITION_ROOT },
+	{ from: 'trainer', never: ['providers'], why: 'trainer/ shares with providers/ only through services/ and core/' },
+];
+
+test('dependency rules: core imports only core; services/, providers/, trainer/ never import extension.ts; trainer/ never imports providers/; services/ never imports providers/ or trainer/', async () => {
+	const { importEdges, zoneOf } = await import('../../scripts/importGraph.mjs');
+	const edges = importEdges(root, ['src']).filter((edge) => edge.to.startsWith('src/'));
+	// The reader must see the imports it judges: a broken parser would otherwise pass every rule.
+	assert.ok(edges.some((e) => zoneOf(e.from) === 'providers' && zoneOf(e.to) === 'services'), 'providers/ imports services/');
+	assert.ok(edges.some((e) => e.from === 'src/extension.ts' && zoneOf(e.to) === 'trainer'), 'extension.ts imports trainer/');
+	const violations = edges.flatMap((edge) => DEPENDENCY_RULES
+		.filter((rule) => zoneOf(edge.from) === rule.from && rule.never.includes(zoneOf(edge.to)))
+		.map((rule) => `${edge.from}:${edge.line} imports ${edge.to} ('${edge.specifier}'): ${rule.why}`));
+	assert.deepEqual(violations, []);
+});
+
 test('src/core never touches the DOM', () => {
 	const offenders = tsFiles(join(root, 'src', 'core'))
 		.filter((file) => /\b(document|window)\.\w/.test(readFileSync(file, 'utf8').replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '')))
