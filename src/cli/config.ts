@@ -80,7 +80,7 @@ export const configCommand: CliCommand = {
 			}
 			let imported;
 			try {
-				imported = importKohyaConfig(json, kohyaImportBase(folder.settings.raw.training));
+				imported = importKohyaConfig(json, kohyaImportBase(folder.settings.trainer.settings));
 			} catch (err) {
 				io.err(`error: ${path}: ${err instanceof Error ? err.message : String(err)}`);
 				return 1;

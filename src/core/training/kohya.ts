@@ -1,4 +1,5 @@
 import { bucketStepFor, guiArgList, lycorisFields, lycorisGuiField, lycorisNetworkArgs, noiseOptions, unquoted } from './kohyaGuiArgs';
+import { SD15_SCRIPT } from './backend';
 import { outputNameProblem } from './outputPaths';
 import { REMOVED_SD15_MODEL_ID, SD15_MODEL_ID, replacementModelNote } from './sd15Model';
 import { SD_SCRIPTS_OPTIONS } from './sdScriptsOptions';
@@ -363,7 +364,7 @@ export function importKohyaConfig(json: unknown, base: TrainerSettings = guidePr
 	settings.kohyaKept = Object.fromEntries(Object.entries(settings.kohyaKept).map(([k, v]) => [k, coerce(v)]));
 	const family = ['sdxl', 'flux1_checkbox', 'sd3_checkbox', 'hunyuan_image_checkbox', 'anima_checkbox', 'lumina_checkbox'].find((key) => convert(data[key], 'bool') === true);
 	if (family) {
-		warnings.push(`this config is for ${family === 'sdxl' ? 'SDXL' : family.replace('_checkbox', '')} (${family}: true), which the GUI trains with another script; LoRA Workbench trains SD1.5 with train_network.py, so the settings were imported for SD1.5 (resolution ${settings.resolution}, base model ${settings.baseModel}): set training.baseModel and training.resolution for SD1.5 before training`);
+		warnings.push(`this config is for ${family === 'sdxl' ? 'SDXL' : family.replace('_checkbox', '')} (${family}: true), which the GUI trains with another script; LoRA Workbench trains SD1.5 with ${SD15_SCRIPT}, so the settings were imported for SD1.5 (resolution ${settings.resolution}, base model ${settings.baseModel}): set training.baseModel and training.resolution for SD1.5 before training`);
 	}
 	if (outputNameProblem(settings.outputName)) {
 		warnings.push(`output_name ${JSON.stringify(settings.outputName)} is a path, not a file name (sd-scripts would save outside the output folder); it was not imported, so the trigger word names the checkpoints`);

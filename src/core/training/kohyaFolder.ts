@@ -30,15 +30,15 @@ const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.str
  * What a kohya_ss config is laid over: the guide preset (the GUI's presets leave keys to its defaults), except the
  * sample settings, which stay the folder's own unless the config has sample keys (most GUI presets have none).
  */
-export function kohyaImportBase(currentTraining: unknown): TrainerSettings {
+export function kohyaImportBase(current: TrainerSettings): TrainerSettings {
 	const base = guidePreset();
-	base.sample = structuredClone(readTrainingSection(currentTraining).settings.sample);
+	base.sample = structuredClone(current.sample);
 	return base;
 }
 
 export function importKohyaIntoFolder(json: unknown, currentTraining: unknown): KohyaFolderImport {
-	const imported = importKohyaConfig(json, kohyaImportBase(currentTraining));
 	const current = readTrainingSection(currentTraining).settings;
+	const imported = importKohyaConfig(json, kohyaImportBase(current));
 	const raw = json as Record<string, unknown>;
 	for (const [key, field] of [['output_dir', 'outputDir'], ['logging_dir', 'loggingDir']] as const) {
 		const value = raw[key];

@@ -12,7 +12,7 @@ export interface SettingsDiagnostic {
 	end: number;
 	message: string;
 	severity: 'error' | 'warning' | 'info';
-	/** `settings/unknown-key`, `settings/bad-value`, `settings/yaml`, `settings/removed-model`. */
+	/** `settings/unknown-key`, `settings/bad-value`, `settings/yaml`, `settings/removed-model`, `settings/note`. */
 	code: string;
 	/** A replacement that fixes it, when one is obvious (rename `epoch:` to `epochs:`). */
 	fix?: { title: string; start: number; end: number; newText: string };
@@ -58,7 +58,7 @@ export function settingsDiagnostics(text: string): SettingsDiagnostic[] {
 		return [];
 	}
 	const raw = (doc.toJS() as Record<string, unknown> | null)?.training;
-	const { problems } = readTrainingSection(raw);
+	const { problems, noted } = readTrainingSection(raw);
 	const out: SettingsDiagnostic[] = [];
 	for (const problem of problems) {
 		const { key, value } = locate(contents, problem.path);
@@ -71,6 +71,12 @@ export function settingsDiagnostics(text: string): SettingsDiagnostic[] {
 			diagnostic.fix = { title: `Rename to ${problem.suggestion}`, start: key.range[0], end: key.range[1], newText: problem.suggestion };
 		}
 		out.push(diagnostic);
+	}
+	// Values read differently from how they are written (a missing dot added); the removed model has its own below.
+	for (const note of noted.filter((n) => n.path !== 'training.baseModel')) {
+		const { key, value } = locate(contents, note.path);
+		const range = rangeOf(value) ?? rangeOf(key) ?? [0, 0];
+		out.push({ start: range[0], end: range[1], severity: 'info', code: 'settings/note', message: note.message });
 	}
 	const model = locate(contents, 'training.baseModel').value;
 	if (model && isScalar(model) && String(model.value).trim() === REMOVED_SD15_MODEL_ID && model.range) {
