@@ -142,6 +142,42 @@ export class WebviewHost<ToWebview extends Message, FromWebview extends Message>
 	}
 }
 
+/**
+ * Queued posting: items are collected and handed to `send` together `delayMs` after the first (or at once by
+ * `flush()`), so a fast producer (thumbnails made one by one, a trainer's progress lines) makes a few messages
+ * a second, not hundreds.
+ */
+export class PostBatch<T> implements vscode.Disposable {
+	private items: T[] = [];
+	private timer: NodeJS.Timeout | undefined;
+
+	public constructor(private readonly delayMs: number, private readonly send: (items: T[]) => void) {}
+
+	public add(...items: T[]): void {
+		this.items.push(...items);
+		this.timer ??= setTimeout(() => this.flush(), this.delayMs);
+	}
+
+	public flush(): void {
+		const items = this.items;
+		this.clear();
+		if (items.length > 0) {
+			this.send(items);
+		}
+	}
+
+	/** Drops what is queued (the next `init` carries it). */
+	public clear(): void {
+		clearTimeout(this.timer);
+		this.timer = undefined;
+		this.items = [];
+	}
+
+	public dispose(): void {
+		this.clear();
+	}
+}
+
 /** The open panels of one kind, one per key (a training folder; a folder and run): opening an open key reveals it. */
 export class PanelsByKey<T extends { readonly host: { reveal(): void; readonly onDidDispose: vscode.Event<void> } }> {
 	private readonly open = new Map<string, T>();

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { LossPanelHostMessage, LossPanelWebviewMessage, LossPoint, LossRunInfo, LossSeries } from '../core/protocol/lossPanel';
 import { isLossPanelWebviewMessage, savedSelection } from '../core/protocol/lossPanel';
 import type { TrainingFolderService } from '../services/trainingFolders';
-import { PanelsByKey, WebviewHost, WebviewHostOptions, parseWith } from '../services/webviewHost';
+import { PanelsByKey, PostBatch, WebviewHost, WebviewHostOptions, parseWith } from '../services/webviewHost';
 import { Disposable } from '../util/dispose';
 import type { RunHistory, WatchedRun } from './runHistory';
 import { listStoredRuns, readStoredSeries, StoredRun, tensorBoardRun } from './runHistoryStore';
@@ -31,8 +31,8 @@ export class LossPanel extends Disposable {
 	public readonly host: WebviewHost<LossPanelHostMessage, LossPanelWebviewMessage>;
 	private stored = new Map<string, StoredRun>();
 	private selected: string[] = [];
-	private pending = new Map<string, LossPoint[]>();
-	private flushTimer: NodeJS.Timeout | undefined;
+	/** Live points, batched per run. */
+	private readonly points = this.register(new PostBatch<{ runId: string; points: LossPoint[] }>(POINT_BATCH_MS, (batches) => this.postPoints(batches)));
 
 	public static get current(): LossPanel | undefined {
 		return LossPanel.panels.get('');
@@ -95,10 +95,7 @@ export class LossPanel extends Disposable {
 			onReady: () => this.sendInit(),
 			onMessage: (message) => this.onMessage(message),
 		}));
-		this.register(this.host.onDidDispose(() => {
-			clearTimeout(this.flushTimer);
-			this.dispose();
-		}));
+		this.register(this.host.onDidDispose(() => this.dispose()));
 		this.register(history.onDidStartWatching((run) => {
 			this.selected = [run.id, ...this.selected.filter((id) => id !== run.id)].slice(0, MAX_OVERLAY);
 			void this.sendRuns();
@@ -113,13 +110,10 @@ export class LossPanel extends Disposable {
 				this.post({ type: 'epoch', runId: run.id, mark });
 			}
 			if (points.length > 0) {
-				const queue = this.pending.get(run.id) ?? [];
-				queue.push(...points);
-				this.pending.set(run.id, queue);
-				this.queueFlush();
+				this.points.add({ runId: run.id, points });
 			}
 			if (events.length === 0 && source !== 'tensorboard') {
-				this.flush();
+				this.points.flush();
 				void this.sendRuns();
 			}
 		}));
@@ -129,20 +123,22 @@ export class LossPanel extends Disposable {
 		this.host.post(message);
 	}
 
-	private queueFlush(): void {
-		this.flushTimer ??= setTimeout(() => this.flush(), POINT_BATCH_MS);
-	}
-
-	private flush(): void {
-		clearTimeout(this.flushTimer);
-		this.flushTimer = undefined;
-		for (const [runId, points] of this.pending) {
-			if (points.length === 0) {
-				continue;
+	/** One `points` message per run, runs in the order their points came. */
+	private postPoints(batches: { runId: string; points: LossPoint[] }[]): void {
+		const byRun = new Map<string, LossPoint[]>();
+		for (const { runId, points } of batches) {
+			const list = byRun.get(runId);
+			if (list) {
+				list.push(...points);
+			} else {
+				byRun.set(runId, [...points]);
 			}
-			this.post({ type: 'points', runId, points });
 		}
-		this.pending.clear();
+		for (const [runId, points] of byRun) {
+			if (points.length > 0) {
+				this.post({ type: 'points', runId, points });
+			}
+		}
 	}
 
 	private async onMessage(message: Exclude<LossPanelWebviewMessage, { type: 'ready' }>): Promise<void> {
@@ -201,7 +197,7 @@ export class LossPanel extends Disposable {
 		if (this.selected.length === 0 && runs.length > 0) {
 			this.selected = [(runs.find((r) => r.status === 'running') ?? runs.find((r) => r.source === 'history') ?? runs[0]).id];
 		}
-		this.pending.clear();
+		this.points.clear();
 		const series = (await Promise.all(this.selected.map((id) => this.seriesOf(id)))).filter((s): s is LossSeries => s !== undefined);
 		this.post({ type: 'init', runs, selected: this.selected, series, liveRunId: this.history.all.find((r) => r.status === 'running')?.id });
 	}

@@ -5,7 +5,7 @@ import { GalleryHostMessage, GalleryImage, GalleryWebviewMessage, isGalleryWebvi
 import { buildTagTable, tagStatsSubsets } from '../../core/tagStats';
 import type { ThumbnailCache } from '../../core/thumbnails';
 import { NativeModuleError } from '../../core/nativeModules';
-import { PanelsByKey, WebviewHost, parseWith } from '../../services/webviewHost';
+import { PanelsByKey, PostBatch, WebviewHost, parseWith } from '../../services/webviewHost';
 import { Disposable } from '../../util/dispose';
 import { BULK_COMMANDS } from '../bulkEdit';
 import type { TrainingFolderService } from '../../services/trainingFolders';
@@ -32,8 +32,8 @@ export class GalleryPanel extends Disposable {
 	public readonly host: WebviewHost<GalleryHostMessage, GalleryWebviewMessage>;
 	private images: DatasetImage[] = [];
 	private readonly pendingThumbnails = new Map<number, AbortController>();
-	private outbox: Array<{ id: number; src?: string; error?: string }> = [];
-	private flushTimer: NodeJS.Timeout | undefined;
+	/** Thumbnails arrive one by one; they go in small batches so the page repaints a few times a second, not hundreds. */
+	private readonly thumbnailBatch = this.register(new PostBatch<{ id: number; src?: string; error?: string }>(40, (items) => this.post({ type: 'thumbnails', items })));
 
 	public static show(context: GalleryContext, folder: TrainingFolder, filter?: GalleryFilter): GalleryPanel {
 		const instance = GalleryPanel.panels.show(folder.root, () => new GalleryPanel(context, folder.root));
@@ -61,7 +61,7 @@ export class GalleryPanel extends Disposable {
 				this.host.dispose();
 			}
 		}));
-		this.register({ dispose: () => { this.abortAll(); clearTimeout(this.flushTimer); } });
+		this.register({ dispose: () => this.abortAll() });
 		this.loadImages();
 	}
 
@@ -151,12 +151,12 @@ export class GalleryPanel extends Disposable {
 			this.pendingThumbnails.set(id, controller);
 			const image = this.images[id];
 			this.context.thumbnails.thumbnail(image.path, controller.signal).then(
-				(thumbnail) => this.queueThumbnail({ id, src: this.host.asWebviewUri(thumbnail.file) }),
+				(thumbnail) => this.thumbnailBatch.add({ id, src: this.host.asWebviewUri(thumbnail.file) }),
 				(err: unknown) => {
 					if (!controller.signal.aborted) {
 						const message = err instanceof Error ? err.message : String(err);
 						this.context.log.warn(message);
-						this.queueThumbnail({ id, error: message });
+						this.thumbnailBatch.add({ id, error: message });
 						if (err instanceof NativeModuleError && !GalleryPanel.toldUnloadable) {
 							// Every thumbnail fails the same way; say once which package to install.
 							GalleryPanel.toldUnloadable = true;
@@ -169,19 +169,6 @@ export class GalleryPanel extends Disposable {
 					this.pendingThumbnails.delete(id);
 				}
 			});
-		}
-	}
-
-	/** Thumbnails arrive one by one; send them in small batches so the webview repaints a few times a second, not hundreds. */
-	private queueThumbnail(item: { id: number; src?: string; error?: string }): void {
-		this.outbox.push(item);
-		if (!this.flushTimer) {
-			this.flushTimer = setTimeout(() => {
-				this.flushTimer = undefined;
-				const items = this.outbox;
-				this.outbox = [];
-				this.post({ type: 'thumbnails', items });
-			}, 40);
 		}
 	}
 
