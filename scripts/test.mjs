@@ -31,6 +31,12 @@ function typecheck() {
 	return { passed: 0, failed };
 }
 
+/** ESLint over the whole repository (eslint.config.mjs); any warning fails the run. */
+function lint() {
+	const result = spawnSync(process.execPath, ['node_modules/eslint/bin/eslint.js', '.', '--max-warnings', '0'], { stdio: 'inherit' });
+	return { passed: 0, failed: result.status === 0 ? 0 : 1 };
+}
+
 function runUnit() {
 	const files = filesUnder('test/unit', /\.test\.ts$/);
 	mkdirSync('out', { recursive: true });
@@ -62,7 +68,7 @@ async function runVscodeTier(suite) {
 }
 
 const steps = [
-	...(wholeRun ? [['typecheck', typecheck]] : []),
+	...(wholeRun ? [['typecheck', typecheck], ['lint', lint]] : []),
 	...(args.includes('--no-build') ? [] : [['build', () => {
 		const result = spawnSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' });
 		return { passed: 0, failed: result.status === 0 ? 0 : 1 };

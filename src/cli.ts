@@ -9,6 +9,7 @@ import { logCommand } from './cli/log';
 import { configCommand } from './cli/config';
 import { tagsCommand } from './cli/tags';
 import { tagCommand } from './cli/tag';
+import packageJson from '../package.json';
 
 /**
  * `lora-workbench`: the command line over src/core. Each sub-command lives in src/cli/<name>.ts;
@@ -28,7 +29,7 @@ const commands: CliCommand[] = [
 	tagCommand,
 ];
 
-const VERSION: string = require('../package.json').version;
+const VERSION: string = packageJson.version;
 
 function mainHelp(): string {
 	const width = Math.max(...commands.map((c) => c.name.length), 4);

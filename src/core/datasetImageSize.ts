@@ -110,7 +110,7 @@ export async function readImageSize(path: string): Promise<ImageSize> {
 		sharp = requireSharp();
 	} catch (err) {
 		// Starts with the path, so the dataset's problem list shows it as is (dataset.ts readImageSizes).
-		throw new Error(`${path}: its size is not in its header, and ${err instanceof Error ? err.message : String(err)}`);
+		throw new Error(`${path}: its size is not in its header, and ${err instanceof Error ? err.message : String(err)}`, { cause: err });
 	}
 	try {
 		const meta = await sharp(path).metadata();

@@ -70,7 +70,7 @@ export async function acquireFolderLock(root: string, what: string): Promise<Fol
 			};
 		} catch (err) {
 			if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-				throw new Error(`${path} could not be created (${(err as NodeJS.ErrnoException).code ?? String(err)}): check that ${root} is writable.`);
+				throw new Error(`${path} could not be created (${(err as NodeJS.ErrnoException).code ?? String(err)}): check that ${root} is writable.`, { cause: err });
 			}
 		}
 		const holder = await readOwner(path);

@@ -287,7 +287,7 @@ export async function loadVocabulary(paths: readonly string[], root?: string): P
 		try {
 			text = await fs.readFile(file, 'utf8');
 		} catch (err) {
-			throw new Error(`The tag list ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}); fix lint.vocabulary in ${settingsFile}.`);
+			throw new Error(`The tag list ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}); fix lint.vocabulary in ${settingsFile}.`, { cause: err });
 		}
 		if (vocabulary.addCsv(text, file) === 0) {
 			throw new Error(`The tag list ${file} holds no tags; expected a WD14 selected_tags.csv or an a1111 tag-autocomplete CSV.`);

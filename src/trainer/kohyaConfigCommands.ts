@@ -123,7 +123,7 @@ export class KohyaConfigCommands extends Disposable {
 		try {
 			parsed = parseYaml(text);
 		} catch (err) {
-			throw new Error(`${uri.fsPath} is not valid YAML (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); fix it before importing.`);
+			throw new Error(`${uri.fsPath} is not valid YAML (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); fix it before importing.`, { cause: err });
 		}
 		return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed as Record<string, unknown> : undefined;
 	}

@@ -125,7 +125,7 @@ export async function readStoredSeries(run: StoredRun): Promise<LossSeries> {
 		}
 		return series;
 	}
-	let text = '';
+	let text: string;
 	try {
 		text = await fs.readFile(run.path, 'utf8');
 	} catch (err) {

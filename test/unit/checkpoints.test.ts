@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, utimesSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, utimesSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeSafetensors, readSafetensorsHeader } from '../../src/core/checkpoints/safetensors';
@@ -70,7 +70,7 @@ test('malformed files give clear errors: truncated, length past the end, huge le
 	writeFileSync(join(dir, 'nj.safetensors'), notJson);
 	await assert.rejects(readSafetensorsHeader(join(dir, 'nj.safetensors')), /not valid UTF-8 JSON/);
 	const full = loraFile(dir, 'cut.safetensors');
-	const bytes = require('node:fs').readFileSync(full) as Buffer;
+	const bytes = readFileSync(full);
 	writeFileSync(full, bytes.subarray(0, bytes.length - 4));
 	await assert.rejects(readSafetensorsHeader(full), /truncated/);
 });

@@ -43,7 +43,7 @@ export function parseStateFolder(folderName: string): { outputName: string; epoc
 
 async function statesIn(dir: string): Promise<Map<string, StateFolder[]>> {
 	const byName = new Map<string, StateFolder[]>();
-	let entries: Dirent[] = [];
+	let entries: Dirent[];
 	try {
 		entries = await fs.readdir(dir, { withFileTypes: true });
 	} catch {

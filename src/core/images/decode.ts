@@ -121,7 +121,7 @@ export async function readSourceInfo(file: string): Promise<SourceInfo> {
 	try {
 		return sourceInfo(await sharp(buffer, { limitInputPixels: false }).metadata(), buffer.length);
 	} catch (err) {
-		throw new Error(classifyDecodeError(file, err).message);
+		throw new Error(classifyDecodeError(file, err).message, { cause: err });
 	}
 }
 

@@ -32,7 +32,7 @@ export async function createFaceDetector(modelPath: string): Promise<FaceDetecto
 		// One thread per run: the checks already run two images at once on a 2-core machine.
 		session = await ort.InferenceSession.create(modelPath, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
 	} catch (err) {
-		throw new Error(`The face model ${modelPath} could not be loaded (${err instanceof Error ? err.message.split('\n')[0] : String(err)}). Point loraWorkbench.images.faceModelPath at yunet_n_dynamic.onnx, or clear it to download the model again.`);
+		throw new Error(`The face model ${modelPath} could not be loaded (${err instanceof Error ? err.message.split('\n')[0] : String(err)}). Point loraWorkbench.images.faceModelPath at yunet_n_dynamic.onnx, or clear it to download the model again.`, { cause: err });
 	}
 	return {
 		async detect(image, minScore) {

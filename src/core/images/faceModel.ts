@@ -42,7 +42,7 @@ export async function ensureFaceModel(options: EnsureModelOptions): Promise<stri
 	try {
 		response = await fetch(source.url, { signal: options.signal, redirect: 'follow' });
 	} catch (err) {
-		throw new Error(`The face model could not be downloaded from ${source.url} (${causeText(err)}). Check the network, or download ${source.fileName} yourself and set loraWorkbench.images.faceModelPath to it.`);
+		throw new Error(`The face model could not be downloaded from ${source.url} (${causeText(err)}). Check the network, or download ${source.fileName} yourself and set loraWorkbench.images.faceModelPath to it.`, { cause: err });
 	}
 	if (!response.ok || !response.body) {
 		throw new Error(`The face model download from ${source.url} failed (HTTP ${response.status}). Download ${source.fileName} yourself and set loraWorkbench.images.faceModelPath to it.`);

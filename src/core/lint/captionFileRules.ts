@@ -43,7 +43,6 @@ export function multiLineRule(text: string, parsed: ParsedCaption): TextIssue[] 
 }
 
 /** C0 and C1 control characters other than tab and line breaks; NUL included. */
-// eslint-disable-next-line no-control-regex
 export const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 const CONTROL_CHARACTERS = new RegExp(CONTROL_CHARACTER.source, 'g');
 

@@ -209,7 +209,7 @@ async function request(url: string, init: RequestInit, what: string): Promise<Re
 		if (init.signal?.aborted) {
 			throw new DownloadCancelledError();
 		}
-		throw new Error(`cannot reach ${new URL(url).host} for ${what} (${messageOf(err)})`);
+		throw new Error(`cannot reach ${new URL(url).host} for ${what} (${messageOf(err)})`, { cause: err });
 	}
 }
 

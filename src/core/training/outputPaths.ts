@@ -10,7 +10,6 @@ export function outputNameProblem(name: string): string | undefined {
 	if (trimmed === '') {
 		return undefined; // the trigger word is used
 	}
-	// eslint-disable-next-line no-control-regex
 	if (/[/\\]/.test(trimmed) || trimmed === '.' || trimmed === '..' || trimmed.includes('..') || /[\u0000-\u001f]/.test(trimmed)) {
 		return `training.outputName "${trimmed.replace(/[\u0000-\u001f]/g, '?')}" is not a plain file name: sd-scripts would save the checkpoints outside the output folder. Use a name without "/", "\\", ".." or control characters (e.g. "mylora"); the folder is set by training.outputDir.`;
 	}
