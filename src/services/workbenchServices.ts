@@ -5,7 +5,8 @@ import type { TrainingFolderService } from './trainingFolders';
 /**
  * What the features share, built once by the composition root (src/extension.ts) and handed to every feature's
  * `register(services)`. Only services/ and core/ types appear here, so providers/ and trainer/ depend on this
- * layer and never on each other or on extension.ts. What a feature needs of the ExtensionContext is a field here.
+ * layer instead of on extension.ts, and trainer/ never on providers/. What a feature needs of the ExtensionContext
+ * is a field here.
  */
 export interface WorkbenchServices {
 	/** The extension's install folder (webview scripts and styles). */
