@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Document, isMap, isScalar, parseDocument } from 'yaml';
 import { writeFileAtomic } from './atomicWrite';
 import { LintSettings, defaultLintSettings, parseLintSettings } from './lint/lintSettings';
-import { SCAN_KEYS } from './training/settingsTable';
+import { SCAN_KEYS, ScanKey } from './training/settingsTable';
 import { TrainingSectionRead, readTrainingSection, resolutionPair } from './training/trainingFields';
 import { TrainerSettings, guidePreset } from './training/trainingSettings';
 
@@ -23,28 +23,12 @@ export const SUBSET_ROLES: readonly SubsetRole[] = ['face', 'body', 'costume', '
  * the rows of the settings table marked `scan` (src/core/training/settingsTable.ts), read by the same reader as the
  * trainer's (readTrainingSection), so the two never disagree. Unknown keys of the file stay in `extra`.
  */
-export interface TrainingSettings {
-	/** sd-scripts `train_batch_size` (per device). */
-	batchSize: number;
-	/** sd-scripts `max_train_epochs`. */
-	epochs: number;
-	/** sd-scripts `gradient_accumulation_steps`. */
-	gradientAccumulationSteps: number;
-	/** `accelerate launch --num_processes`. */
-	gpus: number;
-	/** sd-scripts `enable_bucket`. */
-	enableBucket: boolean;
+export type TrainingSettings = Omit<Pick<TrainerSettings, ScanKey>, 'resolution'> & {
 	/** [width, height]; the file may say `512`, `"512,768"` or `[512, 768]`. */
 	resolution: [number, number];
-	minBucketReso: number;
-	maxBucketReso: number;
-	bucketResoSteps: number;
-	bucketNoUpscale: boolean;
-	/** With the dot, as sd-scripts concatenates it. The workbench writes `.txt` captions. */
-	captionExtension: string;
 	/** Keys of the `training:` section the dataset side does not read (the trainer's, or unknown ones), kept as read. */
 	extra: Record<string, unknown>;
-}
+};
 
 /** The dataset side's view of the trainer settings (the `scan` rows; resolution as a pair). */
 export function scanSettingsOf(trainer: TrainerSettings, extra: Record<string, unknown> = {}): TrainingSettings {

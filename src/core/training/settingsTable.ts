@@ -176,7 +176,7 @@ const int = (v: number | null): bigint | null => (v === null ? null : BigInt(v))
  * Every training setting, in the order the schema, completion and the edits of an import list them. The type
  * makes a key of TrainerSettings without a row (or a row without a key) fail the typecheck.
  */
-export const TRAINING_SETTINGS: DefsOf<TrainerSettings> = {
+export const TRAINING_SETTINGS = {
 	preset: { rules: { kind: 'string' }, default: GUIDE_PRESET_ID, families: ALL, doc: 'The preset these settings started from (guide-sd15-person = "Guide: SD1.5 person").',
 		sdScripts: none('informational'), kohya: none('set to "kohya_ss import" by an import') },
 	// The maintained copy of SD 1.5: RunwayML removed runwayml/stable-diffusion-v1-5 from Hugging Face in 2024.
@@ -318,7 +318,7 @@ export const TRAINING_SETTINGS: DefsOf<TrainerSettings> = {
 		kohya: { keys: ['additional_parameters', '(GUI keys named as sd-scripts options)'], special: 'additional_parameters, and GUI keys that are sd-scripts options' } },
 	kohyaKept: { rules: { kind: 'map' }, default: {}, families: ALL, doc: 'kohya_ss GUI keys with no sd-scripts meaning, kept from an import so that export gives them back.',
 		sdScripts: none('kohya_ss GUI keys only'), kohya: { keys: ['(every GUI key without an sd-scripts meaning)'], special: 'kept as read, given back on export' } },
-};
+} satisfies DefsOf<TrainerSettings>;
 
 /** The defaults of a group of rows, as a fresh object (lists and maps copied). */
 export function defaultsOf<T>(defs: DefsOf<T>): T {
@@ -342,6 +342,9 @@ export function sdScriptsUses(def: LeafDef<unknown>): readonly SdScriptsUse[] {
 	return Array.isArray(def.sdScripts) ? def.sdScripts : [def.sdScripts as SdScriptsUse];
 }
 
+/** The rows marked `scan`: the keys the dataset side reads (TrainingSettings in core/settings.ts). */
+export type ScanKey = { [K in keyof typeof TRAINING_SETTINGS]: (typeof TRAINING_SETTINGS)[K] extends { scan: true } ? K : never }[keyof typeof TRAINING_SETTINGS];
+
 /** The keys the dataset side reads (TrainingSettings in core/settings.ts). */
 export const SCAN_KEYS = (Object.entries(TRAINING_SETTINGS) as [keyof TrainerSettings, AnyDef][])
-	.filter(([, def]) => !isGroup(def) && (def as LeafDef<unknown>).scan).map(([key]) => key);
+	.filter(([, def]) => !isGroup(def) && (def as LeafDef<unknown>).scan).map(([key]) => key as ScanKey);
