@@ -11,6 +11,7 @@ import { AnyDef, LeafDef, SUPPORTED_FAMILIES, TRAINING_SETTINGS, defaultsOf, fla
 import { settingsCompletions } from '../../src/core/training/settingsCompletion';
 import { workbenchSettingsSchema } from '../../src/core/training/settingsSchema';
 import { readTrainingSection } from '../../src/core/training/trainingFields';
+import { settingsDiagnostics } from '../../src/core/training/settingsDiagnostics';
 import { TrainerSettings, guidePreset } from '../../src/core/training/trainingSettings';
 
 /**
@@ -205,4 +206,19 @@ test('the run-file writer and the command line carry every row that sd-scripts o
 			}
 		}
 	}
+});
+
+test('the trainer and the dataset side read the same values: resolution at least 64, a caption extension without its dot fixed with a note', () => {
+	const read = readTrainingSection({ captionExtension: 'caption', resolution: 32 });
+	assert.equal(read.settings.captionExtension, '.caption');
+	assert.match(read.notes.join('\n'), /training\.captionExtension "caption" has no dot.*"\.caption" is used/);
+	assert.equal(read.settings.resolution, '512,512');
+	assert.deepEqual(read.problems.map((p) => p.path), ['training.resolution']);
+	const settings = parseSettings('training:\n  captionExtension: caption\n  resolution: 32\n');
+	assert.equal(settings.training.captionExtension, '.caption');
+	assert.deepEqual(settings.training.resolution, [512, 512]);
+	assert.equal(settings.problems.length, 2);
+	assert.deepEqual(settings.trainer, read, 'the section is read once, and the dataset side shows what the trainer read');
+	const diagnostics = settingsDiagnostics('training:\n  captionExtension: caption\n');
+	assert.deepEqual(diagnostics.map((d) => [d.severity, d.code]), [['info', 'settings/note']]);
 });
