@@ -1,5 +1,5 @@
 import { SD_SCRIPTS_OPTIONS } from './sdScriptsOptions';
-import { AnyDef, DefsOf, LAUNCH_SETTINGS, Normalizer, SAMPLE_SETTINGS, TRAINING_SETTINGS, isGroup } from './settingsTable';
+import { AnyDef, DefsOf, LAUNCH_SETTINGS, LeafDef, Normalizer, SAMPLE_SETTINGS, TRAINING_SETTINGS, flatDefs, isGroup, sdScriptsUses } from './settingsTable';
 import { TrainerSettings, guidePreset } from './trainingSettings';
 import { REMOVED_SD15_MODEL_ID, SD15_MODEL_ID, replacementModelNote } from './sd15Model';
 
@@ -133,13 +133,32 @@ export function resolutionPair(resolution: string): [number, number] {
 	return [w, h ?? w];
 }
 
-/** Names users bring from the kohya_ss GUI and sd-scripts that are not just our key in snake_case. */
-const ALIASES: Record<string, string> = {
-	epoch: 'epochs', max_train_epochs: 'epochs', train_batch_size: 'batchSize', optimizer_type: 'optimizer', max_resolution: 'resolution',
-	pretrained_model_name_or_path: 'baseModel', xformers: 'attention', sdpa: 'attention', lr_warmup: 'lrWarmupSteps', network_module: 'networkModule',
-	save_every_n_epochs: 'saveEveryNEpochs', sample_every_n_epochs: 'everyNEpochs', sample_sampler: 'sampler', num_processes: 'gpus',
-	output_dir: 'outputDir', logging_dir: 'loggingDir', sample_prompts: 'prompts',
-};
+/**
+ * Names users bring from the kohya_ss GUI and sd-scripts that are not just our key in snake_case: each row's
+ * sd-scripts option and GUI keys (settingsTable.ts), the option names first (`sample_every_n_epochs` is
+ * sample.everyNEpochs, though the GUI key also turns sampling on).
+ */
+const ALIASES: Record<string, string> = (() => {
+	const aliases: Record<string, string> = {};
+	const rows = flatDefs().filter(([, def]) => !isGroup(def)) as [string, LeafDef<unknown>][];
+	const add = (word: string, name: string): void => {
+		if (/^\w+$/.test(word) && !(word in aliases)) {
+			aliases[word] = name.split('.').at(-1)!;
+		}
+	};
+	for (const [name, def] of rows) {
+		sdScriptsUses(def).forEach((use) => ('key' in use ? [use.key, use.datasetKey ?? use.key] : []).forEach((word) => add(word, name)));
+	}
+	for (const [name, def] of rows) {
+		if ('key' in def.kohya) { add(def.kohya.key, name); }
+	}
+	// A row converted from one GUI key names it more surely than a row that reads several.
+	const special = rows.flatMap(([name, def]) => ('keys' in def.kohya ? [{ name, keys: def.kohya.keys }] : [])).sort((a, b) => a.keys.length - b.keys.length);
+	for (const { name, keys } of special) {
+		keys.forEach((word) => add(word, name));
+	}
+	return aliases;
+})();
 
 function closest(word: string, candidates: string[]): string | undefined {
 	const alias = ALIASES[word];
