@@ -32,7 +32,8 @@ export type TrainingSettings = Omit<Pick<TrainerSettings, ScanKey>, 'resolution'
 
 /** The dataset side's view of the trainer settings (the `scan` rows; resolution as a pair). */
 export function scanSettingsOf(trainer: TrainerSettings, extra: Record<string, unknown> = {}): TrainingSettings {
-	const picked = Object.fromEntries(SCAN_KEYS.map((key) => [key, structuredClone(trainer[key])])) as Record<string, unknown>;
+	// Every scan row is a plain value (a number, a boolean, a text).
+	const picked = Object.fromEntries(SCAN_KEYS.map((key) => [key, trainer[key]])) as Record<string, unknown>;
 	return { ...picked, resolution: resolutionPair(trainer.resolution), extra } as TrainingSettings;
 }
 

@@ -320,11 +320,16 @@ export const TRAINING_SETTINGS = {
 		sdScripts: none('kohya_ss GUI keys only'), kohya: { keys: ['(every GUI key without an sd-scripts meaning)'], special: 'kept as read, given back on export' } },
 } satisfies DefsOf<TrainerSettings>;
 
+/** Defaults are plain values, lists of texts and flat maps: a shallow copy makes them the caller's own. */
+function copyOf(value: unknown): unknown {
+	return Array.isArray(value) ? [...value] : value !== null && typeof value === 'object' ? { ...value } : value;
+}
+
 /** The defaults of a group of rows, as a fresh object (lists and maps copied). */
 export function defaultsOf<T>(defs: DefsOf<T>): T {
 	const out: Record<string, unknown> = {};
 	for (const [key, def] of Object.entries(defs) as [string, AnyDef][]) {
-		out[key] = isGroup(def) ? defaultsOf(def.fields as DefsOf<unknown>) : structuredClone(def.default);
+		out[key] = isGroup(def) ? defaultsOf(def.fields as DefsOf<unknown>) : copyOf(def.default);
 	}
 	return out as T;
 }
