@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { sharedDir } from '../support/paths';
 import { DEFAULT_TRAINING, defaultSettings, newSettingsText, parseSettings } from '../../src/core/settings';
 import { exportKohyaConfig, importKohyaConfig } from '../../src/core/training/kohya';
-import { sdScriptsBackend } from '../../src/core/training/sdScriptsBackend';
+import { TRAINER_BACKENDS, backendFor, sdScriptsBackend } from '../../src/core/training/sdScriptsBackend';
 import { AnyDef, LeafDef, SUPPORTED_FAMILIES, TRAINING_SETTINGS, defaultsOf, flatDefs, isGroup, sdScriptsUses } from '../../src/core/training/settingsTable';
 import { settingsCompletions } from '../../src/core/training/settingsCompletion';
 import { workbenchSettingsSchema } from '../../src/core/training/settingsSchema';
@@ -221,4 +221,12 @@ test('the trainer and the dataset side read the same values: resolution at least
 	assert.deepEqual(settings.trainer, read, 'the section is read once, and the dataset side shows what the trainer read');
 	const diagnostics = settingsDiagnostics('training:\n  captionExtension: caption\n');
 	assert.deepEqual(diagnostics.map((d) => [d.severity, d.code]), [['info', 'settings/note']]);
+});
+
+test('the trainer backends train exactly the supported families, each with a script', () => {
+	assert.deepEqual([...new Set(TRAINER_BACKENDS.flatMap((b) => b.families))].sort(), [...SUPPORTED_FAMILIES].sort());
+	for (const family of SUPPORTED_FAMILIES) {
+		assert.equal(backendFor(family).script(family), 'train_network.py');
+	}
+	assert.throws(() => backendFor('flux'), /no trainer backend trains flux/);
 });

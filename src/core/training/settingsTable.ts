@@ -70,7 +70,7 @@ export type KohyaConverter = 'int' | 'float' | 'bool' | 'string';
 export type KohyaUse =
 	/** A plain copy both ways; zero means "unset" (null) for the nullable numbers, as in the GUI. */
 	| { key: string; as: KohyaConverter; zeroIsNull?: boolean }
-	/** The GUI keys it comes from, converted in importKohyaConfig/exportKohyaConfig (kohya.ts); `how` says what is done. */
+	/** The GUI keys it comes from, converted in importKohyaConfig/exportKohyaConfig (kohya.ts); `special` says how. */
 	| { keys: readonly string[]; special: string }
 	| { none: string };
 
