@@ -16,6 +16,7 @@ import { Disposable } from '../util/dispose';
 import { pickTrainingFolder } from '../services/pickTrainingFolder';
 import { TaggerModels } from './taggerModels';
 import { editorAwareCaptions } from './captionDocuments';
+import { workspaceTrusted } from '../services/workspaceTrust';
 
 export interface AutoTagRun {
 	result: TagImagesResult;
@@ -50,8 +51,7 @@ export class AutoTag extends Disposable {
 	}
 
 	async run(arg?: TargetArg, args?: TargetArg[]): Promise<AutoTagRun | undefined> {
-		if (!vscode.workspace.isTrusted) {
-			void vscode.window.showWarningMessage('Auto-tagging runs a model on your images, so it is off in untrusted workspaces. Trust this workspace (Manage Workspace Trust) to use it.');
+		if (!workspaceTrusted('Auto-tagging')) {
 			return undefined;
 		}
 		if (this.running) {

@@ -8,6 +8,7 @@ import { DEFAULT_TAGGER_MODEL, HUGGING_FACE_ENDPOINT, KNOWN_TAGGER_MODELS, cache
 import { MODEL_FILE } from '../core/tagger/session';
 import { Disposable } from '../util/dispose';
 import { openSetting } from '../util/openSetting';
+import { workspaceTrusted } from '../services/workspaceTrust';
 
 const SECTION = 'loraWorkbench.tagger';
 
@@ -25,7 +26,7 @@ export class TaggerModels extends Disposable {
 	private constructor(globalStorageUri: vscode.Uri, private readonly log: vscode.LogOutputChannel) {
 		super();
 		this.cacheRoot = join(globalStorageUri.fsPath, 'tagger');
-		this.register(vscode.commands.registerCommand('loraWorkbench.manageTaggerModels', () => this.manage()));
+		this.register(vscode.commands.registerCommand('loraWorkbench.manageTaggerModels', () => workspaceTrusted('Managing tagger models') ? this.manage() : undefined));
 	}
 
 	static register(services: { globalStorageUri: vscode.Uri; log: vscode.LogOutputChannel }): TaggerModels {

@@ -6,6 +6,7 @@ import type { TrainingPlan } from '../core/training/plan';
 import { LoraTaskProvider } from './loraTaskProvider';
 import { DecideOptions, PreflightResult, TrainingPreflight } from './trainingPreflight';
 import { TrainingRun, TrainingRunService } from './trainingRun';
+import { workspaceTrusted } from '../services/workspaceTrust';
 
 export type { PreflightResult } from './trainingPreflight';
 
@@ -51,8 +52,7 @@ export class TrainCommand extends Disposable {
 	}
 
 	public async train(target?: unknown, options: TrainOptions = {}): Promise<TrainResult | undefined> {
-		if (!vscode.workspace.isTrusted) {
-			void vscode.window.showWarningMessage('Training is off in untrusted workspaces: trust this folder to train.');
+		if (!workspaceTrusted('Training')) {
 			return undefined;
 		}
 		const root = await this.pickRoot(target);

@@ -8,6 +8,7 @@ import { SetupReport, installCommandLine, installShell } from '../core/training/
 import type { TrainingFolderService } from '../services/trainingFolders';
 import { Disposable } from '../util/dispose';
 import { openSetting } from '../util/openSetting';
+import { workspaceTrusted } from '../services/workspaceTrust';
 
 /**
  * "LoRA: Check Trainer Setup" and the cached setup report the training commands use. The probe starts Python
@@ -53,8 +54,7 @@ export class TrainerSetup extends Disposable {
 
 	/** Runs the check and shows it: a summary notification, and the details in the log. */
 	public async showReport(): Promise<SetupReport | undefined> {
-		if (!vscode.workspace.isTrusted) {
-			void vscode.window.showWarningMessage('Training is off in untrusted workspaces: trust this folder to check and use the trainer.');
+		if (!workspaceTrusted('Check Trainer Setup')) {
 			return undefined;
 		}
 		const report = await vscode.window.withProgress(
@@ -89,8 +89,7 @@ export class TrainerSetup extends Disposable {
 	 * Never into a training folder (the clone and the venv would land among the images) nor over an sd-scripts there.
 	 */
 	public async guidedInstall(folder?: string): Promise<boolean> {
-		if (!vscode.workspace.isTrusted) {
-			void vscode.window.showWarningMessage('Installing the trainer is off in untrusted workspaces.');
+		if (!workspaceTrusted('Installing sd-scripts')) {
 			return false;
 		}
 		const target = folder ?? (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Install sd-scripts here', title: 'Folder to hold sd-scripts (not a training folder)' }))?.[0]?.fsPath;

@@ -31,3 +31,22 @@ test('every view lives in the LoRA view container (or the explorer) with a loraW
 	}
 	assert.equal(manifest.contributes.viewsContainers.activitybar[0].title, 'LoRA');
 });
+
+test('commands that need Workspace Trust stay visible in Restricted Mode and say why when run (issue 20)', () => {
+	const gated = ['trainLora', 'checkTrainerSetup', 'installSdScripts', 'autoTagImages', 'manageTaggerModels'].map((c) => `loraWorkbench.${c}`);
+	for (const command of manifest.contributes.commands as { command: string; enablement?: string }[]) {
+		assert.ok(!command.enablement?.includes('isWorkspaceTrusted'), `${command.command} would be greyed out with no reason given`);
+	}
+	for (const [menu, entries] of Object.entries(manifest.contributes.menus) as [string, { command: string; when?: string }[]][]) {
+		for (const entry of entries) {
+			assert.ok(!entry.when?.includes('isWorkspaceTrusted'), `${menu}: ${entry.command} would vanish in Restricted Mode`);
+		}
+	}
+	// Each handler asks the one trust check, which names Workspace Trust and offers to manage it.
+	const sources = ['src/trainer/trainCommand.ts', 'src/trainer/trainerSetup.ts', 'src/providers/autoTag.ts', 'src/providers/taggerModels.ts']
+		.map((file) => readFileSync(join(root, file), 'utf8')).join('\n');
+	assert.equal((sources.match(/workspaceTrusted\('/g) ?? []).length, gated.length);
+	assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
+	const guard = readFileSync(join(root, 'src/services/workspaceTrust.ts'), 'utf8');
+	assert.match(guard, /workbench\.trust\.manage/);
+});
