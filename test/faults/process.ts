@@ -1,0 +1,53 @@
+/** Fault suite (issue 20): runs the built CLI (bin/lora-workbench.js) as a child process, optionally SIGKILLed. */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot } from '../support/paths';
+
+export interface CliRun {
+	code: number | null;
+	signal: NodeJS.Signals | null;
+	stdout: string;
+	stderr: string;
+	ms: number;
+	/** True when the kill landed before the process ended by itself. */
+	killed: boolean;
+	timedOut: boolean;
+}
+
+export const BIN = join(repoRoot(), 'bin', 'lora-workbench.js');
+
+/** Runs `lora-workbench <args>` in `cwd`; SIGKILL after `killAfterMs` when given, and after `timeoutMs` always. */
+export function runCliProcess(args: string[], cwd: string, options: { killAfterMs?: number; timeoutMs?: number } = {}): Promise<CliRun> {
+	return new Promise((resolvePromise) => {
+		const started = performance.now();
+		const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+		let stdout = '';
+		let stderr = '';
+		let killed = false;
+		let timedOut = false;
+		child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
+		child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
+		const killTimer = options.killAfterMs === undefined ? undefined : setTimeout(() => {
+			if (child.exitCode === null && child.signalCode === null) {
+				killed = true;
+				child.kill('SIGKILL');
+			}
+		}, options.killAfterMs);
+		const timeout = setTimeout(() => {
+			timedOut = true;
+			child.kill('SIGKILL');
+		}, options.timeoutMs ?? 120_000);
+		child.on('close', (code, signal) => {
+			clearTimeout(killTimer);
+			clearTimeout(timeout);
+			resolvePromise({ code, signal, stdout, stderr, ms: performance.now() - started, killed, timedOut });
+		});
+	});
+}
+
+/** Lines of a Node stack trace ("    at f (file:1:2)") or an uncaught error's name shown to the user. */
+export function stackTrace(text: string): string | undefined {
+	const match = /^\s+at .+$/m.exec(text) ?? /^(TypeError|RangeError|ReferenceError|SyntaxError|Error): .*$/m.exec(text)
+		?? /Cannot read properties of|is not a function|Maximum call stack/.exec(text);
+	return match?.[0];
+}
