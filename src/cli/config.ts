@@ -86,6 +86,9 @@ export const configCommand: CliCommand = {
 				return 1;
 			}
 			settings = imported.settings;
+			if (imported.migrated.length || imported.ignored.length || imported.kept.length || imported.warnings.length) {
+				io.err(`kohya: notes on ${path}:`);
+			}
 			for (const line of imported.migrated) { io.err(`kohya: migrated ${line}`); }
 			for (const item of imported.ignored) { io.err(`kohya: not used ${item.key}: ${item.reason}`); }
 			if (imported.kept.length) { io.err(`kohya: kept without an sd-scripts meaning (given back on export): ${imported.kept.join(', ')}`); }

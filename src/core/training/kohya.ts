@@ -182,6 +182,14 @@ export function importKohyaConfig(json: unknown, base: TrainerSettings = guidePr
 			warnings.push(`${key}: ${JSON.stringify(raw)} is not a valid ${map.as}; kept the preset value`);
 			continue;
 		}
+		// The table's bounds, as lora-workbench.yaml is read (train_batch_size -3 would reach sd-scripts otherwise);
+		// bucket_reso_steps is clamped with its own note below.
+		const rules = (TRAINING_SETTINGS[map.field] as AnyDef).rules;
+		if (typeof value === 'number' && !(map.zeroIsNull && value === 0) && key !== 'bucket_reso_steps' && (rules.kind === 'int' || rules.kind === 'number')
+			&& ((rules.min !== undefined && value < rules.min) || (rules.max !== undefined && value > rules.max))) {
+			warnings.push(`${key}: ${value} is out of range (${rules.min !== undefined ? `at least ${rules.min}` : ''}${rules.min !== undefined && rules.max !== undefined ? ', ' : ''}${rules.max !== undefined ? `at most ${rules.max}` : ''}); kept the preset value`);
+			continue;
+		}
 		(settings as unknown as Record<string, unknown>)[map.field] = map.zeroIsNull && value === 0 ? null : value;
 	}
 	for (const key of ['output_name', 'output_dir', 'logging_dir', 'vae', 'pretrained_model_name_or_path'] as const) {

@@ -1,0 +1,56 @@
+/**
+ * Fault suite (issue 20, `npm run faults`): what its bad-input cases found, kept as unit tests. A kohya_ss config
+ * with a negative batch size reached config.toml; its notes did not name the file; the tag table left a caption
+ * that is not UTF-8 out of its counts without a word.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../src/cli';
+import { importKohyaConfig } from '../../src/core/training/kohya';
+
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC', 'base64');
+
+function folder(): { parent: string; root: string; subset: string } {
+	const parent = mkdtempSync(join(tmpdir(), 'faults-findings-'));
+	const root = join(parent, 'k0hya');
+	const subset = join(root, 'images', '10_k0hya woman');
+	mkdirSync(subset, { recursive: true });
+	writeFileSync(join(subset, 'a.png'), PNG);
+	writeFileSync(join(subset, 'a.txt'), 'k0hya, smile');
+	writeFileSync(join(root, 'lora-workbench.yaml'), 'trigger: k0hya\nclass: woman\n');
+	return { parent, root, subset };
+}
+
+test('faults (issue 20): a kohya_ss config value outside the table\'s bounds keeps the preset value, with a warning', () => {
+	const imported = importKohyaConfig({ train_batch_size: -3, epoch: 0, network_dim: 8 });
+	assert.equal(imported.settings.batchSize, 1);
+	assert.equal(imported.settings.networkDim, 8);
+	assert.ok(imported.warnings.some((w) => /^train_batch_size: -3 is out of range \(at least 1\); kept the preset value$/.test(w)), imported.warnings.join('\n'));
+	assert.ok(imported.warnings.some((w) => /^epoch: 0 is out of range/.test(w)), imported.warnings.join('\n'));
+});
+
+test('faults (issue 20): config --kohya names the config file above its notes and never writes a negative batch size', async () => {
+	const { parent, root } = folder();
+	const preset = join(parent, 'wrong-types.json');
+	writeFileSync(preset, JSON.stringify({ train_batch_size: -3, epoch: 'ten' }));
+	const err: string[] = [];
+	const code = await runCli(['config', root, '--out', join(parent, 'out'), '--kohya', preset], { out: () => undefined, err: (t) => err.push(t), cwd: parent });
+	assert.equal(code, 0, err.join('\n'));
+	assert.ok(err.includes(`kohya: notes on ${preset}:`), err.join('\n'));
+	assert.ok(err.includes('kohya: warning: train_batch_size: -3 is out of range (at least 1); kept the preset value'), err.join('\n'));
+	assert.match(readFileSync(join(parent, 'out', 'config.toml'), 'utf8'), /train_batch_size = 1\b/);
+});
+
+test('faults (issue 20): the tag table names a caption it could not count (not UTF-8)', async () => {
+	const { parent, root, subset } = folder();
+	writeFileSync(join(subset, 'b.png'), PNG);
+	writeFileSync(join(subset, 'b.txt'), Buffer.from('k0hya, caf\xe9\n', 'latin1'));
+	const out: string[] = [];
+	const err: string[] = [];
+	const code = await runCli(['tags', root], { out: (t) => out.push(t), err: (t) => err.push(t), cwd: parent });
+	assert.equal(code, 0, err.join('\n'));
+	assert.match(err.join('\n'), /^Not counted: .*b\.txt is .*Re-save it as UTF-8/m);
+});
