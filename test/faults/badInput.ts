@@ -155,7 +155,8 @@ export function badInputCases(): BadInputCase[] {
 		captionCase('caption UTF-8 BOM', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('3mm4w4ts0n, smile\n')])),
 		captionCase('caption CRLF', Buffer.from('3mm4w4ts0n, smile\r\n')),
 		captionCase('caption empty', Buffer.alloc(0), { quick: true, mention: ['scan', 'lint'] }),
-		captionCase('caption whitespace only', Buffer.from('  \t \n'), { mention: ['scan', 'lint'] }),
+		// sd-scripts trains on an empty first line here (only a file without lines stops it), so only the linter speaks.
+		captionCase('caption whitespace only', Buffer.from('  \t \n'), { mention: ['lint'] }),
 		captionCase('caption multi-line', Buffer.from('3mm4w4ts0n, smile\nsecond line, ignored\n'), { mention: ['lint'] }),
 		captionCase('caption 100 KB single line', Buffer.from(`3mm4w4ts0n, ${Array.from({ length: 10000 }, (_, i) => `tag${i}`).join(', ')}`.slice(0, 100_000))),
 		captionCase('caption with NUL bytes', Buffer.from('3mm4w4ts0n,\0 smile\0\n'), { quick: true, mention: ['lint'] }),

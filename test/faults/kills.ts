@@ -73,8 +73,9 @@ export async function runKillCase(kase: KillCase, template: string, work: string
 	let staleWithJournal = 0;
 	for (let i = 0; i < kills; i++) {
 		fresh();
-		// Every fifth kill right after the start (0-40 ms), the others at uniform random fractions of the run time.
-		const at = i % 5 === 0 ? rnd() * 40 : rnd() * clean.ms;
+		// Every fifth kill right after the start (0-40 ms); two in five in the second half of the run time, where the
+		// writes are (the first half is mostly Node starting and the folder being read); the rest anywhere in it.
+		const at = i % 5 === 0 ? rnd() * 40 : i % 5 <= 2 ? (0.5 + rnd() / 2) * clean.ms : rnd() * clean.ms;
 		const killedRun = await runCliProcess(kase.args(root), work, { killAfterMs: at });
 		result.tried++;
 		if (killedRun.killed) { killedMidRun++; }
