@@ -13,6 +13,8 @@ export interface KillCase {
 	name: string;
 	/** The command's arguments, for a dataset copy at `root`. */
 	args(root: string): string[];
+	/** A file the command creates in the dataset when its writes begin (lock, journal): some kills are timed from it. */
+	marker?: string;
 }
 
 export interface CaseResult {
@@ -24,16 +26,18 @@ export interface CaseResult {
 	notes: string[];
 }
 
+const LOCK = '.lora-workbench.lock';
+
 export function killCases(env: { model: string; photo: string; faceModel: string; kohyaPreset: string }): KillCase[] {
 	const face = SUBSETS[0].dir;
 	return [
-		{ name: 'tag --mode overwrite', args: (root) => ['tag', root, '--model', env.model, '--mode', 'overwrite'] },
-		{ name: 'tag --mode append', args: (root) => ['tag', root, '--model', env.model, '--mode', 'append'] },
-		{ name: 'tags --add --apply', args: (root) => ['tags', root, '--add', 'fault tag', '--apply'] },
-		{ name: 'tags --rename --apply', args: (root) => ['tags', root, '--rename', 'smile', '--to', 'grin', '--apply'] },
-		{ name: 'tags --remove --apply', args: (root) => ['tags', root, '--remove', 'long hair', '--apply'] },
-		{ name: 'tags --replace --apply', args: (root) => ['tags', root, '--replace', 'blue', '--with', 'navy', '--apply'] },
-		{ name: 'balance --apply', args: (root) => ['balance', root, '--steps', '14600', '--apply'] },
+		{ name: 'tag --mode overwrite', args: (root) => ['tag', root, '--model', env.model, '--mode', 'overwrite'], marker: LOCK },
+		{ name: 'tag --mode append', args: (root) => ['tag', root, '--model', env.model, '--mode', 'append'], marker: LOCK },
+		{ name: 'tags --add --apply', args: (root) => ['tags', root, '--add', 'fault tag', '--apply'], marker: LOCK },
+		{ name: 'tags --rename --apply', args: (root) => ['tags', root, '--rename', 'smile', '--to', 'grin', '--apply'], marker: LOCK },
+		{ name: 'tags --remove --apply', args: (root) => ['tags', root, '--remove', 'long hair', '--apply'], marker: LOCK },
+		{ name: 'tags --replace --apply', args: (root) => ['tags', root, '--replace', 'blue', '--with', 'navy', '--apply'], marker: LOCK },
+		{ name: 'balance --apply', args: (root) => ['balance', root, '--steps', '14600', '--apply'], marker: '.lora-rename-journal.json' },
 		{ name: 'crop into a subset', args: (root) => ['crop', env.photo, '--size', '512x512', '--out', join(root, 'images', face, 'cropped_new.png'), '--face-model', env.faceModel] },
 		{ name: 'config --kohya (import)', args: (root) => ['config', root, '--out', join(root, 'run'), '--kohya', env.kohyaPreset] },
 	];
@@ -73,10 +77,13 @@ export async function runKillCase(kase: KillCase, template: string, work: string
 	let staleWithJournal = 0;
 	for (let i = 0; i < kills; i++) {
 		fresh();
-		// Every fifth kill right after the start (0-40 ms); two in five in the second half of the run time, where the
+		// Every fifth kill right after the start (0-40 ms); one in five 0-50 ms after the folder lock (or the rename
+		// journal) appears, for the commands that make one; two in five in the second half of the run time, where the
 		// writes are (the first half is mostly Node starting and the folder being read); the rest anywhere in it.
-		const at = i % 5 === 0 ? rnd() * 40 : i % 5 <= 2 ? (0.5 + rnd() / 2) * clean.ms : rnd() * clean.ms;
-		const killedRun = await runCliProcess(kase.args(root), work, { killAfterMs: at });
+		const phase = i % 5;
+		const at = phase === 0 ? rnd() * 40 : phase <= 3 ? (0.5 + rnd() / 2) * clean.ms : rnd() * clean.ms;
+		const killWhen = phase === 1 && kase.marker ? { exists: join(root, kase.marker), afterMs: rnd() * 50 } : undefined;
+		const killedRun = await runCliProcess(kase.args(root), work, killWhen ? { killWhen } : { killAfterMs: at });
 		result.tried++;
 		if (killedRun.killed) { killedMidRun++; }
 		const killed = snapshot(root);
@@ -105,7 +112,7 @@ export async function runKillCase(kase: KillCase, template: string, work: string
 		if (all.length) {
 			result.lost++;
 			for (const p of all.slice(0, 3)) { note(p.replace(/img_\d+/g, 'img_N')); }
-			log(`    kill ${i + 1} at ${Math.round(at)} ms (${killedRun.killed ? 'killed' : 'had ended'}): ${all.length} problem(s): ${all.slice(0, 3).join('; ')}`);
+			log(`    kill ${i + 1} ${killWhen ? `${Math.round(killWhen.afterMs)} ms after ${kase.marker} appeared` : `at ${Math.round(at)} ms`} (${killedRun.killed ? 'killed' : 'had ended'}): ${all.length} problem(s): ${all.slice(0, 3).join('; ')}`);
 		} else if (!trace) {
 			result.handled++;
 		}

@@ -1,5 +1,6 @@
 /** Fault suite (issue 20): runs the built CLI (bin/lora-workbench.js) as a child process, optionally SIGKILLed. */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../support/paths';
 
@@ -16,8 +17,11 @@ export interface CliRun {
 
 export const BIN = join(repoRoot(), 'bin', 'lora-workbench.js');
 
-/** Runs `lora-workbench <args>` in `cwd`; SIGKILL after `killAfterMs` when given, and after `timeoutMs` always. */
-export function runCliProcess(args: string[], cwd: string, options: { killAfterMs?: number; timeoutMs?: number } = {}): Promise<CliRun> {
+/**
+ * Runs `lora-workbench <args>` in `cwd`; SIGKILL after `killAfterMs` when given, or `killWhen.afterMs` after the file
+ * `killWhen.exists` appears (the lock or the journal: the writes have begun), and after `timeoutMs` always.
+ */
+export function runCliProcess(args: string[], cwd: string, options: { killAfterMs?: number; killWhen?: { exists: string; afterMs: number }; timeoutMs?: number } = {}): Promise<CliRun> {
 	return new Promise((resolvePromise) => {
 		const started = performance.now();
 		const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -33,12 +37,24 @@ export function runCliProcess(args: string[], cwd: string, options: { killAfterM
 				child.kill('SIGKILL');
 			}
 		}, options.killAfterMs);
+		const watch = options.killWhen && setInterval(() => {
+			if (existsSync(options.killWhen!.exists)) {
+				clearInterval(watch);
+				setTimeout(() => {
+					if (child.exitCode === null && child.signalCode === null) {
+						killed = true;
+						child.kill('SIGKILL');
+					}
+				}, options.killWhen!.afterMs);
+			}
+		}, 1);
 		const timeout = setTimeout(() => {
 			timedOut = true;
 			child.kill('SIGKILL');
 		}, options.timeoutMs ?? 120_000);
 		child.on('close', (code, signal) => {
 			clearTimeout(killTimer);
+			clearInterval(watch);
 			clearTimeout(timeout);
 			resolvePromise({ code, signal, stdout, stderr, ms: performance.now() - started, killed, timedOut });
 		});

@@ -1,11 +1,13 @@
 /**
  * Fault suite (issue 20, `npm run faults`): what its bad-input cases found, kept as unit tests. A kohya_ss config
  * with a negative batch size reached config.toml; its notes did not name the file; the tag table left a caption
- * that is not UTF-8 out of its counts without a word.
+ * that is not UTF-8 out of its counts without a word; balance --apply killed while writing lora-workbench.yaml (or its
+ * journal) left a temp file in the training folder that no rerun removed.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli';
@@ -53,4 +55,16 @@ test('faults (issue 20): the tag table names a caption it could not count (not U
 	const code = await runCli(['tags', root], { out: (t) => out.push(t), err: (t) => err.push(t), cwd: parent });
 	assert.equal(code, 0, err.join('\n'));
 	assert.match(err.join('\n'), /^Not counted: .*b\.txt is .*Re-save it as UTF-8/m);
+});
+
+test('faults (issue 20): balance --apply (and --repair) removes the temp file a killed balance left beside lora-workbench.yaml', async () => {
+	const { parent, root } = folder();
+	const dead = spawnSync(process.execPath, ['-e', '']).pid;
+	const temp = join(root, `.lw-${dead}-0badf00d.tmp`);
+	writeFileSync(temp, 'trigger: k0hya\n');
+	const err: string[] = [];
+	const code = await runCli(['balance', root, '--steps', '100', '--apply'], { out: () => undefined, err: (t) => err.push(t), cwd: parent });
+	assert.equal(code, 0, err.join('\n'));
+	assert.ok(!existsSync(temp), 'the temp file is gone');
+	assert.ok(err.includes(`Removed 1 temp file(s) left by an interrupted write: .lw-${dead}-0badf00d.tmp`), err.join('\n'));
 });
