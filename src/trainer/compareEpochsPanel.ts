@@ -7,7 +7,6 @@ import { CompareGrid, buildCompareGrid } from '../core/checkpoints/compareGrid';
 import { listCheckpoints, usageSnippet } from '../core/checkpoints/checkpointList';
 import { CheckpointRun, chosenName, runLabel } from '../core/checkpoints/checkpointRuns';
 import { parseSamplePrompts } from '../core/checkpoints/samplePrompts';
-import { readTrainingSection } from '../core/training/trainingFields';
 import { effectiveOutputName } from '../core/training/trainingSettings';
 import { CompareHostMessage, CompareWebviewMessage, GridView, isCompareWebviewMessage } from '../core/protocol/compareEpochs';
 import type { TrainingFolderService } from '../services/trainingFolders';
@@ -31,7 +30,7 @@ type GridRun = Pick<CheckpointRun, 'key' | 'outputName' | 'dir' | 'sampleDir' | 
 
 /** The latest run of the folder's output name: what sd-scripts writes into model/ and model/sample/ now. */
 function latestRun(folder: TrainingFolder): GridRun {
-	const outputName = effectiveOutputName(readTrainingSection(folder.settings.raw.training).settings, folder.trigger ?? '');
+	const outputName = effectiveOutputName(folder.settings.trainer.settings, folder.trigger ?? '');
 	return { key: `.:${outputName}`, outputName, dir: folder.modelDir, sampleDir: join(folder.modelDir, 'sample'), latest: true };
 }
 

@@ -6,7 +6,6 @@ import { tagKey } from './tagKey';
 import { ClipVocabularyOptions, TokenCounter, defaultClipVocabulary, resolveTokenCounter } from '../clipTokenizer';
 import { Subset, TrainingFolder, scanTrainingFolder } from '../dataset';
 import { SETTINGS_FILE_NAME } from '../settings';
-import { readTrainingSection } from '../training/trainingFields';
 import { TagVocabulary, sharedVocabulary } from '../vocabulary';
 import { conflictGroups } from './conflictRules';
 import { CaptionContext, RuleSelection } from './context';
@@ -87,7 +86,7 @@ export class DatasetLinter {
 	static async create(folder: TrainingFolder, options: LintDatasetOptions = {}): Promise<DatasetLinter> {
 		const lint = folder.settings.lint;
 		const rules = new RuleSelection(lint.rules, options.rules ? new Set(options.rules) : undefined);
-		const training = readTrainingSection(folder.settings.raw.training).settings;
+		const training = folder.settings.trainer.settings;
 		const setupIssues: LintIssue[] = [];
 		let vocabulary: TagVocabulary | undefined;
 		if (lint.vocabulary.length > 0 && rules.enabled('unknown-tag')) {
