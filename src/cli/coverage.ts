@@ -4,7 +4,6 @@ import { balanceFolder, folderCoverage } from '../core/coverage/fromFolder';
 import { planRenames } from '../core/coverage/renamePlan';
 import { applyRenamesJournaled, finishInterruptedRenames } from '../core/coverage/renameJournal';
 import { FolderLockedError, withFolderLock } from '../core/folderLock';
-import { sweepStaleTempFiles } from '../core/atomicWrite';
 import { relative, resolve } from 'node:path';
 
 export const coverageCommand: CliCommand = {
@@ -94,12 +93,8 @@ export const balanceCommand: CliCommand = {
 	},
 };
 
-/** Finishes what an interrupted --apply left (its journal, and the temp files of its settings and journal writes); 1 when something needs the user. */
+/** Finishes what an interrupted --apply left; 1 when something needs the user. */
 async function repair(root: string, io: CliIo): Promise<number> {
-	const swept = await sweepStaleTempFiles([root]);
-	if (swept.length > 0) {
-		io.err(`Removed ${swept.length} temp file(s) left by an interrupted write: ${swept.map((p) => relative(root, p)).join(', ')}`);
-	}
 	const recovery = await finishInterruptedRenames(root);
 	if (!recovery) {
 		return 0;

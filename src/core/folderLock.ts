@@ -7,8 +7,8 @@
  */
 import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
-import { processAlive } from './atomicWrite';
+import { dirname, join } from 'node:path';
+import { processAlive, sweepStaleTempFiles, tempNameFor } from './atomicWrite';
 
 export const LOCK_FILE_NAME = '.lora-workbench.lock';
 
@@ -46,14 +46,41 @@ async function readOwner(path: string): Promise<LockOwner | undefined> {
 	}
 }
 
+/**
+ * Creates `path` holding `text`, failing with EEXIST when it exists, never leaving it empty: the text goes into a
+ * temp file that is then hard-linked to `path` (a SIGKILL between the create and the write of a plain O_EXCL
+ * file left an empty lock no later writer could judge). Where hard links are not supported (FAT, exFAT) it falls
+ * back to the O_EXCL create.
+ */
+async function createWithContent(path: string, text: string): Promise<void> {
+	const temp = join(dirname(path), tempNameFor());
+	try {
+		await fs.writeFile(temp, text, { flag: 'wx' });
+	} catch {
+		await fs.writeFile(path, text, { flag: 'wx' });
+		return;
+	}
+	try {
+		await fs.link(temp, path);
+	} catch (err) {
+		const code = (err as NodeJS.ErrnoException).code;
+		if (code === 'EEXIST' || code === 'ENOENT' || code === 'EACCES') { throw err; }
+		await fs.writeFile(path, text, { flag: 'wx' });
+	} finally {
+		await fs.rm(temp, { force: true });
+	}
+}
+
 /** Takes the folder's lock or throws FolderLockedError naming the holder. */
 export async function acquireFolderLock(root: string, what: string): Promise<FolderLock> {
 	const path = join(root, LOCK_FILE_NAME);
 	const owner: LockOwner = { pid: process.pid, host: hostname(), what, since: new Date().toISOString() };
 	const text = JSON.stringify(owner);
+	// Temps of killed writers in the folder itself (this lock's, lora-workbench.yaml's, the rename journal's) go first.
+	await sweepStaleTempFiles([root]);
 	for (let attempt = 0; attempt < 2; attempt++) {
 		try {
-			await fs.writeFile(path, text, { flag: 'wx' });
+			await createWithContent(path, text);
 			let released = false;
 			return {
 				path,
@@ -75,13 +102,16 @@ export async function acquireFolderLock(root: string, what: string): Promise<Fol
 		}
 		const holder = await readOwner(path);
 		// Written by a process on this machine that no longer runs (killed): take it over. A lock from another
-		// machine (a shared drive) cannot be checked, so only the user can judge it.
-		const stale = holder !== undefined && holder.host === hostname() && holder.pid !== process.pid && !processAlive(holder.pid);
+		// machine (a shared drive) cannot be checked, so only the user can judge it. A lock without a readable
+		// holder (killed between creating and writing it, where links are not supported) is stale after a minute.
+		const stale = holder !== undefined
+			? holder.host === hostname() && holder.pid !== process.pid && !processAlive(holder.pid)
+			: Date.now() - ((await fs.stat(path).catch(() => undefined))?.mtimeMs ?? Date.now()) > 60_000;
 		if (!stale || attempt > 0) {
 			throw new FolderLockedError(path, holder);
 		}
 		// Another process may have taken it over since it was read: remove only the same dead holder's file.
-		if ((await readOwner(path))?.pid === holder.pid) {
+		if ((await readOwner(path))?.pid === holder?.pid) {
 			await fs.rm(path, { force: true });
 		}
 	}

@@ -2,16 +2,18 @@
  * Fault suite (issue 20, `npm run faults`): what its bad-input cases found, kept as unit tests. A kohya_ss config
  * with a negative batch size reached config.toml; its notes did not name the file; the tag table left a caption
  * that is not UTF-8 out of its counts without a word; balance --apply killed while writing lora-workbench.yaml (or its
- * journal) left a temp file in the training folder that no rerun removed.
+ * journal) left a temp file in the training folder that no rerun removed; a writer killed between creating the
+ * folder lock and writing its holder left an empty lock that refused every later writer.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli';
 import { importKohyaConfig } from '../../src/core/training/kohya';
+import { acquireFolderLock, FolderLockedError, LOCK_FILE_NAME } from '../../src/core/folderLock';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC', 'base64');
 
@@ -57,7 +59,7 @@ test('faults (issue 20): the tag table names a caption it could not count (not U
 	assert.match(err.join('\n'), /^Not counted: .*b\.txt is .*Re-save it as UTF-8/m);
 });
 
-test('faults (issue 20): balance --apply (and --repair) removes the temp file a killed balance left beside lora-workbench.yaml', async () => {
+test('faults (issue 20): balance --apply removes the temp file a killed balance left beside lora-workbench.yaml', async () => {
 	const { parent, root } = folder();
 	const dead = spawnSync(process.execPath, ['-e', '']).pid;
 	const temp = join(root, `.lw-${dead}-0badf00d.tmp`);
@@ -65,6 +67,26 @@ test('faults (issue 20): balance --apply (and --repair) removes the temp file a 
 	const err: string[] = [];
 	const code = await runCli(['balance', root, '--steps', '100', '--apply'], { out: () => undefined, err: (t) => err.push(t), cwd: parent });
 	assert.equal(code, 0, err.join('\n'));
-	assert.ok(!existsSync(temp), 'the temp file is gone');
-	assert.ok(err.includes(`Removed 1 temp file(s) left by an interrupted write: .lw-${dead}-0badf00d.tmp`), err.join('\n'));
+	assert.ok(!existsSync(temp), 'the temp file is gone (the folder lock sweeps the folder\'s dead temps when taken)');
+});
+
+test('faults (issue 20): the folder lock is never empty, sweeps dead writers\' temps, and an empty lock a minute old is taken over', async () => {
+	const { root } = folder();
+	const dead = spawnSync(process.execPath, ['-e', '']).pid;
+	writeFileSync(join(root, `.lw-${dead}-0badf00d.tmp`), 'left by a killed write');
+	const lock = await acquireFolderLock(root, 'test');
+	assert.equal(JSON.parse(readFileSync(lock.path, 'utf8')).pid, process.pid);
+	assert.deepEqual(readdirSync(root).filter((n) => n.endsWith('.tmp')), [], 'no temp left: the dead writer\'s swept, the lock\'s own removed');
+	await lock.release();
+
+	// What a SIGKILL between the O_EXCL create and the write left (before the lock was hard-linked into place).
+	const path = join(root, LOCK_FILE_NAME);
+	writeFileSync(path, '');
+	await assert.rejects(acquireFolderLock(root, 'test'), FolderLockedError, 'a fresh empty lock may be a writer starting: refused');
+	const old = new Date(Date.now() - 120_000);
+	utimesSync(path, old, old);
+	const taken = await acquireFolderLock(root, 'test');
+	assert.equal(JSON.parse(readFileSync(path, 'utf8')).what, 'test');
+	await taken.release();
+	assert.ok(!existsSync(path));
 });
