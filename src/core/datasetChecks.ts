@@ -2,16 +2,9 @@
  * The guide's checks on a training folder, each with the number it found and the range it wants, so the
  * tree can say "total steps 9280 (guide: about 1500 or fewer)" instead of a bare warning.
  */
-import type { TrainingFolder } from './dataset';
+import type { GuideCheck, TrainingFolder } from './datasetModel';
 
-export interface GuideCheck {
-	code: 'total-steps' | 'face-body-ratio' | 'face-images' | 'body-images' | 'trigger-prefix';
-	ok: boolean;
-	/** One line with the found value and the guide's expectation. */
-	message: string;
-	/** The subset the check is about, for `trigger-prefix`. */
-	subsetDir?: string;
-}
+export type { GuideCheck } from './datasetModel';
 
 function inRange(value: number, [min, max]: readonly [number, number]): boolean {
 	return value >= min && value <= max;

@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { RENAME_JOURNAL_NAME, RENAME_TEMP_PATTERN } from './coverage/renameJournal';
-import type { DatasetProblem } from './dataset';
+import type { DatasetProblem } from './datasetModel';
 import { SETTINGS_FILE_NAME } from './settings';
 
 async function exists(path: string): Promise<boolean> {

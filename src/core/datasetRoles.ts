@@ -2,7 +2,7 @@
  * A subset's role when `lora-workbench.yaml` does not record one: from words in the folder name first,
  * then from the images' shape (the guide crops faces square, 512x512, and bodies tall, 512x768).
  */
-import type { Subset } from './dataset';
+import type { Subset } from './datasetModel';
 import type { SubsetRole } from './settings';
 
 const NAME_HINTS: Array<[RegExp, SubsetRole]> = [

@@ -5,7 +5,8 @@ import { writeFileAtomic } from './atomicWrite';
 import { LintSettings, defaultLintSettings, parseLintSettings } from './lint/lintSettings';
 import { SCAN_KEYS, ScanKey } from './training/settingsTable';
 import { TrainingSectionRead, readTrainingSection, resolutionPair } from './training/trainingFields';
-import { TrainerSettings, guidePreset } from './training/trainingSettings';
+import { TrainerSettings } from './training/trainingSettings';
+import { guidePreset } from './training/settingsTable';
 
 /**
  * `lora-workbench.yaml`: the workbench's own settings beside `images/` and `model/`. Every value has a

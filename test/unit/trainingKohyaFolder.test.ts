@@ -7,7 +7,7 @@ import { sharedFixture } from '../support/paths';
 import { applySettingsEdits, parseSettings } from '../../src/core/settings';
 import { exportKohyaForFolder, importKohyaIntoFolder, trainingEdits } from '../../src/core/training/kohyaFolder';
 import { readTrainingSection } from '../../src/core/training/trainingFields';
-import { guidePreset } from '../../src/core/training/trainingSettings';
+import { guidePreset } from '../../src/core/training/settingsTable';
 
 const presetDir = sharedFixture('kohya-presets');
 const presets = readdirSync(presetDir).filter((f) => f.endsWith('.json')).sort();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../support/paths';
 import { accelerateCommand, LaunchInput } from '../../src/core/training/launch';
 import { checkSetup, findPython, findSdScripts, installCommands } from '../../src/core/training/setup';
-import { guidePreset } from '../../src/core/training/trainingSettings';
+import { guidePreset } from '../../src/core/training/settingsTable';
 import { runCli } from '../../src/cli';
 
 const standin = join(repoRoot(), 'test', 'fixtures', 'standin-sd-scripts');

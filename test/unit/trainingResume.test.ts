@@ -8,7 +8,7 @@ import { importKohyaConfig } from '../../src/core/training/kohya';
 import { accelerateCommand } from '../../src/core/training/launch';
 import { buildRunFiles } from '../../src/core/training/runFiles';
 import { readTrainingSection } from '../../src/core/training/trainingFields';
-import { guidePreset } from '../../src/core/training/trainingSettings';
+import { guidePreset } from '../../src/core/training/settingsTable';
 
 test('saveState and resume are first-class settings written as sd-scripts\' save_state and resume', () => {
 	const { settings, problems } = readTrainingSection({ saveState: true, resume: 'model/r3sume-000002-state' });

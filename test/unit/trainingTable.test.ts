@@ -12,7 +12,8 @@ import { settingsCompletions } from '../../src/core/training/settingsCompletion'
 import { workbenchSettingsSchema } from '../../src/core/training/settingsSchema';
 import { readTrainingSection } from '../../src/core/training/trainingFields';
 import { settingsDiagnostics } from '../../src/core/training/settingsDiagnostics';
-import { TrainerSettings, guidePreset } from '../../src/core/training/trainingSettings';
+import { TrainerSettings } from '../../src/core/training/trainingSettings';
+import { guidePreset } from '../../src/core/training/settingsTable';
 
 /**
  * The settings table (src/core/training/settingsTable.ts) is the one place a training setting is declared: these

@@ -2,14 +2,7 @@ import { ParsedCaption } from '../caption';
 import { tagKey } from './tagKey';
 import { CaptionContext } from './context';
 import { removeTagEdit } from './edits';
-import { TextIssue } from './types';
-
-/** Tags of which one image can have only one; `unless` tags (e.g. heterochromia) allow several. */
-export interface ConflictGroup {
-	what: string;
-	tags: readonly string[];
-	unless?: readonly string[];
-}
+import { ConflictGroup, TextIssue } from './types';
 
 const EYE_COLOURS = ['blue', 'brown', 'green', 'red', 'black', 'grey', 'purple', 'yellow', 'orange', 'pink', 'aqua'].map((c) => `${c} eyes`);
 const HAIR_COLOURS = ['blonde', 'brown', 'black', 'red', 'grey', 'white', 'blue', 'green', 'pink', 'purple', 'orange', 'silver', 'aqua'].map((c) => `${c} hair`);

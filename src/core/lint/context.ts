@@ -1,9 +1,8 @@
 import { TokenCounter } from '../clipTokenizer';
 import { TagVocabulary } from '../vocabulary';
-import { ConflictGroup } from './conflictRules';
 import { RuleSetting } from './lintSettings';
 import { ruleInfo } from './rules';
-import { LintSeverity } from './types';
+import { ConflictGroup, LintSeverity } from './types';
 
 /** Everything a caption rule may need to know about the caption's dataset and subset. */
 export interface CaptionContext {

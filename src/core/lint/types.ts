@@ -39,3 +39,10 @@ export interface TextIssue {
 	/** Overrides the rule's configured severity (a rule may report milder cases more softly). */
 	severity?: LintSeverity;
 }
+
+/** Tags of which one image can have only one; `unless` tags (e.g. heterochromia) allow several. */
+export interface ConflictGroup {
+	what: string;
+	tags: readonly string[];
+	unless?: readonly string[];
+}

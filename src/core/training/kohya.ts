@@ -1,11 +1,12 @@
 import { bucketStepFor, guiArgList, lycorisFields, lycorisGuiField, lycorisNetworkArgs, noiseOptions, unquoted } from './kohyaGuiArgs';
-import { SD15_SCRIPT } from './backend';
+import { SD15_SCRIPT } from './sdScriptsScripts';
 import { outputNameProblem } from './outputPaths';
 import { REMOVED_SD15_MODEL_ID, SD15_MODEL_ID, replacementModelNote } from './sd15Model';
 import { SD_SCRIPTS_OPTIONS } from './sdScriptsOptions';
 import { AnyDef, KohyaConverter, TRAINING_SETTINGS } from './settingsTable';
 import { normalizeResolution } from './trainingFields';
-import { TrainerSettings, guidePreset } from './trainingSettings';
+import { TrainerSettings } from './trainingSettings';
+import { guidePreset } from './settingsTable';
 
 /**
  * kohya_ss GUI LoRA config JSON (reference kohya-gui.md §1.2, §1.4) to and from our training settings.

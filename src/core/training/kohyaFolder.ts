@@ -2,7 +2,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { SettingsEdit } from '../settings';
 import { exportKohyaConfig, importKohyaConfig, KohyaImport } from './kohya';
 import { readTrainingSection, TRAINING_FIELDS, trainingSectionDiff } from './trainingFields';
-import { effectiveOutputName, guidePreset, TrainerSettings } from './trainingSettings';
+import { effectiveOutputName, TrainerSettings } from './trainingSettings';
+import { guidePreset } from './settingsTable';
 
 /**
  * A kohya_ss GUI config against one training folder: import into its `training:` section (as edits of

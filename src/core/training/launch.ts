@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { SD15_SCRIPT } from './backend';
+import { SD15_SCRIPT } from './sdScriptsScripts';
 import { LaunchSettings } from './trainingSettings';
 
 /** How to start accelerate: its own executable from the venv, or `python -m accelerate.commands.launch`. */

@@ -1,6 +1,7 @@
 import { parseCheckpointName, parseSampleName } from '../checkpoints/checkpointNames';
 import { TrainerLogParser } from '../trainerLog/parser';
-import { SD_SCRIPTS_SCRIPTS, TrainerBackend } from './backend';
+import type { TrainerBackend } from './backend';
+import { SD_SCRIPTS_SCRIPTS } from './sdScriptsScripts';
 import { accelerateCommand } from './launch';
 import { buildRunFiles } from './runFiles';
 import { ModelFamily } from './settingsTable';

@@ -1,6 +1,6 @@
 import { featureSettingsSchemas } from '../featureSettingsSchema';
 import { FieldSpec, TRAINING_FIELDS } from './trainingFields';
-import { guidePreset } from './trainingSettings';
+import { guidePreset } from './settingsTable';
 
 /**
  * JSON schema (draft-07, what VS Code's YAML/JSON validation reads) for the `training:` section, generated

@@ -353,3 +353,8 @@ export type ScanKey = { [K in keyof typeof TRAINING_SETTINGS]: (typeof TRAINING_
 /** The keys the dataset side reads (TrainingSettings in core/settings.ts). */
 export const SCAN_KEYS = (Object.entries(TRAINING_SETTINGS) as [keyof TrainerSettings, AnyDef][])
 	.filter(([, def]) => !isGroup(def) && (def as LeafDef<unknown>).scan).map(([key]) => key as ScanKey);
+
+/** The guide's values for a person LoRA on SD1.5: the defaults of the table. */
+export function guidePreset(): TrainerSettings {
+	return defaultsOf(TRAINING_SETTINGS);
+}

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, promises as fs, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { SD15_SCRIPT } from './backend';
+import { SD15_SCRIPT } from './sdScriptsScripts';
 import { AccelerateLauncher } from './launch';
 
 /**

@@ -1,6 +1,7 @@
 import { SD_SCRIPTS_OPTIONS } from './sdScriptsOptions';
 import { AnyDef, DefsOf, LAUNCH_SETTINGS, LeafDef, Normalizer, SAMPLE_SETTINGS, TRAINING_SETTINGS, flatDefs, isGroup, sdScriptsUses } from './settingsTable';
-import { TrainerSettings, guidePreset } from './trainingSettings';
+import { TrainerSettings } from './trainingSettings';
+import { guidePreset } from './settingsTable';
 import { REMOVED_SD15_MODEL_ID, SD15_MODEL_ID, replacementModelNote } from './sd15Model';
 
 /**

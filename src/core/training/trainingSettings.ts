@@ -1,4 +1,3 @@
-import { GUIDE_PRESET_ID, GUIDE_PRESET_LABEL, TRAINING_SETTINGS, defaultsOf } from './settingsTable';
 
 /**
  * The `training:` section of lora-workbench.yaml: what the user chooses for a run. Field names are camelCase
@@ -125,23 +124,6 @@ export interface TrainerSettings {
 	/** kohya_ss GUI keys with no sd-scripts meaning, kept so that export gives them back unchanged. */
 	kohyaKept: Record<string, unknown>;
 }
-
-export { GUIDE_PRESET_ID, GUIDE_PRESET_LABEL } from './settingsTable';
-
-/** The guide's values for a person LoRA on SD1.5: the defaults of the settings table (settingsTable.ts). */
-export function guidePreset(): TrainerSettings {
-	return defaultsOf(TRAINING_SETTINGS);
-}
-
-export interface PresetInfo {
-	id: string;
-	label: string;
-	create(): TrainerSettings;
-}
-
-export const PRESETS: readonly PresetInfo[] = [
-	{ id: GUIDE_PRESET_ID, label: GUIDE_PRESET_LABEL, create: guidePreset },
-];
 
 /** What the GPU decides: bf16 (and the 8-bit optimizer) where the card supports it. */
 export interface GpuCapabilities {
