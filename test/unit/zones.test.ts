@@ -47,6 +47,13 @@ test('dependency rules: core and webview/ import only core; services/, providers
 	assert.deepEqual(violations, []);
 });
 
+test('no import cycles among the files of src/ (issue 17: one was 14 files long, through extension.ts)', async () => {
+	const { codeMetrics } = await import('../../scripts/code-metrics.mjs');
+	const metrics = codeMetrics(root);
+	assert.ok(metrics.imports > 500, 'the import reader sees the imports');
+	assert.deepEqual(metrics.cycles.components, []);
+});
+
 test('src/core never touches the DOM', () => {
 	const offenders = tsFiles(join(root, 'src', 'core'))
 		.filter((file) => /\b(document|window)\.\w/.test(readFileSync(file, 'utf8').replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '')))
