@@ -226,6 +226,7 @@ async function runOffline({ compiledIndex, workspace, env, work, screenshotsDir 
 		opened.push(() => browser.close().catch(() => undefined));
 		const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 		control.setPage(page);
+		control.watchPage(page);
 		const remote = `vscode-remote://127.0.0.1:${server.port}`;
 		const payload = JSON.stringify([
 			['extensionDevelopmentPath', `${remote}${repoRoot}`],
@@ -261,10 +262,20 @@ async function runOffline({ compiledIndex, workspace, env, work, screenshotsDir 
  * A small HTTP server the tests inside VS Code call to act on the workbench page from outside:
  * POST /screenshot?name=x saves test-results/x.png; POST /press?key=Enter presses a key; POST /wait?selector=s
  * answers once the element is visible (how a test waits for a dialog instead of sleeping); POST /rect?selector=s answers
- * the element's {x, y, width, height} in screenshot pixels.
+ * the element's {x, y, width, height} in screenshot pixels; POST /count?selector=s answers how many elements match
+ * (visible or not); POST /texts?selector=s answers their textContent; POST /console?since=n answers what the page and
+ * its frames (webviews included) logged, threw and tried to show as a dialog since the n-th entry (how a test sees
+ * that no script of user data ran). Each takes `frame`, an iframe's selector, to act inside it.
  */
 async function startControlServer(screenshotsDir) {
 	let page;
+	/** Console messages, uncaught errors and dialogs of the page and every frame in it, oldest first. */
+	const events = [];
+	const locate = (url) => {
+		const selector = url.searchParams.get('selector') || 'body';
+		const frameText = url.searchParams.get('frame');
+		return frameText ? page.frameLocator(frameText).locator(selector) : page.locator(selector);
+	};
 	const server = createServer(async (req, res) => {
 		const url = new URL(req.url, 'http://127.0.0.1');
 		try {
@@ -294,6 +305,13 @@ async function startControlServer(screenshotsDir) {
 				const rect = await target.first().boundingBox({ timeout: 10_000 });
 				if (!rect) { throw new Error(`${selector} is not visible`); }
 				res.end(JSON.stringify(rect));
+			} else if (url.pathname === '/count') {
+				res.end(JSON.stringify({ count: await locate(url).count() }));
+			} else if (url.pathname === '/texts') {
+				res.end(JSON.stringify({ texts: await locate(url).allTextContents() }));
+			} else if (url.pathname === '/console') {
+				const since = Number(url.searchParams.get('since') || 0);
+				res.end(JSON.stringify({ next: events.length, events: events.slice(since) }));
 			} else if (url.pathname === '/click') {
 				const selector = url.searchParams.get('selector') || 'body';
 				const frameText = url.searchParams.get('frame');
@@ -313,6 +331,19 @@ async function startControlServer(screenshotsDir) {
 	return {
 		url: `http://127.0.0.1:${server.address().port}`,
 		setPage: (p) => { page = p; },
+		/** Records what the page and its frames log, throw and show as dialogs (dismissed at once), for /console. */
+		watchPage: (p) => {
+			p.on('console', (message) => {
+				events.push({ kind: 'console', type: message.type(), text: message.text(), url: message.location()?.url ?? '' });
+			});
+			p.on('pageerror', (error) => {
+				events.push({ kind: 'pageerror', type: 'error', text: String(error?.stack ?? error), url: '' });
+			});
+			p.on('dialog', (dialog) => {
+				events.push({ kind: 'dialog', type: dialog.type(), text: dialog.message(), url: '' });
+				dialog.dismiss().catch(() => undefined);
+			});
+		},
 		close: () => new Promise((resolveClose) => {
 			server.closeAllConnections();
 			server.close(() => resolveClose());

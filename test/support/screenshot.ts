@@ -60,6 +60,36 @@ export async function elementRect(selector: string, frame?: string): Promise<Pag
 	return await call(`/rect?selector=${encodeURIComponent(selector)}${frame ? `&frame=${encodeURIComponent(frame)}` : ''}`) as PageRect;
 }
 
+/** How many elements of the page (or of the iframe `frame`) match `selector`, visible or not, now. */
+export async function countElements(selector: string, frame?: string): Promise<number> {
+	const result = await call(`/count?selector=${encodeURIComponent(selector)}${frame ? `&frame=${encodeURIComponent(frame)}` : ''}`) as { count: number };
+	return result.count;
+}
+
+/** The textContent of each element of the page (or of the iframe `frame`) that matches `selector`. */
+export async function elementTexts(selector: string, frame?: string): Promise<string[]> {
+	const result = await call(`/texts?selector=${encodeURIComponent(selector)}${frame ? `&frame=${encodeURIComponent(frame)}` : ''}`) as { texts: string[] };
+	return result.texts;
+}
+
+/** Something the workbench page or one of its frames (webviews included) logged, threw, or showed as a dialog. */
+export interface PageEvent {
+	kind: 'console' | 'pageerror' | 'dialog';
+	/** The console message type ('log', 'error', ...), 'error' for an uncaught error, the dialog type ('alert', ...). */
+	type: string;
+	text: string;
+	/** The script or document it came from, where known. */
+	url: string;
+}
+
+/**
+ * What the page and its frames logged, threw and tried to show as dialogs (the launcher dismisses them), since the
+ * `since`-th event; `next` is the mark to pass to see only what comes after.
+ */
+export async function pageEvents(since = 0): Promise<{ next: number; events: PageEvent[] }> {
+	return await call(`/console?since=${since}`) as { next: number; events: PageEvent[] };
+}
+
 /** The content frame of a webview: VS Code nests two iframes. Use `webviewFrame(n)` when several webviews are open. */
 export const WEBVIEW_FRAME = 'iframe.webview.ready >> internal:control=enter-frame >> iframe#active-frame';
 
