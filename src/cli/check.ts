@@ -48,7 +48,7 @@ export const checkCommand: CliCommand = {
 		const yaml = imageSettingsFromYaml(training.raw);
 		const options = imageCheckOptions({ faceModelPath, bucketsEnabled: training.bucketsEnabled, thresholds: yaml.thresholds, disabled: new Set(yaml.disabled) });
 		const report = await checkImages(entries, options);
-		const problems = report.problems.map((p) => ({ ...p, file: relative(folder, p.file) || p.file }));
+		const problems = [...training.notChecked, ...report.problems].map((p) => ({ ...p, file: relative(folder, p.file) || p.file }));
 		if (booleanFlag(args, 'json')) {
 			io.out(JSON.stringify(problems, null, 2));
 		} else {

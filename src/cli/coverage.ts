@@ -1,5 +1,5 @@
 import { CliCommand, CliIo, ParsedArgs, UsageError, booleanFlag, intFlag, stringFlag } from './args';
-import { scanTrainingFolder } from '../core/dataset';
+import { notCountedProblems, scanTrainingFolder } from '../core/dataset';
 import { balanceFolder, folderCoverage } from '../core/coverage/fromFolder';
 import { planRenames } from '../core/coverage/renamePlan';
 import { applyRenamesJournaled, finishInterruptedRenames } from '../core/coverage/renameJournal';
@@ -24,6 +24,8 @@ export const coverageCommand: CliCommand = {
 		}
 		const folder = await scanTrainingFolder(args.positionals[0]);
 		const { report, problems } = folderCoverage(folder);
+		// Captions (and folders) that could not be read are not counted: say which, never silently.
+		for (const problem of notCountedProblems(folder)) { io.err(`Not counted: ${problem.message}`); }
 		if (booleanFlag(args, 'json')) {
 			io.out(JSON.stringify({ subsets: report.subsets, total: report.total, problems }, null, 2));
 			return problems.length ? 1 : 0;

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import { CliCommand, UsageError, booleanFlag, listFlag, stringFlag } from './args';
 import { LINT_RULES, LintIssue, lintDataset } from '../core/lint';
 import { defaultClipVocabulary } from '../core/clipTokenizer';
+import { unreadableFolderProblems } from '../core/dataset';
 
 /** The line format the `$lora-lint` problem matcher in package.json reads: keep both in step. */
 export function formatIssueLine(issue: LintIssue, cwd: string): string {
@@ -61,6 +62,11 @@ export const lintCommand: CliCommand = {
 		}
 		const counts = { error: 0, warning: 0, info: 0 };
 		result.issues.forEach((issue) => counts[issue.severity]++);
+		// A folder that cannot be listed hides its captions: an error, named, not a silent skip.
+		for (const problem of unreadableFolderProblems(result.folder)) {
+			io.err(`error: ${problem.message} Its captions were not linted.`);
+			counts.error++;
+		}
 		// Captions that could not be linted are counted apart, so the totals add up to the caption files there are.
 		const skipped = [result.notUtf8 ? `${result.notUtf8} not UTF-8` : '', result.unreadable ? `${result.unreadable} unreadable` : ''].filter(Boolean).join(', ');
 		io.err(`${result.captions} captions${skipped ? ` (and ${skipped}, not linted)` : ''}: ${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}, ${plural(counts.info, 'info')}`);

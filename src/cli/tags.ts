@@ -3,7 +3,7 @@ import { BulkOperation, describeOperation, planBulkEdit, validateOperation } fro
 import { applyPlanToDisk, readCaptionForEdit } from '../core/bulkEditFiles';
 import { normalizeTag, captionTags } from '../core/caption';
 import { coverageOptionsFrom } from '../core/coverage/fromFolder';
-import { scanTrainingFolder, TrainingFolder } from '../core/dataset';
+import { notCountedProblems, scanTrainingFolder, TrainingFolder } from '../core/dataset';
 import { FolderLockedError, withFolderLock } from '../core/folderLock';
 import { compileFilter, matchesFilter } from '../core/filterExpression';
 import { buildTagTable, filterRows, sortRows, tagStatsSubsets, TagTable } from '../core/tagStats';
@@ -163,10 +163,8 @@ export const tagsCommand: CliCommand = {
 		const table = buildTagTable(subsets);
 		const op = operationFrom(args);
 		if (op) { return runEdit(folder, op, table, args, io); }
-		// Captions the table could not read are left out of its counts: say which, never silently.
-		for (const problem of folder.subsets.flatMap((s) => s.problems)) {
-			if (problem.code === 'caption-not-utf8' || problem.code === 'unreadable-caption') { io.err(`Not counted: ${problem.message}`); }
-		}
+		// Captions (and folders) the table could not read are left out of its counts: say which, never silently.
+		for (const problem of notCountedProblems(folder)) { io.err(`Not counted: ${problem.message}`); }
 		const filter = stringFlag(args, 'filter');
 		const matching = filter === undefined ? undefined : imagesMatching(folder, filter);
 		const summary = summarizeTags(table, subsets, { trigger: folder.trigger, costumeTags: coverageOptionsFrom(folder.settings.raw).options.costumes.map((c) => c.tag) });

@@ -4,13 +4,13 @@
  * Never throws for bad input: every problem becomes a DatasetProblem naming the file and what to do.
  */
 import { promises as fs, Dirent } from 'node:fs';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { captionTags } from './caption';
 import { readCaptionFileSync } from './captionFile';
 import { guideChecks } from './datasetChecks';
 import type { DatasetImage, DatasetProblem, Subset, TrainingFolder } from './datasetModel';
 import { ImageSize, readImageSize } from './datasetImageSize';
-import { captionCandidates, classifyImageName, compareCodePoints, isTrainerSideFile, parseSubsetName, captionReadOf } from './datasetParse';
+import { NOT_TRAINED_IMAGE_EXTENSIONS, captionCandidates, classifyImageName, compareCodePoints, isTrainerSideFile, parseSubsetName, captionReadOf } from './datasetParse';
 import { guessRole } from './datasetRoles';
 import { leftoverProblems } from './datasetLeftovers';
 import { RENAME_TEMP_PATTERN } from './coverage/renameJournal';
@@ -58,6 +58,19 @@ function ioMessage(path: string, err: unknown): string {
 		return `${path} cannot be read (permission denied); check its permissions.`;
 	}
 	return `${path} cannot be read (${code}).`;
+}
+
+/** Folders the scan could not list (chmod 000 and the like): their images and captions are missing from the folder. */
+export function unreadableFolderProblems(folder: TrainingFolder): DatasetProblem[] {
+	return folder.warnings.filter((p) => p.code === 'unreadable');
+}
+
+/**
+ * What a command that counts captions must say it left out, never silently: folders it could not list, captions
+ * it could not read or that are not UTF-8.
+ */
+export function notCountedProblems(folder: TrainingFolder): DatasetProblem[] {
+	return folder.warnings.filter((p) => p.code === 'unreadable' || p.code === 'unreadable-caption' || p.code === 'caption-not-utf8');
 }
 
 /** Directory entries with symlinks resolved (sd-scripts follows them); loops become problems. */
@@ -141,6 +154,8 @@ async function scanSubset(subset: Subset, captionExtension: string, platform: No
 		} else if (kind === 'image' && entry.isFile) {
 			const [captionPath] = captionCandidates(path, captionExtension);
 			subset.images.push({ path, name: entry.name, captionPath, hasCaption: fileNames.has(captionPath.slice(subset.dir.length + 1)) });
+		} else if (kind === 'other' && entry.isFile && NOT_TRAINED_IMAGE_EXTENSIONS.includes(extname(entry.name).toLowerCase())) {
+			subset.problems.push({ severity: 'warning', code: 'not-trained-format', message: `${path}: sd-scripts does not read ${extname(entry.name).toLowerCase()} files, so this picture is not trained. Convert it to PNG or JPEG (from an animated GIF, the one frame you want).`, path });
 		} else if (kind === 'image' && entry.isDir) {
 			subset.problems.push({ severity: 'warning', code: 'image-named-folder', message: `${path} is a folder named like an image; sd-scripts would try to load it. Rename it.`, path });
 		}

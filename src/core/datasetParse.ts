@@ -51,6 +51,8 @@ export function parseSubsetName(name: string): SubsetNameResult {
 
 /** sd-scripts' IMAGE_EXTENSIONS (without the optional avif/jxl plugins), lower-case. */
 export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.webp', '.bmp'];
+/** Pictures sd-scripts never reads (GIF, animated or not, TIFF, HEIC): a subset holding one is told it is not trained. */
+export const NOT_TRAINED_IMAGE_EXTENSIONS: readonly string[] = ['.gif', '.tif', '.tiff', '.heic', '.heif'];
 /** Found only when the user's Python has the plugin; we warn rather than count them. */
 export const PLUGIN_IMAGE_EXTENSIONS: readonly string[] = ['.avif', '.jxl'];
 

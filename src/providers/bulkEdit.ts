@@ -6,7 +6,7 @@ import { FolderLockedError, withFolderLock } from '../core/folderLock';
 import { buildTagTable, tagStatsSubsets } from '../core/tagStats';
 import type { BulkScope } from '../core/protocol/gallery';
 import { Disposable } from '../util/dispose';
-import { BulkApplyResult, applyBulkPlan, readCaptionsForBulk } from './bulkEditApply';
+import { BulkApplyOptions, BulkApplyResult, applyBulkPlan, readCaptionsForBulk } from './bulkEditApply';
 import { BulkCommandKind, askOperation } from './bulkEditPrompts';
 import type { GalleryState } from './gallery/galleryState';
 import { pickTrainingFolder } from '../services/pickTrainingFolder';
@@ -39,6 +39,8 @@ export interface BulkEditRequest {
 	images?: string[];
 	/** Ask before applying (default false for this entry point). */
 	confirm?: boolean;
+	/** Awaited at the apply's step boundaries (`applyBulkPlan`): the fault tests hold an edit mid-way with it. */
+	afterStep?: BulkApplyOptions['afterStep'];
 }
 
 export interface BulkEditOutcome extends BulkApplyResult {
@@ -133,7 +135,7 @@ export class BulkEditCommands extends Disposable {
 		// The folder's lock keeps the CLI's bulk writers (tags --apply, tag, balance --apply) out meanwhile.
 		let result: BulkApplyResult;
 		try {
-			result = await withFolderLock(folder.root, `VS Code: ${title}`, () => applyBulkPlan(plan));
+			result = await withFolderLock(folder.root, `VS Code: ${title}`, () => applyBulkPlan(plan, { afterStep: request.afterStep }));
 		} catch (err) {
 			if (!(err instanceof FolderLockedError)) {
 				throw err;

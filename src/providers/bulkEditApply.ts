@@ -100,6 +100,16 @@ async function applyAsOneEdit(prepared: readonly Prepared[]): Promise<boolean> {
 	}
 }
 
+/**
+ * Step boundaries of an apply, awaited when given (the fault tests hold an edit there, as `applyRenamesJournaled`'s
+ * `afterStep`): 'checking' before the captions are checked against the plan, 'saving' after the one WorkspaceEdit,
+ * before the captions are saved one by one.
+ */
+export type BulkApplyStep = 'checking' | 'saving';
+export interface BulkApplyOptions {
+	afterStep?: (step: BulkApplyStep) => Promise<void>;
+}
+
 const settleHost: SettleHost = {
 	reopen: (path) => Promise.resolve(vscode.workspace.openTextDocument(vscode.Uri.file(path))).catch(() => undefined),
 	readDisk: async (path) => (await readDisk(path)).text,
@@ -110,8 +120,9 @@ const settleHost: SettleHost = {
  * Captions that had no unsaved changes are saved afterwards; the others stay dirty with the edit applied.
  * Files that change or close underneath are handled one by one: the result is partial, never an exception.
  */
-export async function applyBulkPlan(plan: Pick<BulkPlan, 'changes'>): Promise<BulkApplyResult> {
+export async function applyBulkPlan(plan: Pick<BulkPlan, 'changes'>, options: BulkApplyOptions = {}): Promise<BulkApplyResult> {
 	const result: BulkApplyResult = { applied: [], skipped: [], unsaved: [] };
+	await options.afterStep?.('checking');
 	let prepared = await prepare(plan.changes, result.skipped);
 	if (prepared.length === 0) {
 		return result;
@@ -127,6 +138,7 @@ export async function applyBulkPlan(plan: Pick<BulkPlan, 'changes'>): Promise<Bu
 			return result;
 		}
 	}
+	await options.afterStep?.('saving');
 	const outcomes = await settleFiles(prepared.map((p) => ({ path: p.change.path, after: p.change.after, wasDirty: p.wasDirty, document: p.document })), settleHost);
 	for (const outcome of outcomes) {
 		if (outcome.kind === 'skipped') {

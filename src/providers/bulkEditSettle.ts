@@ -41,7 +41,8 @@ export async function settleFile(file: SettleFile, host: SettleHost): Promise<Se
 	const { path, after } = file;
 	try {
 		let document: SettleDocument | undefined = file.document;
-		if (document.isClosed) {
+		const wasClosed = document.isClosed;
+		if (wasClosed) {
 			// A closed document may already have been saved with the edit, or dropped with it: the disk says which.
 			if ((await host.readDisk(path)) === after) {
 				return { path, kind: 'saved' };
@@ -49,7 +50,8 @@ export async function settleFile(file: SettleFile, host: SettleHost): Promise<Se
 			document = await host.reopen(path);
 		}
 		if (!document || document.getText() !== after) {
-			return { path, kind: 'skipped', reason: 'it changed while the edit was applied (closed or changed on disk)' };
+			// Open: edited (and maybe saved) in its editor meanwhile, or reloaded from disk; what it holds now is kept.
+			return { path, kind: 'skipped', reason: wasClosed ? 'it changed while the edit was applied (closed or changed on disk)' : 'it changed while the edit was applied (in its editor or on disk); its text now was kept, check it' };
 		}
 		if (file.wasDirty) {
 			return { path, kind: 'unsaved' };

@@ -5,11 +5,13 @@
  * output, and a reading command must change nothing on disk (`tag --mode skip` may only add captions).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, promises as fs, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, promises as fs, lstatSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { writeImage } from '../support/fixtures';
 import { CaseResult } from './kills';
-import { runCliProcess, stackTrace } from './process';
+import { AsUser, runCliProcess, stackTrace, unprivilegedRunner } from './process';
 
 type Command = 'scan' | 'check' | 'lint' | 'tags' | 'coverage' | 'tag' | 'crop' | 'inspect' | 'log' | 'config';
 
@@ -21,10 +23,15 @@ export interface BadInputCase {
 	 * Builds the input under `dir`. `folder`: the training folder the folder commands read; `file`: the file that
 	 * crop, inspect, log and config --kohya get; `mention`: the name the messages must carry.
 	 */
-	build(dir: string): Promise<{ folder?: string; file?: string; mention?: string }>;
+	build(dir: string): Promise<{ folder?: string; file?: string; mention?: string; locked?: string }>;
 	commands: Command[];
 	/** Commands whose output must name the bad file (`mention`). */
 	mention?: Command[];
+	/**
+	 * `locked` (a file or folder) is made unreadable (chmod 000). Root reads it all the same, so as root the commands
+	 * run as `nobody` (setpriv or runuser) on a copy that user owns; the case is skipped, with a note, when neither works.
+	 */
+	unreadable?: boolean;
 }
 
 export interface BadInputEnv { model: string; kohyaPreset: string }
@@ -147,6 +154,11 @@ export function badInputCases(): BadInputCase[] {
 			const frame = (c: string) => sharp({ create: { width: 32, height: 32, channels: 3, background: c } }).png().toBuffer();
 			return sharp([await frame('#f00'), await frame('#00f')], { join: { animated: true } }).webp().toBuffer();
 		}, { mention: ['check'] }),
+		imageCase('animated gif', 'anim.gif', async () => {
+			const sharp = await sharpOf();
+			const frame = (c: string) => sharp({ create: { width: 32, height: 32, channels: 3, background: c } }).png().toBuffer();
+			return sharp([await frame('#f00'), await frame('#00f'), await frame('#0f0')], { join: { animated: true } }).gif({ delay: [100, 100, 100], loop: 0 }).toBuffer();
+		}, { mention: ['scan', 'check'] }),
 		imageCase('HEIC saved as .jpg', 'phone.jpg', async () => Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypheic\0\0\0\0mif1heic', 'latin1'), Buffer.alloc(200, 7)]), { mention: img }),
 		imageCase('EXIF-rotated jpg', 'rotated.jpg', async () => (await sharpOf())({ create: { width: 96, height: 64, channels: 3, background: '#4a8' } }).withMetadata({ orientation: 6 }).jpeg().toBuffer()),
 		imageCase('8000x8000 valid jpg', 'huge.jpg', async () => (await sharpOf())({ create: { width: 8000, height: 8000, channels: 3, background: '#4a8' } }).jpeg({ quality: 50 }).toBuffer()),
@@ -169,6 +181,44 @@ export function badInputCases(): BadInputCase[] {
 				return { folder: root };
 			},
 			commands: FOLDER_COMMANDS,
+		},
+		{
+			name: 'unreadable caption (chmod 000)', quick: true, unreadable: true,
+			build: async (dir) => {
+				const { root, subset } = await baseFolder(dir);
+				await writeImage(join(subset, 'locked.jpg'), { width: 64, height: 64, color: [200, 50, 50] });
+				await fs.writeFile(join(subset, 'locked.txt'), '3mm4w4ts0n, smile\n');
+				return { folder: root, mention: 'locked.txt', locked: join(subset, 'locked.txt') };
+			},
+			commands: CAPTION_COMMANDS,
+			// tag --mode skip leaves a captioned image alone without reading its caption.
+			mention: ['scan', 'lint', 'tags', 'coverage'],
+		},
+		{
+			name: 'unreadable image (chmod 000)', unreadable: true,
+			build: async (dir) => {
+				const { root, subset } = await baseFolder(dir);
+				const file = join(subset, 'locked.jpg');
+				await writeImage(file, { width: 64, height: 64, color: [200, 50, 50] });
+				// No caption, so that tag --mode skip reads the image too.
+				return { folder: root, file, mention: 'locked.jpg', locked: file };
+			},
+			commands: [...FOLDER_COMMANDS, 'crop'],
+			// The commands that read images; lint, tags and coverage read captions only.
+			mention: ['scan', 'check', 'tag', 'crop'],
+		},
+		{
+			name: 'unreadable subset folder (chmod 000)', unreadable: true,
+			build: async (dir) => {
+				const { root } = await baseFolder(dir);
+				const locked = join(root, 'images', '5_3mm4w4ts0n locked');
+				await fs.mkdir(locked);
+				await writeImage(join(locked, 'x.jpg'), { width: 64, height: 64 });
+				await fs.writeFile(join(locked, 'x.txt'), '3mm4w4ts0n, smile\n');
+				return { folder: root, mention: '5_3mm4w4ts0n locked', locked };
+			},
+			commands: FOLDER_COMMANDS,
+			mention: FOLDER_COMMANDS,
 		},
 		{
 			name: 'a subset that is a file',
@@ -244,31 +294,96 @@ function argsFor(command: Command, input: { folder?: string; file?: string }, di
 	}
 }
 
-/** sha1 per file (symlinks by their target) under `dir`, without following links. */
+/** sha1 per file (symlinks by their target) under `dir`, without following links; what cannot be read, by its mode. */
 function fileHashes(dir: string, into = new Map<string, string>(), root = dir): Map<string, string> {
-	for (const name of readdirSync(dir)) {
+	let names: string[];
+	try {
+		names = readdirSync(dir);
+	} catch {
+		into.set(relative(root, dir), `unreadable folder ${lstatSync(dir).mode}`);
+		return into;
+	}
+	for (const name of names) {
 		const path = join(dir, name);
 		const stat = lstatSync(path);
 		if (stat.isDirectory()) {
 			fileHashes(path, into, root);
 		} else {
-			into.set(relative(root, path), stat.isSymbolicLink() ? 'link' : createHash('sha1').update(readFileSync(path)).digest('hex'));
+			let hash: string;
+			try {
+				hash = stat.isSymbolicLink() ? 'link' : createHash('sha1').update(readFileSync(path)).digest('hex');
+			} catch {
+				hash = `unreadable ${stat.mode}`;
+			}
+			into.set(relative(root, path), hash);
 		}
 	}
 	return into;
 }
 
+/**
+ * Where an `unreadable` case runs. Not root: in place, as this user. Root: in a new folder under the system temp
+ * folder, owned by `nobody` with the model copied into it, the commands run as `nobody`; undefined (skip) when no
+ * runner works or on Windows (no chmod 000 there).
+ */
+async function unreadableSetup(env: BadInputEnv): Promise<{ base?: string; asUser?: AsUser; env: BadInputEnv; skip?: string }> {
+	if (process.platform === 'win32') {
+		return { env, skip: 'skipped: chmod 000 does not make a file unreadable on Windows' };
+	}
+	if (process.getuid?.() !== 0) {
+		return { env };
+	}
+	const base = mkdtempSync(join(tmpdir(), 'lw-faults-nobody-'));
+	const asUser = unprivilegedRunner(base);
+	if (!asUser) {
+		await fs.rm(base, { recursive: true, force: true });
+		return { env, skip: 'skipped: running as root, where chmod 000 has no effect, and neither setpriv nor runuser could run a command as nobody' };
+	}
+	await fs.cp(env.model, join(base, 'model'), { recursive: true });
+	return { base, asUser, env: { ...env, model: join(base, 'model') } };
+}
+
+function chownTo(user: string, path: string): void {
+	const chown = spawnSync('chown', ['-R', `${user}:`, path], { encoding: 'utf8' });
+	if (chown.status !== 0) {
+		throw new Error(`chown -R ${user}: ${path} failed: ${chown.stderr}`);
+	}
+}
+
 export async function runBadInputCase(kase: BadInputCase, work: string, env: BadInputEnv, log: (line: string) => void): Promise<CaseResult> {
 	const result: CaseResult = { name: kase.name, tried: 0, handled: 0, crashed: 0, lost: 0, notes: [] };
-	const dir = join(work, kase.name.replace(/[^a-z0-9]+/gi, '-'));
+	const unreadable = kase.unreadable ? await unreadableSetup(env) : undefined;
+	if (unreadable?.skip) {
+		result.notes.push(unreadable.skip);
+		log(`bad input: ${kase.name}: ${unreadable.skip}`);
+		return result;
+	}
+	const dir = join(unreadable?.base ?? work, kase.name.replace(/[^a-z0-9]+/gi, '-'));
 	await fs.mkdir(dir, { recursive: true });
 	const input = await kase.build(dir);
+	const asUser = unreadable?.asUser;
+	if (asUser && unreadable.base) {
+		chownTo(asUser.user, unreadable.base);
+		result.notes.push(`run as ${asUser.user} (${asUser.prefix[0]}): chmod 000 does not stop root`);
+	}
+	if (input.locked) { await fs.chmod(input.locked, 0o000); }
+	try {
+		await runCommands(kase, input, dir, unreadable?.env ?? env, result, asUser);
+	} finally {
+		if (input.locked) { await fs.chmod(input.locked, (await fs.stat(input.locked)).isDirectory() ? 0o755 : 0o644); }
+		if (unreadable?.base) { await fs.rm(unreadable.base, { recursive: true, force: true }); }
+	}
+	log(`bad input: ${kase.name}: ${result.handled}/${result.tried} handled`);
+	return result;
+}
+
+async function runCommands(kase: BadInputCase, input: Awaited<ReturnType<BadInputCase['build']>>, dir: string, env: BadInputEnv, result: CaseResult, asUser: AsUser | undefined): Promise<void> {
 	for (const command of kase.commands) {
 		const args = argsFor(command, input, dir, env);
 		if (!args) { continue; }
 		const watched = input.folder ?? dir;
 		const before = fileHashes(watched);
-		const run = await runCliProcess(args, dir, { timeoutMs: 120_000 });
+		const run = await runCliProcess(args, dir, { timeoutMs: 120_000, asUser });
 		result.tried++;
 		const output = run.stdout + run.stderr;
 		const after = fileHashes(watched);
@@ -298,6 +413,4 @@ export async function runBadInputCase(kase: BadInputCase, work: string, env: Bad
 			result.notes.push(`a file name ran as a shell command (${pwned} was created)`);
 		}
 	}
-	log(`bad input: ${kase.name}: ${result.handled}/${result.tried} handled`);
-	return result;
 }

@@ -1,23 +1,25 @@
 /**
  * Fault suite (issue 20), inside VS Code: a bulk edit with files changing underneath (or not UTF-8) completes
  * file by file with a partial result and respects the training folder's lock; Balance Repeats finishes a rename
- * a killed process left; the Tags view shows tag names as text.
+ * a killed process left; a caption saved from the caption editor while a bulk edit runs is kept; the Tags view
+ * shows tag names as text.
  */
 import * as assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { planBulkEdit } from '../../src/core/bulkEdit';
+import { BulkOperation, planBulkEdit } from '../../src/core/bulkEdit';
 import { applyRenamesJournaled, RENAME_JOURNAL_NAME } from '../../src/core/coverage/renameJournal';
 import type { BalanceProposal } from '../../src/core/coverage/balance';
 import { acquireFolderLock, LOCK_FILE_NAME } from '../../src/core/folderLock';
 import type { TagRow, TagTable } from '../../src/core/tagStats';
 import type { BulkEditOutcome } from '../../src/providers/bulkEdit';
-import { applyBulkPlan, readCaptionsForBulk } from '../../src/providers/bulkEditApply';
+import { BulkApplyStep, applyBulkPlan, readCaptionsForBulk } from '../../src/providers/bulkEditApply';
 import { tagItem } from '../../src/providers/tagsViewNodes';
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
+import { CaptionEditorView, captionEditor } from '../support/webviews';
 
 describe('faults: writers in VS Code under changing files, locks and interrupted renames; Tags view tooltips', () => {
 	let folderCount = 0;
@@ -64,6 +66,82 @@ describe('faults: writers in VS Code under changing files, locks and interrupted
 		const docs = await Promise.all([2, 3, 6].map((n) => vscode.workspace.openTextDocument(caption(n))));
 		await waitFor('the changed captions to be back', () => docs.every((d, i) => d.getText() === `fx7, 1girl, pose ${[2, 3, 6][i]}`));
 	});
+
+	/** The extension's bulk edit over the subset, held at `holdAt` (its step hook) until `go()`. */
+	async function heldBulkEdit(operation: BulkOperation, holdAt: BulkApplyStep) {
+		let go!: () => void;
+		const release = new Promise<void>((resolve) => { go = resolve; });
+		let reached!: () => void;
+		const held = new Promise<void>((resolve) => { reached = resolve; });
+		const outcome = Promise.resolve(vscode.commands.executeCommand<BulkEditOutcome | undefined>('loraWorkbench.bulkEdit', {
+			root, operation, images: [1, 2, 3, 4, 5, 6].map((n) => join(dir, `img_00${n}.jpg`)),
+			afterStep: (step: BulkApplyStep) => (step === holdAt ? (reached(), release) : Promise.resolve()),
+		}));
+		await Promise.race([held, outcome.then((o) => { throw new Error(`the bulk edit ended before ${holdAt}: ${JSON.stringify(o)}`); })]);
+		return { go, outcome };
+	}
+
+	async function openCaptionEditor(n: number): Promise<CaptionEditorView> {
+		const uri = vscode.Uri.file(caption(n));
+		await vscode.commands.executeCommand('vscode.openWith', uri, 'loraWorkbench.captionEditor');
+		const api = await activateExtension();
+		return waitFor(`the caption editor on ${uri.fsPath} to be ready`, () => {
+			const session = captionEditor(api, uri);
+			return session?.ready && session.lastRendered ? session : undefined;
+		});
+	}
+
+	/** `.lw-*.tmp` files anywhere under the training folder. */
+	async function tempFiles(): Promise<string[]> {
+		const found: string[] = [];
+		const walk = async (at: string) => {
+			for (const entry of await fs.readdir(at, { withFileTypes: true })) {
+				if (entry.isDirectory()) { await walk(join(at, entry.name)); } else if (/^\.lw-.*\.tmp$/.test(entry.name)) { found.push(join(at, entry.name)); }
+			}
+		};
+		await walk(root);
+		return found;
+	}
+
+	for (const holdAt of ['checking', 'saving'] as const) {
+		const when = holdAt === 'checking' ? 'after the captions were read, before they are checked and changed' : 'after the one WorkspaceEdit, before the captions are saved';
+		it(`a caption saved from the caption editor while a bulk edit is held ${when} keeps the editor's text; the others are before or after, byte for byte`, async () => {
+			const operation: BulkOperation = { kind: 'rename', from: '1girl', to: 'solo woman' };
+			const paths = [1, 2, 3, 4, 5, 6].map(caption);
+			const before = await Promise.all(paths.map((p) => fs.readFile(p, 'utf8')));
+			const after = planBulkEdit(before.map((text, i) => ({ path: paths[i], text })), operation).changes.map((c) => c.after);
+			assert.equal(after.length, 6);
+			const editor = await openCaptionEditor(3);
+			const { go, outcome } = await heldBulkEdit(operation, holdAt);
+			// Held: the editor shows what its document holds now (the bulk change too once the WorkspaceEdit is in).
+			const shown = holdAt === 'saving' ? after[2] : before[2];
+			await waitFor('the caption editor to show the held edit\'s state', () => editor.lastRendered?.firstLine === shown);
+			await editor.receive({ type: 'addTag', tag: 'blue eyes' });
+			const saved = `${shown}, blue eyes`;
+			assert.equal(editor.document.getText(), saved);
+			assert.ok(await editor.document.save(), 'the caption editor saved');
+			assert.equal(await fs.readFile(caption(3), 'utf8'), saved);
+			go();
+			const result = await outcome;
+			assert.ok(result, 'the bulk edit returns its outcome');
+			for (const [i, path] of paths.entries()) {
+				const disk = await fs.readFile(path);
+				if (i === 2) {
+					// Held before the checks, the editor's save is what the edit finds: it leaves the caption alone. Held after
+					// the WorkspaceEdit, the editor edited the document that already held the change: editor text plus bulk change.
+					assert.deepEqual(disk, Buffer.from(saved), `${path} holds the editor's saved text`);
+				} else {
+					assert.deepEqual(disk, Buffer.from(after[i]), `${path} holds the edit's after state`);
+				}
+			}
+			assert.deepEqual(result.applied.sort(), paths.filter((_, i) => i !== 2).sort());
+			assert.deepEqual(result.skipped.map((s) => s.path), [caption(3)], `the result names the caption it left: ${JSON.stringify(result.skipped)}`);
+			assert.match(result.skipped[0].reason, /changed/);
+			assert.deepEqual(await tempFiles(), [], 'no temp files are left');
+			assert.ok(!existsSync(join(root, LOCK_FILE_NAME)), 'the lock is released');
+			assert.ok(!editor.document.isDirty, 'the caption editor\'s document is saved');
+		});
+	}
 
 	it('a bulk edit while another writer holds the training folder changes nothing and says who holds it', async () => {
 		const lock = await acquireFolderLock(root, 'lora-workbench tags --apply');

@@ -3,11 +3,12 @@
  * with a negative batch size reached config.toml; its notes did not name the file; the tag table left a caption
  * that is not UTF-8 out of its counts without a word; balance --apply killed while writing lora-workbench.yaml (or its
  * journal) left a temp file in the training folder that no rerun removed; a writer killed between creating the
- * folder lock and writing its holder left an empty lock that refused every later writer.
+ * folder lock and writing its holder left an empty lock that refused every later writer; a GIF in a subset and a
+ * subset folder that cannot be read were left out without a word by some commands.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +58,40 @@ test('faults (issue 20): the tag table names a caption it could not count (not U
 	const code = await runCli(['tags', root], { out: (t) => out.push(t), err: (t) => err.push(t), cwd: parent });
 	assert.equal(code, 0, err.join('\n'));
 	assert.match(err.join('\n'), /^Not counted: .*b\.txt is .*Re-save it as UTF-8/m);
+});
+
+test('faults (issue 20): a GIF in a subset (sd-scripts skips it) is named by scan and check; coverage names a caption it could not count', async () => {
+	const { parent, root, subset } = folder();
+	writeFileSync(join(subset, 'anim.gif'), Buffer.from('R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==', 'base64'));
+	writeFileSync(join(subset, 'b.png'), PNG);
+	writeFileSync(join(subset, 'b.txt'), Buffer.from('k0hya, caf\xe9\n', 'latin1'));
+	for (const command of ['scan', 'check']) {
+		const out: string[] = [];
+		const code = await runCli([command, root], { out: (t) => out.push(t), err: (t) => out.push(t), cwd: parent });
+		assert.ok(code === 0 || code === 1, `${command} exit ${code}`);
+		assert.match(out.join('\n'), /anim\.gif.*sd-scripts does not read \.gif files, so this picture is not trained/, `${command}: ${out.join('\n')}`);
+	}
+	const err: string[] = [];
+	await runCli(['coverage', root], { out: () => undefined, err: (t) => err.push(t), cwd: parent });
+	assert.match(err.join('\n'), /^Not counted: .*b\.txt is .*Re-save it as UTF-8/m);
+});
+
+test('faults (issue 20): a subset folder that cannot be read (chmod 000) is named by check, lint, tags and coverage', { skip: process.getuid?.() === 0 ? 'root reads it anyway; npm run faults runs this case as nobody' : process.platform === 'win32' }, async () => {
+	const { parent, root } = folder();
+	const locked = join(root, 'images', '5_k0hya locked');
+	mkdirSync(locked);
+	writeFileSync(join(locked, 'x.png'), PNG);
+	chmodSync(locked, 0o000);
+	try {
+		for (const command of [['check', root], ['lint', root, '--offline'], ['tags', root], ['coverage', root]]) {
+			const out: string[] = [];
+			const code = await runCli(command, { out: (t) => out.push(t), err: (t) => out.push(t), cwd: parent });
+			assert.ok(code === 0 || code === 1, `${command[0]} exit ${code}`);
+			assert.match(out.join('\n'), /5_k0hya locked cannot be read \(permission denied\)/, `${command[0]}: ${out.join('\n')}`);
+		}
+	} finally {
+		chmodSync(locked, 0o755);
+	}
 });
 
 test('faults (issue 20): balance --apply removes the temp file a killed balance left beside lora-workbench.yaml', async () => {

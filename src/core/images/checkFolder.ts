@@ -2,13 +2,22 @@ import { scanTrainingFolder } from '../dataset';
 import { CheckReport, CheckRun, checkImages } from './checkImages';
 import { ImageEntry } from './imageChecks';
 import { ImageCheckOptions, ImageCheckThresholds, imageCheckOptions } from './options';
-import { ImageProblemCode } from './types';
+import { ImageProblem, ImageProblemCode } from './types';
 
-/** Every image of every subset (train and reg) of a training folder, with its subset's role. */
-export async function trainingFolderEntries(root: string): Promise<{ entries: ImageEntry[]; bucketsEnabled: boolean; raw: Record<string, unknown> }> {
+/** A file or folder of a training folder that is not checked, said as a problem (its code is the scan's). */
+export type NotChecked = Omit<ImageProblem, 'code'> & { code: 'unreadable' | 'not-trained-format' };
+
+/**
+ * Every image of every subset (train and reg) of a training folder, with its subset's role; `notChecked`: folders
+ * that could not be listed and pictures sd-scripts does not read (GIF, TIFF, HEIC), which are not among the entries.
+ */
+export async function trainingFolderEntries(root: string): Promise<{ entries: ImageEntry[]; bucketsEnabled: boolean; raw: Record<string, unknown>; notChecked: NotChecked[] }> {
 	const folder = await scanTrainingFolder(root, { readCaptions: false });
 	const entries = folder.subsets.flatMap((subset) => subset.images.map((image) => ({ path: image.path, role: subset.role, subset: subset.name })));
-	return { entries, bucketsEnabled: folder.training.enableBucket, raw: folder.settings.raw };
+	const notChecked = folder.warnings.flatMap((p): NotChecked[] => (p.code === 'unreadable' || p.code === 'not-trained-format'
+		? [{ file: p.path ?? root, code: p.code, severity: p.code === 'unreadable' ? 'error' : 'warning', message: p.code === 'unreadable' ? `${p.message} Its images were not checked.` : p.message, details: {} }]
+		: []));
+	return { entries, bucketsEnabled: folder.training.enableBucket, raw: folder.settings.raw, notChecked };
 }
 
 /**

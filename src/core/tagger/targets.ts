@@ -1,6 +1,6 @@
-import { promises as fs } from 'node:fs';
+import { Dirent, promises as fs } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { scanTrainingFolder } from '../dataset';
+import { scanTrainingFolder, unreadableFolderProblems } from '../dataset';
 import { IMAGE_EXTENSIONS } from '../datasetParse';
 
 /** What to tag, and the caption conventions of the training folder it belongs to (when it is one). */
@@ -47,12 +47,13 @@ export async function collectTaggerTargets(paths: readonly string[], options: { 
 			const folder = await scanTrainingFolder(path, { readCaptions: false });
 			await adoptTrainingFolder(targets, path);
 			folder.subsets.filter((s) => !s.isReg).forEach((s) => s.images.forEach((i) => add(i.path)));
+			targets.problems.push(...unreadableFolderProblems(folder).map((p) => `${p.message} Its images were not tagged.`));
 		} else {
 			const root = trainingRootOfSubset(path);
 			if (root) {
 				await adoptTrainingFolder(targets, root);
 			}
-			for (const image of await listImages(path, options.recursive ?? false)) {
+			for (const image of await listImages(path, options.recursive ?? false, targets.problems)) {
 				add(image);
 			}
 		}
@@ -82,15 +83,22 @@ async function adoptTrainingFolder(targets: TaggerTargets, root: string | undefi
 	targets.captionExtension = folder.training.captionExtension;
 }
 
-async function listImages(dir: string, recursive: boolean): Promise<string[]> {
-	const entries = await fs.readdir(dir, { withFileTypes: true });
+async function listImages(dir: string, recursive: boolean, problems: string[]): Promise<string[]> {
+	let entries: Dirent[];
+	try {
+		entries = await fs.readdir(dir, { withFileTypes: true });
+	} catch (err) {
+		const code = (err as NodeJS.ErrnoException).code;
+		problems.push(`${dir} cannot be read (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code ?? String(err)}); check its permissions. Its images were not tagged.`);
+		return [];
+	}
 	const images: string[] = [];
 	for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
 		const path = join(dir, entry.name);
 		if (entry.isFile() && isTaggableImage(entry.name)) {
 			images.push(path);
 		} else if (recursive && entry.isDirectory()) {
-			images.push(...await listImages(path, true));
+			images.push(...await listImages(path, true, problems));
 		}
 	}
 	return images;
