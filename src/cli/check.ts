@@ -7,6 +7,7 @@ import { ImageEntry } from '../core/images/imageChecks';
 import { cachedFaceModel, defaultModelCacheDir } from '../core/images/modelCache';
 import { ensureFaceModel } from '../core/images/faceModel';
 import { imageCheckOptions } from '../core/images/options';
+import { countOf } from '../core/plural';
 
 const LOOSE_IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.bmp', '.gif', '.tif', '.tiff', '.heic', '.heif', '.avif']);
 
@@ -53,7 +54,7 @@ export const checkCommand: CliCommand = {
 			io.out(JSON.stringify(problems, null, 2));
 		} else {
 			const lines = problems.map((p) => `${p.file}: ${p.severity} ${p.code}: ${p.message}`);
-			lines.push(`${entries.length} images checked, ${problems.length} problems.`);
+			lines.push(`${countOf(entries.length, 'image')} checked, ${countOf(problems.length, 'problem')}.`);
 			io.out(lines.join('\n'));
 		}
 		if (report.faceDetectorError) {

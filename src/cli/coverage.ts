@@ -5,6 +5,7 @@ import { planRenames } from '../core/coverage/renamePlan';
 import { applyRenamesJournaled, finishInterruptedRenames } from '../core/coverage/renameJournal';
 import { FolderLockedError, withFolderLock } from '../core/folderLock';
 import { relative, resolve } from 'node:path';
+import { countOf } from '../core/plural';
 
 export const coverageCommand: CliCommand = {
 	name: 'coverage',
@@ -32,7 +33,7 @@ export const coverageCommand: CliCommand = {
 		}
 		const lines: string[] = [];
 		for (const subset of [...report.subsets, report.total]) {
-			lines.push(`${subset.subset} (${subset.role}, ${subset.imageCount} images)`);
+			lines.push(`${subset.subset} (${subset.role}, ${countOf(subset.imageCount, 'image')})`);
 			for (const group of subset.groups) {
 				const tags = group.tags.map((t) => `${t.tag} ${t.count}`).join(', ');
 				lines.push(`  ${group.group.padEnd(10)} ${tags || '-'}${group.untagged.length ? `  (${group.untagged.length} untagged)` : ''}`);
@@ -130,7 +131,7 @@ async function balance(root: string, budgetSteps: number, args: ParsedArgs, io: 
 	const pct = (x: number) => `${Math.round(x * 100)}%`;
 	const lines = [`Steps: ${proposal.totalStepsBefore} -> ${proposal.totalStepsAfter} (budget ${proposal.budgetSteps})`];
 	for (const row of proposal.rows) {
-		lines.push(`  ${row.name} (${row.role}, ${row.images} images): repeats ${row.repeatsBefore} -> ${row.repeatsAfter}, share ${pct(row.shareBefore)} -> ${pct(row.shareAfter)}`);
+		lines.push(`  ${row.name} (${row.role}, ${countOf(row.images, 'image')}): repeats ${row.repeatsBefore} -> ${row.repeatsAfter}, share ${pct(row.shareBefore)} -> ${pct(row.shareAfter)}`);
 	}
 	if (proposal.note) {
 		lines.push(proposal.note);

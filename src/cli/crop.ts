@@ -7,6 +7,7 @@ import { createFaceDetector } from '../core/images/faceDetector';
 import { cachedFaceModel } from '../core/images/modelCache';
 import { defaultThresholds } from '../core/images/options';
 import { FaceBox, parseTargetSize, targetSizeProblem } from '../core/images/types';
+import { countOf } from '../core/plural';
 
 export const cropCommand: CliCommand = {
 	name: 'crop',
@@ -63,7 +64,7 @@ export const cropCommand: CliCommand = {
 		await writeCrop({ source, box: proposal.box, target }, out);
 		const { x, y, width, height } = proposal.box;
 		const basis = proposal.face ? `centred on the face (score ${proposal.face.score})` : 'centred (no face found)';
-		io.out(`box: x=${x} y=${y} width=${width} height=${height} (${basis}, ${faces.length} face${faces.length === 1 ? '' : 's'})`);
+		io.out(`box: x=${x} y=${y} width=${width} height=${height} (${basis}, ${countOf(faces.length, 'face')})`);
 		if (proposal.upscale > 1) {
 			io.err(`warning: the box is ${width}x${height}, so it was upscaled ${proposal.upscale.toFixed(2)}x to ${target.width}x${target.height}; a larger source keeps more detail.`);
 		}

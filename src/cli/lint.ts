@@ -3,16 +3,13 @@ import { promises as fs } from 'node:fs';
 import { CliCommand, UsageError, booleanFlag, listFlag, stringFlag } from './args';
 import { LINT_RULES, LintIssue, lintDataset } from '../core/lint';
 import { defaultClipVocabulary } from '../core/clipTokenizer';
+import { countOf } from '../core/plural';
 import { unreadableFolderProblems } from '../core/dataset';
 
 /** The line format the `$lora-lint` problem matcher in package.json reads: keep both in step. */
 export function formatIssueLine(issue: LintIssue, cwd: string): string {
 	const path = relative(cwd, issue.file) || issue.file;
 	return `${path}:${issue.line}:${issue.column}: ${issue.severity}: ${issue.message.replace(/\s*\n\s*/g, ' ')} [${issue.code}]`;
-}
-
-function plural(n: number, word: string): string {
-	return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 export const lintCommand: CliCommand = {
@@ -69,7 +66,7 @@ export const lintCommand: CliCommand = {
 		}
 		// Captions that could not be linted are counted apart, so the totals add up to the caption files there are.
 		const skipped = [result.notUtf8 ? `${result.notUtf8} not UTF-8` : '', result.unreadable ? `${result.unreadable} unreadable` : ''].filter(Boolean).join(', ');
-		io.err(`${result.captions} captions${skipped ? ` (and ${skipped}, not linted)` : ''}: ${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}, ${plural(counts.info, 'info')}`);
+		io.err(`${countOf(result.captions, 'caption')}${skipped ? ` (and ${skipped}, not linted)` : ''}: ${countOf(counts.error, 'error')}, ${countOf(counts.warning, 'warning')}, ${countOf(counts.info, 'info', 'infos')}`);
 		return counts.error > 0 ? 1 : 0;
 	},
 };

@@ -6,6 +6,7 @@ import { withFolderLock } from '../core/folderLock';
 import { TrainingFolder, scanTrainingFolder } from '../core/dataset';
 import { TrainingSettings } from '../core/settings';
 import { CliCommand, CliIo, ParsedArgs, UsageError, booleanFlag, intFlag } from './args';
+import { countOf } from '../core/plural';
 
 const usage = `Usage: lora-workbench scan <folder> [--json] [--batch-size N] [--epochs N] [--grad-accum N] [--gpus N] [--buckets]
 
@@ -73,7 +74,7 @@ function humanReport(folder: TrainingFolder): string {
 	}
 	for (const s of folder.subsets) {
 		const captioned = s.images.filter((i) => i.hasCaption).length;
-		lines.push(`  ${s.isReg ? 'reg/' : ''}${s.name} · ${s.role} · ${s.images.length} images × ${s.repeats} = ${s.images.length * s.repeats} · ${captioned} captioned`);
+		lines.push(`  ${s.isReg ? 'reg/' : ''}${s.name} · ${s.role} · ${countOf(s.images.length, 'image')} × ${s.repeats} = ${s.images.length * s.repeats} · ${captioned} captioned`);
 	}
 	const st = folder.steps;
 	if (st) {
@@ -120,7 +121,7 @@ async function repairLeftovers(root: string, io: CliIo): Promise<void> {
 			}
 			const swept = await sweepStaleTempFiles(dirs);
 			if (swept.length > 0) {
-				io.err(`Removed ${swept.length} temp file(s) left by interrupted writes (${swept.slice(0, 3).map((p) => relative(root, p)).join(', ')}${swept.length > 3 ? ', ...' : ''}).`);
+				io.err(`Removed ${countOf(swept.length, 'temp file')} left by interrupted writes (${swept.slice(0, 3).map((p) => relative(root, p)).join(', ')}${swept.length > 3 ? ', ...' : ''}).`);
 			}
 		});
 	} catch {

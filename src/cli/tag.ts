@@ -14,6 +14,7 @@ import { formatSummary, summarizeTagging } from '../core/tagger/summary';
 import { LintAfterTagging, formatLintLines, lintAfterTagging } from '../core/tagger/lintAfterTagging';
 import { DEFAULT_BATCH_SIZE, tagImages } from '../core/tagger/tagImages';
 import { collectTaggerTargets } from '../core/tagger/targets';
+import { countOf } from '../core/plural';
 
 const usage = `Usage: lora-workbench tag <folder|images...> --model <dir|repo id> [options]
 
@@ -167,7 +168,7 @@ export const tagCommand: CliCommand = {
 		try {
 			const swept = await sweepStaleTempFiles(targets.images.map((image) => dirname(image)));
 			if (swept.length > 0) {
-				io.err(`Removed ${swept.length} temp file(s) left by interrupted writes.`);
+				io.err(`Removed ${countOf(swept.length, 'temp file')} left by interrupted writes.`);
 			}
 			result = await tagImages({
 				modelDir, images: targets.images, mode, batchSize, executionProvider: provider, selection,

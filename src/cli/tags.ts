@@ -9,6 +9,7 @@ import { compileFilter, matchesFilter } from '../core/filterExpression';
 import { buildTagTable, filterRows, sortRows, tagStatsSubsets, TagTable } from '../core/tagStats';
 import { summarizeTags } from '../core/tagStatsSummary';
 import { CliCommand, CliIo, ParsedArgs, UsageError, booleanFlag, intFlag, stringFlag } from './args';
+import { countOf, wordFor } from '../core/plural';
 
 const usage = `Usage: lora-workbench tags <folder> [--sort count|name] [--search TEXT] [--top N] [--filter EXPR] [--json]
        lora-workbench tags <folder> <edit> [--filter EXPR] [--apply]
@@ -94,7 +95,7 @@ function printTable(table: TagTable, args: ParsedArgs, io: CliIo): void {
 		const marks = [row.inEveryImage ? 'EVERY' : '', row.singleImage ? 'ONE' : ''].filter(Boolean).join(' ');
 		io.out(`${row.label.padEnd(width)}  ${String(row.count).padStart(6)}  ${`${Math.round(row.share * 100)}%`.padStart(5)}  ${row.perSubset.map((n, i) => String(n).padStart(String(i + 1).length + 2)).join(' ')}  ${marks}`);
 	}
-	io.out(table.subsets.map((s, i) => `[${i + 1}] ${s.name} (${s.role}, ${s.images} images)`).join('\n'));
+	io.out(table.subsets.map((s, i) => `[${i + 1}] ${s.name} (${s.role}, ${countOf(s.images, 'image')})`).join('\n'));
 }
 
 async function runEdit(folder: TrainingFolder, op: BulkOperation, table: TagTable, args: ParsedArgs, io: CliIo): Promise<number> {
@@ -135,9 +136,9 @@ async function previewOrApply(folder: TrainingFolder, op: BulkOperation, table: 
 	}
 	const applied = await applyPlanToDisk(plan);
 	if (applied.sweptTemps.length > 0) {
-		io.err(`Removed ${applied.sweptTemps.length} temp file(s) left by an interrupted write.`);
+		io.err(`Removed ${countOf(applied.sweptTemps.length, 'temp file')} left by an interrupted write.`);
 	}
-	io.out(`Wrote ${applied.written.length} caption(s).`);
+	io.out(`Wrote ${countOf(applied.written.length, 'caption')}.`);
 	for (const skipped of applied.skipped) {
 		io.err(`Skipped ${skipped.path}: ${skipped.reason}. Run the edit again to include it.`);
 	}
@@ -173,14 +174,14 @@ export const tagsCommand: CliCommand = {
 			return matching !== undefined && matching.length === 0 ? 1 : 0;
 		}
 		if (matching !== undefined) {
-			io.out(`${matching.length} image(s) match ${filter}:`);
+			io.out(`${countOf(matching.length, 'image')} ${wordFor(matching.length, 'matches', 'match')} ${filter}:`);
 			matching.forEach((p) => io.out(`  ${relative(folder.root, p)}`));
 			return matching.length === 0 ? 1 : 0;
 		}
 		printTable(table, args, io);
 		io.out(`\nFace:body ${summary.faceBodyRatio === undefined ? 'n/a' : `${summary.faceBodyRatio.toFixed(2)}:1`} (${summary.faceImages} face, ${summary.bodyImages} body images)`);
 		for (const costume of summary.costumes) {
-			io.out(`Costume "${costume.tag}" (${costume.images} images) comes with: ${costume.coTags.map((t) => `${t.label} ${Math.round(t.share * 100)}%`).join(', ') || 'nothing else'}`);
+			io.out(`Costume "${costume.tag}" (${countOf(costume.images, 'image')}) comes with: ${costume.coTags.map((t) => `${t.label} ${Math.round(t.share * 100)}%`).join(', ') || 'nothing else'}`);
 		}
 		return 0;
 	},

@@ -4,6 +4,7 @@
  * whose tags do not change comes back byte for byte, so a bulk edit touches only the files it must.
  */
 import { captionTags, normalizeTag, replaceCaptionTags } from './caption';
+import { countOf } from './plural';
 
 export type AddPosition = 'start' | 'end' | 'afterTrigger';
 
@@ -237,20 +238,16 @@ export function planBulkEdit(inputs: readonly CaptionInput[], op: BulkOperation,
 	return { operation: op, changes, unchanged, withoutCaption, skipped, summary: planSummary(changes.length, unchanged, withoutCaption, skipped.length) };
 }
 
-function plural(n: number, one: string, many: string): string {
-	return `${n} ${n === 1 ? one : many}`;
-}
-
 export function planSummary(changed: number, unchanged: number, withoutCaption: number, cannotEdit = 0): string {
-	const parts = [`${plural(changed, 'caption', 'captions')} will change`];
+	const parts = [`${countOf(changed, 'caption')} will change`];
 	if (unchanged > 0) {
 		parts.push(`${unchanged} unchanged`);
 	}
 	if (withoutCaption > 0) {
-		parts.push(`${plural(withoutCaption, 'image has', 'images have')} no caption file and will be left alone`);
+		parts.push(`${countOf(withoutCaption, 'image has', 'images have')} no caption file and will be left alone`);
 	}
 	if (cannotEdit > 0) {
-		parts.push(`${plural(cannotEdit, 'caption cannot', 'captions cannot')} be edited (not UTF-8 or unreadable) and will be left alone`);
+		parts.push(`${countOf(cannotEdit, 'caption cannot', 'captions cannot')} be edited (not UTF-8 or unreadable) and will be left alone`);
 	}
 	return parts.join('; ');
 }

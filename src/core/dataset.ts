@@ -16,6 +16,7 @@ import { leftoverProblems } from './datasetLeftovers';
 import { RENAME_TEMP_PATTERN } from './coverage/renameJournal';
 import { TrainingSettings, WorkbenchSettings, loadSettings } from './settings';
 import { StepReport, StepSettings, StepSubset, computeSteps } from './steps';
+import { countOf } from './plural';
 
 export type { SubsetRole } from './settings';
 
@@ -192,7 +193,7 @@ async function findSubsets(baseDir: string, isReg: boolean, settings: WorkbenchS
 	const subsets: Subset[] = [];
 	const strayImages = entries.filter((e) => e.isFile && classifyImageName(e.name, 'win32') === 'image');
 	if (strayImages.length > 0) {
-		problems.push({ severity: 'warning', code: 'stray-images', message: `${strayImages.length} image(s) lie directly in ${baseDir}; sd-scripts only reads sub-folders named <repeats>_<class>. Move them into a subset.`, path: baseDir });
+		problems.push({ severity: 'warning', code: 'stray-images', message: `${countOf(strayImages.length, 'image')} ${strayImages.length === 1 ? 'lies' : 'lie'} directly in ${baseDir}; sd-scripts only reads sub-folders named <repeats>_<class>. Move them into a subset.`, path: baseDir });
 	}
 	for (const entry of entries.filter((e) => e.isDir).sort((a, b) => compareCodePoints(a.name, b.name))) {
 		const dir = join(baseDir, entry.name);

@@ -17,6 +17,7 @@ import { pickTrainingFolder } from '../services/pickTrainingFolder';
 import { TaggerModels } from './taggerModels';
 import { editorAwareCaptions } from './captionDocuments';
 import { workspaceTrusted } from '../services/workspaceTrust';
+import { countOf } from '../core/plural';
 
 export interface AutoTagRun {
 	result: TagImagesResult;
@@ -164,7 +165,7 @@ export class AutoTag extends Disposable {
 			return 'skip';
 		}
 		const picked = await vscode.window.showQuickPick(MODE_ITEMS, {
-			title: `${captioned} of ${images.length} image(s) already have a caption`,
+			title: `${captioned} of ${countOf(images.length, 'image')} already ${captioned === 1 ? 'has' : 'have'} a caption`,
 			placeHolder: 'What should happen to the existing captions?',
 		});
 		return picked?.mode;
@@ -191,7 +192,7 @@ export class AutoTag extends Disposable {
 		}
 		const lines = [...formatSummary(run.summary), ...(run.lint ? formatLintLines(run.lint) : run.lintNote ? [`Lint: ${run.lintNote}.`] : [])];
 		lines.forEach((line) => log.info(line));
-		const lintText = run.lint ? (run.lint.issues.length ? ` The linter reports ${run.lint.issues.length} problem(s): ${run.lint.byCode.slice(0, 3).map((c) => `${c.code} x${c.count}`).join(', ')}.` : ' No lint problems.') : '';
+		const lintText = run.lint ? (run.lint.issues.length ? ` The linter reports ${countOf(run.lint.issues.length, 'problem')}: ${run.lint.byCode.slice(0, 3).map((c) => `${c.code} x${c.count}`).join(', ')}.` : ' No lint problems.') : '';
 		const failedText = result.problems.length ? ` ${result.problems.length} failed (see the log).` : '';
 		const message = `${lines[0]}${run.summary.tagged ? ` ${run.summary.tagsPerImage.average.toFixed(1)} tags per image; most frequent: ${run.summary.topTags.slice(0, 5).map((t) => t.tag).join(', ')}.` : ''}${lintText}${failedText}`;
 		const changed = result.tagged.filter((t) => t.written !== undefined && t.written !== t.previous);
@@ -230,8 +231,8 @@ export class AutoTag extends Disposable {
 			}
 			restored++;
 		}
-		this.services.log.info(`Undo auto-tag: ${restored} caption(s) restored${keptEdited.length ? `, ${keptEdited.length} left as they were edited since: ${keptEdited.join(', ')}` : ''}.`);
-		void vscode.window.showInformationMessage(`${restored} caption(s) restored${keptEdited.length ? `; ${keptEdited.length} edited since the run were left alone` : ''}.`);
+		this.services.log.info(`Undo auto-tag: ${countOf(restored, 'caption')} restored${keptEdited.length ? `, ${keptEdited.length} left as they were edited since: ${keptEdited.join(', ')}` : ''}.`);
+		void vscode.window.showInformationMessage(`${countOf(restored, 'caption')} restored${keptEdited.length ? `; ${keptEdited.length} edited since the run were left alone` : ''}.`);
 		return restored;
 	}
 }

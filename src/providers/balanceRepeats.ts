@@ -10,6 +10,7 @@ import { SETTINGS_FILE_NAME } from '../core/settings';
 import { pickTrainingFolder } from '../services/pickTrainingFolder';
 import type { TrainingFolderService } from '../services/trainingFolders';
 import type { WorkbenchServices } from '../services/workbenchServices';
+import { countOf } from '../core/plural';
 
 /** Arguments that skip the questions (tests, keybindings): `{ root, budgetSteps, epochs?, faceToBody?, apply? }`. */
 export interface BalanceArgs {
@@ -107,7 +108,7 @@ async function confirm(folder: TrainingFolder, proposal: BalanceProposal): Promi
 		{ label: '', kind: vscode.QuickPickItemKind.Separator },
 		...proposal.rows.map((row) => ({
 			label: `${row.name} → ${row.repeatsAfter}_${row.name.slice(row.name.indexOf('_') + 1)}`,
-			description: `${row.role}, ${row.images} images`,
+			description: `${row.role}, ${countOf(row.images, 'image')}`,
 			detail: `repeats ${row.repeatsBefore} → ${row.repeatsAfter} · share of samples ${pct(row.shareBefore)} → ${pct(row.shareAfter)}`,
 		})),
 		{ label: '$(close) Cancel' },

@@ -11,6 +11,7 @@ import { BulkCommandKind, askOperation } from './bulkEditPrompts';
 import type { GalleryState } from './gallery/galleryState';
 import { pickTrainingFolder } from '../services/pickTrainingFolder';
 import type { TrainingFolderService } from '../services/trainingFolders';
+import { countOf } from '../core/plural';
 
 export const BULK_COMMANDS: Record<BulkCommandKind, string> = {
 	addTag: 'loraWorkbench.addTag',
@@ -162,7 +163,7 @@ export class BulkEditCommands extends Disposable {
 		const names = (paths: string[]) => paths.slice(0, 5).map((p) => relative(folder.root, p)).join(', ') + (paths.length > 5 ? ` and ${paths.length - 5} more` : '');
 		const unsaved = result.unsaved.length > 0 ? ` ${result.unsaved.length} had unsaved changes and stay unsaved.` : '';
 		const reasons = [...new Set(result.skipped.map((s) => s.reason))].join('; ');
-		const left = `${result.skipped.length} caption(s) left alone (${reasons}): ${names(result.skipped.map((s) => s.path))}. Run the edit again to include them.`;
+		const left = `${countOf(result.skipped.length, 'caption')} left alone (${reasons}): ${names(result.skipped.map((s) => s.path))}. Run the edit again to include them.`;
 		if (result.applied.length === 0) {
 			if (result.skipped.length > 0) {
 				void vscode.window.showWarningMessage(`${title}: nothing changed; ${left}`);
@@ -171,7 +172,7 @@ export class BulkEditCommands extends Disposable {
 		}
 		// A partial result is one message: what changed (with Undo for it) and what was left alone, per file.
 		const show = result.skipped.length > 0 ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-		void show(`${title}: changed ${result.applied.length} caption(s).${unsaved}${result.skipped.length > 0 ? ` ${left}` : ''}`, 'Undo').then((choice) => {
+		void show(`${title}: changed ${countOf(result.applied.length, 'caption')}.${unsaved}${result.skipped.length > 0 ? ` ${left}` : ''}`, 'Undo').then((choice) => {
 			if (choice === 'Undo') {
 				void this.undoLast();
 			}

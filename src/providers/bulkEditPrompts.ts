@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { AddPosition, BulkOperation, compileUserRegex, validateOperation } from '../core/bulkEdit';
 import { normalizeTag } from '../core/caption';
 import type { TagTable } from '../core/tagStats';
+import { countOf } from '../core/plural';
 
 /** The bulk commands and the questions each asks; `tag` is prefilled from a Tags view item. */
 export type BulkCommandKind = 'addTag' | 'removeTag' | 'renameTag' | 'replaceInTags' | 'moveTagToFront' | 'dedupeTags' | 'normalizeTags' | 'sortTagsByFrequency';
@@ -10,7 +11,7 @@ async function pickTag(table: TagTable, placeHolder: string, preset?: string): P
 	if (preset) {
 		return preset;
 	}
-	const items = table.rows.map((row) => ({ label: row.label, description: `${row.count} image${row.count === 1 ? '' : 's'}` }));
+	const items = table.rows.map((row) => ({ label: row.label, description: countOf(row.count, 'image') }));
 	const picked = await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: false });
 	return picked?.label;
 }

@@ -4,6 +4,7 @@ import { DatasetLinter, LintIssue, applyEdits, ruleInfo } from '../core/lint';
 import { Disposable } from '../util/dispose';
 import { applyBulkPlan, readCaptionsForBulk } from './bulkEditApply';
 import { CaptionDiagnostics, LINT_SOURCE } from './captionDiagnostics';
+import { countOf } from '../core/plural';
 
 export const FIX_ALL_COMMAND = 'loraWorkbench.fixAllLintProblems';
 
@@ -105,7 +106,7 @@ export class CaptionCodeActions extends Disposable implements vscode.CodeActionP
 		if (result.skipped.length > 0) {
 			this.services.log.warn(`Fix all ${code}: left alone ${result.skipped.map((s) => `${s.path} (${s.reason})`).join(', ')}`);
 		}
-		void vscode.window.showInformationMessage(`LoRA: fixed "${code}" in ${result.applied.length} caption${result.applied.length === 1 ? '' : 's'}${result.skipped.length ? `; ${result.skipped.length} changed meanwhile and were left alone` : ''}. Undo reverts all of them.`);
+		void vscode.window.showInformationMessage(`LoRA: fixed "${code}" in ${countOf(result.applied.length, 'caption')}${result.skipped.length ? `; ${result.skipped.length} changed meanwhile and were left alone` : ''}. Undo reverts all of them.`);
 		return result.applied;
 	}
 }

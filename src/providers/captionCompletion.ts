@@ -4,6 +4,7 @@ import { captionTags } from '../core/caption';
 import { Disposable } from '../util/dispose';
 import type { CaptionTagSource } from '../services/tagSource';
 import { CAPTION_LANGUAGE } from './captionLanguage';
+import { countOf } from '../core/plural';
 
 const SEPARATOR = ',';
 
@@ -41,7 +42,7 @@ export class CaptionCompletion extends Disposable implements vscode.CompletionIt
 		const others = captionTags(line.slice(0, pieceStart) + line.slice(position.character), SEPARATOR);
 		const suggestions = this.tags.index(folder).suggest(typed, vocabulary, others, 100);
 		const items = suggestions.map((s, rank) => {
-			const detail = [s.datasetCount ? `${s.datasetCount} image${s.datasetCount === 1 ? '' : 's'}` : '', s.postCount ? `${formatCount(s.postCount)} posts` : ''].filter(Boolean).join(' · ');
+			const detail = [s.datasetCount ? countOf(s.datasetCount, 'image') : '', s.postCount ? `${formatCount(s.postCount)} posts` : ''].filter(Boolean).join(' · ');
 			const item = new vscode.CompletionItem({ label: s.tag, description: detail }, s.datasetCount ? vscode.CompletionItemKind.Value : vscode.CompletionItemKind.Keyword);
 			item.range = range;
 			item.sortText = String(rank).padStart(4, '0');

@@ -7,6 +7,7 @@ import { TokenCounter, estimatedTokenCounter } from '../core/clipTokenizer';
 import { clipVocabularyOption } from '../services/clipVocabulary';
 import { DatasetLinter, LintIssue, sharedTokenCounter } from '../core/lint';
 import { Disposable } from '../util/dispose';
+import { countOf } from '../core/plural';
 
 export const LINT_SOURCE = 'lora';
 
@@ -121,7 +122,7 @@ export class CaptionDiagnostics extends Disposable {
 			}
 			this.linters.set(root, linter);
 			this.replace(root, result.issues);
-			this.services.log.info(`Linted ${result.captions} captions in ${root}: ${result.issues.length} problems`);
+			this.services.log.info(`Linted ${countOf(result.captions, 'caption')} in ${root}: ${countOf(result.issues.length, 'problem')}`);
 			this.lintedEmitter.fire(root);
 		} catch (err) {
 			this.services.log.error(`Linting the captions of ${root} failed: ${err instanceof Error ? err.message : String(err)}`);

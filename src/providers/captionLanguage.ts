@@ -5,6 +5,7 @@ import { normalizeTag, parseCaption } from '../core/caption';
 import { captionForm } from '../core/vocabulary';
 import { Disposable } from '../util/dispose';
 import type { CaptionTagSource } from '../services/tagSource';
+import { countOf } from '../core/plural';
 
 export const CAPTION_LANGUAGE = 'lora-caption';
 const TRIGGER_TOKEN = 'loraTrigger';
@@ -98,7 +99,7 @@ export class CaptionLanguage extends Disposable implements vscode.DocumentSemant
 		if (folder?.trigger && normalizeTag(tag.text) === normalizeTag(folder.trigger)) {
 			markdown.appendMarkdown(' — the trigger word');
 		}
-		markdown.appendMarkdown(`\n\nIn ${count} of ${index.imageCount} images of this dataset${index.imageCount ? ` (${Math.round((count / index.imageCount) * 100)}%)` : ''}.`);
+		markdown.appendMarkdown(`\n\nIn ${count} of ${countOf(index.imageCount, 'image')} of this dataset${index.imageCount ? ` (${Math.round((count / index.imageCount) * 100)}%)` : ''}.`);
 		const known = (await this.tags.vocabulary(folder))?.canonical(tag.text);
 		if (known) {
 			const alias = normalizeTag(known.name) !== normalizeTag(tag.text) ? ` — alias of **${escapeMarkdown(captionForm(known.name))}**` : '';

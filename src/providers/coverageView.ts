@@ -7,6 +7,7 @@ import type { GroupCoverage, SubsetCoverage, TagCoverage } from '../core/coverag
 import type { TrainingFolderService } from '../services/trainingFolders';
 import type { WorkbenchServices } from '../services/workbenchServices';
 import { Disposable } from '../util/dispose';
+import { countOf } from '../core/plural';
 
 export type CoverageNode =
 	| { kind: 'folder'; folder: TrainingFolder; coverage: FolderCoverage }
@@ -120,7 +121,7 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 			}
 			case 'subset': {
 				const item = new vscode.TreeItem(node.subset.subset, vscode.TreeItemCollapsibleState.Collapsed);
-				item.description = `${node.subset.role === 'unknown' ? '' : `${node.subset.role} · `}${node.subset.imageCount} images`;
+				item.description = `${node.subset.role === 'unknown' ? '' : `${node.subset.role} · `}${countOf(node.subset.imageCount, 'image')}`;
 				item.iconPath = new vscode.ThemeIcon(node.subset.subset === 'all subsets' ? 'layers' : 'file-media');
 				return item;
 			}
@@ -155,7 +156,7 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 			return;
 		}
 		const picked = await vscode.window.showQuickPick(images.sort().map((path) => ({ label: basename(path), description: relative(node.folder.root, path), path })), {
-			title: node.kind === 'problem' ? node.problem.message : `${filter ?? ''}: ${images.length} images`,
+			title: node.kind === 'problem' ? node.problem.message : `${filter ?? ''}: ${countOf(images.length, 'image')}`,
 			matchOnDescription: true,
 		});
 		if (picked) {

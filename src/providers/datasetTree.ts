@@ -5,6 +5,7 @@ import { Disposable } from '../util/dispose';
 import { registerDatasetCommands } from './datasetTreeCommands';
 import { DatasetNode, IMAGE_PAGE_SIZE, detailItem, folderItem, imageItem, subsetItem, summaryDetails, summaryLabel } from './datasetTreeNodes';
 import type { TrainingFolderService } from '../services/trainingFolders';
+import { countOf } from '../core/plural';
 
 export const DATASET_VIEW_ID = 'loraWorkbench.dataset';
 
@@ -93,7 +94,7 @@ export class DatasetTreeProvider extends Disposable implements vscode.TreeDataPr
 				const item = new vscode.TreeItem(summaryLabel(folder), vscode.TreeItemCollapsibleState.Collapsed);
 				item.id = `summary:${folder.root}`;
 				const failing = folder.checks.filter((c) => !c.ok).length;
-				item.description = failing > 0 ? `${failing} guide warning${failing === 1 ? '' : 's'}` : 'guide checks pass';
+				item.description = failing > 0 ? countOf(failing, 'guide warning') : 'guide checks pass';
 				item.iconPath = new vscode.ThemeIcon(failing > 0 ? 'warning' : 'graph', failing > 0 ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined);
 				item.contextValue = 'loraSummary';
 				return item;

@@ -6,19 +6,12 @@ import { IMAGE_EXTENSIONS, classifyImageName } from '../core/datasetParse';
 import { SETTINGS_FILE_NAME, renameSettingsKey } from '../core/settings';
 import type { Subset, TrainingFolder } from '../core/dataset';
 import type { DatasetNode } from './datasetTreeNodes';
-
-const CAPTION_EDITOR = 'loraWorkbench.captionEditor';
+import { CAPTION_EDITOR_VIEW_TYPE as CAPTION_EDITOR, openCaptionAsText } from './captionEditor/openAsText';
+import { countOf } from '../core/plural';
 
 function hasCaptionEditor(): boolean {
 	return vscode.extensions.all.some((ext) => (ext.packageJSON?.contributes?.customEditors ?? [])
 		.some((e: { viewType?: string }) => e.viewType === CAPTION_EDITOR));
-}
-
-/** Opens the caption as text; a caption that does not exist yet opens as an unsaved file at its path. */
-async function openCaptionAsText(captionUri: vscode.Uri): Promise<void> {
-	const exists = await fs.stat(captionUri.fsPath).then(() => true, () => false);
-	const uri = exists ? captionUri : captionUri.with({ scheme: 'untitled' });
-	await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: true });
 }
 
 async function openImageCaption(captionUri: vscode.Uri): Promise<void> {
@@ -156,7 +149,7 @@ async function moveImageToSubset(services: WorkbenchServices, node: DatasetNode 
 		return;
 	}
 	const choices = located.folder.subsets.filter((s) => s.dir !== located.subset!.dir)
-		.map((s) => ({ label: s.isReg ? `reg/${s.name}` : s.name, description: `${s.role} · ${s.images.length} images`, subset: s }));
+		.map((s) => ({ label: s.isReg ? `reg/${s.name}` : s.name, description: `${s.role} · ${countOf(s.images.length, 'image')}`, subset: s }));
 	if (choices.length === 0) {
 		void vscode.window.showInformationMessage('This training folder has no other subset to move the image to.');
 		return;

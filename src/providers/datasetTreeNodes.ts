@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import type { DatasetImage, DatasetProblem, Subset, TrainingFolder } from '../core/dataset';
 import type { GuideCheck } from '../core/datasetChecks';
+import { countOf } from '../core/plural';
+import { folderDescription, subsetDescription } from './datasetTreeText';
 
 /** Images per page under a subset: a 20,000-image subset must not send 20,000 items at once. */
 export const IMAGE_PAGE_SIZE = 500;
@@ -14,11 +16,6 @@ export type DatasetNode =
 	| { kind: 'subset'; root: string; dir: string }
 	| { kind: 'image'; root: string; dir: string; path: string }
 	| { kind: 'more'; root: string; dir: string; shown: number };
-
-export function subsetDescription(subset: Subset): string {
-	const count = subset.images.length;
-	return `${subset.role} · ${count} image${count === 1 ? '' : 's'} × ${subset.repeats} = ${count * subset.repeats}`;
-}
 
 /** The one-line summary: steps per epoch, total steps, epochs. */
 export function summaryLabel(folder: TrainingFolder): string {
@@ -81,10 +78,10 @@ export function imageItem(image: DatasetImage, subset: Subset): vscode.TreeItem 
 	} else if (!image.hasCaption) {
 		parts.push(`no caption (trains as "${subset.classTokens}")`);
 	} else {
-		parts.push(`${image.tagCount ?? 0} tag${image.tagCount === 1 ? '' : 's'}`);
+		parts.push(countOf(image.tagCount ?? 0, 'tag'));
 	}
 	if (errors + warnings > 0) {
-		parts.push(`${errors + warnings} problem${errors + warnings === 1 ? '' : 's'}`);
+		parts.push(countOf(errors + warnings, 'problem'));
 	}
 	item.description = parts.join(' · ');
 	const broken = image.captionProblem !== undefined || errors > 0;
@@ -123,8 +120,7 @@ export function folderItem(folder: TrainingFolder): vscode.TreeItem {
 	item.id = `folder:${folder.root}`;
 	item.contextValue = 'loraFolder';
 	item.resourceUri = vscode.Uri.file(folder.root);
-	const images = folder.subsets.filter((s) => !s.isReg).reduce((n, s) => n + s.images.length, 0);
-	item.description = `${folder.trigger ?? 'no trigger'} · ${images} images`;
+	item.description = folderDescription(folder);
 	item.tooltip = folder.root;
 	item.iconPath = new vscode.ThemeIcon(folder.warnings.some((w) => w.severity === 'error') ? 'error' : 'root-folder');
 	return item;

@@ -9,6 +9,7 @@ import { pickTrainingFolder } from '../services/pickTrainingFolder';
 import type { TrainingFolderService } from '../services/trainingFolders';
 import { FaceDetectorProvider, imageOptionsFor } from './imageHealthDetector';
 import { ImageHealthPanel } from './imageHealthPanel';
+import { countOf } from '../core/plural';
 
 interface HealthServices {
 	extensionUri: vscode.Uri;
@@ -124,7 +125,7 @@ export class ImageHealth extends Disposable {
 		const entries = folder.subsets.flatMap((subset) => subset.images.map((image) => ({ path: image.path, role: subset.role, subset: subset.name })));
 		const options = imageOptionsFor(folder.settings.raw, folder.training.enableBucket);
 		const { detector, reason } = await this.services.faces.get();
-		const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `LoRA: checking ${entries.length} images`, cancellable: true }, async (progress, token) => {
+		const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `LoRA: checking ${countOf(entries.length, 'image')}`, cancellable: true }, async (progress, token) => {
 			const abort = new AbortController();
 			token.onCancellationRequested(() => abort.abort());
 			let last = 0;
@@ -142,7 +143,7 @@ export class ImageHealth extends Disposable {
 		}
 		this.publish(folder.root, report);
 		this.lastReports.set(folder.root, report);
-		this.services.log.info(`image checks: ${basename(folder.root)}: ${report.analyses.length} images, ${report.problems.length} problems`);
+		this.services.log.info(`image checks: ${basename(folder.root)}: ${countOf(report.analyses.length, 'image')}, ${countOf(report.problems.length, 'problem')}`);
 		return report;
 	}
 

@@ -53,7 +53,7 @@ export class ImportImages extends Disposable {
 			return undefined;
 		}
 		const jobs: CropJob[] = picked.map((uri) => ({ source: uri.fsPath, mode: 'import', outDir: subset.subset.dir, root: subset.folder.root }));
-		return this.openCropper(`Import into ${subset.subset.name}`, target, jobs, subset.folder.root);
+		return this.openCropper(`Crop: ${subset.subset.name}`, target, jobs, subset.folder.root);
 	}
 
 	private async cropWrongSize(arg?: unknown): Promise<CropperPanel | undefined> {
@@ -94,7 +94,7 @@ export class ImportImages extends Disposable {
 		let panel: CropperPanel | undefined;
 		// One cropper per target size (face 512x512, body 512x768).
 		for (const { target, jobs: group } of byTarget.values()) {
-			panel = await this.openCropper(`Crop to ${target.width}x${target.height} (${basename(folder.root)})`, target, group, folder.root);
+			panel = await this.openCropper(`Re-crop to ${target.width}x${target.height}: ${basename(folder.root)}`, target, group, folder.root);
 		}
 		return panel;
 	}

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import type { TagRow, TagTable } from '../core/tagStats';
 import type { DatasetTagSummary } from '../core/tagStatsSummary';
 import { percent, tagTooltipText } from '../core/tagTooltip';
+import { countOf } from '../core/plural';
 
 export type TagGroup = 'every' | 'single' | 'flagged' | 'stats' | 'subsets' | 'all';
 
@@ -60,7 +61,7 @@ export function subsetItem(root: string, table: TagTable, index: number): vscode
 	const subset = table.subsets[index];
 	const item = new vscode.TreeItem(subset.name, vscode.TreeItemCollapsibleState.Collapsed);
 	item.id = `tags-subset:${root}:${subset.name}:${subset.isReg}`;
-	item.description = `${subset.role} · ${subset.images} images`;
+	item.description = `${subset.role} · ${countOf(subset.images, 'image')}`;
 	item.iconPath = new vscode.ThemeIcon(subset.isReg ? 'library' : 'folder');
 	return item;
 }
@@ -90,7 +91,7 @@ export function flaggedItem(node: Extract<TagsNode, { kind: 'flagged' }>, flagge
 	const item = new vscode.TreeItem(flagged.label, vscode.TreeItemCollapsibleState.None);
 	item.id = `tags-flagged:${node.root}:${flagged.key}:${flagged.code}`;
 	item.description = `${flagged.files.length} · ${flagged.code}`;
-	item.tooltip = `${flagged.message}\n\n${flagged.files.length} caption(s). Click to show them in the gallery.`;
+	item.tooltip = `${flagged.message}\n\n${countOf(flagged.files.length, 'caption')}. Click to show them in the gallery.`;
 	const error = flagged.severity === vscode.DiagnosticSeverity.Error;
 	item.iconPath = new vscode.ThemeIcon(error ? 'error' : 'warning', new vscode.ThemeColor(error ? 'problemsErrorIcon.foreground' : 'problemsWarningIcon.foreground'));
 	item.contextValue = 'loraTag';
@@ -111,7 +112,7 @@ export function statItem(node: Extract<TagsNode, { kind: 'stat' }>): vscode.Tree
 export function statNodes(root: string, summary: DatasetTagSummary): Array<Extract<TagsNode, { kind: 'stat' }>> {
 	const nodes: Array<Extract<TagsNode, { kind: 'stat' }>> = [];
 	for (const subset of summary.imagesPerSubset) {
-		nodes.push({ kind: 'stat', root, id: `images:${subset.name}:${subset.isReg}`, label: subset.name, description: `${subset.images} images (${subset.role}), ${subset.captioned} captioned`, icon: 'file-media' });
+		nodes.push({ kind: 'stat', root, id: `images:${subset.name}:${subset.isReg}`, label: subset.name, description: `${countOf(subset.images, 'image')} (${subset.role}), ${subset.captioned} captioned`, icon: 'file-media' });
 	}
 	nodes.push({
 		kind: 'stat', root, id: 'ratio', icon: 'symbol-ruler',
@@ -127,7 +128,7 @@ export function statNodes(root: string, summary: DatasetTagSummary): Array<Extra
 	}
 	for (const costume of summary.costumes) {
 		nodes.push({
-			kind: 'stat', root, id: `costume:${costume.tag}`, icon: 'person', label: `Costume "${costume.tag}" (${costume.images} images) comes with`,
+			kind: 'stat', root, id: `costume:${costume.tag}`, icon: 'person', label: `Costume "${costume.tag}" (${countOf(costume.images, 'image')}) comes with`,
 			description: costume.coTags.slice(0, 5).map((t) => `${t.label} ${percent(t.share)}`).join(', ') || 'nothing else',
 			tooltip: `${costume.source === 'settings' ? 'Declared in lora-workbench.yaml (coverage.costumes).' : 'Found in a costume subset.'} Tags that always come with the costume are learned as part of it.\n\n${costume.coTags.map((t) => `${t.label}: ${t.count} of ${costume.images} (${percent(t.share)})`).join('\n')}`,
 		});

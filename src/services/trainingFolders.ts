@@ -5,6 +5,7 @@ import { TrainingFolder, rescanSubsets, scanTrainingFolder } from '../core/datas
 import { findTrainingFolders } from '../core/datasetDiscover';
 import { SETTINGS_FILE_NAME } from '../core/settings';
 import { Disposable } from '../util/dispose';
+import { countOf } from '../core/plural';
 
 export interface TrainingFolderChange {
 	root: string;
@@ -205,7 +206,7 @@ export class TrainingFolderService extends Disposable {
 			}
 			this.scans.set(root, folder);
 			const images = folder.subsets.reduce((n, s) => n + s.images.length, 0);
-			this.log.info(`Scanned ${root}${partial ? ` (${change.subsets.size} subset(s))` : ''}: ${folder.subsets.length} subsets, ${images} images in ${Date.now() - started} ms`);
+			this.log.info(`Scanned ${root}${partial ? ` (${countOf(change.subsets.size, 'subset')})` : ''}: ${countOf(folder.subsets.length, 'subset')}, ${countOf(images, 'image')} in ${Date.now() - started} ms`);
 			this.changeEmitter.fire({ root, folder, changedSubsets: partial ? [...change.subsets] : undefined });
 		} catch (err) {
 			this.log.error(`Could not read ${root}: ${err instanceof Error ? err.message : String(err)}`);

@@ -8,6 +8,7 @@ import { summarizeMetadata } from '../core/checkpoints/metadata';
 import type { TrainingFolderService } from '../services/trainingFolders';
 import { Disposable } from '../util/dispose';
 import { chosenCheckpoint } from './chosenCheckpoint';
+import { countOf } from '../core/plural';
 
 export type CheckpointNode =
 	| { kind: 'folder'; folder: TrainingFolder }
@@ -109,7 +110,7 @@ export class CheckpointsView extends Disposable implements vscode.TreeDataProvid
 		if (node.kind === 'run') {
 			const item = new vscode.TreeItem(runLabel(node.run), node.run.latest ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
 			item.id = `${node.folder.root}:${node.run.key}`;
-			item.description = `${node.run.checkpoints.length} checkpoint(s)${node.run.states.length ? `, ${node.run.states.length} state(s)` : ''}${node.run.latest ? '' : ` · runs/${node.run.runFolder}`}`;
+			item.description = `${countOf(node.run.checkpoints.length, 'checkpoint')}${node.run.states.length ? `, ${countOf(node.run.states.length, 'state')}` : ''}${node.run.latest ? '' : ` · runs/${node.run.runFolder}`}`;
 			item.iconPath = new vscode.ThemeIcon(node.run.latest ? 'history' : 'archive');
 			item.contextValue = 'checkpointRun';
 			item.tooltip = node.run.dir;

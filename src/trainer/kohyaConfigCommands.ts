@@ -13,6 +13,7 @@ import type { TrainingFolderService } from '../services/trainingFolders';
 import type { WorkbenchServices } from '../services/workbenchServices';
 import { Disposable } from '../util/dispose';
 import { editSettingsFile } from '../util/settingsFile';
+import { countOf } from '../core/plural';
 
 interface Services {
 	readonly log: vscode.LogOutputChannel;
@@ -98,8 +99,8 @@ export class KohyaConfigCommands extends Disposable {
 		const notes = describeKohyaImport(imported);
 		this.services.log.info(`Imported ${source} into ${settingsUri.fsPath} (training:)${notes.map((n) => `\n  ${n}`).join('')}`);
 		const headline = `Imported ${basename(source)} into ${basename(folder.root)}/${SETTINGS_FILE_NAME}.`
-			+ (imported.kept.length ? ` ${imported.kept.length} GUI key(s) have no sd-scripts meaning and were kept for export: ${imported.kept.slice(0, 6).join(', ')}${imported.kept.length > 6 ? ', …' : ''}.` : ' Every key was mapped.')
-			+ (imported.warnings.length ? ` ${imported.warnings.length} warning(s).` : '');
+			+ (imported.kept.length ? ` ${countOf(imported.kept.length, 'GUI key has', 'GUI keys have')} no sd-scripts meaning and ${imported.kept.length === 1 ? 'was' : 'were'} kept for export: ${imported.kept.slice(0, 6).join(', ')}${imported.kept.length > 6 ? ', …' : ''}.` : ' Every key was mapped.')
+			+ (imported.warnings.length ? ` ${countOf(imported.warnings.length, 'warning')}.` : '');
 		const show = imported.warnings.length ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
 		void show(headline, 'Open Settings', 'Show Details').then(async (choice) => {
 			if (choice === 'Open Settings') {
@@ -161,7 +162,7 @@ export class KohyaConfigCommands extends Disposable {
 			void vscode.window.showErrorMessage(`${target} could not be written (${(err as NodeJS.ErrnoException).code ?? String(err)}); pick a folder you can write to.`);
 			return undefined;
 		}
-		const skipped = problems.length ? ` ${problems.length} setting(s) in ${SETTINGS_FILE_NAME} were invalid and exported with the preset value: ${problems.map((p) => p.path).join(', ')}.` : '';
+		const skipped = problems.length ? ` ${countOf(problems.length, 'setting')} in ${SETTINGS_FILE_NAME} ${problems.length === 1 ? 'was' : 'were'} invalid and exported with the preset value: ${problems.map((p) => p.path).join(', ')}.` : '';
 		this.services.log.info(`Exported the training settings of ${folder.root} to ${target}${problems.map((p) => `\n  ${p.message}`).join('')}`);
 		void (problems.length ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(`Exported the training settings to ${basename(target)} (kohya_ss GUI: Configuration → Open).${skipped}`);
 		return { root: folder.root, target };

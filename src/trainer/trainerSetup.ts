@@ -9,6 +9,7 @@ import type { TrainingFolderService } from '../services/trainingFolders';
 import { Disposable } from '../util/dispose';
 import { openSetting } from '../util/openSetting';
 import { workspaceTrusted } from '../services/workspaceTrust';
+import { countOf } from '../core/plural';
 
 /**
  * "LoRA: Check Trainer Setup" and the cached setup report the training commands use. The probe starts Python
@@ -74,7 +75,7 @@ export class TrainerSetup extends Disposable {
 		} else {
 			const first = missing[0];
 			const actions = ['Show Details', ...(missing.some((m) => m.id === 'sd-scripts') ? ['Guided Install', 'Open Settings'] : ['Open Settings'])];
-			void vscode.window.showErrorMessage(`Trainer setup: ${missing.length} problem(s). ${first.id}: ${first.fix ?? first.detail}`, ...actions).then((choice) => {
+			void vscode.window.showErrorMessage(`Trainer setup: ${countOf(missing.length, 'problem')}. ${first.id}: ${first.fix ?? first.detail}`, ...actions).then((choice) => {
 				if (choice === 'Show Details') { this.log.show(); }
 				if (choice === 'Guided Install') { void this.guidedInstall(); }
 				if (choice === 'Open Settings') { void openSetting(missing.some((m) => m.id === 'python') && !missing.some((m) => m.id === 'sd-scripts') ? 'pythonPath' : 'sdScriptsPath'); }

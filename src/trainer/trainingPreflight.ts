@@ -10,6 +10,7 @@ import type { TrainingFolderService } from '../services/trainingFolders';
 import { editSettingsFile } from '../util/settingsFile';
 import { TrainerSetup } from './trainerSetup';
 import { TrainingRunService } from './trainingRun';
+import { countOf } from '../core/plural';
 
 export interface PreflightResult {
 	root: string;
@@ -94,7 +95,7 @@ export class TrainingPreflight {
 			const { outputDir, outputName } = prepared.plan.files;
 			const left = await leftFiles(outputDir, outputName, runInputs(prepared.plan));
 			if (left.outputs.length || left.samples.length) {
-				notes.push(`${left.outputs.length} checkpoint(s) or state folder(s) and ${left.samples.length} sample(s) of the previous run named ${outputName} in ${basename(outputDir)}/ move into that run's folder under ${basename(outputDir)}/runs/ when this run starts, so the runs never mix`);
+				notes.push(`${countOf(left.outputs.length, 'checkpoint or state folder', 'checkpoints or state folders')} and ${countOf(left.samples.length, 'sample')} of the previous run named ${outputName} in ${basename(outputDir)}/ move into that run's folder under ${basename(outputDir)}/runs/ when this run starts, so the runs never mix`);
 			}
 		}
 		for (const error of findings.errors) {
@@ -107,10 +108,10 @@ export class TrainingPreflight {
 		const busy = [runs.active, ...runs.queued].filter((r) => r !== undefined);
 		if (busy.length && errors.length === 0) {
 			const same = busy.some((r) => r.folderRoot === root);
-			warnings.push(`${runs.active?.label ?? busy[0].label} is training now; this one waits in the queue behind ${busy.length} training(s)${same ? ' (this folder is among them; each run keeps its own checkpoints)' : ''}`);
+			warnings.push(`${runs.active?.label ?? busy[0].label} is training now; this one waits in the queue behind ${countOf(busy.length, 'training')}${same ? ' (this folder is among them; each run keeps its own checkpoints)' : ''}`);
 		}
 		const result: PreflightResult = { root, errors, warnings, notes, offers: findings.offers, plan: errors.length ? undefined : prepared.plan };
-		this.services.log.info(`Preflight for ${root}: ${errors.length} error(s), ${warnings.length} warning(s)`);
+		this.services.log.info(`Preflight for ${root}: ${countOf(errors.length, 'error')}, ${countOf(warnings.length, 'warning')}`);
 		errors.forEach((e) => this.services.log.error(`  ${e}`));
 		warnings.forEach((w) => this.services.log.warn(`  ${w}`));
 		notes.forEach((n) => this.services.log.info(`  ${n}`));

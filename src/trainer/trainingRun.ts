@@ -13,6 +13,7 @@ import { TensorBoardTarget, tensorBoardTarget, timestamp, writeRunFiles } from '
 import { Disposable } from '../util/dispose';
 import { editSettingsFile } from '../util/settingsFile';
 import { spawnTree, stopTree } from './processTree';
+import { countOf } from '../core/plural';
 
 export type RunState = 'queued' | 'running' | 'stopping' | 'finished' | 'failed' | 'stopped' | 'cancelled';
 
@@ -132,7 +133,7 @@ export class TrainingRun extends Disposable {
 		this.archived = archived;
 		this.logStream = createWriteStream(this.logFile, { flags: 'a' });
 		if (archived) {
-			this.emitText(`LoRA Workbench: the previous run's ${archived.moved.length} checkpoint(s), state folder(s) and sample(s) named ${this.outputName} moved to ${archived.dir}\n`);
+			this.emitText(`LoRA Workbench: the previous run's checkpoints, state folders and samples named ${this.outputName} (${countOf(archived.moved.length, 'file or folder', 'files and folders')}) moved to ${archived.dir}\n`);
 			await this.followChosen(archived);
 		}
 		const { command, args } = this.plan.command;

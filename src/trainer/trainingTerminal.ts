@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { formatCommandLines } from '../core/training/launch';
 import type { PreflightResult } from './trainingPreflight';
 import { TrainingRun, TrainingRunService } from './trainingRun';
+import { countOf } from '../core/plural';
 
 /** Terminal line ends: the trainer prints `\n`, a terminal needs `\r\n`; tqdm's lone `\r` redraws stay as they are. */
 export function toTerminalText(text: string): string {
@@ -65,7 +66,7 @@ export class TrainingTerminal implements vscode.Pseudoterminal {
 		this.print(`\x1b[2mLoRA Workbench: training ${plan.files.outputName} from ${plan.root}\n${formatCommandLines(plan.command.command, plan.command.args).split('\n').map((l) => `  ${l}`).join('\n')}\x1b[0m\n`);
 		const position = this.runs.positionOf(run);
 		if (run.state === 'queued' && position) {
-			this.print(`Waiting in the queue: ${position} training(s) ahead of this one. Terminate the task to leave the queue.\n`);
+			this.print(`Waiting in the queue: ${countOf(position, 'training')} ahead of this one. Terminate the task to leave the queue.\n`);
 		}
 		this.subscriptions.push(
 			run.onDidOutput((text) => this.writeEmitter.fire(toTerminalText(text))),

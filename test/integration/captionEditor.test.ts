@@ -210,6 +210,31 @@ describe('caption editor', () => {
 		await waitFor('the association to be removed', () => config().inspect<Record<string, string>>('workbench.editorAssociations')?.globalValue?.['**/images/*_*/*.txt'] === undefined);
 	});
 
+	it('"Open Caption as Text" replaces the caption editor\'s tab of that caption with a text editor (issue 19.11)', async () => {
+		await vscode.commands.executeCommand('vscode.openWith', caption(1), VIEW_TYPE);
+		await readyEditor(caption(1));
+		await vscode.commands.executeCommand('loraWorkbench.openCaptionAsText', caption(1));
+		const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs);
+		const custom = tabs.filter((t) => t.input instanceof vscode.TabInputCustom && t.input.uri.fsPath === caption(1).fsPath);
+		const text = tabs.filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath === caption(1).fsPath);
+		assert.equal(custom.length, 0, 'no caption editor tab is left for that caption');
+		assert.equal(text.length, 1, 'one text tab');
+		assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, caption(1).fsPath, 'the text editor is the active one');
+	});
+
+	it('the caption editor\'s "Open as Text" button replaces its own tab too, keeping unsaved changes', async () => {
+		await vscode.commands.executeCommand('vscode.openWith', caption(3), VIEW_TYPE);
+		const session = await readyEditor(caption(3));
+		await session.receive({ type: 'addTag', tag: 'blue eyes' });
+		const document = await waitFor('the edit in the document', () => vscode.workspace.textDocuments.find((d) => d.uri.fsPath === caption(3).fsPath && d.isDirty));
+		await session.receive({ type: 'openAsText' });
+		const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => (t.input as { uri?: vscode.Uri } | undefined)?.uri?.fsPath === caption(3).fsPath);
+		assert.deepEqual(tabs.map((t) => t.input instanceof vscode.TabInputText ? 'text' : t.input instanceof vscode.TabInputCustom ? 'custom' : 'other'), ['text']);
+		const shown = vscode.window.activeTextEditor?.document;
+		assert.equal(shown?.uri.fsPath, caption(3).fsPath, 'the text editor is the active one');
+		assert.ok(shown.isDirty && shown.getText().includes('blue eyes'), `the unsaved edit is still in the document (dirty ${shown.isDirty}, closed ${document.isClosed}, same ${shown === document}): ${shown.getText()}`);
+	});
+
 	it('opens from an image through "Open With" and shows the linter\'s problems on the chips', async () => {
 		await writeImage(join(faceDir, 'img_006.jpg'), { width: 512, height: 512, color: [20, 120, 60] });
 		await fs.writeFile(caption(6).fsPath, '3mm4w4ts0n, smile, 1boy, smile');

@@ -7,7 +7,7 @@ import { activateExtension, waitFor } from '../support/extension';
 import { guideFolderSpec, makeTrainingFolder, writeImage } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
 
-async function treeText(root: string): Promise<{ summary: string; subsets: string[]; images: Record<string, string[]> }> {
+async function treeText(root: string): Promise<{ folder: string; summary: string; subsets: string[]; images: Record<string, string[]> }> {
 	const tree = (await activateExtension()).testing.datasetTree;
 	const folderNode = tree.getChildren().find((n) => n.kind === 'folder' && n.root === root);
 	assert.ok(folderNode, `the tree lists ${root}`);
@@ -21,7 +21,7 @@ async function treeText(root: string): Promise<{ summary: string; subsets: strin
 	for (const node of subsetNodes) {
 		images[String(tree.getTreeItem(node).label)] = tree.getChildren(node).map(label);
 	}
-	return { summary: label(children.find((n) => n.kind === 'summary')!), subsets: subsetNodes.map(label), images };
+	return { folder: label(folderNode), summary: label(children.find((n) => n.kind === 'summary')!), subsets: subsetNodes.map(label), images };
 }
 
 describe('dataset tree', () => {
@@ -40,6 +40,7 @@ describe('dataset tree', () => {
 		assert.deepEqual(text.subsets, ['16_3mm4w4ts0n woman · body · 2 images × 16 = 32', '24_3mm4w4ts0n woman · face · 4 images × 24 = 96']);
 		// 96 + 32 = 128 samples, batch 1 -> 128 steps per epoch, 10 epochs.
 		assert.equal(text.summary, '128 steps/epoch · 1280 total steps · 10 epochs · 2 guide warnings');
+		assert.equal(text.folder, 'dataset-folder · 3mm4w4ts0n · 6 images');
 		assert.deepEqual(text.images['24_3mm4w4ts0n woman'], ['img_001.jpg · 5 tags', 'img_002.jpg · 5 tags', 'img_003.jpg · 5 tags', 'img_004.jpg · 5 tags']);
 		const folder = (await activateExtension()).services.trainingFolders.get(root)!;
 		assert.deepEqual(folder.checks.filter((c) => !c.ok).map((c) => c.code), ['face-images', 'body-images']);
@@ -75,6 +76,7 @@ describe('dataset tree', () => {
 		await fs.access(join(created, 'model'));
 		const text = await treeText(created);
 		assert.deepEqual(text.subsets, ['16_zq7lora man · body · 0 images × 16 = 0', '24_zq7lora man · face · 0 images × 24 = 0']);
+		assert.equal(text.folder, 'zq7lora · 0 images', 'the folder is named after the trigger: its row says it once (issue 19.11)');
 	});
 
 	it('clicking an image opens its caption', async () => {

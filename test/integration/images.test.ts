@@ -9,6 +9,11 @@ import { cropper, healthView } from '../support/webviews';
 
 const FACE = '10_3mm4w4ts0n woman';
 
+/** The cropper tabs' titles. */
+function cropperTabs(): string[] {
+	return vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('loraWorkbench.cropper')).map((t) => t.label);
+}
+
 async function size(file: string): Promise<[number, number]> {
 	const meta = await sharp(file).metadata();
 	return [meta.width, meta.height];
@@ -107,12 +112,15 @@ describe('image checks, health report and cropping (integration)', function () {
 		await vscode.commands.executeCommand('loraWorkbench.importImages', faceDir, sources.map((s) => vscode.Uri.file(s)));
 		const panel = await waitFor('the cropper', () => cropper(api));
 		assert.equal(panel.items.length, 2);
+		// Each run's tab names the subset and how many images it crops (issue 19.11).
+		assert.deepEqual(cropperTabs(), [`Crop: ${FACE} (2 images)`]);
 		for (const item of panel.items) {
 			assert.equal(item.basis, 'face');
 			assert.equal(item.box.width, item.box.height);
 		}
 		await panel.handle({ type: 'acceptAll' });
 		assert.deepEqual(panel.items.map((i) => i.status), ['written', 'written']);
+		await waitFor('the finished cropper to close', () => cropperTabs().length === 0);
 		assert.deepEqual(await size(join(faceDir, 'obama3.png')), [512, 512]);
 		assert.deepEqual(await size(join(faceDir, 'unsplash_makhmutova_dina.png')), [512, 512]);
 		const after = await Promise.all(sources.map((s) => fs.readFile(s)));
@@ -120,8 +128,17 @@ describe('image checks, health report and cropping (integration)', function () {
 		// A second import of the same photo gets a new name instead of overwriting.
 		await vscode.commands.executeCommand('loraWorkbench.importImages', faceDir, [vscode.Uri.file(sources[0])]);
 		const second = await waitFor('the second cropper', () => cropper(api) !== panel && cropper(api));
+		assert.deepEqual(cropperTabs(), [`Crop: ${FACE} (1 image)`]);
 		await second.handle({ type: 'accept', id: second.items[0].id, box: { ...second.items[0].box, x: 0 } });
 		assert.deepEqual(await size(join(faceDir, 'obama3_2.png')), [512, 512]);
+		await waitFor('the second cropper to close', () => cropperTabs().length === 0);
+		// A skipped picture says what that means, not "skipped: skipped".
+		await vscode.commands.executeCommand('loraWorkbench.importImages', faceDir, [vscode.Uri.file(sources[1])]);
+		const third = await waitFor('the third cropper', () => cropperTabs().length === 1 && cropper(api));
+		await third.handle({ type: 'skip', id: third.items[0].id });
+		assert.deepEqual(third.items.map((i) => [i.status, i.result]), [['skipped', 'not imported']]);
+		await waitFor('the third cropper to close', () => cropperTabs().length === 0);
+		await assert.rejects(fs.stat(join(faceDir, 'unsplash_makhmutova_dina_2.png')), 'nothing written');
 	});
 
 	it('Crop Wrong-Size Images re-crops in place, keeps originals outside images/, and restores them', async () => {

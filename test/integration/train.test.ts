@@ -407,7 +407,7 @@ describe('Train LoRA with the stand-in trainer', function () {
 		process.env.LORA_STANDIN_HOLD_AT_STEP = '7';
 		try {
 			const second = await train(root);
-			assert.ok(second.notes.some((n) => /3 checkpoint\(s\) or state folder\(s\) and 3 sample\(s\) of the previous run named r3runs in model\/ move into that run's folder/.test(n)), second.notes.join('\n'));
+			assert.ok(second.notes.some((n) => /3 checkpoints or state folders and 3 samples of the previous run named r3runs in model\/ move into that run's folder/.test(n)), second.notes.join('\n'));
 			const run = second.run!;
 			await waitFor('the second run to hold in epoch 2', () => existsSync(run.logFile) && readFileSync(run.logFile, 'utf8').includes('epoch 2/3'), 120_000);
 			await waitFor('epoch 1 of the second run', () => existsSync(join(model, 'r3runs-000001.safetensors')));

@@ -190,7 +190,7 @@ test('faults (issue 21.5): stale temp files of killed writers are swept (scan, b
 	utimesSync(legacyOld, hourAgo, hourAgo);
 	const { io, err } = captureIo(root);
 	await runCli(['scan', root], io);
-	assert.match(err.join('\n'), /Removed 2 temp file\(s\) left by interrupted writes/);
+	assert.match(err.join('\n'), /Removed 2 temp files left by interrupted writes/);
 	assert.deepEqual([dead, live, legacyOld, legacyNew, notOurs].map((p) => existsSync(p)), [false, true, false, true, true]);
 	writeFileSync(dead, 'half');
 	const applied = await applyPlanToDisk(planBulkEdit([await readCaptionForEdit(join(dir, '0.txt'))], { kind: 'add', tag: 'hat', position: 'end' }));

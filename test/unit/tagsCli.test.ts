@@ -36,7 +36,7 @@ test('tags CLI: table, filter, preview and --apply', async () => {
 
 		const filtered = await cli(['tags', root, '--filter', 'blonde hair AND NOT smile']);
 		assert.equal(filtered.code, 0);
-		assert.match(filtered.out, /1 image\(s\) match/);
+		assert.match(filtered.out, /1 image matches/);
 		assert.match(filtered.out, /img_2\.png/);
 
 		const bad = await cli(['tags', root, '--filter', 'smile OR']);

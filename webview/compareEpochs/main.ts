@@ -4,6 +4,7 @@ import './main.css';
 import type { CompareHostMessage, CompareWebviewMessage, GridView } from '../../src/core/protocol/compareEpochs';
 import { el } from '../common/dom';
 import { messenger } from '../common/vscodeApi';
+import { countOf } from '../../src/core/plural';
 
 const host = messenger<CompareWebviewMessage, CompareHostMessage, { zoom?: number }>();
 const post = host.post;
@@ -36,7 +37,7 @@ function render(message: Extract<CompareHostMessage, { type: 'init' }>): void {
 		document.documentElement.style.setProperty('--cell', `${cellSize}px`);
 		host.setState({ zoom: cellSize });
 	});
-	toolbar.append(el('span', { className: 'title' }, `${message.folderName}: ${message.grid.rows.length} prompts × ${message.grid.columns.length} epochs`), diffToggle, el('label', { className: 'zoom' }, 'Size ', zoom));
+	toolbar.append(el('span', { className: 'title' }, `${message.folderName}: ${countOf(message.grid.rows.length, 'prompt')} × ${countOf(message.grid.columns.length, 'epoch')}`), diffToggle, el('label', { className: 'zoom' }, 'Size ', zoom));
 	if (message.snippet) {
 		const copy = document.createElement('vscode-button');
 		copy.setAttribute('secondary', '');

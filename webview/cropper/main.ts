@@ -72,7 +72,7 @@ function render(): void {
 	if (picture.getAttribute('src') !== view.preview) {
 		picture.src = view.preview;
 	}
-	status.replaceChildren(el('strong', {}, view.name), el('div', { className: `state ${view.status}` }, view.status === 'pending' ? `Proposal: ${target.width}x${target.height}, ${view.basis === 'face' ? 'centred on the face' : 'centred (no face)'}` : `${view.status}: ${view.result ?? ''}`));
+	status.replaceChildren(el('strong', {}, view.name), el('div', { className: `state ${view.status}` }, view.status === 'pending' ? `Proposal: ${target.width}x${target.height}, ${view.basis === 'face' ? 'centred on the face' : 'centred (no face)'}` : view.result ? `${view.status}: ${view.result}` : view.status));
 	notes.replaceChildren(...view.notes.map((n) => el('li', {}, n)));
 	placeBox();
 }

@@ -8,6 +8,7 @@ import { el } from '../common/dom';
 import { afterNextPaint, imageDecoded } from '../common/paint';
 import { messenger } from '../common/vscodeApi';
 import { Selection } from './selection';
+import { countOf } from '../../src/core/plural';
 
 const host = messenger<GalleryWebviewMessage, GalleryHostMessage>();
 const post = host.post;
@@ -77,7 +78,7 @@ function currentScope(): BulkScope {
 }
 
 function updateStatus(): void {
-	status.textContent = `${visibleIds.length} of ${images.length} images${selection.size ? ` · ${selection.size} selected` : ''}`;
+	status.textContent = `${visibleIds.length} of ${countOf(images.length, 'image')}${selection.size ? ` · ${selection.size} selected` : ''}`;
 	const scope = currentScope();
 	scopeLabel.textContent = `Edits apply to: ${scope === 'selected' ? `${selection.size} selected` : scope === 'filtered' ? `${visibleIds.length} filtered` : 'all images'}`;
 }

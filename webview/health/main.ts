@@ -2,6 +2,7 @@ import './main.css';
 import type { HealthHostMessage, HealthImageView, HealthSectionView, HealthWebviewMessage } from '../../src/core/protocol/health';
 import { el } from '../common/dom';
 import { messenger } from '../common/vscodeApi';
+import { countOf } from '../../src/core/plural';
 
 const host = messenger<HealthWebviewMessage, HealthHostMessage>();
 const post = host.post;
@@ -59,8 +60,8 @@ function render(message: Extract<HealthHostMessage, { type: 'init' }>): void {
 		actions.prepend(crop);
 	}
 	const summary = images.length === 0
-		? `${message.imageCount} images checked: no problems.`
-		: `${message.imageCount} images checked: ${images.length} problem${images.length === 1 ? '' : 's'} on ${files} image${files === 1 ? '' : 's'}, in ${message.sections.length} section${message.sections.length === 1 ? '' : 's'}. Click a picture to open it; hover for the details.`;
+		? `${countOf(message.imageCount, 'image')} checked: no problems.`
+		: `${countOf(message.imageCount, 'image')} checked: ${countOf(images.length, 'problem')} on ${countOf(files, 'image')}, in ${countOf(message.sections.length, 'section')}. Click a picture to open it; hover for the details.`;
 	const header = el('header', {},
 		el('h1', {}, `Dataset Health: ${message.folderName}`),
 		el('p', { className: 'summary' }, summary),

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { LintIssue, lintDataset } from '../lint';
+import { countOf } from '../plural';
 
 export interface LintAfterTagging {
 	/** Problems in the captions this run wrote. */
@@ -31,7 +32,7 @@ export function formatLintLines(lint: LintAfterTagging): string[] {
 		return ['The caption linter reports no problems in the new captions.'];
 	}
 	return [
-		`The caption linter now reports ${lint.issues.length} problem(s) in the new captions:`,
+		`The caption linter now reports ${countOf(lint.issues.length, 'problem')} in the new captions:`,
 		...lint.byCode.map((c) => `  ${c.code} x${c.count}  e.g. ${c.example}`),
 	];
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { TaggerModelError } from './labels';
 import { requireOnnxRuntime } from '../nativeModules';
+import { countOf } from '../plural';
 
 export type ExecutionProvider = 'cpu' | 'cuda' | 'dml' | 'coreml';
 export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'cuda', 'dml', 'coreml'];
@@ -140,7 +141,7 @@ export class TaggerSession {
 		const size = this.contract.inputSize;
 		const reply = await this.call({ type: 'run', data: batch, dims: [count, size, size, 3], inputName: this.contract.inputName, outputName: this.contract.outputName }, [batch.buffer as ArrayBuffer]);
 		if (!reply.ok) {
-			throw new TaggerModelError(`${this.contract.modelFile} failed on a batch of ${count} image(s): ${firstLine(reply.message)}`);
+			throw new TaggerModelError(`${this.contract.modelFile} failed on a batch of ${countOf(count, 'image')}: ${firstLine(reply.message)}`);
 		}
 		const scores = reply.data as Float32Array;
 		const dims = reply.dims as number[];

@@ -1,4 +1,5 @@
 import { TagImagesResult } from './tagImages';
+import { countOf } from '../plural';
 
 export interface TagCount {
 	tag: string;
@@ -47,7 +48,7 @@ export function summarizeTagging(result: TagImagesResult, prefixWords: readonly 
 /** Plain-text lines for the CLI and the output channel. */
 export function formatSummary(summary: TaggingSummary): string[] {
 	const lines = [
-		`${summary.cancelled ? 'Cancelled: ' : ''}${summary.tagged} image(s) tagged, ${summary.skipped} skipped (already captioned), ${summary.failed} failed.`,
+		`${summary.cancelled ? 'Cancelled: ' : ''}${countOf(summary.tagged, 'image')} tagged, ${summary.skipped} skipped (already captioned), ${summary.failed} failed.`,
 	];
 	if (summary.tagged > 0) {
 		lines.push(`Tags per image: ${summary.tagsPerImage.average.toFixed(1)} on average (${summary.tagsPerImage.min}-${summary.tagsPerImage.max}).`);

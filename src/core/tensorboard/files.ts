@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { readScalarEvents, ScalarPoint } from './events';
+import { countOf } from '../plural';
 
 export const EVENT_FILE_PREFIX = 'events.out.tfevents.';
 
@@ -100,7 +101,7 @@ export class EventFileFollower {
 				this.warnings.push(`${this.file}: ${result.corruption}; the points before it are shown, the rest of this file is skipped.`);
 			}
 			if (result.undecodable > 0) {
-				this.warnings.push(`${this.file}: ${result.undecodable} record(s) are not TensorBoard events and were skipped.`);
+				this.warnings.push(`${this.file}: ${countOf(result.undecodable, 'record is', 'records are')} not TensorBoard events and ${result.undecodable === 1 ? 'was' : 'were'} skipped.`);
 			}
 			return result.points;
 		} finally {

@@ -6,8 +6,9 @@ import type { CaptionTagSource } from '../../services/tagSource';
 import { CaptionEditorSession, SessionHost } from './captionEditorSession';
 import { captionPathOfImage, isImagePath } from './captionTarget';
 import { DefaultEditorSetting } from './defaultEditor';
+import { CAPTION_EDITOR_VIEW_TYPE } from './openAsText';
 
-export const CAPTION_EDITOR_VIEW_TYPE = 'loraWorkbench.captionEditor';
+export { CAPTION_EDITOR_VIEW_TYPE };
 /** "Open With..." on an image: hands over to the caption editor on the image's caption. */
 export const IMAGE_CAPTION_VIEW_TYPE = 'loraWorkbench.imageCaptionEditor';
 

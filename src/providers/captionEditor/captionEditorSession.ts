@@ -13,6 +13,7 @@ import type { CaptionTagSource } from '../../services/tagSource';
 import { CaptionTarget, filmstripRange, targetOfCaption } from './captionTarget';
 import { FileFacts, buildDocumentState, readFileFacts } from './documentState';
 import { applyTagIntent } from './tagEdits';
+import { openCaptionAsText } from './openAsText';
 
 export interface SessionHost {
 	readonly services: WorkbenchServices;
@@ -114,7 +115,7 @@ export class CaptionEditorSession extends Disposable {
 				return;
 			}
 			case 'openAsText':
-				await vscode.commands.executeCommand('vscode.openWith', this.document.uri, 'default', this.panel.viewColumn);
+				await openCaptionAsText(this.document.uri, this.panel.viewColumn);
 				return;
 			case 'painted':
 				return; // for the VS Code bench, which reads it through the host's observer

@@ -9,6 +9,7 @@ import { TargetSize } from '../../core/images/types';
 import { NativeModuleError } from '../../core/nativeModules';
 import { WebviewHost, parseWith } from '../../services/webviewHost';
 import { Disposable } from '../../util/dispose';
+import { countOf, wordFor } from '../../core/plural';
 
 export interface CropJob {
 	source: string;
@@ -71,12 +72,13 @@ export class CropperPanel extends Disposable {
 			return undefined;
 		}
 		if (failures.length) {
-			void vscode.window.showWarningMessage(`LoRA: ${failures.length} image(s) could not be opened and were left out. ${failures.join(' ')}`);
+			void vscode.window.showWarningMessage(`LoRA: ${countOf(failures.length, 'image')} could not be opened and ${wordFor(failures.length, 'was', 'were')} left out. ${failures.join(' ')}`);
 		}
 		if (prepared.length === 0) {
 			return undefined;
 		}
-		return new CropperPanel(services, title, target, prepared, detector);
+		// Each run's tab says what it crops and how many, so two runs side by side can be told apart.
+		return new CropperPanel(services, `${title} (${countOf(prepared.length, 'image')})`, target, prepared, detector);
 	}
 
 	private constructor(services: { extensionUri: vscode.Uri; log: vscode.LogOutputChannel }, private readonly title: string, private readonly target: TargetSize, entries: Entry[], private readonly detector: FaceDetector | undefined) {
@@ -92,7 +94,7 @@ export class CropperPanel extends Disposable {
 				onMessage: (message) => this.handle(message),
 			}));
 		this.register(this.host.onDidDispose(() => {
-			this.finish();
+			this.finish(true);
 			this.dispose();
 		}));
 	}
@@ -113,7 +115,7 @@ export class CropperPanel extends Disposable {
 				}
 				return this.queue;
 			case 'skip':
-				return this.enqueue(async () => this.setStatus(message.id, 'skipped', 'skipped'));
+				return this.enqueue(async () => this.setStatus(message.id, 'skipped', this.entries.get(message.id)?.job.mode === 'recrop' ? 'the image is left as it was' : 'not imported'));
 			case 'rotate':
 				return this.enqueue(() => this.rotate(message.id, message.rotate));
 			case 'close':
@@ -179,17 +181,30 @@ export class CropperPanel extends Disposable {
 		entry.view.result = result;
 		this.post({ type: 'item', item: entry.view });
 		if (this.items.every((item) => item.status !== 'pending')) {
-			this.finish();
+			this.finish(false);
 		}
 	}
 
-	private finish(): void {
+	/**
+	 * Once every item is decided the run is over: its tab closes when nothing failed (the notification says what
+	 * was written), and stays, titled "done", when something failed, so the reasons can be read.
+	 */
+	private finish(closed: boolean): void {
 		if (this.finished) {
 			return;
 		}
 		this.finished = true;
 		const pick = (status: CropItemView['status']) => [...this.entries.values()].filter((e) => e.view.status === status).map((e) => e.job.source);
-		this.doneEmitter.fire({ written: pick('written'), skipped: [...pick('skipped'), ...pick('pending')], failed: pick('error') });
+		const summary: CropperSummary = { written: pick('written'), skipped: [...pick('skipped'), ...pick('pending')], failed: pick('error') };
+		this.doneEmitter.fire(summary);
+		if (closed) {
+			return;
+		}
+		if (summary.failed.length === 0) {
+			this.host.dispose();
+		} else {
+			this.host.panel.title = `${this.title}: done, ${summary.failed.length} failed`;
+		}
 	}
 
 	private post(message: CropperHostMessage): void {
