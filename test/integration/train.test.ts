@@ -366,7 +366,7 @@ describe('Train LoRA with the stand-in trainer', function () {
 			const a = await train(first);
 			await waitFor('the first run to start', () => a.run!.state === 'running', 120_000);
 			const b = await train(first);
-			assert.ok(b.warnings.some((w) => /waits in the queue behind 1 training\(s\) \(this folder is among them/.test(w)), b.warnings.join('\n'));
+			assert.ok(b.warnings.some((w) => /waits in the queue behind 1 training \(this folder is among them/.test(w)), b.warnings.join('\n'));
 			assert.equal(b.run!.state, 'queued');
 			assert.equal(runs.positionOf(b.run!), 1);
 			assert.equal(runs.active, a.run, 'the running training was not terminated');
