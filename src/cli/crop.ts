@@ -1,6 +1,7 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { CliCommand, UsageError, stringFlag } from './args';
 import { proposeCrop } from '../core/images/cropProposal';
+import { sweepStaleTempFiles } from '../core/atomicWrite';
 import { writeCrop } from '../core/images/cropOutput';
 import { decodeForAnalysis } from '../core/images/decode';
 import { createFaceDetector } from '../core/images/faceDetector';
@@ -61,6 +62,11 @@ export const cropCommand: CliCommand = {
 			io.err('note: no face model (pass --face-model), so the crop is centred.');
 		}
 		const proposal = proposeCrop(decoded.info.width, decoded.info.height, target, faces);
+		// A crop killed mid-write leaves its temp beside the output; the next crop into that folder removes it.
+		const swept = await sweepStaleTempFiles([dirname(out)]);
+		if (swept.length > 0) {
+			io.err(`Removed ${countOf(swept.length, 'temp file')} left by interrupted writes.`);
+		}
 		await writeCrop({ source, box: proposal.box, target }, out);
 		const { x, y, width, height } = proposal.box;
 		const basis = proposal.face ? `centred on the face (score ${proposal.face.score})` : 'centred (no face found)';
