@@ -9,23 +9,14 @@ import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { writeImage } from '../support/fixtures';
 import { sharedFixture } from '../support/paths';
+import { seededRandom } from '../support/onnxBuilder';
 
 export const TRIGGER = '3mm4w4ts0n';
 const VOCABULARY = ['smile', 'blue hair', 'long hair', 'looking at viewer', 'outdoors', 'red dress', 'glasses',
 	'short hair', 'upper body', 'indoors', 'blonde hair', 'from side', 'earrings', 'white shirt', 'portrait'];
 const PHOTOS = ['obama.jpg', 'obama1.jpg', 'biden.jpg', 'unsplash_makhmutova_dina.jpg'];
 
-/** A small deterministic random source (mulberry32), so a run can be repeated with its seed. */
-export function random(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6D2B79F5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
+export const random = seededRandom;
 
 export const SUBSETS: { dir: string; role: string; images: number; size: [number, number] }[] = [
 	{ dir: `24_${TRIGGER} woman`, role: 'face', images: 60, size: [128, 128] },

@@ -208,16 +208,22 @@ export function buildMeanColourModel(spec: Wd14TestModelSpec): Uint8Array {
 	});
 }
 
-/** Deterministic pseudo-random numbers for weights (mulberry32). */
-function random(seed: number): () => number {
+/** A small deterministic random source in [0, 1) (mulberry32), so a run can be repeated with its seed. */
+export function seededRandom(seed: number): () => number {
 	let state = seed >>> 0;
 	return () => {
 		state = (state + 0x6d2b79f5) >>> 0;
 		let t = state;
 		t = Math.imul(t ^ (t >>> 15), t | 1);
 		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 	};
+}
+
+/** Deterministic weights in [-0.5, 0.5). */
+function random(seed: number): () => number {
+	const next = seededRandom(seed);
+	return () => next() - 0.5;
 }
 
 /**
