@@ -54,7 +54,7 @@ export class DatasetTreeProvider extends Disposable implements vscode.TreeDataPr
 		return value;
 	}
 
-	/** Diagnostics arrive in bursts (a lint pass over 500 captions); refresh the affected subsets once. */
+	/** Diagnostics arrive in bursts (a lint pass over 500 captions); refresh the affected subsets once per burst. */
 	private onDiagnostics(uris: readonly vscode.Uri[]): void {
 		for (const uri of uris) {
 			if (uri.scheme === 'file' && this.nodes.has(`subset:${dirname(uri.fsPath)}`)) {
@@ -64,8 +64,13 @@ export class DatasetTreeProvider extends Disposable implements vscode.TreeDataPr
 		if (this.pendingDiagnosticDirs.size === 0) {
 			return;
 		}
-		clearTimeout(this.diagnosticsTimer);
+		// Throttle, not debounce: a steady stream of diagnostics elsewhere (a relint after every file change) must
+		// not postpone this refresh forever.
+		if (this.diagnosticsTimer) {
+			return;
+		}
 		this.diagnosticsTimer = setTimeout(() => {
+			this.diagnosticsTimer = undefined;
 			for (const dir of this.pendingDiagnosticDirs) {
 				const node = this.nodes.get(`subset:${dir}`);
 				if (node) {

@@ -34,9 +34,12 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 			this.cache.delete(change.root);
 			this.changeEmitter.fire(undefined);
 		}));
+		// Throttled like the Dataset view: a steady stream of diagnostics must not postpone the refresh forever.
 		this.register(vscode.languages.onDidChangeDiagnostics(() => {
-			clearTimeout(this.diagnosticsTimer);
-			this.diagnosticsTimer = setTimeout(() => this.changeEmitter.fire(undefined), 500);
+			this.diagnosticsTimer ??= setTimeout(() => {
+				this.diagnosticsTimer = undefined;
+				this.changeEmitter.fire(undefined);
+			}, 500);
 		}));
 		this.register({ dispose: () => clearTimeout(this.diagnosticsTimer) });
 	}

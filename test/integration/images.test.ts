@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import * as vscode from 'vscode';
 import { activateExtension, waitFor } from '../support/extension';
@@ -80,12 +80,33 @@ describe('image checks, health report and cropping (integration)', function () {
 		const subscription = tree.onDidChangeTreeData((node) => {
 			refreshed ||= node === undefined || (node.kind === 'subset' && node.dir === faceDir);
 		});
+		// Diagnostics keep changing elsewhere meanwhile (each change answered by another, as a relint after every
+		// file change would): the tree must refresh anyway, not wait for a quiet moment.
+		const noise = vscode.languages.createDiagnosticCollection('images-test-noise');
+		const noiseUri = vscode.Uri.file(join(testWorkspace()!, 'noise.txt'));
+		let noiseCount = 0;
+		const makeNoise = () => noise.set(noiseUri, [new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), `noise ${noiseCount++}`)]);
+		// Should this time out, say which folders' diagnostics changed meanwhile.
+		const diagnosticsSeen = new Map<string, number>();
+		const diagnosticsSubscription = vscode.languages.onDidChangeDiagnostics((event) => {
+			event.uris.forEach((uri) => diagnosticsSeen.set(dirname(uri.fsPath), (diagnosticsSeen.get(dirname(uri.fsPath)) ?? 0) + 1));
+			if (!refreshed) {
+				makeNoise();
+			}
+		});
 		try {
+			makeNoise();
 			await vscode.commands.executeCommand('loraWorkbench.checkImages', root);
 			await waitFor('the subset to refresh after the check', () => refreshed);
+		} catch (err) {
+			const seen = [...diagnosticsSeen].map(([folder, n]) => `${folder} (${n})`).join(', ');
+			throw new Error(`${(err as Error).message}; diagnostics changed meanwhile in: ${seen || 'nothing'}`, { cause: err });
 		} finally {
+			diagnosticsSubscription.dispose();
 			subscription.dispose();
+			noise.dispose();
 		}
+		assert.ok(noiseCount > 3, `diagnostics kept changing elsewhere while the tree refreshed (${noiseCount} changes)`);
 		const iconOf = (name: string) => (tree.getTreeItem(imageNode(name)).iconPath as vscode.ThemeIcon).id;
 		// The item counts every 'lora' error and warning on the image and its caption (the linter reports there too).
 		const problemCount = (name: string) => [name, name.replace(/\.jpg$/, '.txt')]
