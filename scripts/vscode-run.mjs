@@ -309,6 +309,9 @@ async function startControlServer(screenshotsDir) {
 				res.end(JSON.stringify({ count: await locate(url).count() }));
 			} else if (url.pathname === '/texts') {
 				res.end(JSON.stringify({ texts: await locate(url).allTextContents() }));
+			} else if (url.pathname === '/selection') {
+				// The text the page (or the frame) has selected, as the user would copy it.
+				res.end(JSON.stringify({ text: await locate(url).first().evaluate(() => window.getSelection()?.toString() ?? '') }));
 			} else if (url.pathname === '/console') {
 				const since = Number(url.searchParams.get('since') || 0);
 				res.end(JSON.stringify({ next: events.length, events: events.slice(since) }));

@@ -72,6 +72,12 @@ export async function elementTexts(selector: string, frame?: string): Promise<st
 	return result.texts;
 }
 
+/** The text selected in the page (or in the iframe `frame`), as the user would copy it. */
+export async function selectedText(frame?: string): Promise<string> {
+	const result = await call(`/selection?selector=body${frame ? `&frame=${encodeURIComponent(frame)}` : ''}`) as { text: string };
+	return result.text;
+}
+
 /** Something the workbench page or one of its frames (webviews included) logged, threw, or showed as a dialog. */
 export interface PageEvent {
 	kind: 'console' | 'pageerror' | 'dialog';

@@ -5,7 +5,7 @@ import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
 import { captionEditor, galleryPanel } from '../support/webviews';
-import { WEBVIEW_FRAME, click, pressKey, screenshot, sideBarRow, waitForElement, webviewFrame } from '../support/screenshot';
+import { WEBVIEW_FRAME, click, pressKey, screenshot, selectedText, sideBarRow, waitForElement, webviewFrame } from '../support/screenshot';
 
 /** Clicking a cell opens its caption editor beside the gallery: from then on two webviews are open, the gallery's first. */
 const GALLERY_FRAME = webviewFrame(0);
@@ -84,5 +84,18 @@ describe('tags view and gallery (UI)', () => {
 		await waitForElement('.status:text-is("6 of 18 images · 3 selected")', GALLERY_FRAME);
 		await waitForElement('.cell.selected >> nth=2', GALLERY_FRAME);
 		assert.ok(existsSync(await screenshot('gallery-filtered-selected')));
+
+		// Ctrl+A selects the images, also with the focus on the page rather than the grid, and never the page's text
+		// (issue 19.9).
+		await click('.status', GALLERY_FRAME);
+		await pressKey('Control+a');
+		await waitForElement('.status:text-is("6 of 18 images · 6 selected")', GALLERY_FRAME);
+		assert.equal(await selectedText(GALLERY_FRAME), '', 'no page text selected');
+		await pressKey('Escape');
+		await waitForElement('.status:text-is("6 of 18 images")', GALLERY_FRAME);
+		await pressKey('Control+a');
+		await waitForElement('.status:text-is("6 of 18 images · 6 selected")', GALLERY_FRAME);
+		assert.equal(await selectedText(GALLERY_FRAME), '', 'no page text selected');
+		assert.ok(existsSync(await screenshot('gallery-select-all')));
 	});
 });

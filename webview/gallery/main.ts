@@ -268,6 +268,26 @@ scroller.addEventListener('click', (event) => {
 	selectionChanged();
 });
 
+function isSelectAll(event: KeyboardEvent): boolean {
+	return event.key.toLowerCase() === 'a' && (event.ctrlKey || event.metaKey) && !event.shiftKey && !event.altKey;
+}
+
+/** Whether a key press goes to a text field (its own Ctrl+A selects its text). */
+function inTextField(event: KeyboardEvent): boolean {
+	return event.composedPath().some((node) => node instanceof HTMLElement && (node.tagName === 'INPUT' || node.tagName === 'TEXTAREA' || node.tagName === 'VSCODE-TEXTFIELD'));
+}
+
+// Ctrl+A anywhere on the page but a text field selects the images, never the page's text (the page's text is
+// not selectable either: VS Code answers Ctrl+A in a webview with the browser's select-all).
+document.addEventListener('keydown', (event) => {
+	if (isSelectAll(event) && !inTextField(event) && !scroller.contains(event.target as Node)) {
+		event.preventDefault();
+		selection.all(visibleIds);
+		scroller.focus();
+		selectionChanged();
+	}
+});
+
 scroller.addEventListener('keydown', (event) => {
 	if (visibleIds.length === 0) {
 		return;
@@ -283,7 +303,7 @@ scroller.addEventListener('keydown', (event) => {
 		target = 0;
 	} else if (event.key === 'End') {
 		target = visibleIds.length - 1;
-	} else if (event.key === 'a' && (event.ctrlKey || event.metaKey)) {
+	} else if (isSelectAll(event)) {
 		selection.all(visibleIds);
 	} else if (event.key === 'Escape') {
 		selection.clear();
