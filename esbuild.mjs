@@ -15,8 +15,9 @@ const distDir = optionValue('--outdir') ?? 'dist';
 const packageTarget = optionValue('--package-target');
 const define = packageTarget ? { 'process.env.LORA_WORKBENCH_PACKAGE_TARGET': JSON.stringify(packageTarget) } : {};
 
-// Native and heavy modules stay out of the bundle: they are loaded lazily at run time.
-const nodeExternals = ['vscode', 'sharp', 'onnxruntime-node', 'chokidar', 'playwright-core', 'fsevents'];
+// Native and heavy modules stay out of the bundle: they are loaded lazily at run time. The identity model's
+// packages carry .wasm and weight files found relative to their own folder, so they stay in node_modules too.
+const nodeExternals = ['vscode', 'sharp', 'onnxruntime-node', 'chokidar', 'playwright-core', 'fsevents', '@vladmandic/face-api', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'];
 
 const common = {
 	bundle: true,

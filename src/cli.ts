@@ -9,6 +9,7 @@ import { logCommand } from './cli/log';
 import { configCommand } from './cli/config';
 import { tagsCommand } from './cli/tags';
 import { tagCommand } from './cli/tag';
+import { likenessCommand } from './cli/likeness';
 import packageJson from '../package.json';
 
 /**
@@ -27,6 +28,7 @@ const commands: CliCommand[] = [
 	configCommand,
 	tagsCommand,
 	tagCommand,
+	likenessCommand,
 ];
 
 const VERSION: string = packageJson.version;

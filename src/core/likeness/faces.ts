@@ -56,7 +56,8 @@ export interface PictureFaces {
 
 export interface FaceSourceOptions {
 	cacheDir: string;
-	detector: FaceDetector;
+	/** The detector, or a way to make one on the first picture not in the cache (a cached re-run never loads it). */
+	detector: FaceDetector | (() => Promise<FaceDetector>);
 	/** For tests and the bench: a model already loaded. */
 	model?: IdentityModel;
 }
@@ -64,6 +65,7 @@ export interface FaceSourceOptions {
 /** Reads pictures' faces, from the cache when it can; one instance per run (keeps path -> hash for unchanged files). */
 export class FaceSource {
 	private model: IdentityModel | undefined;
+	private detector: Promise<FaceDetector> | undefined;
 	private readonly known = new Map<string, { size: number; mtimeMs: number; hash: string }>();
 
 	constructor(private readonly options: FaceSourceOptions) {
@@ -110,7 +112,9 @@ export class FaceSource {
 			return emptyPicture(file, hash, `${file}: ${decoded.problem.message}`);
 		}
 		const { image, info } = decoded;
-		const detected = await this.options.detector.detect(image, FACE_SCORE);
+		const given = this.options.detector;
+		this.detector ??= typeof given === 'function' ? given() : Promise.resolve(given);
+		const detected = await (await this.detector).detect(image, FACE_SCORE);
 		detected.sort((a, b) => b.width * b.height - a.width * a.height);
 		const faces: FaceRecord[] = detected.map((f) => {
 			const landmarksInside = f.landmarks.every((p) => p.x >= 0 && p.y >= 0 && p.x < info.width && p.y < info.height);

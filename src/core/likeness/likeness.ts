@@ -86,21 +86,26 @@ export class LikenessInputError extends Error {
 export async function folderLikeness(root: string, run: LikenessRun, samples?: true | string): Promise<FolderLikeness> {
 	const folder = await scanTrainingFolder(root, { readCaptions: false });
 	const settings = likenessSettingsFromYaml(folder.settings.raw, root);
-	const entries = folder.subsets.filter((s) => s.role !== 'reg').flatMap((s) => s.images.map((i) => ({ path: i.path, subset: s.name })));
+	let entries = folder.subsets.filter((s) => s.role !== 'reg').flatMap((s) => s.images.map((i) => ({ path: i.path, subset: s.name })));
+	if (folder.subsets.length === 0) {
+		// A plain folder of pictures (not yet a training folder): judge the pictures in it.
+		entries = (await sampleFiles(root)).map((path) => ({ path, subset: '' }));
+	}
 	let sampleDir: string | undefined;
 	let samplePaths: string[] = [];
 	if (samples !== undefined) {
 		sampleDir = samples === true ? join(folder.modelDir, 'sample') : resolve(samples);
 		samplePaths = await sampleFiles(sampleDir);
 	}
-	let detector = run.detector;
-	const own = !detector;
-	if (!detector) {
+	// Made on the first picture that is not in the cache, so a cached re-run loads neither model.
+	let made: Promise<FaceDetector> | undefined;
+	const detector = run.detector ?? (() => {
 		if (!run.faceModelPath) {
-			throw new LikenessInputError('No face model is set, so faces cannot be found. Run lora-workbench check once with network access (it downloads YuNet), or pass --face-model <yunet_n_dynamic.onnx>.');
+			throw new LikenessInputError('No face model is set, so faces cannot be found. Run lora-workbench check --download-model once with network access (it downloads YuNet), or pass --face-model <yunet_n_dynamic.onnx>.');
 		}
-		detector = await createFaceDetector(run.faceModelPath);
-	}
+		made ??= createFaceDetector(run.faceModelPath);
+		return made;
+	});
 	try {
 		const source = new FaceSource({ cacheDir: run.cacheDir, detector });
 		const all = [...settings.reference, ...entries.map((e) => e.path), ...samplePaths];
@@ -134,8 +139,6 @@ export async function folderLikeness(root: string, run: LikenessRun, samples?: t
 			cached: read.filter((p) => p?.cached).length, read: read.length,
 		};
 	} finally {
-		if (own) {
-			await detector.release();
-		}
+		await (await made?.catch(() => undefined))?.release();
 	}
 }
