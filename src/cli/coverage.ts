@@ -1,7 +1,7 @@
 import { CliCommand, CliIo, ParsedArgs, UsageError, booleanFlag, intFlag, stringFlag } from './args';
 import { notCountedProblems, scanTrainingFolder } from '../core/dataset';
 import { balanceFolder, folderCoverage } from '../core/coverage/fromFolder';
-import { planRenames } from '../core/coverage/renamePlan';
+import { companionRenames, planRenames } from '../core/coverage/renamePlan';
 import { applyRenamesJournaled, finishInterruptedRenames } from '../core/coverage/renameJournal';
 import { FolderLockedError, withFolderLock } from '../core/folderLock';
 import { relative, resolve } from 'node:path';
@@ -121,11 +121,13 @@ async function balance(root: string, budgetSteps: number, args: ParsedArgs, io: 
 	const proposal = balanceFolder(folder, { budgetSteps, epochs: intFlag(args, 'epochs'), faceToBody });
 	const dirs = Object.fromEntries(folder.subsets.map((s) => [s.name, s.dir]));
 	const renames = planRenames(proposal, dirs);
+	// originals/<subset> and excluded/<subset> follow their subset, in the same journaled transaction.
+	const companions = companionRenames(folder.root, renames);
 	if (booleanFlag(args, 'apply')) {
-		await applyRenamesJournaled(folder.root, renames);
+		await applyRenamesJournaled(folder.root, [...renames, ...companions]);
 	}
 	if (booleanFlag(args, 'json')) {
-		io.out(JSON.stringify({ ...proposal, renames, applied: booleanFlag(args, 'apply') }, null, 2));
+		io.out(JSON.stringify({ ...proposal, renames, companions, applied: booleanFlag(args, 'apply') }, null, 2));
 		return 0;
 	}
 	const pct = (x: number) => `${Math.round(x * 100)}%`;
@@ -136,7 +138,7 @@ async function balance(root: string, budgetSteps: number, args: ParsedArgs, io: 
 	if (proposal.note) {
 		lines.push(proposal.note);
 	}
-	for (const rename of renames) {
+	for (const rename of [...renames, ...companions]) {
 		lines.push(`${booleanFlag(args, 'apply') ? 'renamed' : 'would rename'} ${relative(io.cwd, rename.from)} -> ${relative(io.cwd, rename.to)}`);
 	}
 	if (!booleanFlag(args, 'apply') && renames.length) {

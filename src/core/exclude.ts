@@ -9,6 +9,8 @@ import { promises as fs } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 
 export const EXCLUDED_DIR_NAME = 'excluded';
+/** Where "Crop Wrong-Size Images" keeps the originals it replaced: `<root>/originals/<subset folder>/`. */
+export const ORIGINALS_DIR_NAME = 'originals';
 
 /** Extensions that belong to an image's name (a new name must clash with none of them in the target folder). */
 const NAME_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.bmp', '.avif', '.jxl', '.txt', '.caption', '.npz'];

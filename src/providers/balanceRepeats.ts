@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
-import { basename, dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import type { TrainingFolder } from '../core/dataset';
 import { BalanceProposal } from '../core/coverage/balance';
 import { balanceFolder } from '../core/coverage/fromFolder';
-import { planRenames, renameSubsetKeys } from '../core/coverage/renamePlan';
+import { FolderRename, companionRenames, planRenames, renameSubsetKeys } from '../core/coverage/renamePlan';
 import { finishInterruptedRenames, removeRenameJournal, writeRenameJournal } from '../core/coverage/renameJournal';
 import { withFolderLock } from '../core/folderLock';
 import { SETTINGS_FILE_NAME } from '../core/settings';
@@ -51,15 +52,19 @@ async function balanceRepeats(trainingFolders: TrainingFolderService, arg: unkno
 			return proposal;
 		}
 		// The folder's lock keeps the CLI's bulk writers out meanwhile; a rename a killed process left is finished first.
-		await withFolderLock(folder.root, 'VS Code: Balance Repeats', async () => {
+		const renamed = await withFolderLock(folder.root, 'VS Code: Balance Repeats', async () => {
 			const recovery = await finishInterruptedRenames(folder.root);
 			if (recovery?.problems.length) {
 				throw new Error(recovery.problems.join(' '));
 			}
 			const current = recovery?.done.length ? await rescan(trainingFolders, folder.root) : folder;
-			await applyProposal(current, recovery?.done.length ? balanceFolder(current, request) : proposal);
+			const applied = recovery?.done.length ? balanceFolder(current, request) : proposal;
+			return applyRenames(current, planRenames(applied, Object.fromEntries(current.subsets.map((s) => [s.name, s.dir]))), 'Balance repeats');
 		});
 		await trainingFolders.refresh(folder.root);
+		if (renamed.subsets.length > 0) {
+			reportRenamed(trainingFolders, folder, renamed);
+		}
 		return proposal;
 	} catch (err) {
 		void vscode.window.showErrorMessage(`Balance Repeats: ${err instanceof Error ? err.message : String(err)}`);
@@ -118,16 +123,19 @@ async function confirm(folder: TrainingFolder, proposal: BalanceProposal): Promi
 }
 
 /**
- * One WorkspaceEdit: folder renames (through temporary names when two subsets swap names) plus the settings
- * file's subset keys, so one undo restores both and open editors follow the files.
+ * One WorkspaceEdit: subset folder renames and their originals/ and excluded/ folders (through temporary names
+ * when two subsets swap names) plus the settings file's subset keys, so one undo restores all of them and open
+ * editors follow the files. Returns the subset renames done (empty when there was nothing to rename).
  */
-async function applyProposal(folder: TrainingFolder, proposal: BalanceProposal): Promise<void> {
-	const renames = planRenames(proposal, Object.fromEntries(folder.subsets.map((s) => [s.name, s.dir])));
-	if (renames.length === 0) {
-		return;
+async function applyRenames(folder: TrainingFolder, subsetRenames: FolderRename[], label: string): Promise<Renamed> {
+	if (subsetRenames.length === 0) {
+		return { subsets: [], records: [] };
 	}
+	// Restore Original Image and excluded images find their subset by its folder name, so those folders follow it.
+	const records = companionRenames(folder.root, subsetRenames);
+	const renames = [...subsetRenames, ...records];
 	const edit = new vscode.WorkspaceEdit();
-	const metadata = { label: 'Balance repeats', needsConfirmation: false };
+	const metadata = { label, needsConfirmation: false };
 	const sources = new Set(renames.map((r) => r.from));
 	const swaps = renames.some((r) => sources.has(r.to));
 	if (swaps) {
@@ -153,6 +161,51 @@ async function applyProposal(folder: TrainingFolder, proposal: BalanceProposal):
 	// Save the settings file so the new keys are on disk with the folders; undo still reverts it.
 	await vscode.workspace.textDocuments.find((d) => d.uri.fsPath === join(folder.root, SETTINGS_FILE_NAME))?.save();
 	await removeRenameJournal(folder.root);
+	return { subsets: subsetRenames, records };
+}
+
+interface Renamed {
+	subsets: FolderRename[];
+	/** The originals/ and excluded/ folders that followed them. */
+	records: FolderRename[];
+}
+
+/**
+ * Says what was renamed and how to undo it: VS Code keeps the edit's undo in lora-workbench.yaml (Ctrl+Z there)
+ * or, without a settings file, in the Explorer, which nobody finds unaided; the Undo button renames back itself.
+ */
+function reportRenamed(trainingFolders: TrainingFolderService, folder: TrainingFolder, { subsets: renamed, records }: Renamed): void {
+	const where = folder.settingsFileExists ? `Ctrl+Z in ${SETTINGS_FILE_NAME}` : 'Ctrl+Z in the Explorer';
+	const names = renamed.map((r) => `${basename(r.from)} → ${basename(r.to)}`).join(', ');
+	const followed = [...new Set(records.map((r) => basename(dirname(r.from))))].map((dir) => `${dir}/`).join(' and ');
+	const message = `Balance Repeats: renamed ${countOf(renamed.length, 'subset folder')} (${names})${followed ? `; their ${followed} folders went with them` : ''}. To undo: Undo here, or ${where}.`;
+	void vscode.window.showInformationMessage(message, 'Undo').then(async (choice) => {
+		if (choice === 'Undo') {
+			await undoRenames(trainingFolders, folder.root, renamed);
+		}
+	});
+}
+
+/** Renames the subsets back (a new edit, itself undoable), if they still have the names Balance Repeats gave them. */
+async function undoRenames(trainingFolders: TrainingFolderService, root: string, renamed: FolderRename[]): Promise<void> {
+	try {
+		const moved = renamed.filter((r) => !existsSync(r.to) || existsSync(r.from));
+		if (moved.length > 0) {
+			throw new Error(`${moved.map((r) => relative(root, r.to)).join(', ')} ${moved.length === 1 ? 'was' : 'were'} renamed or changed since; rename the folders back by hand.`);
+		}
+		await withFolderLock(root, 'VS Code: undo Balance Repeats', async () => {
+			await trainingFolders.refresh(root);
+			const folder = trainingFolders.get(root);
+			if (!folder) {
+				throw new Error(`${root} is not a training folder any more.`);
+			}
+			await applyRenames(folder, renamed.map((r) => ({ from: r.to, to: r.from })), 'Undo balance repeats');
+		});
+		await trainingFolders.refresh(root);
+		void vscode.window.showInformationMessage(`Balance Repeats undone: ${renamed.map((r) => basename(r.from)).join(', ')} ${renamed.length === 1 ? 'has its name' : 'have their names'} back.`);
+	} catch (err) {
+		void vscode.window.showErrorMessage(`Balance Repeats: could not undo: ${err instanceof Error ? err.message : String(err)}`);
+	}
 }
 
 async function rescan(trainingFolders: TrainingFolderService, root: string): Promise<TrainingFolder> {

@@ -12,6 +12,18 @@ import type { GalleryState } from './gallery/galleryState';
 import { pickTrainingFolder } from '../services/pickTrainingFolder';
 import type { TrainingFolderService } from '../services/trainingFolders';
 import { countOf } from '../core/plural';
+import { followRenames } from '../core/coverage/renamePlan';
+import { onDidRenameSubsetFolders } from '../services/subsetRenames';
+import { readCaptionFile } from '../core/captionFile';
+
+/** The last bulk edit, for its Undo: each caption's text before and after, by path. */
+interface LastEdit {
+	paths: string[];
+	saved: string[];
+	texts: Map<string, { before: string; after: string }>;
+	/** Set when a subset folder was renamed since (Balance Repeats): the editors' undo stacks stayed with the old paths. */
+	moved: boolean;
+}
 
 export const BULK_COMMANDS: Record<BulkCommandKind, string> = {
 	addTag: 'loraWorkbench.addTag',
@@ -51,7 +63,7 @@ export interface BulkEditOutcome extends BulkApplyResult {
 }
 
 export class BulkEditCommands extends Disposable {
-	private lastEdit: { paths: string[]; saved: string[] } | undefined;
+	private lastEdit: LastEdit | undefined;
 
 	public static register(trainingFolders: TrainingFolderService, gallery: GalleryState): vscode.Disposable {
 		return new BulkEditCommands(trainingFolders, gallery);
@@ -64,6 +76,13 @@ export class BulkEditCommands extends Disposable {
 		}
 		this.register(vscode.commands.registerCommand('loraWorkbench.bulkEdit', (request: BulkEditRequest) => this.run(request)));
 		this.register(vscode.commands.registerCommand('loraWorkbench.undoBulkEdit', () => this.undoLast()));
+		this.register(onDidRenameSubsetFolders((renames) => {
+			const last = this.lastEdit;
+			if (last) {
+				const follow = (path: string) => followRenames(path, renames);
+				this.lastEdit = { paths: last.paths.map(follow), saved: last.saved.map(follow), texts: new Map([...last.texts].map(([path, t]) => [follow(path), t])), moved: true };
+			}
+		}));
 	}
 
 	private async runInteractive(kind: BulkCommandKind, arg: unknown): Promise<BulkEditOutcome | undefined> {
@@ -145,7 +164,11 @@ export class BulkEditCommands extends Disposable {
 			return { summary: plan.summary, planned: plan.changes.map((c) => c.path), applied: [], skipped: plan.changes.map((c) => ({ path: c.path, reason: 'another writer holds the training folder' })), unsaved: [] };
 		}
 		result.skipped.push(...plan.skipped);
-		this.lastEdit = { paths: result.applied, saved: result.applied.filter((p) => !result.unsaved.includes(p)) };
+		const planned = new Map(plan.changes.map((c) => [c.path, { before: c.before, after: c.after }]));
+		this.lastEdit = {
+			paths: result.applied, saved: result.applied.filter((p) => !result.unsaved.includes(p)),
+			texts: new Map(result.applied.map((p) => [p, planned.get(p)!])), moved: false,
+		};
 		void this.trainingFolders.refresh(folder.root);
 		this.report(folder, title, result);
 		return { ...result, summary: plan.summary, planned: plan.changes.map((c) => c.path) };
@@ -186,6 +209,9 @@ export class BulkEditCommands extends Disposable {
 			return false;
 		}
 		this.lastEdit = undefined;
+		if (last.moved) {
+			return this.revertMoved(last);
+		}
 		const document = await vscode.workspace.openTextDocument(vscode.Uri.file(last.paths[0]));
 		await vscode.window.showTextDocument(document, { preview: true });
 		await vscode.commands.executeCommand('undo');
@@ -196,5 +222,40 @@ export class BulkEditCommands extends Disposable {
 			}
 		}));
 		return true;
+	}
+
+	/**
+	 * Undo after the captions' folders were renamed: the edit lives on in the undo stacks of the old paths, so the
+	 * captions get their text from before the edit back in one WorkspaceEdit, each only if it still holds what
+	 * the edit wrote (a caption changed since is left alone and named).
+	 */
+	private async revertMoved(last: LastEdit): Promise<boolean> {
+		const edit = new vscode.WorkspaceEdit();
+		const changedSince: string[] = [];
+		const reverted: string[] = [];
+		for (const path of last.paths) {
+			const texts = last.texts.get(path);
+			const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === path);
+			const disk = open ? undefined : await readCaptionFile(path);
+			const current = open ? open.getText() : disk?.kind === 'text' ? disk.text : undefined;
+			if (!texts || current !== texts.after) {
+				changedSince.push(path);
+				continue;
+			}
+			const document = open ?? await vscode.workspace.openTextDocument(vscode.Uri.file(path));
+			edit.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(current.length)), texts.before, { label: 'Undo bulk tag edit', needsConfirmation: false });
+			reverted.push(path);
+		}
+		if (reverted.length > 0 && !(await vscode.workspace.applyEdit(edit))) {
+			void vscode.window.showErrorMessage('Undo Last Bulk Tag Edit: VS Code refused the edit (the captions kept changing); nothing was reverted.');
+			return false;
+		}
+		await Promise.all(reverted.filter((p) => last.saved.includes(p)).map(async (path) => {
+			await vscode.workspace.textDocuments.find((d) => d.uri.fsPath === path)?.save();
+		}));
+		if (changedSince.length > 0) {
+			void vscode.window.showWarningMessage(`Undo Last Bulk Tag Edit: reverted ${countOf(reverted.length, 'caption')}; ${countOf(changedSince.length, 'caption')} changed since and left alone: ${changedSince.slice(0, 5).map((p) => basename(p)).join(', ')}.`);
+		}
+		return reverted.length > 0;
 	}
 }

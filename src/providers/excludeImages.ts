@@ -7,6 +7,8 @@ import { Disposable } from '../util/dispose';
 import type { ImageHealth } from './imageHealth';
 import type { DatasetNode } from './datasetTreeNodes';
 import type { TrainingFolderService } from '../services/trainingFolders';
+import { followRenames } from '../core/coverage/renamePlan';
+import { onDidRenameSubsetFolders } from '../services/subsetRenames';
 
 interface ExcludeServices {
 	trainingFolders: TrainingFolderService;
@@ -82,6 +84,13 @@ export class ExcludeImages extends Disposable implements vscode.CodeActionProvid
 			return this.exclude(others, `Kept ${basename(kept)}`);
 		}));
 		this.register(vscode.commands.registerCommand('loraWorkbench.undoExcludeFromTraining', () => this.undo()));
+		// Balance Repeats renames images/<subset> and excluded/<subset> together: Undo puts the files back under the new names.
+		this.register(onDidRenameSubsetFolders((renames) => {
+			const last = this.lastExclusion;
+			if (last) {
+				this.lastExclusion = { ...last, moves: last.moves.map((m) => ({ from: followRenames(m.from, renames), to: followRenames(m.to, renames) })) };
+			}
+		}));
 		this.register(vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, this, ExcludeImages.metadata));
 	}
 

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Subset, TrainingFolder } from '../core/dataset';
 import { restoreOriginal } from '../core/images/cropOutput';
+import { ORIGINALS_DIR_NAME } from '../core/exclude';
 import { readSourceInfo, SourceInfo } from '../core/images/decode';
 import { NativeModuleError } from '../core/nativeModules';
 import { TargetSize, targetSizeForRole } from '../core/images/types';
@@ -123,7 +124,7 @@ export class ImportImages extends Disposable {
 			const choices: Array<vscode.QuickPickItem & { image: string; folder: TrainingFolder }> = [];
 			for (const f of this.services.trainingFolders.folders()) {
 				for (const subset of f.subsets) {
-					const kept = await fs.readdir(join(f.root, 'originals', subset.name)).catch(() => [] as string[]);
+					const kept = await fs.readdir(join(f.root, ORIGINALS_DIR_NAME, subset.name)).catch(() => [] as string[]);
 					choices.push(...kept.map((name) => ({ label: name, description: `${basename(f.root)}/${subset.name}`, image: join(subset.dir, name), folder: f })));
 				}
 			}

@@ -1,12 +1,13 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { BalanceProposal } from '../../src/core/coverage/balance';
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
-import { canControlPage, pressKey, waitForElement } from '../support/screenshot';
+import { canControlPage, click, elementTexts, pressKey, screenshot, waitForElement } from '../support/screenshot';
+import type { BulkEditOutcome } from '../../src/providers/bulkEdit';
 
 describe('coverage and balance', () => {
 	let root: string;
@@ -65,5 +66,66 @@ describe('coverage and balance', () => {
 		assert.ok(!existsSync(newFace));
 		await waitFor('the settings file to be restored', () => /"images\/24_b4l4nc3 woman": \{ role: face \}/.test(readFileSync(join(root, 'lora-workbench.yaml'), 'utf8'))
 			|| /"images\/24_b4l4nc3 woman"/.test(vscode.workspace.textDocuments.find((d) => d.uri.fsPath.endsWith('balance-folder/lora-workbench.yaml'))?.getText() ?? ''));
+	});
+
+	it('carries the kept originals and the last bulk edit\'s undo along with renamed subsets, and says how to undo', async () => {
+		const api = await activateExtension();
+		const records = await makeTrainingFolder(testWorkspace()!, 'balance-records', {
+			subsets: [
+				{ repeats: 20, classTokens: 'r3c0rd woman', images: 4, size: [512, 512], caption: () => 'r3c0rd, 1girl, portrait' },
+				{ repeats: 10, classTokens: 'r3c0rd woman', images: 2, size: [512, 768], caption: () => 'r3c0rd, 1girl, cowboy shot' },
+			],
+			settingsYaml: 'trigger: r3c0rd\nclass: woman\nsubsets:\n  "images/20_r3c0rd woman": { role: face }\n  "images/10_r3c0rd woman": { role: body }\n',
+		});
+		// What "Crop Wrong-Size Images" leaves: the original kept under originals/<subset folder>/.
+		const oldFace = join(records, 'images', '20_r3c0rd woman');
+		await fs.mkdir(join(records, 'originals', '20_r3c0rd woman'), { recursive: true });
+		await fs.copyFile(join(records, 'images', '10_r3c0rd woman', 'img_001.jpg'), join(records, 'originals', '20_r3c0rd woman', 'img_001.jpg'));
+		const original = readFileSync(join(records, 'originals', '20_r3c0rd woman', 'img_001.jpg'));
+		await api.services.trainingFolders.refresh(records);
+
+		const edit = await vscode.commands.executeCommand<BulkEditOutcome>('loraWorkbench.bulkEdit', { root: records, operation: { kind: 'add', tag: 'smile', position: 'end' }, scope: 'all' });
+		assert.equal(edit?.applied.length, 6, 'the bulk edit changed every caption');
+		assert.equal(readFileSync(join(oldFace, 'img_002.txt'), 'utf8'), 'r3c0rd, 1girl, portrait, smile');
+
+		const proposal = await vscode.commands.executeCommand<BalanceProposal>('loraWorkbench.balanceRepeats', { root: records, budgetSteps: 100, epochs: 10 });
+		const face = proposal!.rows.find((r) => r.name === '20_r3c0rd woman')!;
+		assert.notEqual(face.repeatsAfter, 20, 'the face subset is renamed');
+		const newFace = join(records, 'images', `${face.repeatsAfter}_r3c0rd woman`);
+		assert.ok(existsSync(newFace) && !existsSync(oldFace));
+		assert.ok(existsSync(join(records, 'originals', `${face.repeatsAfter}_r3c0rd woman`, 'img_001.jpg')), 'the kept original followed its subset');
+		assert.ok(!existsSync(join(records, 'originals', '20_r3c0rd woman')), 'no originals folder is left under the old name');
+		if (canControlPage()) {
+			// Toasts may be held back (Do Not Disturb in the test profile): the notification centre lists them all.
+			await vscode.commands.executeCommand('notifications.showList');
+			await waitForElement('.notification-list-item-message:has-text("Balance Repeats: renamed")');
+			await screenshot('balance-renamed-notification');
+			const texts = await elementTexts('.notification-list-item-message');
+			const shown = texts.find((t) => t.includes('Balance Repeats: renamed'));
+			assert.match(shown ?? '', /their originals\/ folders went with them\. To undo: Undo here, or Ctrl\+Z in lora-workbench\.yaml/, `the notification says how to undo: ${texts.join(' | ')}`);
+			await vscode.commands.executeCommand('notifications.hideList');
+		}
+		await waitFor('the service to see the new names', () => api.services.trainingFolders.get(records)?.subsets.some((s) => s.dir === newFace));
+
+		// Restore Original Image finds the original under the subset's new name.
+		await vscode.commands.executeCommand('loraWorkbench.restoreOriginalImage', vscode.Uri.file(join(newFace, 'img_001.jpg')));
+		await waitFor('the original to be restored', () => readFileSync(join(newFace, 'img_001.jpg')).equals(original));
+
+		// Undo Last Bulk Tag Edit reverts the captions where they are now, not under the old paths.
+		assert.equal(await vscode.commands.executeCommand<boolean>('loraWorkbench.undoBulkEdit'), true, 'the undo ran');
+		await waitFor('the captions to lose the tag', () => readFileSync(join(newFace, 'img_002.txt'), 'utf8') === 'r3c0rd, 1girl, portrait');
+		const body = proposal!.rows.find((r) => r.name === '10_r3c0rd woman')!;
+		assert.equal(readFileSync(join(records, 'images', `${body.repeatsAfter}_r3c0rd woman`, 'img_002.txt'), 'utf8'), 'r3c0rd, 1girl, cowboy shot');
+
+		if (canControlPage()) {
+			// The notification's Undo renames the subsets back, settings keys included.
+			await vscode.commands.executeCommand('notifications.showList');
+			await click('.notification-list-item:has-text("20_r3c0rd woman →") .monaco-button:has-text("Undo")');
+			await waitFor('the subsets to get their names back', () => existsSync(oldFace) && !existsSync(newFace));
+			await waitFor('the settings keys to follow', () => /"?images\/20_r3c0rd woman"?: \{ role: face \}/.test(readFileSync(join(records, 'lora-workbench.yaml'), 'utf8')), 10_000).catch((err: Error) => {
+				throw new Error(`${err.message}:\n${readFileSync(join(records, 'lora-workbench.yaml'), 'utf8')}`);
+			});
+			await vscode.commands.executeCommand('notifications.hideList');
+		}
 	});
 });

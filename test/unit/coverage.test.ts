@@ -120,3 +120,49 @@ test('balance --apply renames the folders and their settings keys', async () => 
 	assert.match(yaml, /images\/2_x woman"?: \{ role: face \}/);
 	assert.match(yaml, /images\/1_x woman"?: \{ role: body \}/);
 });
+
+test('balance --apply carries originals/<subset> and excluded/<subset> with their subsets, swaps included', async () => {
+	const { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync } = await import('node:fs');
+	const { tmpdir } = await import('node:os');
+	const { join } = await import('node:path');
+	const { runCli } = await import('../../src/cli');
+	const root = mkdtempSync(join(tmpdir(), 'bal-rec-'));
+	for (const [dir, count] of [['24_x woman', 4], ['16_x woman', 2]] as const) {
+		mkdirSync(join(root, 'images', dir), { recursive: true });
+		for (let i = 0; i < count; i++) {
+			writeFileSync(join(root, 'images', dir, `${i}.png`), '');
+		}
+	}
+	mkdirSync(join(root, 'originals', '24_x woman'), { recursive: true });
+	writeFileSync(join(root, 'originals', '24_x woman', '0.png'), 'face original');
+	mkdirSync(join(root, 'excluded', '16_x woman'), { recursive: true });
+	writeFileSync(join(root, 'excluded', '16_x woman', 'dropped.png'), 'body excluded');
+	const out: string[] = [];
+	const code = await runCli(['balance', root, '--steps', '100', '--epochs', '10', '--apply'], { out: (t) => out.push(t), err: (t) => out.push(t), cwd: root });
+	assert.equal(code, 0, out.join('\n'));
+	assert.equal(readFileSync(join(root, 'originals', '2_x woman', '0.png'), 'utf8'), 'face original', out.join('\n'));
+	assert.equal(readFileSync(join(root, 'excluded', '1_x woman', 'dropped.png'), 'utf8'), 'body excluded');
+	assert.ok(!existsSync(join(root, 'originals', '24_x woman')) && !existsSync(join(root, 'excluded', '16_x woman')));
+	assert.match(out.join('\n'), /renamed originals\/24_x woman -> originals\/2_x woman/);
+});
+
+test('companion renames refuse a taken name; followRenames follows renames in order', async () => {
+	const { mkdtempSync, mkdirSync } = await import('node:fs');
+	const { tmpdir } = await import('node:os');
+	const { join } = await import('node:path');
+	const { companionRenames, followRenames } = await import('../../src/core/coverage/renamePlan');
+	const root = mkdtempSync(join(tmpdir(), 'bal-comp-'));
+	mkdirSync(join(root, 'originals', '4_a'), { recursive: true });
+	mkdirSync(join(root, 'originals', '2_a'), { recursive: true });
+	const rename = { from: join(root, 'images', '4_a'), to: join(root, 'images', '2_a') };
+	assert.throws(() => companionRenames(root, [rename]), /originals\/2_a already exists/);
+	// A swap: both names are renamed away, so neither target counts as taken.
+	const swap = [rename, { from: join(root, 'images', '2_a'), to: join(root, 'images', '4_a') }];
+	assert.deepEqual(companionRenames(root, swap).map((r) => [r.from, r.to]), [
+		[join(root, 'originals', '4_a'), join(root, 'originals', '2_a')],
+		[join(root, 'originals', '2_a'), join(root, 'originals', '4_a')],
+	]);
+	const viaTemp = [{ from: '/r/images/4_a', to: '/r/images/.lora-balance-0' }, { from: '/r/images/.lora-balance-0', to: '/r/images/2_a' }];
+	assert.equal(followRenames('/r/images/4_a/x.txt', viaTemp), '/r/images/2_a/x.txt');
+	assert.equal(followRenames('/r/images/4_ab/x.txt', viaTemp), '/r/images/4_ab/x.txt', 'a longer name that starts the same is another folder');
+});

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { BalanceProposal, renameWithRepeats } from './balance';
 import { renameSettingsKeys } from '../settings';
+import { EXCLUDED_DIR_NAME, ORIGINALS_DIR_NAME } from '../exclude';
 
 export interface FolderRename {
 	from: string;
@@ -37,4 +38,47 @@ export function renameSubsetKeys(settingsText: string, renames: readonly FolderR
 		return [`${prefix}/${basename(rename.from)}`, `${prefix}/${basename(rename.to)}`];
 	}));
 	return renameSettingsKeys(settingsText, ['subsets'], keys);
+}
+
+/** Folders beside images/ that keep per-subset files under the subset folder's name (Restore Original, Exclude). */
+export const SUBSET_RECORD_DIRS = [ORIGINALS_DIR_NAME, EXCLUDED_DIR_NAME] as const;
+
+/**
+ * The renames of `<root>/originals/<subset>` and `<root>/excluded/<subset>` that go with subset renames: those
+ * folders are found by the subset folder's name, so without them "Restore Original Image" and excluded images
+ * would lose their subset. Only folders that exist are listed; a target that exists and is not itself renamed
+ * away is refused before anything is renamed, as planRenames does.
+ */
+export function companionRenames(root: string, renames: readonly FolderRename[]): FolderRename[] {
+	const result: FolderRename[] = [];
+	for (const dirName of SUBSET_RECORD_DIRS) {
+		const moves = renames
+			.map((r) => ({ from: join(root, dirName, basename(r.from)), to: join(root, dirName, basename(r.to)) }))
+			.filter((r) => r.from !== r.to && existsSync(r.from));
+		const leaving = new Set(moves.map((r) => r.from));
+		for (const move of moves) {
+			if (existsSync(move.to) && !leaving.has(move.to)) {
+				throw new Error(`${move.to} already exists, so ${move.from} cannot follow its subset: nothing was renamed. Move or merge that folder first.`);
+			}
+		}
+		result.push(...moves);
+	}
+	return result;
+}
+
+/**
+ * A path after folder renames done in this order (a swap goes through temporary names, so each rename applies to
+ * the result of the ones before): records kept in memory (undo of the last bulk edit or exclusion, the gallery's
+ * selection) follow the files instead of naming folders that are gone.
+ */
+export function followRenames(path: string, renames: readonly FolderRename[]): string {
+	let current = path;
+	for (const { from, to } of renames) {
+		if (current === from) {
+			current = to;
+		} else if (current.startsWith(from + '/') || current.startsWith(from + '\\')) {
+			current = to + current.slice(from.length);
+		}
+	}
+	return current;
 }

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { basename, dirname, extname, join, relative } from 'node:path';
 import { writeFileAtomic } from '../atomicWrite';
+import { ORIGINALS_DIR_NAME } from '../exclude';
 import { loadSharp } from './decode';
 import { Box, TargetSize } from './types';
 
@@ -88,7 +89,7 @@ export async function freeImageName(dir: string, baseName: string, ext: string):
 /** Where the original of a re-cropped subset image is kept: `<root>/originals/<subset>/<file>`, outside images/. */
 export function backupPathFor(root: string, imagePath: string): string {
 	const subset = basename(dirname(imagePath));
-	return join(root, 'originals', subset, basename(imagePath));
+	return join(root, ORIGINALS_DIR_NAME, subset, basename(imagePath));
 }
 
 /**

@@ -3,6 +3,8 @@ import type { DatasetImage, TrainingFolder } from '../../core/dataset';
 import { captionTags, normalizeTag } from '../../core/caption';
 import { compileFilter, matchesFilter } from '../../core/filterExpression';
 import { Disposable } from '../../util/dispose';
+import { followRenames } from '../../core/coverage/renamePlan';
+import { onDidRenameSubsetFolders } from '../../services/subsetRenames';
 
 export interface GalleryFilter {
 	/** One tag picked from the list ('' for none). */
@@ -52,6 +54,17 @@ export class GalleryState extends Disposable {
 	private readonly changeEmitter = this.register(new vscode.EventEmitter<string>());
 	/** Fires with the root whose filter or selection changed. */
 	public readonly onDidChange = this.changeEmitter.event;
+
+	public constructor() {
+		super();
+		// A selection or filter result names images by path: after Balance Repeats they are under the new subset names.
+		this.register(onDidRenameSubsetFolders((renames) => {
+			for (const [root, state] of this.roots) {
+				const follow = (path: string) => followRenames(path, renames);
+				this.roots.set(root, { ...state, selected: state.selected.map(follow), filtered: state.filtered?.map(follow) });
+			}
+		}));
+	}
 
 	public get(root: string): Readonly<RootState> {
 		return this.roots.get(root) ?? { filter: { tag: '', expression: '' }, selected: [] };
