@@ -5,8 +5,8 @@ import { writeFileAtomic } from './atomicWrite';
 import { LintSettings, defaultLintSettings, parseLintSettings } from './lint/lintSettings';
 import { SCAN_KEYS, ScanKey } from './training/settingsTable';
 import { TrainingSectionRead, readTrainingSection, resolutionPair } from './training/trainingFields';
-import { TrainerSettings } from './training/trainingSettings';
-import { guidePreset } from './training/settingsTable';
+import { ModelFamily, TrainerSettings } from './training/trainingSettings';
+import { FAMILY_PRESETS, guidePreset, presetFor } from './training/settingsTable';
 
 /**
  * `lora-workbench.yaml`: the workbench's own settings beside `images/` and `model/`. Every value has a
@@ -286,10 +286,14 @@ export interface NewSettingsInput {
 	trigger: string;
 	classWord: string;
 	subsets: Record<string, SubsetRole>;
+	/** The model family (training.model); sd15 when left out. */
+	model?: ModelFamily;
 }
 
 /** The text of a fresh settings file, with comments that explain each section. */
 export function newSettingsText(input: NewSettingsInput): string {
+	const model = input.model ?? 'sd15';
+	const preset = presetFor(model);
 	const lines = [
 		'# LoRA Workbench settings for this training folder. Comments and order are kept on every edit.',
 		'',
@@ -302,15 +306,27 @@ export function newSettingsText(input: NewSettingsInput): string {
 		'subsets:',
 		...Object.entries(input.subsets).map(([name, role]) => `  ${JSON.stringify(name)}:\n    role: ${role}`),
 		'',
-		'# Training settings (the guide\'s defaults).',
+		`# Training settings (the "${FAMILY_PRESETS[model].label}" preset; keys left out take its values).`,
 		'training:',
-		`  batchSize: ${DEFAULT_TRAINING.batchSize}`,
-		`  epochs: ${DEFAULT_TRAINING.epochs}`,
-		`  gradientAccumulationSteps: ${DEFAULT_TRAINING.gradientAccumulationSteps}`,
-		`  gpus: ${DEFAULT_TRAINING.gpus}`,
-		`  enableBucket: ${DEFAULT_TRAINING.enableBucket}`,
-		`  resolution: ${DEFAULT_TRAINING.resolution[0]}`,
-		`  captionExtension: ${JSON.stringify(DEFAULT_TRAINING.captionExtension)}`,
+		...(model === 'sd15' ? [] : [
+			'  # Model family: sd15, sdxl or flux1 (picks sd-scripts\' script and the preset).',
+			`  model: ${model}`,
+		]),
+		...(model === 'flux1' ? [
+			'  # Flux.1 needs four .safetensors files: the transformer (flux1-dev.safetensors and ae.safetensors from',
+			'  # black-forest-labs/FLUX.1-dev), and clip_l / t5xxl_fp16 from comfyanonymous/flux_text_encoders.',
+			'  baseModel: ""',
+			'  clipL: ""',
+			'  t5xxl: ""',
+			'  ae: ""',
+		] : []),
+		`  batchSize: ${preset.batchSize}`,
+		`  epochs: ${preset.epochs}`,
+		`  gradientAccumulationSteps: ${preset.gradientAccumulationSteps}`,
+		`  gpus: ${preset.gpus}`,
+		`  enableBucket: ${preset.enableBucket}`,
+		`  resolution: ${preset.resolution.split(',')[0]}`,
+		`  captionExtension: ${JSON.stringify(preset.captionExtension)}`,
 		'',
 		'# Guide checks shown in the Dataset view; ranges are [min, max].',
 		'checks:',

@@ -5,6 +5,8 @@ import type { WorkbenchServices } from '../services/workbenchServices';
 import { writeFileAtomic } from '../core/atomicWrite';
 import { checkClassWord, checkTriggerWord } from '../core/datasetTrigger';
 import { SETTINGS_FILE_NAME, newSettingsText } from '../core/settings';
+import { FAMILY_PRESETS } from '../core/training/settingsTable';
+import type { ModelFamily } from '../core/training/trainingSettings';
 
 export interface NewTrainingFolderAnswers {
 	/** Folder the training folder is created in (it gets the trigger word as its name). */
@@ -13,7 +15,16 @@ export interface NewTrainingFolderAnswers {
 	classWord: string;
 	faceRepeats: number;
 	bodyRepeats: number;
+	/** The model family (training.model); sd15 when left out. */
+	model?: ModelFamily;
 }
+
+/** The families New Training Folder offers, with what each means for the dataset. */
+const FAMILY_CHOICES: readonly (vscode.QuickPickItem & { model: ModelFamily })[] = [
+	{ model: 'sd15', label: 'SD1.5', description: FAMILY_PRESETS.sd15.label, detail: 'train_network.py at 512x512 / 512x768, the guide\'s workflow' },
+	{ model: 'sdxl', label: 'SDXL', description: FAMILY_PRESETS.sdxl.label, detail: 'sdxl_train_network.py at 1024 with buckets; images of about 1024 px' },
+	{ model: 'flux1', label: 'Flux.1 dev', description: FAMILY_PRESETS.flux1.label, detail: 'flux_train_network.py at 1024 with buckets; needs the transformer, clip_l, t5xxl and ae files' },
+];
 
 /** Creates `<parent>/<trigger>/` with images/<face>, images/<body>, model/, log/ and lora-workbench.yaml. */
 export async function createTrainingFolder(answers: NewTrainingFolderAnswers): Promise<string> {
@@ -29,7 +40,7 @@ export async function createTrainingFolder(answers: NewTrainingFolderAnswers): P
 	}
 	await writeFileAtomic(join(root, SETTINGS_FILE_NAME), newSettingsText({
 		trigger: answers.trigger, classWord: answers.classWord,
-		subsets: { [`images/${face}`]: 'face', [`images/${body}`]: 'body' },
+		subsets: { [`images/${face}`]: 'face', [`images/${body}`]: 'body' }, model: answers.model,
 	}));
 	return root;
 }
@@ -67,7 +78,7 @@ async function ask(services: WorkbenchServices): Promise<void> {
 		return;
 	}
 	const trigger = await vscode.window.showInputBox({
-		title: 'New Training Folder (1/4): trigger word',
+		title: 'New Training Folder (1/5): trigger word',
 		prompt: 'A made-up word that will call up the person, e.g. 3mm4w4ts0n. It names the folder and starts every caption.',
 		validateInput: (text) => {
 			const check = checkTriggerWord(text);
@@ -77,7 +88,7 @@ async function ask(services: WorkbenchServices): Promise<void> {
 	if (trigger === undefined) {
 		return;
 	}
-	const classWord = await vscode.window.showQuickPick(['woman', 'man', 'person', 'girl', 'boy', 'Other...'], { title: 'New Training Folder (2/4): class word', placeHolder: 'What the person is' });
+	const classWord = await vscode.window.showQuickPick(['woman', 'man', 'person', 'girl', 'boy', 'Other...'], { title: 'New Training Folder (2/5): class word', placeHolder: 'What the person is' });
 	if (classWord === undefined) {
 		return;
 	}
@@ -87,17 +98,21 @@ async function ask(services: WorkbenchServices): Promise<void> {
 	if (!finalClass) {
 		return;
 	}
-	const face = await vscode.window.showInputBox({ title: 'New Training Folder (3/4): face repeats', value: '24', validateInput: repeatsValidator() });
+	const family = await vscode.window.showQuickPick(FAMILY_CHOICES, { title: 'New Training Folder (3/5): model family', placeHolder: 'The model the LoRA is for (training.model; change it later in lora-workbench.yaml)' });
+	if (!family) {
+		return;
+	}
+	const face = await vscode.window.showInputBox({ title: 'New Training Folder (4/5): face repeats', value: '24', validateInput: repeatsValidator() });
 	if (face === undefined) {
 		return;
 	}
-	const body = await vscode.window.showInputBox({ title: 'New Training Folder (4/4): body repeats', value: '16', validateInput: repeatsValidator(Number(face)) });
+	const body = await vscode.window.showInputBox({ title: 'New Training Folder (5/5): body repeats', value: '16', validateInput: repeatsValidator(Number(face)) });
 	if (body === undefined) {
 		return;
 	}
 	let root: string;
 	try {
-		root = await createTrainingFolder({ parent, trigger: trigger.trim(), classWord: finalClass.trim(), faceRepeats: Number(face), bodyRepeats: Number(body) });
+		root = await createTrainingFolder({ parent, trigger: trigger.trim(), classWord: finalClass.trim(), faceRepeats: Number(face), bodyRepeats: Number(body), model: family.model });
 	} catch (err) {
 		void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err));
 		return;

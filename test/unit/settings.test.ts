@@ -12,7 +12,7 @@ describe('lora-workbench.yaml settings', () => {
 			const { settings, fileExists } = await loadSettings(dir);
 			assert.equal(fileExists, false);
 			assert.deepEqual({ ...settings.training, extra: undefined }, {
-				batchSize: 1, epochs: 10, gradientAccumulationSteps: 1, gpus: 1, enableBucket: false, resolution: [512, 512],
+				model: 'sd15', batchSize: 1, epochs: 10, gradientAccumulationSteps: 1, gpus: 1, enableBucket: false, resolution: [512, 512],
 				minBucketReso: 256, maxBucketReso: 1024, bucketResoSteps: 64, bucketNoUpscale: false, captionExtension: '.txt', extra: undefined,
 			});
 			assert.deepEqual(settings.checks, { maxTotalSteps: 1500, faceBodyRatio: [1.5, 2], faceImages: [25, 30], bodyImages: [15, 20] });
@@ -30,6 +30,37 @@ describe('lora-workbench.yaml settings', () => {
 		assert.equal(settings.classWord, 'woman');
 		assert.deepEqual(settings.subsets, { 'images/24_3mm4w4ts0n woman': { role: 'face' }, 'images/16_3mm4w4ts0n woman': { role: 'body' } });
 		assert.equal(settings.training.epochs, 10);
+	});
+
+	it('model: sdxl or flux1 gives that family\'s preset to the dataset side too (1024, buckets on)', () => {
+		for (const model of ['sdxl', 'flux1']) {
+			const settings = parseSettings(`training:\n  model: ${model}\n`);
+			assert.deepEqual(settings.problems, [], model);
+			assert.equal(settings.training.model, model);
+			assert.deepEqual(settings.training.resolution, [1024, 1024], model);
+			assert.equal(settings.training.enableBucket, true, model);
+			assert.equal(settings.trainer.settings.model, model);
+		}
+		// What the file sets wins over the family's preset; an unknown family is a problem and reads as sd15.
+		assert.deepEqual(parseSettings('training:\n  model: sdxl\n  resolution: 896\n').training.resolution, [896, 896]);
+		const bad = parseSettings('training:\n  model: sd3\n');
+		assert.equal(bad.training.model, 'sd15');
+		assert.match(bad.problems.join('\n'), /training\.model must be one of sd15, sdxl, flux1/);
+	});
+
+	it('a new folder for SDXL or Flux.1 writes model: and that preset\'s values; Flux.1 names its four model files', () => {
+		const sdxl = newSettingsText({ trigger: 't', classWord: 'woman', subsets: {}, model: 'sdxl' });
+		assert.match(sdxl, /^ {2}model: sdxl$/m);
+		assert.match(sdxl, /^ {2}resolution: 1024$/m);
+		assert.match(sdxl, /^ {2}enableBucket: true$/m);
+		assert.equal(parseSettings(sdxl).trainer.settings.model, 'sdxl');
+		assert.deepEqual(parseSettings(sdxl).problems, []);
+		const flux = newSettingsText({ trigger: 't', classWord: 'woman', subsets: {}, model: 'flux1' });
+		for (const key of ['baseModel', 'clipL', 't5xxl', 'ae']) {
+			assert.match(flux, new RegExp(`^ {2}${key}: ""$`, 'm'), key);
+		}
+		assert.equal(parseSettings(flux).trainer.settings.networkModule, 'networks.lora_flux');
+		assert.doesNotMatch(newSettingsText({ trigger: 't', classWord: 'woman', subsets: {} }), /model:/);
 	});
 
 	it('resolution accepts 512, "512,768" and [512, 768]', () => {

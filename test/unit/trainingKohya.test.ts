@@ -6,7 +6,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { sharedFixture } from '../support/paths';
 import { exportKohyaConfig, importKohyaConfig } from '../../src/core/training/kohya';
 import { buildRunFiles } from '../../src/core/training/runFiles';
-import { SD_SCRIPTS_OPTIONS } from '../../src/core/training/sdScriptsOptions';
+import { optionOf } from '../../src/core/training/sdScriptsOptions';
+import { SD_SCRIPTS_SCRIPTS } from '../../src/core/training/sdScriptsScripts';
 
 const presetDir = sharedFixture('kohya-presets');
 const presets = readdirSync(presetDir).filter((f) => f.endsWith('.json')).sort();
@@ -30,10 +31,11 @@ for (const name of presets) {
 	test(`kohya preset "${name}" imports into valid run files`, () => {
 		const imported = importKohyaConfig(load(name));
 		const files = runFilesFor(imported.settings);
-		// The flux preset sets a non-SD1.5 model family: it imports, with a warning, and still gives valid files.
+		// The flux preset's family (flux1_checkbox) picks flux_train_network.py and its option list.
 		assert.deepEqual(files.errors, [], files.errors.join('\n'));
+		assert.equal(files.script, SD_SCRIPTS_SCRIPTS[imported.settings.model]);
 		for (const key of Object.keys(imported.settings.extra)) {
-			assert.ok(SD_SCRIPTS_OPTIONS[key], `${key} passed through but is not an sd-scripts option`);
+			assert.ok(optionOf(imported.settings.model, key), `${key} passed through but is not an option of ${files.script}`);
 		}
 	});
 
@@ -107,15 +109,73 @@ test('LyCORIS iA3 with Prodigy maps onto lycoris.kohya and optimizer args', () =
 test('keys without an sd-scripts meaning are kept and reported, never dropped', () => {
 	const original = load('flux1D - adamw8bit fp8.json');
 	const result = importKohyaConfig(original);
-	for (const key of ['flux1_checkbox', 't5xxl', 'ae', 'clip_l', 'timestep_sampling', 'model_list', 'save_as_bool']) {
+	for (const key of ['model_list', 'save_as_bool', 'mem_eff_save']) {
 		assert.ok(result.kept.includes(key), `${key} reported`);
 		assert.deepEqual(result.settings.kohyaKept[key], original[key], `${key} kept as it was`);
 	}
-	assert.ok(result.warnings.some((w) => /Flux1 is not an SD1\.5 LoRA type/.test(w)));
+	// SD1.5's clip_skip is not a Flux.1 setting: kept for export, not given to flux_train_network.py.
+	assert.equal(result.settings.kohyaKept.clip_skip, 1);
+	assert.equal(result.settings.clipSkip, null);
 	assert.ok(result.ignored.some((i) => i.key === 'max_train_steps'));
 	assert.ok(result.ignored.some((i) => i.key === 'train_data_dir'));
 	assert.equal(result.settings.extra.save_every_n_steps, 50);
 	assert.equal(result.settings.outputName, 'Flux.my-super-duper-model-name-goes-here-v1.0');
+});
+
+test('the Flux.1 preset imports as flux1: its model files, its training parameters and networks.lora_flux', () => {
+	const original = load('flux1D - adamw8bit fp8.json');
+	const { settings, warnings } = importKohyaConfig(original);
+	assert.equal(settings.model, 'flux1');
+	assert.equal(settings.networkModule, 'networks.lora_flux');
+	assert.equal(settings.baseModel, original.pretrained_model_name_or_path);
+	assert.equal(settings.clipL, original.clip_l);
+	assert.equal(settings.t5xxl, original.t5xxl);
+	assert.equal(settings.ae, original.ae);
+	assert.equal(settings.timestepSampling, 'sigmoid');
+	assert.equal(settings.modelPredictionType, 'raw');
+	assert.equal(settings.discreteFlowShift, 3);
+	assert.equal(settings.guidanceScale, 1);
+	assert.equal(settings.fp8Base, true);
+	assert.equal(settings.cacheTextEncoderOutputs, true, 'flux1_cache_text_encoder_outputs');
+	assert.equal(settings.extra.cache_text_encoder_outputs_to_disk, true);
+	assert.equal(settings.extra.apply_t5_attn_mask, true);
+	assert.equal(settings.extra.t5xxl_max_token_length, 512);
+	assert.ok(!warnings.some((w) => /not an SD1\.5 LoRA type|another script/.test(w)), warnings.join('\n'));
+	const files = runFilesFor(settings);
+	assert.equal(files.script, 'flux_train_network.py');
+	const flat = Object.assign({}, ...Object.values(files.trainingConfig)) as Record<string, unknown>;
+	assert.equal(flat.network_module, 'networks.lora_flux');
+	assert.equal(flat.clip_l, original.clip_l);
+	assert.equal(flat.timestep_sampling, 'sigmoid');
+	assert.equal(flat.cache_text_encoder_outputs, true);
+	assert.equal(flat.clip_skip, undefined, 'clip_skip is not written for Flux.1');
+	// And back: the GUI gets its Flux.1 checkbox, LoRA type and panel fields.
+	const exported = exportKohyaConfig(settings, { trigger: 'x' });
+	assert.equal(exported.flux1_checkbox, true);
+	assert.equal(exported.sdxl, false);
+	assert.equal(exported.LoRA_type, 'Flux1');
+	assert.equal(exported.flux1_cache_text_encoder_outputs, true);
+	assert.equal(exported.t5xxl, original.t5xxl);
+});
+
+test('an SDXL config (sdxl: true) imports as sdxl with sdxl_train_network.py, and exports sdxl: true', () => {
+	const gui = { ...load('sd15 - EDG_LoraOptiSettings.json'), sdxl: true, sdxl_cache_text_encoder_outputs: true, sdxl_no_half_vae: true, network_train_unet_only: false, max_resolution: '1024,1024', pretrained_model_name_or_path: 'stabilityai/stable-diffusion-xl-base-1.0' };
+	const { settings, warnings } = importKohyaConfig(gui);
+	assert.equal(settings.model, 'sdxl');
+	assert.equal(settings.noHalfVae, true);
+	assert.equal(settings.cacheTextEncoderOutputs, true);
+	assert.equal(settings.networkTrainUnetOnly, true, 'caching the text encoders needs network_train_unet_only on SDXL');
+	assert.ok(warnings.some((w) => /network_train_unet_only/.test(w)));
+	assert.ok(!warnings.some((w) => /imported for SD1\.5/.test(w)));
+	const files = runFilesFor({ ...settings, shuffleCaption: false });
+	assert.deepEqual(files.errors, []);
+	assert.equal(files.script, 'sdxl_train_network.py');
+	const exported = exportKohyaConfig(settings, { trigger: 'x' });
+	assert.equal(exported.sdxl, true);
+	assert.equal(exported.flux1_checkbox, false);
+	assert.equal(exported.sdxl_cache_text_encoder_outputs, true);
+	assert.equal(exported.sdxl_no_half_vae, true);
+	assert.equal(importKohyaConfig(exported).settings.model, 'sdxl');
 });
 
 test('additional_parameters become sd-scripts options; unknown words are reported', () => {

@@ -72,11 +72,15 @@ test('LoKr gets every LyCORIS argument the GUI passes, use_cp included, defaults
 	assert.deepEqual(importKohyaConfig({ LoRA_type: 'LyCORIS/iA3', train_on_input: false }).settings.networkArgs, ['preset=full', 'conv_dim=1', 'conv_alpha=1', 'train_on_input=False', 'algo=ia3']);
 });
 
-test('caption_extension .none-use-foldername, an SDXL config and a removed base model id are said, not imported silently', () => {
-	const result = importKohyaConfig({ caption_extension: '.none-use-foldername', sdxl: true, max_resolution: '1024,1024', pretrained_model_name_or_path: 'runwayml/stable-diffusion-v1-5' });
+test('caption_extension .none-use-foldername, an SD3 config and a removed base model id are said, not imported silently', () => {
+	const result = importKohyaConfig({ caption_extension: '.none-use-foldername', sd3_checkbox: true, max_resolution: '1024,1024', pretrained_model_name_or_path: 'runwayml/stable-diffusion-v1-5' });
 	assert.equal(result.settings.captionExtension, '.txt');
 	assert.ok(result.warnings.some((w) => w.startsWith('caption_extension ".none-use-foldername" makes sd-scripts ignore every caption file')), result.warnings.join('\n'));
-	assert.ok(result.warnings.some((w) => w.startsWith('this config is for SDXL (sdxl: true)') && w.includes('resolution 1024,1024')), result.warnings.join('\n'));
+	assert.ok(result.warnings.some((w) => w.startsWith('this config is for sd3 (sd3_checkbox: true)') && w.includes('resolution 1024,1024') && w.includes('train_network.py')), result.warnings.join('\n'));
+	// SDXL is a family of its own now: no such warning, the family is sdxl.
+	const sdxl = importKohyaConfig({ sdxl: true, max_resolution: '1024,1024' });
+	assert.equal(sdxl.settings.model, 'sdxl');
+	assert.ok(!sdxl.warnings.some((w) => w.startsWith('this config is for')), sdxl.warnings.join('\n'));
 	assert.equal(result.settings.baseModel, 'stable-diffusion-v1-5/stable-diffusion-v1-5');
 	assert.ok(result.migrated.includes('pretrained_model_name_or_path runwayml/stable-diffusion-v1-5 → stable-diffusion-v1-5/stable-diffusion-v1-5'));
 });

@@ -13,7 +13,8 @@ import { workbenchSettingsSchema } from '../../src/core/training/settingsSchema'
 import { readTrainingSection } from '../../src/core/training/trainingFields';
 import { settingsDiagnostics } from '../../src/core/training/settingsDiagnostics';
 import { TrainerSettings } from '../../src/core/training/trainingSettings';
-import { guidePreset } from '../../src/core/training/settingsTable';
+import { guidePreset, presetFor } from '../../src/core/training/settingsTable';
+import type { ModelFamily } from '../../src/core/training/trainingSettings';
 
 /**
  * The settings table (src/core/training/settingsTable.ts) is the one place a training setting is declared: these
@@ -21,7 +22,13 @@ import { guidePreset } from '../../src/core/training/settingsTable';
  * consumer (reader, schema and completion, kohya_ss import/export, run-file writer) covers every row.
  */
 
-const optionNames = new Set(readFileSync(join(sharedDir(), 'reference', 'sd-scripts-options.txt'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean));
+const readList = (path: string): Set<string> => new Set(readFileSync(path, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean));
+/** Each family's script's options: train_network.py's from ../shared, the SDXL and Flux.1 scripts' from the repository's lists. */
+const optionNamesOf: Record<ModelFamily, Set<string>> = {
+	sd15: readList(join(sharedDir(), 'reference', 'sd-scripts-options.txt')),
+	sdxl: readList(join(__dirname, '..', 'fixtures', 'sd-scripts-options', 'sdxl_train_network.txt')),
+	flux1: readList(join(__dirname, '..', 'fixtures', 'sd-scripts-options', 'flux_train_network.txt')),
+};
 const leaves = flatDefs().filter(([, def]) => !isGroup(def)) as [string, LeafDef<unknown>][];
 
 /** A value other than the default that each consumer must carry through (the generic choice, or this one). */
@@ -31,6 +38,8 @@ const EXAMPLES: Record<string, unknown> = {
 	resume: 'model/x-000001-state', outputName: 'mylora', outputDir: 'out', loggingDir: 'logs', trainingComment: 'a comment',
 	'sample.prompts': ['{trigger} {class}, smiling'], 'sample.negativePrompt': 'ugly', 'launch.gpuIds': '0,1', 'launch.mainProcessIp': '10.0.0.5',
 	'launch.extraArgs': ['--rdzv_backend', 'c10d'], extra: { max_grad_norm: 0.5 }, kohyaKept: { some_gui_key: 'kept' },
+	// On in the SDXL preset, where the row is tried.
+	cacheTextEncoderOutputs: false,
 };
 
 function example(name: string, def: LeafDef<unknown>): unknown {
@@ -67,18 +76,27 @@ function rawFor(name: string, value: unknown): Record<string, unknown> {
 	return name.split('.').reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as Record<string, unknown>;
 }
 
-test('every sd-scripts key in the table is an option of train_network.py (sd-scripts-options.txt)', () => {
-	const keys = leaves.flatMap(([, def]) => sdScriptsUses(def)).flatMap((use) => ('key' in use ? [use.key] : []));
-	assert.ok(keys.length > 50);
-	for (const key of keys) {
-		assert.ok(optionNames.has(key), `${key} is not in sd-scripts-options.txt`);
+test('every sd-scripts key in the table is an option of each of its families\' scripts (the option lists)', () => {
+	const uses = leaves.flatMap(([, def]) => sdScriptsUses(def).flatMap((use) => ('key' in use ? [{ key: use.key, families: def.families }] : [])));
+	assert.ok(uses.length > 50);
+	for (const { key, families } of uses) {
+		for (const family of families) {
+			assert.ok(optionNamesOf[family].has(key), `${key} is not an option of ${family}'s script`);
+		}
 	}
+	// The Flux.1 rows are not options of train_network.py: the check is per family, not one list.
+	assert.ok(!optionNamesOf.sd15.has('clip_l') && optionNamesOf.flux1.has('clip_l') && !optionNamesOf.sdxl.has('clip_l'));
 });
+
+/** The family a row is tried in: sd15 when it applies there, else its first. */
+function familyOf(def: AnyDef): ModelFamily {
+	return def.families.includes('sd15') ? 'sd15' : def.families[0];
+}
 
 test('every row says what it is for: documentation, model families, sd-scripts and kohya_ss uses or why none', () => {
 	for (const [name, def] of flatDefs() as [string, AnyDef][]) {
 		assert.ok(def.doc.length > 10, `${name}: documentation`);
-		assert.ok(def.families.length > 0 && def.families.every((f) => ['sd15', 'sdxl', 'flux'].includes(f)), `${name}: families`);
+		assert.ok(def.families.length > 0 && def.families.every((f) => ['sd15', 'sdxl', 'flux1'].includes(f)), `${name}: families`);
 		assert.ok(def.families.some((f) => SUPPORTED_FAMILIES.includes(f)), `${name}: no supported family uses it`);
 		if ('none' in def.kohya) { assert.ok(def.kohya.none.length > 5, `${name}: why no kohya_ss key`); }
 		if (!isGroup(def)) {
@@ -114,10 +132,12 @@ test('the defaults come from the table alone: the preset, the dataset side, the 
 test('the reader reads every row (and the dataset side every scan row) from lora-workbench.yaml', () => {
 	for (const [name, def] of leaves) {
 		const value = example(name, def);
-		const read = readTrainingSection(rawFor(name, value));
+		const family = familyOf(def);
+		const read = readTrainingSection({ ...(family === 'sd15' ? {} : { model: family }), ...rawFor(name, value) });
 		assert.deepEqual(read.problems, [], name);
 		assert.deepEqual(valueAt(read.settings, name), value, name);
 		if (def.scan) {
+			assert.equal(family, 'sd15', `${name}: the dataset side reads it for every family`);
 			const text = `training:\n  ${name}: ${JSON.stringify(value)}\n`;
 			const settings = parseSettings(text);
 			assert.deepEqual(settings.problems, [], name);
@@ -165,7 +185,7 @@ test('kohya_ss export and import carry every row that has a GUI key (and say why
 			continue;
 		}
 		const value = example(name, def);
-		const settings = withContext(name, guidePreset());
+		const settings = withContext(name, presetFor(familyOf(def)));
 		setAt(settings, name, value);
 		const exported = exportKohyaConfig(settings, { trigger: 'trig' });
 		const keys = 'key' in def.kohya ? [def.kohya.key] : def.kohya.keys.filter((k) => /^\w+$/.test(k));
@@ -181,7 +201,7 @@ function runOutput(settings: TrainerSettings): string {
 	const { files, command } = sdScriptsBackend.build({
 		root: '/data/lora', trigger: 'trig', classWord: 'woman', settings, gpu: { bf16: true }, runFilesDir: '/data/lora/model/runs/x',
 		subsets: [{ dir: '/data/lora/images/10_trig woman', repeats: 10, classTokens: 'trig woman', isReg: false }],
-		family: 'sd15', sdScriptsDir: '/sd-scripts', launcher: { kind: 'executable', path: 'accelerate' },
+		family: settings.model, sdScriptsDir: '/sd-scripts', launcher: { kind: 'executable', path: 'accelerate' },
 	});
 	return JSON.stringify({ config: files.trainingConfig, dataset: files.datasetConfig, prompts: files.promptText, args: command.args }, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
 }
@@ -192,8 +212,8 @@ test('the run-file writer and the command line carry every row that sd-scripts o
 		if (uses.length === 0) {
 			continue;
 		}
-		const base = withContext(name, guidePreset());
-		const changed = withContext(name, guidePreset());
+		const base = withContext(name, presetFor(familyOf(def)));
+		const changed = withContext(name, presetFor(familyOf(def)));
 		setAt(changed, name, example(name, def));
 		const before = runOutput(base);
 		const after = runOutput(changed);
@@ -226,8 +246,6 @@ test('the trainer and the dataset side read the same values: resolution at least
 
 test('the trainer backends train exactly the supported families, each with a script', () => {
 	assert.deepEqual([...new Set(TRAINER_BACKENDS.flatMap((b) => b.families))].sort(), [...SUPPORTED_FAMILIES].sort());
-	for (const family of SUPPORTED_FAMILIES) {
-		assert.equal(backendFor(family).script(family), 'train_network.py');
-	}
-	assert.throws(() => backendFor('flux'), /no trainer backend trains flux/);
+	const scripts = Object.fromEntries(SUPPORTED_FAMILIES.map((family) => [family, backendFor(family).script(family)]));
+	assert.deepEqual(scripts, { sd15: 'train_network.py', sdxl: 'sdxl_train_network.py', flux1: 'flux_train_network.py' });
 });

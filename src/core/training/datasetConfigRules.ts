@@ -119,7 +119,7 @@ function resolutionOf(value: unknown): [number, number] | undefined {
  * Returns sd-scripts' complaints about a dataset config, in voluptuous' words, plus the assertions the dataset
  * classes make later (resolution present, bucket range). Empty means sd-scripts would accept it.
  */
-export function checkDatasetConfig(config: Record<string, unknown>): string[] {
+export function checkDatasetConfig(config: Record<string, unknown>, bucketStep = 64): string[] {
 	const errors: string[] = [];
 	for (const key of Object.keys(config)) {
 		if (key !== 'general' && key !== 'datasets') {
@@ -158,8 +158,9 @@ export function checkDatasetConfig(config: Record<string, unknown>): string[] {
 		}
 		if (value('enable_bucket') === true && value('bucket_no_upscale') !== true) {
 			const step = Number(value('bucket_reso_steps') ?? 64n);
-			if (step % 64 !== 0) {
-				errors.push(`bucket_reso_steps is ${step}. it must be divisible by 64.`);
+			// verify_bucket_reso_steps: 64 for train_network.py, 32 for sdxl_ and flux_train_network.py.
+			if (step % bucketStep !== 0) {
+				errors.push(`bucket_reso_steps is ${step}. it must be divisible by ${bucketStep}.`);
 			}
 			const min = Math.floor(Number(value('min_bucket_reso') ?? 256n) / step) * step;
 			const max = Math.ceil(Number(value('max_bucket_reso') ?? 1024n) / step) * step;

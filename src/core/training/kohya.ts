@@ -1,11 +1,11 @@
 import { bucketStepFor, guiArgList, lycorisFields, lycorisGuiField, lycorisNetworkArgs, noiseOptions, unquoted } from './kohyaGuiArgs';
-import { SD15_SCRIPT } from './sdScriptsScripts';
+import { SD_SCRIPTS_SCRIPTS, familyLabel } from './sdScriptsScripts';
 import { outputNameProblem } from './outputPaths';
 import { REMOVED_SD15_MODEL_ID, SD15_MODEL_ID, replacementModelNote } from './sd15Model';
-import { SD_SCRIPTS_OPTIONS } from './sdScriptsOptions';
-import { AnyDef, KohyaConverter, TRAINING_SETTINGS } from './settingsTable';
+import { SD_SCRIPTS_OPTIONS, optionOf } from './sdScriptsOptions';
+import { AnyDef, KohyaConverter, TRAINING_SETTINGS, presetFor } from './settingsTable';
 import { normalizeResolution } from './trainingFields';
-import { TrainerSettings } from './trainingSettings';
+import { ModelFamily, TrainerSettings } from './trainingSettings';
 import { guidePreset } from './settingsTable';
 
 /**
@@ -46,7 +46,7 @@ const NETWORK_ARG_KEYS = ['conv_dim', 'conv_alpha', 'rank_dropout', 'module_drop
 const GUI_NETWORK_FIELDS = new Set(['conv_dim', 'conv_alpha', 'rank_dropout', 'module_dropout', 'block_dims', 'block_alphas', 'conv_block_dims',
 	'conv_block_alphas', 'down_lr_weight', 'mid_lr_weight', 'up_lr_weight', 'block_lr_zero_threshold', 'loraplus_lr_ratio',
 	'loraplus_unet_lr_ratio', 'loraplus_text_encoder_lr_ratio']);
-const KNOWN_LORA_TYPES = new Set(['Standard', 'Kohya LoCon', 'Kohya DyLoRA', 'LoRA-FA', 'LyCORIS/iA3', 'LyCORIS/LoCon', 'LyCORIS/LoHa',
+const KNOWN_LORA_TYPES = new Set(['Standard', 'Flux1', 'Flux1 OFT', 'Kohya LoCon', 'Kohya DyLoRA', 'LoRA-FA', 'LyCORIS/iA3', 'LyCORIS/LoCon', 'LyCORIS/LoHa',
 	'LyCORIS/LoKr', 'LyCORIS/DyLoRA', 'LyCORIS/GLoRA', 'LyCORIS/BOFT', 'LyCORIS/Diag-OFT', 'LyCORIS/Native Fine-Tuning']);
 /** GUI keys that share a name with an sd-scripts option but configure accelerate launch instead. */
 const ACCELERATE_GUI_KEYS = new Set(['dynamo_backend']);
@@ -122,6 +122,9 @@ function networkOf(loraType: string, warnings: string[]): { module: string; args
 	if (loraType === 'Kohya LoCon') { return { module: 'networks.lora', args: [], convArgs: true }; }
 	if (loraType === 'Kohya DyLoRA') { return { module: 'networks.dylora', args: [], convArgs: true }; }
 	if (loraType === 'LoRA-FA') { return { module: 'networks.lora_fa', args: [], convArgs: false }; }
+	// flux_train_network.py's own modules (lora_gui.py picks them for the Flux1 types).
+	if (loraType === 'Flux1') { return { module: 'networks.lora_flux', args: [], convArgs: false }; }
+	if (loraType === 'Flux1 OFT') { return { module: 'networks.oft_flux', args: [], convArgs: false }; }
 	if (loraType.startsWith('LyCORIS/')) {
 		const algo: Record<string, string> = {
 			'LyCORIS/iA3': 'ia3', 'LyCORIS/LoCon': 'locon', 'LyCORIS/LoHa': 'loha', 'LyCORIS/LoKr': 'lokr', 'LyCORIS/DyLoRA': 'dylora',
@@ -135,17 +138,17 @@ function networkOf(loraType: string, warnings: string[]): { module: string; args
 }
 
 /** `--key value --flag` text (additional_parameters) → sd-scripts options; unknown ones are reported. */
-function parseAdditional(text: string, extra: Record<string, unknown>, warnings: string[]): void {
+function parseAdditional(text: string, extra: Record<string, unknown>, warnings: string[], family: ModelFamily): void {
 	// common_gui.py drops every double quote before splitting on whitespace (`--lr_scheduler_args "T_max=1000"`).
 	const tokens = text.replace(/"/g, '').trim().split(/\s+/).filter(Boolean);
 	for (let i = 0; i < tokens.length; i++) {
 		const match = /^--([A-Za-z0-9_]+)(?:=(.*))?$/.exec(tokens[i]);
-		if (!match || !SD_SCRIPTS_OPTIONS[match[1]]) {
-			warnings.push(`additional_parameters: "${tokens[i]}" is not a train_network.py option; it was not imported`);
+		const spec = match ? optionOf(family, match[1]) : undefined;
+		if (!match || !spec) {
+			warnings.push(`additional_parameters: "${tokens[i]}" is not a ${SD_SCRIPTS_SCRIPTS[family]} option; it was not imported`);
 			continue;
 		}
 		const key = match[1];
-		const spec = SD_SCRIPTS_OPTIONS[key];
 		if (spec.type === 'flag') {
 			extra[key] = true;
 			continue;
@@ -168,6 +171,13 @@ export function importKohyaConfig(json: unknown, base: TrainerSettings = guidePr
 	const warnings: string[] = [];
 	const ignored: { key: string; reason: string }[] = [];
 	const data = migrate(json as Record<string, unknown>, migrated);
+	// The GUI's model checkboxes pick the family (and so the script and its option list); the preset is that family's.
+	const family: ModelFamily = convert(data.sdxl, 'bool') === true ? 'sdxl' : convert(data.flux1_checkbox, 'bool') === true ? 'flux1' : 'sd15';
+	if (family !== base.model) {
+		const sample = { ...base.sample };
+		base = presetFor(family);
+		base.sample = { ...base.sample, enabled: sample.enabled, everyNEpochs: sample.everyNEpochs, prompts: sample.prompts, sampler: sample.sampler };
+	}
 	const settings: TrainerSettings = structuredClone(base);
 	const kept: string[] = [];
 	settings.preset = 'kohya_ss import';
@@ -177,6 +187,12 @@ export function importKohyaConfig(json: unknown, base: TrainerSettings = guidePr
 	for (const [key, map] of Object.entries(FIELD_MAP)) {
 		if (!(key in data)) { continue; }
 		const raw = take(key);
+		if (!(TRAINING_SETTINGS[map.field] as AnyDef).families.includes(family)) {
+			// A field of another family's panel (clip_skip in a Flux config, t5xxl in an SD1.5 one): the script
+			// does not take it, so it is kept for export only.
+			settings.kohyaKept[key] = raw;
+			continue;
+		}
 		if (raw === '' && map.as !== 'string') { continue; }
 		const value = convert(raw, map.as);
 		if (value === undefined) {
@@ -255,7 +271,27 @@ export function importKohyaConfig(json: unknown, base: TrainerSettings = guidePr
 	if (typeof warmup === 'number') { settings.lrWarmupSteps = warmup > 0 ? warmup / 100 : 0; }
 	const attention = take('xformers');
 	if (attention === 'xformers' || attention === 'sdpa' || attention === 'none') { settings.attention = attention; }
-	if (convert(data.sdxl, 'bool') === true && convert(data.sdxl_no_half_vae, 'bool') === true) { settings.noHalfVae = true; }
+	if (family === 'sdxl' && convert(data.sdxl_no_half_vae, 'bool') === true) { settings.noHalfVae = true; }
+	for (const panel of ['sdxl', 'flux1']) {
+		for (const suffix of ['', '_to_disk']) {
+			const key = `${panel}_cache_text_encoder_outputs${suffix}`;
+			if (!(key in data)) { continue; }
+			handled.add(key);
+			const on = convert(data[key], 'bool') === true;
+			if (panel === family && suffix === '') {
+				settings.cacheTextEncoderOutputs = on;
+			} else if (panel === family && on) {
+				settings.extra.cache_text_encoder_outputs_to_disk = true;
+				settings.kohyaKept[key] = data[key];
+			} else {
+				settings.kohyaKept[key] = data[key];
+			}
+		}
+	}
+	// Read as training.model; export writes both checkboxes from it.
+	handled.add('sdxl');
+	handled.add('flux1_checkbox');
+	settings.model = family;
 	if ('sdxl_no_half_vae' in data) {
 		handled.add('sdxl_no_half_vae');
 		settings.kohyaKept.sdxl_no_half_vae = data.sdxl_no_half_vae;
@@ -338,7 +374,7 @@ export function importKohyaConfig(json: unknown, base: TrainerSettings = guidePr
 
 	const additional = take('additional_parameters');
 	if (typeof additional === 'string' && additional.trim()) {
-		parseAdditional(additional, settings.extra, warnings);
+		parseAdditional(additional, settings.extra, warnings, family);
 	}
 	for (const key of ['train_data_dir', 'reg_data_dir', 'dataset_config']) {
 		const value = take(key);
@@ -350,7 +386,7 @@ export function importKohyaConfig(json: unknown, base: TrainerSettings = guidePr
 
 	for (const [key, raw] of Object.entries(data)) {
 		if (handled.has(key)) { continue; }
-		const spec = SD_SCRIPTS_OPTIONS[key];
+		const spec = optionOf(family, key);
 		const value = coerce(raw);
 		if (spec && !(key in FIELD_MAP) && !ACCELERATE_GUI_KEYS.has(key)) {
 			// Same name in the GUI and in sd-scripts: pass it through when the GUI would (not "", false, 0 or None).
@@ -371,9 +407,14 @@ export function importKohyaConfig(json: unknown, base: TrainerSettings = guidePr
 	}
 	// Kept as the GUI itself reads them (number-like strings as numbers), so a round trip is stable.
 	settings.kohyaKept = Object.fromEntries(Object.entries(settings.kohyaKept).map(([k, v]) => [k, coerce(v)]));
-	const family = ['sdxl', 'flux1_checkbox', 'sd3_checkbox', 'hunyuan_image_checkbox', 'anima_checkbox', 'lumina_checkbox'].find((key) => convert(data[key], 'bool') === true);
-	if (family) {
-		warnings.push(`this config is for ${family === 'sdxl' ? 'SDXL' : family.replace('_checkbox', '')} (${family}: true), which the GUI trains with another script; LoRA Workbench trains SD1.5 with ${SD15_SCRIPT}, so the settings were imported for SD1.5 (resolution ${settings.resolution}, base model ${settings.baseModel}): set training.baseModel and training.resolution for SD1.5 before training`);
+	const other = ['sd3_checkbox', 'hunyuan_image_checkbox', 'anima_checkbox', 'lumina_checkbox'].find((key) => convert(data[key], 'bool') === true);
+	if (other && family === 'sd15') {
+		warnings.push(`this config is for ${other.replace('_checkbox', '')} (${other}: true), which the GUI trains with another script; LoRA Workbench trains SD1.5, SDXL and Flux.1, so the settings were imported for ${familyLabel(family)} with ${SD_SCRIPTS_SCRIPTS[family]} (resolution ${settings.resolution}, base model ${settings.baseModel}): set training.baseModel and training.resolution before training`);
+	}
+	if (family === 'sdxl' && settings.cacheTextEncoderOutputs && !settings.networkTrainUnetOnly) {
+		// lora_gui.py passes network_train_unet_only with cached text-encoder outputs; sdxl_train_network.py requires it.
+		settings.networkTrainUnetOnly = true;
+		warnings.push('sdxl_cache_text_encoder_outputs needs network_train_unet_only (sdxl_train_network.py refuses otherwise); imported with networkTrainUnetOnly: true');
 	}
 	if (outputNameProblem(settings.outputName)) {
 		warnings.push(`output_name ${JSON.stringify(settings.outputName)} is a path, not a file name (sd-scripts would save outside the output folder); it was not imported, so the trigger word names the checkpoints`);
@@ -388,6 +429,8 @@ export function exportKohyaConfig(settings: TrainerSettings, names: { trigger: s
 	const out: Record<string, unknown> = Object.fromEntries(Object.entries(settings.kohyaKept).map(([k, v]) => [k, coerce(v)]));
 	const record = settings as unknown as Record<string, unknown>;
 	for (const [key, map] of Object.entries(FIELD_MAP)) {
+		// Another family's field (t5xxl for SD1.5) is not written: the GUI keeps it in that family's panel.
+		if (!(TRAINING_SETTINGS[map.field] as AnyDef).families.includes(settings.model)) { continue; }
 		const value = record[map.field];
 		out[key] = value === null ? (map.as === 'string' ? '' : 0) : value;
 	}
@@ -401,6 +444,13 @@ export function exportKohyaConfig(settings: TrainerSettings, names: { trigger: s
 	out.lr_warmup = settings.lrWarmupSteps > 0 && settings.lrWarmupSteps < 1 ? Math.round(settings.lrWarmupSteps * 10000) / 100 : 0;
 	out.xformers = settings.attention;
 	out.optimizer_args = settings.optimizerArgs.join(' ');
+	out.sdxl = settings.model === 'sdxl';
+	out.flux1_checkbox = settings.model === 'flux1';
+	if (settings.model !== 'sd15') {
+		out[`${settings.model}_cache_text_encoder_outputs`] = settings.cacheTextEncoderOutputs;
+		if (settings.extra.cache_text_encoder_outputs_to_disk === true) { out[`${settings.model}_cache_text_encoder_outputs_to_disk`] = true; }
+	}
+	if (settings.model === 'sdxl') { out.sdxl_no_half_vae = settings.noHalfVae; }
 	const defaultPrompts = JSON.stringify(guidePreset().sample.prompts);
 	out.sample_prompts = settings.sample.enabled || JSON.stringify(settings.sample.prompts) !== defaultPrompts ? settings.sample.prompts.join('\n') : '';
 	out.sample_every_n_epochs = settings.sample.enabled ? settings.sample.everyNEpochs : 0;
@@ -444,12 +494,14 @@ export function exportKohyaConfig(settings: TrainerSettings, names: { trigger: s
 	const kept = typeof settings.kohyaKept.LoRA_type === 'string' ? settings.kohyaKept.LoRA_type : undefined;
 	out.LoRA_type = settings.networkModule === 'lycoris.kohya' ? loraTypes[algo] ?? 'LyCORIS/LoCon'
 		: settings.networkModule === 'networks.dylora' ? 'Kohya DyLoRA'
+			: settings.networkModule === 'networks.lora_flux' ? 'Flux1'
+			: settings.networkModule === 'networks.oft_flux' ? 'Flux1 OFT'
 			: settings.networkModule === 'networks.lora_fa' ? 'LoRA-FA'
 				: kept ?? ('conv_dim' in out && settings.networkArgs.some((a) => a.startsWith('conv_dim=')) ? 'Kohya LoCon' : 'Standard');
 	const extraParams: string[] = networkArgs.length ? [`--network_args ${networkArgs.join(' ')}`] : [];
 	for (const [key, value] of Object.entries(settings.extra)) {
 		if (key === 'sample_every_n_steps') { out.sample_every_n_steps = value; continue; }
-		if (key in FIELD_MAP || !(SD_SCRIPTS_OPTIONS[key])) { continue; }
+		if (key in FIELD_MAP || !optionOf(settings.model, key) || key === 'cache_text_encoder_outputs_to_disk' && settings.model !== 'sd15') { continue; }
 		if (key in settings.kohyaKept || GUI_SAVED_SD_SCRIPTS_KEYS.has(key)) {
 			out[key] = value;
 			continue;
@@ -471,4 +523,6 @@ const GUI_SAVED_SD_SCRIPTS_KEYS = new Set(['adaptive_noise_scale', 'async_upload
 	'noise_offset_random_strength', 'resume', 'resume_from_huggingface', 'save_every_n_steps', 'save_last_n_epochs_state', 'save_last_n_steps',
 	'save_last_n_steps_state', 'save_state', 'save_state_on_train_end', 'save_state_to_huggingface', 'scale_v_pred_loss_like_noise_pred',
 	'scale_weight_norms', 'skip_cache_check', 'v_pred_like_loss', 'vae_batch_size', 'wandb_api_key', 'wandb_run_name', 'weighted_captions',
-	'lowram', 'lr_scheduler_type', 'lr_scheduler_args', 'lr_warmup_steps', 'cpu_offload_checkpointing']);
+	'lowram', 'lr_scheduler_type', 'lr_scheduler_args', 'lr_warmup_steps', 'cpu_offload_checkpointing',
+	// The Flux.1 panel's fields named as flux_train_network.py options.
+	'apply_t5_attn_mask', 't5xxl_max_token_length', 'split_mode', 'weighting_scheme', 'logit_mean', 'logit_std', 'mode_scale', 'model_type']);

@@ -3,7 +3,7 @@ import type { SettingsEdit } from '../settings';
 import { exportKohyaConfig, importKohyaConfig, KohyaImport } from './kohya';
 import { readTrainingSection, TRAINING_FIELDS, trainingSectionDiff } from './trainingFields';
 import { effectiveOutputName, TrainerSettings } from './trainingSettings';
-import { guidePreset } from './settingsTable';
+import { guidePreset, presetFor } from './settingsTable';
 
 /**
  * A kohya_ss GUI config against one training folder: import into its `training:` section (as edits of
@@ -52,11 +52,12 @@ export function importKohyaIntoFolder(json: unknown, currentTraining: unknown): 
 }
 
 /**
- * The edits that make the `training:` section say `settings`: what differs from the guide preset is set, keys
+ * The edits that make the `training:` section say `settings`: what differs from its family's preset is set, keys
  * already in the file are updated in place (their comments stay), nothing else is added, so the file stays short.
  */
 export function trainingEdits(currentTraining: unknown, settings: TrainerSettings): SettingsEdit[] {
-	const base = guidePreset();
+	// The preset of the settings' family: the reader fills what the file leaves out from it (model: is written).
+	const base = presetFor(settings.model);
 	const diff = trainingSectionDiff(settings, base);
 	const edits: SettingsEdit[] = [];
 	if (currentTraining !== undefined && !isRecord(currentTraining)) {

@@ -1,4 +1,6 @@
-import { SD_SCRIPTS_OPTIONS, OptionSpec } from './sdScriptsOptions';
+import { OptionSpec, optionOf } from './sdScriptsOptions';
+import { SD_SCRIPTS_SCRIPTS } from './sdScriptsScripts';
+import type { ModelFamily } from './trainingSettings';
 import { TomlTable, TomlValue } from './tomlModel';
 
 /** Keys that must never be inside a --config_file (sd-scripts reads them before or instead of the file). */
@@ -18,18 +20,20 @@ function typeMatches(spec: OptionSpec, value: TomlValue): boolean {
 }
 
 /**
- * Checks a training config TOML document the way sd-scripts would not: every key must be a train_network.py
- * option (unknown keys are silently kept by sd-scripts), with the type argparse would have produced, inside a
- * choice list where there is one, and no key may appear in two sections (the later one would win).
+ * Checks a training config TOML document the way sd-scripts would not: every key must be an option of the
+ * family's script (train_network.py, sdxl_train_network.py, flux_train_network.py; unknown keys are silently kept
+ * by sd-scripts), with the type argparse would have produced, inside a choice list where there is one, and no key
+ * may appear in two sections (the later one would win).
  */
-export function checkTrainingConfig(document: TomlTable): string[] {
+export function checkTrainingConfig(document: TomlTable, family: ModelFamily = 'sd15'): string[] {
+	const script = SD_SCRIPTS_SCRIPTS[family];
 	const errors: string[] = [];
 	const seen = new Map<string, string>();
 	const visit = (key: string, value: TomlValue, section: string): void => {
-		const spec = SD_SCRIPTS_OPTIONS[key];
+		const spec = optionOf(family, key);
 		const at = section ? `[${section}] ${key}` : key;
 		if (!spec) {
-			errors.push(`${at}: not an option of train_network.py`);
+			errors.push(`${at}: not an option of ${script}`);
 			return;
 		}
 		if (NOT_IN_CONFIG_FILE.has(key)) {

@@ -4,10 +4,11 @@ import { writeFileAtomic } from '../atomicWrite';
 import { checkDatasetConfig } from './datasetConfigRules';
 import { outputNameProblem } from './outputPaths';
 import { checkTrainingConfig } from './optionCheck';
-import { SD_SCRIPTS_OPTIONS } from './sdScriptsOptions';
+import { optionOf } from './sdScriptsOptions';
+import { SD_SCRIPTS_SCRIPTS, familyLabel } from './sdScriptsScripts';
 import { TomlTable, TomlValue, int, toToml } from './tomlModel';
 import { CONFIG_SECTIONS, ConfigSection, WriteContext, flatDefs, isGroup, sdScriptsUses } from './settingsTable';
-import { GpuCapabilities, TrainerSettings, effectiveOutputName, resolvePrecision } from './trainingSettings';
+import { GpuCapabilities, ModelFamily, TrainerSettings, effectiveOutputName, resolvePrecision } from './trainingSettings';
 
 /** What a run needs from the dataset: the subsets as sd-scripts will read them (Subset from dataset.ts fits). */
 export interface RunSubset {
@@ -32,6 +33,8 @@ export interface RunInput {
 }
 
 export interface RunFiles {
+	/** The sd-scripts script these files are for (the family's: train_network.py, sdxl_..., flux_...). */
+	script: string;
 	outputDir: string;
 	logDir: string;
 	outputName: string;
@@ -104,9 +107,9 @@ export function samplePromptText(settings: TrainerSettings, trigger: string, cla
 	return { text: `${lines.join('\n')}\n`, errors };
 }
 
-/** An sd-scripts value from a YAML/JSON value, typed as argparse would type it. */
-export function optionValue(key: string, value: unknown): TomlValue | undefined {
-	const spec = SD_SCRIPTS_OPTIONS[key];
+/** An sd-scripts value from a YAML/JSON value, typed as argparse (of the family's script) would type it. */
+export function optionValue(key: string, value: unknown, family: ModelFamily = 'sd15'): TomlValue | undefined {
+	const spec = optionOf(family, key);
 	if (!spec || value === null || value === undefined) {
 		return undefined;
 	}
@@ -122,8 +125,45 @@ export function optionValue(key: string, value: unknown): TomlValue | undefined 
 }
 
 /** A setting's value as argparse types the option; flags keep false (the dataset config writes them). */
-function typedValue(key: string, value: unknown): TomlValue | undefined {
-	return SD_SCRIPTS_OPTIONS[key]?.type === 'flag' ? (typeof value === 'boolean' ? value : undefined) : optionValue(key, value);
+function typedValue(key: string, value: unknown, family: ModelFamily): TomlValue | undefined {
+	return optionOf(family, key)?.type === 'flag' ? (typeof value === 'boolean' ? value : undefined) : optionValue(key, value, family);
+}
+
+/** What a family's script refuses or needs beyond its option list (sd-scripts' assert_extra_args), as errors. */
+function familyErrors(settings: TrainerSettings): string[] {
+	const errors: string[] = [];
+	const family = settings.model;
+	const script = SD_SCRIPTS_SCRIPTS[family];
+	const step = family === 'sd15' ? 64 : 32;
+	if (settings.enableBucket && settings.bucketResoSteps % step !== 0) {
+		errors.push(`bucketResoSteps is ${settings.bucketResoSteps}; ${familyLabel(family)} needs a multiple of ${step} (${script} checks it)`);
+	}
+	if (family === 'sd15') {
+		return errors;
+	}
+	if (settings.cacheTextEncoderOutputs && (settings.shuffleCaption || settings.captionDropoutRate > 0 || settings.captionTagDropoutRate > 0)) {
+		errors.push('cacheTextEncoderOutputs cannot be combined with shuffleCaption or caption dropout (sd-scripts refuses: the cached outputs are of one caption); turn one of them off');
+	}
+	if (family === 'sdxl' && settings.cacheTextEncoderOutputs && !settings.networkTrainUnetOnly) {
+		errors.push('cacheTextEncoderOutputs needs networkTrainUnetOnly: true on SDXL (sdxl_train_network.py: "network for Text Encoder cannot be trained with caching Text Encoder outputs"); set it, or turn caching off');
+	}
+	if (family === 'flux1') {
+		const files: [keyof TrainerSettings, string, string][] = [
+			['baseModel', 'the Flux.1 transformer', 'flux1-dev.safetensors from black-forest-labs/FLUX.1-dev'],
+			['clipL', 'the CLIP-L text encoder', 'clip_l.safetensors from comfyanonymous/flux_text_encoders'],
+			['t5xxl', 'the T5-XXL text encoder', 't5xxl_fp16.safetensors from comfyanonymous/flux_text_encoders'],
+			['ae', 'the autoencoder', 'ae.safetensors from black-forest-labs/FLUX.1-dev'],
+		];
+		for (const [key, what, where] of files) {
+			if (String(settings[key]).trim() === '') {
+				errors.push(`training.${key} is empty: flux_train_network.py needs ${what} as a .safetensors file (${where})`);
+			}
+		}
+		if (settings.blocksToSwap && settings.extra.cpu_offload_checkpointing === true) {
+			errors.push('training.blocksToSwap cannot be combined with cpu_offload_checkpointing (flux_train_network.py refuses); drop one of them');
+		}
+	}
+	return errors;
 }
 
 /** `sample.width` of the settings. */
@@ -170,9 +210,8 @@ export function buildRunFiles(input: RunInput): RunFiles {
 	if (settings.cacheLatents && (settings.colorAug || settings.randomCrop)) {
 		errors.push('cacheLatents cannot be combined with colorAug or randomCrop (sd-scripts refuses); turn one of them off');
 	}
-	if (settings.enableBucket && settings.bucketResoSteps % 64 !== 0) {
-		errors.push(`bucketResoSteps is ${settings.bucketResoSteps}; SD1.5 needs a multiple of 64`);
-	}
+	errors.push(...familyErrors(settings));
+	const family = settings.model;
 
 	// Every setting the table sends to sd-scripts, into its section (settingsTable.ts `sdScripts`).
 	const ctx: WriteContext = { settings, outputDir, logDir, outputName, precision };
@@ -182,7 +221,8 @@ export function buildRunFiles(input: RunInput): RunFiles {
 	// Not settings: where the dataset config is (first, as sd-scripts reads it first).
 	put(config.training, 'dataset_config', datasetConfigFile);
 	for (const [name, def] of flatDefs()) {
-		if (isGroup(def)) {
+		// A row of another family (clip_skip for Flux.1, clip_l for SD1.5) is left out: that script does not take it.
+		if (isGroup(def) || !def.families.includes(family)) {
 			continue;
 		}
 		const value = valueAt(settings, name);
@@ -190,7 +230,7 @@ export function buildRunFiles(input: RunInput): RunFiles {
 			if (!('in' in use)) {
 				continue;
 			}
-			const toml = use.value ? use.value(value as never, ctx) : typedValue(use.key, value);
+			const toml = use.value ? use.value(value as never, ctx) : typedValue(use.key, value, family);
 			if (use.in === 'general' || use.in === 'dataset') {
 				if (toml !== undefined && toml !== null) {
 					(use.in === 'general' ? general : datasetValues)[use.datasetKey ?? use.key] = toml;
@@ -222,9 +262,9 @@ export function buildRunFiles(input: RunInput): RunFiles {
 	const written = new Set(Object.values(trainingConfig).flatMap((section) => Object.keys(section as TomlTable)));
 	const extra: TomlTable = {};
 	for (const [key, raw] of Object.entries(settings.extra)) {
-		const value = optionValue(key, raw);
+		const value = optionValue(key, raw, family);
 		if (value === undefined) {
-			errors.push(`training.extra.${key}: ${JSON.stringify(raw)} is not a valid value for --${key}`);
+			errors.push(optionOf(family, key) ? `training.extra.${key}: ${JSON.stringify(raw)} is not a valid value for --${key}` : `training.extra.${key} is not an option of ${SD_SCRIPTS_SCRIPTS[family]}`);
 		} else if (written.has(key)) {
 			notes.push(`training.extra.${key} replaces the value the settings give`);
 			for (const section of Object.values(trainingConfig) as TomlTable[]) {
@@ -238,7 +278,7 @@ export function buildRunFiles(input: RunInput): RunFiles {
 	if (Object.keys(extra).length) {
 		trainingConfig.extra = extra;
 	}
-	errors.push(...checkTrainingConfig(trainingConfig));
+	errors.push(...checkTrainingConfig(trainingConfig, family));
 
 	const dataset: TomlTable = { ...datasetValues };
 	const usable = input.subsets.filter((s) => s.repeats >= 1);
@@ -253,11 +293,11 @@ export function buildRunFiles(input: RunInput): RunFiles {
 	}));
 	const datasetConfig: TomlTable = { general, datasets: [dataset] };
 	if (usable.length) {
-		errors.push(...checkDatasetConfig(datasetConfig));
+		errors.push(...checkDatasetConfig(datasetConfig, family === 'sd15' ? 64 : 32));
 	}
 
 	return {
-		outputDir, logDir, outputName, runFilesDir, configFile, datasetConfigFile, promptFile,
+		script: SD_SCRIPTS_SCRIPTS[family], outputDir, logDir, outputName, runFilesDir, configFile, datasetConfigFile, promptFile,
 		trainingConfig, datasetConfig, promptText, errors, notes,
 	};
 }
@@ -296,7 +336,7 @@ export async function writeRunFiles(files: RunFiles): Promise<string[]> {
 		throw new Error(`the run files were not written:\n- ${files.errors.join('\n- ')}`);
 	}
 	await fs.mkdir(files.runFilesDir, { recursive: true });
-	const header = 'Written by LoRA Workbench for kohya-ss/sd-scripts train_network.py. Edit lora-workbench.yaml instead:\nthis file is written again for every run.';
+	const header = `Written by LoRA Workbench for kohya-ss/sd-scripts ${files.script}. Edit lora-workbench.yaml instead:\nthis file is written again for every run.`;
 	await writeFileAtomic(files.configFile, toToml(files.trainingConfig, `${header}\nUse with --config_file (section names are only for reading; sd-scripts flattens them).`));
 	await writeFileAtomic(files.datasetConfigFile, toToml(files.datasetConfig, `${header}\nUse with --dataset_config.`));
 	const written = [files.configFile, files.datasetConfigFile];

@@ -20,11 +20,7 @@ export function checkpointNames(outputName: string, settings: TrainerSettings): 
 }
 
 function scriptFor(family: ModelFamily): string {
-	const script = SD_SCRIPTS_SCRIPTS[family];
-	if (!script) {
-		throw new Error(`sd-scripts has no trainer for the model family ${family} in LoRA Workbench yet`);
-	}
-	return script;
+	return SD_SCRIPTS_SCRIPTS[family];
 }
 
 /**
@@ -70,11 +66,11 @@ export function backendFor(family: ModelFamily): TrainerBackend {
 }
 
 /**
- * The model family of these settings. Every setting is SD1.5 today (SD 2.x with v2 trains with the same script);
- * issue 18 decides SDXL and Flux here (a setting or the base model).
+ * The model family of these settings: `training.model` (sd15 when the file does not say; SD 2.x with v2 trains
+ * with the same script as SD1.5).
  */
-export function modelFamilyOf(_settings: TrainerSettings): ModelFamily {
-	return 'sd15';
+export function modelFamilyOf(settings: TrainerSettings): ModelFamily {
+	return settings.model;
 }
 
 /** The backend the setup check runs for before there is a plan (the one trainer today). */

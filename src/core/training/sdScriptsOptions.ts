@@ -4,6 +4,8 @@
  * Generated from the reference's Appendix A; test/unit/trainingOptions.test.ts keeps it equal to the option list.
  */
 
+import type { ModelFamily } from './trainingSettings';
+
 export type OptionType = 'flag' | 'str' | 'int' | 'float' | 'intOrFloat' | 'strList' | 'floatList';
 
 export interface OptionSpec {
@@ -206,3 +208,60 @@ export const SD_SCRIPTS_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 	zero_stage: { type: 'int', choices: [0, 1, 2, 3] },
 	zero_terminal_snr: { type: 'flag' },
 };
+
+/**
+ * The options `sdxl_train_network.py` adds to train_network.py's (sd-scripts 48d368fa): its setup_parser() is
+ * train_network's plus library/sdxl_train_util.py add_sdxl_training_arguments() (lines 329-345).
+ * test/fixtures/sd-scripts-options/sdxl_train_network.txt is the whole list, taken from that argparse.
+ */
+export const SDXL_EXTRA_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+	cache_text_encoder_outputs: { type: 'flag' },
+	cache_text_encoder_outputs_to_disk: { type: 'flag' },
+	disable_mmap_load_safetensors: { type: 'flag' },
+};
+
+/**
+ * The options `flux_train_network.py` adds (sd-scripts 48d368fa): train_network's plus library/train_util.py
+ * add_dit_training_arguments() (4251-4311), library/flux_train_utils.py add_flux_train_arguments() (617-690) and
+ * its own --split_mode. test/fixtures/sd-scripts-options/flux_train_network.txt is the whole list.
+ */
+export const FLUX_EXTRA_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+	cache_text_encoder_outputs: { type: 'flag' },
+	cache_text_encoder_outputs_to_disk: { type: 'flag' },
+	text_encoder_batch_size: { type: 'int' },
+	disable_mmap_load_safetensors: { type: 'flag' },
+	weighting_scheme: { type: 'str', choices: ['sigma_sqrt', 'logit_normal', 'mode', 'cosmap', 'none', 'uniform'] },
+	logit_mean: { type: 'float' },
+	logit_std: { type: 'float' },
+	mode_scale: { type: 'float' },
+	blocks_to_swap: { type: 'int' },
+	clip_l: { type: 'str' },
+	t5xxl: { type: 'str' },
+	ae: { type: 'str' },
+	controlnet_model_name_or_path: { type: 'str' },
+	t5xxl_max_token_length: { type: 'int' },
+	apply_t5_attn_mask: { type: 'flag' },
+	guidance_scale: { type: 'float' },
+	timestep_sampling: { type: 'str', choices: ['sigma', 'uniform', 'sigmoid', 'shift', 'flux_shift'] },
+	sigmoid_scale: { type: 'float' },
+	model_prediction_type: { type: 'str', choices: ['raw', 'additive', 'sigma_scaled'] },
+	discrete_flow_shift: { type: 'float' },
+	model_type: { type: 'str', choices: ['flux', 'chroma'] },
+	split_mode: { type: 'flag' },
+};
+
+const BY_FAMILY: Readonly<Record<ModelFamily, Readonly<Record<string, OptionSpec>>>> = {
+	sd15: SD_SCRIPTS_OPTIONS,
+	sdxl: { ...SD_SCRIPTS_OPTIONS, ...SDXL_EXTRA_OPTIONS },
+	flux1: { ...SD_SCRIPTS_OPTIONS, ...FLUX_EXTRA_OPTIONS },
+};
+
+/** Every option the script of a family accepts, with its argparse type. */
+export function optionsFor(family: ModelFamily): Readonly<Record<string, OptionSpec>> {
+	return BY_FAMILY[family];
+}
+
+/** The option of a family's script, or undefined when the script does not accept it. */
+export function optionOf(family: ModelFamily, key: string): OptionSpec | undefined {
+	return Object.hasOwn(BY_FAMILY[family], key) ? BY_FAMILY[family][key] : undefined;
+}

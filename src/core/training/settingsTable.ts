@@ -1,5 +1,7 @@
 import type { TomlValue } from './tomlModel';
-import type { LaunchSettings, SampleSettings, TrainerSettings } from './trainingSettings';
+import { MODEL_FAMILIES, type LaunchSettings, type ModelFamily, type SampleSettings, type TrainerSettings } from './trainingSettings';
+
+export type { ModelFamily } from './trainingSettings';
 
 /**
  * THE table of training settings: every key of the `training:` section of lora-workbench.yaml is declared here
@@ -14,11 +16,15 @@ import type { LaunchSettings, SampleSettings, TrainerSettings } from './training
  * that every consumer covers every entry.
  */
 
-/** Model families a setting applies to; issue 18 adds SDXL and Flux (rows here and a backend entry). */
-export type ModelFamily = 'sd15' | 'sdxl' | 'flux';
-/** The families a backend can train today. */
-export const SUPPORTED_FAMILIES: readonly ModelFamily[] = ['sd15'];
+/** The families a backend can train today: every family (sdScriptsScripts.ts names the script of each). */
+export const SUPPORTED_FAMILIES: readonly ModelFamily[] = MODEL_FAMILIES;
+/** Which families a row applies to: the run-file writer leaves a row out for the others, the reader says so. */
+const ALL: readonly ModelFamily[] = MODEL_FAMILIES;
 const SD15: readonly ModelFamily[] = ['sd15'];
+/** The Stable Diffusion families (a U-Net, CLIP text encoders, a VAE). */
+const SD: readonly ModelFamily[] = ['sd15', 'sdxl'];
+const FLUX: readonly ModelFamily[] = ['flux1'];
+const SDXL_FLUX: readonly ModelFamily[] = ['sdxl', 'flux1'];
 
 /** Type and rules of a value, as the reader checks it and the schema states it. */
 export type ValueRules =
@@ -120,29 +126,28 @@ const withDot: Normalizer = (value) => {
 const none = (why: string) => ({ none: why });
 
 export const SAMPLE_SETTINGS: DefsOf<SampleSettings> = {
-	enabled: { rules: { kind: 'bool' }, default: false, families: SD15, doc: 'Generate sample images while training (into model/sample/), for the Compare Epochs grid.',
+	enabled: { rules: { kind: 'bool' }, default: false, families: ALL, doc: 'Generate sample images while training (into model/sample/), for the Compare Epochs grid.',
 		sdScripts: none('turns the [sampling] section and sample-prompts.txt on'),
 		kohya: { keys: ['sample_every_n_epochs', 'sample_every_n_steps', 'sample_prompts'], special: 'on when the GUI samples at all and has prompts' } },
-	everyNEpochs: { rules: { kind: 'int', min: 1 }, default: 1, families: SD15, doc: 'Generate samples after every N epochs (sample_every_n_epochs).',
+	everyNEpochs: { rules: { kind: 'int', min: 1 }, default: 1, families: ALL, doc: 'Generate samples after every N epochs (sample_every_n_epochs).',
 		sdScripts: { key: 'sample_every_n_epochs', in: 'sampling', value: (v: number, ctx) => (ctx.settings.sample.enabled ? BigInt(v) : undefined) },
 		kohya: { keys: ['sample_every_n_epochs'], special: 'written as 0 when sampling is off' } },
-	sampler: { rules: { kind: 'string', enum: SAMPLERS }, default: 'euler_a', families: SD15, doc: 'Sampler for sample images (sample_sampler).',
+	sampler: { rules: { kind: 'string', enum: SAMPLERS }, default: 'euler_a', families: ALL, doc: 'Sampler for sample images (sample_sampler).',
 		sdScripts: { key: 'sample_sampler', in: 'sampling', value: (v: string, ctx) => (ctx.settings.sample.enabled ? v : undefined) },
 		kohya: { keys: ['sample_sampler'], special: 'only a sampler sd-scripts knows is imported' } },
-	prompts: { rules: { kind: 'stringList' }, default: ['{trigger} {class}, portrait, looking at viewer', '{trigger} {class}, full body, standing'], families: SD15,
+	prompts: { rules: { kind: 'stringList' }, default: ['{trigger} {class}, portrait, looking at viewer', '{trigger} {class}, full body, standing'], families: ALL,
 		doc: 'Sample prompts, one per image, in sd-scripts\' syntax (--n --w --h --d --l --s); {trigger} and {class} are replaced.',
 		sdScripts: { promptFile: 'one line each' }, kohya: { keys: ['sample_prompts'], special: 'one prompt per line, # lines dropped' } },
-	negativePrompt: { rules: { kind: 'string' }, default: 'lowres, blurry, bad anatomy', families: SD15, doc: 'Negative prompt added to every sample prompt that has none (--n).',
+	negativePrompt: { rules: { kind: 'string' }, default: 'lowres, blurry, bad anatomy', families: ALL, doc: 'Negative prompt added to every sample prompt that has none (--n).',
 		sdScripts: { promptFile: '--n' }, kohya: none('the GUI keeps negative prompts inside sample_prompts') },
-	width: { rules: { kind: 'int', min: 64 }, default: 512, families: SD15, doc: 'Sample width in pixels (--w).', sdScripts: { promptFile: '--w' }, kohya: none('the GUI keeps --w inside sample_prompts') },
-	height: { rules: { kind: 'int', min: 64 }, default: 512, families: SD15, doc: 'Sample height in pixels (--h).', sdScripts: { promptFile: '--h' }, kohya: none('the GUI keeps --h inside sample_prompts') },
-	steps: { rules: { kind: 'int', min: 1, max: 1000 }, default: 28, families: SD15, doc: 'Sampling steps (--s).', sdScripts: { promptFile: '--s' }, kohya: none('the GUI keeps --s inside sample_prompts') },
-	scale: { rules: { kind: 'number', min: 0 }, default: 7, families: SD15, doc: 'CFG scale (--l).', sdScripts: { promptFile: '--l' }, kohya: none('the GUI keeps --l inside sample_prompts') },
-	seed: { rules: { kind: 'int', min: 0 }, default: 42, families: SD15, doc: 'Seed for every sample, so epochs compare like for like (--d).', sdScripts: { promptFile: '--d' }, kohya: none('the GUI keeps --d inside sample_prompts') },
+	width: { rules: { kind: 'int', min: 64 }, default: 512, families: ALL, doc: 'Sample width in pixels (--w).', sdScripts: { promptFile: '--w' }, kohya: none('the GUI keeps --w inside sample_prompts') },
+	height: { rules: { kind: 'int', min: 64 }, default: 512, families: ALL, doc: 'Sample height in pixels (--h).', sdScripts: { promptFile: '--h' }, kohya: none('the GUI keeps --h inside sample_prompts') },
+	steps: { rules: { kind: 'int', min: 1, max: 1000 }, default: 28, families: ALL, doc: 'Sampling steps (--s).', sdScripts: { promptFile: '--s' }, kohya: none('the GUI keeps --s inside sample_prompts') },
+	scale: { rules: { kind: 'number', min: 0 }, default: 7, families: ALL, doc: 'CFG scale (--l).', sdScripts: { promptFile: '--l' }, kohya: none('the GUI keeps --l inside sample_prompts') },
+	seed: { rules: { kind: 'int', min: 0 }, default: 42, families: ALL, doc: 'Seed for every sample, so epochs compare like for like (--d).', sdScripts: { promptFile: '--d' }, kohya: none('the GUI keeps --d inside sample_prompts') },
 };
 
 const DYNAMO_BACKENDS = ['no', 'eager', 'aot_eager', 'inductor', 'aot_ts_nvfuser', 'nvprims_nvfuser', 'cudagraphs', 'ofi', 'fx2trt', 'onnxrt', 'tensorrt', 'ipex', 'tvm'];
-const ALL: readonly ModelFamily[] = ['sd15', 'sdxl', 'flux'];
 
 export const LAUNCH_SETTINGS: DefsOf<LaunchSettings> = {
 	gpuIds: { rules: { kind: 'string', pattern: '^(|all|\\d+(,\\d+)*)$' }, default: '', families: ALL, doc: 'GPUs on this machine, e.g. "0,1" (accelerate --gpu_ids). Empty: all.',
@@ -177,16 +182,45 @@ const int = (v: number | null): bigint | null => (v === null ? null : BigInt(v))
  * makes a key of TrainerSettings without a row (or a row without a key) fail the typecheck.
  */
 export const TRAINING_SETTINGS = {
-	preset: { rules: { kind: 'string' }, default: GUIDE_PRESET_ID, families: ALL, doc: 'The preset these settings started from (guide-sd15-person = "Guide: SD1.5 person").',
+	preset: { rules: { kind: 'string' }, default: GUIDE_PRESET_ID, families: ALL, doc: 'The preset these settings started from (guide-sd15-person = "Guide: SD1.5 person", sdxl-person, flux1-dev-person: the model family\'s, set by training.model).',
 		sdScripts: none('informational'), kohya: none('set to "kohya_ss import" by an import') },
+	model: { rules: { kind: 'string', enum: MODEL_FAMILIES }, default: 'sd15', families: ALL, scan: true,
+		doc: 'Model family: sd15 (SD 1.x/2.x, train_network.py), sdxl (sdxl_train_network.py) or flux1 (Flux.1 dev, flux_train_network.py). Settings left out take the family\'s preset.',
+		sdScripts: none('picks the script (train_network.py, sdxl_train_network.py, flux_train_network.py) and its option list'),
+		kohya: { keys: ['sdxl', 'flux1_checkbox'], special: 'sdxl: true is sdxl, flux1_checkbox: true is flux1, neither is sd15' } },
 	// The maintained copy of SD 1.5: RunwayML removed runwayml/stable-diffusion-v1-5 from Hugging Face in 2024.
-	baseModel: { rules: { kind: 'string' }, default: 'stable-diffusion-v1-5/stable-diffusion-v1-5', families: SD15, doc: 'Base model: a Hugging Face id or a .safetensors/.ckpt path (pretrained_model_name_or_path).',
+	baseModel: { rules: { kind: 'string' }, default: 'stable-diffusion-v1-5/stable-diffusion-v1-5', families: ALL, doc: 'Base model: a Hugging Face id or a .safetensors/.ckpt path (pretrained_model_name_or_path); for flux1 the transformer file, e.g. flux1-dev.safetensors.',
 		sdScripts: { key: 'pretrained_model_name_or_path', in: 'model' }, kohya: { key: 'pretrained_model_name_or_path', as: 'string' } },
-	vae: { rules: { kind: 'string' }, default: '', families: SD15, doc: 'Optional VAE file (vae). Empty: the model\'s own.',
+	vae: { rules: { kind: 'string' }, default: '', families: SD, doc: 'Optional VAE file (vae). Empty: the model\'s own.',
 		sdScripts: { key: 'vae', in: 'model' }, kohya: { key: 'vae', as: 'string' } },
 	v2: { rules: { kind: 'bool' }, default: false, families: SD15, doc: 'The base model is SD 2.x (v2).', sdScripts: { key: 'v2', in: 'model' }, kohya: { key: 'v2', as: 'bool' } },
 	vParameterization: { rules: { kind: 'bool' }, default: false, families: SD15, doc: 'v-prediction base model (v_parameterization).',
 		sdScripts: { key: 'v_parameterization', in: 'model' }, kohya: { key: 'v_parameterization', as: 'bool' } },
+	clipL: { rules: { kind: 'string' }, default: '', families: FLUX, doc: 'Flux.1\'s CLIP-L text encoder file, e.g. clip_l.safetensors (clip_l).',
+		sdScripts: { key: 'clip_l', in: 'model', value: (v: string) => v.trim() || null }, kohya: { key: 'clip_l', as: 'string' } },
+	t5xxl: { rules: { kind: 'string' }, default: '', families: FLUX, doc: 'Flux.1\'s T5-XXL text encoder file, e.g. t5xxl_fp16.safetensors (t5xxl).',
+		sdScripts: { key: 't5xxl', in: 'model', value: (v: string) => v.trim() || null }, kohya: { key: 't5xxl', as: 'string' } },
+	ae: { rules: { kind: 'string' }, default: '', families: FLUX, doc: 'Flux.1\'s autoencoder file, ae.safetensors (ae).',
+		sdScripts: { key: 'ae', in: 'model', value: (v: string) => v.trim() || null }, kohya: { key: 'ae', as: 'string' } },
+	guidanceScale: { rules: { kind: 'number', min: 0 }, default: 1, families: FLUX, doc: 'Flux.1 dev guidance scale while training (guidance_scale); sd-scripts says 1.0 for training (its own default, 3.5, is for inference).',
+		sdScripts: { key: 'guidance_scale', in: 'training' }, kohya: { key: 'guidance_scale', as: 'float' } },
+	timestepSampling: { rules: { kind: 'string', enum: ['sigma', 'uniform', 'sigmoid', 'shift', 'flux_shift'] }, default: 'shift', families: FLUX,
+		doc: 'How Flux.1 timesteps are sampled (timestep_sampling); sd-scripts\' recommended settings use shift with discreteFlowShift 3.1582.',
+		sdScripts: { key: 'timestep_sampling', in: 'training' }, kohya: { key: 'timestep_sampling', as: 'string' } },
+	modelPredictionType: { rules: { kind: 'string', enum: ['raw', 'additive', 'sigma_scaled'] }, default: 'raw', families: FLUX, doc: 'What the Flux.1 model predicts (model_prediction_type); raw is sd-scripts\' recommendation.',
+		sdScripts: { key: 'model_prediction_type', in: 'training' }, kohya: { key: 'model_prediction_type', as: 'string' } },
+	discreteFlowShift: { rules: { kind: 'number', min: 0 }, default: 3.1582, families: FLUX, doc: 'Flow-matching shift (discrete_flow_shift), used with timestepSampling shift; 3.1582 as sd-scripts recommends.',
+		sdScripts: { key: 'discrete_flow_shift', in: 'training' }, kohya: { key: 'discrete_flow_shift', as: 'float' } },
+	fp8Base: { rules: { kind: 'bool' }, default: false, families: ALL, doc: 'Keep the base model in fp8 (fp8_base): much less GPU memory; the Flux.1 preset turns it on.',
+		sdScripts: { key: 'fp8_base', in: 'model' }, kohya: { key: 'fp8_base', as: 'bool' } },
+	blocksToSwap: { rules: { kind: 'int', min: 0, max: 35, nullable: true }, default: null, families: FLUX,
+		doc: 'Flux.1 transformer blocks swapped between CPU and GPU (blocks_to_swap): 16 for 12 GB, 22 for 10 GB, 28 for 8 GB (sd-scripts\' table); null: none.',
+		sdScripts: { key: 'blocks_to_swap', in: 'training', value: (v: number | null) => (v ? BigInt(v) : null) }, kohya: { key: 'blocks_to_swap', as: 'int', zeroIsNull: true } },
+	cacheTextEncoderOutputs: { rules: { kind: 'bool' }, default: false, families: SDXL_FLUX, doc: 'Cache the text encoders\' outputs (cache_text_encoder_outputs): less memory, but no shuffleCaption or caption dropout, and (SDXL) networkTrainUnetOnly.',
+		sdScripts: { key: 'cache_text_encoder_outputs', in: 'training' },
+		kohya: { keys: ['sdxl_cache_text_encoder_outputs', 'flux1_cache_text_encoder_outputs'], special: 'the GUI keeps one per family: sdxl_cache_text_encoder_outputs or flux1_cache_text_encoder_outputs' } },
+	networkTrainUnetOnly: { rules: { kind: 'bool' }, default: false, families: ALL, doc: 'Train the U-Net (Flux.1: the transformer) only, no text-encoder LoRA (network_train_unet_only).',
+		sdScripts: { key: 'network_train_unet_only', in: 'network' }, kohya: { key: 'network_train_unet_only', as: 'bool' } },
 	networkModule: { rules: { kind: 'string' }, default: 'networks.lora', families: ALL, doc: 'Network module: networks.lora for standard LoRA (network_module).',
 		sdScripts: { key: 'network_module', in: 'network' }, kohya: { keys: ['LoRA_type'], special: 'LoRA_type names the module (Standard, Kohya LoCon, LyCORIS/...)' } },
 	networkDim: { rules: { kind: 'int', min: 1 }, default: 32, families: ALL, doc: 'LoRA rank (network_dim). The guide uses 32.',
@@ -239,16 +273,16 @@ export const TRAINING_SETTINGS = {
 		sdScripts: { key: 'mixed_precision', in: 'training', value: (_v: string, ctx) => ctx.precision.mixedPrecision }, kohya: { key: 'mixed_precision', as: 'string' } },
 	fullFp16: { rules: { kind: 'bool' }, default: false, families: ALL, doc: 'Train fully in fp16 (full_fp16).', sdScripts: { key: 'full_fp16', in: 'training' }, kohya: { key: 'full_fp16', as: 'bool' } },
 	fullBf16: { rules: { kind: 'bool' }, default: false, families: ALL, doc: 'Train fully in bf16 (full_bf16).', sdScripts: { key: 'full_bf16', in: 'training' }, kohya: { key: 'full_bf16', as: 'bool' } },
-	resolution: { rules: { kind: 'resolution' }, default: '512,512', families: SD15, scan: true, doc: 'Training resolution "width,height" or one number. The guide uses 512,512.',
+	resolution: { rules: { kind: 'resolution' }, default: '512,512', families: ALL, scan: true, doc: 'Training resolution "width,height" or one number. The guide uses 512,512.',
 		sdScripts: { key: 'resolution', in: 'dataset', value: (v: string) => { const [w, h] = v.split(',').map(Number); return w === (h ?? w) ? BigInt(w) : [BigInt(w), BigInt(h)]; } },
 		kohya: { keys: ['max_resolution'], special: '"width,height"' } },
 	enableBucket: { rules: { kind: 'bool' }, default: false, families: ALL, scan: true, doc: 'Aspect-ratio buckets (enable_bucket). The guide leaves them off.',
 		sdScripts: { key: 'enable_bucket', in: 'dataset' }, kohya: { key: 'enable_bucket', as: 'bool' } },
-	minBucketReso: { rules: { kind: 'int', min: 64 }, default: 256, families: SD15, scan: true, doc: 'Smallest bucket side (min_bucket_reso).',
+	minBucketReso: { rules: { kind: 'int', min: 64 }, default: 256, families: ALL, scan: true, doc: 'Smallest bucket side (min_bucket_reso).',
 		sdScripts: { key: 'min_bucket_reso', in: 'dataset', value: (v: number, ctx) => (ctx.settings.enableBucket ? BigInt(v) : undefined) }, kohya: { key: 'min_bucket_reso', as: 'int' } },
-	maxBucketReso: { rules: { kind: 'int', min: 64 }, default: 1024, families: SD15, scan: true, doc: 'Largest bucket side (max_bucket_reso).',
+	maxBucketReso: { rules: { kind: 'int', min: 64 }, default: 1024, families: ALL, scan: true, doc: 'Largest bucket side (max_bucket_reso).',
 		sdScripts: { key: 'max_bucket_reso', in: 'dataset', value: (v: number, ctx) => (ctx.settings.enableBucket ? BigInt(v) : undefined) }, kohya: { key: 'max_bucket_reso', as: 'int' } },
-	bucketResoSteps: { rules: { kind: 'int', min: 64 }, default: 64, families: SD15, scan: true, doc: 'Bucket size step; a multiple of 64 for SD1.5 (bucket_reso_steps).',
+	bucketResoSteps: { rules: { kind: 'int', min: 64 }, default: 64, families: ALL, scan: true, doc: 'Bucket size step; a multiple of 64 for SD1.5, of 32 for SDXL and Flux.1 (bucket_reso_steps).',
 		sdScripts: { key: 'bucket_reso_steps', in: 'dataset', value: (v: number, ctx) => (ctx.settings.enableBucket ? BigInt(v) : undefined) }, kohya: { key: 'bucket_reso_steps', as: 'int' } },
 	bucketNoUpscale: { rules: { kind: 'bool' }, default: false, families: ALL, scan: true, doc: 'Never upscale images into a bucket (bucket_no_upscale).',
 		sdScripts: { key: 'bucket_no_upscale', in: 'dataset', value: (v: boolean, ctx) => (ctx.settings.enableBucket ? v : undefined) }, kohya: { key: 'bucket_no_upscale', as: 'bool' } },
@@ -274,7 +308,7 @@ export const TRAINING_SETTINGS = {
 		sdScripts: { key: 'random_crop', in: 'general' }, kohya: { key: 'random_crop', as: 'bool' } },
 	clipSkip: { rules: { kind: 'int', min: 1, nullable: true }, default: null, families: SD15, doc: 'CLIP skip (clip_skip); null: the model default.',
 		sdScripts: { key: 'clip_skip', in: 'model', value: int }, kohya: { key: 'clip_skip', as: 'int', zeroIsNull: true } },
-	maxTokenLength: { rules: { kind: 'int', nullable: true, enum: [150, 225] }, default: null, families: SD15, doc: 'Longer captions: 150 or 225 tokens (max_token_length); null: 75.',
+	maxTokenLength: { rules: { kind: 'int', nullable: true, enum: [150, 225] }, default: null, families: SD, doc: 'Longer captions: 150 or 225 tokens (max_token_length); null: 75.',
 		sdScripts: { key: 'max_token_length', in: 'model', value: int }, kohya: none('the GUI\'s max_token_length is passed on as training.extra (75, its default, is kept for export)') },
 	seed: { rules: { kind: 'int', min: 0, nullable: true }, default: null, families: ALL, doc: 'Random seed (seed); null: random.',
 		sdScripts: { key: 'seed', in: 'training', value: int }, kohya: { key: 'seed', as: 'int', zeroIsNull: true } },
@@ -289,7 +323,7 @@ export const TRAINING_SETTINGS = {
 	attention: { rules: { kind: 'string', enum: ['sdpa', 'xformers', 'none'] }, default: 'sdpa', families: ALL, doc: 'Memory-efficient attention: sdpa (PyTorch), xformers, or none.',
 		sdScripts: [{ key: 'sdpa', in: 'model', value: (v: string) => v === 'sdpa' }, { key: 'xformers', in: 'model', value: (v: string) => v === 'xformers' }],
 		kohya: { keys: ['xformers'], special: 'the GUI\'s xformers field holds xformers, sdpa or none (true/false in old files)' } },
-	noHalfVae: { rules: { kind: 'bool' }, default: false, families: SD15, doc: 'Keep the VAE in full precision (no_half_vae); fixes NaN latents with fp16.',
+	noHalfVae: { rules: { kind: 'bool' }, default: false, families: SD, doc: 'Keep the VAE in full precision (no_half_vae); fixes NaN latents with fp16.',
 		sdScripts: { key: 'no_half_vae', in: 'model' }, kohya: { key: 'no_half_vae', as: 'bool' } },
 	maxDataLoaderNWorkers: { rules: { kind: 'int', min: 0 }, default: 2, families: ALL, doc: 'Data loader worker processes (max_data_loader_n_workers).',
 		sdScripts: { key: 'max_data_loader_n_workers', in: 'training' }, kohya: { key: 'max_data_loader_n_workers', as: 'int' } },
@@ -357,4 +391,53 @@ export const SCAN_KEYS = (Object.entries(TRAINING_SETTINGS) as [keyof TrainerSet
 /** The guide's values for a person LoRA on SD1.5: the defaults of the table. */
 export function guidePreset(): TrainerSettings {
 	return defaultsOf(TRAINING_SETTINGS);
+}
+
+/** A family's preset: what differs from the table's defaults (the SD1.5 guide), from sd-scripts' own documentation. */
+export interface FamilyPreset {
+	id: string;
+	label: string;
+	/** Where the values come from, for the README and the hover. */
+	source: string;
+	values: Partial<Omit<TrainerSettings, 'sample'>> & { sample?: Partial<TrainerSettings['sample']> };
+}
+
+export const FAMILY_PRESETS: Readonly<Record<ModelFamily, FamilyPreset>> = {
+	sd15: { id: GUIDE_PRESET_ID, label: GUIDE_PRESET_LABEL, source: 'the guide (SD1.5 person LoRA)', values: {} },
+	// sd-scripts docs/sdxl_train_network.md, its example command: 1024 with buckets, networks.lora, dim 32 / alpha 16,
+	// 1e-4 (unet_lr 1e-4), AdamW8bit, constant, bf16, gradient checkpointing, cached text-encoder outputs and latents;
+	// caching the text encoders' outputs needs network_train_unet_only (sdxl_train_network.py assert_extra_args).
+	sdxl: {
+		id: 'sdxl-person', label: 'SDXL person (sd-scripts docs)', source: 'sd-scripts docs/sdxl_train_network.md',
+		values: {
+			model: 'sdxl', baseModel: 'stabilityai/stable-diffusion-xl-base-1.0', resolution: '1024,1024', enableBucket: true, maxBucketReso: 2048,
+			networkDim: 32, networkAlpha: 16, unetLr: 1e-4, gradientCheckpointing: true, cacheTextEncoderOutputs: true, networkTrainUnetOnly: true,
+			sample: { width: 1024, height: 1024 },
+		},
+	},
+	// sd-scripts docs/flux_train_network.md: networks.lora_flux, dim 16 / alpha 1, 1e-4, AdamW8bit, constant, sdpa,
+	// gradient checkpointing, cached text-encoder outputs and latents, fp8_base, and its "Recommended Settings":
+	// timestep_sampling shift, discrete_flow_shift 3.1582, model_prediction_type raw, guidance_scale 1.0.
+	flux1: {
+		id: 'flux1-dev-person', label: 'Flux.1 dev person (sd-scripts docs)', source: 'sd-scripts docs/flux_train_network.md',
+		values: {
+			model: 'flux1', baseModel: '', networkModule: 'networks.lora_flux', resolution: '1024,1024', enableBucket: true, maxBucketReso: 2048,
+			networkDim: 16, networkAlpha: 1, gradientCheckpointing: true, cacheTextEncoderOutputs: true, networkTrainUnetOnly: true, fp8Base: true,
+			sample: { width: 1024, height: 1024, steps: 20, scale: 1, negativePrompt: '' },
+		},
+	},
+};
+
+/** The preset of a family: the table's defaults with the family's values over them (a fresh object). */
+export function presetFor(family: ModelFamily): TrainerSettings {
+	const preset = guidePreset();
+	const { sample, ...values } = FAMILY_PRESETS[family].values;
+	Object.assign(preset, structuredClone(values), { preset: FAMILY_PRESETS[family].id });
+	Object.assign(preset.sample, sample ?? {});
+	return preset;
+}
+
+/** Whether a row applies to a family (the writer leaves it out for the others). */
+export function appliesTo(def: AnyDef, family: ModelFamily): boolean {
+	return def.families.includes(family);
 }

@@ -1,7 +1,7 @@
-import { SD_SCRIPTS_OPTIONS } from './sdScriptsOptions';
-import { AnyDef, DefsOf, LAUNCH_SETTINGS, LeafDef, Normalizer, SAMPLE_SETTINGS, TRAINING_SETTINGS, flatDefs, isGroup, sdScriptsUses } from './settingsTable';
-import { TrainerSettings } from './trainingSettings';
-import { guidePreset } from './settingsTable';
+import { optionOf } from './sdScriptsOptions';
+import { SD_SCRIPTS_SCRIPTS, familyLabel } from './sdScriptsScripts';
+import { AnyDef, DefsOf, LAUNCH_SETTINGS, LeafDef, Normalizer, SAMPLE_SETTINGS, TRAINING_SETTINGS, flatDefs, isGroup, presetFor, sdScriptsUses } from './settingsTable';
+import { MODEL_FAMILIES, ModelFamily, TrainerSettings } from './trainingSettings';
 import { REMOVED_SD15_MODEL_ID, SD15_MODEL_ID, replacementModelNote } from './sd15Model';
 
 /**
@@ -186,11 +186,18 @@ export interface TrainingSectionRead {
 	noted: SettingsNote[];
 }
 
+/** The family a `training:` section names (`model:`), sd15 when it names none or none we know. */
+export function familyOfSection(raw: unknown): ModelFamily {
+	const model = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>).model : undefined;
+	return MODEL_FAMILIES.find((f) => f === model) ?? 'sd15';
+}
+
 /**
- * Reads the `training:` section (already parsed from YAML): the preset's values, overlaid with what the user
- * set. Bad values fall back to the preset and are reported, never silently dropped.
+ * Reads the `training:` section (already parsed from YAML): the preset of its model family (`model:`, sd15 when
+ * absent), overlaid with what the user set. Bad values fall back to the preset and are reported, never silently
+ * dropped; a setting of another family (clipL on sd15) is reported as not used.
  */
-export function readTrainingSection(raw: unknown, base: TrainerSettings = guidePreset()): TrainingSectionRead {
+export function readTrainingSection(raw: unknown, base: TrainerSettings = presetFor(familyOfSection(raw))): TrainingSectionRead {
 	const problems: SettingsProblem[] = [];
 	const noted: SettingsNote[] = [];
 	const result = (settings: TrainerSettings): TrainingSectionRead => ({ settings, problems, notes: noted.map((n) => n.message), noted });
@@ -202,9 +209,16 @@ export function readTrainingSection(raw: unknown, base: TrainerSettings = guideP
 		return result(base);
 	}
 	const settings = readObject(TRAINING_FIELDS, raw as Record<string, unknown>, base as unknown as Record<string, unknown>, 'training', problems, noted) as unknown as TrainerSettings;
+	const family = settings.model;
+	for (const key of Object.keys(raw)) {
+		const def = (TRAINING_SETTINGS as Record<string, AnyDef>)[key];
+		if (def && !def.families.includes(family)) {
+			problems.push({ path: `training.${key}`, message: `training.${key} is for ${def.families.map(familyLabel).join(' and ')} only; training.model is ${family}, so ${SD_SCRIPTS_SCRIPTS[family]} does not get it` });
+		}
+	}
 	for (const [key, value] of Object.entries(settings.extra)) {
-		if (!SD_SCRIPTS_OPTIONS[key]) {
-			problems.push({ path: `training.extra.${key}`, message: `training.extra.${key} is not an option of train_network.py; it is ignored` });
+		if (!optionOf(family, key)) {
+			problems.push({ path: `training.extra.${key}`, message: `training.extra.${key} is not an option of ${SD_SCRIPTS_SCRIPTS[family]}; it is ignored` });
 			delete settings.extra[key];
 		} else if (value === null || typeof value === 'object' && !Array.isArray(value)) {
 			problems.push({ path: `training.extra.${key}`, message: `training.extra.${key} must be a value or a list; it is ignored` });
@@ -218,11 +232,14 @@ export function readTrainingSection(raw: unknown, base: TrainerSettings = guideP
 	return result(settings);
 }
 
-/** The `training:` mapping to write back to YAML: only what differs from the preset, so files stay short. */
-export function trainingSectionDiff(settings: TrainerSettings, base: TrainerSettings = guidePreset()): Record<string, unknown> {
+/**
+ * The `training:` mapping to write back to YAML: only what differs from the preset of the settings' family (and
+ * the family itself unless it is sd15, since the reader picks the preset by it), so files stay short.
+ */
+export function trainingSectionDiff(settings: TrainerSettings, base: TrainerSettings = presetFor(settings.model)): Record<string, unknown> {
 	const out: Record<string, unknown> = {};
 	for (const key of Object.keys(TRAINING_FIELDS) as (keyof TrainerSettings)[]) {
-		if (JSON.stringify(settings[key]) !== JSON.stringify(base[key])) {
+		if (JSON.stringify(settings[key]) !== JSON.stringify(base[key]) || key === 'model' && settings.model !== 'sd15') {
 			out[key] = settings[key];
 		}
 	}

@@ -5,6 +5,13 @@
  * Values the issue calls "auto" (precision, optimizer) are resolved against the GPU at run time.
  */
 
+/**
+ * The model family a training folder trains (`training.model`): each has its sd-scripts script, its option list
+ * and its preset (settingsTable.ts FAMILY_PRESETS). `sd15` covers SD 1.x and 2.x (train_network.py).
+ */
+export type ModelFamily = 'sd15' | 'sdxl' | 'flux1';
+export const MODEL_FAMILIES: readonly ModelFamily[] = ['sd15', 'sdxl', 'flux1'];
+
 export type MixedPrecision = 'auto' | 'bf16' | 'fp16' | 'no';
 export type Attention = 'sdpa' | 'xformers' | 'none';
 
@@ -44,7 +51,26 @@ export interface LaunchSettings {
 export interface TrainerSettings {
 	/** The preset the defaults came from (informational). */
 	preset: string;
+	/** The model family: sd15 (train_network.py), sdxl (sdxl_train_network.py) or flux1 (flux_train_network.py). */
+	model: ModelFamily;
 	baseModel: string;
+	/** Flux.1's other model files (flux_train_network.py --clip_l, --t5xxl, --ae): paths to .safetensors files. */
+	clipL: string;
+	t5xxl: string;
+	ae: string;
+	/** Flux.1 training parameters (flux_train_utils.py): sd-scripts' recommended values for a LoRA are the preset. */
+	guidanceScale: number;
+	timestepSampling: string;
+	modelPredictionType: string;
+	discreteFlowShift: number;
+	/** Base model weights in fp8 (fp8_base): Flux.1 on GPUs under 24 GB. */
+	fp8Base: boolean;
+	/** Flux.1 transformer blocks swapped to the CPU (blocks_to_swap); null: none. */
+	blocksToSwap: number | null;
+	/** Cache the text encoders' outputs (cache_text_encoder_outputs, SDXL and Flux.1); needs networkTrainUnetOnly on SDXL. */
+	cacheTextEncoderOutputs: boolean;
+	/** Train the U-Net / transformer only, no text-encoder LoRA (network_train_unet_only). */
+	networkTrainUnetOnly: boolean;
 	vae: string;
 	v2: boolean;
 	vParameterization: boolean;
