@@ -131,7 +131,8 @@ const THRESHOLDS: Record<keyof ImageCheckThresholds, { description: string; mini
 	maxPixels: { description: 'Images with more pixels than this are refused before decoding (decompression bombs).', minimum: 1 },
 };
 
-const IMAGE_CODES: Record<ImageProblemCode, string> = {
+/** The likeness codes are tuned with `likeness: thresholds:`, not switched off with the image checks' list. */
+const IMAGE_CODES: Record<Exclude<ImageProblemCode, 'wrong-person' | 'identity-unsure'>, string> = {
 	'unreadable': 'truncated or corrupt files',
 	'too-many-pixels': 'possible decompression bombs',
 	'heic-unsupported': 'HEIC files',

@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import { basename, sep } from 'node:path';
 import type { TrainingFolder } from '../core/dataset';
 import { CheckReport, checkImages } from '../core/images/checkImages';
-import { ImageProblem } from '../core/images/types';
+import { ImageProblem, ImageProblemCode } from '../core/images/types';
+import type { FaceDetector } from '../core/images/faceDetector';
 import { NativeModuleError } from '../core/nativeModules';
 import { Disposable } from '../util/dispose';
 import { pickTrainingFolder } from '../services/pickTrainingFolder';
@@ -10,12 +11,16 @@ import type { TrainingFolderService } from '../services/trainingFolders';
 import { FaceDetectorProvider, imageOptionsFor } from './imageHealthDetector';
 import { ImageHealthPanel } from './imageHealthPanel';
 import { countOf } from '../core/plural';
+import { folderLikeness } from '../core/likeness/likeness';
+import { mergeLikenessProblems } from '../core/likeness/imageProblems';
 
 interface HealthServices {
 	extensionUri: vscode.Uri;
 	trainingFolders: TrainingFolderService;
 	faces: FaceDetectorProvider;
 	log: vscode.LogOutputChannel;
+	/** Where identity embeddings are cached (per image content). */
+	likenessCacheDir: string;
 }
 
 const SEVERITY: Record<ImageProblem['severity'], vscode.DiagnosticSeverity> = {
@@ -140,11 +145,42 @@ export class ImageHealth extends Disposable {
 		});
 		if (!detector) {
 			report.faceDetectorError = reason;
+		} else {
+			await this.addLikeness(folder, report, detector, options.disabled);
 		}
 		this.publish(folder.root, report);
 		this.lastReports.set(folder.root, report);
 		this.services.log.info(`image checks: ${basename(folder.root)}: ${countOf(report.analyses.length, 'image')}, ${countOf(report.problems.length, 'problem')}`);
 		return report;
+	}
+
+	/**
+	 * Who is in each picture: wrong-person and identity-unsure, and each face's distance on other-people. The
+	 * embeddings are cached, so after the first check this costs reading small files. A failure (the identity
+	 * model cannot load) is said beside the results; the image checks stand.
+	 */
+	private async addLikeness(folder: TrainingFolder, report: CheckReport, detector: FaceDetector, disabled: ReadonlySet<ImageProblemCode>): Promise<void> {
+		try {
+			const likeness = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'LoRA: comparing faces' },
+				() => folderLikeness(folder.root, { cacheDir: this.services.likenessCacheDir, detector }));
+			const merged = mergeLikenessProblems(report.problems, likeness.identity, disabled);
+			const byFile = new Map<string, ImageProblem[]>();
+			for (const p of merged) {
+				byFile.set(p.file, [...(byFile.get(p.file) ?? []), p]);
+			}
+			report.problems = merged;
+			for (const analysis of report.analyses) {
+				analysis.problems = byFile.get(analysis.entry.path) ?? [];
+			}
+			const notes = likeness.identity.referenceNotes;
+			if (notes.length > 0) {
+				report.faceDetectorError = [report.faceDetectorError, ...notes].filter(Boolean).join(' ');
+			}
+		} catch (err) {
+			const message = err instanceof Error ? err.message : String(err);
+			this.services.log.warn(`likeness: ${message}`);
+			report.faceDetectorError = [report.faceDetectorError, `Faces were not compared with the person: ${message}`].filter(Boolean).join(' ');
+		}
 	}
 
 	private publish(root: string, report: CheckReport): void {

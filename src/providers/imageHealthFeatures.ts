@@ -1,3 +1,4 @@
+import * as vscode from 'vscode';
 import type { WorkbenchServices } from '../services/workbenchServices';
 import { CheckReport } from '../core/images/checkImages';
 import { Disposable } from '../util/dispose';
@@ -32,7 +33,8 @@ export class ImageFeatures extends Disposable {
 	private constructor(services: WorkbenchServices) {
 		super();
 		const faces = this.register(new FaceDetectorProvider(services.globalStorageUri, services.log));
-		const shared = { extensionUri: services.extensionUri, trainingFolders: services.trainingFolders, faces, log: services.log };
+		const likenessCacheDir = vscode.Uri.joinPath(services.globalStorageUri, 'likeness').fsPath;
+		const shared = { extensionUri: services.extensionUri, trainingFolders: services.trainingFolders, faces, log: services.log, likenessCacheDir };
 		const health = this.register(ImageHealth.register(shared));
 		this.health = health;
 		this.exclude = this.register(ExcludeImages.register({ trainingFolders: services.trainingFolders, health }));

@@ -104,7 +104,11 @@ export class ImageHealthPanel extends Disposable {
 				}
 				groups = await Promise.all([...byGroup.values()].map((g) => Promise.all(g.map((p) => this.imageView(p)))));
 			} else {
-				groups = [await Promise.all(problems.map((p) => this.imageView(p)))];
+				// Identity sections farthest first: the pictures most likely to be someone else lead.
+				const ordered = code === 'wrong-person' || code === 'identity-unsure'
+					? [...problems].sort((a, b) => Number(b.details.distance ?? 0) - Number(a.details.distance ?? 0))
+					: problems;
+				groups = [await Promise.all(ordered.map((p) => this.imageView(p)))];
 			}
 			const severity = problems.reduce<ImageProblem['severity']>((s, p) => (RANK[p.severity] < RANK[s] ? p.severity : s), 'info');
 			sections.push({ code, title: PROBLEM_KINDS[code].title, advice: PROBLEM_KINDS[code].advice, severity, groups });

@@ -11,6 +11,7 @@ import type { WorkbenchServices } from '../services/workbenchServices';
 import { Disposable } from '../util/dispose';
 import { editSettingsFile } from '../util/settingsFile';
 import { CheckpointNode, CheckpointsView } from './checkpointsView';
+import { LikenessService } from '../services/likenessService';
 
 const DETAILS_SCHEME = 'lora-checkpoint';
 
@@ -23,9 +24,11 @@ function isCheckpointArg(value: unknown): value is CheckpointArg {
 /** Details page, hover, "choose this epoch", usage snippet and "save as final" for checkpoints. */
 export class CheckpointCommands extends Disposable implements vscode.TextDocumentContentProvider {
 	public static register(services: WorkbenchServices): CheckpointCommands {
-		const view = CheckpointsView.register(services.trainingFolders);
+		const likeness = new LikenessService(services.globalStorageUri, services.log);
+		const view = CheckpointsView.register(services.trainingFolders, likeness);
 		const commands = new CheckpointCommands(services.trainingFolders, view);
 		commands.register(view);
+		commands.register(likeness);
 		return commands;
 	}
 

@@ -9,6 +9,9 @@ import type { TrainingFolderService } from '../services/trainingFolders';
 import { Disposable } from '../util/dispose';
 import { chosenCheckpoint } from './chosenCheckpoint';
 import { countOf } from '../core/plural';
+import { promises as fs } from 'node:fs';
+import { EpochReport, EpochStats, epochLine } from '../core/likeness/epochs';
+import type { LikenessService } from '../services/likenessService';
 
 export type CheckpointNode =
 	| { kind: 'folder'; folder: TrainingFolder }
@@ -28,14 +31,16 @@ export class CheckpointsView extends Disposable implements vscode.TreeDataProvid
 	public readonly onDidChangeTreeData = this.changeEmitter.event;
 	private readonly watchers = new Map<string, vscode.Disposable>();
 	private refreshTimer: NodeJS.Timeout | undefined;
+	/** Likeness per run's sample folder, with the sample names it was computed from (a new sample means a new score). */
+	private readonly scores = new Map<string, { stamp: string; report?: EpochReport }>();
 
-	public static register(trainingFolders: TrainingFolderService): CheckpointsView {
-		const view = new CheckpointsView(trainingFolders);
+	public static register(trainingFolders: TrainingFolderService, likeness?: LikenessService): CheckpointsView {
+		const view = new CheckpointsView(trainingFolders, likeness);
 		view.register(vscode.window.createTreeView(CheckpointsView.viewId, { treeDataProvider: view, showCollapseAll: true }));
 		return view;
 	}
 
-	private constructor(private readonly trainingFolders: TrainingFolderService) {
+	private constructor(private readonly trainingFolders: TrainingFolderService, private readonly likeness?: LikenessService) {
 		super();
 		this.register(trainingFolders.onDidChange(() => this.scheduleRefresh()));
 		this.register({ dispose: () => this.watchers.forEach((w) => w.dispose()) });
@@ -88,10 +93,47 @@ export class CheckpointsView extends Disposable implements vscode.TreeDataProvid
 
 	/** A run's checkpoints, then the state folders it can be resumed from. */
 	private runChildren(folder: TrainingFolder, run: CheckpointRun): CheckpointNode[] {
+		void this.scoreRun(folder, run);
 		return [
 			...run.checkpoints.map((file): CheckpointNode => ({ kind: 'checkpoint', folder, file, run })),
 			...run.states.map((state): CheckpointNode => ({ kind: 'state', folder, state, run })),
 		];
+	}
+
+	/**
+	 * Scores the run's samples by likeness in the background (cached embeddings make a re-score cheap) and refreshes
+	 * the view when the score is new. Nothing without samples, or where likeness is off (untrusted workspace).
+	 */
+	private async scoreRun(folder: TrainingFolder, run: CheckpointRun): Promise<void> {
+		if (!this.likeness || this.likeness.unavailable()) {
+			return;
+		}
+		const names = await fs.readdir(run.sampleDir).catch(() => [] as string[]);
+		if (names.length === 0) {
+			return;
+		}
+		const stamp = names.sort().join('\n');
+		if (this.scores.get(run.sampleDir)?.stamp === stamp) {
+			return;
+		}
+		this.scores.set(run.sampleDir, { stamp });
+		const report = await this.likeness.report(folder.root, run.sampleDir);
+		if ('epochs' in report && report.epochs && this.scores.get(run.sampleDir)?.stamp === stamp) {
+			this.scores.set(run.sampleDir, { stamp, report: report.epochs });
+			this.changeEmitter.fire(undefined);
+		}
+	}
+
+	/** The likeness of a checkpoint's epoch (the final file is the last epoch) and whether it is the recommended one. */
+	public likenessOf(file: CheckpointFile, run: CheckpointRun | undefined): { stats: EpochStats; recommended: boolean } | undefined {
+		const report = run && this.scores.get(run.sampleDir)?.report;
+		if (!report) {
+			return undefined;
+		}
+		const lastEpoch = Math.max(0, ...report.epochs.map((e) => e.epoch ?? 0));
+		const key = file.kind === 'epoch' ? `e${file.epoch}` : file.kind === 'step' ? `s${file.step}` : `e${lastEpoch}`;
+		const stats = report.epochs.find((e) => e.key === key);
+		return stats ? { stats, recommended: report.recommendation?.key === key } : undefined;
 	}
 
 	/** Every checkpoint of a folder, whichever run it belongs to (commands given a file find its node here). */
@@ -135,7 +177,9 @@ export class CheckpointsView extends Disposable implements vscode.TreeDataProvid
 		const chosen = chosenCheckpoint(folder) === chosenName(folder.modelDir, file.path);
 		const item = new vscode.TreeItem(file.fileName, vscode.TreeItemCollapsibleState.None);
 		const what = file.kind === 'epoch' ? `epoch ${file.epoch}` : file.kind === 'step' ? `step ${file.step}` : 'final';
-		item.description = `${chosen ? '★ chosen · ' : ''}${what} · ${formatBytes(file.bytes)} · ${file.modified.toLocaleString()}`;
+		const likeness = this.likenessOf(file, node.run);
+		const score = likeness?.stats.spread ? ` · likeness ${likeness.stats.spread.median.toFixed(2)}${likeness.recommended ? ' ◆ recommended' : ''}` : '';
+		item.description = `${chosen ? '★ chosen · ' : ''}${what}${score} · ${formatBytes(file.bytes)} · ${file.modified.toLocaleString()}`;
 		item.iconPath = new vscode.ThemeIcon(chosen ? 'star-full' : file.hasMetadata ? 'package' : 'file-binary');
 		item.resourceUri = vscode.Uri.file(file.path);
 		item.contextValue = `checkpoint${file.hasMetadata ? '.safetensors' : ''}${chosen ? '.chosen' : ''}`;
@@ -146,7 +190,14 @@ export class CheckpointsView extends Disposable implements vscode.TreeDataProvid
 	/** The tooltip needs the header: read it only when the user hovers. */
 	public async resolveTreeItem(item: vscode.TreeItem, node: CheckpointNode): Promise<vscode.TreeItem> {
 		if (node.kind === 'checkpoint') {
-			item.tooltip = await checkpointTooltip(node.file);
+			const tooltip = await checkpointTooltip(node.file);
+			const likeness = this.likenessOf(node.file, node.run);
+			if (likeness) {
+				const reason = likeness.recommended && node.run ? this.scores.get(node.run.sampleDir)?.report?.recommendation?.reason : undefined;
+				tooltip.appendMarkdown('\n\n**Likeness of the samples** (face distance to the person, lower is more alike)  \n');
+				tooltip.appendText(`${epochLine(likeness.stats)}${reason ? `\nRecommended: ${reason}` : ''}`);
+			}
+			item.tooltip = tooltip;
 		}
 		return item;
 	}

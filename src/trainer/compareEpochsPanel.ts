@@ -8,7 +8,8 @@ import { listCheckpoints, usageSnippet } from '../core/checkpoints/checkpointLis
 import { CheckpointRun, chosenName, runLabel } from '../core/checkpoints/checkpointRuns';
 import { parseSamplePrompts } from '../core/checkpoints/samplePrompts';
 import { effectiveOutputName } from '../core/training/trainingSettings';
-import { CompareHostMessage, CompareWebviewMessage, GridView, isCompareWebviewMessage } from '../core/protocol/compareEpochs';
+import { CompareHostMessage, CompareWebviewMessage, GridView, LikenessView, isCompareWebviewMessage } from '../core/protocol/compareEpochs';
+import { LikenessService } from '../services/likenessService';
 import type { TrainingFolderService } from '../services/trainingFolders';
 import type { WorkbenchServices } from '../services/workbenchServices';
 import { Disposable } from '../util/dispose';
@@ -23,6 +24,7 @@ interface PanelServices {
 	trainingFolders: TrainingFolderService;
 	storageUri: vscode.Uri;
 	log: vscode.LogOutputChannel;
+	likeness: LikenessService;
 }
 
 /** The run a grid shows: its checkpoints' folder, its samples' folder and its output name. */
@@ -52,12 +54,13 @@ export class CompareEpochsPanel extends Disposable {
 	private refreshTimer: NodeJS.Timeout | undefined;
 
 	public static register(services: WorkbenchServices): vscode.Disposable {
-		return vscode.commands.registerCommand('loraWorkbench.compareEpochs', async (arg?: unknown) => {
+		const likeness = new LikenessService(services.globalStorageUri, services.log);
+		return vscode.Disposable.from(likeness, vscode.commands.registerCommand('loraWorkbench.compareEpochs', async (arg?: unknown) => {
 			const folder = await pickTrainingFolder(services.trainingFolders, arg);
 			if (folder) {
-				CompareEpochsPanel.show({ ...services, storageUri: services.globalStorageUri }, folder, runOf(arg));
+				CompareEpochsPanel.show({ ...services, storageUri: services.globalStorageUri, likeness }, folder, runOf(arg));
 			}
-		});
+		}));
 	}
 
 	/**
@@ -174,6 +177,43 @@ export class CompareEpochsPanel extends Disposable {
 			emptyHint: view.rows.length ? undefined
 				: `No samples of ${this.run.outputName} in ${this.run.sampleDir} yet. Turn on sampling in lora-workbench.yaml (training.sample) so sd-scripts writes one image per prompt every epoch.`,
 		});
+		if (view.rows.length > 0) {
+			await this.sendLikeness();
+		}
+	}
+
+	/** Scores on the grid's cells and columns and the recommended epoch, from the folder's likeness report. */
+	private async sendLikeness(): Promise<void> {
+		const grid = this.grid;
+		const report = await this.services.likeness.report(this.root, this.run.sampleDir);
+		if (grid !== this.grid) {
+			return; // a newer grid was sent meanwhile; its own likeness follows it
+		}
+		if ('reason' in report) {
+			this.post({ type: 'likeness', reason: report.reason });
+			return;
+		}
+		const epochs = report.epochs!;
+		const where = new Map<string, { promptIndex: number; key: string }>();
+		for (const row of grid.rows) {
+			for (const [key, path] of Object.entries(row.cells)) {
+				where.set(path, { promptIndex: row.promptIndex, key });
+			}
+		}
+		const likeness: LikenessView = {
+			columns: epochs.epochs.filter((e) => grid.columns.some((c) => c.key === e.key)).map((e) => ({
+				key: e.key, label: e.label, median: e.spread?.median, q1: e.spread?.q1, q3: e.spread?.q3,
+				alike: e.alike, copying: e.copying, noFace: e.noFace, severalFaces: e.severalFaces,
+			})),
+			cells: epochs.epochs.flatMap((e) => e.samples.flatMap((s) => {
+				const at = where.get(s.file);
+				return at ? [{ ...at, distance: s.distance, faces: s.faces, copies: s.copies && basename(s.copies) }] : [];
+			})),
+			recommendation: epochs.recommendation && grid.columns.some((c) => c.key === epochs.recommendation!.key) ? { key: epochs.recommendation.key, reason: epochs.recommendation.reason } : undefined,
+			alikeBelow: report.identity.thresholds.unsure,
+			notes: [...report.identity.referenceNotes, ...epochs.notes.filter((n) => !/has no epoch number/.test(n))],
+		};
+		this.post({ type: 'likeness', likeness });
 	}
 
 	private async choose(key: string): Promise<void> {

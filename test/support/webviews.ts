@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { WorkbenchApi } from '../../src/extension';
 import type { CaptionEditorInit, DocumentChanged, FromCaptionEditorMessage, ImagePainted, ToCaptionEditorMessage } from '../../src/core/protocol/captionEditor';
-import type { GridView } from '../../src/core/protocol/compareEpochs';
+import type { CompareHostMessage, GridView } from '../../src/core/protocol/compareEpochs';
 import type { CropItemView, CropperHostMessage, CropperWebviewMessage } from '../../src/core/protocol/cropper';
 import type { GalleryHostMessage, GalleryPainted, GalleryWebviewMessage } from '../../src/core/protocol/gallery';
 import type { HealthHostMessage } from '../../src/core/protocol/health';
@@ -222,6 +222,12 @@ export function healthView(api: WorkbenchApi, root: string): Posted<HealthHostMe
 export function compareGrid(api: WorkbenchApi, key: string): GridView | undefined {
 	const t = traffic(api, 'loraWorkbench.compareEpochs', key, false);
 	return t && (lastPosted<{ type: 'init'; grid: GridView }, 'init'>(t, 'init'))?.grid;
+}
+
+/** The last likeness scores (or the reason there are none) a Compare Epochs panel was sent. */
+export function compareLikeness(api: WorkbenchApi, key: string): Posted<CompareHostMessage, 'likeness'> | undefined {
+	const t = traffic(api, 'loraWorkbench.compareEpochs', key, false);
+	return t && lastPosted<CompareHostMessage, 'likeness'>(t, 'likeness');
 }
 
 //#endregion

@@ -1,7 +1,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import './main.css';
-import type { CompareHostMessage, CompareWebviewMessage, GridView } from '../../src/core/protocol/compareEpochs';
+import type { CompareHostMessage, CompareWebviewMessage, GridView, LikenessView } from '../../src/core/protocol/compareEpochs';
 import { el } from '../common/dom';
 import { messenger } from '../common/vscodeApi';
 import { countOf } from '../../src/core/plural';
@@ -15,6 +15,8 @@ let chosenKey: string | undefined;
 let showDiffs = false;
 let diffsRequested = false;
 let cellSize = host.getState()?.zoom ?? 192;
+/** The last likeness scores (or why there are none), put back on the grid after every init. */
+let likeness: { likeness?: LikenessView; reason?: string } | undefined;
 
 function render(message: Extract<CompareHostMessage, { type: 'init' }>): void {
 	root.replaceChildren();
@@ -53,7 +55,7 @@ function render(message: Extract<CompareHostMessage, { type: 'init' }>): void {
 	const table = el('table', { className: 'grid' });
 	const head = el('tr', {}, el('th', { className: 'prompt-head' }, 'Prompt'));
 	for (const column of message.grid.columns) {
-		const th = el('th', { className: column.key === chosenKey ? 'chosen' : '' });
+		const th = el('th', { className: column.key === chosenKey ? 'chosen' : '', dataset: { key: column.key } });
 		th.append(el('div', { className: 'label' }, column.label));
 		if (column.checkpoint) {
 			const choose = document.createElement('vscode-button');
@@ -73,7 +75,7 @@ function render(message: Extract<CompareHostMessage, { type: 'init' }>): void {
 		const tr = el('tr', {}, el('th', { className: 'prompt', title: row.prompt ?? '' }, row.prompt ?? `prompt ${row.promptIndex + 1}`));
 		for (const column of message.grid.columns) {
 			const cell = row.cells[column.key];
-			const td = el('td', { className: column.key === chosenKey ? 'chosen' : '' });
+			const td = el('td', { className: column.key === chosenKey ? 'chosen' : '', dataset: { key: `${row.promptIndex}/${column.key}` } });
 			if (cell) {
 				const img = el('img', { src: cell.src, alt: `${row.prompt ?? `prompt ${row.promptIndex + 1}`}, ${column.label}`, tabIndex: 0, loading: 'lazy' });
 				img.dataset.key = `${row.promptIndex}/${column.key}`;
@@ -93,7 +95,96 @@ function render(message: Extract<CompareHostMessage, { type: 'init' }>): void {
 		body.append(tr);
 	}
 	table.append(body);
-	root.append(el('div', { className: 'scroller' }, table));
+	root.append(el('div', { className: 'likeness-summary' }), el('div', { className: 'scroller' }, table));
+	decorate();
+}
+
+/**
+ * Likeness on the grid: the recommendation and a curve above it, each column's median and spread, and each
+ * sample's face distance (lower is more alike). Added beside the grid's own elements, so an init re-renders
+ * the grid and this puts the scores back.
+ */
+function decorate(): void {
+	document.querySelectorAll('.likeness').forEach((n) => n.remove());
+	document.querySelectorAll('.recommended').forEach((n) => n.classList.remove('recommended'));
+	const summary = document.querySelector('.likeness-summary');
+	if (!summary || !likeness) {
+		return;
+	}
+	const view = likeness.likeness;
+	if (!view) {
+		summary.append(el('p', { className: 'likeness note' }, `Likeness: ${likeness.reason ?? 'not available'}`));
+		return;
+	}
+	const box = el('div', { className: 'likeness' });
+	box.append(el('p', { className: 'recommendation' }, view.recommendation ? `Recommended: ${view.recommendation.reason}` : 'No epoch can be recommended: no sample face could be scored.'));
+	box.append(curve(view));
+	for (const note of view.notes) {
+		box.append(el('p', { className: 'note' }, note));
+	}
+	summary.append(box);
+	for (const column of view.columns) {
+		const th = document.querySelector<HTMLElement>(`th[data-key="${column.key}"]`);
+		if (!th) {
+			continue;
+		}
+		const parts = [column.median !== undefined ? `median ${column.median.toFixed(2)} (${column.q1!.toFixed(2)}–${column.q3!.toFixed(2)})` : 'no face scored'];
+		if (column.copying > 0) { parts.push(`copying ${Math.round(column.copying * 100)}%`); }
+		if (column.noFace > 0) { parts.push(`no face ${Math.round(column.noFace * 100)}%`); }
+		if (column.severalFaces > 0) { parts.push(`several faces ${Math.round(column.severalFaces * 100)}%`); }
+		const score = el('div', { className: 'likeness column-score', title: 'Face distance to the person: lower is more alike' }, parts.join(' · '));
+		if (view.recommendation?.key === column.key) {
+			th.classList.add('recommended');
+			score.prepend(el('div', { className: 'badge' }, '◆ Recommended'));
+		}
+		th.querySelector('.label')?.after(score);
+	}
+	for (const cell of view.cells) {
+		const td = document.querySelector<HTMLElement>(`td[data-key="${cell.promptIndex}/${cell.key}"]`);
+		if (!td) {
+			continue;
+		}
+		const text = cell.distance !== undefined ? cell.distance.toFixed(2) : cell.faces === 0 ? 'no face' : 'face not judged';
+		const classes = ['likeness', 'cell-score', cell.distance !== undefined && cell.distance >= view.alikeBelow ? 'far' : '', cell.copies ? 'copy' : ''].filter(Boolean).join(' ');
+		const title = cell.copies ? `copies the training picture ${cell.copies}` : cell.distance !== undefined ? `face distance ${text} (under ${view.alikeBelow.toFixed(2)}: the person)` : text;
+		td.append(el('div', { className: classes, title }, cell.copies ? `${text} · copy` : text));
+	}
+	if (view.recommendation) {
+		document.querySelectorAll<HTMLElement>(`td[data-key$="/${view.recommendation.key}"]`).forEach((td) => td.classList.add('recommended'));
+	}
+}
+
+/** The median distance per epoch as a line with its quartile band (SVG; lower is more alike). */
+function curve(view: LikenessView): Node {
+	const points = view.columns.map((c, i) => ({ i, c })).filter((p) => p.c.median !== undefined);
+	const svgNs = 'http://www.w3.org/2000/svg';
+	const svg = document.createElementNS(svgNs, 'svg');
+	svg.setAttribute('class', 'likeness-curve');
+	svg.setAttribute('role', 'img');
+	svg.setAttribute('aria-label', `Likeness per epoch: ${points.map((p) => `${p.c.label} ${p.c.median!.toFixed(2)}`).join(', ')}`);
+	const width = 320;
+	const height = 60;
+	svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+	if (points.length === 0) {
+		return svg;
+	}
+	const max = Math.max(1, ...points.map((p) => p.c.q3!));
+	const x = (i: number) => (view.columns.length === 1 ? width / 2 : 8 + (i * (width - 16)) / (view.columns.length - 1));
+	const y = (d: number) => 4 + (d / max) * (height - 8);
+	const band = document.createElementNS(svgNs, 'polygon');
+	band.setAttribute('points', [...points.map((p) => `${x(p.i)},${y(p.c.q1!)}`), ...[...points].reverse().map((p) => `${x(p.i)},${y(p.c.q3!)}`)].join(' '));
+	band.setAttribute('class', 'band');
+	const line = document.createElementNS(svgNs, 'polyline');
+	line.setAttribute('points', points.map((p) => `${x(p.i)},${y(p.c.median!)}`).join(' '));
+	line.setAttribute('class', 'median');
+	const limit = document.createElementNS(svgNs, 'line');
+	limit.setAttribute('x1', '0');
+	limit.setAttribute('x2', String(width));
+	limit.setAttribute('y1', String(y(view.alikeBelow)));
+	limit.setAttribute('y2', String(y(view.alikeBelow)));
+	limit.setAttribute('class', 'limit');
+	svg.append(band, limit, line);
+	return svg;
 }
 
 function openZoom(src: string, alt: string): void {
@@ -124,6 +215,10 @@ host.onMessage((message) => {
 					img.src = cell.diffSrc;
 				}
 			}
+			break;
+		case 'likeness':
+			likeness = { likeness: message.likeness, reason: message.reason };
+			decorate();
 			break;
 	}
 });

@@ -14,6 +14,8 @@ export const PROBLEM_KINDS: Record<ImageProblemCode, ProblemKind> = {
 	'unreadable': { title: 'Unreadable files', advice: 'sd-scripts stops on these. Re-export them as JPEG or PNG, or remove them.' },
 	'too-many-pixels': { title: 'Too many pixels (possible decompression bombs)', advice: 'Not decoded, for safety. Downscale them in an image editor.' },
 	'heic-unsupported': { title: 'HEIC files', advice: 'sd-scripts cannot read HEIC. Convert them to JPEG or PNG.' },
+	'wrong-person': { title: 'Someone else: far from the person (farthest first)', advice: 'The face is another person\'s (a look-alike, a co-star from a search). Exclude the picture if it is not the person.' },
+	'identity-unsure': { title: 'Maybe not the person (farthest first)', advice: 'The face is between "same person" and "someone else". Have a look; exclude it if it is not the person.' },
 	'no-face': { title: 'No face in a close-up', advice: 'A face subset needs the face clearly visible. Replace these or move them to a body subset.' },
 	'other-people': { title: 'Other people in the picture', advice: 'Only the person you train should be in the picture. Crop the others out or drop it.' },
 	'face-cut-off': { title: 'Face cut off', advice: 'The face touches the edge: chin or hair is missing. Use pictures with the whole head.' },
@@ -51,8 +53,14 @@ export function problemMeasure(problem: ImageProblem): string | undefined {
 		case 'low-resolution':
 		case 'wrong-size':
 			return num('width') !== undefined ? `${num('width')}x${num('height')}` : undefined;
-		case 'other-people':
-			return Array.isArray(d.faces) ? `${d.faces.length} faces` : undefined;
+		case 'other-people': {
+			// With the likeness report each face has its distance: say how close the nearest (the person) is.
+			const person = Array.isArray(d.faces) ? (d.faces as { person?: boolean; distance?: number }[]).find((f) => f.person) : undefined;
+			return Array.isArray(d.faces) ? `${d.faces.length} faces${typeof person?.distance === 'number' ? `, nearest ${person.distance.toFixed(2)}` : ''}` : undefined;
+		}
+		case 'wrong-person':
+		case 'identity-unsure':
+			return num('distance') !== undefined ? `distance ${num('distance')!.toFixed(2)}` : undefined;
 		case 'face-cut-off':
 			return Array.isArray(d.edges) ? `touches ${d.edges.join(', ')}` : undefined;
 		case 'face-too-small':

@@ -27,7 +27,10 @@ export type ImageProblemCode =
 	| 'no-face'
 	| 'other-people'
 	| 'face-cut-off'
-	| 'face-too-small';
+	| 'face-too-small'
+	// Identity (src/core/likeness): the face against the person's reference
+	| 'wrong-person'
+	| 'identity-unsure';
 
 export interface ImageProblem {
 	file: string;

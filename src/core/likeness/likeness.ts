@@ -37,8 +37,8 @@ export function likenessSettingsFromYaml(raw: Record<string, unknown>, root: str
 
 export interface LikenessRun {
 	cacheDir: string;
-	/** A detector shared across runs (the extension keeps one); otherwise one is made from faceModelPath. */
-	detector?: FaceDetector;
+	/** A detector shared across runs (or a way to make one when needed); otherwise one is made from faceModelPath. */
+	detector?: FaceDetector | (() => Promise<FaceDetector>);
 	faceModelPath?: string;
 	/** Training pictures read at once (each runs two models). */
 	concurrency?: number;

@@ -12,10 +12,36 @@ export interface GridView {
 	rows: { promptIndex: number; prompt?: string; cells: Record<string, GridCellView> }[];
 }
 
+/** One epoch's likeness: face distances of its samples to the person (lower is more alike). */
+export interface LikenessColumnView {
+	key: string;
+	label: string;
+	median?: number;
+	q1?: number;
+	q3?: number;
+	/** Shares 0-1 of the epoch's samples. */
+	alike: number;
+	copying: number;
+	noFace: number;
+	severalFaces: number;
+}
+
+export interface LikenessView {
+	columns: LikenessColumnView[];
+	/** Per sample image: its face's distance (none: no face), faces found, the training picture it copies. */
+	cells: { promptIndex: number; key: string; distance?: number; faces: number; copies?: string }[];
+	recommendation?: { key: string; reason: string };
+	/** Distances under this are the person. */
+	alikeBelow: number;
+	notes: string[];
+}
+
 /** Host -> webview. */
 export type CompareHostMessage =
 	| { type: 'init'; folderName: string; trigger: string; grid: GridView; chosenKey?: string; snippet?: string; emptyHint?: string }
-	| { type: 'diffs'; cells: { promptIndex: number; key: string; diffSrc: string }[] };
+	| { type: 'diffs'; cells: { promptIndex: number; key: string; diffSrc: string }[] }
+	/** After each init: the likeness scores, or why there are none. */
+	| { type: 'likeness'; likeness?: LikenessView; reason?: string };
 
 /** Webview -> host. */
 export type CompareWebviewMessage =

@@ -1,0 +1,89 @@
+import * as vscode from 'vscode';
+import { cachedFaceModel } from '../core/images/modelCache';
+import { createFaceDetector, FaceDetector } from '../core/images/faceDetector';
+import { FolderLikeness, LikenessInputError, folderLikeness } from '../core/likeness/likeness';
+import { IdentityModelError } from '../core/likeness/identityModel';
+import { NativeModuleError } from '../core/nativeModules';
+import { Disposable } from '../util/dispose';
+
+/**
+ * The likeness report for the features that show it (Compare Epochs, the Checkpoints view): a YuNet detector made
+ * on the first picture that is not in the embedding cache (the model file is the one the image checks use, from
+ * loraWorkbench.images.faceModelPath or the pinned download in global storage), embeddings cached in global
+ * storage. Off where face detection is off: in untrusted workspaces and with loraWorkbench.images.faceDetection.
+ */
+export class LikenessService extends Disposable {
+	private detector: Promise<FaceDetector> | undefined;
+	/** One report per root and sample folder at a time: the view and the panel ask together. */
+	private readonly running = new Map<string, Promise<FolderLikeness | { reason: string }>>();
+
+	constructor(private readonly storageUri: vscode.Uri, private readonly log: vscode.LogOutputChannel) {
+		super();
+		this.register(vscode.workspace.onDidChangeConfiguration((e) => {
+			if (e.affectsConfiguration('loraWorkbench.images')) {
+				void this.reset();
+			}
+		}));
+		this.register({ dispose: () => void this.reset() });
+	}
+
+	/** Why likeness cannot run here, or undefined when it can. */
+	public unavailable(): string | undefined {
+		if (!vscode.workspace.isTrusted) {
+			return 'Likeness scores are off in an untrusted workspace (they run face models). Trust the workspace to see them.';
+		}
+		if (!vscode.workspace.getConfiguration('loraWorkbench.images').get<boolean>('faceDetection', true)) {
+			return 'Likeness scores are off with face detection (loraWorkbench.images.faceDetection).';
+		}
+		return undefined;
+	}
+
+	/** The folder's report (with the epochs of `sampleDir` when given), or why there is none, said for the user. */
+	public report(root: string, sampleDir?: string): Promise<FolderLikeness | { reason: string }> {
+		const key = `${root}\n${sampleDir ?? ''}`;
+		let running = this.running.get(key);
+		if (!running) {
+			running = this.compute(root, sampleDir).finally(() => this.running.delete(key));
+			this.running.set(key, running);
+		}
+		return running;
+	}
+
+	private async compute(root: string, sampleDir?: string): Promise<FolderLikeness | { reason: string }> {
+		const off = this.unavailable();
+		if (off) {
+			return { reason: off };
+		}
+		try {
+			return await folderLikeness(root, { cacheDir: vscode.Uri.joinPath(this.storageUri, 'likeness').fsPath, detector: () => this.getDetector() }, sampleDir);
+		} catch (err) {
+			if (err instanceof LikenessInputError || err instanceof IdentityModelError || err instanceof NativeModuleError) {
+				return { reason: err.message };
+			}
+			this.log.error(`likeness: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+			return { reason: `The likeness report failed: ${err instanceof Error ? err.message : String(err)}` };
+		}
+	}
+
+	private getDetector(): Promise<FaceDetector> {
+		this.detector ??= (async () => {
+			const configured = vscode.workspace.getConfiguration('loraWorkbench.images').get<string>('faceModelPath', '').trim();
+			// Never a download from here (a view refreshing in the background): the image checks fetch the model, with progress.
+			const path = configured || cachedFaceModel(vscode.Uri.joinPath(this.storageUri, 'models').fsPath);
+			if (!path) {
+				throw new LikenessInputError('The face model is not on this machine yet: run LoRA: Check Images once (it downloads YuNet), or set loraWorkbench.images.faceModelPath.');
+			}
+			return createFaceDetector(path);
+		})();
+		this.detector.catch(() => {
+			this.detector = undefined; // a failed load (no network for the download) may work on the next try
+		});
+		return this.detector;
+	}
+
+	private async reset(): Promise<void> {
+		const previous = this.detector;
+		this.detector = undefined;
+		await previous?.then((d) => d.release(), () => undefined);
+	}
+}
