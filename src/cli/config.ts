@@ -10,7 +10,7 @@ import { captionErrorsFinding, preflightFindings } from '../core/training/prefli
 import { lintDataset } from '../core/lint';
 import { defaultClipVocabulary } from '../core/clipTokenizer';
 import { writeRunFiles } from '../core/training/runFiles';
-import { findAccelerate, findPython, findSdScripts } from '../core/training/setup';
+import { findAccelerate, findPython, findSdScripts, sdScriptsVersion } from '../core/training/setup';
 import { CliCommand, UsageError, stringFlag } from './args';
 
 
@@ -111,7 +111,9 @@ export const configCommand: CliCommand = {
 			runFilesDir: resolve(io.cwd, out),
 		});
 		// The same checks as "Train LoRA" and the train task run before a training (src/core/training/preflight.ts).
-		const findings = await preflightFindings(folder, plan);
+		// No GPU probe here, but the sd-scripts folder says whether it has the family's script (issue 18).
+		const environment = sd.dir ? { sdScriptsDir: sd.dir, sdScriptsVersion: await sdScriptsVersion(sd.dir) } : {};
+		const findings = await preflightFindings(folder, plan, { environment });
 		// The caption errors the editor shows in Problems, from the same lint rules (offline: no vocabulary download).
 		const lint = await lintDataset(folder, { clipVocabulary: defaultClipVocabulary(true) });
 		const captionErrors = captionErrorsFinding(lint.issues.filter((i) => i.severity === 'error')

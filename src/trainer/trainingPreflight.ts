@@ -59,7 +59,12 @@ export class TrainingPreflight {
 		}
 		const plan = planTraining(await this.folder(root), { gpu: { bf16: setup.bf16 }, sdScriptsDir: setup.sdScriptsDir, launcher: setup.launcher });
 		const gpus = setup.probe?.gpus ?? [];
-		return { plan, errors: [], environment: { gpuCount: gpus.length, gpuNames: gpus.map((g) => g.name), packages: setup.probe?.packages } };
+		// The smallest GPU decides: every process holds a whole copy of the model.
+		const memory = gpus.length ? Math.min(...gpus.map((g) => g.memoryMiB)) : undefined;
+		return { plan, errors: [], environment: {
+			gpuCount: gpus.length, gpuNames: gpus.map((g) => g.name), packages: setup.probe?.packages,
+			sdScriptsDir: setup.sdScriptsDir, sdScriptsVersion: setup.version, gpuMemoryMiB: memory,
+		} };
 	}
 
 	private async folder(root: string) {

@@ -51,8 +51,16 @@ const BASE_MODEL_NAMES: Record<string, string> = {
 	sd_v2: 'Stable Diffusion 2.x (512)',
 	sd_v2_v: 'Stable Diffusion 2.x (768, v-prediction)',
 	sd_v1_v: 'Stable Diffusion 1.x (v-prediction)',
-	sdxl_base_v1_0: 'SDXL 1.0',
+	// sd-scripts writes these (sdxl_model_util.MODEL_VERSION_SDXL_BASE_V1_0, flux_utils.MODEL_VERSION_FLUX_V1/_CHROMA).
+	'sdxl_base_v1-0': 'SDXL 1.0',
+	flux1: 'Flux.1',
+	chroma: 'Chroma',
 };
+
+/** The model family a LoRA was trained for, from its ss_base_model_version (undefined: unknown or another). */
+export function familyOfBaseModelVersion(version: string | undefined): 'sd15' | 'sdxl' | 'flux1' | undefined {
+	return version === undefined ? undefined : /^sd_v[12]/.test(version) ? 'sd15' : version.startsWith('sdxl') ? 'sdxl' : version === 'flux1' ? 'flux1' : undefined;
+}
 
 export function summarizeMetadata(metadata: Record<string, string>): CheckpointSummary {
 	const fields: MetadataField[] = [];
@@ -103,6 +111,10 @@ export function summarizeMetadata(metadata: Record<string, string>): CheckpointS
 	}
 	add('Seed', m.ss_seed);
 	add('Clip skip', m.ss_clip_skip);
+	// flux_train_network.py's update_metadata: what the Flux.1 run sampled and predicted.
+	add('Guidance scale', m.ss_guidance_scale);
+	add('Timestep sampling', present(m.ss_timestep_sampling) ? `${m.ss_timestep_sampling}${m.ss_timestep_sampling === 'shift' && present(m.ss_discrete_flow_shift) ? `, shift ${m.ss_discrete_flow_shift}` : ''}` : undefined);
+	add('Model prediction', m.ss_model_prediction_type);
 	add('Noise offset', m.ss_noise_offset);
 	add('Min SNR gamma', m.ss_min_snr_gamma);
 	add('Training comment', m.ss_training_comment);

@@ -2,6 +2,7 @@ import type { TrainingFolder } from '../dataset';
 import { bucketCropFinding } from './bucketCrop';
 import type { TrainingPlan } from './plan';
 import { TrainerEnvironment, trainerFindings } from './preflightTrainer';
+import { fluxModelFileFindings } from './familyChecks';
 import { resolutionPair } from './trainingFields';
 
 /** What the checks before a training found. The same list for the command, the task, the tree button and the CLI. */
@@ -74,7 +75,11 @@ export async function preflightFindings(folder: TrainingFolder, plan: TrainingPl
 		notes.push(...plan.settingsNotes.map((note) => `lora-workbench.yaml: ${note}`));
 		const trainer = trainerFindings(plan, options.environment ?? {});
 		trainer.errors.forEach(addError);
+		warnings.push(...trainer.warnings);
 		notes.push(...trainer.notes);
+		const modelFiles = await fluxModelFileFindings(plan.root, plan.settings);
+		modelFiles.errors.forEach(addError);
+		notes.push(...modelFiles.notes);
 		if (!plan.settings.enableBucket) {
 			const crop = await bucketCropFinding(folder, resolutionPair(plan.settings.resolution), plan.settings.randomCrop);
 			if (crop.message) {

@@ -4,6 +4,7 @@ import type { TrainingPlan } from './plan';
 import { flatTrainingConfig } from './runFiles';
 import { SD15_MODEL_ID } from './sd15Model';
 import { OPTIONAL_PACKAGES } from './setup';
+import { gpuMemoryAdvice, missingFamilyError } from './familyChecks';
 
 /**
  * Checks of a plan against the machine it will run on and the files it names: the things that otherwise fail
@@ -17,6 +18,11 @@ export interface TrainerEnvironment {
 	gpuNames?: string[];
 	/** Optional package -> version, or null when missing (setup.ts OPTIONAL_PACKAGES). */
 	packages?: Record<string, string | null>;
+	/** The sd-scripts folder the run uses and its version: does it have the family's script? */
+	sdScriptsDir?: string;
+	sdScriptsVersion?: string;
+	/** Memory of the smallest GPU the run uses, in MiB (the GPU memory advice per family). */
+	gpuMemoryMiB?: number;
 }
 
 
@@ -37,9 +43,16 @@ function isDirectory(path: string): boolean {
 }
 
 /** Errors that stop the run: each names the setting and what to do. */
-export function trainerFindings(plan: TrainingPlan, env: TrainerEnvironment): { errors: string[]; notes: string[] } {
+export function trainerFindings(plan: TrainingPlan, env: TrainerEnvironment): { errors: string[]; warnings: string[]; notes: string[] } {
 	const errors: string[] = [];
 	const notes: string[] = [];
+	const warnings = gpuMemoryAdvice(plan.settings, env.gpuMemoryMiB);
+	if (env.sdScriptsDir) {
+		const missing = missingFamilyError(env.sdScriptsDir, plan.family, env.sdScriptsVersion);
+		if (missing) {
+			errors.push(missing);
+		}
+	}
 	const { settings } = plan;
 	const flat = flatTrainingConfig(plan.files);
 
@@ -85,5 +98,5 @@ export function trainerFindings(plan: TrainingPlan, env: TrainerEnvironment): { 
 			errors.push(`the optimizer ${optimizer}${auto} needs bitsandbytes, which is not installed in sd-scripts' environment: ${OPTIONAL_PACKAGES.bitsandbytes.install} there, or set training.optimizer: AdamW`);
 		}
 	}
-	return { errors, notes };
+	return { errors, warnings, notes };
 }

@@ -13,7 +13,7 @@ export const SD_SCRIPTS_SCRIPTS: Readonly<Record<ModelFamily, string>> = {
  * flux_train_network.py and networks/lora_flux.py were on the sd3 branch until 0.10.0, 2026-01-19, merged them).
  */
 export const FAMILY_NEEDS: Readonly<Record<ModelFamily, { script: string; files: readonly string[]; since?: string; label: string }>> = {
-	sd15: { script: SD_SCRIPTS_SCRIPTS.sd15, files: ['networks/lora.py'], label: 'SD1.5' },
+	sd15: { script: SD_SCRIPTS_SCRIPTS.sd15, files: [], label: 'SD1.5' },
 	sdxl: { script: SD_SCRIPTS_SCRIPTS.sdxl, files: ['networks/lora.py', 'library/sdxl_train_util.py'], since: '0.7.0', label: 'SDXL' },
 	flux1: { script: SD_SCRIPTS_SCRIPTS.flux1, files: ['networks/lora_flux.py', 'library/flux_train_utils.py'], since: '0.10.0', label: 'Flux.1' },
 };

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, promises as fs, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { SD15_SCRIPT } from './sdScriptsScripts';
+import { FAMILY_NEEDS, SD15_SCRIPT, familyLabel } from './sdScriptsScripts';
+import { missingFamilyFiles } from './familyChecks';
+import { MODEL_FAMILIES } from './trainingSettings';
 import { AccelerateLauncher } from './launch';
 
 /**
@@ -47,7 +49,7 @@ export const OPTIONAL_PACKAGES = {
 
 export type OptionalPackage = keyof typeof OPTIONAL_PACKAGES;
 
-export type SetupItemId = 'sd-scripts' | 'python' | 'torch' | 'gpu' | 'accelerate' | 'version' | OptionalPackage;
+export type SetupItemId = 'sd-scripts' | 'python' | 'torch' | 'gpu' | 'accelerate' | 'version' | 'families' | OptionalPackage;
 
 export interface SetupItem {
 	id: SetupItemId;
@@ -264,6 +266,20 @@ export async function sdScriptsVersion(dir: string): Promise<string | undefined>
 
 export const TORCH_FIX = 'Install PyTorch with CUDA into that environment, e.g. pip install torch==2.6.0 torchvision==0.21.0 --index-url https://download.pytorch.org/whl/cu124 (RTX 50xx: torch 2.8 with cu128).';
 
+/** Which model families this sd-scripts trains (its scripts and network modules), and what the others need. */
+export function familiesItem(sdScriptsDir: string): SetupItem {
+	const trains = MODEL_FAMILIES.filter((f) => missingFamilyFiles(sdScriptsDir, f).length === 0);
+	const lacking = MODEL_FAMILIES.filter((f) => !trains.includes(f));
+	const detail = `trains ${trains.map((f) => `${familyLabel(f)} (${FAMILY_NEEDS[f].script})`).join(', ') || 'none of SD1.5, SDXL, Flux.1'}`;
+	return lacking.length === 0
+		? { id: 'families', ok: true, detail, blocking: false }
+		: {
+			id: 'families', ok: false, blocking: false,
+			detail: `${detail}; not ${lacking.map((f) => `${familyLabel(f)} (no ${missingFamilyFiles(sdScriptsDir, f).join(', ')})`).join(', ')}`,
+			fix: `${lacking.map((f) => `${familyLabel(f)} needs sd-scripts ${FAMILY_NEEDS[f].since ?? ''} or later`).join('; ')}: update sd-scripts (git pull, then pip install -r requirements.txt) to train ${lacking.length === 1 ? 'it' : 'them'}. Only needed for a training folder with that training.model.`,
+		};
+}
+
 export async function checkSetup(input: SetupInput): Promise<SetupReport> {
 	const platform = input.platform ?? process.platform;
 	const items: SetupItem[] = [];
@@ -316,6 +332,7 @@ export async function checkSetup(input: SetupInput): Promise<SetupReport> {
 	if (sd.dir) {
 		version = await sdScriptsVersion(sd.dir);
 		items.push({ id: 'version', ok: version !== undefined, detail: version ?? 'unknown', fix: version ? undefined : 'Not a git checkout and no version file; the workbench follows sd-scripts 0.10.x (commit 48d368fa).', blocking: false });
+		items.push(familiesItem(sd.dir));
 	}
 	return {
 		sdScriptsDir: sd.dir,
