@@ -49,6 +49,20 @@ test('faults (issue 20): config --kohya names the config file above its notes an
 	assert.match(readFileSync(join(parent, 'out', 'config.toml'), 'utf8'), /train_batch_size = 1\b/);
 });
 
+test('faults (issue 20): config removes the temp file a killed config left in the run folder (found by a fresh CI run\'s --quick)', async () => {
+	const { parent, root } = folder();
+	const out = join(parent, 'out');
+	mkdirSync(out);
+	const dead = spawnSync(process.execPath, ['-e', '']).pid;
+	const temp = join(out, `.lw-${dead}-80ae644d.tmp`);
+	writeFileSync(temp, '[training]\n');
+	const err: string[] = [];
+	const code = await runCli(['config', root, '--out', out], { out: () => undefined, err: (t) => err.push(t), cwd: parent });
+	assert.equal(code, 0, err.join('\n'));
+	assert.ok(!existsSync(temp), 'the dead writer\'s temp is gone');
+	assert.ok(existsSync(join(out, 'config.toml')));
+});
+
 test('faults (issue 20): the tag table names a caption it could not count (not UTF-8)', async () => {
 	const { parent, root, subset } = folder();
 	writeFileSync(join(subset, 'b.png'), PNG);

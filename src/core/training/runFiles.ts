@@ -1,6 +1,6 @@
 import { existsSync, promises as fs } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { writeFileAtomic } from '../atomicWrite';
+import { sweepStaleTempFiles, writeFileAtomic } from '../atomicWrite';
 import { checkDatasetConfig } from './datasetConfigRules';
 import { outputNameProblem } from './outputPaths';
 import { checkTrainingConfig } from './optionCheck';
@@ -336,6 +336,8 @@ export async function writeRunFiles(files: RunFiles): Promise<string[]> {
 		throw new Error(`the run files were not written:\n- ${files.errors.join('\n- ')}`);
 	}
 	await fs.mkdir(files.runFilesDir, { recursive: true });
+	// A write killed mid-way (a cancelled or crashed run start) leaves its temp here; the next write removes it.
+	await sweepStaleTempFiles([files.runFilesDir]);
 	const header = `Written by LoRA Workbench for kohya-ss/sd-scripts ${files.script}. Edit lora-workbench.yaml instead:\nthis file is written again for every run.`;
 	await writeFileAtomic(files.configFile, toToml(files.trainingConfig, `${header}\nUse with --config_file (section names are only for reading; sd-scripts flattens them).`));
 	await writeFileAtomic(files.datasetConfigFile, toToml(files.datasetConfig, `${header}\nUse with --dataset_config.`));
