@@ -47,7 +47,7 @@ export const checkCommand: CliCommand = {
 		const training = await trainingFolderEntries(folder);
 		const entries: ImageEntry[] = training.entries.length > 0 ? training.entries : await looseImages(folder);
 		const yaml = imageSettingsFromYaml(training.raw);
-		const options = imageCheckOptions({ faceModelPath, bucketsEnabled: training.bucketsEnabled, thresholds: yaml.thresholds, disabled: new Set(yaml.disabled) });
+		const options = imageCheckOptions({ faceModelPath, bucketsEnabled: training.bucketsEnabled, trainingSide: training.trainingSide, thresholds: yaml.thresholds, disabled: new Set(yaml.disabled) });
 		const report = await checkImages(entries, options);
 		const problems = [...training.notChecked, ...report.problems].map((p) => ({ ...p, file: relative(folder, p.file) || p.file }));
 		if (booleanFlag(args, 'json')) {

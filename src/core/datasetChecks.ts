@@ -19,11 +19,15 @@ type CheckInput = Pick<TrainingFolder, 'subsets' | 'steps' | 'trigger' | 'settin
 export function guideChecks(folder: CheckInput): GuideCheck[] {
 	const limits = folder.settings.checks;
 	const checks: GuideCheck[] = [];
+	// The guide's numbers are for SD1.5 (25-30 faces at 512, about 1500 steps); for SDXL and Flux.1 they are shown
+	// as what they are, not as that family's own advice.
+	const model = folder.settings.training.model;
+	const guide = model === 'sdxl' || model === 'flux1' ? `SD1.5 guide, not tuned for ${model === 'sdxl' ? 'SDXL' : 'Flux.1'}` : 'guide';
 	if (folder.steps) {
 		const total = folder.steps.totalSteps;
 		checks.push({
 			code: 'total-steps', ok: total <= limits.maxTotalSteps,
-			message: `Total steps ${total} (guide: about ${limits.maxTotalSteps} or fewer)`,
+			message: `Total steps ${total} (${guide}: about ${limits.maxTotalSteps} or fewer)`,
 		});
 	}
 	const imagesOf = (role: string): number | undefined => {
@@ -35,20 +39,20 @@ export function guideChecks(folder: CheckInput): GuideCheck[] {
 	if (face !== undefined) {
 		checks.push({
 			code: 'face-images', ok: inRange(face, limits.faceImages),
-			message: `Face images ${face} (guide: ${limits.faceImages[0]}-${limits.faceImages[1]})`,
+			message: `Face images ${face} (${guide}: ${limits.faceImages[0]}-${limits.faceImages[1]})`,
 		});
 	}
 	if (body !== undefined) {
 		checks.push({
 			code: 'body-images', ok: inRange(body, limits.bodyImages),
-			message: `Body images ${body} (guide: ${limits.bodyImages[0]}-${limits.bodyImages[1]})`,
+			message: `Body images ${body} (${guide}: ${limits.bodyImages[0]}-${limits.bodyImages[1]})`,
 		});
 	}
 	if (face !== undefined && body !== undefined && body > 0) {
 		const ratio = face / body;
 		checks.push({
 			code: 'face-body-ratio', ok: inRange(ratio, limits.faceBodyRatio),
-			message: `Face:body ratio ${round(ratio)}:1 (${face}:${body}; guide: ${round(limits.faceBodyRatio[0])}-${round(limits.faceBodyRatio[1])}x)`,
+			message: `Face:body ratio ${round(ratio)}:1 (${face}:${body}; ${guide}: ${round(limits.faceBodyRatio[0])}-${round(limits.faceBodyRatio[1])}x)`,
 		});
 	}
 	if (folder.trigger) {

@@ -9,6 +9,7 @@ import { Disposable } from '../util/dispose';
 import { pickTrainingFolder } from '../services/pickTrainingFolder';
 import type { TrainingFolderService } from '../services/trainingFolders';
 import { FaceDetectorProvider, imageOptionsFor } from './imageHealthDetector';
+import { trainingSideOf } from '../core/images/checkFolder';
 import { ImageHealthPanel } from './imageHealthPanel';
 import { countOf } from '../core/plural';
 import { folderLikeness } from '../core/likeness/likeness';
@@ -128,7 +129,7 @@ export class ImageHealth extends Disposable {
 
 	public async check(folder: TrainingFolder): Promise<CheckReport | undefined> {
 		const entries = folder.subsets.flatMap((subset) => subset.images.map((image) => ({ path: image.path, role: subset.role, subset: subset.name })));
-		const options = imageOptionsFor(folder.settings.raw, folder.training.enableBucket);
+		const options = imageOptionsFor(folder.settings.raw, folder.training.enableBucket, trainingSideOf(folder.training.resolution));
 		const { detector, reason } = await this.services.faces.get();
 		const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `LoRA: checking ${countOf(entries.length, 'image')}`, cancellable: true }, async (progress, token) => {
 			const abort = new AbortController();

@@ -68,12 +68,13 @@ export class FaceDetectorProvider extends Disposable {
 }
 
 /** Check options from VS Code settings, with the folder's lora-workbench.yaml `images:` section on top. */
-export function imageOptionsFor(raw: Record<string, unknown>, bucketsEnabled: boolean): ImageCheckOptions {
+export function imageOptionsFor(raw: Record<string, unknown>, bucketsEnabled: boolean, trainingSide = 512): ImageCheckOptions {
 	const config = vscode.workspace.getConfiguration('loraWorkbench.images');
 	const yaml = imageSettingsFromYaml(raw);
 	const disabled = [...config.get<string[]>('disabledChecks', []), ...yaml.disabled] as ImageProblemCode[];
 	return imageCheckOptions({
 		bucketsEnabled,
+		trainingSide,
 		disabled: new Set(disabled),
 		thresholds: { ...config.get<Partial<ImageCheckThresholds>>('thresholds', {}), ...yaml.thresholds },
 	});

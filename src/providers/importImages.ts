@@ -7,6 +7,7 @@ import { ORIGINALS_DIR_NAME } from '../core/exclude';
 import { readSourceInfo, SourceInfo } from '../core/images/decode';
 import { NativeModuleError } from '../core/nativeModules';
 import { TargetSize, targetSizeForRole } from '../core/images/types';
+import { trainingSideOf } from '../core/images/checkFolder';
 import { pickTrainingFolder } from '../services/pickTrainingFolder';
 import type { TrainingFolderService } from '../services/trainingFolders';
 import { CropJob, CropperPanel, CropperSummary } from './cropper/cropperPanel';
@@ -49,7 +50,8 @@ export class ImportImages extends Disposable {
 		if (!subset) {
 			return undefined;
 		}
-		const target = await this.targetFor(subset.subset);
+		// The folder's training side: 512 for SD1.5, 1024 for the SDXL and Flux.1 presets (issue 18).
+		const target = await this.targetFor(subset.subset, trainingSideOf(subset.folder.training.resolution));
 		if (!target) {
 			return undefined;
 		}
@@ -65,7 +67,7 @@ export class ImportImages extends Disposable {
 		}
 		const byTarget = new Map<string, { target: TargetSize; jobs: CropJob[] }>();
 		for (const subset of folder.subsets.filter((s) => !s.isReg)) {
-			const target = targetSizeForRole(subset.role);
+			const target = targetSizeForRole(subset.role, trainingSideOf(folder.training.resolution));
 			if (!target) {
 				continue;
 			}
@@ -163,14 +165,16 @@ export class ImportImages extends Disposable {
 		return choice?.value;
 	}
 
-	private async targetFor(subset: Subset): Promise<TargetSize | undefined> {
-		const known = targetSizeForRole(subset.role);
+	private async targetFor(subset: Subset, side: number): Promise<TargetSize | undefined> {
+		const known = targetSizeForRole(subset.role, side);
 		if (known) {
 			return known;
 		}
+		const face = targetSizeForRole('face', side) ?? { width: side, height: side };
+		const body = targetSizeForRole('body', side) ?? { width: side, height: side };
 		const choice = await vscode.window.showQuickPick([
-			{ label: '512x512', description: 'face close-up: top of the hair to the shoulders', size: { width: 512, height: 512 } },
-			{ label: '512x768', description: 'body: head to waist', size: { width: 512, height: 768 } },
+			{ label: `${face.width}x${face.height}`, description: 'face close-up: top of the hair to the shoulders', size: face },
+			{ label: `${body.width}x${body.height}`, description: 'body: head to waist', size: body },
 		], { title: `LoRA: ${subset.name} has no role yet; crop to which size?` });
 		return choice?.size;
 	}

@@ -11,13 +11,13 @@ export type NotChecked = Omit<ImageProblem, 'code'> & { code: 'unreadable' | 'no
  * Every image of every subset (train and reg) of a training folder, with its subset's role; `notChecked`: folders
  * that could not be listed and pictures sd-scripts does not read (GIF, TIFF, HEIC), which are not among the entries.
  */
-export async function trainingFolderEntries(root: string): Promise<{ entries: ImageEntry[]; bucketsEnabled: boolean; raw: Record<string, unknown>; notChecked: NotChecked[] }> {
+export async function trainingFolderEntries(root: string): Promise<{ entries: ImageEntry[]; bucketsEnabled: boolean; trainingSide: number; raw: Record<string, unknown>; notChecked: NotChecked[] }> {
 	const folder = await scanTrainingFolder(root, { readCaptions: false });
 	const entries = folder.subsets.flatMap((subset) => subset.images.map((image) => ({ path: image.path, role: subset.role, subset: subset.name })));
 	const notChecked = folder.warnings.flatMap((p): NotChecked[] => (p.code === 'unreadable' || p.code === 'not-trained-format'
 		? [{ file: p.path ?? root, code: p.code, severity: p.code === 'unreadable' ? 'error' : 'warning', message: p.code === 'unreadable' ? `${p.message} Its images were not checked.` : p.message, details: {} }]
 		: []));
-	return { entries, bucketsEnabled: folder.training.enableBucket, raw: folder.settings.raw, notChecked };
+	return { entries, bucketsEnabled: folder.training.enableBucket, trainingSide: trainingSideOf(folder.training.resolution), raw: folder.settings.raw, notChecked };
 }
 
 /**
@@ -36,11 +36,17 @@ export function imageSettingsFromYaml(raw: Record<string, unknown>): { threshold
 	};
 }
 
+/** The short side of a training resolution: the side the subsets' target sizes are made from (512, 1024). */
+export function trainingSideOf(resolution: readonly [number, number]): number {
+	return Math.min(resolution[0], resolution[1]);
+}
+
 export async function checkTrainingFolder(root: string, overrides: Partial<ImageCheckOptions> = {}, run: CheckRun = {}): Promise<CheckReport> {
-	const { entries, bucketsEnabled, raw } = await trainingFolderEntries(root);
+	const { entries, bucketsEnabled, trainingSide, raw } = await trainingFolderEntries(root);
 	const fromYaml = imageSettingsFromYaml(raw);
 	const options = imageCheckOptions({
 		bucketsEnabled,
+		trainingSide,
 		disabled: new Set([...fromYaml.disabled, ...(overrides.disabled ?? [])]),
 		faceModelPath: overrides.faceModelPath,
 		concurrency: overrides.concurrency,

@@ -24,7 +24,10 @@ function emitter(file: string, options: ImageCheckOptions, into: ImageProblem[])
 	};
 }
 
-/** low-resolution and wrong-size, against the subset's target (512x512 face, 512x768 body) or the source minimum. */
+/**
+ * low-resolution and wrong-size, against the subset's target at the training side (512x512 face, 512x768 body for
+ * SD1.5; 1024x1024 / 1024x1536 at the SDXL and Flux.1 presets' 1024) or the source minimum.
+ */
 export function sizeProblems(entry: ImageEntry, info: SourceInfo, options: ImageCheckOptions): ImageProblem[] {
 	const problems: ImageProblem[] = [];
 	const emit = emitter(entry.path, options, problems);
@@ -36,7 +39,7 @@ export function sizeProblems(entry: ImageEntry, info: SourceInfo, options: Image
 		}
 		return problems;
 	}
-	const target = targetSizeForRole(entry.role);
+	const target = targetSizeForRole(entry.role, options.trainingSide);
 	if (!target) {
 		return problems;
 	}

@@ -64,6 +64,11 @@ export interface ImageCheckOptions {
 	disabled: ReadonlySet<ImageProblemCode>;
 	/** With buckets on, sd-scripts resizes into buckets itself, so a wrong size is only informative. */
 	bucketsEnabled: boolean;
+	/**
+	 * The short side of the folder's training resolution (training.resolution; 512 for SD1.5, 1024 for the SDXL and
+	 * Flux.1 presets): the subsets' target sizes scale with it.
+	 */
+	trainingSide: number;
 	/** Path of the YuNet ONNX model; without it the face checks report that they could not run. */
 	faceModelPath?: string;
 	/** How many images are decoded and analysed at once. */
@@ -74,6 +79,7 @@ export function imageCheckOptions(overrides: Partial<Omit<ImageCheckOptions, 'th
 	return {
 		disabled: overrides.disabled ?? new Set(),
 		bucketsEnabled: overrides.bucketsEnabled ?? false,
+		trainingSide: overrides.trainingSide ?? 512,
 		faceModelPath: overrides.faceModelPath,
 		concurrency: overrides.concurrency ?? 2,
 		thresholds: { ...defaultThresholds, ...definedOnly(overrides.thresholds ?? {}) },

@@ -68,12 +68,16 @@ export interface TargetSize {
 	height: number;
 }
 
-export function targetSizeForRole(role: SubsetRole): TargetSize | undefined {
+/**
+ * A subset's target size at a training side (the short side of the training resolution: 512 for SD1.5, 1024 for
+ * SDXL and Flux.1): faces square, bodies 2:3 (512x512 / 512x768 at 512, 1024x1024 / 1024x1536 at 1024).
+ */
+export function targetSizeForRole(role: SubsetRole, side = 512): TargetSize | undefined {
 	if (role === 'face') {
-		return { width: 512, height: 512 };
+		return { width: side, height: side };
 	}
 	if (role === 'body' || role === 'costume') {
-		return { width: 512, height: 768 };
+		return { width: side, height: Math.round((side * 1.5) / 8) * 8 };
 	}
 	return undefined;
 }
