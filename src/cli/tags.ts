@@ -1,5 +1,5 @@
 import { relative, resolve } from 'node:path';
-import { BulkOperation, describeOperation, planBulkEdit, validateOperation } from '../core/bulkEdit';
+import { BulkOperation, describeOperation, describeTagDiff, planBulkEdit, tagDiff, validateOperation } from '../core/bulkEdit';
 import { applyPlanToDisk, readCaptionForEdit } from '../core/bulkEditFiles';
 import { normalizeTag, captionTags } from '../core/caption';
 import { coverageOptionsFrom } from '../core/coverage/fromFolder';
@@ -26,7 +26,8 @@ and marks tags in every image (EVERY) and in only one image (ONE), then the guid
 
 Edits (one at a time; shows a preview, writes only with --apply):
   --add TAG [--position start|end|after-trigger]   add a tag (default after the trigger)
-  --remove TAG                       remove a tag
+  --remove TAG [--exact]             remove a tag in every spelling (long hair, long_hair),
+                                     or with --exact only the spelling given
   --rename TAG --to NEW              rename a whole tag
   --replace TEXT --with NEW [--regex] [--ignore-case]   replace inside tags
   --move-to-front TAG                move a tag to the front (after a leading trigger)
@@ -47,7 +48,7 @@ function operationFrom(args: ParsedArgs): BulkOperation | undefined {
 		ops.push({ kind: 'add', tag: add, position: position === 'after-trigger' ? 'afterTrigger' : position as 'start' | 'end' });
 	}
 	const remove = stringFlag(args, 'remove');
-	if (remove !== undefined) { ops.push({ kind: 'remove', tag: remove }); }
+	if (remove !== undefined) { ops.push({ kind: 'remove', tag: remove, exact: booleanFlag(args, 'exact') }); }
 	const rename = stringFlag(args, 'rename');
 	if (rename !== undefined) {
 		const to = stringFlag(args, 'to');
@@ -128,7 +129,8 @@ async function previewOrApply(folder: TrainingFolder, op: BulkOperation, table: 
 		io.err(`Skipped ${skipped.path}: ${skipped.reason}.`);
 	}
 	for (const change of plan.changes) {
-		io.out(`  ${relative(folder.root, change.path)}\n    - ${change.before.split(/\r?\n/)[0]}\n    + ${change.after.split(/\r?\n/)[0]}`);
+		const [before, after] = [change.before, change.after].map((text) => text.replace(/^\uFEFF/, '').split(/\r?\n/)[0]);
+		io.out(`  ${relative(folder.root, change.path)}: ${describeTagDiff(tagDiff(before, after), after)}\n    - ${before}\n    + ${after}`);
 	}
 	if (!apply) {
 		io.out(plan.changes.length > 0 ? 'Preview only: add --apply to write these captions.' : 'Nothing to write.');
@@ -151,7 +153,7 @@ export const tagsCommand: CliCommand = {
 	usage,
 	flags: {
 		json: { type: 'boolean' }, sort: { type: 'string' }, search: { type: 'string' }, top: { type: 'string' }, filter: { type: 'string' },
-		add: { type: 'string' }, position: { type: 'string' }, remove: { type: 'string' }, rename: { type: 'string' }, to: { type: 'string' },
+		add: { type: 'string' }, position: { type: 'string' }, remove: { type: 'string' }, exact: { type: 'boolean' }, rename: { type: 'string' }, to: { type: 'string' },
 		replace: { type: 'string' }, with: { type: 'string' }, regex: { type: 'boolean' }, 'ignore-case': { type: 'boolean' },
 		'move-to-front': { type: 'string' }, dedupe: { type: 'boolean' }, normalize: { type: 'string' }, 'sort-tags': { type: 'boolean' }, apply: { type: 'boolean' },
 	},

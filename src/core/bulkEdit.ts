@@ -10,7 +10,8 @@ export type AddPosition = 'start' | 'end' | 'afterTrigger';
 
 export type BulkOperation =
 	| { kind: 'add'; tag: string; position: AddPosition }
-	| { kind: 'remove'; tag: string }
+	/** `exact`: only this spelling (`long_hair`), not the others that compare equal (`long hair`, `Long Hair`). */
+	| { kind: 'remove'; tag: string; exact?: boolean }
 	/** Whole tags equal to `from` (as normalizeTag compares) become `to`. */
 	| { kind: 'rename'; from: string; to: string }
 	/** Within each tag: plain text or a regular expression (JavaScript syntax, `$1` in the replacement). A tag that becomes empty is removed. */
@@ -110,6 +111,10 @@ export function applyToTags(tags: readonly string[], op: BulkOperation, context:
 			return [...tags.slice(0, at), op.tag.trim(), ...tags.slice(at)];
 		}
 		case 'remove': {
+			if (op.exact) {
+				const spelling = op.tag.trim();
+				return tags.filter((tag) => tag.trim() !== spelling);
+			}
 			const key = normalizeTag(op.tag);
 			return tags.filter((tag) => normalizeTag(tag) !== key);
 		}
@@ -258,7 +263,7 @@ export function describeOperation(op: BulkOperation): string {
 		case 'add':
 			return `Add "${op.tag}" ${op.position === 'start' ? 'at the start' : op.position === 'end' ? 'at the end' : 'after the trigger'}`;
 		case 'remove':
-			return `Remove "${op.tag}"`;
+			return op.exact ? `Remove only the spelling "${op.tag}"` : `Remove "${op.tag}"`;
 		case 'rename':
 			return `Rename "${op.from}" to "${op.to}"`;
 		case 'replace':
@@ -272,4 +277,57 @@ export function describeOperation(op: BulkOperation): string {
 		case 'sortByFrequency':
 			return 'Sort tags by frequency (trigger first)';
 	}
+}
+
+/**
+ * What an edit does to one caption's tags, for the preview: the tags it removes and adds (by exact spelling, so a
+ * respelling shows as both), or that it only reorders them.
+ */
+export interface TagDiff {
+	removed: string[];
+	added: string[];
+	reordered: boolean;
+}
+
+export function tagDiff(before: string, after: string, separator = ','): TagDiff {
+	const beforeTags = captionTags(before, separator);
+	const afterTags = captionTags(after, separator);
+	const left = [...afterTags];
+	const removed: string[] = [];
+	for (const tag of beforeTags) {
+		const at = left.indexOf(tag);
+		if (at >= 0) {
+			left.splice(at, 1);
+		} else {
+			removed.push(tag);
+		}
+	}
+	const reordered = removed.length === 0 && left.length === 0 && beforeTags.some((tag, i) => tag !== afterTags[i]);
+	return { removed, added: left, reordered };
+}
+
+/** One line per caption for the preview: `− long_hair  + long hair`, or `order changed: emw, smile, ...`. */
+export function describeTagDiff(diff: TagDiff, after: string, separator = ','): string {
+	if (diff.reordered) {
+		return `order changed: ${captionTags(after, separator).join(', ')}`;
+	}
+	const parts = [...diff.removed.map((tag) => `− ${tag}`), ...diff.added.map((tag) => `+ ${tag}`)];
+	return parts.length > 0 ? parts.join('   ') : 'only spacing or separators change';
+}
+
+/** How many images (captions) of `captions` write each spelling of `tag`, most used first. */
+export function spellingsOf(captions: Iterable<string>, tag: string, separator = ','): Array<{ spelling: string; images: number }> {
+	const key = normalizeTag(tag);
+	const counts = new Map<string, number>();
+	for (const caption of captions) {
+		const seen = new Set<string>();
+		for (const written of captionTags(caption, separator)) {
+			const spelling = written.trim();
+			if (!seen.has(spelling) && normalizeTag(spelling) === key) {
+				seen.add(spelling);
+				counts.set(spelling, (counts.get(spelling) ?? 0) + 1);
+			}
+		}
+	}
+	return [...counts].map(([spelling, images]) => ({ spelling, images })).sort((a, b) => b.images - a.images || a.spelling.localeCompare(b.spelling));
 }

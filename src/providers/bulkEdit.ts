@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { basename, relative } from 'node:path';
-import { BulkOperation, BulkPlan, describeOperation, planBulkEdit, validateOperation } from '../core/bulkEdit';
+import { BulkOperation, describeOperation, planBulkEdit, validateOperation } from '../core/bulkEdit';
 import type { TrainingFolder } from '../core/dataset';
 import { FolderLockedError, withFolderLock } from '../core/folderLock';
 import { buildTagTable, tagStatsSubsets } from '../core/tagStats';
@@ -11,10 +11,13 @@ import { BulkCommandKind, askOperation } from './bulkEditPrompts';
 import type { GalleryState } from './gallery/galleryState';
 import { pickTrainingFolder } from '../services/pickTrainingFolder';
 import type { TrainingFolderService } from '../services/trainingFolders';
+import type { CaptionTagSource } from '../services/tagSource';
 import { countOf } from '../core/plural';
 import { followRenames } from '../core/coverage/renamePlan';
 import { onDidRenameSubsetFolders } from '../services/subsetRenames';
 import { readCaptionFile } from '../core/captionFile';
+import { PlanDiffs } from './bulkEditPreview';
+import { DatasetTagIndex } from '../core/datasetTagIndex';
 
 /** The last bulk edit, for its Undo: each caption's text before and after, by path. */
 interface LastEdit {
@@ -64,12 +67,13 @@ export interface BulkEditOutcome extends BulkApplyResult {
 
 export class BulkEditCommands extends Disposable {
 	private lastEdit: LastEdit | undefined;
+	private readonly planDiffs = this.register(new PlanDiffs());
 
-	public static register(trainingFolders: TrainingFolderService, gallery: GalleryState): vscode.Disposable {
-		return new BulkEditCommands(trainingFolders, gallery);
+	public static register(trainingFolders: TrainingFolderService, gallery: GalleryState, tags: CaptionTagSource): vscode.Disposable {
+		return new BulkEditCommands(trainingFolders, gallery, tags);
 	}
 
-	private constructor(private readonly trainingFolders: TrainingFolderService, private readonly gallery: GalleryState) {
+	private constructor(private readonly trainingFolders: TrainingFolderService, private readonly gallery: GalleryState, private readonly tags: CaptionTagSource) {
 		super();
 		for (const [kind, id] of Object.entries(BULK_COMMANDS) as Array<[BulkCommandKind, string]>) {
 			this.register(vscode.commands.registerCommand(id, (arg?: unknown) => this.runInteractive(kind, arg)));
@@ -95,8 +99,21 @@ export class BulkEditCommands extends Disposable {
 		if (!scope) {
 			return undefined;
 		}
-		const table = buildTagTable(tagStatsSubsets(folder));
-		const operation = await askOperation(kind, table, args.tag);
+		// The questions count the tags of the images the edit applies to, not the whole dataset.
+		const inScope = new Set(this.scopeImages(folder, scope));
+		const subsets = tagStatsSubsets(folder).map((s) => ({ ...s, images: s.images.filter((i) => inScope.has(i.path)) }));
+		const captions = subsets.flatMap((s) => s.images.map((i) => i.caption ?? ''));
+		const index = this.tags.index(folder);
+		const vocabulary = await this.tags.vocabulary(folder);
+		const inScopeIndex = DatasetTagIndex.fromCaptions(captions);
+		const scopeNoun = scope === 'all' ? 'image' : scope === 'selected' ? 'selected image' : 'filtered image';
+		const operation = await askOperation(kind, {
+			table: buildTagTable(subsets),
+			captions,
+			suggest: (typed) => index.suggest(typed, vocabulary, [], 50),
+			scopeLabel: scope === 'all' ? 'in all images' : `in ${countOf(inScope.size, scopeNoun)}`,
+			scopeShare: (tag) => `in ${inScopeIndex.count(tag)} of ${countOf(inScope.size, scopeNoun)}`,
+		}, args.tag);
 		return operation && this.run({ root: folder.root, operation, scope, confirm: true });
 	}
 
@@ -149,7 +166,7 @@ export class BulkEditCommands extends Disposable {
 			void vscode.window.showInformationMessage(`${title}: no caption changes (${plan.summary}).`);
 			return { summary: plan.summary, planned: [], applied: [], skipped: plan.skipped, unsaved: [] };
 		}
-		if (request.confirm && !(await this.confirm(folder, title, plan))) {
+		if (request.confirm && !(await this.planDiffs.confirm(folder.root, title, plan))) {
 			return undefined;
 		}
 		// The folder's lock keeps the CLI's bulk writers (tags --apply, tag, balance --apply) out meanwhile.
@@ -172,14 +189,6 @@ export class BulkEditCommands extends Disposable {
 		void this.trainingFolders.refresh(folder.root);
 		this.report(folder, title, result);
 		return { ...result, summary: plan.summary, planned: plan.changes.map((c) => c.path) };
-	}
-
-	private async confirm(folder: TrainingFolder, title: string, plan: BulkPlan): Promise<boolean> {
-		const firstLine = (text: string) => text.split(/\r?\n/)[0];
-		const sample = plan.changes.slice(0, 6).map((c) => `${relative(folder.root, c.path)}:\n  ${firstLine(c.before)}\n→ ${firstLine(c.after)}`);
-		const more = plan.changes.length > 6 ? [`…and ${plan.changes.length - 6} more`] : [];
-		const choice = await vscode.window.showWarningMessage(`${title}: ${plan.summary}.`, { modal: true, detail: [...sample, ...more, '', 'One undo (Ctrl+Z in any of these captions) reverts all of them.'].join('\n') }, 'Apply');
-		return choice === 'Apply';
 	}
 
 	private report(folder: TrainingFolder, title: string, result: BulkApplyResult): void {

@@ -1,29 +1,100 @@
 import * as vscode from 'vscode';
-import { AddPosition, BulkOperation, compileUserRegex, validateOperation } from '../core/bulkEdit';
+import { AddPosition, BulkOperation, compileUserRegex, spellingsOf, validateOperation } from '../core/bulkEdit';
 import { normalizeTag } from '../core/caption';
 import type { TagTable } from '../core/tagStats';
+import type { TagSuggestion } from '../core/protocol/captionEditor';
 import { countOf } from '../core/plural';
 
 /** The bulk commands and the questions each asks; `tag` is prefilled from a Tags view item. */
 export type BulkCommandKind = 'addTag' | 'removeTag' | 'renameTag' | 'replaceInTags' | 'moveTagToFront' | 'dedupeTags' | 'normalizeTags' | 'sortTagsByFrequency';
 
-async function pickTag(table: TagTable, placeHolder: string, preset?: string): Promise<string | undefined> {
+/** What the questions offer: the tags of the images the edit applies to (their counts follow that scope). */
+export interface BulkPromptContext {
+	table: TagTable;
+	/** The first lines of the scope's captions, for the spellings of a tag. */
+	captions: readonly string[];
+	/** The caption editor's suggestions (dataset tags, then the configured vocabulary) for typed text. */
+	suggest(typed: string): TagSuggestion[];
+	/** "in 6 selected images", "in all images": said beside the counts. */
+	scopeLabel: string;
+	/** "in 2 of 3 filtered images": how many images of the scope have the tag. */
+	scopeShare(tag: string): string;
+}
+
+async function pickTag(context: BulkPromptContext, placeHolder: string, preset?: string): Promise<string | undefined> {
 	if (preset) {
 		return preset;
 	}
-	const items = table.rows.map((row) => ({ label: row.label, description: countOf(row.count, 'image') }));
-	const picked = await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: false });
+	const items = context.table.rows.map((row) => ({ label: row.label, description: countOf(row.count, 'image') }));
+	const picked = await vscode.window.showQuickPick(items, { placeHolder: `${placeHolder} (counts ${context.scopeLabel})`, matchOnDescription: false });
 	return picked?.label;
+}
+
+/**
+ * A tag typed with the caption editor's autocomplete: the typed text itself is always the first choice, the
+ * dataset's and the vocabulary's tags follow as the user types.
+ */
+function typeTag(context: BulkPromptContext, options: { title: string; placeholder: string; value?: string; validate: (value: string) => string | undefined }): Promise<string | undefined> {
+	return new Promise((resolve) => {
+		const input = vscode.window.createQuickPick<vscode.QuickPickItem & { tag: string }>();
+		input.title = options.title;
+		input.placeholder = options.placeholder;
+		input.matchOnDescription = false;
+		const update = () => {
+			const typed = input.value;
+			const problem = typed.trim() ? options.validate(typed) : undefined;
+			const suggestions = context.suggest(typed).filter((s) => s.tag !== typed.trim());
+			// The typed text comes first; when it cannot be used, its row says why (and Enter does nothing).
+			const own = typed.trim() ? [{ label: typed.trim(), description: problem ?? 'as typed', tag: problem ? '' : typed.trim(), alwaysShow: true }] : [];
+			input.items = [...own, ...suggestions.map((s) => ({
+				label: s.tag, tag: s.tag, alwaysShow: true,
+				description: [s.datasetCount ? context.scopeShare(s.tag) : '', s.postCount ? `${s.postCount.toLocaleString('en-US')} posts` : '', s.alias ? `alias "${s.alias}"` : ''].filter(Boolean).join(' · '),
+			}))];
+		};
+		let result: string | undefined;
+		input.onDidChangeValue(update);
+		input.onDidAccept(() => {
+			const picked = input.selectedItems[0] ? input.selectedItems[0].tag : input.value.trim();
+			if (picked && !options.validate(picked)) {
+				result = picked;
+				input.hide();
+			}
+		});
+		input.onDidHide(() => {
+			input.dispose();
+			resolve(result);
+		});
+		input.value = options.value ?? '';
+		update();
+		input.show();
+	});
+}
+
+/**
+ * A tag written in several spellings (`long hair`, `long_hair`) in these captions: remove every spelling (they are
+ * one tag to the linter) or only the one picked, as when the linter flagged `long_hair` as the odd spelling.
+ */
+async function removeWhich(context: BulkPromptContext, tag: string): Promise<BulkOperation | undefined> {
+	const spellings = spellingsOf(context.captions, tag);
+	if (spellings.length < 2) {
+		return { kind: 'remove', tag };
+	}
+	const own = spellings.find((s) => s.spelling === tag.trim());
+	const items: Array<vscode.QuickPickItem & { operation: BulkOperation }> = [
+		...(own ? [{ label: `Remove only "${own.spelling}"`, description: countOf(own.images, 'image'), detail: `Keeps ${spellings.filter((s) => s !== own).map((s) => `"${s.spelling}"`).join(', ')}`, operation: { kind: 'remove', tag: own.spelling, exact: true } as BulkOperation }] : []),
+		{ label: `Remove every spelling of "${tag}"`, description: spellings.map((s) => `${s.spelling} ×${s.images}`).join(', '), operation: { kind: 'remove', tag } },
+	];
+	return (await vscode.window.showQuickPick(items, { placeHolder: `"${tag}" is written ${countOf(spellings.length, 'way')} ${context.scopeLabel}` }))?.operation;
 }
 
 function tagValidator(what: string): (value: string) => string | undefined {
 	return (value) => validateOperation({ kind: 'add', tag: value, position: 'end' })?.replace('add', what);
 }
 
-export async function askOperation(kind: BulkCommandKind, table: TagTable, presetTag?: string): Promise<BulkOperation | undefined> {
+export async function askOperation(kind: BulkCommandKind, context: BulkPromptContext, presetTag?: string): Promise<BulkOperation | undefined> {
 	switch (kind) {
 		case 'addTag': {
-			const tag = await vscode.window.showInputBox({ title: 'Add Tag', prompt: 'Tag to add', value: presetTag, validateInput: tagValidator('add') });
+			const tag = await typeTag(context, { title: 'Add Tag', placeholder: 'Tag to add (type to see the dataset\'s and the vocabulary\'s tags)', value: presetTag, validate: tagValidator('add') });
 			if (!tag) {
 				return undefined;
 			}
@@ -36,21 +107,21 @@ export async function askOperation(kind: BulkCommandKind, table: TagTable, prese
 			return where && { kind: 'add', tag, position: where.position };
 		}
 		case 'removeTag': {
-			const tag = await pickTag(table, 'Tag to remove', presetTag);
-			return tag ? { kind: 'remove', tag } : undefined;
+			const tag = await pickTag(context, 'Tag to remove', presetTag);
+			return tag ? removeWhich(context, tag) : undefined;
 		}
 		case 'moveTagToFront': {
-			const tag = await pickTag(table, 'Tag to move to the front', presetTag);
+			const tag = await pickTag(context, 'Tag to move to the front', presetTag);
 			return tag ? { kind: 'moveToFront', tag } : undefined;
 		}
 		case 'renameTag': {
-			const from = await pickTag(table, 'Tag to rename', presetTag);
+			const from = await pickTag(context, 'Tag to rename', presetTag);
 			if (!from) {
 				return undefined;
 			}
-			const to = await vscode.window.showInputBox({
-				title: `Rename "${from}"`, prompt: 'New name (empty removes the tag)', value: from,
-				validateInput: (value) => (/[\r\n]/.test(value) ? 'The new name cannot contain a line break.' : normalizeTag(value) === normalizeTag(from) && value === from ? 'Type a different name.' : undefined),
+			const to = await typeTag(context, {
+				title: `Rename "${from}"`, placeholder: 'New name (to remove the tag, use Remove Tag)', value: from,
+				validate: (value) => (/[\r\n]/.test(value) ? 'The new name cannot contain a line break.' : normalizeTag(value) === normalizeTag(from) && value.trim() === from ? 'Type a different name.' : undefined),
 			});
 			return to === undefined ? undefined : { kind: 'rename', from, to };
 		}

@@ -51,7 +51,7 @@ export class TagTools extends Disposable {
 			const folder = await pickTrainingFolder(services.trainingFolders, arg);
 			return folder && GalleryPanel.show(gallery, folder, filter);
 		};
-		this.register(BulkEditCommands.register(services.trainingFolders, state));
+		this.register(BulkEditCommands.register(services.trainingFolders, state, services.tags));
 		this.register(vscode.commands.registerCommand('loraWorkbench.sortTagsByName', () => { provider.setSort('name'); setContext(); }));
 		this.register(vscode.commands.registerCommand('loraWorkbench.sortTagsByCount', () => { provider.setSort('count'); setContext(); }));
 		this.register(vscode.commands.registerCommand('loraWorkbench.filterTags', async (text?: unknown) => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { applyToCaption, BulkEditError, BulkOperation, compileUserRegex, describeOperation, planBulkEdit, validateOperation } from '../../src/core/bulkEdit';
+import { applyToCaption, BulkEditError, BulkOperation, compileUserRegex, describeOperation, describeTagDiff, planBulkEdit, spellingsOf, tagDiff, validateOperation } from '../../src/core/bulkEdit';
 
 const context = { trigger: 'emw' };
 const apply = (text: string, op: BulkOperation, frequency?: Map<string, number>) => applyToCaption(text, op, { ...context, frequency });
@@ -17,6 +17,24 @@ test('add a tag at the start, the end, or after the trigger; an existing tag is 
 test('remove a tag in every spelling, keeping further lines, BOM and line ending', () => {
 	assert.equal(apply('\uFEFFemw, blonde_hair, smile, Blonde Hair\r\nnote\r\n', { kind: 'remove', tag: 'blonde hair' }), '\uFEFFemw, smile\r\nnote\r\n');
 	assert.equal(apply('emw, smile', { kind: 'remove', tag: 'frown' }), 'emw, smile');
+});
+
+test('remove only one spelling: long_hair goes, long hair and Long Hair stay (issue 19.9)', () => {
+	assert.equal(apply('emw, long_hair, smile', { kind: 'remove', tag: 'long_hair', exact: true }), 'emw, smile');
+	assert.equal(apply('emw, long hair, Long Hair, smile', { kind: 'remove', tag: 'long_hair', exact: true }), 'emw, long hair, Long Hair, smile');
+	assert.equal(apply('emw, long hair, long_hair', { kind: 'remove', tag: 'long_hair', exact: true }), 'emw, long hair');
+	assert.equal(describeOperation({ kind: 'remove', tag: 'long_hair', exact: true }), 'Remove only the spelling "long_hair"');
+	assert.deepEqual(spellingsOf(['emw, long hair', 'emw, long_hair, Long Hair', 'long hair, long hair', 'emw, smile'], 'long hair'),
+		[{ spelling: 'long hair', images: 2 }, { spelling: 'Long Hair', images: 1 }, { spelling: 'long_hair', images: 1 }]);
+});
+
+test('the preview line of a caption names the tags removed and added, or says only the order changed', () => {
+	const line = (before: string, after: string) => describeTagDiff(tagDiff(before, after), after);
+	assert.equal(line('emw, long_hair, smile', 'emw, long hair, smile'), '− long_hair   + long hair');
+	assert.equal(line('emw, smile', 'emw, smile, red hat'), '+ red hat');
+	assert.equal(line('emw, smile, 1girl', 'emw, 1girl, smile'), 'order changed: emw, 1girl, smile');
+	assert.equal(line('emw,smile', 'emw, smile'), 'only spacing or separators change');
+	assert.deepEqual(tagDiff('a, a, b', 'a, b'), { removed: ['a'], added: [], reordered: false }, 'a duplicate removed is named once');
 });
 
 test('rename a whole tag, merging with an existing copy of the new name', () => {

@@ -46,12 +46,21 @@ test('tags CLI: table, filter, preview and --apply', async () => {
 		const preview = await cli(['tags', root, '--rename', 'blonde hair', '--to', 'yellow hair']);
 		assert.equal(preview.code, 0);
 		assert.match(preview.out, /2 captions will change; 1 unchanged/);
+		assert.match(preview.out, /img_1\.txt: − blonde hair {3}\+ yellow hair\n/, 'each caption says which tags go and come');
 		assert.equal(await fs.readFile(join(dir, 'img_1.txt'), 'utf8'), 'tg5, 1girl, blonde hair, smile', 'a preview writes nothing');
 
 		const applied = await cli(['tags', root, '--remove', 'smile', '--filter', 'brown hair', '--apply']);
 		assert.equal(applied.code, 0);
 		assert.equal(await fs.readFile(join(dir, 'img_3.txt'), 'utf8'), 'tg5, 1girl, brown hair');
 		assert.equal(await fs.readFile(join(dir, 'img_1.txt'), 'utf8'), 'tg5, 1girl, blonde hair, smile', 'outside the filter: untouched');
+
+		// --exact removes only the spelling given (issue 19.9): the linter's flagged blonde_hair, not blonde hair.
+		await fs.writeFile(join(dir, 'img_2.txt'), 'tg5, 1girl, blonde_hair, blonde hair');
+		const exact = await cli(['tags', root, '--remove', 'blonde_hair', '--exact', '--apply']);
+		assert.equal(exact.code, 0);
+		assert.match(exact.out, /Remove only the spelling "blonde_hair": 1 caption will change/);
+		assert.equal(await fs.readFile(join(dir, 'img_2.txt'), 'utf8'), 'tg5, 1girl, blonde hair');
+		assert.equal(await fs.readFile(join(dir, 'img_1.txt'), 'utf8'), 'tg5, 1girl, blonde hair, smile');
 
 		const regex = await cli(['tags', root, '--replace', '(', '--with', 'x', '--regex']);
 		assert.equal(regex.code, 2);
