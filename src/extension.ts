@@ -36,6 +36,7 @@ export interface WorkbenchApi {
 	/** For integration tests: feature objects they drive or inspect directly. */
 	readonly testing: {
 		readonly checkpointsView: CheckpointsView;
+		readonly coverageView: CoverageView;
 		readonly datasetTree: DatasetTreeProvider;
 		readonly images: ImagesTesting;
 		readonly trainingWatch: TrainingWatch;
@@ -77,7 +78,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
 	register(CompareEpochsPanel);
 	register(SamplePromptsSupport);
 	register(SettingsSupport);
-	register(CoverageView);
+	const coverage = register(CoverageView);
 	register(BalanceRepeats);
 	const images = register(ImageFeatures);
 	const trainer = register(TrainerFeature);
@@ -95,6 +96,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
 		services,
 		testing: {
 			checkpointsView: checkpoints.view,
+			coverageView: coverage,
 			datasetTree: datasetTree.provider,
 			images: images.testing,
 			trainingWatch: trainer.watch,

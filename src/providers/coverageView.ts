@@ -8,13 +8,23 @@ import type { TrainingFolderService } from '../services/trainingFolders';
 import type { WorkbenchServices } from '../services/workbenchServices';
 import { Disposable } from '../util/dispose';
 import { countOf } from '../core/plural';
+import { LikenessService } from '../services/likenessService';
+import { PoseSpread, poseSpread } from '../core/likeness/poseSpread';
+import { yawBin, tiltBin } from '../core/likeness/pose';
 
 export type CoverageNode =
 	| { kind: 'folder'; folder: TrainingFolder; coverage: FolderCoverage }
 	| { kind: 'problem'; folder: TrainingFolder; problem: CoverageProblem }
 	| { kind: 'subset'; folder: TrainingFolder; subset: SubsetCoverage }
 	| { kind: 'group'; folder: TrainingFolder; subset: SubsetCoverage; group: GroupCoverage }
-	| { kind: 'tag'; folder: TrainingFolder; subset: SubsetCoverage; group: GroupCoverage; tag: TagCoverage };
+	| { kind: 'tag'; folder: TrainingFolder; subset: SubsetCoverage; group: GroupCoverage; tag: TagCoverage }
+	/** The head pose measured on the pictures (not read from the captions), and its bins. */
+	| { kind: 'pose'; folder: TrainingFolder; measured: PoseMeasure }
+	| { kind: 'poseBin'; folder: TrainingFolder; label: string; images: string[]; total: number }
+	| { kind: 'poseMissing'; folder: TrainingFolder; message: string };
+
+/** Where the measurement of a folder's head poses stands. */
+type PoseMeasure = { state: 'measuring' } | { state: 'done'; spread: PoseSpread } | { state: 'off'; reason: string };
 
 /** A text bar for tree descriptions: 8 cells, filled by share. */
 export function shareBar(share: number): string {
@@ -32,16 +42,20 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 	public readonly onDidChangeTreeData = this.changeEmitter.event;
 	private readonly diagnostics = this.register(vscode.languages.createDiagnosticCollection('lora-coverage'));
 	private readonly cache = new Map<string, FolderCoverage>();
+	/** Measured poses per folder, with the image list they were measured on (new pictures mean a new measure). */
+	private readonly poses = new Map<string, { stamp: string; measured: PoseMeasure }>();
+	private readonly likeness: LikenessService;
 
 	public static register(services: WorkbenchServices): CoverageView {
-		const view = new CoverageView(services.trainingFolders);
+		const view = new CoverageView(services.trainingFolders, new LikenessService(services.globalStorageUri, services.log));
 		view.register(vscode.window.createTreeView(CoverageView.viewId, { treeDataProvider: view, showCollapseAll: true }));
 		view.register(vscode.commands.registerCommand('loraWorkbench.showCoverageImages', (node?: CoverageNode) => view.showImages(node)));
 		return view;
 	}
 
-	private constructor(private readonly trainingFolders: TrainingFolderService) {
+	private constructor(private readonly trainingFolders: TrainingFolderService, likeness: LikenessService) {
 		super();
+		this.likeness = this.register(likeness);
 		this.register(trainingFolders.onDidChange((change) => {
 			this.cache.delete(change.root);
 			this.updateDiagnostics();
@@ -57,6 +71,37 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 			this.cache.set(folder.root, coverage);
 		}
 		return coverage;
+	}
+
+	/**
+	 * The measured head pose of the folder's face pictures (all pictures when no subset is a face subset), from the
+	 * likeness report: its cached embeddings also hold each face's pose, so after Check Images this reads small files.
+	 */
+	public poseOf(folder: TrainingFolder): PoseMeasure {
+		const off = this.likeness.unavailable();
+		if (off) {
+			return { state: 'off', reason: off };
+		}
+		const stamp = folder.subsets.flatMap((s) => s.images.map((i) => i.path)).join('\n');
+		const known = this.poses.get(folder.root);
+		if (known?.stamp === stamp) {
+			return known.measured;
+		}
+		const entry = { stamp, measured: { state: 'measuring' } as PoseMeasure };
+		this.poses.set(folder.root, entry);
+		void this.likeness.report(folder.root).then((report) => {
+			if ('reason' in report) {
+				entry.measured = { state: 'off', reason: report.reason };
+			} else {
+				const faceSubsets = new Set(folder.subsets.filter((s) => s.role === 'face').map((s) => s.name));
+				const pictures = faceSubsets.size ? report.pictures.filter((p) => faceSubsets.has(report.subsets.get(p.file) ?? '')) : report.pictures;
+				entry.measured = { state: 'done', spread: poseSpread(pictures, (p) => report.identity.pictures.find((v) => v.file === p.file)?.person) };
+			}
+			if (this.poses.get(folder.root) === entry) {
+				this.changeEmitter.fire(undefined);
+			}
+		});
+		return entry.measured;
 	}
 
 	private updateDiagnostics(): void {
@@ -90,7 +135,26 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 					...node.coverage.problems.map((problem): CoverageNode => ({ kind: 'problem', folder: node.folder, problem })),
 					...node.coverage.report.subsets.filter((s) => s.role !== 'reg').map((subset): CoverageNode => ({ kind: 'subset', folder: node.folder, subset })),
 					{ kind: 'subset', folder: node.folder, subset: node.coverage.report.total },
+					{ kind: 'pose', folder: node.folder, measured: this.poseOf(node.folder) },
 				];
+			case 'pose': {
+				if (node.measured.state !== 'done') {
+					return [];
+				}
+				const spread = node.measured.spread;
+				const total = spread.poses.length;
+				const bins = new Map<string, string[]>();
+				for (const { file, pose } of spread.poses) {
+					for (const label of [yawBin(pose.yaw), tiltBin(pose.pitch)]) {
+						bins.set(label, [...(bins.get(label) ?? []), file]);
+					}
+				}
+				const order = ['front', 'three-quarter left', 'three-quarter right', 'side left', 'side right', 'level', 'from above', 'from below'];
+				return [
+					...spread.missing.map((message): CoverageNode => ({ kind: 'poseMissing', folder: node.folder, message })),
+					...order.map((label): CoverageNode => ({ kind: 'poseBin', folder: node.folder, label, images: bins.get(label) ?? [], total })),
+				];
+			}
 			case 'subset':
 				return node.subset.groups.map((group): CoverageNode => ({ kind: 'group', folder: node.folder, subset: node.subset, group }));
 			case 'group':
@@ -133,6 +197,32 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 				item.command = showImages('Show Images');
 				return item;
 			}
+			case 'pose': {
+				const m = node.measured;
+				const item = new vscode.TreeItem('head pose (measured)', m.state === 'done' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+				item.id = `${node.folder.root}:pose:${m.state}`;
+				item.description = m.state === 'measuring' ? 'measuring the faces...' : m.state === 'off' ? 'not measured' : `${countOf(m.spread.poses.length, 'face')}${m.spread.missing.length ? ` · ${m.spread.missing.length} missing` : ' · every angle'}`;
+				item.tooltip = m.state === 'off' ? m.reason : 'Yaw and pitch measured from the face landmarks of each picture, whatever the captions say.';
+				item.iconPath = new vscode.ThemeIcon(m.state === 'measuring' ? 'loading~spin' : 'eye');
+				return item;
+			}
+			case 'poseMissing': {
+				const item = new vscode.TreeItem(node.message, vscode.TreeItemCollapsibleState.None);
+				item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+				item.description = 'missing angle';
+				item.tooltip = `${node.message}: the guide asks for faces from the front, left, right, from above and from below. Add close-ups from that angle.`;
+				return item;
+			}
+			case 'poseBin': {
+				const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+				const share = node.total ? node.images.length / node.total : 0;
+				item.description = `${shareBar(share)} ${node.images.length}/${node.total} (${Math.round(share * 100)}%)`;
+				item.iconPath = new vscode.ThemeIcon('person');
+				if (node.images.length) {
+					item.command = showImages('Show Images');
+				}
+				return item;
+			}
 			case 'tag': {
 				const item = new vscode.TreeItem(node.tag.tag, vscode.TreeItemCollapsibleState.None);
 				item.description = `${shareBar(node.tag.share)} ${node.tag.count}/${node.subset.imageCount} (${Math.round(node.tag.share * 100)}%)`;
@@ -145,10 +235,10 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 
 	/** The images a coverage item is about: the gallery filtered to them when it exists, else a pick list. */
 	public async showImages(node: CoverageNode | undefined): Promise<void> {
-		if (!node || node.kind === 'folder' || node.kind === 'subset') {
+		if (!node || node.kind === 'folder' || node.kind === 'subset' || node.kind === 'pose' || node.kind === 'poseMissing') {
 			return;
 		}
-		const images = [...new Set(node.kind === 'problem' ? node.problem.images : node.kind === 'tag' ? node.tag.images : node.group.tags.flatMap((t) => t.images))];
+		const images = [...new Set(node.kind === 'poseBin' ? node.images : node.kind === 'problem' ? node.problem.images : node.kind === 'tag' ? node.tag.images : node.group.tags.flatMap((t) => t.images))];
 		const filter = node.kind === 'tag' ? quoteTag(node.tag.tag) : node.kind === 'group' ? node.group.tags.map((t) => quoteTag(t.tag)).join(' OR ') : undefined;
 		const commands = await vscode.commands.getCommands(true);
 		if (filter && commands.includes('loraWorkbench.filterGallery')) {
@@ -156,7 +246,7 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 			return;
 		}
 		const picked = await vscode.window.showQuickPick(images.sort().map((path) => ({ label: basename(path), description: relative(node.folder.root, path), path })), {
-			title: node.kind === 'problem' ? node.problem.message : `${filter ?? ''}: ${countOf(images.length, 'image')}`,
+			title: node.kind === 'problem' ? node.problem.message : node.kind === 'poseBin' ? `${node.label} (measured): ${countOf(images.length, 'image')}` : `${filter ?? ''}: ${countOf(images.length, 'image')}`,
 			matchOnDescription: true,
 		});
 		if (picked) {

@@ -73,7 +73,7 @@ describe('likeness: wrong person and the recommended epoch (integration)', funct
 	it('Compare Epochs scores each cell and recommends the epoch before copying starts; the Checkpoints view scores it too', async () => {
 		const api = await activateExtension();
 		await vscode.commands.executeCommand('loraWorkbench.compareEpochs', root);
-		const grid = await waitFor('the grid', () => compareGrid(api, root));
+		const grid = await waitFor('the grid', () => compareGrid(api, root), 120_000);
 		assert.deepEqual(grid.columns.map((c) => c.label), ['epoch 1', 'epoch 2', 'epoch 3']);
 		const sent = await waitFor('the likeness scores', () => compareLikeness(api, root), 120_000);
 		assert.equal(sent.reason, undefined);
@@ -101,5 +101,24 @@ describe('likeness: wrong person and the recommended epoch (integration)', funct
 		assert.match(await description(1), /epoch 1 · likeness 0\.\d\d · /);
 		assert.doesNotMatch(await description(1), /recommended/);
 		assert.match(await description(3), /likeness 0\.\d\d · /, 'the final file is the last epoch');
+	});
+
+	it('Coverage shows the measured head pose and names the angles no picture shows, though no caption has an angle tag', async () => {
+		const api = await activateExtension();
+		const view = api.testing.coverageView;
+		const folder = api.services.trainingFolders.get(root)!;
+		const poseNode = await waitFor('the measured pose', async () => {
+			const node = (await view.getChildren({ kind: 'folder', folder, coverage: view.coverageOf(folder) })).find((n) => n.kind === 'pose');
+			return node?.kind === 'pose' && node.measured.state !== 'measuring' && node;
+		}, 120_000);
+		assert.equal(poseNode.measured.state, 'done', JSON.stringify(poseNode.measured));
+		const children = await view.getChildren(poseNode);
+		const missing = children.filter((n) => n.kind === 'poseMissing').map((n) => n.kind === 'poseMissing' && n.message);
+		assert.ok(missing.includes('no face looking up (from below)'), missing.join('; '));
+		assert.ok(missing.includes('no side view (profile or near it)'), missing.join('; '));
+		assert.ok(!missing.includes('no frontal face'), 'the frontal pictures count');
+		const front = children.find((n) => n.kind === 'poseBin' && n.label === 'front');
+		assert.ok(front?.kind === 'poseBin' && front.images.length >= 2 && front.total === 4, JSON.stringify(front));
+		assert.match(String(view.getTreeItem(poseNode).description), /^4 faces · \d missing$/);
 	});
 });
