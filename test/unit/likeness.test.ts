@@ -10,6 +10,11 @@ import { distance, identityReport, userReference } from '../../src/core/likeness
 import { groupSamples, hamming, recommend, EpochStats } from '../../src/core/likeness/epochs';
 import { folderLikeness, LikenessInputError, likenessSettingsFromYaml } from '../../src/core/likeness/likeness';
 import { headPose, tiltBin, yawBin } from '../../src/core/likeness/pose';
+import { mergeLikenessProblems } from '../../src/core/likeness/imageProblems';
+import { poseSpread } from '../../src/core/likeness/poseSpread';
+import { problemMeasure } from '../../src/core/images/problemText';
+import type { ImageProblem } from '../../src/core/images/types';
+import type { IdentityReport } from '../../src/core/likeness/identity';
 import { sharedFixture } from '../support/paths';
 
 const MODEL = sharedFixture('models', 'yunet_n_dynamic.onnx');
@@ -231,5 +236,33 @@ describe('likeness: pure parts', () => {
 		assert.equal(s.thresholds.wrong, 0.7);
 		assert.equal(s.thresholds.unsure, 0.5);
 		assert.deepEqual(likenessSettingsFromYaml({ likeness: { reference: 'me.png' } }, '/d').reference, ['/d/me.png']);
+	});
+
+	it('merges identity verdicts into the image problems: farthest first, other-people keeps its words and gains distances', () => {
+		const checks: ImageProblem[] = [{ file: '/d/two.jpg', code: 'other-people', severity: 'warning', message: '2 faces were found: crop.', details: { faces: [] } }];
+		const identity = {
+			problems: [
+				{ file: '/d/a.jpg', code: 'identity-unsure', severity: 'info', distance: 0.55, message: 'a unsure', details: { distance: 0.55 } },
+				{ file: '/d/b.jpg', code: 'wrong-person', severity: 'warning', distance: 0.7, message: 'b wrong', details: { distance: 0.7 } },
+				{ file: '/d/c.jpg', code: 'wrong-person', severity: 'warning', distance: 0.9, message: 'c wrong', details: { distance: 0.9 } },
+				{ file: '/d/two.jpg', code: 'other-people', severity: 'warning', distance: 0.3, message: 'x', details: { faces: [{ x: 10, y: 20, distance: 0.3, person: true }, { x: 300, y: 20, distance: 0.85, person: false }] } },
+				{ file: '/d/n.jpg', code: 'no-face', severity: 'info', message: 'none', details: {} },
+			],
+		} as unknown as IdentityReport;
+		const merged = mergeLikenessProblems(checks, identity);
+		assert.deepEqual(merged.map((p) => `${p.code} ${p.file}`), ['other-people /d/two.jpg', 'wrong-person /d/c.jpg', 'wrong-person /d/b.jpg', 'identity-unsure /d/a.jpg']);
+		assert.equal(merged[0].message, '2 faces were found: crop. Distance of each face to the person: the person at 10,20: 0.30; a face at 300,20: 0.85.');
+		assert.equal(problemMeasure(merged[0]), '2 faces, nearest 0.30');
+		assert.equal(problemMeasure(merged[1]), 'distance 0.90');
+		assert.deepEqual(mergeLikenessProblems([], identity, new Set(['wrong-person'])).map((p) => p.code), ['identity-unsure'], 'a disabled code stays out');
+	});
+
+	it('names the angles no face shows', () => {
+		const at = (yaw: number, pitch: number) => ({ file: `/d/${yaw}_${pitch}.jpg`, hash: '', width: 1, height: 1, phash: '', grayscale: false, faces: [{ x: 0, y: 0, width: 50, height: 50, score: 1, landmarks: [], touchesBorder: false, pose: { yaw, pitch, roll: 0 } }] });
+		const spread = poseSpread([at(0, 0), at(-30, 0), at(60, -20)]);
+		assert.deepEqual(spread.missing, ['no face looking up (from below)']);
+		assert.equal(spread.turn['three-quarter left'], 1);
+		assert.equal(spread.tilt['from above'], 1);
+		assert.deepEqual(poseSpread([]).missing, [], 'no faces: nothing measured, nothing claimed missing');
 	});
 });
