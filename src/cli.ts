@@ -1,6 +1,7 @@
 import { CliCommand, CliIo, UsageError, parseArgs } from './cli/args';
 import { checkCommand } from './cli/check';
 import { cropCommand } from './cli/crop';
+import { importCommand } from './cli/import';
 import { scanCommand } from './cli/scan';
 import { inspectCommand } from './cli/inspect';
 import { lintCommand } from './cli/lint';
@@ -19,6 +20,7 @@ import packageJson from '../package.json';
 const commands: CliCommand[] = [
 	checkCommand,
 	cropCommand,
+	importCommand,
 	scanCommand,
 	inspectCommand,
 	lintCommand,

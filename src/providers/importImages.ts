@@ -8,6 +8,10 @@ import { readSourceInfo, SourceInfo } from '../core/images/decode';
 import { NativeModuleError } from '../core/nativeModules';
 import { TargetSize, targetSizeForRole } from '../core/images/types';
 import { trainingSideOf } from '../core/images/checkFolder';
+import { collectImportSources, describeImportDuplicate, findImportDuplicates, hashForImport, ImportDuplicate, ImportHashes, IMPORT_EXTENSIONS } from '../core/images/importSources';
+import { proposeCrop } from '../core/images/cropProposal';
+import { defaultThresholds } from '../core/images/options';
+import { countOf } from '../core/plural';
 import { pickTrainingFolder } from '../services/pickTrainingFolder';
 import type { TrainingFolderService } from '../services/trainingFolders';
 import { CropJob, CropperPanel, CropperSummary } from './cropper/cropperPanel';
@@ -21,7 +25,13 @@ interface ImportServices {
 	log: vscode.LogOutputChannel;
 }
 
-const SOURCE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'bmp', 'tif', 'tiff', 'gif', 'avif', 'heic', 'heif', 'PNG', 'JPG', 'JPEG', 'WEBP'];
+const SOURCE_EXTENSIONS = [...IMPORT_EXTENSIONS, ...IMPORT_EXTENSIONS.map((e) => e.toUpperCase())];
+
+/** What to do with sources that look like images already in the subset; tests pass it to skip the question. */
+export type DuplicateChoice = 'skip' | 'import';
+export interface ImportOptions {
+	duplicates?: DuplicateChoice;
+}
 
 /**
  * "LoRA: Import Images" (sources from anywhere, cropped into a subset), "LoRA: Crop Wrong-Size Images"
@@ -34,16 +44,35 @@ export class ImportImages extends Disposable {
 
 	private constructor(private readonly services: ImportServices) {
 		super();
-		this.register(vscode.commands.registerCommand('loraWorkbench.importImages', (arg?: unknown, sources?: vscode.Uri[]) => this.importImages(arg, sources)));
+		this.register(vscode.commands.registerCommand('loraWorkbench.importImages', (arg?: unknown, sources?: vscode.Uri[], options?: ImportOptions) => this.importImages(arg, sources, options)));
+		// Explorer: the clicked item and the whole multi-selection (files and folders) are the sources.
+		// `given` (tests, keybindings) names the subset and answers the duplicate question.
+		this.register(vscode.commands.registerCommand('loraWorkbench.importAndCrop', (clicked?: vscode.Uri, selected?: vscode.Uri[], given?: ImportOptions & { subset?: string }) => {
+			const sources = selected?.length ? selected : clicked instanceof vscode.Uri ? [clicked] : undefined;
+			return this.importImages(given?.subset, sources, given);
+		}));
 		this.register(vscode.commands.registerCommand('loraWorkbench.cropWrongSizeImages', (arg?: unknown) => this.cropWrongSize(arg)));
 		this.register(vscode.commands.registerCommand('loraWorkbench.restoreOriginalImage', (arg?: unknown) => this.restore(arg)));
 	}
 
-	/** `arg`: a subset folder (Uri or path) from the tree or a test; `sources`: skip the file picker. */
-	private async importImages(arg?: unknown, sources?: vscode.Uri[]): Promise<CropperPanel | undefined> {
+	/**
+	 * `arg`: a subset folder (Uri or path) from the tree or a test; `sources`: files and folders (read recursively,
+	 * images only), skipping the picker; `options.duplicates`: the answer to the near-duplicate question.
+	 */
+	private async importImages(arg?: unknown, sources?: vscode.Uri[], options: ImportOptions = {}): Promise<CropperPanel | undefined> {
 		await this.services.trainingFolders.ready();
-		const picked = sources ?? await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: 'Import', title: 'LoRA: pick source images', filters: { Images: SOURCE_EXTENSIONS } });
+		const picked = sources ?? await pickSources();
 		if (!picked?.length) {
+			return undefined;
+		}
+		const collected = await collectImportSources(picked.map((uri) => uri.fsPath));
+		if (collected.problems.length > 0) {
+			const named = collected.problems.slice(0, 5).map((p) => `${vscode.workspace.asRelativePath(p.path)}: ${p.reason}`).join('; ');
+			void vscode.window.showWarningMessage(`LoRA: not imported: ${named}${collected.problems.length > 5 ? ` and ${collected.problems.length - 5} more` : ''}.`);
+		}
+		if (collected.images.length === 0) {
+			const ignored = collected.ignored.length > 0 ? ` (${countOf(collected.ignored.length, 'file')} left out: not images)` : '';
+			void vscode.window.showWarningMessage(`LoRA: no image to import among the sources${ignored}.`);
 			return undefined;
 		}
 		const subset = await this.pickSubset(arg);
@@ -55,8 +84,74 @@ export class ImportImages extends Disposable {
 		if (!target) {
 			return undefined;
 		}
-		const jobs: CropJob[] = picked.map((uri) => ({ source: uri.fsPath, mode: 'import', outDir: subset.subset.dir, root: subset.folder.root }));
+		const images = await this.leaveOutDuplicates(subset.subset, collected.images, target, options.duplicates);
+		if (!images?.length) {
+			return undefined;
+		}
+		const jobs: CropJob[] = images.map((source) => ({ source, mode: 'import', outDir: subset.subset.dir, root: subset.folder.root }));
 		return this.openCropper(`Crop: ${subset.subset.name}`, target, jobs, subset.folder.root);
+	}
+
+	/**
+	 * Compares the sources (the picture and its proposed crop) with the subset's images and asks what to do with
+	 * near-duplicates (re-importing a photo used to write `<name>_2.png` silently). Undefined: cancelled.
+	 */
+	private async leaveOutDuplicates(subset: Subset, sources: string[], target: TargetSize, answer: DuplicateChoice | undefined): Promise<string[] | undefined> {
+		let duplicates: ImportDuplicate[];
+		try {
+			duplicates = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `LoRA: comparing ${countOf(sources.length, 'picture')} with ${subset.name}`, cancellable: true }, async (progress, token) => {
+				const { detector } = await this.services.faces.get();
+				const maxPixels = defaultThresholds.maxPixels;
+				const existing: ImportHashes[] = [];
+				for (const image of subset.images) {
+					const hashed = await hashForImport(image.path, maxPixels);
+					if (hashed) {
+						existing.push(hashed);
+					}
+				}
+				const hashed: ImportHashes[] = [];
+				for (const source of sources) {
+					if (token.isCancellationRequested) {
+						return [];
+					}
+					progress.report({ message: basename(source), increment: 100 / sources.length });
+					const hashes = await hashForImport(source, maxPixels, async (image, width, height) => {
+						const faces = detector ? await detector.detect(image, defaultThresholds.faceScore) : [];
+						return proposeCrop(width, height, target, faces).box;
+					});
+					if (hashes) {
+						hashed.push(hashes);
+					}
+				}
+				return findImportDuplicates(hashed, existing, defaultThresholds.nearDuplicateDistance);
+			});
+		} catch (err) {
+			if (err instanceof NativeModuleError) {
+				void vscode.window.showErrorMessage(err.message);
+				return undefined;
+			}
+			throw err;
+		}
+		if (duplicates.length === 0) {
+			return sources;
+		}
+		const listed = duplicates.slice(0, 8).map(describeImportDuplicate);
+		const more = duplicates.length > 8 ? [`…and ${duplicates.length - 8} more`] : [];
+		const choice = answer ?? await vscode.window.showWarningMessage(
+			`${countOf(duplicates.length, 'picture')} of ${countOf(sources.length, 'picture')} ${duplicates.length === 1 ? 'looks' : 'look'} like ${duplicates.length === 1 ? 'an image' : 'images'} already in ${subset.name}.`,
+			{ modal: true, detail: [...listed, ...more, '', 'The same picture twice teaches the LoRA that one image.'].join('\n') },
+			{ title: 'Skip Duplicates', value: 'skip' as const },
+			{ title: 'Import All', value: 'import' as const },
+		).then((item) => item?.value);
+		if (!choice) {
+			return undefined;
+		}
+		const skipped = new Set(duplicates.map((d) => d.source));
+		const kept = choice === 'skip' ? sources.filter((s) => !skipped.has(s)) : sources;
+		if (kept.length === 0) {
+			void vscode.window.showInformationMessage(`LoRA: nothing imported: every picture is already in ${subset.name}.`);
+		}
+		return kept;
 	}
 
 	private async cropWrongSize(arg?: unknown): Promise<CropperPanel | undefined> {
@@ -178,6 +273,28 @@ export class ImportImages extends Disposable {
 		], { title: `LoRA: ${subset.name} has no role yet; crop to which size?` });
 		return choice?.size;
 	}
+}
+
+/**
+ * Files or folders. Only VS Code on macOS opens one dialog for both; elsewhere, and in the browser or Remote
+ * build ("Please select a file" when a folder is chosen), the user says which first.
+ */
+async function pickSources(): Promise<vscode.Uri[] | undefined> {
+	const title = 'LoRA: pick source images';
+	const both = process.platform === 'darwin' && vscode.env.uiKind === vscode.UIKind.Desktop && !vscode.env.remoteName;
+	if (both) {
+		return vscode.window.showOpenDialog({ canSelectMany: true, canSelectFiles: true, canSelectFolders: true, openLabel: 'Import', title, filters: { Images: SOURCE_EXTENSIONS } });
+	}
+	const kind = await vscode.window.showQuickPick([
+		{ label: '$(file-media) Pictures…', description: 'one or more image files', folders: false },
+		{ label: '$(folder) Folders…', description: 'every image inside, sub-folders included', folders: true },
+	], { title, placeHolder: 'Import pictures, or whole folders of them?' });
+	if (!kind) {
+		return undefined;
+	}
+	return kind.folders
+		? vscode.window.showOpenDialog({ canSelectMany: true, canSelectFiles: false, canSelectFolders: true, openLabel: 'Import Folders', title })
+		: vscode.window.showOpenDialog({ canSelectMany: true, canSelectFiles: true, canSelectFolders: false, openLabel: 'Import', title, filters: { Images: SOURCE_EXTENSIONS } });
 }
 
 function uriOrPath(arg: unknown): string | undefined {

@@ -39,6 +39,8 @@ export function killCases(env: { model: string; photo: string; faceModel: string
 		{ name: 'tags --replace --apply', args: (root) => ['tags', root, '--replace', 'blue', '--with', 'navy', '--apply'], marker: LOCK },
 		{ name: 'balance --apply', args: (root) => ['balance', root, '--steps', '14600', '--apply'], marker: '.lora-rename-journal.json' },
 		{ name: 'crop into a subset', args: (root) => ['crop', env.photo, '--size', '512x512', '--out', join(root, 'images', face, 'cropped_new.png'), '--face-model', env.faceModel] },
+		// A rerun after a kill finds the crop already written as a near-duplicate and skips it: same result as one run.
+		{ name: 'import into a subset', args: (root) => ['import', root, env.photo, '--subset', face, '--face-model', env.faceModel], marker: LOCK },
 		{ name: 'config --kohya (import)', args: (root) => ['config', root, '--out', join(root, 'run'), '--kohya', env.kohyaPreset] },
 	];
 }

@@ -1,11 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
 import sharp from 'sharp';
 import * as vscode from 'vscode';
 import { activateExtension, waitFor } from '../support/extension';
 import { testWorkspace, sharedFixture } from '../support/paths';
 import { cropper, healthView } from '../support/webviews';
+import { canControlPage, elementTexts, pressKey, screenshot, waitForElement } from '../support/screenshot';
 
 const FACE = '10_3mm4w4ts0n woman';
 
@@ -147,19 +149,54 @@ describe('image checks, health report and cropping (integration)', function () {
 		const after = await Promise.all(sources.map((s) => fs.readFile(s)));
 		assert.ok(after.every((b, i) => b.equals(before[i])), 'sources unchanged');
 		// A second import of the same photo gets a new name instead of overwriting.
-		await vscode.commands.executeCommand('loraWorkbench.importImages', faceDir, [vscode.Uri.file(sources[0])]);
+		await vscode.commands.executeCommand('loraWorkbench.importImages', faceDir, [vscode.Uri.file(sources[0])], { duplicates: 'import' });
 		const second = await waitFor('the second cropper', () => cropper(api) !== panel && cropper(api));
 		assert.deepEqual(cropperTabs(), [`Crop: ${FACE} (1 image)`]);
 		await second.handle({ type: 'accept', id: second.items[0].id, box: { ...second.items[0].box, x: 0 } });
 		assert.deepEqual(await size(join(faceDir, 'obama3_2.png')), [512, 512]);
 		await waitFor('the second cropper to close', () => cropperTabs().length === 0);
 		// A skipped picture says what that means, not "skipped: skipped".
-		await vscode.commands.executeCommand('loraWorkbench.importImages', faceDir, [vscode.Uri.file(sources[1])]);
+		await vscode.commands.executeCommand('loraWorkbench.importImages', faceDir, [vscode.Uri.file(sources[1])], { duplicates: 'import' });
 		const third = await waitFor('the third cropper', () => cropperTabs().length === 1 && cropper(api));
 		await third.handle({ type: 'skip', id: third.items[0].id });
 		assert.deepEqual(third.items.map((i) => [i.status, i.result]), [['skipped', 'not imported']]);
 		await waitFor('the third cropper to close', () => cropperTabs().length === 0);
 		await assert.rejects(fs.stat(join(faceDir, 'unsplash_makhmutova_dina_2.png')), 'nothing written');
+	});
+
+	it('Import & Crop takes an Explorer selection of folders and files (recursively, images only) and asks about near-duplicates first', async () => {
+		const api = await activateExtension();
+		// obama3.jpg was imported above (obama3.png is in the subset): in a sub-folder of the selection it is a near-duplicate.
+		const shoot = await fs.mkdtemp(join(tmpdir(), 'lora-shoot-'));
+		await fs.mkdir(join(shoot, 'day 2'), { recursive: true });
+		await fs.copyFile(sharedFixture('photos', 'people', 'obama3.jpg'), join(shoot, 'day 2', 'again.jpg'));
+		await fs.copyFile(sharedFixture('photos', 'people', 'biden.jpg'), join(shoot, 'biden.jpg'));
+		await fs.writeFile(join(shoot, 'notes.txt'), 'not a picture');
+		const single = join(dirname(shoot), `${basename(shoot)}-biden2.jpg`);
+		await fs.copyFile(sharedFixture('photos', 'people', 'biden2.jpg'), single);
+		const selection = [vscode.Uri.file(shoot), vscode.Uri.file(single)];
+		// VS Code refuses modal dialogs under test and says what it would have asked: that is the question.
+		await assert.rejects(Promise.resolve(vscode.commands.executeCommand('loraWorkbench.importAndCrop', selection[0], selection, { subset: faceDir })),
+			/refused to show dialog in tests\. Contents: 1 picture of 3 pictures looks like an image already in 10_3mm4w4ts0n woman\./);
+		assert.equal(cropperTabs().length, 0, 'no cropper before the question is answered');
+		// Answered "Skip Duplicates" (the argument a keybinding or test gives instead of the dialog).
+		await vscode.commands.executeCommand('loraWorkbench.importAndCrop', selection[0], selection, { subset: faceDir, duplicates: 'skip' });
+		const panel = await waitFor('the cropper', () => cropperTabs().length === 1 && cropper(api));
+		assert.deepEqual(panel.items.map((i) => i.name).sort(), [`${basename(shoot)}-biden2.jpg`, 'biden.jpg'].sort(), 'the duplicate and the text file are left out');
+		await panel.handle({ type: 'acceptAll' });
+		await waitFor('the cropper to close', () => cropperTabs().length === 0);
+		assert.deepEqual(await size(join(faceDir, 'biden.png')), [512, 512]);
+		await assert.rejects(fs.stat(join(faceDir, 'again.png')), 'the near-duplicate was not imported');
+
+		if (canControlPage()) {
+			// This build's open dialog cannot choose files and folders at once: the command asks which first.
+			const asked = Promise.resolve(vscode.commands.executeCommand('loraWorkbench.importImages', faceDir));
+			await waitForElement('.quick-input-widget:has-text("LoRA: pick source images")');
+			assert.deepEqual((await elementTexts('.quick-input-widget .monaco-list-row .label-name')).map((t) => t.trim()), ['Pictures…', 'Folders…']);
+			await screenshot('import-files-or-folders');
+			await pressKey('Escape');
+			assert.equal(await asked, undefined, 'Escape cancels the import');
+		}
 	});
 
 	it('Crop Wrong-Size Images re-crops in place, keeps originals outside images/, and restores them', async () => {

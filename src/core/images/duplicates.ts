@@ -101,3 +101,10 @@ function popcount(v: number): number {
 	v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
 	return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
+
+/** Hamming distance of two 64-bit perceptual hashes (16 hex digits each). */
+export function hashDistance(a: string, b: string): number {
+	const [a0, a1] = splitHash(a);
+	const [b0, b1] = splitHash(b);
+	return popcount(a0 ^ b0) + popcount(a1 ^ b1);
+}
