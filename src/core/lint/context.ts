@@ -3,6 +3,7 @@ import { TagVocabulary } from '../vocabulary';
 import { RuleSetting } from './lintSettings';
 import { ruleInfo } from './rules';
 import { ConflictGroup, LintSeverity } from './types';
+import type { ModelFamily } from '../training/trainingSettings';
 
 /** Everything a caption rule may need to know about the caption's dataset and subset. */
 export interface CaptionContext {
@@ -17,6 +18,13 @@ export interface CaptionContext {
 	weightedCaptions: boolean;
 	/** Content tokens sd-scripts keeps: 75, or max_token_length (150 / 225). */
 	maxTokens: number;
+	/**
+	 * The folder's model family (training.model; sd15 when left out). Flux.1 reads captions with T5 (t5MaxTokens,
+	 * 512 by default) instead of CLIP's 75, and is trained on sentences as often as on tags.
+	 */
+	model?: ModelFamily;
+	/** Flux.1: the T5 tokens flux_train_network.py keeps (t5xxl_max_token_length; 512 for Flux.1 dev). */
+	t5MaxTokens?: number;
 	tokenCounter: TokenCounter;
 	vocabulary?: TagVocabulary;
 	/** The dataset's prevailing way of writing multi-word tags; undefined: decide within the caption. */

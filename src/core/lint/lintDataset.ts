@@ -106,6 +106,8 @@ export class DatasetLinter {
 			keepTokens: training.keepTokens,
 			weightedCaptions: training.extra.weighted_captions === true,
 			maxTokens: training.maxTokenLength ?? 75,
+			model: training.model,
+			t5MaxTokens: typeof training.extra.t5xxl_max_token_length === 'number' ? training.extra.t5xxl_max_token_length : undefined,
 			tokenCounter: resolved.counter,
 			vocabulary,
 			bakedTraits: lint.bakedTraits,

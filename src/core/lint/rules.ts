@@ -26,7 +26,7 @@ export const LINT_RULES: readonly RuleInfo[] = [
 	{ code: 'conflicting-tags', severity: 'warning', summary: 'mutually exclusive tags on one image' },
 	{ code: 'baked-trait', severity: 'warning', summary: 'a trait declared part of the trigger is still captioned' },
 	{ code: 'costume-ratio', severity: 'warning', summary: 'a costume tag appears in more than its share of the images' },
-	{ code: 'token-overflow', severity: 'warning', summary: 'the caption is longer than the CLIP tokens sd-scripts keeps' },
+	{ code: 'token-overflow', severity: 'warning', summary: 'the caption is longer than the CLIP tokens sd-scripts keeps (SD1.5, SDXL), or than T5\'s 512 for Flux.1' },
 	{ code: 'unknown-tag', severity: 'info', summary: 'a tag not in the configured vocabulary' },
 	{ code: 'tag-style', severity: 'info', summary: 'mixed underscores and spaces, stray whitespace or separators, unbalanced parentheses, unreadable weights' },
 ];

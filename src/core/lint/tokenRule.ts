@@ -2,15 +2,27 @@ import { ParsedCaption } from '../caption';
 import { CaptionContext } from './context';
 import { TextIssue } from './types';
 
+/** Flux.1 dev's T5-XXL keeps 512 tokens (flux_train_network.py: t5xxl_max_token_length, 256 for schnell). */
+export const FLUX_T5_MAX_TOKENS = 512;
+
 /**
  * `token-overflow`: sd-scripts tokenizes the caption and keeps `max_token_length` tokens (75 by default)
- * between the start and end markers; the rest is cut. The tags that fall past the limit are named.
+ * between the start and end markers; the rest is cut. The tags that fall past the limit are named. That is CLIP's
+ * rule, for SD1.5 and SDXL; Flux.1 reads the caption with T5, which keeps 512 tokens: only a caption past that is
+ * reported (counted with the CLIP tokenizer, which splits English text into about as many pieces as T5's).
  */
 export function tokenOverflowRule(parsed: ParsedCaption, ctx: CaptionContext): TextIssue[] {
 	const counter = ctx.tokenCounter;
 	const line = parsed.firstLine;
 	const ends = counter.tokenEnds(line);
 	const total = ends.length;
+	if (ctx.model === 'flux1') {
+		const limit = ctx.t5MaxTokens ?? FLUX_T5_MAX_TOKENS;
+		return total <= limit || parsed.tags.length === 0 ? [] : [{
+			code: 'token-overflow', start: parsed.tags[0].start, end: parsed.tags[parsed.tags.length - 1].end,
+			message: `The caption is about ${total} tokens; Flux.1's T5 keeps ${limit} (t5xxl_max_token_length), so its end is cut off. Shorten the caption.`,
+		}];
+	}
 	if (total <= ctx.maxTokens || parsed.tags.length === 0) {
 		return [];
 	}
