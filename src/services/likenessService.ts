@@ -39,23 +39,23 @@ export class LikenessService extends Disposable {
 	}
 
 	/** The folder's report (with the epochs of `sampleDir` when given), or why there is none, said for the user. */
-	public report(root: string, sampleDir?: string): Promise<FolderLikeness | { reason: string }> {
-		const key = `${root}\n${sampleDir ?? ''}`;
+	public report(root: string, sampleDir?: string, outputName?: string): Promise<FolderLikeness | { reason: string }> {
+		const key = `${root}\n${sampleDir ?? ''}\n${outputName ?? ''}`;
 		let running = this.running.get(key);
 		if (!running) {
-			running = this.compute(root, sampleDir).finally(() => this.running.delete(key));
+			running = this.compute(root, sampleDir, outputName).finally(() => this.running.delete(key));
 			this.running.set(key, running);
 		}
 		return running;
 	}
 
-	private async compute(root: string, sampleDir?: string): Promise<FolderLikeness | { reason: string }> {
+	private async compute(root: string, sampleDir?: string, outputName?: string): Promise<FolderLikeness | { reason: string }> {
 		const off = this.unavailable();
 		if (off) {
 			return { reason: off };
 		}
 		try {
-			return await folderLikeness(root, { cacheDir: vscode.Uri.joinPath(this.storageUri, 'likeness').fsPath, detector: () => this.getDetector() }, sampleDir);
+			return await folderLikeness(root, { cacheDir: vscode.Uri.joinPath(this.storageUri, 'likeness').fsPath, detector: () => this.getDetector() }, sampleDir, outputName);
 		} catch (err) {
 			if (err instanceof LikenessInputError || err instanceof IdentityModelError || err instanceof NativeModuleError) {
 				return { reason: err.message };

@@ -117,7 +117,7 @@ export class CheckpointsView extends Disposable implements vscode.TreeDataProvid
 			return;
 		}
 		this.scores.set(run.sampleDir, { stamp });
-		const report = await this.likeness.report(folder.root, run.sampleDir);
+		const report = await this.likeness.report(folder.root, run.sampleDir, run.outputName);
 		if ('epochs' in report && report.epochs && this.scores.get(run.sampleDir)?.stamp === stamp) {
 			this.scores.set(run.sampleDir, { stamp, report: report.epochs });
 			this.changeEmitter.fire(undefined);

@@ -185,7 +185,7 @@ export class CompareEpochsPanel extends Disposable {
 	/** Scores on the grid's cells and columns and the recommended epoch, from the folder's likeness report. */
 	private async sendLikeness(): Promise<void> {
 		const grid = this.grid;
-		const report = await this.services.likeness.report(this.root, this.run.sampleDir);
+		const report = await this.services.likeness.report(this.root, this.run.sampleDir, this.run.outputName);
 		if (grid !== this.grid) {
 			return; // a newer grid was sent meanwhile; its own likeness follows it
 		}

@@ -194,6 +194,9 @@ describe('likeness: epochs from sample images (real model)', () => {
 		const again = await folderLikeness(root, { cacheDir: cacheDir(), faceModelPath: MODEL }, true);
 		assert.equal(again.cached, again.read);
 		assert.deepEqual(again.epochs, epochs);
+		// Another run's output name: its samples are not this run's epochs.
+		await assert.rejects(folderLikeness(root, { cacheDir: cacheDir(), faceModelPath: MODEL }, true, 'otherlora'), /There are no sample images in .*sample/);
+		assert.equal((await folderLikeness(root, { cacheDir: cacheDir(), faceModelPath: MODEL }, true, 'ohwx')).epochs?.epochs.length, 3);
 	});
 
 	it('names a sample folder whose files carry no epoch number', async () => {

@@ -5,6 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { extname, isAbsolute, join, resolve } from 'node:path';
+import { parseSampleName } from '../checkpoints/checkpointNames';
 import { scanTrainingFolder } from '../dataset';
 import { createFaceDetector, FaceDetector } from '../images/faceDetector';
 import { DEFAULT_LIKENESS_THRESHOLDS, IdentityReport, LikenessThresholds, identityReport, userReference } from './identity';
@@ -81,9 +82,9 @@ export class LikenessInputError extends Error {
 
 /**
  * The whole likeness report of a training folder. `samples`: true for the folder's own <model>/sample, a path for
- * any folder of generated images; undefined for the dataset report alone.
+ * any folder of generated images; undefined for the dataset report alone. `outputName`: only that run's samples.
  */
-export async function folderLikeness(root: string, run: LikenessRun, samples?: true | string): Promise<FolderLikeness> {
+export async function folderLikeness(root: string, run: LikenessRun, samples?: true | string, outputName?: string): Promise<FolderLikeness> {
 	const folder = await scanTrainingFolder(root, { readCaptions: false });
 	const settings = likenessSettingsFromYaml(folder.settings.raw, root);
 	let entries = folder.subsets.filter((s) => s.role !== 'reg').flatMap((s) => s.images.map((i) => ({ path: i.path, subset: s.name })));
@@ -96,6 +97,13 @@ export async function folderLikeness(root: string, run: LikenessRun, samples?: t
 	if (samples !== undefined) {
 		sampleDir = samples === true ? join(folder.modelDir, 'sample') : resolve(samples);
 		samplePaths = await sampleFiles(sampleDir);
+		if (outputName !== undefined) {
+			// One run's samples only (as the Compare Epochs grid shows them): another output name's epochs never mix in.
+			samplePaths = samplePaths.filter((f) => {
+				const name = parseSampleName(f)?.outputName;
+				return name === undefined || name === outputName;
+			});
+		}
 	}
 	// Made on the first picture that is not in the cache, so a cached re-run loads neither model.
 	let made: Promise<FaceDetector> | undefined;
