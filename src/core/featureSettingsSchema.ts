@@ -4,6 +4,7 @@ import { ImageCheckThresholds, defaultThresholds } from './images/options';
 import { ImageProblemCode } from './images/types';
 import { DEFAULT_COSTUME_MAX_SHARE } from './lint/lintSettings';
 import { LINT_RULES } from './lint/rules';
+import { DEFAULT_LIKENESS_THRESHOLDS } from './likeness/identity';
 
 /**
  * JSON schema of the lora-workbench.yaml sections the features read besides trigger, class, training, subsets
@@ -192,6 +193,33 @@ function checkpointsSchema(): Schema {
 	};
 }
 
+/** The likeness report's section (src/core/likeness/likeness.ts, likenessSettingsFromYaml). */
+function likenessSchema(): Schema {
+	const threshold = (description: string, fallback: number, integer = false): Schema => ({ type: integer ? 'integer' : 'number', minimum: 0, default: fallback, description });
+	return {
+		type: 'object',
+		description: 'Likeness (lora-workbench likeness, Check Images, Compare Epochs): who is in each picture and which epoch looks most like them.',
+		properties: {
+			reference: {
+				description: 'Pictures of the person to compare every face with (paths relative to this folder), instead of the dataset\'s own faces. Each should show the person alone, face clearly visible.',
+				anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, uniqueItems: true }],
+			},
+			thresholds: {
+				type: 'object',
+				description: 'Face distances (Euclidean, face-api descriptors).',
+				properties: {
+					unsure: threshold('From this distance a face is identity-unsure.', DEFAULT_LIKENESS_THRESHOLDS.unsure),
+					wrong: threshold('From this distance a face is another person (wrong-person).', DEFAULT_LIKENESS_THRESHOLDS.wrong),
+					copyFace: threshold('A sample face this close to a training face (and a picture this close by hash) copies that picture.', DEFAULT_LIKENESS_THRESHOLDS.copyFace),
+					copyHash: threshold('Hamming distance (of 64 bits) of the perceptual hashes at or below which a sample copies a training picture.', DEFAULT_LIKENESS_THRESHOLDS.copyHash, true),
+				},
+				additionalProperties: false,
+			},
+		},
+		additionalProperties: false,
+	};
+}
+
 /** The optional feature sections, keyed by their top-level name in lora-workbench.yaml. */
 export function featureSettingsSchemas(): Record<string, Schema> {
 	return {
@@ -200,5 +228,6 @@ export function featureSettingsSchemas(): Record<string, Schema> {
 		costumes: costumesSchema('Same as coverage.costumes; read when coverage.costumes is absent.'),
 		checkpoints: checkpointsSchema(),
 		images: imagesSchema(),
+		likeness: likenessSchema(),
 	};
 }
