@@ -8,6 +8,7 @@ import { CaptionEditorProvider, CaptionEditorTesting } from './providers/caption
 import { CaptionLanguage } from './providers/captionLanguage';
 import { CaptionLint } from './providers/captionLint';
 import { CoverageView } from './providers/coverageView';
+import { LikenessReference } from './providers/likenessReference';
 import { DatasetTree, DatasetTreeProvider } from './providers/datasetTree';
 import { ImageFeatures, ImagesTesting } from './providers/imageHealthFeatures';
 import { NewTrainingFolder } from './providers/newTrainingFolder';
@@ -79,6 +80,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
 	register(SamplePromptsSupport);
 	register(SettingsSupport);
 	const coverage = register(CoverageView);
+	register(LikenessReference);
 	register(BalanceRepeats);
 	const images = register(ImageFeatures);
 	const trainer = register(TrainerFeature);

@@ -121,4 +121,18 @@ describe('likeness: wrong person and the recommended epoch (integration)', funct
 		assert.ok(front?.kind === 'poseBin' && front.images.length >= 2 && front.total === 4, JSON.stringify(front));
 		assert.match(String(view.getTreeItem(poseNode).description), /^4 faces · \d missing$/);
 	});
+
+	it('Use as Likeness Reference writes likeness.reference, and the next check compares every face with it', async () => {
+		const api = await activateExtension();
+		const reference = join(subset, 'biden2.jpg');
+		await vscode.commands.executeCommand('loraWorkbench.useAsLikenessReference', vscode.Uri.file(reference));
+		const yaml = await fs.readFile(join(root, 'lora-workbench.yaml'), 'utf8');
+		assert.match(yaml, /^likeness:\s*\n\s+reference: \[ images\/10_ohwx man\/biden2\.jpg \]$/m, yaml);
+		await waitFor('the folder to read the reference', () => (api.services.trainingFolders.get(root)?.settings.raw.likeness as { reference?: unknown } | undefined)?.reference);
+		await vscode.commands.executeCommand('loraWorkbench.checkImages', root);
+		const codes = (name: string) => vscode.languages.getDiagnostics(vscode.Uri.file(join(subset, name))).filter((d) => d.source === 'lora').map((d) => String(d.code));
+		assert.ok(!codes('biden2.jpg').includes('wrong-person'), 'the reference is the person now');
+		assert.ok(codes('obama.jpg').includes('wrong-person'), codes('obama.jpg').join());
+		assert.match(vscode.languages.getDiagnostics(vscode.Uri.file(join(subset, 'obama.jpg'))).find((d) => d.code === 'wrong-person')!.message, /from your reference pictures/);
+	});
 });
