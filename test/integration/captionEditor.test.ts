@@ -76,6 +76,41 @@ describe('caption editor', () => {
 		assert.equal(session.lastRendered?.firstLine, '3mm4w4ts0n, 1girl, smile, long hair', 'the webview rendered the caption');
 	});
 
+	it('writes each lint problem out with its quick fixes, applies one, and shows the image\'s own problems from the last check (issue 19.8)', async () => {
+		await vscode.commands.executeCommand('vscode.openWith', caption(2), VIEW_TYPE);
+		const session = await readyEditor(caption(2));
+		// The trigger is second: the linter's problem is on the page with the fix Ctrl+. offers in a text editor.
+		const withFix = await waitFor('the trigger problem with its quick fix', () => {
+			const state = lastOf<DocumentChanged>(session, 'document')?.document ?? lastOf<CaptionEditorInit>(session, 'init')?.document;
+			return state?.problems.find((p) => p.code === 'trigger-not-first' && p.fixes.length > 0);
+		});
+		const textEditorFixes = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', caption(2), new vscode.Range(0, 0, 1, 0), vscode.CodeActionKind.QuickFix.value);
+		assert.ok(withFix.fixes.every((fix) => textEditorFixes.some((a) => a.title === fix.title)), 'the same fixes as in the text editor');
+		await session.receive({ type: 'applyFix', id: withFix.fixes[0].id });
+		const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === caption(2).toString())!;
+		await waitFor('the fix applied', () => document.getText().startsWith('3mm4w4ts0n, '));
+		// A stale fix is refused with a notice, never applied to a caption that has changed since (sent at once,
+		// as a quick second click would be, before the page has the new state).
+		await session.receive({ type: 'applyFix', id: withFix.fixes[0].id });
+		assert.match(lastOf<{ type: 'notice'; message: string }>(session, 'notice')?.message ?? '', /changed since that fix was offered/);
+		assert.equal(document.lineAt(0).text, '3mm4w4ts0n, smile, solo', 'the fix was applied once');
+		await waitFor('the problem gone from the page', () => {
+			const state = lastOf<DocumentChanged>(session, 'document')?.document;
+			return state?.firstLine === '3mm4w4ts0n, smile, solo' && !state.problems.some((p) => p.code === 'trigger-not-first');
+		});
+
+		// The image check's problems on img_002.jpg appear beside the picture once the check publishes them.
+		await vscode.commands.executeCommand('loraWorkbench.checkImages', root);
+		const image = vscode.Uri.file(join(faceDir, 'img_002.jpg'));
+		const published = vscode.languages.getDiagnostics(image).filter((d) => d.source === 'lora').map((d) => d.message);
+		assert.ok(published.length > 0, 'a flat colour block has image problems');
+		await waitFor('the image problems on the page', () => {
+			const shown = lastOf<DocumentChanged>(session, 'document')?.document.imageProblems.map((n) => n.message) ?? [];
+			return published.every((m) => shown.some((s) => s.startsWith(m))) && shown.length === published.length;
+		});
+		await vscode.commands.executeCommand('workbench.action.files.revert');
+	});
+
 	it('applies add, remove, reorder and pin intents to the document; undo restores it and save writes it', async () => {
 		await vscode.commands.executeCommand('vscode.openWith', caption(2), VIEW_TYPE);
 		const session = await readyEditor(caption(2));

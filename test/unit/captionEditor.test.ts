@@ -58,6 +58,8 @@ test('caption editor protocol: the host accepts well-formed intents only', () =>
 	assert.equal(parseCaptionEditorMessage({ type: 'addTag', tag: 'a\nb' }), undefined, 'a tag cannot smuggle a second line');
 	assert.equal(parseCaptionEditorMessage({ type: 'setFirstLine', text: 'x'.repeat(20_000) }), undefined);
 	assert.equal(parseCaptionEditorMessage({ type: 'navigate', to: 'sideways' }), undefined);
+	assert.deepEqual(parseCaptionEditorMessage({ type: 'applyFix', id: '12:3' }), { type: 'applyFix', id: '12:3' });
+	assert.equal(parseCaptionEditorMessage({ type: 'applyFix', id: '__proto__' }), undefined, 'a fix is named by the id the host gave');
 	assert.equal(parseCaptionEditorMessage({ type: 'eval', code: '1' }), undefined);
 	assert.equal(parseCaptionEditorMessage('ready'), undefined);
 	assert.equal(parseCaptionEditorMessage(null), undefined);

@@ -9,6 +9,7 @@ import { messenger } from '../common/vscodeApi';
 import { renderChips } from './chips';
 import { renderImagePane } from './imagePane';
 import { createTagInput } from './tagInput';
+import { focusFixFor, renderProblems } from './problems';
 
 const host = messenger<FromCaptionEditorMessage, ToCaptionEditorMessage>();
 const root = document.getElementById('root')!;
@@ -21,6 +22,10 @@ const toolbar = el('div', { className: 'toolbar', role: 'toolbar' });
 const imagePane = el('section', { className: 'image-pane', ariaLabel: 'Image' });
 const notes = el('div', { className: 'notes', role: 'status' });
 const notice = el('div', { className: 'notice', role: 'status', hidden: true });
+const problemList = el('ul', { className: 'problems caption-problems', ariaLabel: 'Caption problems', hidden: true });
+const imageProblemList = el('ul', { className: 'problems image-problems', ariaLabel: 'Image problems from the last check', hidden: true });
+const imageProblemsHeading = el('h2', { hidden: true }, 'This image (last check)');
+const problemsHeading = el('h2', { hidden: true }, 'Problems');
 const chipList = el('div', { className: 'chips', role: 'list', ariaLabel: 'Tags' });
 const tagInput = createTagInput(
 	(tag) => host.post({ type: 'addTag', tag }),
@@ -44,10 +49,14 @@ root.append(
 		imagePane,
 		el('section', { className: 'tags-pane', ariaLabel: 'Caption' },
 			notes,
+			imageProblemsHeading,
+			imageProblemList,
 			el('h2', {}, 'Tags'),
 			chipList,
 			el('div', { className: 'add-row' }, tagInput.element, pinButton),
 			notice,
+			problemsHeading,
+			problemList,
 			el('h2', {}, 'Caption line'),
 			rawLine,
 			el('p', { className: 'hint' }, 'Exactly what will be written; sd-scripts trains on this line. Enter to apply an edit. Chips: ←/→ focus, Alt+←/→ move, Delete remove, Enter edit.'))),
@@ -97,6 +106,9 @@ function renderDocument(state: CaptionDocumentState): void {
 		chipList.append(el('p', { className: 'empty' }, 'No tags yet: type one below.'));
 	}
 	renderNotes(state);
+	renderProblems(problemList, imageProblemList, state, (id) => host.post({ type: 'applyFix', id }));
+	problemsHeading.hidden = problemList.hidden;
+	imageProblemsHeading.hidden = imageProblemList.hidden;
 	if (document.activeElement !== rawLine) {
 		rawLine.value = state.firstLine;
 	}
@@ -172,3 +184,14 @@ host.onMessage((message) => {
 });
 
 host.post({ type: 'ready' });
+
+// Ctrl+. (Cmd+. on macOS) on a chip goes to that tag's first quick fix, as it opens the fixes in a text editor.
+chipList.addEventListener('keydown', (event) => {
+	if (event.key === '.' && (event.ctrlKey || event.metaKey)) {
+		const tag = (event.target as HTMLElement).closest<HTMLElement>('.chip')?.querySelector('.chip-label')?.textContent ?? undefined;
+		if (focusFixFor(problemList, tag)) {
+			event.preventDefault();
+			event.stopPropagation();
+		}
+	}
+});

@@ -30,11 +30,32 @@ export interface FileNote {
 	message: string;
 }
 
+/** A quick fix the host offers for a problem (the linter's code action); applied by id. */
+export interface QuickFix {
+	id: string;
+	title: string;
+}
+
+/** A lint problem written out on the page (not only in a chip's tooltip), with its quick fixes. */
+export interface PageProblem {
+	severity: ProblemSeverity;
+	message: string;
+	code?: string;
+	/** The tags it is about, as written; empty for a problem about the whole line. */
+	tags: string[];
+	fixes: QuickFix[];
+}
+
 export interface CaptionDocumentState {
 	/** The first line, exactly as it will be written (what sd-scripts trains on). */
 	firstLine: string;
 	tags: EditorTag[];
+	/** Facts about the file (encoding, line endings, extra lines, empty pieces). */
 	notes: FileNote[];
+	/** The linter's problems on this caption, each with its quick fixes. */
+	problems: PageProblem[];
+	/** The image's own problems from the last image check (blurry, duplicate, other people...). */
+	imageProblems: FileNote[];
 	/** Set when edits are refused (bytes that are not UTF-8 are never rewritten). */
 	readOnlyReason?: string;
 	isDirty: boolean;
@@ -138,6 +159,7 @@ export type FromCaptionEditorMessage =
 	| { type: 'navigate'; to: 'next' | 'previous' | number }
 	| { type: 'requestSuggestions'; requestId: number; prefix: string }
 	| { type: 'openAsText' }
+	| { type: 'applyFix'; id: string }
 	| ImagePainted;
 
 /**
@@ -205,6 +227,8 @@ export function parseCaptionEditorMessage(value: unknown): FromCaptionEditorMess
 		case 'painted':
 			return (value.image === 'shown' || value.image === 'error' || value.image === 'none') && isPixels(value.width) && isPixels(value.height)
 				? { type: 'painted', image: value.image, width: value.width, height: value.height } : undefined;
+		case 'applyFix':
+			return typeof value.id === 'string' && /^\d{1,9}:\d{1,6}$/.test(value.id) ? { type: 'applyFix', id: value.id } : undefined;
 		case 'requestSuggestions':
 			return isIndex(value.requestId) && typeof value.prefix === 'string' && value.prefix.length <= 200
 				? { type: 'requestSuggestions', requestId: value.requestId, prefix: value.prefix } : undefined;

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import type { WorkbenchServices } from '../../services/workbenchServices';
 import {
-	CaptionEditorIntent, FromCaptionEditorMessage, ImageState, NeighbourState, PositionState, ToCaptionEditorMessage,
+	CaptionDocumentState, CaptionEditorIntent, FromCaptionEditorMessage, ImageState, NeighbourState, PositionState, ToCaptionEditorMessage,
 	isCaptionEditorIntent, parseCaptionEditorMessage,
 } from '../../core/protocol/captionEditor';
 import { EDITOR_PREVIEW_EDGE, THUMBNAIL_EDGE, imagePreview } from '../../core/preview';
@@ -25,6 +25,8 @@ export interface SessionHost {
 
 const SEPARATOR = ',';
 const FILMSTRIP_RADIUS = 4;
+/** A problem's own fixes first; the linter also offers "fix all of this kind", which is enough beside them. */
+const MAX_FIXES_PER_PROBLEM = 3;
 
 /**
  * One caption editor panel. The TextDocument is the model: the webview's intents become WorkspaceEdits, so
@@ -38,6 +40,10 @@ export class CaptionEditorSession extends Disposable {
 	private started = false;
 	private facts: FileFacts | undefined;
 	private intents: Promise<void> = Promise.resolve();
+	/** The quick fixes last offered on the page, by id; a newer state replaces them. */
+	private fixes = new Map<string, vscode.CodeAction>();
+	private fixRound = 0;
+	private fixesVersion = -1;
 	private readonly uriKey: string;
 	private readonly onDidDisposeEmitter = this.register(new vscode.EventEmitter<void>());
 	public readonly onDidDispose = this.onDidDisposeEmitter.event;
@@ -65,7 +71,8 @@ export class CaptionEditorSession extends Disposable {
 			}
 		}));
 		this.register(vscode.languages.onDidChangeDiagnostics((event) => {
-			if (event.uris.some((uri) => uri.toString() === this.uriKey)) {
+			const image = this.target.imagePath;
+			if (event.uris.some((uri) => uri.toString() === this.uriKey || (image !== undefined && uri.scheme === 'file' && uri.fsPath === image))) {
 				this.postDocument();
 			}
 		}));
@@ -117,6 +124,9 @@ export class CaptionEditorSession extends Disposable {
 			case 'openAsText':
 				await openCaptionAsText(this.document.uri, this.panel.viewColumn);
 				return;
+			case 'applyFix':
+				await this.applyFix(message.id);
+				return;
 			case 'painted':
 				return; // for the VS Code bench, which reads it through the host's observer
 		}
@@ -129,7 +139,7 @@ export class CaptionEditorSession extends Disposable {
 			type: 'init',
 			fileName: basename(this.document.uri.fsPath),
 			trigger: this.target.folder?.trigger,
-			document: this.documentState(),
+			document: await this.documentState(),
 			image: this.target.imagePath ? { name: basename(this.target.imagePath) } : undefined,
 			...this.neighbourState(),
 		});
@@ -156,7 +166,7 @@ export class CaptionEditorSession extends Disposable {
 
 	private async applyIntent(intent: CaptionEditorIntent): Promise<void> {
 		const document = this.document;
-		const state = this.documentState();
+		const state = this.plainDocumentState().state;
 		if (state.readOnlyReason) {
 			this.post({ type: 'notice', severity: 'error', message: state.readOnlyReason });
 			return;
@@ -177,16 +187,69 @@ export class CaptionEditorSession extends Disposable {
 		}
 	}
 
-	private documentState() {
+	private plainDocumentState(): { state: CaptionDocumentState; diagnostics: vscode.Diagnostic[] } {
 		const document = this.document;
-		const diagnostics = document.uri.scheme === 'file' ? vscode.languages.getDiagnostics(document.uri).filter((d) => d.source === 'lora') : [];
-		return buildDocumentState({ document, separator: SEPARATOR, trigger: this.target.folder?.trigger, facts: this.facts, diagnostics });
+		const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'lora');
+		const diagnostics = document.uri.scheme === 'file' ? ours(document.uri) : [];
+		const imageDiagnostics = this.target.imagePath ? ours(vscode.Uri.file(this.target.imagePath)) : [];
+		const state = buildDocumentState({ document, separator: SEPARATOR, trigger: this.target.folder?.trigger, facts: this.facts, diagnostics, imageDiagnostics });
+		return { state, diagnostics };
 	}
 
-	private postDocument(): void {
-		if (this.started) {
-			this.post({ type: 'document', document: this.documentState() });
+	/** The state with each problem's quick fixes: the same code actions Ctrl+. offers in the text editor. */
+	private async documentState(): Promise<CaptionDocumentState> {
+		const { state, diagnostics } = this.plainDocumentState();
+		const round = ++this.fixRound;
+		const version = this.document.version;
+		const fixes = new Map<string, vscode.CodeAction>();
+		if (diagnostics.length > 0 && !state.readOnlyReason) {
+			const uri = this.document.uri;
+			// Asked per problem, at its range: the actions VS Code hands back do not say which diagnostic they fix.
+			const perProblem = await Promise.all(diagnostics.map((diagnostic) => vscode.commands.executeCommand<vscode.CodeAction[] | undefined>(
+				'vscode.executeCodeActionProvider', uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value)));
+			perProblem.forEach((actions, i) => {
+				for (const action of (actions ?? []).slice(0, MAX_FIXES_PER_PROBLEM)) {
+					const id = `${round}:${fixes.size}`;
+					fixes.set(id, action);
+					state.problems[i].fixes.push({ id, title: action.title });
+				}
+			});
 		}
+		if (round === this.fixRound) {
+			this.fixes = fixes;
+			this.fixesVersion = version;
+		}
+		return state;
+	}
+
+	private async applyFix(id: string): Promise<void> {
+		// A fix is an edit at offsets of the text it was computed for: once the caption changed, it is refused.
+		const action = this.document.version === this.fixesVersion ? this.fixes.get(id) : undefined;
+		if (!action) {
+			this.post({ type: 'notice', severity: 'info', message: 'The caption changed since that fix was offered; the problems shown are up to date now.' });
+			this.postDocument();
+			return;
+		}
+		if (action.edit && !await vscode.workspace.applyEdit(action.edit)) {
+			this.post({ type: 'notice', severity: 'error', message: `"${action.title}" could not be applied (is the file read-only?).` });
+			return;
+		}
+		if (action.command) {
+			await vscode.commands.executeCommand(action.command.command, ...(action.command.arguments ?? []));
+		}
+	}
+
+	/** Posts the newest state only: a slower, older computation never overwrites a newer one. */
+	private postDocument(): void {
+		if (!this.started) {
+			return;
+		}
+		const round = this.fixRound + 1;
+		void this.documentState().then((document) => {
+			if (round === this.fixRound && !this.disposed) {
+				this.post({ type: 'document', document });
+			}
+		});
 	}
 
 	private neighbourState(thumbs?: Map<number, string>): { position?: PositionState; neighbours: NeighbourState[] } {

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import { normalizeTag, parseCaption } from '../../core/caption';
 import { readCaptionFile } from '../../core/captionFile';
-import type { CaptionDocumentState, ChipProblem, FileNote, ProblemSeverity } from '../../core/protocol/captionEditor';
+import type { CaptionDocumentState, ChipProblem, FileNote, PageProblem, ProblemSeverity } from '../../core/protocol/captionEditor';
 
 /** What only the bytes on disk tell (the TextDocument has already decoded them). */
 export interface FileFacts {
@@ -43,9 +43,16 @@ export interface DocumentStateInput {
 	facts?: FileFacts;
 	/** Diagnostics with source `lora` for this document. */
 	diagnostics: readonly vscode.Diagnostic[];
+	/** Diagnostics with source `lora` on the image beside the caption. */
+	imageDiagnostics?: readonly vscode.Diagnostic[];
 }
 
-export function buildDocumentState({ document, separator, trigger, facts, diagnostics }: DocumentStateInput): CaptionDocumentState {
+function noteOf(diagnostic: vscode.Diagnostic): FileNote {
+	const code = codeOf(diagnostic);
+	return { severity: severityOf(diagnostic), message: code ? `${diagnostic.message} [${code}]` : diagnostic.message };
+}
+
+export function buildDocumentState({ document, separator, trigger, facts, diagnostics, imageDiagnostics = [] }: DocumentStateInput): CaptionDocumentState {
 	const text = document.getText();
 	const parsed = parseCaption(text, separator);
 	const triggerKey = trigger ? normalizeTag(trigger) : undefined;
@@ -58,17 +65,19 @@ export function buildDocumentState({ document, separator, trigger, facts, diagno
 		problems: [] as ChipProblem[],
 	}));
 	const notes: FileNote[] = [];
+	// Every problem is also written out on the page, in the order of the diagnostics (the session adds the fixes).
+	const problems: PageProblem[] = [];
 	for (const diagnostic of diagnostics) {
 		const problem: ChipProblem = { severity: severityOf(diagnostic), message: diagnostic.message, code: codeOf(diagnostic) };
 		const { start, end } = diagnostic.range;
 		const rangeEnd = Math.max(end.line === 0 ? end.character : Infinity, start.character + 1);
 		const onTags = start.line === 0 ? tags.filter((t) => t.start < rangeEnd && t.end > start.character) : [];
 		// A problem on the whole line (a missing trigger, too many tokens) belongs to the caption, not to a chip.
-		if (onTags.length === 1 || (onTags.length > 1 && onTags.length < tags.length)) {
+		const onChips = onTags.length === 1 || (onTags.length > 1 && onTags.length < tags.length);
+		if (onChips) {
 			onTags.forEach((t) => t.problems.push(problem));
-		} else {
-			notes.push({ severity: problem.severity, message: problem.code ? `${problem.message} [${problem.code}]` : problem.message });
 		}
+		problems.push({ ...problem, tags: onChips ? onTags.map((t) => t.text) : [], fixes: [] });
 	}
 	let readOnlyReason: string | undefined;
 	if (facts?.invalidUtf8) {
@@ -91,6 +100,8 @@ export function buildDocumentState({ document, separator, trigger, facts, diagno
 		firstLine: parsed.firstLine,
 		tags,
 		notes,
+		problems,
+		imageProblems: imageDiagnostics.map(noteOf),
 		readOnlyReason,
 		isDirty: document.isDirty,
 		isNew: document.isUntitled,
