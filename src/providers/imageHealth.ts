@@ -14,6 +14,7 @@ import { ImageHealthPanel } from './imageHealthPanel';
 import { countOf } from '../core/plural';
 import { folderLikeness } from '../core/likeness/likeness';
 import { mergeLikenessProblems } from '../core/likeness/imageProblems';
+import { PoseCaptions } from './poseCaptions';
 
 interface HealthServices {
 	extensionUri: vscode.Uri;
@@ -40,6 +41,8 @@ export class ImageHealth extends Disposable {
 	private readonly lastReports = new Map<string, CheckReport>();
 	private readonly diagnostics = this.register(vscode.languages.createDiagnosticCollection('lora-images'));
 	private readonly checkedFiles = new Map<string, vscode.Uri[]>();
+	/** Angle tags the measured head pose contradicts, on the captions (with a quick fix). */
+	private readonly poseCaptions = this.register(new PoseCaptions());
 
 	public static register(services: HealthServices): ImageHealth {
 		return new ImageHealth(services);
@@ -170,6 +173,7 @@ export class ImageHealth extends Disposable {
 				byFile.set(p.file, [...(byFile.get(p.file) ?? []), p]);
 			}
 			report.problems = merged;
+			await this.poseCaptions.update(folder, likeness);
 			for (const analysis of report.analyses) {
 				analysis.problems = byFile.get(analysis.entry.path) ?? [];
 			}

@@ -25,6 +25,8 @@ describe('likeness: wrong person and the recommended epoch (integration)', funct
 		for (const name of ['obama.jpg', 'obama1.jpg', 'obama3.jpg', 'biden2.jpg']) {
 			await sharp(people(name)).rotate().resize(768, 768, { fit: 'inside' }).jpeg({ quality: 92 }).toFile(join(subset, name));
 		}
+		// A frontal face captioned as seen from the side.
+		await fs.writeFile(join(subset, 'obama.txt'), 'ohwx, 1boy, from side, smile\n');
 		// sd-scripts' sample names: epoch 1 not the person yet, epoch 2 the person, epoch 3 copies a training picture.
 		const sample = join(root, 'model', 'sample');
 		await fs.mkdir(sample, { recursive: true });
@@ -68,6 +70,23 @@ describe('likeness: wrong person and the recommended epoch (integration)', funct
 		assert.ok(section, `sections: ${view.sections.map((s) => s.code).join()}`);
 		assert.deepEqual(section.groups.flat().map((i) => i.name), ['biden2.jpg']);
 		assert.match(section.groups[0][0].measure ?? '', /^distance 0\.\d\d$/);
+	});
+
+	it('an angle tag the measured pose contradicts is a problem on the caption, and its quick fix removes the tag', async () => {
+		const uri = vscode.Uri.file(join(subset, 'obama.txt'));
+		// Published by the check of the test before.
+		const problem = vscode.languages.getDiagnostics(uri).find((d) => d.code === 'pose-contradicts-caption');
+		assert.ok(problem, vscode.languages.getDiagnostics(uri).map((d) => `${String(d.code)}: ${d.message}`).join('\n'));
+		assert.match(problem.message, /^"from side" does not match the picture: the face is turned \d+° \(measured from the face landmarks\)/);
+		const document = await vscode.workspace.openTextDocument(uri);
+		assert.equal(document.getText(problem.range), 'from side');
+		const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, problem.range, vscode.CodeActionKind.QuickFix.value);
+		const fix = actions.find((a) => a.title === 'Remove "from side" (the picture does not show it)');
+		assert.ok(fix?.edit, actions.map((a) => a.title).join('; '));
+		assert.ok(await vscode.workspace.applyEdit(fix.edit));
+		assert.equal(document.lineAt(0).text, 'ohwx, 1boy, smile');
+		assert.ok(await document.save());
+		await waitFor('the problem to go with the edit', () => !vscode.languages.getDiagnostics(uri).some((d) => d.code === 'pose-contradicts-caption'));
 	});
 
 	it('Compare Epochs scores each cell and recommends the epoch before copying starts; the Checkpoints view scores it too', async () => {

@@ -269,3 +269,18 @@ describe('likeness: pure parts', () => {
 		assert.deepEqual(poseSpread([]).missing, [], 'no faces: nothing measured, nothing claimed missing');
 	});
 });
+
+describe('likeness: captions against the measured pose', () => {
+	it('flags an angle tag the face does not show, with its place in the caption', async () => {
+		const { poseContradictions, removeTag } = await import('../../src/core/likeness/poseCaption');
+		const caption = 'ohwx, 1boy, from side, smile\nsecond line, from above';
+		const frontal = poseContradictions(caption, { yaw: 3, pitch: 2, roll: 0 });
+		assert.deepEqual(frontal.map((c) => [c.tag, caption.slice(c.start, c.end)]), [['from side', 'from side']]);
+		assert.match(frontal[0].message, /^"from side" does not match the picture: the face is turned 3°/);
+		assert.equal(removeTag(caption, frontal[0].start, frontal[0].end), 'ohwx, 1boy, smile\nsecond line, from above');
+		assert.deepEqual(poseContradictions('from_side, ohwx', { yaw: 40, pitch: 0, roll: 0 }), [], 'a turned face is from the side');
+		assert.deepEqual(poseContradictions('ohwx, from below', { yaw: 0, pitch: -20, roll: 0 }).map((c) => c.tag), ['from below']);
+		assert.equal(removeTag('from below', 0, 10), '');
+		assert.equal(removeTag('ohwx, from below', 6, 16), 'ohwx');
+	});
+});
