@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeCoverage, CoverageSubset } from '../../src/core/coverage/coverage';
 import { checkCoverage, DEFAULT_COVERAGE_OPTIONS } from '../../src/core/coverage/checks';
-import { DEFAULT_COVERAGE_GROUPS, resolveGroups } from '../../src/core/coverage/groups';
+import { DEFAULT_COVERAGE_GROUPS, resolveGroups, withDeclaredCostumes } from '../../src/core/coverage/groups';
 import { proposeRepeats, renameWithRepeats } from '../../src/core/coverage/balance';
 import { sharesForRoleRatio } from '../../src/core/coverage/fromFolder';
 import { computeSteps } from '../../src/core/steps';
@@ -40,11 +40,32 @@ test('one-angle fires when nearly all faces are frontal and not when angles vary
 	assert.deepEqual(checkCoverage(computeCoverage([varied], groups), [varied], DEFAULT_COVERAGE_OPTIONS), []);
 });
 
+test('faces without angle tags are not counted as frontal: with no captions it says the angles are unknown (issue 19.6)', () => {
+	const uncaptioned = subset('24_x woman', 'face', Array.from({ length: 27 }, () => ''));
+	const problems = checkCoverage(computeCoverage([uncaptioned], groups), [uncaptioned], DEFAULT_COVERAGE_OPTIONS);
+	assert.deepEqual(problems.map((p) => [p.code, p.severity]), [['no-angle-tags', 'info']]);
+	assert.match(problems[0].message, /^27 of 27 faces in 24_x woman have no angle tag/);
+	assert.doesNotMatch(problems[0].message, /from the front/);
+	// Half tagged frontal, half untagged: not "one angle" either, the untagged ones are unknown.
+	const half = subset('24_x woman', 'face', Array.from({ length: 10 }, (_, i) => (i < 5 ? 'x, looking at viewer' : 'x')));
+	assert.deepEqual(checkCoverage(computeCoverage([half], groups), [half], DEFAULT_COVERAGE_OPTIONS), []);
+});
+
+test('outfits: common outfit tags and the costumes the settings declare are counted (issue 19.6)', () => {
+	const faces = subset('24_x woman', 'face', ['x, military uniform', 'x, spacesuit', 'x, red cape dress', 'x, smile']);
+	const outfits = (g: typeof groups) => computeCoverage([faces], g).subsets[0].groups.find((x) => x.group === 'outfit')!;
+	assert.deepEqual(outfits(groups).tags.map((t) => t.tag).sort(), ['military uniform', 'spacesuit']);
+	const declared = outfits(withDeclaredCostumes(groups, ['red cape dress', 'Military_Uniform']));
+	assert.deepEqual(declared.tags.map((t) => t.tag).sort(), ['military uniform', 'red cape dress', 'spacesuit']);
+	assert.equal(declared.untagged.length, 1);
+});
+
 test('few-full-body needs standing full-body shots in a body subset', () => {
 	const bodies = subset('16_x woman', 'body', ['x, full body, standing', 'x, cowboy shot, standing', 'x, full body, sitting']);
 	const problems = checkCoverage(computeCoverage([bodies], groups), [bodies], DEFAULT_COVERAGE_OPTIONS);
 	assert.deepEqual(problems.map((p) => p.code), ['few-full-body']);
-	assert.match(problems[0].message, /has 1 standing full-body shot .* add 1 more/);
+	assert.match(problems[0].message, /has 1 standing full-body shot \(tagged .*\)\. The guide's body crops end at the waist; for full-body generations it suggests 2-3 standing shots/);
+	assert.equal(problems[0].severity, 'info', 'a suggestion of the guide, not a warning (issue 19.6)');
 	const enough = subset('16_x woman', 'body', ['x, full body, standing', 'x, full body, standing']);
 	assert.deepEqual(checkCoverage(computeCoverage([enough], groups), [enough], DEFAULT_COVERAGE_OPTIONS), []);
 });

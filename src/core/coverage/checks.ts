@@ -1,4 +1,5 @@
 import { normalizeTag } from '../caption';
+import { countOf } from '../plural';
 import { CoverageReport, CoverageSubset, SubsetCoverage } from './coverage';
 
 /** Guide checks on coverage (issue 12); thresholds live in lora-workbench.yaml under `coverage:`. */
@@ -22,7 +23,7 @@ export const DEFAULT_COVERAGE_OPTIONS: Readonly<CoverageOptions> = Object.freeze
 
 export interface CoverageProblem {
 	subset: string;
-	code: 'one-angle' | 'few-full-body' | 'one-hairstyle' | 'costume-share';
+	code: 'one-angle' | 'no-angle-tags' | 'few-full-body' | 'one-hairstyle' | 'costume-share';
 	severity: 'warning' | 'info';
 	message: string;
 	/** Images the problem is about (for "click to filter"). */
@@ -58,12 +59,20 @@ export function checkCoverage(report: CoverageReport, subsets: CoverageSubset[],
 		if (subset.role === 'face' && subset.imageCount >= 5) {
 			const angles = subset.groups.find((g) => g.group === 'angle');
 			const top = angles?.tags[0];
-			// An untagged face is most often frontal (WD14 tags `looking at viewer` only when the gaze is clear).
-			const frontal = new Set([...(angles?.tags ?? []).filter((t) => FRONTAL.has(normalizeTag(t.tag))).flatMap((t) => t.images), ...(angles?.untagged ?? [])]);
+			// Only what the captions say counts: a face without an angle tag is not known to be frontal (with no captions
+			// at all, "27 of 27 faces are from the front" was simply wrong).
+			const untagged = angles?.untagged ?? [];
+			const frontal = new Set((angles?.tags ?? []).filter((t) => FRONTAL.has(normalizeTag(t.tag))).flatMap((t) => t.images));
 			const others = (angles?.tags ?? []).filter((t) => !FRONTAL.has(normalizeTag(t.tag))).flatMap((t) => t.images);
 			const otherSet = new Set(others);
 			const frontalOnly = [...frontal].filter((p) => !otherSet.has(p));
-			if (frontalOnly.length / subset.imageCount >= options.oneAngleShare) {
+			if (untagged.length / subset.imageCount >= options.oneAngleShare) {
+				problems.push({
+					subset: subset.subset, code: 'no-angle-tags', severity: 'info',
+					message: `${untagged.length} of ${subset.imageCount} faces in ${subset.subset} have no angle tag (looking at viewer, from side, from above...), so the captions cannot tell which angles the set covers: the measured head pose in the Coverage view can, or caption them with the WD14 tagger.`,
+					images: [...untagged].sort(),
+				});
+			} else if (frontalOnly.length / subset.imageCount >= options.oneAngleShare) {
 				problems.push({
 					subset: subset.subset, code: 'one-angle', severity: 'warning',
 					message: `${frontalOnly.length} of ${subset.imageCount} faces in ${subset.subset} are from the front${otherSet.size ? ` and only ${otherSet.size} from another angle` : ''}: add close-ups from the side, from above and from below so the LoRA learns the face in 3D.`,
@@ -80,9 +89,11 @@ export function checkCoverage(report: CoverageReport, subsets: CoverageSubset[],
 		if (subset.role === 'body') {
 			const shots = imagesWithAll(subset, ['full body', 'standing']);
 			if (shots.length < options.minFullBodyShots) {
+				// The guide's body crops end at the waist; its 2-3 standing shots "where 90% of the body is visible" are a
+				// suggestion for full-body generations, not a requirement: information, not a warning.
 				problems.push({
-					subset: subset.subset, code: 'few-full-body', severity: 'warning',
-					message: `${subset.subset} has ${shots.length} standing full-body shot${shots.length === 1 ? '' : 's'} (tagged "full body" and "standing"); the guide wants at least ${options.minFullBodyShots}: add ${options.minFullBodyShots - shots.length} more.`,
+					subset: subset.subset, code: 'few-full-body', severity: 'info',
+					message: `${subset.subset} has ${countOf(shots.length, 'standing full-body shot')} (tagged "full body" and "standing"). The guide's body crops end at the waist; for full-body generations it suggests ${options.minFullBodyShots}-${options.minFullBodyShots + 1} standing shots where 90% of the body is visible.`,
 					images: shots,
 				});
 			}

@@ -4,7 +4,7 @@ import { computeSteps } from '../steps';
 import { BalanceInput, BalanceProposal, proposeRepeats } from './balance';
 import { CoverageOptions, CoverageProblem, DEFAULT_COVERAGE_OPTIONS, checkCoverage } from './checks';
 import { CoverageReport, CoverageSubset, computeCoverage } from './coverage';
-import { resolveGroups } from './groups';
+import { resolveGroups, withDeclaredCostumes } from './groups';
 
 /** The `coverage:` section of lora-workbench.yaml: groups, thresholds, declared hairstyles and costumes. */
 export function coverageOptionsFrom(raw: Record<string, unknown>): { options: CoverageOptions; groupsSetting: unknown } {
@@ -47,7 +47,8 @@ export interface FolderCoverage {
 export function folderCoverage(folder: TrainingFolder): FolderCoverage {
 	const { options, groupsSetting } = coverageOptionsFrom(folder.settings.raw);
 	const subsets = coverageSubsets(folder);
-	const report = computeCoverage(subsets, resolveGroups(groupsSetting));
+	const declared = [...options.costumes.map((c) => c.tag), ...(folder.settings.lint?.costumeTags ?? [])];
+	const report = computeCoverage(subsets, withDeclaredCostumes(resolveGroups(groupsSetting), declared));
 	return { report, problems: checkCoverage(report, subsets, options) };
 }
 

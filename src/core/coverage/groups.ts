@@ -17,7 +17,10 @@ export const DEFAULT_COVERAGE_GROUPS: Readonly<CoverageGroups> = Object.freeze({
 		'blue hair', 'green hair', 'purple hair', 'silver hair', 'multicolored hair', 'streaked hair'],
 	glasses: ['glasses', 'sunglasses', 'eyewear on head', 'round eyewear', 'black-framed eyewear'],
 	outfit: ['shirt', 't-shirt', 'dress', 'jacket', 'coat', 'sweater', 'hoodie', 'suit', 'skirt', 'jeans', 'pants', 'shorts',
-		'uniform', 'swimsuit', 'bikini', 'tank top', 'blouse', 'hat', 'scarf'],
+		'uniform', 'swimsuit', 'bikini', 'tank top', 'blouse', 'hat', 'scarf', 'military uniform', 'school uniform',
+		'serafuku', 'police uniform', 'gym uniform', 'maid', 'spacesuit', 'armor', 'bodysuit', 'kimono', 'yukata',
+		'wedding dress', 'evening gown', 'tuxedo', 'leotard', 'pajamas', 'sportswear', 'overalls', 'vest', 'cardigan',
+		'cape', 'cloak', 'apron', 'costume', 'lab coat', 'trench coat', 'leather jacket', 'crop top', 'sundress'],
 });
 
 /** Groups from the settings merged over the defaults: a group in the file replaces the default of that name. */
@@ -45,4 +48,12 @@ export function groupIndex(groups: CoverageGroups): Map<string, { group: string;
 		}
 	}
 	return index;
+}
+
+/** The groups with the costumes the settings declare (coverage.costumes, lint.costumeTags) counted as outfits too. */
+export function withDeclaredCostumes(groups: CoverageGroups, costumes: readonly string[]): CoverageGroups {
+	const outfit = groups.outfit ?? [];
+	const known = new Set(outfit.map(normalizeTag));
+	const added = costumes.filter((tag) => tag.trim() && !known.has(normalizeTag(tag)) && known.add(normalizeTag(tag)));
+	return added.length > 0 ? { ...groups, outfit: [...outfit, ...added] } : groups;
 }
