@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
+import { parse as parseYaml } from 'yaml';
 
 import { repoRoot, sharedDir } from '../support/paths';
 import { FLUX_EXTRA_OPTIONS, SDXL_EXTRA_OPTIONS, SD_SCRIPTS_OPTIONS, optionsFor } from '../../src/core/training/sdScriptsOptions';
@@ -11,6 +14,9 @@ import { FAMILY_PRESETS, presetFor } from '../../src/core/training/settingsTable
 import { readTrainingSection, trainingSectionDiff } from '../../src/core/training/trainingFields';
 import { sdScriptsBackend } from '../../src/core/training/sdScriptsBackend';
 import { MODEL_FAMILIES, ModelFamily, TrainerSettings } from '../../src/core/training/trainingSettings';
+import { importKohyaIntoFolder } from '../../src/core/training/kohyaFolder';
+import { applySettingsEdits } from '../../src/core/settings';
+import { scanTrainingFolder } from '../../src/core/dataset';
 
 /**
  * SDXL and Flux.1 (issue 18): each family's run files use only the options its script accepts, taken from the
@@ -175,4 +181,37 @@ test('each family has a preset with its source in sd-scripts\' docs', () => {
 		assert.equal(presetFor(family).model, family);
 		assert.equal(presetFor(family).preset, FAMILY_PRESETS[family].id);
 	}
+});
+
+test('a kohya_ss Flux.1 preset imported into a folder writes model: flux1 and its model files into lora-workbench.yaml', () => {
+	const preset = JSON.parse(readFileSync(join(sharedDir(), 'fixtures', 'kohya-presets', 'flux1D - adamw8bit fp8.json'), 'utf8'));
+	const imported = importKohyaIntoFolder(preset, undefined);
+	const text = applySettingsEdits('trigger: x\nclass: woman\n', imported.edits);
+	const read = readTrainingSection(parseYaml(text).training);
+	assert.equal(read.settings.model, 'flux1');
+	assert.equal(read.settings.networkModule, 'networks.lora_flux');
+	assert.equal(read.settings.t5xxl, preset.t5xxl);
+	assert.equal(read.settings.timestepSampling, 'sigmoid');
+	assert.deepEqual(read.problems, [], 'nothing of another family is written');
+	assert.match(text, /^ {2}model: flux1$/m);
+});
+
+test('step math of an SDXL folder is sd-scripts\' with its preset\'s buckets at 1024, as for any folder with those settings', async () => {
+	const parent = mkdtempSync(join(tmpdir(), 'family-steps-'));
+	const make = async (name: string, training: string): Promise<string> => {
+		const subset = join(parent, name, 'images', `10_${name} woman`);
+		mkdirSync(subset, { recursive: true });
+		for (const [i, [w, h]] of [[1024, 1024], [832, 1216], [1216, 832], [1024, 1536]].entries()) {
+			await sharp({ create: { width: w, height: h, channels: 3, background: { r: 90, g: 90, b: 90 } } }).png().toFile(join(subset, `${i}.png`));
+			writeFileSync(join(subset, `${i}.txt`), `${name}, 1girl`);
+		}
+		writeFileSync(join(parent, name, 'lora-workbench.yaml'), `trigger: ${name}\nclass: woman\ntraining:\n${training}`);
+		return join(parent, name);
+	};
+	const sdxl = await scanTrainingFolder(await make('xl', '  model: sdxl\n  batchSize: 2\n'));
+	const same = await scanTrainingFolder(await make('sd', '  batchSize: 2\n  resolution: 1024\n  enableBucket: true\n  maxBucketReso: 2048\n'));
+	assert.ok(sdxl.steps, 'steps are computed');
+	assert.deepEqual(sdxl.steps, same.steps);
+	// Three buckets of 10 each at batch 2 (1024x1024 and 1024x1536 share no bucket): per-bucket ceilings.
+	assert.ok(sdxl.steps.batchesPerEpoch >= 20, JSON.stringify(sdxl.steps));
 });
