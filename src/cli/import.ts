@@ -10,6 +10,7 @@ import { cachedFaceModel } from '../core/images/modelCache';
 import { defaultThresholds } from '../core/images/options';
 import { collectImportSources, describeImportDuplicate, findImportDuplicates, hashForImport, ImportHashes } from '../core/images/importSources';
 import { parseTargetSize, targetSizeForRole, targetSizeProblem } from '../core/images/types';
+import { trainingSideOf } from '../core/images/checkFolder';
 import { countOf } from '../core/plural';
 
 export const importCommand: CliCommand = {
@@ -46,7 +47,8 @@ export const importCommand: CliCommand = {
 			throw new UsageError(`${root} has no subset "${subsetName}"; its subsets: ${subsets.map((s) => `"${s.name}"`).join(', ') || 'none (create images/<repeats>_<class> first)'}`);
 		}
 		const sizeText = stringFlag(args, 'size');
-		const target = sizeText ? parseTargetSize(sizeText) : targetSizeForRole(subset.role);
+		// Without --size, the subset's target at the folder's training side (1024 for SDXL and Flux.1, issue 18).
+		const target = sizeText ? parseTargetSize(sizeText) : targetSizeForRole(subset.role, trainingSideOf(folder.training.resolution));
 		if (!target) {
 			throw new UsageError(sizeText ? targetSizeProblem(sizeText) : `${subset.name} has no role (face or body) in lora-workbench.yaml: give --size 512x512 or 512x768`);
 		}
