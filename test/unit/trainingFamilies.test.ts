@@ -215,3 +215,11 @@ test('step math of an SDXL folder is sd-scripts\' with its preset\'s buckets at 
 	// Three buckets of 10 each at batch 2 (1024x1024 and 1024x1536 share no bucket): per-bucket ceilings.
 	assert.ok(sdxl.steps.batchesPerEpoch >= 20, JSON.stringify(sdxl.steps));
 });
+
+test('SDXL in fp16 (a GPU without bf16) gets sd-scripts\' no_half_vae advice as a note', () => {
+	const fp16 = buildRunFiles({ ...input(settingsOf('sdxl')), gpu: { bf16: false } });
+	assert.deepEqual(fp16.errors, []);
+	assert.ok(fp16.notes.some((n) => /set training\.noHalfVae: true/.test(n)), fp16.notes.join('\n'));
+	assert.ok(!buildRunFiles(input(settingsOf('sdxl'))).notes.some((n) => /noHalfVae/.test(n)), 'not with bf16');
+	assert.ok(!buildRunFiles({ ...input(settingsOf('sdxl', { noHalfVae: true })), gpu: { bf16: false } }).notes.some((n) => /noHalfVae/.test(n)));
+});

@@ -212,6 +212,9 @@ export function buildRunFiles(input: RunInput): RunFiles {
 	}
 	errors.push(...familyErrors(settings));
 	const family = settings.model;
+	if (family === 'sdxl' && precision.mixedPrecision === 'fp16' && !settings.noHalfVae) {
+		notes.push('SDXL\'s VAE can be unstable in fp16 (sd-scripts docs/sdxl_train_network.md: enable no_half_vae with fp16); set training.noHalfVae: true if the latents come out as NaN');
+	}
 
 	// Every setting the table sends to sd-scripts, into its section (settingsTable.ts `sdScripts`).
 	const ctx: WriteContext = { settings, outputDir, logDir, outputName, precision };
