@@ -84,6 +84,39 @@ describe('real photos pass the look checks', () => {
 		const report = await checkImages(entries, imageCheckOptions());
 		assert.deepEqual(report.problems.filter((p) => ['blurry', 'dark', 'overexposed', 'colored-light'].includes(p.code)).map((p) => `${p.file}: ${p.code}`), []);
 	});
+
+	describe('issue 19.5: dark but sharp, blown highlights, white backgrounds', () => {
+		let dir: string;
+		const look = (report: Awaited<ReturnType<typeof checkImages>>, file: string) => report.problems
+			.filter((p) => p.file === file && ['blurry', 'dark', 'overexposed'].includes(p.code)).map((p) => p.code).sort();
+		before(async () => {
+			dir = await mkdtemp(join(tmpdir(), 'lora-look-real-'));
+		});
+		after(() => rm(dir, { recursive: true, force: true }));
+
+		it('a sharp photo darkened to 30% is dark, not blurry; the same photo blurred is blurry', async () => {
+			const dark = join(dir, 'obama_dark.jpg');
+			const blurred = join(dir, 'obama1_blurred.jpg');
+			await sharp(sharedFixture('photos', 'people', 'obama.jpg')).linear(0.3, 0).jpeg({ quality: 92 }).toFile(dark);
+			await sharp(sharedFixture('photos', 'people', 'obama1.jpg')).rotate().blur(1.5).jpeg({ quality: 92 }).toFile(blurred);
+			const report = await checkImages([dark, blurred].map((path) => ({ path, role: 'unknown' as const })), imageCheckOptions({ disabled: new Set(['near-duplicate', 'same-shoot']) }));
+			assert.deepEqual(look(report, dark), ['dark']);
+			assert.deepEqual(look(report, blurred), ['blurry']);
+		});
+
+		it('blown skin in the middle is overexposed; a white studio background around a well exposed face is not', async () => {
+			const blown = join(dir, 'obama1_blown.jpg');
+			const onWhite = join(dir, 'obama_on_white.jpg');
+			await sharp(sharedFixture('photos', 'people', 'obama1.jpg')).rotate().linear(1.8, 0).jpeg({ quality: 92 }).toFile(blown);
+			// A headshot on a white backdrop: white above and beside the person (a third of the picture), none on them.
+			const person = await sharp(sharedFixture('photos', 'people', 'obama.jpg')).resize(640, 820, { fit: 'cover', position: 'north' }).toBuffer();
+			await sharp({ create: { width: 1000, height: 1000, channels: 3, background: { r: 255, g: 255, b: 255 } } })
+				.composite([{ input: person, left: 180, top: 180 }]).jpeg({ quality: 92 }).toFile(onWhite);
+			const report = await checkImages([blown, onWhite].map((path) => ({ path, role: 'unknown' as const })), imageCheckOptions({ disabled: new Set(['near-duplicate', 'same-shoot']) }));
+			assert.deepEqual(look(report, blown), ['overexposed']);
+			assert.deepEqual(look(report, onWhite), [], 'most of the picture is white, the person is not blown out');
+		});
+	});
 });
 
 describe('near-duplicates and same shoot', () => {
@@ -111,6 +144,24 @@ describe('near-duplicates and same shoot', () => {
 		assert.ok((onCopy.details.partners as Array<{ distance: number }>).every((p) => p.distance <= 6));
 		for (const other of others) {
 			assert.ok(!report.problems.some((p) => p.file === other && p.code === 'near-duplicate'), other);
+		}
+	});
+
+	it('finds a mirrored copy (a flipped selfie, a re-post) as a near-duplicate, which the plain hash does not (issue 19.5)', async () => {
+		const original = sharedFixture('photos', 'people', 'obama1.jpg');
+		const flipped = join(dir, 'obama1_flipped.jpg');
+		await sharp(original).rotate().flop().resize(700).jpeg({ quality: 80 }).toFile(flipped);
+		const others = ['obama.jpg', 'obama3.jpg', 'biden.jpg', 'biden2.jpg'].map((n) => sharedFixture('photos', 'people', n));
+		const entries = [original, flipped, ...others].map((path) => ({ path, role: 'unknown' as const }));
+		const report = await checkImages(entries, imageCheckOptions());
+		const near = report.groups.filter((g) => g.kind === 'near-duplicate');
+		assert.deepEqual(near.map((g) => g.files), [[original, flipped].sort()]);
+		// Without the mirror the two hashes are far apart: the mirror is what finds it.
+		const plain = report.analyses.filter((a) => a.entry.path === original || a.entry.path === flipped).map((a) => BigInt(`0x${a.hash}`));
+		const bits = (plain[0] ^ plain[1]).toString(2).replace(/0/g, '').length;
+		assert.ok(bits > imageCheckOptions().thresholds.sameShootDistance, `plain hash distance ${bits}`);
+		for (const other of others) {
+			assert.ok(!report.problems.some((p) => p.file === other && (p.code === 'near-duplicate')), other);
 		}
 	});
 });

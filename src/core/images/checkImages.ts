@@ -2,7 +2,7 @@ import { decodeForAnalysis, SourceInfo } from './decode';
 import { findSimilarGroups, SimilarGroup, similarityProblems } from './duplicates';
 import { createFaceDetector, FaceDetector } from './faceDetector';
 import { ImageEntry, faceProblems, grayscaleProblems, lookProblems, shortName, sizeProblems } from './imageChecks';
-import { ImageMeasures, measureImage, perceptualHash } from './measure';
+import { ImageMeasures, measureImage, perceptualHashes } from './measure';
 import { ImageCheckOptions } from './options';
 import { FaceBox, ImageProblem } from './types';
 
@@ -11,6 +11,8 @@ export interface ImageAnalysis {
 	info?: SourceInfo;
 	measures?: ImageMeasures;
 	hash?: string;
+	/** The pHash of the mirrored picture: a flipped copy is a duplicate too. */
+	mirrorHash?: string;
 	/** undefined when face detection did not run (no model, or unreadable image). */
 	faces?: FaceBox[];
 	problems: ImageProblem[];
@@ -42,7 +44,7 @@ export async function analyseImage(entry: ImageEntry, options: ImageCheckOptions
 	}
 	const started = performance.now();
 	const measures = measureImage(decoded.image);
-	const hash = perceptualHash(decoded.image);
+	const { hash, mirrored: mirrorHash } = perceptualHashes(decoded.image);
 	const problems = [
 		...decoded.notes.filter((p) => !options.disabled.has(p.code)),
 		...sizeProblems(entry, decoded.info, options),
@@ -56,7 +58,7 @@ export async function analyseImage(entry: ImageEntry, options: ImageCheckOptions
 		timings.faceMs = performance.now() - faceStarted;
 		problems.push(...faceProblems(entry, decoded.info, decoded.image, faces, options));
 	}
-	return { entry, info: decoded.info, measures, hash, faces, problems, timings };
+	return { entry, info: decoded.info, measures, hash, mirrorHash, faces, problems, timings };
 }
 
 /**
@@ -96,7 +98,7 @@ export async function checkImages(entries: readonly ImageEntry[], options: Image
 		}
 	}
 	const finished = analyses.filter((a): a is ImageAnalysis => a !== undefined);
-	const hashed = finished.filter((a) => a.hash !== undefined).map((a) => ({ file: a.entry.path, hash: a.hash! }));
+	const hashed = finished.filter((a) => a.hash !== undefined).map((a) => ({ file: a.entry.path, hash: a.hash!, mirrorHash: a.mirrorHash }));
 	const t = options.thresholds;
 	const groups = findSimilarGroups(hashed, t.nearDuplicateDistance, t.sameShootDistance)
 		.filter((g) => !options.disabled.has(g.kind));

@@ -4,6 +4,8 @@ export interface HashedImage {
 	file: string;
 	/** 64-bit perceptual hash as 16 hex digits. */
 	hash: string;
+	/** The hash of the mirrored picture, when known: a flipped copy counts as the same picture. */
+	mirrorHash?: string;
 }
 
 export interface SimilarGroup {
@@ -19,11 +21,14 @@ export interface SimilarGroup {
  */
 export function findSimilarGroups(images: readonly HashedImage[], nearDistance: number, shootDistance: number): SimilarGroup[] {
 	const words = images.map((image) => splitHash(image.hash));
+	const mirrored = images.map((image) => (image.mirrorHash ? splitHash(image.mirrorHash) : undefined));
+	const distance = (a: readonly number[], b: readonly number[]) => popcount(a[0] ^ b[0]) + popcount(a[1] ^ b[1]);
 	const near: Array<[number, number, number]> = [];
 	const shoot: Array<[number, number, number]> = [];
 	for (let i = 0; i < images.length; i++) {
 		for (let j = i + 1; j < images.length; j++) {
-			const d = popcount(words[i][0] ^ words[j][0]) + popcount(words[i][1] ^ words[j][1]);
+			const flipped = mirrored[j];
+			const d = Math.min(distance(words[i], words[j]), flipped ? distance(words[i], flipped) : 64);
 			if (d <= nearDistance) {
 				near.push([i, j, d]);
 			} else if (d <= shootDistance) {

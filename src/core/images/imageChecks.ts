@@ -61,12 +61,12 @@ export function lookProblems(entry: ImageEntry, measures: ImageMeasures, options
 	const t = options.thresholds;
 	const round = (v: number, digits = 1) => Number(v.toFixed(digits));
 	if (measures.sharpness < t.blurVariance) {
-		emit('blurry', 'warning', `The image looks blurry (sharpness ${round(measures.sharpness)} < ${t.blurVariance}, Laplacian variance at 512 px): the LoRA learns the softness. Use a sharper picture.`, { sharpness: round(measures.sharpness), threshold: t.blurVariance });
+		emit('blurry', 'warning', `The image looks blurry (sharpness ${round(measures.sharpness)} < ${t.blurVariance}, Laplacian variance at 512 px after stretching the contrast): the LoRA learns the softness. Use a sharper picture.`, { sharpness: round(measures.sharpness), threshold: t.blurVariance });
 	}
 	if (measures.meanLuma < t.darkMeanLuma || measures.darkShare > t.darkClippedShare) {
 		emit('dark', 'warning', `The image is dark (mean brightness ${round(measures.meanLuma)} of 255, ${Math.round(measures.darkShare * 100)}% near black): features get lost in shadow. Brighten it or pick another.`, { meanLuma: round(measures.meanLuma), darkShare: round(measures.darkShare, 3), threshold: t.darkMeanLuma });
-	} else if (measures.meanLuma > t.overexposedMeanLuma || measures.brightShare > t.overexposedClippedShare) {
-		emit('overexposed', 'warning', `The image is overexposed (mean brightness ${round(measures.meanLuma)} of 255, ${Math.round(measures.brightShare * 100)}% blown out): skin and hair detail is gone. Use a better exposed picture.`, { meanLuma: round(measures.meanLuma), brightShare: round(measures.brightShare, 3), threshold: t.overexposedMeanLuma });
+	} else if (measures.meanLuma > t.overexposedMeanLuma || measures.centerBrightShare > t.overexposedClippedShare) {
+		emit('overexposed', 'warning', `The image is overexposed (mean brightness ${round(measures.meanLuma)} of 255, ${Math.round(measures.centerBrightShare * 100)}% of the middle blown out): skin and hair detail is gone. Use a better exposed picture.`, { meanLuma: round(measures.meanLuma), brightShare: round(measures.centerBrightShare, 3), threshold: t.overexposedMeanLuma });
 	}
 	if (measures.cast > t.colorCast) {
 		emit('colored-light', 'warning', `Strong ${castName(measures.castCb, measures.castCr)} colour cast (strength ${round(measures.cast)} > ${t.colorCast}): the LoRA may learn the light as skin colour. Colour-correct it or caption the light.`, { cast: round(measures.cast), cb: round(measures.castCb), cr: round(measures.castCr), threshold: t.colorCast });

@@ -2,13 +2,21 @@ import { AnalysisImage } from './decode';
 
 /** What the look checks are decided on; all measured on the analysis image (training scale). */
 export interface ImageMeasures {
-	/** Variance of the 4-neighbour Laplacian of 8-bit luma. */
+	/**
+	 * Variance of the 4-neighbour Laplacian of 8-bit luma, with the luma stretched first so its 1st and 99th
+	 * percentiles span 0-255 (at most 4x): a dark but sharp picture is as sharp as its well exposed twin.
+	 */
 	sharpness: number;
 	meanLuma: number;
 	/** Share of pixels at luma <= 16. */
 	darkShare: number;
 	/** Share of pixels at luma >= 250. */
 	brightShare: number;
+	/**
+	 * Share of pixels at luma >= 250 in the middle of the picture (the middle half of the width, 60% of the height),
+	 * where the person is: blown skin and hair there is overexposure, a white studio background around is not.
+	 */
+	centerBrightShare: number;
 	/** Mean Cb and Cr offsets from neutral over the mid-tones (-128..127). */
 	castCb: number;
 	castCr: number;
@@ -30,6 +38,10 @@ export function measureImage(image: AnalysisImage): ImageMeasures {
 	let crSum = 0;
 	let midCount = 0;
 	let chromaSum = 0;
+	const histogram = new Uint32Array(256);
+	const [left, right, top, bottom] = [Math.floor(width * 0.25), Math.ceil(width * 0.75), Math.floor(height * 0.2), Math.ceil(height * 0.8)];
+	let centerCount = 0;
+	let centerBright = 0;
 	for (let i = 0, p = 0; i < count; i++, p += 3) {
 		const r = data[p];
 		const g = data[p + 1];
@@ -37,6 +49,15 @@ export function measureImage(image: AnalysisImage): ImageMeasures {
 		const y = 0.299 * r + 0.587 * g + 0.114 * b;
 		luma[i] = y;
 		lumaSum += y;
+		histogram[Math.min(255, Math.round(y))]++;
+		const x = i % width;
+		const row = (i - x) / width;
+		if (x >= left && x < right && row >= top && row < bottom) {
+			centerCount++;
+			if (y >= 250) {
+				centerBright++;
+			}
+		}
 		if (y <= 16) {
 			dark++;
 		} else if (y >= 250) {
@@ -53,15 +74,26 @@ export function measureImage(image: AnalysisImage): ImageMeasures {
 	const castCb = midCount ? cbSum / midCount : 0;
 	const castCr = midCount ? crSum / midCount : 0;
 	return {
-		sharpness: laplacianVariance(luma, width, height),
+		sharpness: laplacianVariance(luma, width, height) * contrastGain(histogram, count) ** 2,
 		meanLuma: lumaSum / count,
 		darkShare: dark / count,
 		brightShare: bright / count,
+		centerBrightShare: centerCount ? centerBright / centerCount : 0,
 		castCb,
 		castCr,
 		cast: Math.hypot(castCb, castCr),
 		chroma: chromaSum / count,
 	};
+}
+
+/** How much the luma's 1st-99th percentile range must be stretched to span 0-255 (1 to 4: noise is not detail). */
+function contrastGain(histogram: Uint32Array, count: number): number {
+	const cut = count * 0.01;
+	let low = 0;
+	for (let seen = 0; low < 255 && (seen += histogram[low]) < cut; low++) { /* find the 1st percentile */ }
+	let high = 255;
+	for (let seen = 0; high > 0 && (seen += histogram[high]) < cut; high--) { /* find the 99th percentile */ }
+	return Math.min(4, Math.max(1, 255 / Math.max(1, high - low)));
 }
 
 export function laplacianVariance(luma: Float32Array, width: number, height: number): number {
@@ -90,15 +122,26 @@ export function laplacianVariance(luma: Float32Array, width: number, height: num
  * compared with their median. Robust to resizing, recompression and small crops.
  */
 export function perceptualHash(image: AnalysisImage): string {
+	return perceptualHashes(image).hash;
+}
+
+/**
+ * The pHash and the pHash of the horizontally mirrored picture, from one DCT: mirroring a row negates its odd
+ * DCT-II frequencies, so a flipped copy (a selfie, a re-post) is found without decoding it twice.
+ */
+export function perceptualHashes(image: AnalysisImage): { hash: string; mirrored: string } {
 	const size = 32;
-	const small = areaResizeLuma(image, size, size);
-	const dct = dct2d(small, size);
+	const dct = dct2d(areaResizeLuma(image, size, size), size);
 	const values: number[] = [];
 	for (let v = 0; v < 8; v++) {
 		for (let u = 0; u < 8; u++) {
 			values.push(dct[v * size + u]);
 		}
 	}
+	return { hash: hashOf(values), mirrored: hashOf(values.map((value, i) => ((i % 8) % 2 === 1 ? -value : value))) };
+}
+
+function hashOf(values: readonly number[]): string {
 	const sorted = values.slice(1).sort((a, b) => a - b);
 	const median = sorted[Math.floor(sorted.length / 2)];
 	let hex = '';
