@@ -88,7 +88,7 @@ function costumesSchema(description: string): Schema {
 function coverageSchema(): Schema {
 	return {
 		type: 'object',
-		description: 'Coverage view and its guide checks (one-angle, few-full-body, one-hairstyle, costume-share).',
+		description: 'Coverage view and its guide checks (one-angle, no-angle-tags, few-full-body, one-hairstyle, costume-share).',
 		properties: {
 			groups: {
 				type: 'object',
@@ -117,11 +117,11 @@ function coverageSchema(): Schema {
 
 const THRESHOLDS: Record<keyof ImageCheckThresholds, { description: string; minimum?: number; maximum?: number; integer?: boolean }> = {
 	sourceMinSide: { description: 'Pixels: the smallest side an import source should have.', minimum: 1 },
-	blurVariance: { description: 'Laplacian variance at training scale (short side 512) below which an image is blurry.', minimum: 0 },
+	blurVariance: { description: 'Laplacian variance of the contrast-stretched luma at training scale (short side 512) below which an image is blurry.', minimum: 0 },
 	darkMeanLuma: { description: 'Mean luma (0-255) below which an image is dark.', minimum: 0, maximum: 255 },
 	darkClippedShare: { description: 'Share of pixels at luma <= 16 above which an image is dark.', minimum: 0, maximum: 1 },
 	overexposedMeanLuma: { description: 'Mean luma (0-255) above which an image is overexposed.', minimum: 0, maximum: 255 },
-	overexposedClippedShare: { description: 'Share of pixels at luma >= 250 above which an image is overexposed.', minimum: 0, maximum: 1 },
+	overexposedClippedShare: { description: 'Share of pixels at luma >= 250 in the middle of the picture (where the person is) above which an image is overexposed.', minimum: 0, maximum: 1 },
 	colorCast: { description: 'Distance of the mid-tones\' colour from neutral (CbCr units, 0-128) above which the light is coloured.', minimum: 0, maximum: 128 },
 	grayscaleChroma: { description: 'Mean chroma (0-255) below which an image counts as grayscale.', minimum: 0, maximum: 255 },
 	nearDuplicateDistance: { description: 'Hamming distance (of 64 bits) of the perceptual hashes at or below which two images are near-duplicates.', minimum: 0, maximum: 64, integer: true },

@@ -123,7 +123,7 @@ describe('face crop proposals on the shared portraits', () => {
 });
 
 describe('face checks', () => {
-	it('no-face in a face subset, other-people anywhere, none for a single portrait', async () => {
+	it('no-face in a face or body subset, other-people anywhere, none for a single portrait', async () => {
 		const entries = [
 			{ path: people('darknet_person.jpg'), role: 'face' as const },
 			{ path: people('two_people.jpg'), role: 'body' as const },
@@ -136,7 +136,9 @@ describe('face checks', () => {
 		assert.deepEqual(codes(entries[1].path), ['other-people']);
 		assert.equal((report.problems.find((p) => p.code === 'other-people')!.details.faces as unknown[]).length, 2);
 		assert.deepEqual(codes(entries[2].path), []);
-		assert.deepEqual(codes(entries[3].path), [], 'no face needed in a body subset');
+		// A body subset checks that the person is there (issue 19.5): the guide's body shots include the face.
+		assert.deepEqual(codes(entries[3].path), ['no-face'], 'a dog in a body subset');
+		assert.match(report.problems.find((p) => p.file === entries[3].path)!.message, /No face was found in this body shot/);
 		assert.equal(report.faceDetectorError, undefined);
 	});
 	it('face-cut-off when the crop slices through the face, face-too-small in a wide face shot', async () => {

@@ -86,6 +86,9 @@ export function faceProblems(entry: ImageEntry, info: SourceInfo, image: Analysi
 	if (faces.length === 0) {
 		if (entry.role === 'face') {
 			emit('no-face', 'warning', 'No face was found in this close-up: a face subset needs the face clearly visible. Replace the picture or move it to a body subset.', { faces: 0 });
+		} else if (entry.role === 'body') {
+			// The guide's body shots run from the head down to the waist: without a face, nothing ties the body to the person.
+			emit('no-face', 'warning', 'No face was found in this body shot: the guide\'s body shots show the person from the head down to the waist, so the LoRA ties the body to the face. Use a picture where the face is visible.', { faces: 0 });
 		}
 		return problems;
 	}
