@@ -127,6 +127,7 @@ const THRESHOLDS: Record<keyof ImageCheckThresholds, { description: string; mini
 	nearDuplicateDistance: { description: 'Hamming distance (of 64 bits) of the perceptual hashes at or below which two images are near-duplicates.', minimum: 0, maximum: 64, integer: true },
 	sameShootDistance: { description: 'Hamming distance (of 64 bits) at or below which two images look like the same shoot.', minimum: 0, maximum: 64, integer: true },
 	faceScore: { description: 'Face detector score (0-1) a detection needs to count as a face.', minimum: 0, maximum: 1 },
+	edgeFaceScore: { description: 'Lower detector score (0-1) for another person\'s face cut by the picture\'s edge (other-people).', minimum: 0, maximum: 1 },
 	faceMinShare: { description: 'In a face subset, the face height as a share of the image height below which it is too small.', minimum: 0, maximum: 1 },
 	faceBorderMargin: { description: 'Pixels: a face box closer than this to the border counts as cut off.', minimum: 0 },
 	maxPixels: { description: 'Images with more pixels than this are refused before decoding (decompression bombs).', minimum: 1 },

@@ -141,6 +141,26 @@ describe('face checks', () => {
 		assert.match(report.problems.find((p) => p.file === entries[3].path)!.message, /No face was found in this body shot/);
 		assert.equal(report.faceDetectorError, undefined);
 	});
+	it('other-people also for a second person half in the frame, whose cut face scores under the face score (issue 19.5)', async () => {
+		const dir = await mkdtemp(join(tmpdir(), 'lora-half-'));
+		try {
+			// two_people.jpg: the right-hand face spans about x 792-934 of 1126; cut the picture through its middle.
+			const half = join(dir, 'half.jpg');
+			const meta = await sharp(people('two_people.jpg')).metadata();
+			await sharp(people('two_people.jpg')).extract({ left: 0, top: 0, width: Math.round(meta.width! * 863 / 1126), height: meta.height! }).jpeg().toFile(half);
+			const singles = ['obama.jpg', 'obama1.jpg', 'obama2.jpg', 'obama3.jpg', 'biden.jpg', 'biden2.jpg', 'unsplash_makhmutova_dina.jpg'].map(people);
+			const entries = [half, ...singles].map((path) => ({ path, role: 'body' as const }));
+			const report = await checkImages(entries, imageCheckOptions({ faceModelPath: MODEL, disabled: new Set(['wrong-size', 'low-resolution', 'near-duplicate', 'same-shoot']) }));
+			const others = report.problems.filter((p) => p.code === 'other-people');
+			assert.deepEqual(others.map((p) => p.file), [half], 'only the cut picture; no single portrait gains a stray face');
+			assert.match(others[0].message, /^2 faces were found \(1 of them cut by the edge: another person half in the frame\)/);
+			const strict = await checkImages([{ path: half, role: 'body' as const }], imageCheckOptions({ faceModelPath: MODEL, thresholds: { edgeFaceScore: 0.8 } }));
+			assert.ok(!strict.problems.some((p) => p.code === 'other-people'), 'without the edge score the half face is missed');
+		} finally {
+			await rm(dir, { recursive: true, force: true });
+		}
+	});
+
 	it('face-cut-off when the crop slices through the face, face-too-small in a wide face shot', async () => {
 		const dir = await mkdtemp(join(tmpdir(), 'lora-faces-'));
 		try {

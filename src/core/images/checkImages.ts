@@ -1,7 +1,7 @@
 import { decodeForAnalysis, SourceInfo } from './decode';
 import { findSimilarGroups, SimilarGroup, similarityProblems } from './duplicates';
 import { createFaceDetector, FaceDetector } from './faceDetector';
-import { ImageEntry, faceProblems, grayscaleProblems, lookProblems, shortName, sizeProblems } from './imageChecks';
+import { ImageEntry, edgeFaces, faceProblems, grayscaleProblems, lookProblems, shortName, sizeProblems } from './imageChecks';
 import { ImageMeasures, measureImage, perceptualHashes } from './measure';
 import { ImageCheckOptions } from './options';
 import { FaceBox, ImageProblem } from './types';
@@ -54,9 +54,11 @@ export async function analyseImage(entry: ImageEntry, options: ImageCheckOptions
 	let faces: FaceBox[] | undefined;
 	if (detector) {
 		const faceStarted = performance.now();
-		faces = await detector.detect(decoded.image, options.thresholds.faceScore);
+		const t = options.thresholds;
+		const found = await detector.detect(decoded.image, Math.min(t.faceScore, t.edgeFaceScore));
+		faces = found.filter((f) => f.score >= t.faceScore);
 		timings.faceMs = performance.now() - faceStarted;
-		problems.push(...faceProblems(entry, decoded.info, decoded.image, faces, options));
+		problems.push(...faceProblems(entry, decoded.info, decoded.image, faces, options, edgeFaces(found, faces, decoded.info, decoded.image.scale, t)));
 	}
 	return { entry, info: decoded.info, measures, hash, mirrorHash, faces, problems, timings };
 }

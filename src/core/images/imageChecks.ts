@@ -1,7 +1,8 @@
 import { basename } from 'node:path';
 import { AnalysisImage, SourceInfo } from './decode';
 import { ImageMeasures } from './measure';
-import { ImageCheckOptions } from './options';
+import { ImageCheckOptions, ImageCheckThresholds } from './options';
+import { countOf } from '../plural';
 import { mainFace } from './cropProposal';
 import { FaceBox, ImageProblem, ImageProblemCode, ImageProblemSeverity, SubsetRole, targetSizeForRole } from './types';
 
@@ -74,8 +75,22 @@ export function lookProblems(entry: ImageEntry, measures: ImageMeasures, options
 	return problems;
 }
 
+/**
+ * Detections under the face score that are another person cut by the picture's edge: at least `edgeFaceScore`,
+ * touching the border, and at least 40% of the main face's height (YuNet scores a half face lower).
+ */
+export function edgeFaces(found: readonly FaceBox[], faces: readonly FaceBox[], info: SourceInfo, scale: number, t: ImageCheckThresholds): FaceBox[] {
+	const main = mainFace(faces);
+	if (!main) {
+		return [];
+	}
+	const margin = t.faceBorderMargin / scale;
+	return found.filter((f) => f.score < t.faceScore && f.score >= t.edgeFaceScore && f.height >= 0.4 * main.height
+		&& (f.x < margin || f.y < margin || f.x + f.width > info.width - margin || f.y + f.height > info.height - margin));
+}
+
 /** no-face, other-people, face-cut-off, face-too-small. Regularisation images are other people by design. */
-export function faceProblems(entry: ImageEntry, info: SourceInfo, image: AnalysisImage, faces: readonly FaceBox[], options: ImageCheckOptions): ImageProblem[] {
+export function faceProblems(entry: ImageEntry, info: SourceInfo, image: AnalysisImage, faces: readonly FaceBox[], options: ImageCheckOptions, cutFaces: readonly FaceBox[] = []): ImageProblem[] {
 	const problems: ImageProblem[] = [];
 	if (entry.role === 'reg') {
 		return problems;
@@ -92,8 +107,10 @@ export function faceProblems(entry: ImageEntry, info: SourceInfo, image: Analysi
 		}
 		return problems;
 	}
-	if (faces.length > 1) {
-		emit('other-people', 'warning', `${faces.length} faces were found: the picture should show only the person you train. Crop the others out or drop the picture.`, { faces: boxes });
+	if (faces.length + cutFaces.length > 1) {
+		const cut = cutFaces.length > 0 ? ` (${countOf(cutFaces.length, 'of them', 'of them')} cut by the edge: another person half in the frame)` : '';
+		const allBoxes = [...boxes, ...cutFaces.map((f) => ({ x: f.x, y: f.y, width: f.width, height: f.height, score: f.score }))];
+		emit('other-people', 'warning', `${faces.length + cutFaces.length} faces were found${cut}: the picture should show only the person you train. Crop the others out or drop the picture.`, { faces: allBoxes });
 	}
 	const face = mainFace(faces)!;
 	const margin = t.faceBorderMargin / image.scale;
