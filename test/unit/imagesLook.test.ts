@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp, { Sharp } from 'sharp';
 import { checkImages } from '../../src/core/images/checkImages';
+import { findSimilarGroups } from '../../src/core/images/duplicates';
 import { imageCheckOptions } from '../../src/core/images/options';
 import { ImageProblem } from '../../src/core/images/types';
 import { sharedFixture } from '../support/paths';
@@ -145,6 +146,17 @@ describe('near-duplicates and same shoot', () => {
 		for (const other of others) {
 			assert.ok(!report.problems.some((p) => p.file === other && p.code === 'near-duplicate'), other);
 		}
+	});
+
+	it('does not list a near-duplicate again under same shoot: the copies stand as one picture there (issue 19.5)', () => {
+		// A and B are copies (2 bits apart); C is the same shoot as both (10 and 8 bits).
+		const groups = findSimilarGroups([
+			{ file: 'a.jpg', hash: '0000000000000000' },
+			{ file: 'b.jpg', hash: '0000000000000003' },
+			{ file: 'c.jpg', hash: '00000000000003ff' },
+		], 6, 14);
+		assert.deepEqual(groups.map((g) => [g.kind, g.files]), [['near-duplicate', ['a.jpg', 'b.jpg']], ['same-shoot', ['a.jpg', 'c.jpg']]]);
+		assert.deepEqual(groups[1].pairs, [{ a: 'a.jpg', b: 'c.jpg', distance: 8 }], 'the closest copy\'s distance');
 	});
 
 	it('finds a mirrored copy (a flipped selfie, a re-post) as a near-duplicate, which the plain hash does not (issue 19.5)', async () => {

@@ -17,7 +17,7 @@ export interface SimilarGroup {
 
 /**
  * Pairs within each Hamming distance, joined into clusters (A~B and B~C put A, B and C in one group).
- * Near-duplicate groups come first; same-shoot groups only join pairs that are not near-duplicates already.
+ * Near-duplicate groups come first; in same-shoot groups each near-duplicate group stands as its first picture.
  */
 export function findSimilarGroups(images: readonly HashedImage[], nearDistance: number, shootDistance: number): SimilarGroup[] {
 	const words = images.map((image) => splitHash(image.hash));
@@ -37,9 +37,23 @@ export function findSimilarGroups(images: readonly HashedImage[], nearDistance: 
 		}
 	}
 	const nearGroups = clusters(images, near, 'near-duplicate');
-	const grouped = new Set(nearGroups.flatMap((g) => g.files));
-	// An image already in a near-duplicate group is handled there; same-shoot speaks of the rest.
-	const shootGroups = clusters(images, shoot.filter(([i, j]) => !(grouped.has(images[i].file) && grouped.has(images[j].file))), 'same-shoot');
+	// A near-duplicate group takes part in same-shoot as one picture, its first: the copies are handled in their own
+	// group and are not listed again under "same shoot" (A~B near, A~C and B~C shoot gave the group A, B, C).
+	const representative = images.map((_, i) => i);
+	for (const group of nearGroups) {
+		const members = group.files.map((file) => images.findIndex((image) => image.file === file));
+		members.forEach((m) => { representative[m] = members[0]; });
+	}
+	const closest = new Map<string, [number, number, number]>();
+	for (const [i, j, d] of shoot) {
+		const [a, b] = [representative[i], representative[j]].sort((x, y) => x - y);
+		const key = `${a}:${b}`;
+		const known = closest.get(key);
+		if (a !== b && (!known || d < known[2])) {
+			closest.set(key, [a, b, d]);
+		}
+	}
+	const shootGroups = clusters(images, [...closest.values()], 'same-shoot');
 	return [...nearGroups, ...shootGroups];
 }
 
