@@ -1,14 +1,15 @@
 import * as assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, promises as fs, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import * as vscode from 'vscode';
 import { encodeSafetensors } from '../../src/core/checkpoints/safetensors';
 import { epochFileName, sampleFileName } from '../../src/core/checkpoints/checkpointNames';
 import { activateExtension, waitFor } from '../support/extension';
 import { PORTRAITS, guideFolderSpec, makeTrainingFolder, writeImage } from '../support/fixtures';
-import { testWorkspace } from '../support/paths';
-import { WEBVIEW_FRAME, screenshot, waitForElement, waitForTheme } from '../support/screenshot';
-import { compareGrid } from '../support/webviews';
+import { sharedFixture, testWorkspace } from '../support/paths';
+import { WEBVIEW_FRAME, countElements, elementRect, screenshot, waitForElement, waitForTheme } from '../support/screenshot';
+import { compareGrid, compareLikeness } from '../support/webviews';
 
 describe('compare epochs (UI)', () => {
 	it('shows prompts by epochs with the chosen epoch marked', async () => {
@@ -42,6 +43,54 @@ describe('compare epochs (UI)', () => {
 		await waitForElement('td.chosen', WEBVIEW_FRAME);
 		await waitForTheme('light', WEBVIEW_FRAME);
 		await screenshot('compare-epochs');
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+	});
+
+	it('draws the likeness and copying curves above the grid, the recommended epoch marked on both', async function () {
+		this.timeout(300_000);
+		await vscode.workspace.getConfiguration('loraWorkbench.images').update('faceModelPath', sharedFixture('models', 'yunet_n_dynamic.onnx'), vscode.ConfigurationTarget.Global);
+		const people = (name: string) => sharedFixture('photos', 'people', name);
+		const root = join(testWorkspace()!, 'compare-curves-ui');
+		const subset = join(root, 'images', '10_ohwx man');
+		await fs.mkdir(subset, { recursive: true });
+		await fs.writeFile(join(root, 'lora-workbench.yaml'), 'trigger: ohwx\nclassWord: man\n');
+		for (const name of ['obama.jpg', 'obama1.jpg', 'obama3.jpg']) {
+			await sharp(people(name)).rotate().resize(768, 768, { fit: 'inside' }).jpeg({ quality: 92 }).toFile(join(subset, name));
+		}
+		// Epoch 1 someone else, epoch 2 the person, epoch 3 half its samples a copy of a training picture: copying starts at 3.
+		const sample = join(root, 'model', 'sample');
+		await fs.mkdir(sample, { recursive: true });
+		const write = (epoch: number, index: number, from: string) => sharp(from).rotate().resize(512, 512, { fit: 'inside' }).png()
+			.toFile(join(sample, sampleFileName('ohwx', { epoch, promptIndex: index, timestamp: '20261124120000', seed: 42 })));
+		await write(1, 0, people('biden.jpg'));
+		await write(1, 1, people('biden2.jpg'));
+		await write(2, 0, people('obama2.jpg'));
+		await write(2, 1, people('obama2.jpg'));
+		await write(3, 0, join(subset, 'obama1.jpg'));
+		await write(3, 1, people('obama2.jpg'));
+		const api = await activateExtension();
+		await api.services.trainingFolders.refresh(root);
+		await vscode.commands.executeCommand('workbench.action.closeSidebar');
+		await vscode.commands.executeCommand('loraWorkbench.compareEpochs', root);
+		const sent = await waitFor('the likeness scores', () => compareLikeness(api, root), 240_000);
+		assert.equal(sent.reason, undefined);
+		assert.equal(sent.likeness?.recommendation?.key, 'e2');
+		assert.deepEqual(sent.likeness.columns.map((c) => c.copying), [0, 0, 0.5]);
+		// The page drew what it was sent: copying per epoch in the curve's label, one dot where copying is, the mark on epoch 2.
+		await waitForElement('svg.copying-curve[aria-label="Copying per epoch: epoch 1 0%, epoch 2 0%, epoch 3 50%"]', WEBVIEW_FRAME);
+		assert.equal(await countElements('svg.copying-curve .copying-point', WEBVIEW_FRAME), 1);
+		await waitForElement('svg.likeness-curve .recommended-mark circle', WEBVIEW_FRAME);
+		const copyMark = await elementRect('svg.copying-curve .recommended-mark circle', WEBVIEW_FRAME);
+		const copyPoint = await elementRect('svg.copying-curve .copying-point', WEBVIEW_FRAME);
+		const likenessMark = await elementRect('svg.likeness-curve .recommended-mark circle', WEBVIEW_FRAME);
+		assert.ok(copyPoint.x > copyMark.x, 'copying is after the recommended epoch');
+		assert.ok(copyPoint.y < copyMark.y, 'the copying epoch is drawn higher than the recommended one, which copies nothing');
+		assert.ok(likenessMark.x < copyMark.x, 'the likeness curve is the left one');
+		// Both curves sit above the grid.
+		const grid = await elementRect('table.grid', WEBVIEW_FRAME);
+		assert.ok(copyMark.y < grid.y, `the curves (${copyMark.y}) are above the grid (${grid.y})`);
+		await waitForTheme('light', WEBVIEW_FRAME);
+		await screenshot('compare-epochs-curves');
 		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 	});
 });

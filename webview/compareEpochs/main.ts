@@ -118,7 +118,9 @@ function decorate(): void {
 	}
 	const box = el('div', { className: 'likeness' });
 	box.append(el('p', { className: 'recommendation' }, view.recommendation ? `Recommended: ${view.recommendation.reason}` : 'No epoch can be recommended: no sample face could be scored.'));
-	box.append(curve(view));
+	box.append(el('div', { className: 'curves' },
+		el('figure', {}, curve(view), el('figcaption', {}, 'Likeness: median face distance and its middle half (drawn higher where more alike)')),
+		el('figure', {}, copyingCurve(view), el('figcaption', {}, 'Copying: share of samples that copy a training picture'))));
 	for (const note of view.notes) {
 		box.append(el('p', { className: 'note' }, note));
 	}
@@ -169,7 +171,7 @@ function curve(view: LikenessView): Node {
 		return svg;
 	}
 	const max = Math.max(1, ...points.map((p) => p.c.q3!));
-	const x = (i: number) => (view.columns.length === 1 ? width / 2 : 8 + (i * (width - 16)) / (view.columns.length - 1));
+	const x = curveX(view, width);
 	const y = (d: number) => 4 + (d / max) * (height - 8);
 	const band = document.createElementNS(svgNs, 'polygon');
 	band.setAttribute('points', [...points.map((p) => `${x(p.i)},${y(p.c.q1!)}`), ...[...points].reverse().map((p) => `${x(p.i)},${y(p.c.q3!)}`)].join(' '));
@@ -184,6 +186,80 @@ function curve(view: LikenessView): Node {
 	limit.setAttribute('y2', String(y(view.alikeBelow)));
 	limit.setAttribute('class', 'limit');
 	svg.append(band, limit, line);
+	const recommended = points.find((p) => p.c.key === view.recommendation?.key);
+	if (recommended) {
+		svg.append(recommendedMark(x(recommended.i), y(recommended.c.median!), height));
+	}
+	return svg;
+}
+
+/** The x of each column on both curves, so the same epoch sits at the same place in each. */
+function curveX(view: LikenessView, width: number): (i: number) => number {
+	return (i) => (view.columns.length === 1 ? width / 2 : 8 + (i * (width - 16)) / (view.columns.length - 1));
+}
+
+/** The recommended epoch on a curve: a dashed vertical line and a dot on its value, as the grid marks its column. */
+function recommendedMark(x: number, y: number, height: number): SVGGElement {
+	const svgNs = 'http://www.w3.org/2000/svg';
+	const group = document.createElementNS(svgNs, 'g');
+	group.setAttribute('class', 'recommended-mark');
+	const rule = document.createElementNS(svgNs, 'line');
+	rule.setAttribute('x1', String(x));
+	rule.setAttribute('x2', String(x));
+	rule.setAttribute('y1', '0');
+	rule.setAttribute('y2', String(height));
+	const dot = document.createElementNS(svgNs, 'circle');
+	dot.setAttribute('cx', String(x));
+	dot.setAttribute('cy', String(y));
+	dot.setAttribute('r', '3.5');
+	group.append(rule, dot);
+	return group;
+}
+
+/**
+ * The share of each epoch's samples that copy a training picture (0 at the bottom, 100% at the top). Its own
+ * chart beside the likeness curve rather than a second axis on it: distances and shares have nothing in common
+ * but the epoch, and copying usually starts where likeness stops improving, which reads best side by side.
+ */
+function copyingCurve(view: LikenessView): Node {
+	const svgNs = 'http://www.w3.org/2000/svg';
+	const svg = document.createElementNS(svgNs, 'svg');
+	svg.setAttribute('class', 'copying-curve');
+	svg.setAttribute('role', 'img');
+	svg.setAttribute('aria-label', `Copying per epoch: ${view.columns.map((c) => `${c.label} ${Math.round(c.copying * 100)}%`).join(', ')}`);
+	const width = 320;
+	const height = 60;
+	svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+	if (view.columns.length === 0) {
+		return svg;
+	}
+	const x = curveX(view, width);
+	const y = (share: number) => height - 4 - share * (height - 8);
+	const base = document.createElementNS(svgNs, 'line');
+	base.setAttribute('x1', '0');
+	base.setAttribute('x2', String(width));
+	base.setAttribute('y1', String(y(0)));
+	base.setAttribute('y2', String(y(0)));
+	base.setAttribute('class', 'base');
+	const line = document.createElementNS(svgNs, 'polyline');
+	line.setAttribute('points', view.columns.map((c, i) => `${x(i)},${y(c.copying)}`).join(' '));
+	line.setAttribute('class', 'copying');
+	svg.append(base, line);
+	// A dot on each epoch that copies, so one copying epoch among many is not lost in the line.
+	view.columns.forEach((c, i) => {
+		if (c.copying > 0) {
+			const dot = document.createElementNS(svgNs, 'circle');
+			dot.setAttribute('cx', String(x(i)));
+			dot.setAttribute('cy', String(y(c.copying)));
+			dot.setAttribute('r', '2.5');
+			dot.setAttribute('class', 'copying-point');
+			svg.append(dot);
+		}
+	});
+	const recommended = view.columns.findIndex((c) => c.key === view.recommendation?.key);
+	if (recommended !== -1) {
+		svg.append(recommendedMark(x(recommended), y(view.columns[recommended].copying), height));
+	}
 	return svg;
 }
 
