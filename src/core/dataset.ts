@@ -17,6 +17,7 @@ import { RENAME_TEMP_PATTERN } from './coverage/renameJournal';
 import { TrainingSettings, WorkbenchSettings, loadSettings } from './settings';
 import { StepReport, StepSettings, StepSubset, computeSteps } from './steps';
 import { countOf } from './plural';
+import { BucketPreview, bucketPreviewSettingsOf, describePlacement, isCutBadly } from './bucketPreview';
 
 export type { SubsetRole } from './settings';
 
@@ -313,6 +314,8 @@ async function guessRoles(subsets: readonly Subset[]): Promise<void> {
 
 /** Everything derived from the subsets: trigger inference, no-data errors, steps, checks, the sorted warnings. */
 async function finish(folder: TrainingFolder): Promise<TrainingFolder> {
+	// The bucket preview's problems are derived here, so a rescan replaces them (new array: the previous scan keeps its own).
+	folder.folderProblems = folder.folderProblems.filter((p) => p.code !== 'bucket-crop');
 	const problems = [...folder.folderProblems];
 	if (!folder.settings.trigger) {
 		const inferred = inferTrigger(folder.subsets);
@@ -327,6 +330,10 @@ async function finish(folder: TrainingFolder): Promise<TrainingFolder> {
 		problems.push({ severity: 'error', code: 'no-subsets', message: `${folder.imagesDir} has no subset folders named <repeats>_<class> (e.g. 24_mytrigger woman); sd-scripts would find no data.`, path: folder.imagesDir });
 	}
 	folder.steps = await computeFolderSteps(folder, problems);
+	const bucketProblems = await previewBuckets(folder);
+	// On the folder (the Dataset view's Problems row, whose click offers the fixes), naming the subset.
+	folder.folderProblems.push(...bucketProblems);
+	problems.push(...bucketProblems);
 	folder.checks = guideChecks(folder);
 	const all = [...problems, ...folder.subsets.flatMap((s) => s.problems)];
 	const rank = { error: 0, warning: 1, info: 2 };
@@ -366,6 +373,46 @@ export function stepSettingsOf(t: TrainingSettings, epochs = t.epochs): StepSett
 			bucketResoSteps: t.bucketResoSteps, bucketNoUpscale: t.bucketNoUpscale,
 		} : undefined,
 	};
+}
+
+/**
+ * Where sd-scripts puts each image and what it cuts (bucketPreview.ts), from the folder's own resolution and
+ * bucket settings; a subset whose images would be cut or would stop the run gets a `bucket-crop` problem.
+ */
+async function previewBuckets(folder: TrainingFolder): Promise<DatasetProblem[]> {
+	const found: DatasetProblem[] = [];
+	let preview: BucketPreview;
+	try {
+		preview = new BucketPreview(bucketPreviewSettingsOf(folder.training));
+	} catch {
+		return found; // bucket settings sd-scripts refuses: the step math reports them
+	}
+	const [w, h] = folder.training.resolution;
+	for (const subset of folder.subsets) {
+		// Only the header; an unreadable image gets no placement (the image checks name it).
+		await mapLimited(subset.images.filter((i) => !i.size), IO_CONCURRENCY, async (image) => {
+			image.size = await readImageSize(image.path).catch(() => undefined);
+		});
+		const cut: DatasetImage[] = [];
+		for (const image of subset.images) {
+			image.bucket = image.size ? preview.place(image.size[0], image.size[1]) : undefined;
+			if (image.bucket && isCutBadly(image.bucket)) {
+				cut.push(image);
+			}
+		}
+		if (cut.length > 0) {
+			const stops = cut.find((i) => i.bucket!.stops);
+			const example = stops ?? cut.reduce((a, b) => (b.bucket!.cutShare > a.bucket!.cutShare ? b : a));
+			const setting = `resolution ${w}x${h}, buckets ${folder.training.enableBucket ? 'on' : 'off'}`;
+			found.push({
+				severity: stops ? 'error' : 'warning', code: 'bucket-crop', path: subset.dir,
+				message: stops
+					? `${subset.name}: ${countOf(cut.filter((i) => i.bucket!.stops).length, 'image')} would stop sd-scripts (${setting}): ${example.name}: ${describePlacement(example.bucket!)} Turn buckets on, or crop them to ${w}x${h}.`
+					: `${subset.name}: ${countOf(cut.length, 'image')} of ${subset.images.length} would be cut by sd-scripts (${setting}): ${example.name}: ${describePlacement(example.bucket!)}. Turn buckets on, or crop them to ${w}x${h}.`,
+			});
+		}
+	}
+	return found;
 }
 
 /** The step numbers; with buckets on, every image's size is read first (as sd-scripts does). */

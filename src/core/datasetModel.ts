@@ -3,6 +3,7 @@
  * in a module of their own so that the scan's helpers (checks, roles, leftovers) can name them without importing
  * the scan itself.
  */
+import type { BucketPlacement } from './bucketPreview';
 import type { ImageSize } from './datasetImageSize';
 import type { SubsetRole, TrainingSettings, WorkbenchSettings } from './settings';
 import type { StepReport } from './steps';
@@ -37,8 +38,10 @@ export interface DatasetImage {
 	/** Lines with text; sd-scripts uses only the first. */
 	captionLineCount?: number;
 	captionProblem?: 'empty' | 'not-utf8' | 'unreadable';
-	/** [width, height] when it was read (buckets on, or a sample for the role guess). */
+	/** [width, height] of the file (read by every scan for the bucket preview; undefined when unreadable). */
 	size?: ImageSize;
+	/** The bucket sd-scripts puts it in and the part it keeps (bucketPreview.ts). */
+	bucket?: BucketPlacement;
 }
 
 export interface Subset {

@@ -101,6 +101,14 @@ export class BucketSelector {
 			return [w, h];
 		}
 		const step = this.options.bucketResoSteps;
+		const resized = this.noUpscaleSize(width, height);
+		return [resized[0] - (resized[0] % step), resized[1] - (resized[1] % step)];
+	}
+
+	/** With bucket_no_upscale: the size the image is resized to (its own when within the area), before the bucket's rounding. */
+	public noUpscaleSize(width: number, height: number): [number, number] {
+		const aspect = width / height;
+		const step = this.options.bucketResoSteps;
 		let resized: [number, number];
 		if (width * height > this.maxArea) {
 			const resizedWidth = Math.sqrt(this.maxArea * aspect);
@@ -117,7 +125,7 @@ export class BucketSelector {
 		} else {
 			resized = [width, height];
 		}
-		return [resized[0] - (resized[0] % step), resized[1] - (resized[1] % step)];
+		return resized;
 	}
 }
 

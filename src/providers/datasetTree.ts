@@ -120,7 +120,7 @@ export class DatasetTreeProvider extends Disposable implements vscode.TreeDataPr
 			case 'image': {
 				const subset = folder.subsets.find((s) => s.dir === node.dir);
 				const image = subset?.images.find((i) => i.path === node.path);
-				return subset && image ? imageItem(image, subset) : new vscode.TreeItem('(removed)');
+				return subset && image ? imageItem(image, subset, folder.training.enableBucket) : new vscode.TreeItem('(removed)');
 			}
 			case 'more': {
 				const subset = folder.subsets.find((s) => s.dir === node.dir);

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import type { DatasetImage, DatasetProblem, Subset, TrainingFolder } from '../core/dataset';
 import type { GuideCheck } from '../core/datasetChecks';
 import { countOf } from '../core/plural';
+import { NOTICEABLE_CUT, describePlacement } from '../core/bucketPreview';
 import { folderDescription, subsetDescription } from './datasetTreeText';
 
 /** Images per page under a subset: a 20,000-image subset must not send 20,000 items at once. */
@@ -60,7 +61,8 @@ export function imageDiagnostics(image: DatasetImage): vscode.Diagnostic[] {
 		.filter((d) => d.source === 'lora');
 }
 
-export function imageItem(image: DatasetImage, subset: Subset): vscode.TreeItem {
+/** `buckets`: the folder trains with buckets on, so the row names each image's bucket even when nothing is cut. */
+export function imageItem(image: DatasetImage, subset: Subset, buckets = false): vscode.TreeItem {
 	const item = new vscode.TreeItem(image.name, vscode.TreeItemCollapsibleState.None);
 	item.id = `image:${image.path}`;
 	item.resourceUri = vscode.Uri.file(image.path);
@@ -80,6 +82,12 @@ export function imageItem(image: DatasetImage, subset: Subset): vscode.TreeItem 
 	} else {
 		parts.push(countOf(image.tagCount ?? 0, 'tag'));
 	}
+	const cut = image.bucket && (image.bucket.stops !== undefined || image.bucket.cutShare >= NOTICEABLE_CUT);
+	if (image.bucket && (cut || buckets)) {
+		// What sd-scripts will do with it, at a glance: its bucket (which varies only with buckets on), and what it cuts.
+		const [bw, bh] = image.bucket.bucket;
+		parts.push(image.bucket.stops ? `${bw}x${bh}: stops sd-scripts` : cut ? `${bw}x${bh}, ${Math.round(image.bucket.cutShare * 100)}% cut` : `${bw}x${bh}`);
+	}
 	if (errors + warnings > 0) {
 		parts.push(countOf(errors + warnings, 'problem'));
 	}
@@ -91,6 +99,9 @@ export function imageItem(image: DatasetImage, subset: Subset): vscode.TreeItem 
 	const tooltip = new vscode.MarkdownString(undefined, true);
 	tooltip.appendText(`${image.path}\n`);
 	tooltip.appendText(image.hasCaption ? `Caption: ${image.caption ?? '(unreadable)'}\n` : `No caption: sd-scripts trains it on "${subset.classTokens}"\n`);
+	if (image.bucket && image.size) {
+		tooltip.appendText(`sd-scripts: ${image.size[0]}x${image.size[1]} → ${describePlacement(image.bucket)}\n`);
+	}
 	for (const d of diagnostics) {
 		const label = d.severity === vscode.DiagnosticSeverity.Error ? 'Error' : d.severity === vscode.DiagnosticSeverity.Warning ? 'Warning' : 'Info';
 		tooltip.appendText(`\n${label}: ${d.message}`);
@@ -139,6 +150,11 @@ export function detailItem(node: Extract<DatasetNode, { kind: 'detail' }>): vsco
 		if (node.problem.path) {
 			item.resourceUri = vscode.Uri.file(node.problem.path);
 			item.command = { command: 'revealInExplorer', title: 'Reveal', arguments: [vscode.Uri.file(node.problem.path)] };
+		}
+		if (node.problem.code === 'bucket-crop') {
+			// One click to the fix: turn buckets on, or crop the pictures sd-scripts would cut.
+			item.command = { command: 'loraWorkbench.fixBucketCrops', title: 'Fix', arguments: [node.root, node.problem.path] };
+			item.tooltip = `${node.problem.message}\nClick to fix: turn buckets on, or crop them.`;
 		}
 		item.contextValue = 'loraProblem';
 	}

@@ -12,6 +12,8 @@ import { collectImportSources, describeImportDuplicate, findImportDuplicates, ha
 import { proposeCrop } from '../core/images/cropProposal';
 import { defaultThresholds } from '../core/images/options';
 import { countOf } from '../core/plural';
+import { isCutBadly, withBucketsOn } from '../core/bucketPreview';
+import { SETTINGS_FILE_NAME } from '../core/settings';
 import { pickTrainingFolder } from '../services/pickTrainingFolder';
 import type { TrainingFolderService } from '../services/trainingFolders';
 import { CropJob, CropperPanel, CropperSummary } from './cropper/cropperPanel';
@@ -26,6 +28,9 @@ interface ImportServices {
 }
 
 const SOURCE_EXTENSIONS = [...IMPORT_EXTENSIONS, ...IMPORT_EXTENSIONS.map((e) => e.toUpperCase())];
+
+/** The fixes of a `bucket-crop` warning. */
+export type BucketFix = 'buckets' | 'crop';
 
 /** What to do with sources that look like images already in the subset; tests pass it to skip the question. */
 export type DuplicateChoice = 'skip' | 'import';
@@ -53,6 +58,62 @@ export class ImportImages extends Disposable {
 		}));
 		this.register(vscode.commands.registerCommand('loraWorkbench.cropWrongSizeImages', (arg?: unknown) => this.cropWrongSize(arg)));
 		this.register(vscode.commands.registerCommand('loraWorkbench.restoreOriginalImage', (arg?: unknown) => this.restore(arg)));
+		this.register(vscode.commands.registerCommand('loraWorkbench.fixBucketCrops', (arg?: unknown, subsetDir?: unknown, fix?: BucketFix) => this.fixBucketCrops(arg, subsetDir, fix)));
+	}
+
+	/**
+	 * The one-click fix of a `bucket-crop` warning (the Dataset view's problem row): turn buckets on in
+	 * lora-workbench.yaml (one undoable edit), or crop the images sd-scripts would cut to the resolution's size
+	 * (the cropper, originals kept). `fix` skips the question (tests, keybindings).
+	 */
+	private async fixBucketCrops(arg: unknown, subsetDir: unknown, fix?: BucketFix): Promise<CropperPanel | boolean | undefined> {
+		await this.services.trainingFolders.ready();
+		const folder = await pickTrainingFolder(this.services.trainingFolders, arg);
+		if (!folder) {
+			return undefined;
+		}
+		const dir = uriOrPath(subsetDir);
+		const cut = folder.subsets.filter((s) => !dir || s.dir === dir)
+			.flatMap((s) => s.images.filter((i) => i.bucket && isCutBadly(i.bucket)).map((image) => ({ image, subset: s })));
+		if (cut.length === 0) {
+			void vscode.window.showInformationMessage(`LoRA: sd-scripts cuts nothing off in ${dir ? basename(dir) : basename(folder.root)}.`);
+			return false;
+		}
+		const [w, h] = folder.training.resolution;
+		const chosen = fix ?? (await vscode.window.showQuickPick([
+			{ label: '$(symbol-ruler) Turn buckets on', description: 'enableBucket: true in lora-workbench.yaml', detail: 'Each picture trains in the bucket closest to its shape; little or nothing is cut.', fix: 'buckets' as const },
+			{ label: `$(screen-full) Crop them to ${w}x${h}`, description: `${countOf(cut.length, 'image')}, originals kept under originals/`, detail: 'You choose what stays in the picture, instead of sd-scripts cutting the middle.', fix: 'crop' as const },
+		], { title: `LoRA: sd-scripts would cut ${countOf(cut.length, 'image')} (resolution ${w}x${h}, buckets ${folder.training.enableBucket ? 'on' : 'off'})` }))?.fix;
+		if (chosen === 'buckets') {
+			return this.turnBucketsOn(folder);
+		}
+		if (chosen === 'crop') {
+			const jobs: CropJob[] = cut.map(({ image, subset }) => ({ source: image.path, mode: 'recrop', outDir: subset.dir, root: folder.root }));
+			return this.openCropper(`Crop to ${w}x${h}: ${basename(folder.root)}`, { width: w, height: h }, jobs, folder.root);
+		}
+		return undefined;
+	}
+
+	private async turnBucketsOn(folder: TrainingFolder): Promise<boolean> {
+		const uri = vscode.Uri.file(join(folder.root, SETTINGS_FILE_NAME));
+		const edit = new vscode.WorkspaceEdit();
+		const metadata = { label: 'Turn buckets on', needsConfirmation: false };
+		if (folder.settingsFileExists) {
+			const document = await vscode.workspace.openTextDocument(uri);
+			const text = document.getText();
+			edit.replace(uri, new vscode.Range(document.positionAt(0), document.positionAt(text.length)), withBucketsOn(text), metadata);
+		} else {
+			edit.createFile(uri, { ignoreIfExists: true }, metadata);
+			edit.insert(uri, new vscode.Position(0, 0), withBucketsOn(undefined), metadata);
+		}
+		if (!(await vscode.workspace.applyEdit(edit))) {
+			void vscode.window.showErrorMessage(`LoRA: could not edit ${uri.fsPath}; set training: enableBucket: true there by hand.`);
+			return false;
+		}
+		await vscode.workspace.textDocuments.find((d) => d.uri.fsPath === uri.fsPath)?.save();
+		await this.services.trainingFolders.refresh(folder.root);
+		void vscode.window.showInformationMessage(`LoRA: buckets are on in ${basename(folder.root)}/${SETTINGS_FILE_NAME} (Ctrl+Z there undoes it).`);
+		return true;
 	}
 
 	/**

@@ -13,7 +13,7 @@ describe('lora-workbench.yaml settings', () => {
 			assert.equal(fileExists, false);
 			assert.deepEqual({ ...settings.training, extra: undefined }, {
 				model: 'sd15', batchSize: 1, epochs: 10, gradientAccumulationSteps: 1, gpus: 1, enableBucket: false, resolution: [512, 512],
-				minBucketReso: 256, maxBucketReso: 1024, bucketResoSteps: 64, bucketNoUpscale: false, captionExtension: '.txt', extra: undefined,
+				minBucketReso: 256, maxBucketReso: 1024, bucketResoSteps: 64, bucketNoUpscale: false, captionExtension: '.txt', extra: undefined, randomCrop: false, cacheLatents: true,
 			});
 			assert.deepEqual(settings.checks, { maxTotalSteps: 1500, faceBodyRatio: [1.5, 2], faceImages: [25, 30], bodyImages: [15, 20] });
 			assert.equal(settings.trigger, undefined);

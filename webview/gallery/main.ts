@@ -15,7 +15,7 @@ const post = host.post;
 const root = document.getElementById('root')!;
 
 const CELL = 168;
-const ROW = 212;
+const ROW = 228;
 const OVERSCAN_ROWS = 2;
 
 let images: GalleryImage[] = [];
@@ -114,9 +114,10 @@ function cellFor(id: number): HTMLElement {
 	let cell = cells.get(id);
 	if (!cell) {
 		const image = images[id];
-		cell = el('div', { className: 'cell', title: `${image.subset}/${image.name}\n${image.caption ?? '(no caption file)'}` },
+		cell = el('div', { className: 'cell', title: `${image.subset}/${image.name}\n${image.caption ?? '(no caption file)'}${image.bucket ? `\n${image.bucket.detail}` : ''}` },
 			el('div', { className: 'thumb' }),
 			el('div', { className: 'name' }, image.name),
+			...(image.bucket ? [el('div', { className: `bucket${image.bucket.keep ? ' cut' : ''}${image.bucket.stops ? ' stops' : ''}`, title: image.bucket.detail }, `→ ${image.bucket.label}`)] : []),
 			el('div', { className: 'subset' }, image.subset),
 			el('div', { className: 'caption' }, image.caption ?? '(no caption file)'));
 		cell.dataset.id = String(id);
@@ -131,7 +132,17 @@ function paintThumbnail(id: number, cell: HTMLElement): void {
 	const box = cell.querySelector('.thumb')!;
 	const thumb = thumbnails.get(id);
 	if (thumb?.src && !box.querySelector('img')) {
-		box.replaceChildren(el('img', { src: thumb.src, alt: images[id].name, draggable: false }));
+		const keep = images[id].bucket?.keep;
+		const img = el('img', { src: thumb.src, alt: images[id].name, draggable: false });
+		// The part sd-scripts keeps, drawn on the picture (the rest shaded): the frame is sized by the image itself.
+		let frame: HTMLElement | undefined;
+		if (keep) {
+			const kept = el('span', { className: 'bucket-keep' });
+			// CSSOM, not a style attribute: the page's CSP allows no inline styles.
+			Object.assign(kept.style, { left: `${keep.x * 100}%`, top: `${keep.y * 100}%`, width: `${keep.width * 100}%`, height: `${keep.height * 100}%` });
+			frame = el('span', { className: 'framed' }, img, kept);
+		}
+		box.replaceChildren(frame ?? img);
 	} else if (thumb?.error) {
 		box.replaceChildren(el('span', { className: 'codicon codicon-error', title: thumb.error }));
 		box.classList.add('failed');

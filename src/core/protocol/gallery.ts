@@ -7,6 +7,18 @@ export interface GalleryImage {
 	subset: string;
 	/** First line of the caption; undefined without a caption file. */
 	caption?: string;
+	/** What sd-scripts does with it (bucketPreview.ts); undefined when its size could not be read. */
+	bucket?: GalleryBucket;
+}
+
+export interface GalleryBucket {
+	/** Short: "512x512, 33% cut". */
+	label: string;
+	/** The whole sentence, for the tooltip. */
+	detail: string;
+	/** The part sd-scripts keeps, as fractions of the picture (0-1), when it cuts something off. */
+	keep?: { x: number; y: number; width: number; height: number };
+	stops: boolean;
 }
 
 export interface GalleryTag {

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import type { DatasetImage, TrainingFolder } from '../../core/dataset';
-import { GalleryHostMessage, GalleryImage, GalleryWebviewMessage, isGalleryWebviewMessage } from '../../core/protocol/gallery';
+import { GalleryBucket, GalleryHostMessage, GalleryImage, GalleryWebviewMessage, isGalleryWebviewMessage } from '../../core/protocol/gallery';
+import { NOTICEABLE_CUT, describePlacement } from '../../core/bucketPreview';
 import { buildTagTable, tagStatsSubsets } from '../../core/tagStats';
 import type { ThumbnailCache } from '../../core/thumbnails';
 import { NativeModuleError } from '../../core/nativeModules';
@@ -107,7 +108,7 @@ export class GalleryPanel extends Disposable {
 		const selected = new Set(this.context.state.get(this.root).selected);
 		this.abortAll();
 		this.loadImages();
-		const images: GalleryImage[] = this.images.map((image, id) => ({ id, name: image.name, subset: basename(image.path.slice(0, -image.name.length - 1)), caption: image.caption }));
+		const images: GalleryImage[] = this.images.map((image, id) => ({ id, name: image.name, subset: basename(image.path.slice(0, -image.name.length - 1)), caption: image.caption, bucket: galleryBucket(image) }));
 		const table = buildTagTable(tagStatsSubsets(folder));
 		const filter = this.context.state.get(this.root).filter;
 		const stillSelected = this.images.flatMap((image, id) => (selected.has(image.path) ? [id] : []));
@@ -191,4 +192,22 @@ export class GalleryPanel extends Disposable {
 		}
 		await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(image.captionPath), 'loraWorkbench.captionEditor', options);
 	}
+}
+
+/** The bucket preview of one image for its thumbnail: the kept part as fractions, so the page draws it at any size. */
+function galleryBucket(image: DatasetImage): GalleryBucket | undefined {
+	const placement = image.bucket;
+	if (!placement || !image.size) {
+		return undefined;
+	}
+	const [width, height] = image.size;
+	const [bw, bh] = placement.bucket;
+	const cut = placement.cutShare >= NOTICEABLE_CUT;
+	const k = placement.kept;
+	return {
+		label: placement.stops ? `${bw}x${bh}: stops sd-scripts` : cut ? `${bw}x${bh}, ${Math.round(placement.cutShare * 100)}% cut` : `${bw}x${bh}`,
+		detail: `sd-scripts: ${width}x${height} → ${describePlacement(placement)}`,
+		keep: cut ? { x: k.x / width, y: k.y / height, width: k.width / width, height: k.height / height } : undefined,
+		stops: placement.stops !== undefined,
+	};
 }
