@@ -52,4 +52,28 @@ describe('bench: caption editor, command to first paint', () => {
 		record('captionLarge', { ms: median(large.map((o) => o.ms)), work: 1, note: `median of ${ROUNDS} first opens; ${large[0].width}x${large[0].height} preview painted, the original only on zoom` });
 		await closeEditors();
 	});
+
+	it('steps to the next 4000x6000 image of a subset once the open editor has prepared its neighbours (issue 19.8)', async function () {
+		this.timeout((ROUNDS + 2) * PAINT_TIMEOUT_MS);
+		const api = await activateExtension();
+		await closeEditors();
+		const captionOf = (image: string) => vscode.Uri.file(join(root, image).replace(/\.jpg$/, '.txt'));
+		await vscode.commands.executeCommand('loraWorkbench.openCaptionEditor', vscode.Uri.file(join(root, images.steps[0])));
+		const steps: number[] = [];
+		for (let round = 0; round < ROUNDS; round++) {
+			const current = captionOf(images.steps[round]);
+			// What a user sees before pressing Next: the picture, then the filmstrip (made after the neighbours' previews).
+			await waitFor('the editor to paint and prepare its neighbours', () => {
+				const session = captionEditor(api, current);
+				return session?.firstPaint && session.posted.some((m) => m.type === 'neighbours' && (m as { neighbours: Array<{ thumbSrc?: string }> }).neighbours.some((n) => n.thumbSrc));
+			}, PAINT_TIMEOUT_MS);
+			const next = captionOf(images.steps[round + 1]);
+			const start = performance.now();
+			await vscode.commands.executeCommand('loraWorkbench.nextCaption');
+			const paint = await waitFor(`the next image ${next.fsPath} painted`, () => captionEditor(api, next)?.firstPaint, PAINT_TIMEOUT_MS);
+			steps.push(paint.at - start);
+		}
+		record('captionNext', { ms: median(steps), work: 1, note: `median of ${ROUNDS} steps with Next; target < 200 ms (issue 19.8)` });
+		await closeEditors();
+	});
 });

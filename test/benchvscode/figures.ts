@@ -13,7 +13,7 @@ export interface FigureSpec {
 	baseline?: FigureKey;
 }
 
-export type FigureKey = 'captionSmall' | 'captionLarge' | 'loss1k' | 'loss100k'
+export type FigureKey = 'captionSmall' | 'captionLarge' | 'captionNext' | 'loss1k' | 'loss100k'
 	| 'gallery100Grid' | 'gallery100Thumbs' | 'gallery5kGrid' | 'gallery5kThumbs' | 'gallery5kCached'
 	| 'tags100Root' | 'tags5kRoot' | 'tags5kAll';
 
@@ -21,6 +21,7 @@ export type FigureKey = 'captionSmall' | 'captionLarge' | 'loss1k' | 'loss100k'
 export const FIGURES: Record<FigureKey, FigureSpec> = {
 	captionSmall: { name: 'vscode: caption editor 512x768 JPEG, command to image painted', unit: 'images' },
 	captionLarge: { name: 'vscode: caption editor 4000x6000 JPEG, command to image painted', unit: 'images', baseline: 'captionSmall' },
+	captionNext: { name: 'vscode: caption editor next 4000x6000 image, step to image painted', unit: 'images', baseline: 'captionLarge' },
 	loss1k: { name: 'vscode: loss panel 1,000-step history, command to chart painted', unit: 'points' },
 	loss100k: { name: 'vscode: loss panel 100,000-step history, command to chart painted', unit: 'points', baseline: 'loss1k' },
 	gallery100Grid: { name: 'vscode: gallery 100 images, command to grid painted', unit: 'images' },

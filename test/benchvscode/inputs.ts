@@ -47,6 +47,8 @@ export interface CaptionEditorImages {
 	warmup: string;
 	small: string[];
 	large: string[];
+	/** One subset of `rounds + 1` camera-size photos, stepped through with Next. */
+	steps: string[];
 }
 
 /**
@@ -58,11 +60,14 @@ export async function buildCaptionEditorFolder(root: string, rounds: number): Pr
 	const caption = `${TRIGGER}, 1girl, solo, smile, looking at viewer, portrait, brown hair, outdoors`;
 	const small = await photoJpeg('obama1.jpg', 512, 768);
 	const large = await photoJpeg('obama.jpg', 4000, 6000, 92);
-	const images: CaptionEditorImages = { warmup: '', small: [], large: [] };
+	const images: CaptionEditorImages = { warmup: '', small: [], large: [], steps: [] };
 	images.warmup = await writeCaptioned(root, join('images', '1_warmup'), 'warmup', await photoJpeg('biden.jpg', 512, 768), caption);
 	for (let i = 1; i <= rounds; i++) {
 		images.small.push(await writeCaptioned(root, join('images', `1_small${i}`), 'portrait_512x768', small, caption));
 		images.large.push(await writeCaptioned(root, join('images', `1_large${i}`), 'portrait_4000x6000', large, caption));
+	}
+	for (let i = 0; i <= rounds; i++) {
+		images.steps.push(await writeCaptioned(root, join('images', '1_steps'), `step_${i}`, large, caption));
 	}
 	await fs.writeFile(join(root, 'lora-workbench.yaml'), `trigger: ${TRIGGER}\nclass: woman\n`);
 	return images;

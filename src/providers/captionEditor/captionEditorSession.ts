@@ -139,10 +139,12 @@ export class CaptionEditorSession extends Disposable {
 			type: 'init',
 			fileName: basename(this.document.uri.fsPath),
 			trigger: this.target.folder?.trigger,
-			document: await this.documentState(),
+			// The quick fixes follow in a second message: asking the code action providers must not delay the first paint.
+			document: this.plainDocumentState().state,
 			image: this.target.imagePath ? { name: basename(this.target.imagePath) } : undefined,
 			...this.neighbourState(),
 		});
+		this.postDocument();
 		await this.postImage();
 		await this.postThumbnails();
 	}
@@ -291,11 +293,19 @@ export class CaptionEditorSession extends Disposable {
 		}
 	}
 
-	/** Thumbnails one at a time (the machine may have two cores), then the next image's preview, so stepping on is quick. */
+	/**
+	 * The next and previous images' previews first (stepping on then finds them made), then the filmstrip's
+	 * thumbnails one at a time (the machine may have two cores).
+	 */
 	private async postThumbnails(): Promise<void> {
 		const { subset, index } = this.target;
 		if (!subset || index === undefined) {
 			return;
+		}
+		for (const neighbour of [subset.images[(index + 1) % subset.images.length], subset.images[(index - 1 + subset.images.length) % subset.images.length]]) {
+			if (neighbour && !this.disposed && neighbour.path !== this.target.imagePath) {
+				await imagePreview(neighbour.path, this.host.previewCacheDir, { maxEdge: EDITOR_PREVIEW_EDGE });
+			}
 		}
 		const thumbs = new Map<number, string>();
 		for (const i of filmstripRange(index, subset.images.length, FILMSTRIP_RADIUS)) {
@@ -308,10 +318,6 @@ export class CaptionEditorSession extends Disposable {
 			}
 		}
 		this.postNeighbours(thumbs);
-		const next = subset.images[index + 1];
-		if (next && !this.disposed) {
-			await imagePreview(next.path, this.host.previewCacheDir, { maxEdge: EDITOR_PREVIEW_EDGE });
-		}
 	}
 
 	private post(message: ToCaptionEditorMessage): void {
