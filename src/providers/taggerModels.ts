@@ -7,10 +7,12 @@ import { listCachedModels, removeCachedModel } from '../core/tagger/modelCache';
 import { DEFAULT_TAGGER_MODEL, HUGGING_FACE_ENDPOINT, KNOWN_TAGGER_MODELS, cacheFolderName, isValidRepoId } from '../core/tagger/models';
 import { MODEL_FILE } from '../core/tagger/session';
 import { Disposable } from '../util/dispose';
-import { openSetting } from '../util/openSetting';
+import { settingsTabFor } from '../util/settingsScope';
 import { workspaceTrusted } from '../services/workspaceTrust';
 
 const SECTION = 'loraWorkbench.tagger';
+const USE_LOCAL_FOLDER = 'Use a Local Folder…';
+const USE_MIRROR = 'Use a Mirror…';
 
 function megabytes(bytes: number): string {
 	return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
@@ -27,6 +29,12 @@ export class TaggerModels extends Disposable {
 		super();
 		this.cacheRoot = join(globalStorageUri.fsPath, 'tagger');
 		this.register(vscode.commands.registerCommand('loraWorkbench.manageTaggerModels', () => workspaceTrusted('Managing tagger models') ? this.manage() : undefined));
+		// `folder` / `url` skip the picker and the input box (tests, keybindings).
+		this.register(vscode.commands.registerCommand('loraWorkbench.useLocalTaggerFolder', (folder?: string) => workspaceTrusted('Choosing a tagger model') ? this.useLocalFolder(folder) : undefined));
+		this.register(vscode.commands.registerCommand('loraWorkbench.useTaggerMirror', (url?: string) => workspaceTrusted('Choosing a tagger mirror') ? this.useMirror(url) : undefined));
+		// Programmatic (not in the palette): what "Download" does, for tests against a local mirror.
+		this.register(vscode.commands.registerCommand('loraWorkbench.downloadTaggerModel', (repoId?: string) => workspaceTrusted('Downloading a tagger model')
+			? this.download(repoId ?? (vscode.workspace.getConfiguration(SECTION).get<string>('model', DEFAULT_TAGGER_MODEL) || DEFAULT_TAGGER_MODEL)) : undefined));
 	}
 
 	static register(services: { globalStorageUri: vscode.Uri; log: vscode.LogOutputChannel }): TaggerModels {
@@ -55,20 +63,85 @@ export class TaggerModels extends Disposable {
 		if (await readDownloadRecord(dir)) {
 			return dir;
 		}
+		// Modal: a toast left unanswered held the run ("already running") with nothing on screen to say why.
+		const endpoint = this.endpoint();
 		const answer = await vscode.window.showInformationMessage(
-			`Auto-tagging needs the WD14 model ${repoId} (model.onnx and selected_tags.csv, a few hundred MB). Download it from Hugging Face now?`,
-			'Download', 'Use a Local Folder...',
+			`Auto-tagging needs the WD14 model ${repoId}. Download it now?`,
+			{ modal: true, detail: `model.onnx and selected_tags.csv, a few hundred MB, from ${endpoint}. Without internet: use a folder that holds both files, or a mirror.` },
+			'Download', USE_LOCAL_FOLDER, USE_MIRROR,
 		);
-		if (answer === 'Use a Local Folder...') {
-			// The tab where the setting applies (Remote in a remote window: the setting is machine-overridable).
-			await openSetting('tagger.modelPath');
-			return undefined;
+		return this.answer(answer, repoId);
+	}
+
+	/** Where the three offers lead; undefined when the user cancelled. */
+	private async answer(answer: string | undefined, repoId: string): Promise<string | undefined> {
+		if (answer === USE_LOCAL_FOLDER) {
+			return this.useLocalFolder();
+		}
+		if (answer === USE_MIRROR) {
+			return (await this.useMirror()) ? this.download(repoId) : undefined;
 		}
 		return answer === 'Download' ? this.download(repoId) : undefined;
 	}
 
+	private endpoint(): string {
+		return vscode.workspace.getConfiguration(SECTION).get<string>('endpoint', HUGGING_FACE_ENDPOINT) || HUGGING_FACE_ENDPOINT;
+	}
+
+	/**
+	 * Picks a folder holding model.onnx and selected_tags.csv and writes loraWorkbench.tagger.modelPath where it
+	 * takes effect: a folder or workspace value wins over the user's, so it is replaced there; otherwise the user
+	 * settings, which in a remote window VS Code writes to the remote machine's (the setting is machine-overridable).
+	 * Returns the folder, so the run that asked goes on with it.
+	 */
+	async useLocalFolder(given?: string): Promise<string | undefined> {
+		const folder = given ?? (await vscode.window.showOpenDialog({
+			canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: 'Use This Folder',
+			title: 'LoRA: the folder holding model.onnx and selected_tags.csv of a WD14 tagger',
+		}))?.[0]?.fsPath;
+		if (!folder) {
+			return undefined;
+		}
+		const missing = [MODEL_FILE, TAGS_FILE].filter((file) => !existsSync(join(folder, file)));
+		if (missing.length > 0) {
+			void vscode.window.showErrorMessage(`${folder} has no ${missing.join(' and no ')}: a WD14 tagger folder holds model.onnx and selected_tags.csv (download both from the model's Hugging Face page on a machine with internet). The setting was not changed.`);
+			return undefined;
+		}
+		await this.updateWhereItApplies('modelPath', folder);
+		void vscode.window.showInformationMessage(`Auto-tagging uses the tagger in ${folder} (loraWorkbench.tagger.modelPath).`);
+		return folder;
+	}
+
+	/** Asks for a Hugging Face mirror (resolve/main/<file> layout) and writes loraWorkbench.tagger.endpoint where it applies. */
+	async useMirror(given?: string): Promise<string | undefined> {
+		const url = given ?? await vscode.window.showInputBox({
+			title: 'LoRA: Hugging Face mirror for tagger models',
+			prompt: 'The mirror\'s address; files are read from <address>/<repository>/resolve/main/<file>, as from huggingface.co.',
+			value: this.endpoint(),
+			validateInput: (text) => (/^https?:\/\/[^\s/]+/i.test(text.trim()) ? undefined : 'An http:// or https:// address, e.g. https://hf-mirror.com'),
+		});
+		const trimmed = url?.trim().replace(/\/+$/, '');
+		if (!trimmed) {
+			return undefined;
+		}
+		if (!/^https?:\/\/[^\s/]+/i.test(trimmed)) {
+			void vscode.window.showErrorMessage(`"${trimmed}" is not an http:// or https:// address; loraWorkbench.tagger.endpoint was not changed.`);
+			return undefined;
+		}
+		await this.updateWhereItApplies('endpoint', trimmed);
+		return trimmed;
+	}
+
+	private async updateWhereItApplies(key: 'modelPath' | 'endpoint', value: string): Promise<void> {
+		const config = vscode.workspace.getConfiguration(SECTION);
+		// Machine-overridable: VS Code writes a Global value of a remote window to the Remote settings, where it applies.
+		const tab = settingsTabFor(config.inspect(key), vscode.env.remoteName, true);
+		const target = tab === 'folder' ? vscode.ConfigurationTarget.WorkspaceFolder : tab === 'workspace' ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+		await config.update(key, value, target);
+	}
+
 	async download(repoId: string): Promise<string | undefined> {
-		const endpoint = vscode.workspace.getConfiguration(SECTION).get<string>('endpoint', HUGGING_FACE_ENDPOINT) || HUGGING_FACE_ENDPOINT;
+		const endpoint = this.endpoint();
 		try {
 			return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Downloading ${repoId}`, cancellable: true }, async (progress, token) => {
 				const controller = new AbortController();
@@ -95,7 +168,10 @@ export class TaggerModels extends Disposable {
 			if (err instanceof DownloadCancelledError) {
 				void vscode.window.showInformationMessage(`Download of ${repoId} cancelled. What arrived is kept; the next download resumes from there.`);
 			} else {
-				void vscode.window.showErrorMessage(`Could not download ${repoId}: ${err instanceof Error ? err.message : String(err)}`);
+				// Offline or blocked: the two ways to get the model without that address. Not awaited, so the run ends
+				// now and an unanswered message holds nothing; an answer sets it up for the next run.
+				void vscode.window.showErrorMessage(`Could not download ${repoId} from ${endpoint}: ${err instanceof Error ? err.message : String(err)}`, USE_LOCAL_FOLDER, USE_MIRROR)
+					.then((answer) => this.answer(answer, repoId));
 			}
 			return undefined;
 		}

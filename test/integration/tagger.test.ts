@@ -1,12 +1,15 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { activateExtension } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { buildMeanColourModel, selectedTagsCsv } from '../support/onnxBuilder';
 import { testWorkspace } from '../support/paths';
+import { canControlPage, elementTexts, screenshot, waitForElement } from '../support/screenshot';
 
 /**
  * Auto-tag inside a real VS Code, with a tiny WD14-shaped model configured as a local folder model.
@@ -128,6 +131,91 @@ describe('auto-tag images (WD14 tagger)', function () {
 			assert.equal(api.testing.autoTag.lastRun, before);
 		} finally {
 			await config().update('modelPath', previous, vscode.ConfigurationTarget.Global);
+		}
+	});
+
+	it('works offline: "Use a Local Folder…" checks the folder and writes the setting where it applies; "Download it now?" is modal and holds no run; a mirror is written likewise', async () => {
+		const api = await activateExtension();
+		const modelDir = config().get<string>('modelPath')!;
+		const before = config().inspect<string>('modelPath');
+		try {
+			// A folder without the model's files is refused, naming what is missing; the setting stays.
+			const empty = mkdtempSync(join(tmpdir(), 'tagger-it-nofiles-'));
+			assert.equal(await vscode.commands.executeCommand('loraWorkbench.useLocalTaggerFolder', empty), undefined);
+			assert.equal(config().inspect<string>('modelPath')?.globalValue, before?.globalValue);
+			// No folder or workspace value: the user (in a remote window, the Remote) settings.
+			await config().update('modelPath', undefined, vscode.ConfigurationTarget.Global);
+			assert.equal(await vscode.commands.executeCommand('loraWorkbench.useLocalTaggerFolder', modelDir), modelDir);
+			assert.equal(config().inspect<string>('modelPath')?.globalValue, modelDir);
+			// A workspace value would win over the user's: the folder goes there, so it is the one used.
+			await config().update('modelPath', '/nowhere', vscode.ConfigurationTarget.Workspace);
+			assert.equal(await vscode.commands.executeCommand('loraWorkbench.useLocalTaggerFolder', modelDir), modelDir);
+			assert.equal(config().inspect<string>('modelPath')?.workspaceValue, modelDir);
+			assert.equal(config().get<string>('modelPath'), modelDir);
+			await config().update('modelPath', undefined, vscode.ConfigurationTarget.Workspace);
+
+			// Without a model folder or a downloaded model the run asks, modally (VS Code refuses dialogs under test and
+			// says what it would have asked); the run then ends, so the next one is not "already running".
+			await config().update('modelPath', undefined, vscode.ConfigurationTarget.Global);
+			await config().update('model', 'SmilingWolf/wd-vit-tagger-v3', vscode.ConfigurationTarget.Global);
+			const image = vscode.Uri.file(join(faceDir, 'img_001.jpg'));
+			const runBefore = api.testing.autoTag.lastRun;
+			for (let i = 0; i < 2; i++) {
+				await assert.rejects(Promise.resolve(vscode.commands.executeCommand('loraWorkbench.autoTagImages', image)),
+					/refused to show dialog in tests\. Contents: Auto-tagging needs the WD14 model SmilingWolf\/wd-vit-tagger-v3\. Download it now\?/);
+			}
+			assert.equal(api.testing.autoTag.lastRun, runBefore, 'nothing was tagged');
+
+			// A mirror: an http(s) address, trailing slash dropped, written where the endpoint applies.
+			assert.equal(await vscode.commands.executeCommand('loraWorkbench.useTaggerMirror', 'ftp://mirror.example'), undefined);
+			assert.equal(await vscode.commands.executeCommand('loraWorkbench.useTaggerMirror', 'http://127.0.0.1:9/'), 'http://127.0.0.1:9');
+			assert.equal(config().inspect<string>('endpoint')?.globalValue, 'http://127.0.0.1:9');
+		} finally {
+			await config().update('endpoint', undefined, vscode.ConfigurationTarget.Global);
+			await config().update('model', undefined, vscode.ConfigurationTarget.Global);
+			await config().update('modelPath', undefined, vscode.ConfigurationTarget.Workspace);
+			await config().update('modelPath', before?.globalValue, vscode.ConfigurationTarget.Global);
+		}
+	});
+
+	it('downloads from a mirror (a local server here); a failed download offers "Use a Local Folder…" and "Use a Mirror…"', async () => {
+		const model = Buffer.from(buildMeanColourModel({ tagCount: 3, weights: [[0, 0, 0], [0, 0, 0], [0, 0, 0]], bias: [5, 5, -5] }));
+		const files: Record<string, Buffer> = { 'model.onnx': model, 'selected_tags.csv': Buffer.from(selectedTagsCsv(['solo'])) };
+		const served: string[] = [];
+		const server = createServer((req, res) => {
+			served.push(`${req.method} ${req.url}`);
+			const match = /^\/lw-test\/mini-tagger\/resolve\/main\/([^/?]+)/.exec(req.url ?? '');
+			const body = match ? files[match[1]] : undefined;
+			if (!body) {
+				res.writeHead(404).end();
+				return;
+			}
+			res.writeHead(200, { 'content-length': body.length });
+			res.end(req.method === 'HEAD' ? undefined : body);
+		});
+		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+		const mirror = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+		try {
+			assert.equal(await vscode.commands.executeCommand('loraWorkbench.useTaggerMirror', mirror), mirror);
+			const dir = await vscode.commands.executeCommand<string | undefined>('loraWorkbench.downloadTaggerModel', 'lw-test/mini-tagger');
+			assert.ok(dir, `downloaded from the mirror (${served.join(', ')})`);
+			assert.ok((await fs.readFile(join(dir, 'model.onnx'))).equals(model));
+			assert.ok(served.some((line) => line.startsWith('GET /lw-test/mini-tagger/resolve/main/selected_tags.csv')), served.join(', '));
+
+			// A repository the mirror does not have: the run ends, and the message offers the offline ways.
+			assert.equal(await vscode.commands.executeCommand('loraWorkbench.downloadTaggerModel', 'lw-test/not-there'), undefined);
+			if (canControlPage()) {
+				await vscode.commands.executeCommand('notifications.showList');
+				const item = '.notification-list-item:has-text("Could not download lw-test/not-there")';
+				await waitForElement(item);
+				const buttons = (await elementTexts(`${item} .monaco-button`)).map((t) => t.trim());
+				assert.deepEqual(buttons, ['Use a Local Folder…', 'Use a Mirror…']);
+				await screenshot('tagger-download-failed');
+				await vscode.commands.executeCommand('notifications.hideList');
+			}
+		} finally {
+			server.close();
+			await config().update('endpoint', undefined, vscode.ConfigurationTarget.Global);
 		}
 	});
 });
