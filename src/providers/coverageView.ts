@@ -242,7 +242,9 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 		const filter = node.kind === 'tag' ? quoteTag(node.tag.tag) : node.kind === 'group' ? node.group.tags.map((t) => quoteTag(t.tag)).join(' OR ') : undefined;
 		const commands = await vscode.commands.getCommands(true);
 		if (filter && commands.includes('loraWorkbench.filterGallery')) {
-			await vscode.commands.executeCommand('loraWorkbench.filterGallery', { root: node.folder.root, expression: filter });
+			// A subset's group shows that subset's images, "all subsets" every image.
+			const subset = node.kind === 'tag' || node.kind === 'group' ? node.subset.subset : undefined;
+			await vscode.commands.executeCommand('loraWorkbench.filterGallery', { root: node.folder.root, expression: filter, subset: subset === 'all subsets' ? '' : subset });
 			return;
 		}
 		const picked = await vscode.window.showQuickPick(images.sort().map((path) => ({ label: basename(path), description: relative(node.folder.root, path), path })), {

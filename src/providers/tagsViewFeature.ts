@@ -68,7 +68,7 @@ export class TagTools extends Disposable {
 		// Not in the palette: for tests and other features. Opens the gallery with the filter and returns what matches.
 		this.register(vscode.commands.registerCommand('loraWorkbench.filterGallery', async (request: GalleryFilterRequest) => {
 			const panel = await showGallery(request.root);
-			return panel?.applyFilter({ tag: request.tag ?? '', expression: request.expression ?? '' });
+			return panel?.applyFilter({ tag: request.tag ?? '', expression: request.expression ?? '', subset: request.subset ?? '' });
 		}));
 	}
 }

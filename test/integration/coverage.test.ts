@@ -8,6 +8,7 @@ import { makeTrainingFolder } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
 import { canControlPage, click, elementTexts, pressKey, screenshot, waitForElement } from '../support/screenshot';
 import type { BulkEditOutcome } from '../../src/providers/bulkEdit';
+import { galleryPanel } from '../support/webviews';
 
 describe('coverage and balance', () => {
 	let root: string;
@@ -127,5 +128,33 @@ describe('coverage and balance', () => {
 			});
 			await vscode.commands.executeCommand('notifications.hideList');
 		}
+	});
+
+	it('clicking a subset\'s group shows that subset\'s images in the gallery, not every subset\'s (issue 19.6)', async () => {
+		const FACE = '10_sc0pe woman';
+		const BODY = '5_sc0pe woman body';
+		const scoped = await makeTrainingFolder(testWorkspace()!, 'coverage-scope', {
+			subsets: [
+				{ repeats: 10, classTokens: 'sc0pe woman', images: 3, size: [512, 512], caption: () => 'sc0pe, looking at viewer, smile' },
+				{ repeats: 5, classTokens: 'sc0pe woman body', images: 2, size: [512, 768], caption: () => 'sc0pe, looking at viewer, cowboy shot' },
+			],
+			settingsYaml: `trigger: sc0pe\nclass: woman\nsubsets:\n  "images/${FACE}": { role: face }\n  "images/${BODY}": { role: body }\n`,
+		});
+		const api = await activateExtension();
+		await api.services.trainingFolders.refresh(scoped);
+		const view = api.testing.coverageView;
+		const folderNode = (await view.getChildren()).find((n) => n.kind === 'folder' && n.folder.root === scoped)!;
+		const faceNode = (await view.getChildren(folderNode)).find((n) => n.kind === 'subset' && n.subset.subset === FACE)!;
+		const angles = (await view.getChildren(faceNode)).find((n) => n.kind === 'group' && n.group.group === 'angle')!;
+		await view.showImages(angles);
+		const gallery = await waitFor('the gallery', () => galleryPanel(api, scoped));
+		const filtered = () => gallery.sent.get('filtered') as { ids: number[]; subset?: string; expression: string } | undefined;
+		await waitFor('the face subset\'s three pictures', () => filtered()?.ids.length === 3 && filtered()?.subset === FACE);
+		// Typing another filter keeps the subset; the page's clear button shows every subset again.
+		await gallery.receive({ type: 'filter', tag: '', expression: 'sc0pe' });
+		await waitFor('still the face subset', () => filtered()?.expression === 'sc0pe' && filtered()?.ids.length === 3);
+		await gallery.receive({ type: 'filter', tag: '', expression: 'sc0pe', subset: '' });
+		await waitFor('every subset', () => filtered()?.ids.length === 5 && filtered()?.subset === undefined);
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 	});
 });

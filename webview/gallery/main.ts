@@ -36,6 +36,8 @@ expressionField.setAttribute('aria-label', 'Filter expression');
 const errorLine = el('div', { className: 'error', hidden: true });
 const status = el('span', { className: 'status' });
 const scopeLabel = el('span', { className: 'scope' });
+/** The subset the host scoped the gallery to (Coverage shows one subset's group), with a button to show all. */
+const subsetChip = el('span', { className: 'subset-scope', hidden: true });
 const scroller = el('div', { className: 'scroller', tabIndex: 0 });
 const spacer = el('div', { className: 'spacer' });
 scroller.append(spacer);
@@ -65,7 +67,7 @@ bulkMenu.addEventListener('change', () => {
 const header = el('header', {},
 	el('div', { className: 'filters' }, tagSelect, expressionField),
 	errorLine,
-	el('div', { className: 'actions' }, status, scopeLabel,
+	el('div', { className: 'actions' }, status, subsetChip, scopeLabel,
 		button('Add tag', 'add', 'addTag'), button('Remove tag', 'remove', 'removeTag'), button('Rename tag', 'edit', 'renameTag'), bulkMenu),
 );
 root.replaceChildren(header, scroller);
@@ -81,6 +83,16 @@ function updateStatus(): void {
 	status.textContent = `${visibleIds.length} of ${countOf(images.length, 'image')}${selection.size ? ` · ${selection.size} selected` : ''}`;
 	const scope = currentScope();
 	scopeLabel.textContent = `Edits apply to: ${scope === 'selected' ? `${selection.size} selected` : scope === 'filtered' ? `${visibleIds.length} filtered` : 'all images'}`;
+}
+
+function showSubset(subset: string | undefined): void {
+	subsetChip.hidden = !subset;
+	if (subset) {
+		const clear = el('button', { className: 'subset-clear', title: 'Show every subset' }, el('span', { className: 'codicon codicon-close' }));
+		clear.setAttribute('aria-label', `Show every subset, not only ${subset}`);
+		clear.addEventListener('click', () => post({ type: 'filter', tag: tagSelect.value ?? '', expression: expressionField.value ?? '', subset: '' }));
+		subsetChip.replaceChildren(el('span', {}, `in ${subset}`), clear);
+	}
 }
 
 /** '' shows the "(any tag)" option (setting the value '' would show an empty box). */
@@ -383,6 +395,7 @@ host.onMessage((message) => {
 				expressionField.value = message.expression;
 			}
 			showError(message.error, message.expression);
+			showSubset(message.subset);
 			scroller.scrollTop = 0;
 			selectionChanged();
 			break;

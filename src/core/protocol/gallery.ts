@@ -42,13 +42,14 @@ export interface GalleryFilterError {
 export type GalleryHostMessage =
 	| { type: 'init'; folderName: string; root: string; images: GalleryImage[]; tags: GalleryTag[]; thumbnailSize: number; tag: string; expression: string; selected: number[] }
 	/** The images the current filter lets through (ids, in order); error when the expression does not parse. */
-	| { type: 'filtered'; ids: number[]; tag: string; expression: string; error?: GalleryFilterError }
+	| { type: 'filtered'; ids: number[]; tag: string; expression: string; subset?: string; error?: GalleryFilterError }
 	| { type: 'thumbnails'; items: Array<{ id: number; src?: string; error?: string }> }
 	| { type: 'selected'; ids: number[] };
 
 export type GalleryWebviewMessage =
 	| { type: 'ready' }
-	| { type: 'filter'; tag: string; expression: string }
+	/** `subset`: '' clears the subset scope; absent keeps it. */
+	| { type: 'filter'; tag: string; expression: string; subset?: string }
 	| { type: 'thumbnails'; ids: number[] }
 	| { type: 'select'; ids: number[] }
 	| { type: 'open'; id: number }
@@ -87,7 +88,7 @@ export function isGalleryWebviewMessage(value: unknown): value is GalleryWebview
 		case 'ready':
 			return true;
 		case 'filter':
-			return isText(message.tag) && isText(message.expression);
+			return isText(message.tag) && isText(message.expression) && (message.subset === undefined || isText(message.subset));
 		case 'thumbnails':
 		case 'select':
 			return isIdList(message.ids);

@@ -77,7 +77,8 @@ export class GalleryPanel extends Disposable {
 	private handle(message: Exclude<GalleryWebviewMessage, { type: 'ready' }>): void {
 		switch (message.type) {
 			case 'filter':
-				this.applyFilter({ tag: message.tag, expression: message.expression });
+				// The page edits the tag and the expression; the subset scope stays until the page clears it.
+				this.applyFilter({ tag: message.tag, expression: message.expression, subset: message.subset ?? this.context.state.get(this.root).filter.subset });
 				break;
 			case 'thumbnails':
 				this.requestThumbnails(message.ids.filter((id) => id < this.images.length));
@@ -129,10 +130,10 @@ export class GalleryPanel extends Disposable {
 		}
 		const outcome = filterImages(folder, filter);
 		const ids = new Map(this.images.map((image, id) => [image.path, id]));
-		const active = filter.tag.trim() !== '' || (filter.expression.trim() !== '' && !outcome.error);
+		const active = filter.tag.trim() !== '' || !!filter.subset || (filter.expression.trim() !== '' && !outcome.error);
 		const paths = outcome.images.map((i) => i.path);
 		this.context.state.setFilter(this.root, filter, active ? paths : undefined);
-		this.post({ type: 'filtered', ids: paths.map((p) => ids.get(p)!).filter((id) => id !== undefined), tag: filter.tag, expression: filter.expression, error: outcome.error });
+		this.post({ type: 'filtered', ids: paths.map((p) => ids.get(p)!).filter((id) => id !== undefined), tag: filter.tag, expression: filter.expression, subset: filter.subset || undefined, error: outcome.error });
 		return { paths, error: outcome.error };
 	}
 

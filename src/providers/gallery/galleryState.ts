@@ -11,6 +11,8 @@ export interface GalleryFilter {
 	tag: string;
 	/** A filter expression ('' for none). */
 	expression: string;
+	/** Only this subset's images (its folder name), as when Coverage shows one subset's group; '' or absent for all. */
+	subset?: string;
 }
 
 export interface FilterOutcome {
@@ -21,7 +23,7 @@ export interface FilterOutcome {
 
 /** Images of a folder that pass the tag and the expression (both must hold). */
 export function filterImages(folder: TrainingFolder, filter: GalleryFilter): FilterOutcome {
-	const images = folder.subsets.flatMap((s) => s.images);
+	const images = folder.subsets.filter((s) => !filter.subset || s.name === filter.subset).flatMap((s) => s.images);
 	const tagKey = filter.tag.trim() ? normalizeTag(filter.tag) : undefined;
 	const compiled = filter.expression.trim() ? compileFilter(filter.expression) : undefined;
 	if (compiled && !compiled.ok) {
