@@ -12,6 +12,12 @@ import { Disposable } from '../util/dispose';
  * loraWorkbench.images.faceModelPath or the pinned download in global storage), embeddings cached in global
  * storage. Off where face detection is off: in untrusted workspaces and with loraWorkbench.images.faceDetection.
  */
+/**
+ * The last report made for each root, sample folder and output name, by any of the services (Compare Epochs,
+ * the Checkpoints view and the loss panel each have one): the loss panel draws one at once instead of making it.
+ */
+const finished = new Map<string, FolderLikeness>();
+
 export class LikenessService extends Disposable {
 	private detector: Promise<FaceDetector> | undefined;
 	/** One report per root and sample folder at a time: the view and the panel ask together. */
@@ -40,13 +46,23 @@ export class LikenessService extends Disposable {
 
 	/** The folder's report (with the epochs of `sampleDir` when given), or why there is none, said for the user. */
 	public report(root: string, sampleDir?: string, outputName?: string): Promise<FolderLikeness | { reason: string }> {
-		const key = `${root}\n${sampleDir ?? ''}\n${outputName ?? ''}`;
+		const key = reportKey(root, sampleDir, outputName);
 		let running = this.running.get(key);
 		if (!running) {
-			running = this.compute(root, sampleDir, outputName).finally(() => this.running.delete(key));
+			running = this.compute(root, sampleDir, outputName).then((report) => {
+				if (!('reason' in report)) {
+					finished.set(key, report);
+				}
+				return report;
+			}).finally(() => this.running.delete(key));
 			this.running.set(key, running);
 		}
 		return running;
+	}
+
+	/** The last report already made for these arguments (by any likeness service), without making one. */
+	public cached(root: string, sampleDir?: string, outputName?: string): FolderLikeness | undefined {
+		return finished.get(reportKey(root, sampleDir, outputName));
 	}
 
 	private async compute(root: string, sampleDir?: string, outputName?: string): Promise<FolderLikeness | { reason: string }> {
@@ -86,4 +102,8 @@ export class LikenessService extends Disposable {
 		this.detector = undefined;
 		await previous?.then((d) => d.release(), () => undefined);
 	}
+}
+
+function reportKey(root: string, sampleDir?: string, outputName?: string): string {
+	return `${root}\n${sampleDir ?? ''}\n${outputName ?? ''}`;
 }

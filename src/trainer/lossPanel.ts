@@ -1,6 +1,12 @@
+import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { LossPanelHostMessage, LossPanelWebviewMessage, LossPoint, LossRunInfo, LossSeries } from '../core/protocol/lossPanel';
+import { effectiveOutputName } from '../core/training/trainingSettings';
+import { countOf } from '../core/plural';
+import { likenessOverlayPoints } from '../core/likeness/lossOverlay';
+import type { FolderLikeness } from '../core/likeness/likeness';
+import type { LikenessOverlay, LossPanelHostMessage, LossPanelWebviewMessage, LossPoint, LossRunInfo, LossSeries } from '../core/protocol/lossPanel';
 import { isLossPanelWebviewMessage, savedSelection } from '../core/protocol/lossPanel';
+import type { LikenessService } from '../services/likenessService';
 import type { TrainingFolderService } from '../services/trainingFolders';
 import { PanelsByKey, PostBatch, WebviewHost, WebviewHostOptions, parseWith } from '../services/webviewHost';
 import { Disposable } from '../util/dispose';
@@ -11,6 +17,8 @@ export interface LossPanelServices {
 	extensionUri: vscode.Uri;
 	log: vscode.LogOutputChannel;
 	trainingFolders: TrainingFolderService;
+	/** Makes the likeness overlay's reports; without it the overlay says likeness is not available. */
+	likeness?: LikenessService;
 }
 
 /** Live points are batched: a fast run redraws tqdm many times a second. */
@@ -32,6 +40,10 @@ export class LossPanel extends Disposable {
 	private stored = new Map<string, StoredRun>();
 	private selected: string[] = [];
 	/** Live points, batched per run. */
+	/** The likeness overlay toggle (the webview's, sent with showLikeness): off, nothing is computed. */
+	private showLikeness = false;
+	/** The runs whose overlay was sent since the toggle went on, so each report is asked for once per run and epoch. */
+	private likenessSent = new Map<string, number>();
 	private readonly points = this.register(new PostBatch<{ runId: string; points: LossPoint[] }>(POINT_BATCH_MS, (batches) => this.postPoints(batches)));
 
 	public static get current(): LossPanel | undefined {
@@ -109,6 +121,9 @@ export class LossPanel extends Disposable {
 			for (const mark of marks) {
 				this.post({ type: 'epoch', runId: run.id, mark });
 			}
+			if (marks.length > 0 && this.showLikeness) {
+				void this.sendLikeness([run.id]); // a new epoch began: the one before it has written its samples
+			}
 			if (points.length > 0) {
 				this.points.add({ runId: run.id, points });
 			}
@@ -151,6 +166,13 @@ export class LossPanel extends Disposable {
 				break;
 			case 'openTensorBoard':
 				await vscode.commands.executeCommand('loraWorkbench.chartTensorBoardLogs');
+				break;
+			case 'showLikeness':
+				this.showLikeness = message.on;
+				this.likenessSent.clear();
+				if (message.on) {
+					await this.sendLikeness(this.selected);
+				}
 				break;
 			case 'painted':
 				break; // for the VS Code bench, which reads it through the host's observer
@@ -200,6 +222,66 @@ export class LossPanel extends Disposable {
 		this.points.clear();
 		const series = (await Promise.all(this.selected.map((id) => this.seriesOf(id)))).filter((s): s is LossSeries => s !== undefined);
 		this.post({ type: 'init', runs, selected: this.selected, series, liveRunId: this.history.all.find((r) => r.status === 'running')?.id });
+		this.likenessSent.clear();
+		if (this.showLikeness) {
+			await this.sendLikeness(this.selected);
+		}
+	}
+
+	/** Where a run's samples are: its training folder's model/sample under its output name, or why not. */
+	private samplesOf(id: string, runs: readonly LossRunInfo[]): { root: string; sampleDir: string; outputName: string } | { reason: string } {
+		const live = this.liveRun(id);
+		if (live) {
+			return { root: live.run.folderRoot, sampleDir: join(live.run.outputDir, 'sample'), outputName: live.run.outputName };
+		}
+		const stored = this.stored.get(id);
+		if (!stored || stored.info.source !== 'history') {
+			return { reason: 'Likeness needs a run started in VS Code (its training folder and samples); a TensorBoard log does not say where its samples are.' };
+		}
+		const folder = this.services.trainingFolders.get(stored.info.location);
+		if (!folder) {
+			return { reason: `Likeness: ${stored.info.location} is not an open training folder.` };
+		}
+		// A new run moves the previous run's samples into model/runs/: model/sample holds only the newest run's.
+		const newest = runs.filter((r) => r.source === 'history' && r.location === stored.info.location).sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0))[0];
+		if (newest && newest.id !== id) {
+			return { reason: 'Likeness is drawn for the newest run of a folder only: model/sample holds its samples; an earlier run\'s were moved to model/runs/ (Compare Epochs shows them from the Checkpoints view).' };
+		}
+		const outputName = stored.outputName ?? effectiveOutputName(folder.settings.trainer.settings, folder.trigger ?? '');
+		return { root: folder.root, sampleDir: join(folder.modelDir, 'sample'), outputName };
+	}
+
+	/**
+	 * The likeness overlay of each run in `ids`, from the last report already made (Compare Epochs, the Checkpoints
+	 * view) when there is one, else made now (embeddings come from the cache, so only new samples cost).
+	 */
+	private async sendLikeness(ids: readonly string[]): Promise<void> {
+		const likeness = this.services.likeness;
+		const runs = await this.listRuns();
+		for (const id of ids) {
+			const series = await this.seriesOf(id);
+			const lastStep = series && series.steps.length > 0 ? series.steps[series.steps.length - 1] : 0;
+			const epochCount = series?.epochs.length ?? 0;
+			if (this.likenessSent.get(id) === epochCount) {
+				continue;
+			}
+			this.likenessSent.set(id, epochCount);
+			const where = likeness ? this.samplesOf(id, runs) : { reason: 'Likeness is not available in this window.' };
+			if ('reason' in where) {
+				this.post({ type: 'likeness', overlay: { runId: id, points: [], note: where.reason } });
+				continue;
+			}
+			// A report made before the newest epoch ended lacks its samples: made again then (a new mark means the epoch
+			// before it has written its samples).
+			const cached = likeness!.cached(where.root, where.sampleDir, where.outputName);
+			const newestEnded = Math.max(0, ...(series?.epochs ?? []).map((m) => m.epoch)) - 1;
+			const upToDate = cached?.epochs && Math.max(0, ...cached.epochs.epochs.map((e) => e.epoch ?? 0)) >= newestEnded;
+			const report: FolderLikeness | { reason: string } = upToDate ? cached! : await likeness!.report(where.root, where.sampleDir, where.outputName);
+			if (!this.showLikeness) {
+				return; // turned off while the report was made
+			}
+			this.post({ type: 'likeness', overlay: overlayOf(id, report, series?.epochs ?? [], lastStep) });
+		}
 	}
 
 	public async select(ids: readonly string[]): Promise<void> {
@@ -224,4 +306,19 @@ export class LossPanel extends Disposable {
 	public get selectedRuns(): readonly string[] {
 		return this.selected;
 	}
+}
+
+function overlayOf(runId: string, report: FolderLikeness | { reason: string }, marks: LossSeries['epochs'], lastStep: number): LikenessOverlay {
+	if ('reason' in report) {
+		return { runId, points: [], note: report.reason };
+	}
+	if (!report.epochs || report.epochs.epochs.length === 0) {
+		return { runId, points: [], note: 'Likeness: no samples yet (sd-scripts writes them at the end of each epoch with sample_every_n_epochs).' };
+	}
+	const { points, unplaced } = likenessOverlayPoints(report.epochs, marks, lastStep);
+	const notes = [
+		...(points.length === 0 ? ['Likeness: no sample face could be scored.'] : []),
+		...(unplaced > 0 ? [`Likeness: ${countOf(unplaced, 'epoch')} not drawn (the log does not say where it ended).`] : []),
+	];
+	return { runId, points, recommended: report.epochs.recommendation?.key, alikeBelow: report.identity.thresholds.unsure, note: notes.length ? notes.join(' ') : undefined };
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { LikenessService } from '../services/likenessService';
 import type { TrainingFolderService } from '../services/trainingFolders';
 import { LossPanel } from './lossPanel';
 import { RunHistory, WatchableRuns } from './runHistory';
@@ -9,6 +10,8 @@ export interface TrainingWatchServices {
 	extensionUri: vscode.Uri;
 	log: vscode.LogOutputChannel;
 	trainingFolders: TrainingFolderService;
+	/** Where the likeness service caches its embeddings; without it the loss panel has no likeness overlay. */
+	globalStorageUri?: vscode.Uri;
 	/** The trainer's run queue (src/trainer/trainingRun.ts), given by TrainerFeature. */
 	trainingRuns?: WatchableRuns;
 }
@@ -30,15 +33,19 @@ export function registerTrainingWatch(services: TrainingWatchServices): Training
 	}
 	const statusItem = TrainingStatusItem.register(history);
 	const problems = TrainingProblems.register(history);
-	const panel = LossPanel.register(services, history);
+	// The loss panel's likeness overlay; the service loads its models only when a report is asked for.
+	const likeness = services.globalStorageUri ? new LikenessService(services.globalStorageUri, services.log) : undefined;
+	const panelServices = { ...services, likeness };
+	const panel = LossPanel.register(panelServices, history);
 	return {
 		history,
 		statusItem,
 		problems,
 		lossPanel: () => LossPanel.current,
-		revivePanel: (panel, state) => LossPanel.revive(services, history, panel, state),
+		revivePanel: (panel, state) => LossPanel.revive(panelServices, history, panel, state),
 		dispose: () => {
 			panel.dispose();
+			likeness?.dispose();
 			problems.dispose();
 			statusItem.dispose();
 			history.dispose();

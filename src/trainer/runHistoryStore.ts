@@ -44,6 +44,8 @@ export interface StoredRun {
 	path: string;
 	/** For history runs: TensorBoard folders under the run's log dir started during the run (their lr curves). */
 	tensorBoardDirs?: string[];
+	/** For history runs: the output name its checkpoints and samples carry (the likeness overlay finds its samples). */
+	outputName?: string;
 }
 
 export function historyRunIdOf(file: string): string {
@@ -94,6 +96,7 @@ async function describeHistory(file: string): Promise<StoredRun | undefined> {
 	return {
 		path: file,
 		tensorBoardDirs: historyTensorBoardDirs(parsed.records),
+		outputName: parsed.header?.outputName,
 		info: {
 			id,
 			label: historyLabel(parsed.header?.outputName ?? id, parsed.header?.startedAt),

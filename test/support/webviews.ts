@@ -5,7 +5,7 @@ import type { CompareHostMessage, GridView } from '../../src/core/protocol/compa
 import type { CropItemView, CropperHostMessage, CropperWebviewMessage } from '../../src/core/protocol/cropper';
 import type { GalleryHostMessage, GalleryPainted, GalleryWebviewMessage } from '../../src/core/protocol/gallery';
 import type { HealthHostMessage } from '../../src/core/protocol/health';
-import type { LossPanelHostMessage, LossPoint } from '../../src/core/protocol/lossPanel';
+import type { LikenessOverlay, LossPanelHostMessage, LossPoint } from '../../src/core/protocol/lossPanel';
 import type { WebviewTraffic } from '../../src/services/webviewHost';
 
 /**
@@ -100,6 +100,8 @@ export interface LossPanelView {
 	readonly postedValLoss: { get(runId: string): [number, number][] | undefined };
 	/** When the page said its first chart was on screen. */
 	readonly firstPaint: { at: number; points: number } | undefined;
+	/** Every likeness overlay posted to the page, oldest first. */
+	readonly likenessOverlays: LikenessOverlay[];
 }
 
 /** The open loss panel. */
@@ -124,6 +126,7 @@ export function lossPanel(api: WorkbenchApi): LossPanelView | undefined {
 				const found = firstReceived<{ type: string; points?: number }>(t, (m) => m.type === 'painted');
 				return found && { at: found.at, points: found.message.points ?? 0 };
 			},
+			get likenessOverlays() { return postedOf<LossPanelHostMessage, 'likeness'>(t, 'likeness').map((m) => m.overlay); },
 		};
 	}) : undefined;
 }

@@ -1,12 +1,14 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, promises as fs, statSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import * as vscode from 'vscode';
+import { sampleFileName } from '../../src/core/checkpoints/checkpointNames';
 import type { WatchableRun } from '../../src/trainer/runHistory';
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
-import { testWorkspace } from '../support/paths';
-import { WEBVIEW_FRAME, screenshot, waitForElement } from '../support/screenshot';
+import { sharedFixture, testWorkspace } from '../support/paths';
+import { WEBVIEW_FRAME, click, screenshot, waitForElement, waitForTheme } from '../support/screenshot';
 import { lossPanel } from '../support/webviews';
 import { runningTrainingBlock, tqdmFrame } from '../unit/fixtures/trainerTranscript';
 
@@ -70,5 +72,67 @@ describe('loss panel (UI)', () => {
 		const file = await screenshot('loss-panel-mid-run');
 		assert.ok(existsSync(file) && statSync(file).size > 10_000, `screenshot ${file} was written`);
 		run.end(0);
+	});
+
+	it('overlays the likeness curve at each epoch\'s end step once the toggle is on, and computes nothing before', async function () {
+		this.timeout(300_000);
+		await vscode.workspace.getConfiguration('loraWorkbench.images').update('faceModelPath', sharedFixture('models', 'yunet_n_dynamic.onnx'), vscode.ConfigurationTarget.Global);
+		const people = (name: string) => sharedFixture('photos', 'people', name);
+		const root = join(testWorkspace() ?? '/tmp', 'ui-loss-likeness');
+		const subset = join(root, 'images', '10_ohwx man');
+		await fs.mkdir(subset, { recursive: true });
+		await fs.writeFile(join(root, 'lora-workbench.yaml'), 'trigger: ohwx\nclassWord: man\n');
+		for (const name of ['obama.jpg', 'obama1.jpg', 'obama3.jpg']) {
+			await sharp(people(name)).rotate().resize(768, 768, { fit: 'inside' }).jpeg({ quality: 92 }).toFile(join(subset, name));
+		}
+		// Epoch 1 someone else, epoch 2 the person, epoch 3 copies a training picture: epoch 2 is recommended.
+		const sample = join(root, 'model', 'sample');
+		await fs.mkdir(sample, { recursive: true });
+		const write = (epoch: number, index: number, from: string) => sharp(from).rotate().resize(512, 512, { fit: 'inside' }).png()
+			.toFile(join(sample, sampleFileName('ohwx', { epoch, promptIndex: index, timestamp: '20261124120000', seed: 42 })));
+		await write(1, 0, people('biden.jpg'));
+		await write(1, 1, people('biden2.jpg'));
+		await write(2, 0, people('obama2.jpg'));
+		await write(2, 1, people('obama2.jpg'));
+		await write(3, 0, join(subset, 'obama1.jpg'));
+		await write(3, 1, people('obama2.jpg'));
+		const api = await activateExtension();
+		await api.services.trainingFolders.refresh(root);
+		const watch = api.testing.trainingWatch;
+		const run = new ScriptedRun(root, 'ohwx');
+		const watched = watch.history.watch(run);
+		await vscode.commands.executeCommand('loraWorkbench.showLossPanel');
+		await waitFor('the loss panel', () => lossPanel(api)?.lastInit);
+		await watch.lossPanel()!.select([watched.id]);
+		// Three epochs of 50 steps: epoch 2 begins after step 50, epoch 3 after step 100, the run ends at 150.
+		run.print(runningTrainingBlock({ images: 100, batchesPerEpoch: 50, epochs: 3, total: 150 }));
+		let text = '';
+		for (let step = 1; step <= 150; step++) {
+			if ((step - 1) % 50 === 0) {
+				text += `\nepoch ${Math.floor((step - 1) / 50) + 1}/3\n`;
+			}
+			text += `\r${tqdmFrame(step, 150, 0.3, 0.12 - step * 0.0002)}`;
+		}
+		run.print(text);
+		await waitFor('every point posted', () => (lossPanel(api)?.postedPoints.get(watched.id)?.length ?? 0) >= 150);
+		await waitForElement('.chart[data-points="150"] .uplot', WEBVIEW_FRAME);
+		assert.deepEqual(lossPanel(api)!.likenessOverlays, [], 'nothing is computed while the toggle is off');
+		await click('.likeness-toggle input', WEBVIEW_FRAME);
+		const overlay = await waitFor('the likeness overlay', () => lossPanel(api)!.likenessOverlays.find((o) => o.runId === watched.id && o.points.length > 0), 240_000);
+		assert.equal(overlay.note, undefined, overlay.note);
+		assert.deepEqual(overlay.points.map((p) => `${p.key}@${p.step}`), ['e1@50', 'e2@100', 'e3@150'], 'each epoch at the step it ended');
+		assert.equal(overlay.recommended, 'e2');
+		assert.ok(overlay.points[0].median > overlay.alikeBelow! && overlay.points[1].median < overlay.alikeBelow!, JSON.stringify(overlay.points));
+		// The page drew what it was sent, on the likeness axis, with the recommended epoch marked.
+		const drawn = overlay.points.map((p) => `${p.key}@${p.step}=${p.median.toFixed(2)}${p.key === 'e2' ? '*' : ''}`).join(' ');
+		await waitForElement(`.chart[data-likeness="${drawn}"] .uplot`, WEBVIEW_FRAME);
+		await waitForElement('.u-legend th:has-text("likeness")', WEBVIEW_FRAME);
+		await waitForTheme('light', WEBVIEW_FRAME);
+		await screenshot('loss-panel-likeness');
+		// Off again: the curve goes, and the host is told (a new epoch does not make a report).
+		await click('.likeness-toggle input', WEBVIEW_FRAME);
+		await waitForElement('.chart[data-likeness=""] .uplot', WEBVIEW_FRAME);
+		run.end(0);
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 	});
 });

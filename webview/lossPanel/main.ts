@@ -1,7 +1,7 @@
 import 'uplot/dist/uPlot.min.css';
 import './main.css';
 import uPlot from 'uplot';
-import type { LossPanelHostMessage, LossPanelSavedState, LossPanelWebviewMessage, LossRunInfo, LossSeries } from '../../src/core/protocol/lossPanel';
+import type { LikenessOverlay, LossPanelHostMessage, LossPanelSavedState, LossPanelWebviewMessage, LossRunInfo, LossSeries } from '../../src/core/protocol/lossPanel';
 import { alignRuns, appendPoints } from '../../src/core/trainerLog/chartData';
 import { el } from '../common/dom';
 import { afterNextPaint } from '../common/paint';
@@ -13,12 +13,13 @@ interface ViewState extends LossPanelSavedState {
 	showAvr: boolean;
 	showLr: boolean;
 	showVal: boolean;
+	showLikeness: boolean;
 }
 
 const host = messenger<LossPanelWebviewMessage, LossPanelHostMessage, ViewState>();
 const post = host.post;
 const root = document.getElementById('root')!;
-const state: ViewState = { smoothing: 0, showLoss: true, showAvr: true, showLr: true, showVal: true, ...host.getState() };
+const state: ViewState = { smoothing: 0, showLoss: true, showAvr: true, showLr: true, showVal: true, showLikeness: false, ...host.getState() };
 
 /** The selection goes into the saved state too: after a window reload the panel serializer selects the same runs. */
 function rememberSelection(): void {
@@ -30,6 +31,8 @@ let runs: LossRunInfo[] = [];
 let selected: string[] = [];
 let liveRunId: string | undefined;
 const series = new Map<string, LossSeries>();
+/** Each run's likeness curve, as the host sent it (only while the overlay is on, or from a report already made). */
+const overlays = new Map<string, LikenessOverlay>();
 let chart: uPlot | undefined;
 let redrawQueued = false;
 
@@ -60,6 +63,21 @@ function checkbox(label: string, key: 'showLoss' | 'showAvr' | 'showLr' | 'showV
 	return el('label', { title }, input, label);
 }
 
+/** The likeness toggle: turning it on asks the host for the curves, which it only computes then. */
+function likenessToggle(): HTMLLabelElement {
+	const input = el('input', { type: 'checkbox', checked: state.showLikeness });
+	input.addEventListener('change', () => {
+		state.showLikeness = input.checked;
+		host.setState(state);
+		if (!state.showLikeness) {
+			overlays.clear();
+		}
+		post({ type: 'showLikeness', on: state.showLikeness });
+		rebuildChart();
+	});
+	return el('label', { className: 'likeness-toggle', title: 'Each epoch\'s sample likeness (median face distance to the person, lower is more alike) at the step the epoch ended, on its own axis' }, input, 'likeness');
+}
+
 function renderToolbar(): void {
 	const live = runs.find((r) => r.id === liveRunId);
 	const smoothing = el('input', { type: 'range', min: '0', max: '0.99', step: '0.01', value: String(state.smoothing), title: 'Smoothing (exponential moving average, as in TensorBoard)' });
@@ -81,6 +99,7 @@ function renderToolbar(): void {
 		checkbox('avr_loss', 'showAvr', 'The moving average sd-scripts prints'),
 		checkbox('learning rate', 'showLr', 'Learning rate on the right axis (from TensorBoard lr/* scalars)'),
 		checkbox('validation', 'showVal', 'Validation loss (val_avg_loss, when sd-scripts validates: validation_split > 0)'),
+		likenessToggle(),
 		el('label', {}, 'smoothing', smoothing, smoothingValue),
 		el('span', { className: 'spacer' }),
 		openTb,
@@ -107,7 +126,8 @@ function renderRuns(): void {
 }
 
 function renderWarnings(): void {
-	const all = selected.flatMap((id) => series.get(id)?.warnings ?? []);
+	const all = [...selected.flatMap((id) => series.get(id)?.warnings ?? []),
+		...(state.showLikeness ? selected.flatMap((id) => overlays.get(id)?.note ?? []) : [])];
 	warnings.replaceChildren(...all.map((w) => el('div', {}, w)));
 }
 
@@ -147,6 +167,31 @@ function epochMarks(): uPlot.Plugin {
 	};
 }
 
+/** The runs whose likeness curve is drawn: the toggle on and a curve with points. */
+function likenessRuns(list: readonly LossSeries[]): { run: LossSeries; overlay: LikenessOverlay; index: number }[] {
+	return state.showLikeness
+		? list.map((run, index) => ({ run, overlay: overlays.get(run.id)!, index })).filter((r) => r.overlay && r.overlay.points.length > 0)
+		: [];
+}
+
+/** A likeness curve on the chart's steps: its medians at the steps its epochs ended, null elsewhere (joined across). */
+function likenessColumn(x: readonly number[], overlay: LikenessOverlay): (number | null)[] {
+	const column: (number | null)[] = x.map(() => null);
+	for (const point of overlay.points) {
+		// The nearest step the chart has (the end step is a step of the run, but smoothing or a sparse log may skip it).
+		let best = 0;
+		for (let i = 1; i < x.length; i++) {
+			if (Math.abs(x[i] - point.step) < Math.abs(x[best] - point.step)) {
+				best = i;
+			}
+		}
+		if (x.length > 0) {
+			column[best] = point.median;
+		}
+	}
+	return column;
+}
+
 function chartData(): uPlot.AlignedData {
 	const list = selected.map((id) => series.get(id)).filter((s): s is LossSeries => s !== undefined);
 	const aligned = alignRuns(list, state.smoothing);
@@ -157,7 +202,47 @@ function chartData(): uPlot.AlignedData {
 		if (state.showLr) { columns.push(run.lr); }
 		if (state.showVal) { columns.push(run.valLoss); }
 	});
+	for (const { overlay } of likenessRuns(list)) {
+		columns.push(likenessColumn(aligned.x, overlay));
+	}
 	return [aligned.x, ...columns] as uPlot.AlignedData;
+}
+
+/** Each likeness curve's quartile band (a whisker per epoch) and its recommended epoch (a ring and ◆), drawn over the chart. */
+function likenessMarks(): uPlot.Plugin {
+	return {
+		hooks: {
+			draw: [(u: uPlot) => {
+				const list = selected.map((id) => series.get(id)).filter((s): s is LossSeries => s !== undefined);
+				const ctx = u.ctx;
+				ctx.save();
+				for (const { overlay, index } of likenessRuns(list)) {
+					ctx.strokeStyle = runColor(index);
+					ctx.lineWidth = 2 * devicePixelRatio;
+					for (const point of overlay.points) {
+						const x = u.valToPos(point.step, 'x', true);
+						ctx.beginPath();
+						ctx.moveTo(x, u.valToPos(point.q1, 'likeness', true));
+						ctx.lineTo(x, u.valToPos(point.q3, 'likeness', true));
+						ctx.stroke();
+					}
+					const recommended = overlay.points.find((p) => p.key === overlay.recommended);
+					if (recommended) {
+						const x = u.valToPos(recommended.step, 'x', true);
+						const y = u.valToPos(recommended.median, 'likeness', true);
+						ctx.strokeStyle = themeColor('--vscode-charts-green', '#89d185');
+						ctx.fillStyle = ctx.strokeStyle;
+						ctx.beginPath();
+						ctx.arc(x, y, 7 * devicePixelRatio, 0, 2 * Math.PI);
+						ctx.stroke();
+						ctx.font = `${11 * devicePixelRatio}px ${getComputedStyle(document.body).fontFamily}`;
+						ctx.fillText(`◆ ${recommended.label}`, x + 9 * devicePixelRatio, y - 9 * devicePixelRatio);
+					}
+				}
+				ctx.restore();
+			}],
+		},
+	};
 }
 
 function rebuildChart(): void {
@@ -183,22 +268,32 @@ function rebuildChart(): void {
 		// Few points (one per validation pass): drawn as dots joined by a dotted line, on the loss axis.
 		if (state.showVal) { curves.push({ label: `${prefix}val_loss`, stroke: color, width: 1.5, dash: [2, 3], spanGaps: true, scale: 'loss', points: { show: true, size: 6, fill: color } }); }
 	});
+	const withLikeness = likenessRuns(list);
+	for (const { run, index } of withLikeness) {
+		const name = runs.find((r) => r.id === run.id)?.label ?? run.id;
+		curves.push({ label: `${list.length > 1 ? `${name}: ` : ''}likeness`, stroke: runColor(index), width: 2.5, dash: [10, 3, 2, 3], spanGaps: true, scale: 'likeness',
+			points: { show: true, size: 8, fill: runColor(index) }, value: (_u, v) => v === null ? '—' : v.toFixed(2) } as uPlot.Series);
+	}
 	const axis = (extra: Partial<uPlot.Axis>): uPlot.Axis => ({ stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor, width: 1 }, ...extra });
 	const rect = chartBox.getBoundingClientRect();
 	chart = new uPlot({
 		width: Math.max(300, rect.width),
 		height: Math.max(200, rect.height - 40),
-		scales: { x: { time: false }, loss: { auto: true }, lr: { auto: true } },
+		// Face distances run from 0 to about 1: the likeness axis starts at 0 so a small change does not look steep.
+		scales: { x: { time: false }, loss: { auto: true }, lr: { auto: true }, likeness: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
 		axes: [
 			axis({ label: 'step' }),
 			axis({ scale: 'loss', label: 'loss' }),
 			axis({ scale: 'lr', side: 1, label: 'learning rate', grid: { show: false }, values: (_u, values) => values.map((v) => v.toExponential(1)) }),
+			...(withLikeness.length > 0 ? [axis({ scale: 'likeness', side: 1, label: 'face distance (lower: more alike)', grid: { show: false }, values: (_u, values) => values.map((v) => v.toFixed(1)) })] : []),
 		],
 		series: curves,
 		cursor: { drag: { x: true, y: false } },
-		plugins: [epochMarks()],
+		plugins: [epochMarks(), likenessMarks()],
 	}, chartData(), chartBox);
 	chartBox.dataset.points = String(list.reduce((n, s) => n + s.steps.length, 0));
+	// What the chart drew of the likeness, for the UI test (a canvas cannot be read back).
+	chartBox.dataset.likeness = withLikeness.map(({ overlay }) => overlay.points.map((p) => `${p.key}@${p.step}=${p.median.toFixed(2)}${p.key === overlay.recommended ? '*' : ''}`).join(' ')).join(' | ');
 }
 
 function scheduleRedraw(): void {
@@ -218,6 +313,7 @@ function scheduleRedraw(): void {
 }
 
 let paintReported = false;
+let likenessAsked = false;
 
 /** After the first init's chart is on screen, tells the host how many points it drew (the bench times it). */
 function reportFirstPaint(): void {
@@ -242,6 +338,10 @@ host.onMessage((message) => {
 			renderRuns();
 			rebuildChart();
 			reportFirstPaint();
+			if (state.showLikeness && !likenessAsked) {
+				likenessAsked = true; // on after a reload: the host starts with the toggle off
+				post({ type: 'showLikeness', on: true });
+			}
 			break;
 		case 'runs':
 			runs = message.runs;
@@ -273,6 +373,12 @@ host.onMessage((message) => {
 			}
 			break;
 		}
+		case 'likeness':
+			overlays.set(message.overlay.runId, message.overlay);
+			if (selected.includes(message.overlay.runId) && state.showLikeness) {
+				rebuildChart();
+			}
+			break;
 		case 'epoch': {
 			const target = series.get(message.runId);
 			if (target && !target.epochs.some((e) => e.epoch === message.mark.epoch)) {

@@ -43,13 +43,38 @@ export interface LossPoint {
 	valLoss?: number | null;
 }
 
+/** One epoch's sample likeness at the step the epoch ended (face distance to the person: lower is more alike). */
+export interface LikenessOverlayPoint {
+	/** 'e3' or 's500', as Compare Epochs keys its columns. */
+	key: string;
+	label: string;
+	step: number;
+	median: number;
+	q1: number;
+	q3: number;
+}
+
+/** A run's likeness curve for the overlay, or why it has none (said for the user). */
+export interface LikenessOverlay {
+	runId: string;
+	points: LikenessOverlayPoint[];
+	/** The recommended epoch's key, marked on the curve. */
+	recommended?: string;
+	/** Distances under this are the person (a dashed line on the likeness axis). */
+	alikeBelow?: number;
+	/** Why there is no curve, or what was left out. */
+	note?: string;
+}
+
 export type LossPanelHostMessage =
 	| { type: 'init'; runs: LossRunInfo[]; selected: string[]; series: LossSeries[]; liveRunId?: string }
 	| { type: 'runs'; runs: LossRunInfo[]; liveRunId?: string }
 	| { type: 'series'; series: LossSeries }
 	| { type: 'points'; runId: string; points: LossPoint[] }
 	| { type: 'epoch'; runId: string; mark: EpochMark }
-	| { type: 'selected'; selected: string[] };
+	| { type: 'selected'; selected: string[] }
+	/** A run's likeness overlay: after the toggle is turned on, or at once when the report was already made. */
+	| { type: 'likeness'; overlay: LikenessOverlay };
 
 /**
  * What the webview keeps with `setState` besides its toggles; VS Code hands it to the panel serializer after a
@@ -57,6 +82,8 @@ export type LossPanelHostMessage =
  */
 export interface LossPanelSavedState {
 	selected?: string[];
+	/** The likeness overlay toggle: on after a reload too, and asked for again with `showLikeness`. */
+	showLikeness?: boolean;
 }
 
 /** The run ids of a saved state, validated (the state comes from the webview, like its messages). */
@@ -70,6 +97,8 @@ export type LossPanelWebviewMessage =
 	| { type: 'select'; ids: string[] }
 	| { type: 'openTensorBoard' }
 	| { type: 'refresh' }
+	/** The likeness overlay toggle: on asks the host for the selected runs' curves (computed only then). */
+	| { type: 'showLikeness'; on: boolean }
 	/** Sent once per page, after the first chart (or its empty message) is on screen; `points` is what it drew. */
 	| { type: 'painted'; points: number };
 
@@ -77,12 +106,14 @@ export function isLossPanelWebviewMessage(value: unknown): value is LossPanelWeb
 	if (typeof value !== 'object' || value === null) {
 		return false;
 	}
-	const message = value as { type?: unknown; ids?: unknown; points?: unknown };
+	const message = value as { type?: unknown; ids?: unknown; points?: unknown; on?: unknown };
 	switch (message.type) {
 		case 'ready':
 		case 'openTensorBoard':
 		case 'refresh':
 			return true;
+		case 'showLikeness':
+			return typeof message.on === 'boolean';
 		case 'painted':
 			return typeof message.points === 'number' && Number.isInteger(message.points) && message.points >= 0;
 		case 'select':
