@@ -14,6 +14,7 @@ import { ImageHealthPanel } from './imageHealthPanel';
 import { countOf } from '../core/plural';
 import { folderLikeness } from '../core/likeness/likeness';
 import { mergeLikenessProblems } from '../core/likeness/imageProblems';
+import { regroupWithScenes } from '../core/likeness/sameShoot';
 import { PoseCaptions } from './poseCaptions';
 
 interface HealthServices {
@@ -167,7 +168,11 @@ export class ImageHealth extends Disposable {
 		try {
 			const likeness = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'LoRA: comparing faces' },
 				() => folderLikeness(folder.root, { cacheDir: this.services.likenessCacheDir, detector }));
-			const merged = mergeLikenessProblems(report.problems, likeness.identity, disabled);
+			// With the faces' embeddings at hand, same-shoot groups also use the person, background and light.
+			const t = imageOptionsFor(folder.settings.raw, folder.training.enableBucket, trainingSideOf(folder.training.resolution)).thresholds;
+			const regrouped = regroupWithScenes(report, likeness.pictures, t.nearDuplicateDistance, t.sameShootDistance, likeness.identity.thresholds.unsure, disabled);
+			report.groups = regrouped.groups;
+			const merged = mergeLikenessProblems(regrouped.problems, likeness.identity, disabled);
 			const byFile = new Map<string, ImageProblem[]>();
 			for (const p of merged) {
 				byFile.set(p.file, [...(byFile.get(p.file) ?? []), p]);

@@ -11,20 +11,25 @@ export interface HashedImage {
 export interface SimilarGroup {
 	kind: 'near-duplicate' | 'same-shoot';
 	files: string[];
-	/** Every pair within the threshold, with its Hamming distance. */
-	pairs: Array<{ a: string; b: string; distance: number }>;
+	/**
+	 * Every pair within the threshold, with its Hamming distance; `scene` on a same-shoot pair found by the person,
+	 * background and light (sameShoot below) rather than by the hash.
+	 */
+	pairs: Array<{ a: string; b: string; distance: number; scene?: boolean }>;
 }
 
 /**
  * Pairs within each Hamming distance, joined into clusters (A~B and B~C put A, B and C in one group).
  * Near-duplicate groups come first; in same-shoot groups each near-duplicate group stands as its first picture.
+ * `sameShoot`, when given, also calls a pair beyond the shoot distance the same shoot (the same person before the
+ * same background in the same light, framed differently: the hash of a close-up and a half-body shot differ).
  */
-export function findSimilarGroups(images: readonly HashedImage[], nearDistance: number, shootDistance: number): SimilarGroup[] {
+export function findSimilarGroups(images: readonly HashedImage[], nearDistance: number, shootDistance: number, sameShoot?: (a: string, b: string) => boolean): SimilarGroup[] {
 	const words = images.map((image) => splitHash(image.hash));
 	const mirrored = images.map((image) => (image.mirrorHash ? splitHash(image.mirrorHash) : undefined));
 	const distance = (a: readonly number[], b: readonly number[]) => popcount(a[0] ^ b[0]) + popcount(a[1] ^ b[1]);
 	const near: Array<[number, number, number]> = [];
-	const shoot: Array<[number, number, number]> = [];
+	const shoot: Array<[number, number, number, boolean?]> = [];
 	for (let i = 0; i < images.length; i++) {
 		for (let j = i + 1; j < images.length; j++) {
 			const flipped = mirrored[j];
@@ -33,6 +38,8 @@ export function findSimilarGroups(images: readonly HashedImage[], nearDistance: 
 				near.push([i, j, d]);
 			} else if (d <= shootDistance) {
 				shoot.push([i, j, d]);
+			} else if (sameShoot?.(images[i].file, images[j].file)) {
+				shoot.push([i, j, d, true]);
 			}
 		}
 	}
@@ -44,13 +51,13 @@ export function findSimilarGroups(images: readonly HashedImage[], nearDistance: 
 		const members = group.files.map((file) => images.findIndex((image) => image.file === file));
 		members.forEach((m) => { representative[m] = members[0]; });
 	}
-	const closest = new Map<string, [number, number, number]>();
-	for (const [i, j, d] of shoot) {
+	const closest = new Map<string, [number, number, number, boolean?]>();
+	for (const [i, j, d, scene] of shoot) {
 		const [a, b] = [representative[i], representative[j]].sort((x, y) => x - y);
 		const key = `${a}:${b}`;
 		const known = closest.get(key);
 		if (a !== b && (!known || d < known[2])) {
-			closest.set(key, [a, b, d]);
+			closest.set(key, [a, b, d, scene]);
 		}
 	}
 	const shootGroups = clusters(images, [...closest.values()], 'same-shoot');
@@ -63,13 +70,14 @@ export function similarityProblems(groups: readonly SimilarGroup[], fileName: (f
 		for (const file of group.files) {
 			const partners = group.pairs
 				.filter((p) => p.a === file || p.b === file)
-				.map((p) => ({ file: p.a === file ? p.b : p.a, distance: p.distance }))
-				.sort((x, y) => x.distance - y.distance);
+				.map((p) => ({ file: p.a === file ? p.b : p.a, distance: p.distance, ...(p.scene ? { scene: true } : {}) }))
+				// A pair the hash found first: its distance is what the message can give.
+				.sort((x, y) => Number(x.scene ?? false) - Number(y.scene ?? false) || x.distance - y.distance);
 			const closest = partners[0];
 			const others = group.files.length - 1;
 			const message = group.kind === 'near-duplicate'
 				? `Near-duplicate of ${fileName(closest.file)} (hash distance ${closest.distance} of 64)${others > 1 ? ` and ${others - 1} more` : ''}: the same picture twice teaches the LoRA that one image. Keep the best one of the group.`
-				: `Looks like the same shoot as ${fileName(closest.file)} (hash distance ${closest.distance} of 64)${others > 1 ? ` and ${others - 1} more` : ''}: too many pictures with the same light, place and clothes bind them to the person. Keep a few and add variety.`;
+				: `Looks like the same shoot as ${fileName(closest.file)} (${closest.scene ? 'the same person before the same background in the same light' : `hash distance ${closest.distance} of 64`})${others > 1 ? ` and ${others - 1} more` : ''}: too many pictures with the same light, place and clothes bind them to the person. Keep a few and add variety.`;
 			problems.push({
 				file,
 				code: group.kind,
@@ -82,7 +90,7 @@ export function similarityProblems(groups: readonly SimilarGroup[], fileName: (f
 	return problems;
 }
 
-function clusters(images: readonly HashedImage[], pairs: Array<[number, number, number]>, kind: SimilarGroup['kind']): SimilarGroup[] {
+function clusters(images: readonly HashedImage[], pairs: Array<[number, number, number, boolean?]>, kind: SimilarGroup['kind']): SimilarGroup[] {
 	const parent = images.map((_, i) => i);
 	const find = (i: number): number => {
 		while (parent[i] !== i) {
@@ -95,14 +103,14 @@ function clusters(images: readonly HashedImage[], pairs: Array<[number, number, 
 		parent[find(i)] = find(j);
 	}
 	const byRoot = new Map<number, SimilarGroup>();
-	for (const [i, j, distance] of pairs) {
+	for (const [i, j, distance, scene] of pairs) {
 		const root = find(i);
 		let group = byRoot.get(root);
 		if (!group) {
 			group = { kind, files: [], pairs: [] };
 			byRoot.set(root, group);
 		}
-		group.pairs.push({ a: images[i].file, b: images[j].file, distance });
+		group.pairs.push({ a: images[i].file, b: images[j].file, distance, ...(scene ? { scene: true } : {}) });
 	}
 	for (const group of byRoot.values()) {
 		group.files = [...new Set(group.pairs.flatMap((p) => [p.a, p.b]))].sort();

@@ -68,7 +68,10 @@ export function problemMeasure(problem: ImageProblem): string | undefined {
 		case 'near-duplicate':
 		case 'same-shoot': {
 			// The group is shown together, so the distance to the closest partner says enough.
-			const closest = Array.isArray(d.partners) ? d.partners[0] as { distance?: unknown } | undefined : undefined;
+			const closest = Array.isArray(d.partners) ? d.partners[0] as { distance?: unknown; scene?: unknown } | undefined : undefined;
+			if (closest?.scene === true) {
+				return 'same person, background, light'; // found by the likeness data: the hash distance would say "far"
+			}
 			return typeof closest?.distance === 'number' ? `hash distance ${closest.distance}` : undefined;
 		}
 		case 'unreadable':

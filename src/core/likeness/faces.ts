@@ -13,9 +13,10 @@ import { hashFile } from '../thumbnails';
 import { alignFace } from './align';
 import { IDENTITY_MODEL_ID, IdentityModel, loadIdentityModel } from './identityModel';
 import { HeadPose, headPose } from './pose';
+import { SceneSignature, sceneSignature } from './scene';
 
-/** Bump when detection, alignment or what is stored changes, so old cache files are not reused. */
-const RECIPE = `v2-${IDENTITY_MODEL_ID}`;
+/** Bump when detection, alignment or what is stored changes, so old cache files are not reused (v3: the scene). */
+const RECIPE = `v3-${IDENTITY_MODEL_ID}`;
 /** YuNet score a detection needs (the image checks' default faceScore: 0.8 rejects a cat face seen at 0.6). */
 const FACE_SCORE = 0.8;
 /** Faces narrower than this (source pixels) carry too little detail for a trustworthy identity. */
@@ -48,6 +49,8 @@ export interface PictureFaces {
 	grayscale: boolean;
 	/** Largest first. */
 	faces: FaceRecord[];
+	/** Background colour layout and light around the largest face, for same-shoot groups; absent without a face. */
+	scene?: SceneSignature;
 	/** Set when the picture could not be read: the message names the file and says what to do. */
 	unreadable?: string;
 	/** Whether it came from the cache. */
@@ -137,6 +140,7 @@ export class FaceSource {
 		return {
 			file, hash, width: info.width, height: info.height, phash: perceptualHash(image),
 			grayscale: measureImage(image).chroma < GRAYSCALE_CHROMA, faces,
+			...(faces.length > 0 ? { scene: sceneSignature(image, faces[0]) } : {}),
 		};
 	}
 }
