@@ -155,3 +155,37 @@ describe('likeness: wrong person and the recommended epoch (integration)', funct
 		assert.match(vscode.languages.getDiagnostics(vscode.Uri.file(join(subset, 'obama.jpg'))).find((d) => d.code === 'wrong-person')!.message, /from your reference pictures/);
 	});
 });
+
+describe('likeness: same-shoot groups by person, background and light (integration)', function () {
+	this.timeout(300_000);
+
+	it('Check Images puts a reframed picture with its original as the same shoot, which the hash alone does not', async () => {
+		await vscode.workspace.getConfiguration('loraWorkbench.images').update('faceModelPath', sharedFixture('models', 'yunet_n_dynamic.onnx'), vscode.ConfigurationTarget.Global);
+		const root = join(testWorkspace()!, 'same-shoot-folder');
+		const subset = join(root, 'images', SUBSET);
+		await fs.mkdir(subset, { recursive: true });
+		await fs.writeFile(join(root, 'lora-workbench.yaml'), `trigger: ohwx\nclassWord: man\nsubsets:\n  images/${SUBSET}:\n    role: face\n`);
+		for (const name of ['obama.jpg', 'obama3.jpg']) {
+			await sharp(people(name)).rotate().resize(768, 768, { fit: 'inside' }).jpeg({ quality: 92 }).toFile(join(subset, name));
+		}
+		// The same shoot framed again: a 70% crop moved off-centre, a little brighter (pHash distance far above 14).
+		const { info } = await sharp(people('obama.jpg')).rotate().raw().toBuffer({ resolveWithObject: true });
+		await sharp(people('obama.jpg')).rotate()
+			.extract({ left: Math.round(info.width * 0.2), top: Math.round(info.height * 0.05), width: Math.round(info.width * 0.7), height: Math.round(info.height * 0.7) })
+			.modulate({ brightness: 1.05 }).resize(768, 768, { fit: 'inside' }).jpeg({ quality: 92 }).toFile(join(subset, 'obama-closer.jpg'));
+		const api = await activateExtension();
+		await api.services.trainingFolders.refresh(root);
+		await vscode.commands.executeCommand('loraWorkbench.showDatasetHealth', root);
+		const report = api.testing.images.lastReport(root);
+		assert.ok(report, 'a report was made');
+		assert.equal(report.faceDetectorError, undefined, 'faces were detected and compared');
+		const shoot = (name: string) => vscode.languages.getDiagnostics(vscode.Uri.file(join(subset, name))).find((d) => d.source === 'lora' && d.code === 'same-shoot');
+		assert.match(shoot('obama.jpg')?.message ?? '', /^Looks like the same shoot as obama-closer\.jpg \(the same person before the same background in the same light\)/);
+		assert.ok(shoot('obama-closer.jpg'));
+		assert.equal(shoot('obama3.jpg'), undefined, 'another shoot of the same person');
+		const view = await waitFor('the health view', () => healthView(api, root));
+		const section = view.sections.find((s) => s.code === 'same-shoot');
+		assert.deepEqual(section?.groups.map((g) => g.map((i) => i.name).sort()), [['obama-closer.jpg', 'obama.jpg']]);
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+	});
+});
