@@ -33,7 +33,7 @@ test('every view lives in the LoRA view container (or the explorer) with a loraW
 });
 
 test('commands that need Workspace Trust stay visible in Restricted Mode and say why when run (issue 20)', () => {
-	const gated = ['trainLora', 'checkTrainerSetup', 'installSdScripts', 'autoTagImages', 'manageTaggerModels'].map((c) => `loraWorkbench.${c}`);
+	const gated = ['trainLora', 'checkTrainerSetup', 'installSdScripts', 'autoTagImages', 'manageTaggerModels', 'useLocalTaggerFolder', 'useTaggerMirror', 'downloadTaggerModel'].map((c) => `loraWorkbench.${c}`);
 	for (const command of manifest.contributes.commands as { command: string; enablement?: string }[]) {
 		assert.ok(!command.enablement?.includes('isWorkspaceTrusted'), `${command.command} would be greyed out with no reason given`);
 	}
