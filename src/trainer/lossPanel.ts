@@ -113,6 +113,9 @@ export class LossPanel extends Disposable {
 			void this.sendRuns();
 			this.post({ type: 'series', series: run.series.build() });
 			this.post({ type: 'selected', selected: this.selected });
+			if (this.showLikeness) {
+				void this.sendLikeness([run.id]); // until its first epoch ends: why there is no curve yet
+			}
 		}));
 		this.register(history.onDidUpdate(({ run, events, points, marks, source }) => {
 			if (!this.selected.includes(run.id)) {
@@ -301,6 +304,9 @@ export class LossPanel extends Disposable {
 		}
 		this.post({ type: 'selected', selected: this.selected });
 		await this.sendRuns();
+		if (this.showLikeness) {
+			await this.sendLikeness(added);
+		}
 	}
 
 	public get selectedRuns(): readonly string[] {

@@ -129,6 +129,20 @@ describe('loss panel (UI)', () => {
 		await waitForElement('.u-legend th:has-text("likeness")', WEBVIEW_FRAME);
 		await waitForTheme('light', WEBVIEW_FRAME);
 		await screenshot('loss-panel-likeness');
+		// A run ticked while the toggle is on gets its overlay too; a folder without samples says why there is no curve.
+		const bare = await makeTrainingFolder(testWorkspace() ?? '/tmp', 'ui-loss-likeness-bare', {
+			subsets: [{ repeats: 10, classTokens: 'ohwx man', images: 1, size: [128, 128] }],
+			settingsYaml: 'trigger: ohwx\n',
+		});
+		await api.services.trainingFolders.refresh(bare);
+		const second = watch.history.watch(new ScriptedRun(bare, 'ohwx'));
+		await watch.lossPanel()!.select([watched.id]); // a new run is ticked when it starts: untick it to tick it below
+		await watch.lossPanel()!.select([watched.id, second.id]);
+		const secondOverlay = await waitFor('the second run\'s overlay', () => lossPanel(api)!.likenessOverlays.find((o) => o.runId === second.id), 120_000);
+		assert.deepEqual(secondOverlay.points, []);
+		assert.ok(secondOverlay.note, 'says why there is no curve');
+		await waitForElement(`.warnings div:has-text(${JSON.stringify(secondOverlay.note!.slice(0, 40))})`, WEBVIEW_FRAME);
+		await watch.lossPanel()!.select([watched.id]);
 		// Off again: the curve goes, and the host is told (a new epoch does not make a report).
 		await click('.likeness-toggle input', WEBVIEW_FRAME);
 		await waitForElement('.chart[data-likeness=""] .uplot', WEBVIEW_FRAME);
