@@ -108,7 +108,8 @@ describe('image checks, health report and cropping (integration)', function () {
 			subscription.dispose();
 			noise.dispose();
 		}
-		assert.ok(noiseCount > 3, `diagnostics kept changing elsewhere while the tree refreshed (${noiseCount} changes)`);
+		// Each change answered another until the refresh: at least the first two happened, however fast the refresh came.
+		assert.ok(noiseCount >= 2, `diagnostics kept changing elsewhere while the tree refreshed (${noiseCount} changes)`);
 		const iconOf = (name: string) => (tree.getTreeItem(imageNode(name)).iconPath as vscode.ThemeIcon).id;
 		// The item counts every 'lora' error and warning on the image and its caption (the linter reports there too).
 		const problemCount = (name: string) => [name, name.replace(/\.jpg$/, '.txt')]

@@ -32,7 +32,8 @@ describe('LoRA views (UI)', () => {
 		if (severalFolders) {
 			await expandSideBarRow('Coverage', '[aria-level="1"]:has-text("views-ui")');
 		}
-		await expandSideBarRow('Coverage', `${folderRow}:has-text("all subsets"):has-text("${images} images")`);
+		// The count is matched whole: another folder's "18 images" must not pass for "8 images".
+		await expandSideBarRow('Coverage', `${folderRow}:has-text("all subsets"):has(:text-is("${images} images"))`);
 		await waitForElement(sideBarRow('Coverage', ':has-text("framing")'));
 		// A coverage group runs "Show Images": the folder's gallery opens, filtered to the group's tags. Rows move
 		// while the views fill in, so a click that landed elsewhere is made again.
