@@ -311,7 +311,7 @@ async function startControlServer(screenshotsDir) {
 				res.end(JSON.stringify({ texts: await locate(url).allTextContents() }));
 			} else if (url.pathname === '/selection') {
 				// The text the page (or the frame) has selected, as the user would copy it.
-				res.end(JSON.stringify({ text: await locate(url).first().evaluate(() => window.getSelection()?.toString() ?? '') }));
+				res.end(JSON.stringify({ text: await locate(url).first().evaluate(() => globalThis.getSelection()?.toString() ?? '') }));
 			} else if (url.pathname === '/console') {
 				const since = Number(url.searchParams.get('since') || 0);
 				res.end(JSON.stringify({ next: events.length, events: events.slice(since) }));
