@@ -102,9 +102,13 @@ export class WebviewHost<ToWebview extends Message, FromWebview extends Message>
 		}
 	}
 
-	/** A file as the page may load it (it must lie under one of the data roots). */
+	/**
+	 * A file as the page may load it (it must lie under one of the data roots). After the panel closed (content still
+	 * being made in the background, e.g. a grid waiting for its scores) it is '': VS Code throws on a disposed
+	 * webview, and nothing is posted to it anyway.
+	 */
 	public asWebviewUri(path: string): string {
-		return this.panel.webview.asWebviewUri(vscode.Uri.file(path)).toString();
+		return this.disposed ? '' : this.panel.webview.asWebviewUri(vscode.Uri.file(path)).toString();
 	}
 
 	public reveal(): void {

@@ -35,6 +35,8 @@ describe('watching a training', () => {
 	let root: string;
 
 	before(async () => {
+		// A loss panel another suite left open keeps its runs selected; these tests start from a new one.
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 		root = await makeTrainingFolder(testWorkspace() ?? '/tmp', 'watch-3mm4w4ts0n', {
 			subsets: [{ repeats: 24, classTokens: '3mm4w4ts0n woman', images: 2, size: [256, 256], caption: () => '3mm4w4ts0n, 1girl' }],
 			settingsYaml: 'trigger: 3mm4w4ts0n\nclass: woman\n',

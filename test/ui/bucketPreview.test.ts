@@ -28,6 +28,8 @@ describe('bucket preview (UI)', () => {
 		await api.services.trainingFolders.refresh(root);
 		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 	});
+	// The next suites count the webviews on screen: leave none open.
+	after(() => vscode.commands.executeCommand('workbench.action.closeAllEditors'));
 
 	function rowOf(name: string, dir: string): vscode.TreeItem {
 		const tree = activateExtensionSync().testing.datasetTree;

@@ -24,6 +24,9 @@ describe('LoRA views (UI)', () => {
 		await expandSideBarRow('Dataset', '[aria-level="2"]:has-text("24_3mm4w4ts0n woman")');
 		await waitForElement(sideBarRow('Dataset', '[aria-level="3"]:has-text("img_001.jpg")'));
 		await vscode.commands.executeCommand('loraWorkbench.coverage.focus');
+		// The tree draws only the rows in sight: with a dozen folders listed, fold the Tags view (the tallest) so this
+		// folder's Coverage row is drawn at all.
+		await click('[id="workbench.parts.sidebar"] .pane-header[aria-expanded="true"]:has-text("Tags")').catch(() => undefined);
 		// With several folders (the other suites' ones) Coverage lists them: collapse them all and open this one.
 		await vscode.commands.executeCommand('workbench.actions.treeView.loraWorkbench.coverage.collapseAll');
 		const images = spec.subsets.reduce((n, s) => n + s.images, 0);
