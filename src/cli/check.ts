@@ -1,11 +1,11 @@
 import { promises as fs } from 'node:fs';
 import { extname, join, relative, resolve } from 'node:path';
-import { CliCommand, UsageError, booleanFlag, stringFlag } from './args';
+import { CliCommand, UsageError, booleanFlag } from './args';
+import { defaultModelCacheDir } from '../core/images/modelCache';
 import { checkImages } from '../core/images/checkImages';
 import { imageSettingsFromYaml, trainingFolderEntries } from '../core/images/checkFolder';
 import { ImageEntry } from '../core/images/imageChecks';
-import { cachedFaceModel, defaultModelCacheDir } from '../core/images/modelCache';
-import { ensureFaceModel } from '../core/images/faceModel';
+import { faceModelFromFlags } from './faceModelFlag';
 import { imageCheckOptions } from '../core/images/options';
 import { countOf } from '../core/plural';
 
@@ -36,14 +36,7 @@ export const checkCommand: CliCommand = {
 		if (!(await fs.stat(folder).then((s) => s.isDirectory(), () => false))) {
 			throw new UsageError(`${folder} is not a folder`);
 		}
-		let faceModelPath = stringFlag(args, 'face-model');
-		if (faceModelPath) {
-			faceModelPath = resolve(io.cwd, faceModelPath);
-		} else if (booleanFlag(args, 'download-model')) {
-			faceModelPath = await ensureFaceModel({ cacheDir: defaultModelCacheDir() });
-		} else {
-			faceModelPath = cachedFaceModel();
-		}
+		const faceModelPath = await faceModelFromFlags(args, io.cwd);
 		const training = await trainingFolderEntries(folder);
 		const entries: ImageEntry[] = training.entries.length > 0 ? training.entries : await looseImages(folder);
 		const yaml = imageSettingsFromYaml(training.raw);

@@ -5,7 +5,7 @@ import { sweepStaleTempFiles } from '../core/atomicWrite';
 import { writeCrop } from '../core/images/cropOutput';
 import { decodeForAnalysis } from '../core/images/decode';
 import { createFaceDetector } from '../core/images/faceDetector';
-import { cachedFaceModel } from '../core/images/modelCache';
+import { faceModelFromFlags } from './faceModelFlag';
 import { defaultThresholds } from '../core/images/options';
 import { FaceBox, parseTargetSize, targetSizeProblem } from '../core/images/types';
 import { countOf } from '../core/plural';
@@ -48,8 +48,7 @@ export const cropCommand: CliCommand = {
 			io.err(`${source}: ${decoded.problem.message}`);
 			return 1;
 		}
-		const modelFlag = stringFlag(args, 'face-model');
-		const modelPath = modelFlag ? resolve(io.cwd, modelFlag) : cachedFaceModel();
+		const modelPath = await faceModelFromFlags(args, io.cwd);
 		let faces: FaceBox[] = [];
 		if (modelPath) {
 			const detector = await createFaceDetector(modelPath);

@@ -6,7 +6,7 @@ import { FolderLockedError, withFolderLock } from '../core/folderLock';
 import { proposeCrop } from '../core/images/cropProposal';
 import { freeImageName, writeCrop } from '../core/images/cropOutput';
 import { createFaceDetector, FaceDetector } from '../core/images/faceDetector';
-import { cachedFaceModel } from '../core/images/modelCache';
+import { faceModelFromFlags } from './faceModelFlag';
 import { defaultThresholds } from '../core/images/options';
 import { collectImportSources, describeImportDuplicate, findImportDuplicates, hashForImport, ImportHashes } from '../core/images/importSources';
 import { parseTargetSize, targetSizeForRole, targetSizeProblem } from '../core/images/types';
@@ -63,8 +63,7 @@ export const importCommand: CliCommand = {
 			io.err('Nothing to import: no image among the sources.');
 			return 1;
 		}
-		const modelFlag = stringFlag(args, 'face-model');
-		const modelPath = modelFlag ? resolve(io.cwd, modelFlag) : cachedFaceModel();
+		const modelPath = await faceModelFromFlags(args, io.cwd);
 		if (!modelPath) {
 			io.err('note: no face model (pass --face-model), so the crops are centred.');
 		}

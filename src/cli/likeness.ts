@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { CliCommand, UsageError, booleanFlag, stringFlag } from './args';
-import { cachedFaceModel, defaultModelCacheDir } from '../core/images/modelCache';
-import { ensureFaceModel } from '../core/images/faceModel';
+import { CliCommand, UsageError, booleanFlag } from './args';
+import { defaultModelCacheDir } from '../core/images/modelCache';
+import { faceModelFromFlags } from './faceModelFlag';
 import { defaultLikenessCacheDir } from '../core/likeness/faces';
 import { FolderLikeness, LikenessInputError, folderLikeness } from '../core/likeness/likeness';
 import { poseSpread, poseSpreadLine } from '../core/likeness/poseSpread';
@@ -43,14 +43,7 @@ export const likenessCommand: CliCommand = {
 		if (!(await fs.stat(folder).then((s) => s.isDirectory(), () => false))) {
 			throw new UsageError(`${folder} is not a folder`);
 		}
-		let faceModelPath = stringFlag(args, 'face-model');
-		if (faceModelPath) {
-			faceModelPath = resolve(io.cwd, faceModelPath);
-		} else if (booleanFlag(args, 'download-model')) {
-			faceModelPath = await ensureFaceModel({ cacheDir: defaultModelCacheDir() });
-		} else {
-			faceModelPath = cachedFaceModel();
-		}
+		const faceModelPath = await faceModelFromFlags(args, io.cwd);
 		const samples = samplesMode ? (args.positionals[1] !== undefined ? resolve(io.cwd, args.positionals[1]) : true) : undefined;
 		let report: FolderLikeness;
 		try {
