@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { mkdirSync, promises as fs, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import * as vscode from 'vscode';
 import { encodeSafetensors } from '../../src/core/checkpoints/safetensors';
 import { epochFileName, sampleFileName } from '../../src/core/checkpoints/checkpointNames';
+import { makeLikenessEpochsFolder } from '../support/likenessEpochs';
 import { activateExtension, waitFor } from '../support/extension';
 import { PORTRAITS, guideFolderSpec, makeTrainingFolder, writeImage } from '../support/fixtures';
 import { sharedFixture, testWorkspace } from '../support/paths';
@@ -49,25 +49,8 @@ describe('compare epochs (UI)', () => {
 	it('draws the likeness and copying curves above the grid, the recommended epoch marked on both', async function () {
 		this.timeout(300_000);
 		await vscode.workspace.getConfiguration('loraWorkbench.images').update('faceModelPath', sharedFixture('models', 'yunet_n_dynamic.onnx'), vscode.ConfigurationTarget.Global);
-		const people = (name: string) => sharedFixture('photos', 'people', name);
-		const root = join(testWorkspace()!, 'compare-curves-ui');
-		const subset = join(root, 'images', '10_ohwx man');
-		await fs.mkdir(subset, { recursive: true });
-		await fs.writeFile(join(root, 'lora-workbench.yaml'), 'trigger: ohwx\nclassWord: man\n');
-		for (const name of ['obama.jpg', 'obama1.jpg', 'obama3.jpg']) {
-			await sharp(people(name)).rotate().resize(768, 768, { fit: 'inside' }).jpeg({ quality: 92 }).toFile(join(subset, name));
-		}
-		// Epoch 1 someone else, epoch 2 the person, epoch 3 half its samples a copy of a training picture: copying starts at 3.
-		const sample = join(root, 'model', 'sample');
-		await fs.mkdir(sample, { recursive: true });
-		const write = (epoch: number, index: number, from: string) => sharp(from).rotate().resize(512, 512, { fit: 'inside' }).png()
-			.toFile(join(sample, sampleFileName('ohwx', { epoch, promptIndex: index, timestamp: '20261124120000', seed: 42 })));
-		await write(1, 0, people('biden.jpg'));
-		await write(1, 1, people('biden2.jpg'));
-		await write(2, 0, people('obama2.jpg'));
-		await write(2, 1, people('obama2.jpg'));
-		await write(3, 0, join(subset, 'obama1.jpg'));
-		await write(3, 1, people('obama2.jpg'));
+		// Epoch 1 someone else, epoch 2 the person, epoch 3 half its samples a copy of a training picture.
+		const { root } = await makeLikenessEpochsFolder(join(testWorkspace()!, 'compare-curves-ui'));
 		const api = await activateExtension();
 		await api.services.trainingFolders.refresh(root);
 		await vscode.commands.executeCommand('workbench.action.closeSidebar');

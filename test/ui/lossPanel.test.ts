@@ -1,10 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, promises as fs, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import * as vscode from 'vscode';
-import { sampleFileName } from '../../src/core/checkpoints/checkpointNames';
 import type { WatchableRun } from '../../src/trainer/runHistory';
+import { makeLikenessEpochsFolder } from '../support/likenessEpochs';
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { sharedFixture, testWorkspace } from '../support/paths';
@@ -77,25 +76,8 @@ describe('loss panel (UI)', () => {
 	it('overlays the likeness curve at each epoch\'s end step once the toggle is on, and computes nothing before', async function () {
 		this.timeout(300_000);
 		await vscode.workspace.getConfiguration('loraWorkbench.images').update('faceModelPath', sharedFixture('models', 'yunet_n_dynamic.onnx'), vscode.ConfigurationTarget.Global);
-		const people = (name: string) => sharedFixture('photos', 'people', name);
-		const root = join(testWorkspace() ?? '/tmp', 'ui-loss-likeness');
-		const subset = join(root, 'images', '10_ohwx man');
-		await fs.mkdir(subset, { recursive: true });
-		await fs.writeFile(join(root, 'lora-workbench.yaml'), 'trigger: ohwx\nclassWord: man\n');
-		for (const name of ['obama.jpg', 'obama1.jpg', 'obama3.jpg']) {
-			await sharp(people(name)).rotate().resize(768, 768, { fit: 'inside' }).jpeg({ quality: 92 }).toFile(join(subset, name));
-		}
-		// Epoch 1 someone else, epoch 2 the person, epoch 3 copies a training picture: epoch 2 is recommended.
-		const sample = join(root, 'model', 'sample');
-		await fs.mkdir(sample, { recursive: true });
-		const write = (epoch: number, index: number, from: string) => sharp(from).rotate().resize(512, 512, { fit: 'inside' }).png()
-			.toFile(join(sample, sampleFileName('ohwx', { epoch, promptIndex: index, timestamp: '20261124120000', seed: 42 })));
-		await write(1, 0, people('biden.jpg'));
-		await write(1, 1, people('biden2.jpg'));
-		await write(2, 0, people('obama2.jpg'));
-		await write(2, 1, people('obama2.jpg'));
-		await write(3, 0, join(subset, 'obama1.jpg'));
-		await write(3, 1, people('obama2.jpg'));
+		// Epoch 1 someone else, epoch 2 the person, epoch 3 half its samples a copy of a training picture.
+		const { root } = await makeLikenessEpochsFolder(join(testWorkspace() ?? '/tmp', 'ui-loss-likeness'));
 		const api = await activateExtension();
 		await api.services.trainingFolders.refresh(root);
 		const watch = api.testing.trainingWatch;
