@@ -10,7 +10,7 @@ async function tempDir(): Promise<string> {
 	return fs.mkdtemp(join(tmpdir(), 'lora-thumbs-'));
 }
 
-test('thumbnails are made from the real photo, cached by content, and invalidated when the content changes', async () => {
+test('thumbnails are made from the real photo, cached by the file\'s path and stat, and invalidated when the content changes', async () => {
 	const dir = await tempDir();
 	try {
 		const cacheDir = join(dir, 'cache');
@@ -26,18 +26,53 @@ test('thumbnails are made from the real photo, cached by content, and invalidate
 		assert.equal(Math.max(meta.width!, meta.height!), 128);
 
 		const again = await new ThumbnailCache({ cacheDir, size: 128 }).thumbnail(image);
-		assert.equal(again.cached, true, 'a new cache instance finds the file by content hash');
+		assert.equal(again.cached, true, 'a new cache instance finds the file by its path and stat');
 		assert.equal(again.file, first.file);
 
 		await fs.copyFile(sharedFixture('photos', 'people', 'biden.jpg'), image);
 		const changed = await cache.thumbnail(image);
 		assert.equal(changed.cached, false, 'new content makes a new thumbnail');
-		assert.notEqual(changed.hash, first.hash);
+		assert.notEqual(changed.key, first.key);
 		assert.deepEqual((await fs.readdir(dir)).sort(), ['cache', 'photo.jpg'], 'nothing is written beside the image');
 		const newest = (await fs.stat(changed.file)).size;
 		assert.equal(await cache.prune(newest), 1, 'pruning to one thumbnail\'s size drops the older one');
 		assert.equal((await fs.stat(changed.file)).size, newest);
 		await assert.rejects(fs.stat(first.file));
+	} finally {
+		await fs.rm(dir, { recursive: true, force: true });
+	}
+});
+
+test('a rewrite that keeps the size and sets the old mtime back still makes a new thumbnail', async () => {
+	const dir = await tempDir();
+	try {
+		const cacheDir = join(dir, 'cache');
+		const image = join(dir, 'photo.jpg');
+		const sharp = (await import('sharp')).default;
+		const photo = sharedFixture('photos', 'people', 'obama.jpg');
+		// The same picture mirrored at the same quality: the same size in bytes is likely but not certain, so pad to it.
+		const original = await fs.readFile(photo);
+		let mirrored = await sharp(original).flop().jpeg({ quality: 90 }).toBuffer();
+		const padded = Buffer.alloc(Math.max(original.length, mirrored.length + 2));
+		original.copy(padded);
+		await fs.writeFile(image, padded);
+		const stamp = new Date('2024-05-01T12:00:00Z');
+		await fs.utimes(image, stamp, stamp);
+		const before = await fs.stat(image);
+		const cache = new ThumbnailCache({ cacheDir, size: 64, concurrency: 1 });
+		const first = await cache.thumbnail(image);
+		// Bytes after the JPEG's end marker are ignored by decoders: the file keeps its size with other pixels.
+		mirrored = Buffer.concat([mirrored, Buffer.alloc(padded.length - mirrored.length)]);
+		await fs.writeFile(image, mirrored);
+		await fs.utimes(image, stamp, stamp);
+		const after = await fs.stat(image);
+		assert.equal(after.size, before.size);
+		assert.equal(after.mtimeMs, before.mtimeMs, 'the test sets the old mtime back');
+		const changed = await new ThumbnailCache({ cacheDir, size: 64, concurrency: 1 }).thumbnail(image);
+		assert.equal(changed.cached, false, 'the changed ctime gives the rewritten file a new key');
+		assert.notEqual(changed.file, first.file);
+		const [a, b] = await Promise.all([first.file, changed.file].map((file) => sharp(file).raw().toBuffer()));
+		assert.notDeepEqual(a, b, 'the new thumbnail shows the mirrored picture');
 	} finally {
 		await fs.rm(dir, { recursive: true, force: true });
 	}
