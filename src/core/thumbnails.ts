@@ -8,7 +8,7 @@
  * gallery scrolled to come before the ones it scrolled past.
  */
 import { createHash } from 'node:crypto';
-import { Stats, promises as fs } from 'node:fs';
+import { Stats, createReadStream, promises as fs } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
 import { requireSharp } from './nativeModules';
@@ -58,6 +58,15 @@ export function defaultThumbnailCacheDir(): string {
  */
 export function defaultThumbnailConcurrency(): number {
 	return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+/** SHA-1 of a file's bytes, streamed (a 3000px JPEG is several MB); the likeness cache keys faces by it. */
+export async function hashFile(path: string): Promise<string> {
+	const hash = createHash('sha1');
+	for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+		hash.update(chunk as Buffer);
+	}
+	return hash.digest('hex');
 }
 
 /** The thumbnail key of a file: what changes whenever its content can have changed. */
