@@ -2,39 +2,12 @@
  * OpenCV's INTER_AREA downscale (cv2.resize, which sd-scripts uses when the padded square is at least the
  * model size), applied to an RGB image that is virtually padded with white to a centred square: the
  * padding is never allocated, which matters for 24-megapixel photos.
+ *
+ * The function is self-contained (no imports, no module-level names) because preprocessPool.ts runs its
+ * source text in worker threads. Each source row is read once and folded into the one or two output rows
+ * it overlaps, in float32 as OpenCV's resizeArea does for 8-bit images; typed tap tables replace per-tap
+ * objects, since this loop is most of the tagger's CPU time after decoding.
  */
-
-interface Tap {
-	/** Index into the padded axis. */
-	source: number;
-	weight: number;
-}
-
-/** OpenCV's computeResizeAreaTab for one axis: which padded source pixels feed each output pixel. */
-function areaTaps(sourceSize: number, targetSize: number): Tap[][] {
-	const scale = 1 / (targetSize / sourceSize);
-	const taps: Tap[][] = [];
-	for (let d = 0; d < targetSize; d++) {
-		const from = d * scale;
-		const to = from + scale;
-		const cell = Math.min(scale, sourceSize - from);
-		let first = Math.ceil(from);
-		const last = Math.min(Math.floor(to), sourceSize - 1);
-		first = Math.min(first, last);
-		const list: Tap[] = [];
-		if (first - from > 1e-3) {
-			list.push({ source: first - 1, weight: (first - from) / cell });
-		}
-		for (let s = first; s < last; s++) {
-			list.push({ source: s, weight: 1 / cell });
-		}
-		if (to - last > 1e-3) {
-			list.push({ source: last, weight: Math.min(Math.min(to - last, 1), cell) / cell });
-		}
-		taps.push(list);
-	}
-	return taps;
-}
 
 export interface PaddedSquare {
 	/** Interleaved 3-channel pixels, row-major. */
@@ -47,73 +20,155 @@ export interface PaddedSquare {
 	padTop: number;
 }
 
-const WHITE = 255;
-
 /** The padded square resized to `size`x`size` with INTER_AREA, rounded to 8 bits as cv2 returns it. */
 export function areaResizePadded(image: PaddedSquare, size: number): Uint8Array {
 	const { pixels, width, height, side, padLeft, padTop } = image;
+	// OpenCV takes resizeAreaFast (plain block sums, round half up) when the factor is an integer.
 	const integerScale = side % size === 0 ? side / size : 0;
-	const xTaps = areaTaps(side, size);
-	const yTaps = areaTaps(side, size);
-	// Horizontal pass over the real rows only; rows of padding are white after any horizontal filter.
-	const rows = new Float64Array(height * size * 3);
-	for (let y = 0; y < height; y++) {
-		const rowStart = y * width * 3;
-		const outStart = y * size * 3;
-		for (let dx = 0; dx < size; dx++) {
-			let r = 0;
-			let g = 0;
-			let b = 0;
-			for (const tap of xTaps[dx]) {
-				const x = tap.source - padLeft;
-				const weight = integerScale ? 1 : tap.weight;
-				if (x < 0 || x >= width) {
-					r += WHITE * weight;
-					g += WHITE * weight;
-					b += WHITE * weight;
+	const scale = side / size;
+	// OpenCV's computeResizeAreaTab per axis, split into taps inside the image (first index and weights,
+	// consecutive) and the summed weight of taps that fall on the white padding.
+	const axis = (imageSize: number, pad: number) => {
+		const first = new Int32Array(size);
+		const count = new Int32Array(size);
+		const padWeight = new Float32Array(size);
+		const weights: number[] = [];
+		const offset = new Int32Array(size);
+		for (let d = 0; d < size; d++) {
+			const from = d * scale;
+			const to = from + scale;
+			const cell = Math.min(scale, side - from);
+			const last = Math.min(Math.floor(to), side - 1);
+			const start = Math.min(Math.ceil(from), last);
+			const sources: number[] = [];
+			const tapWeights: number[] = [];
+			if (start - from > 1e-3) {
+				sources.push(start - 1);
+				tapWeights.push((start - from) / cell);
+			}
+			for (let s = start; s < last; s++) {
+				sources.push(s);
+				tapWeights.push(1 / cell);
+			}
+			if (to - last > 1e-3) {
+				sources.push(last);
+				tapWeights.push(Math.min(Math.min(to - last, 1), cell) / cell);
+			}
+			offset[d] = weights.length;
+			first[d] = -1;
+			for (let k = 0; k < sources.length; k++) {
+				const weight = integerScale ? 1 : tapWeights[k];
+				const inside = sources[k] - pad;
+				if (inside < 0 || inside >= imageSize) {
+					padWeight[d] += weight;
 				} else {
-					const at = rowStart + x * 3;
-					r += pixels[at] * weight;
-					g += pixels[at + 1] * weight;
-					b += pixels[at + 2] * weight;
+					if (first[d] < 0) {
+						first[d] = inside;
+					}
+					count[d]++;
+					weights.push(weight);
 				}
 			}
-			rows[outStart + dx * 3] = r;
-			rows[outStart + dx * 3 + 1] = g;
-			rows[outStart + dx * 3 + 2] = b;
+		}
+		return { first, count, padWeight, offset, weights: Float32Array.from(weights) };
+	};
+	const xs = axis(width, padLeft);
+	const ys = axis(height, padTop);
+	// Which output rows (at most two, as the factor is >= 1) each image row feeds, with what weight.
+	const rowTo = new Int32Array(height * 2).fill(-1);
+	const rowWeight = new Float32Array(height * 2);
+	for (let dy = 0; dy < size; dy++) {
+		for (let k = 0; k < ys.count[dy]; k++) {
+			const y = ys.first[dy] + k;
+			const slot = rowTo[y * 2] < 0 ? y * 2 : y * 2 + 1;
+			rowTo[slot] = dy;
+			rowWeight[slot] = ys.weights[ys.offset[dy] + k];
 		}
 	}
-	const out = new Uint8Array(size * size * 3);
-	const whiteRow = integerScale ? WHITE * integerScale : WHITE;
-	const area = integerScale * integerScale;
 	const rowLength = size * 3;
-	const sum = new Float64Array(rowLength);
-	for (let dy = 0; dy < size; dy++) {
-		sum.fill(0);
-		for (const tap of yTaps[dy]) {
-			const y = tap.source - padTop;
-			const weight = integerScale ? 1 : tap.weight;
-			if (y < 0 || y >= height) {
-				const add = whiteRow * weight;
-				for (let i = 0; i < rowLength; i++) {
-					sum[i] += add;
+	// A white row after the horizontal pass: 255 times the column's total weight (1, or the factor).
+	const whiteColumn = new Float32Array(size);
+	for (let dx = 0; dx < size; dx++) {
+		let total = xs.padWeight[dx];
+		for (let k = 0; k < xs.count[dx]; k++) {
+			total += xs.weights[xs.offset[dx] + k];
+		}
+		whiteColumn[dx] = 255 * total;
+	}
+	// Inside one output column every tap but the first and last has the same weight (1/cell), so the inner
+	// pixels are summed as integers and weighted once: four times fewer multiplies than a per-tap loop.
+	const firstWeight = new Float32Array(size);
+	const innerWeight = new Float32Array(size);
+	const lastWeight = new Float32Array(size);
+	for (let dx = 0; dx < size; dx++) {
+		const at = xs.offset[dx];
+		const n = xs.count[dx];
+		firstWeight[dx] = n > 0 ? xs.weights[at] : 0;
+		innerWeight[dx] = n > 2 ? xs.weights[at + 1] : 0;
+		lastWeight[dx] = n > 1 ? xs.weights[at + n - 1] : 0;
+	}
+	const sums = new Float32Array(size * rowLength);
+	const row = new Float32Array(rowLength);
+	const { first: xFirst, count: xCount, padWeight: xPad } = xs;
+	for (let y = 0; y < height; y++) {
+		const rowStart = y * width * 3;
+		for (let dx = 0; dx < size; dx++) {
+			const white = 255 * xPad[dx];
+			const n = xCount[dx];
+			const o = dx * 3;
+			if (n === 0) {
+				row[o] = white;
+				row[o + 1] = white;
+				row[o + 2] = white;
+				continue;
+			}
+			let at = rowStart + xFirst[dx] * 3;
+			const wa = firstWeight[dx];
+			let r = white + pixels[at] * wa;
+			let g = white + pixels[at + 1] * wa;
+			let b = white + pixels[at + 2] * wa;
+			if (n > 1) {
+				let ri = 0;
+				let gi = 0;
+				let bi = 0;
+				for (let k = 2; k < n; k++) {
+					at += 3;
+					ri += pixels[at];
+					gi += pixels[at + 1];
+					bi += pixels[at + 2];
 				}
-			} else {
-				const rowStart = y * rowLength;
-				for (let i = 0; i < rowLength; i++) {
-					sum[i] += rows[rowStart + i] * weight;
-				}
+				at += 3;
+				const wi = innerWeight[dx];
+				const wb = lastWeight[dx];
+				r += ri * wi + pixels[at] * wb;
+				g += gi * wi + pixels[at + 1] * wb;
+				b += bi * wi + pixels[at + 2] * wb;
+			}
+			row[o] = r;
+			row[o + 1] = g;
+			row[o + 2] = b;
+		}
+		for (let slot = y * 2; slot < y * 2 + 2 && rowTo[slot] >= 0; slot++) {
+			const weight = rowWeight[slot];
+			const outStart = rowTo[slot] * rowLength;
+			for (let i = 0; i < rowLength; i++) {
+				sums[outStart + i] += row[i] * weight;
 			}
 		}
-		const outRow = dy * rowLength;
-		for (let i = 0; i < rowLength; i++) {
-			// The integer-factor path of OpenCV (resizeAreaFast) rounds half up; the general path rounds the float.
-			out[outRow + i] = integerScale ? Math.floor((sum[i] + area / 2) / area) : clampByte(Math.round(sum[i]));
+	}
+	const out = new Uint8Array(size * rowLength);
+	const area = integerScale * integerScale;
+	for (let dy = 0; dy < size; dy++) {
+		const padRows = ys.padWeight[dy];
+		const outStart = dy * rowLength;
+		for (let dx = 0; dx < size; dx++) {
+			const white = padRows * whiteColumn[dx];
+			for (let c = 0; c < 3; c++) {
+				const sum = sums[outStart + dx * 3 + c] + white;
+				const value = integerScale ? Math.floor((sum + area / 2) / area) : Math.round(sum);
+				out[outStart + dx * 3 + c] = value < 0 ? 0 : value > 255 ? 255 : value;
+			}
 		}
 	}
 	return out;
-}
-
-function clampByte(value: number): number {
-	return value < 0 ? 0 : value > 255 ? 255 : value;
 }

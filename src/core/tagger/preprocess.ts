@@ -2,7 +2,7 @@ import type { Sharp, SharpOptions } from 'sharp';
 import { areaResizePadded } from './areaResize';
 import { requireSharp } from '../nativeModules';
 
-type SharpFactory = (input?: Buffer | string, options?: SharpOptions) => Sharp;
+export type SharpFactory = (input?: Buffer | string, options?: SharpOptions) => Sharp;
 
 let sharpModule: SharpFactory | undefined;
 
@@ -24,44 +24,75 @@ export class ImageDecodeError extends Error {
 /**
  * One image prepared as sd-scripts' `preprocess_image` does (sd-scripts.md §11): alpha composited on white,
  * padded to a centred white square, resized to `size` (INTER_AREA when shrinking, Lanczos when enlarging),
- * channels in B,G,R order. Returns `size*size*3` bytes, NHWC for one image. No EXIF rotation: PIL does not
- * apply it either, and the trainer sees the same unrotated pixels.
+ * channels in B,G,R order. Returns `size*size*3` bytes, NHWC for one image. No EXIF rotation and no colour
+ * management: PIL applies neither, so an Adobe RGB or Display P3 photo is tagged from its stored values, as
+ * sd-scripts tags it and as the trainer sees it. The tagger itself prepares images in worker threads
+ * (preprocessPool.ts); this is the same work on the calling thread.
  */
 export async function preprocessForTagger(file: string, size: number): Promise<Uint8Array> {
-	const sharp = loadSharp();
-	let rgb: { data: Buffer; info: { width: number; height: number; channels: number } };
 	try {
-		rgb = await sharp(file, { failOn: 'error' })
+		return await preprocessWithSharp(loadSharp(), areaResizePadded, file, size);
+	} catch (err) {
+		throw asPreprocessError(file, err);
+	}
+}
+
+/** The error to report for `file` when preprocessWithSharp threw `err` (here or in a worker). */
+export function asPreprocessError(file: string, err: unknown): Error {
+	const failure = err as { name?: string; message?: string };
+	if (failure?.name === DECODE_FAILURE) {
+		return new ImageDecodeError(file, String(failure.message));
+	}
+	return err instanceof Error ? err : new Error(String(failure?.message ?? err));
+}
+
+/** The name of the errors preprocessWithSharp throws when the file cannot be decoded. */
+export const DECODE_FAILURE = 'TaggerDecodeFailure';
+
+/*
+ * preprocessWithSharp and the helpers below run in worker threads from their source text (preprocessPool.ts):
+ * they use only their parameters, globals and each other, never imports or module-level names, which is why
+ * the resize function is a parameter and the error name a literal.
+ */
+
+export async function preprocessWithSharp(
+	sharp: SharpFactory, areaResize: typeof areaResizePadded, file: string, size: number,
+): Promise<Uint8Array> {
+	let rgb: { data: Buffer; info: { width: number; height: number; channels: number } };
+	const decodeFailure = (reason: string) => Object.assign(new Error(reason), { name: 'TaggerDecodeFailure' });
+	try {
+		rgb = await sharp(file, { failOn: 'error', ignoreIcc: true })
 			.flatten({ background: { r: 255, g: 255, b: 255 } })
 			.toColourspace('srgb')
 			.removeAlpha()
 			.raw({ depth: 'uchar' })
 			.toBuffer({ resolveWithObject: true });
 	} catch (err) {
-		throw new ImageDecodeError(file, err instanceof Error ? err.message.split('\n')[0] : String(err));
+		throw decodeFailure(err instanceof Error ? err.message.split('\n')[0] : String(err));
 	}
 	const { width, height, channels } = rgb.info;
 	if (channels !== 3) {
-		throw new ImageDecodeError(file, `expected 3 colour channels after conversion, got ${channels}`);
+		throw decodeFailure(`expected 3 colour channels after conversion, got ${channels}`);
 	}
 	const side = Math.max(width, height);
 	const padLeft = Math.floor((side - width) / 2);
 	const padTop = Math.floor((side - height) / 2);
 	let resized: Uint8Array;
 	if (side >= size) {
-		resized = areaResizePadded({ pixels: rgb.data, width, height, side, padLeft, padTop }, size);
+		resized = areaResize({ pixels: rgb.data, width, height, side, padLeft, padTop }, size);
 	} else {
 		// sharp runs resize before extend whatever the call order, so the square is padded here first.
 		const square = padToSquare(rgb.data, width, height, side, padLeft, padTop);
-		resized = await sharp(square, { raw: { width: side, height: side, channels: 3 } })
+		// Copied out of sharp's buffer, which a worker could not hand over without copying anyway.
+		resized = new Uint8Array(await sharp(square, { raw: { width: side, height: side, channels: 3 } })
 			.resize(size, size, { kernel: 'lanczos3', fit: 'fill' })
 			.raw()
-			.toBuffer();
+			.toBuffer());
 	}
 	return rgbToBgrInPlace(resized);
 }
 
-function padToSquare(pixels: Uint8Array, width: number, height: number, side: number, padLeft: number, padTop: number): Buffer {
+export function padToSquare(pixels: Uint8Array, width: number, height: number, side: number, padLeft: number, padTop: number): Buffer {
 	const square = Buffer.alloc(side * side * 3, 255);
 	for (let y = 0; y < height; y++) {
 		square.set(pixels.subarray(y * width * 3, (y + 1) * width * 3), ((y + padTop) * side + padLeft) * 3);
@@ -69,7 +100,7 @@ function padToSquare(pixels: Uint8Array, width: number, height: number, side: nu
 	return square;
 }
 
-function rgbToBgrInPlace(pixels: Uint8Array): Uint8Array {
+export function rgbToBgrInPlace(pixels: Uint8Array): Uint8Array {
 	for (let i = 0; i < pixels.length; i += 3) {
 		const red = pixels[i];
 		pixels[i] = pixels[i + 2];

@@ -3,8 +3,8 @@ import { parse as parsePath, join } from 'node:path';
 import { CaptionFile, fileTextOf, readCaptionFile, writeCaptionFile } from '../captionFile';
 import { CaptionPrefix, ExistingCaptionMode, mergeCaption } from './captionMerge';
 import { LabelProcessing, TAGS_FILE, TaggerLabels, checkLabelsMatchModel, processLabels, readLabels } from './labels';
-import { ImageDecodeError, preprocessForTagger, toBatchTensor } from './preprocess';
-import { NativeModuleError } from '../nativeModules';
+import { ImageDecodeError, toBatchTensor } from './preprocess';
+import { TaggerPreprocessPool } from './preprocessPool';
 import { DEFAULT_SELECTION, TagSelection, selectTags } from './selectTags';
 import { ExecutionProvider, ModelContract, TaggerSession } from './session';
 
@@ -85,9 +85,12 @@ export function captionPathFor(image: string, captionExtension: string): string 
 	return join(dir, `${name}${captionExtension}`);
 }
 
+/** Batches prepared ahead of the one being inferred, so the preparation threads never wait for inference. */
+const PREPARED_AHEAD = 2;
+
 /**
- * Tags images with a WD14 model and writes their captions. Decoding and preprocessing of the next batch
- * (sharp's threads and this thread) run while the worker thread runs inference on the current one.
+ * Tags images with a WD14 model and writes their captions. Decoding and preprocessing of the next batches
+ * (preprocessPool.ts's threads) run while the inference thread runs the model on the current one.
  * Every caption is written atomically; cancelling stops between files, so each caption is old or new.
  */
 export async function tagImages(options: TagImagesOptions): Promise<TagImagesResult> {
@@ -98,6 +101,7 @@ export async function tagImages(options: TagImagesOptions): Promise<TagImagesRes
 	const rawLabels = await readLabels(options.modelDir);
 	const session = await TaggerSession.open(options.modelDir, options.executionProvider ?? 'cpu');
 	const result: TagImagesResult = { contract: session.contract, tagged: [], skipped: [], problems: [], cancelled: false, inferenceMs: 0, totalMs: 0 };
+	let pool: TaggerPreprocessPool | undefined;
 	try {
 		const contract = session.contract;
 		const csvFile = join(options.modelDir, TAGS_FILE);
@@ -122,11 +126,15 @@ export async function tagImages(options: TagImagesOptions): Promise<TagImagesRes
 		for (let i = 0; i < todo.length; i += batchSize) {
 			batches.push(todo.slice(i, i + batchSize));
 		}
-		const prepare = (images: string[]) => prepareBatch(images, contract.inputSize);
-		let next = batches.length > 0 ? prepare(batches[0]) : undefined;
-		for (let b = 0; b < batches.length && next; b++) {
-			const batch = await next;
-			next = b + 1 < batches.length ? prepare(batches[b + 1]) : undefined;
+		const activePool = batches.length > 0 ? new TaggerPreprocessPool() : undefined;
+		pool = activePool;
+		const prepare = (images: string[]) => prepareBatch(activePool as TaggerPreprocessPool, images, contract.inputSize);
+		const preparing = batches.slice(0, PREPARED_AHEAD + 1).map(prepare);
+		for (let b = 0; b < batches.length; b++) {
+			const batch = await preparing[b];
+			if (b + PREPARED_AHEAD + 1 < batches.length) {
+				preparing.push(prepare(batches[b + PREPARED_AHEAD + 1]));
+			}
 			if (options.signal?.aborted) {
 				result.cancelled = true;
 				break;
@@ -162,9 +170,9 @@ export async function tagImages(options: TagImagesOptions): Promise<TagImagesRes
 				break;
 			}
 		}
-		// A batch still being prepared when the run stopped must settle before the session goes away.
-		await next?.catch(() => undefined);
 	} finally {
+		// Batches still being prepared when the run stopped are abandoned with the pool.
+		await pool?.dispose();
 		await session.dispose();
 		result.totalMs = performance.now() - started;
 	}
@@ -199,12 +207,9 @@ async function writeCaption(
 	return { image, captionPath, modelTags, previous, ...(previousBytes ? { previousBytes } : {}), written };
 }
 
-async function prepareBatch(images: string[], size: number): Promise<PreparedBatch> {
-	const settled = await Promise.allSettled(images.map((image) => preprocessForTagger(image, size)));
-	const unloadable = settled.find((o): o is PromiseRejectedResult => o.status === 'rejected' && o.reason instanceof NativeModuleError);
-	if (unloadable) {
-		throw unloadable.reason; // sharp itself cannot load: one message for the run, not one per image
-	}
+async function prepareBatch(pool: TaggerPreprocessPool, images: string[], size: number): Promise<PreparedBatch> {
+	// Never rejects: a sharp that cannot load fails the pool's constructor, once for the run.
+	const settled = await Promise.allSettled(images.map((image) => pool.prepare(image, size)));
 	const batch: PreparedBatch = { images: [], pixels: [], problems: [] };
 	settled.forEach((outcome, i) => {
 		if (outcome.status === 'fulfilled') {
