@@ -1,5 +1,5 @@
 import { ParsedCaption, captionTags, formatCaption } from '../caption';
-import { tagKey } from './tagKey';
+import { CONTROL_CHARACTER, TagFacts, captionTagFacts } from './tagFacts';
 import { CaptionContext } from './context';
 import { removeTagEdit } from './edits';
 import { TextIssue } from './types';
@@ -42,8 +42,7 @@ export function multiLineRule(text: string, parsed: ParsedCaption): TextIssue[] 
 	}];
 }
 
-/** C0 and C1 control characters other than tab and line breaks; NUL included. */
-export const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+export { CONTROL_CHARACTER } from './tagFacts';
 const CONTROL_CHARACTERS = new RegExp(CONTROL_CHARACTER.source, 'g');
 
 function describeControl(text: string): string {
@@ -72,13 +71,13 @@ export function controlCharacterRule(text: string): TextIssue[] {
 }
 
 /** `duplicate-tag`: the same tag twice, even when written differently (`Smile`, `smile`, `(smile:1.1)`). */
-export function duplicateTagRule(parsed: ParsedCaption): TextIssue[] {
+export function duplicateTagRule(parsed: ParsedCaption, facts: readonly TagFacts[] = captionTagFacts(parsed.tags)): TextIssue[] {
 	const seen = new Map<string, string>();
 	const issues: TextIssue[] = [];
 	parsed.tags.forEach((tag, index) => {
-		const key = tagKey(tag.text);
+		const { key, control } = facts[index];
 		// A tag with control characters is reported by control-character, not as a duplicate of anything.
-		if (!key || CONTROL_CHARACTER.test(tag.text)) {
+		if (!key || control) {
 			return;
 		}
 		const first = seen.get(key);

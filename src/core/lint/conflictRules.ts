@@ -2,6 +2,7 @@ import { ParsedCaption } from '../caption';
 import { tagKey } from './tagKey';
 import { CaptionContext } from './context';
 import { removeTagEdit } from './edits';
+import { TagFacts, captionTagFacts } from './tagFacts';
 import { ConflictGroup, TextIssue } from './types';
 
 const EYE_COLOURS = ['blue', 'brown', 'green', 'red', 'black', 'grey', 'purple', 'yellow', 'orange', 'pink', 'aqua'].map((c) => `${c} eyes`);
@@ -32,9 +33,32 @@ function groupKeys(group: ConflictGroup): { members: Set<string>; unless: string
 	return keys;
 }
 
+const allGroups = new WeakMap<readonly ConflictGroup[], { members: Set<string> }>();
+
+/** The member keys of all the groups together. */
+function groupsKeys(groups: readonly ConflictGroup[]): { members: Set<string> } {
+	let keys = allGroups.get(groups);
+	if (!keys) {
+		keys = { members: new Set(groups.flatMap((group) => [...groupKeys(group).members])) };
+		allGroups.set(groups, keys);
+	}
+	return keys;
+}
+
 /** `conflicting-tags`: a second tag from one exclusive group is reported, naming the first. */
-export function conflictingTagsRule(parsed: ParsedCaption, ctx: CaptionContext): TextIssue[] {
-	const keys = parsed.tags.map((t) => tagKey(t.text));
+export function conflictingTagsRule(parsed: ParsedCaption, ctx: CaptionContext, facts: readonly TagFacts[] = captionTagFacts(parsed.tags)): TextIssue[] {
+	const keys = facts.map((f) => f.key);
+	const { members: anyMember } = groupsKeys(ctx.conflictGroups);
+	// Nearly every caption has at most one tag of all the groups together: nothing can conflict then.
+	let inGroups = 0;
+	for (const key of keys) {
+		if (anyMember.has(key) && ++inGroups > 1) {
+			break;
+		}
+	}
+	if (inGroups < 2) {
+		return [];
+	}
 	const present = new Set(keys);
 	const issues: TextIssue[] = [];
 	for (const group of ctx.conflictGroups) {
@@ -63,14 +87,14 @@ export function conflictingTagsRule(parsed: ParsedCaption, ctx: CaptionContext):
 }
 
 /** `baked-trait`: a trait declared part of the trigger (lint.bakedTraits) must not be captioned, or it stays promptable instead of baked in. */
-export function bakedTraitRule(parsed: ParsedCaption, ctx: CaptionContext): TextIssue[] {
+export function bakedTraitRule(parsed: ParsedCaption, ctx: CaptionContext, facts: readonly TagFacts[] = captionTagFacts(parsed.tags)): TextIssue[] {
 	if (ctx.isReg || ctx.bakedTraits.length === 0) {
 		return [];
 	}
 	const traits = new Set(ctx.bakedTraits.map(tagKey));
 	const issues: TextIssue[] = [];
 	parsed.tags.forEach((tag, index) => {
-		if (traits.has(tagKey(tag.text))) {
+		if (traits.has(facts[index].key)) {
 			issues.push({
 				code: 'baked-trait', start: tag.start, end: tag.end,
 				message: `"${tag.text}" is declared part of the trigger (lint.bakedTraits); captioning it keeps it out of the trigger word.`,

@@ -35,6 +35,9 @@ export interface CaptionContext {
 
 /** Which rules run and how severe they are: the settings' `lint.rules`, narrowed by `--rules`. */
 export class RuleSelection {
+	/** Severities without a rule's own suggestion, by code: asked for every rule of every caption. */
+	private readonly settled = new Map<string, LintSeverity | undefined>();
+
 	constructor(private readonly configured: Readonly<Record<string, RuleSetting>> = {}, private readonly only?: ReadonlySet<string>) {}
 
 	enabled(code: string): boolean {
@@ -43,6 +46,16 @@ export class RuleSelection {
 
 	/** The severity to report with, or undefined when the rule is off. A rule's own suggestion applies only when the user set none. */
 	severity(code: string, suggested?: LintSeverity): LintSeverity | undefined {
+		if (suggested === undefined) {
+			if (!this.settled.has(code)) {
+				this.settled.set(code, this.resolve(code, undefined));
+			}
+			return this.settled.get(code);
+		}
+		return this.resolve(code, suggested);
+	}
+
+	private resolve(code: string, suggested: LintSeverity | undefined): LintSeverity | undefined {
 		if (this.only && !this.only.has(code)) {
 			return undefined;
 		}

@@ -1,4 +1,4 @@
-import { parseCaption } from '../caption';
+import { ParsedCaption, parseCaption } from '../caption';
 import { controlCharacterRule, emptyCaptionRule, duplicateTagRule, multiLineRule } from './captionFileRules';
 import { bakedTraitRule, conflictingTagsRule } from './conflictRules';
 import { CaptionContext, RuleSelection } from './context';
@@ -6,6 +6,7 @@ import { styleRules } from './styleRules';
 import { subjectRules } from './subjectRules';
 import { tokenOverflowRule } from './tokenRule';
 import { triggerRules } from './triggerRules';
+import { captionTagFacts } from './tagFacts';
 import { LintIssue, LintSeverity, TextIssue } from './types';
 import { unknownTagRule } from './vocabularyRule';
 
@@ -17,26 +18,31 @@ export interface ResolvedTextIssue extends TextIssue {
 }
 
 /** Runs every enabled caption rule over one caption's text (a BOM is ignored, as VS Code does). */
-export function lintCaptionText(text: string, ctx: CaptionContext, rules: RuleSelection): ResolvedTextIssue[] {
+export function lintCaptionText(text: string, ctx: CaptionContext, rules: RuleSelection, parsedBody?: ParsedCaption): ResolvedTextIssue[] {
 	const body = text.startsWith(BOM) ? text.slice(1) : text;
-	const parsed = parseCaption(body);
+	const parsed = parsedBody ?? parseCaption(body);
+	// Each tag's facts are looked up once here, not once per rule.
+	const facts = captionTagFacts(parsed.tags);
 	const found: TextIssue[] = [];
 	const run = (codes: readonly string[], rule: () => TextIssue[]): void => {
 		if (codes.some((code) => rules.enabled(code))) {
-			found.push(...rule());
+			const issues = rule();
+			for (const issue of issues) {
+				found.push(issue);
+			}
 		}
 	};
 	run(['empty-caption'], () => emptyCaptionRule(body, parsed, ctx));
 	run(['multi-line-caption'], () => multiLineRule(body, parsed));
 	run(['missing-trigger', 'trigger-not-first'], () => triggerRules(parsed, ctx));
 	run(['control-character'], () => controlCharacterRule(body));
-	run(['duplicate-tag'], () => duplicateTagRule(parsed));
-	run(['class-conflict', 'multiple-people'], () => subjectRules(parsed, ctx));
-	run(['conflicting-tags'], () => conflictingTagsRule(parsed, ctx));
-	run(['baked-trait'], () => bakedTraitRule(parsed, ctx));
-	run(['token-overflow'], () => tokenOverflowRule(parsed, ctx));
+	run(['duplicate-tag'], () => duplicateTagRule(parsed, facts));
+	run(['class-conflict', 'multiple-people'], () => subjectRules(parsed, ctx, facts));
+	run(['conflicting-tags'], () => conflictingTagsRule(parsed, ctx, facts));
+	run(['baked-trait'], () => bakedTraitRule(parsed, ctx, facts));
+	run(['token-overflow'], () => tokenOverflowRule(parsed, ctx, facts));
 	run(['unknown-tag'], () => unknownTagRule(parsed, ctx));
-	run(['tag-style'], () => styleRules(parsed, ctx));
+	run(['tag-style'], () => styleRules(parsed, ctx, facts));
 	const resolved: ResolvedTextIssue[] = [];
 	for (const issue of found) {
 		const severity = rules.severity(issue.code, issue.severity);
@@ -86,8 +92,12 @@ export function positionIssue(file: string, issue: ResolvedTextIssue, positions:
 }
 
 /** Lints one caption file's text; positions are 1-based. */
-export function lintCaption(file: string, text: string, ctx: CaptionContext, rules: RuleSelection = new RuleSelection()): LintIssue[] {
+export function lintCaption(file: string, text: string, ctx: CaptionContext, rules: RuleSelection = new RuleSelection(), parsedBody?: ParsedCaption): LintIssue[] {
 	const body = text.startsWith(BOM) ? text.slice(1) : text;
+	const issues = lintCaptionText(body, ctx, rules, parsedBody);
+	if (issues.length === 0) {
+		return [];
+	}
 	const positions = new LinePositions(body);
-	return lintCaptionText(body, ctx, rules).map((issue) => positionIssue(file, issue, positions));
+	return issues.map((issue) => positionIssue(file, issue, positions));
 }

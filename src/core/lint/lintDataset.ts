@@ -12,6 +12,7 @@ import { CaptionContext, RuleSelection } from './context';
 import { costumeRatioRule, missingCaptionRule, orphanCaptionRule, sharedCaptionRule } from './datasetRules';
 import { lintCaption } from './lintCaption';
 import { TagStyle, countStyles, prevailingStyle } from './styleRules';
+import { captionTagFacts } from './tagFacts';
 import { LintIssue } from './types';
 
 export interface LintDatasetOptions {
@@ -172,12 +173,16 @@ export class DatasetLinter {
 				issues.push({ file: path, line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', code: 'caption-encoding', message: `The caption cannot be read (${file.error.code ?? String(file.error)}); check its permissions.` });
 			}
 		});
+		// costume-ratio asks only whether a caption has a costume tag: the other keys are not kept.
+		const costumeKeys = new Set(this.folder.settings.lint.costumeTags.map(tagKey));
 		const tagKeys = new Map<string, Set<string>>();
 		const styles = { underscore: 0, space: 0 };
 		for (const [path, text] of texts) {
-			const parsed = parseCaption(text);
-			countStyles(parsed.tags, styles);
-			tagKeys.set(path, new Set(parsed.tags.map((t) => tagKey(t.text))));
+			const facts = captionTagFacts(parseCaption(text).tags);
+			countStyles([], styles, facts);
+			if (costumeKeys.size > 0) {
+				tagKeys.set(path, new Set(facts.map((f) => f.key).filter((key) => costumeKeys.has(key))));
+			}
 		}
 		this.tagStyle = prevailingStyle(styles);
 		this.bySubset.clear();

@@ -1,6 +1,7 @@
 import { CaptionTag, ParsedCaption } from '../caption';
 import { CaptionContext } from './context';
 import { styleTag } from './edits';
+import { TagFacts, TagStyle, WEIGHT_LIKE, captionTagFacts } from './tagFacts';
 import { TextIssue } from './types';
 
 /**
@@ -8,20 +9,10 @@ import { TextIssue } from './types';
  * two different token sequences), stray whitespace, empty or trailing separators, unbalanced parentheses,
  * and weights sd-scripts will not read as weights.
  */
-export type TagStyle = 'underscore' | 'space';
+export type { TagStyle } from './tagFacts';
+export { tagStyleOf } from './tagFacts';
 
 const PROPER_WEIGHT = /^\((.+):\s*([-+]?\d*\.?\d+)\s*\)$/;
-const WEIGHT_LIKE = /:\s*[-+]?\d*\.?\d+\s*[)\]]*$/;
-
-/** The way a tag joins its words; undefined for one-word tags and kaomoji (3 characters or less). */
-export function tagStyleOf(text: string): TagStyle | undefined {
-	if (text.length <= 3) {
-		return undefined;
-	}
-	const underscore = text.includes('_');
-	const space = /\S\s+\S/.test(text);
-	return underscore && !space ? 'underscore' : space && !underscore ? 'space' : undefined;
-}
 
 /** The prevailing style over many tags; ties go to spaces (what `--remove_underscore` writes). */
 export function prevailingStyle(counts: { underscore: number; space: number }): TagStyle | undefined {
@@ -31,29 +22,13 @@ export function prevailingStyle(counts: { underscore: number; space: number }): 
 	return counts.underscore > counts.space ? 'underscore' : 'space';
 }
 
-export function countStyles(tags: readonly CaptionTag[], counts = { underscore: 0, space: 0 }): { underscore: number; space: number } {
-	for (const tag of tags) {
-		const style = tagStyleOf(tag.text);
-		if (style) {
-			counts[style]++;
+export function countStyles(tags: readonly CaptionTag[], counts = { underscore: 0, space: 0 }, facts: readonly TagFacts[] = captionTagFacts(tags)): { underscore: number; space: number } {
+	for (const fact of facts) {
+		if (fact.style) {
+			counts[fact.style]++;
 		}
 	}
 	return counts;
-}
-
-function unbalanced(text: string): boolean {
-	if (!/[()[\]]/.test(text)) {
-		return false; // no brackets at all (nearly every tag): balanced, without the replace and the splits
-	}
-	let depth = 0;
-	const plain = text.replace(/\\[()[\]]/g, '');
-	for (const c of plain) {
-		depth += c === '(' ? 1 : c === ')' ? -1 : 0;
-		if (depth < 0) {
-			return true;
-		}
-	}
-	return depth !== 0 || (plain.split('[').length !== plain.split(']').length);
 }
 
 function weightIssue(tag: CaptionTag, ctx: CaptionContext): TextIssue | undefined {
@@ -81,12 +56,14 @@ function weightIssue(tag: CaptionTag, ctx: CaptionContext): TextIssue | undefine
 	};
 }
 
-export function styleRules(parsed: ParsedCaption, ctx: CaptionContext): TextIssue[] {
+export function styleRules(parsed: ParsedCaption, ctx: CaptionContext, facts: readonly TagFacts[] = captionTagFacts(parsed.tags)): TextIssue[] {
 	const issues: TextIssue[] = [];
-	const style = ctx.tagStyle ?? prevailingStyle(countStyles(parsed.tags));
+	const style = ctx.tagStyle ?? prevailingStyle(countStyles(parsed.tags, undefined, facts));
 	const line = parsed.firstLine;
-	for (const tag of parsed.tags) {
-		const own = tagStyleOf(tag.text);
+	for (let i = 0; i < parsed.tags.length; i++) {
+		const tag = parsed.tags[i];
+		const fact = facts[i];
+		const own = fact.style;
 		if (style && own && own !== style && !(ctx.trigger && tag.text.includes(ctx.trigger))) {
 			const fixed = styleTag(tag.text, style);
 			issues.push({
@@ -95,17 +72,18 @@ export function styleRules(parsed: ParsedCaption, ctx: CaptionContext): TextIssu
 				fix: { title: `Write "${fixed}"`, edits: [{ start: tag.start, end: tag.end, newText: fixed }] },
 			});
 		}
-		if (/\s{2,}|\t/.test(tag.text)) {
+		if (fact.strayWhitespace) {
 			const fixed = tag.text.replace(/\s+/g, ' ');
 			issues.push({
 				code: 'tag-style', start: tag.start, end: tag.end, message: `"${tag.text}" has stray whitespace inside.`,
 				fix: { title: `Write "${fixed}"`, edits: [{ start: tag.start, end: tag.end, newText: fixed }] },
 			});
 		}
-		if (unbalanced(tag.text)) {
+		if (fact.unbalanced) {
 			issues.push({ code: 'tag-style', start: tag.start, end: tag.end, severity: 'warning', message: `"${tag.text}" has unbalanced parentheses or brackets; close them or escape them as \\( \\).` });
 		}
-		const weight = weightIssue(tag, ctx);
+		// Every weight the rule reports ends like one (a proper "(tag:1.2)" too); most tags do not and skip it.
+		const weight = fact.weightLike ? weightIssue(tag, ctx) : undefined;
 		if (weight) {
 			issues.push(weight);
 		}

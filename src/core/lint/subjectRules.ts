@@ -2,6 +2,7 @@ import { ParsedCaption } from '../caption';
 import { tagKey } from './tagKey';
 import { CaptionContext } from './context';
 import { removeTagEdit } from './edits';
+import { TagFacts, captionTagFacts } from './tagFacts';
 import { TextIssue } from './types';
 
 /**
@@ -29,15 +30,19 @@ export function sexOfClass(classWord: string | undefined): Sex | undefined {
 	return CLASS_WORDS[words[words.length - 1]];
 }
 
-export function subjectRules(parsed: ParsedCaption, ctx: CaptionContext): TextIssue[] {
+const OPPOSITE: Record<Sex | 'none', ReadonlySet<string>> = { female: new Set(SEX_TAGS.male), male: new Set(SEX_TAGS.female), none: new Set() };
+
+export function subjectRules(parsed: ParsedCaption, ctx: CaptionContext, facts: readonly TagFacts[] = captionTagFacts(parsed.tags)): TextIssue[] {
 	if (ctx.isReg) {
 		return [];
 	}
-	const sex = sexOfClass(ctx.classWord);
-	const opposite = sex === 'female' ? new Set(SEX_TAGS.male) : sex === 'male' ? new Set(SEX_TAGS.female) : new Set<string>();
+	const opposite = OPPOSITE[sexOfClass(ctx.classWord) ?? 'none'];
 	const issues: TextIssue[] = [];
 	parsed.tags.forEach((tag, index) => {
-		const key = tagKey(tag.text);
+		const key = facts[index].key;
+		if (!opposite.has(key) && !MULTIPLE_PEOPLE.has(key)) {
+			return;
+		}
 		const fix = { title: `Remove "${tag.text}"`, edits: [removeTagEdit(parsed.tags, index)] };
 		if (opposite.has(key)) {
 			issues.push({ code: 'class-conflict', start: tag.start, end: tag.end, fix, message: `"${tag.text}" contradicts the class "${ctx.classWord}"; the LoRA would learn the wrong sex for the person.` });

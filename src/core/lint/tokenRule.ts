@@ -1,5 +1,7 @@
 import { ParsedCaption } from '../caption';
+import { TokenCounter } from '../clipTokenizer';
 import { CaptionContext } from './context';
+import { TagFacts, captionTagFacts } from './tagFacts';
 import { TextIssue } from './types';
 
 /** Flux.1 dev's T5-XXL keeps 512 tokens (flux_train_network.py: t5xxl_max_token_length, 256 for schnell). */
@@ -11,23 +13,75 @@ export const FLUX_T5_MAX_TOKENS = 512;
  * rule, for SD1.5 and SDXL; Flux.1 reads the caption with T5, which keeps 512 tokens: only a caption past that is
  * reported (counted with the CLIP tokenizer, which splits English text into about as many pieces as T5's).
  */
-export function tokenOverflowRule(parsed: ParsedCaption, ctx: CaptionContext): TextIssue[] {
-	const counter = ctx.tokenCounter;
+/** Token counts of single tags, per counter: a dataset repeats a few thousand tags (issue 22). */
+const tagTokens = new WeakMap<TokenCounter, Map<string, number>>();
+
+function tokensOfTag(counter: TokenCounter, text: string): number {
+	let counts = tagTokens.get(counter);
+	if (!counts) {
+		counts = new Map();
+		tagTokens.set(counter, counts);
+	}
+	let count = counts.get(text);
+	if (count === undefined) {
+		count = counter.count(text);
+		if (counts.size > 200_000) {
+			counts.clear();
+		}
+		counts.set(text, count);
+	}
+	return count;
+}
+
+/** A run of tags the tokenizer reads apart from its neighbours, with the caption's tokens up to its end. */
+interface TokenSegment {
+	first: number;
+	last: number;
+	through: number;
+}
+
+/**
+ * The caption's tokens, counted by tag instead of over the whole line: a dataset repeats a few thousand
+ * tags, so each is tokenized once. A comma with whitespace or an ASCII letter or digit on both sides is a
+ * tokenizer piece of its own; tags joined by any other comma (`star (symbol),` is one piece `),`) are counted
+ * together as one segment. Undefined when parseCaption found an empty piece (`a,,b`): the caller tokenizes
+ * the whole line then.
+ */
+export function tokenSegments(parsed: ParsedCaption, counter: TokenCounter, facts: readonly TagFacts[] = captionTagFacts(parsed.tags)): TokenSegment[] | undefined {
+	const { tags, firstLine } = parsed;
+	if (parsed.emptyTagOffsets.length > 0) {
+		return undefined;
+	}
+	const separator = tokensOfTag(counter, ',');
+	const segments: TokenSegment[] = [];
+	let total = 0;
+	let first = 0;
+	for (let i = 0; i < tags.length; i++) {
+		const comma = i + 1 < tags.length ? firstLine.indexOf(',', tags[i].end) : -1;
+		const joined = comma !== -1 && ((comma === tags[i].end && !facts[i].alnumEnd) || (comma + 1 === tags[i + 1].start && !facts[i + 1].alnumStart));
+		if (joined) {
+			continue;
+		}
+		const tokens = first === i ? tokensOfTag(counter, tags[i].text) : counter.count(firstLine.slice(tags[first].start, tags[i].end));
+		total += (first > 0 ? separator : 0) + tokens;
+		segments.push({ first, last: i, through: total });
+		first = i + 1;
+	}
+	return segments;
+}
+
+/**
+ * The index of the first tag cut off and the caption's token count, by tokenizing the whole line: the
+ * straightforward way, for captions tokenSegments cannot answer (and the reference it is tested against).
+ */
+export function firstCutTagByLine(parsed: ParsedCaption, counter: TokenCounter, maxTokens: number): { first: number; total: number } {
 	const line = parsed.firstLine;
 	const ends = counter.tokenEnds(line);
-	const total = ends.length;
-	if (ctx.model === 'flux1') {
-		const limit = ctx.t5MaxTokens ?? FLUX_T5_MAX_TOKENS;
-		return total <= limit || parsed.tags.length === 0 ? [] : [{
-			code: 'token-overflow', start: parsed.tags[0].start, end: parsed.tags[parsed.tags.length - 1].end,
-			message: `The caption is about ${total} tokens; Flux.1's T5 keeps ${limit} (t5xxl_max_token_length), so its end is cut off. Shorten the caption.`,
-		}];
-	}
-	if (total <= ctx.maxTokens || parsed.tags.length === 0) {
-		return [];
+	if (ends.length <= maxTokens) {
+		return { first: parsed.tags.length, total: ends.length };
 	}
 	// The first tag that reaches the piece of the first token past the limit is the first one cut.
-	const cutEnd = ends[ctx.maxTokens];
+	const cutEnd = ends[maxTokens];
 	let low = 0;
 	let high = parsed.tags.length - 1;
 	while (low < high) {
@@ -37,6 +91,43 @@ export function tokenOverflowRule(parsed: ParsedCaption, ctx: CaptionContext): T
 		} else {
 			low = mid + 1;
 		}
+	}
+	return { first: low, total: ends.length };
+}
+
+/**
+ * The same from the tags' own counts (tokenSegments). The first token past the limit lies in a segment, or is
+ * the comma before it; a segment of one tag is that tag. Only a cut inside a segment of several tags needs the line.
+ */
+export function firstCutTag(parsed: ParsedCaption, counter: TokenCounter, maxTokens: number, facts?: readonly TagFacts[]): { first: number; total: number } {
+	const segments = tokenSegments(parsed, counter, facts);
+	if (!segments) {
+		return firstCutTagByLine(parsed, counter, maxTokens);
+	}
+	const total = segments.length > 0 ? segments[segments.length - 1].through : 0;
+	if (total <= maxTokens) {
+		return { first: parsed.tags.length, total };
+	}
+	const cut = segments.find((segment) => segment.through > maxTokens)!;
+	return cut.first === cut.last ? { first: cut.first, total } : firstCutTagByLine(parsed, counter, maxTokens);
+}
+
+export function tokenOverflowRule(parsed: ParsedCaption, ctx: CaptionContext, facts?: readonly TagFacts[]): TextIssue[] {
+	const counter = ctx.tokenCounter;
+	if (parsed.tags.length === 0) {
+		return [];
+	}
+	if (ctx.model === 'flux1') {
+		const limit = ctx.t5MaxTokens ?? FLUX_T5_MAX_TOKENS;
+		const total = tokenSegments(parsed, counter, facts)?.at(-1)?.through ?? counter.tokenEnds(parsed.firstLine).length;
+		return total <= limit ? [] : [{
+			code: 'token-overflow', start: parsed.tags[0].start, end: parsed.tags[parsed.tags.length - 1].end,
+			message: `The caption is about ${total} tokens; Flux.1's T5 keeps ${limit} (t5xxl_max_token_length), so its end is cut off. Shorten the caption.`,
+		}];
+	}
+	const { first: low, total } = firstCutTag(parsed, counter, ctx.maxTokens, facts);
+	if (total <= ctx.maxTokens) {
+		return [];
 	}
 	const cut = parsed.tags.slice(low);
 	const first = cut[0];
