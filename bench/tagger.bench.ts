@@ -1,16 +1,22 @@
 /**
- * WD14 auto-tagging. (1) Throughput on 200 real-size JPEGs (2400x1600, from the shared photos) with the tiny
+ * WD14 auto-tagging. (0) Preprocessing alone on real photos, 220 at their native sizes (0.2-6 MP) and 150 at
+ * camera size (12 MP), against sd-scripts' own preprocessing (bench/wd14_preprocess.py, one Python process,
+ * run when a python3 with Pillow, numpy and opencv is found: LORA_BENCH_PYTHON, python3, /usr/bin/python3).
+ * (1) Throughput on 200 real-size JPEGs (2400x1600, from the shared photos) with the tiny
  * WD14-shaped test model, where decoding and preprocessing are nearly all of the work. (2) The same pipeline
  * with a model of realistic compute cost (a convolution stack over the 448x448 input, ~140 ms per image on
  * 2 cores), against pure inference of that model on the same number of images in the same run: the ratio
  * shows what decoding, preprocessing and caption writing add once they overlap inference.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { promises as fs, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { tagImages } from '../src/core/tagger/tagImages';
 import { TaggerSession } from '../src/core/tagger/session';
 import { preprocessForTagger, toBatchTensor } from '../src/core/tagger/preprocess';
+import { TaggerPreprocessPool } from '../src/core/tagger/preprocessPool';
 import { buildHeavyModel, buildMeanColourModel, selectedTagsCsv } from '../test/support/onnxBuilder';
 import { BenchCase } from './harness';
 
@@ -66,11 +72,114 @@ async function prepare(): Promise<void> {
 	await Promise.all([worker(), worker()]);
 }
 
+const NATIVE_COUNT = Number(process.env.LORA_BENCH_TAGGER_NATIVE ?? 220);
+const CAMERA_COUNT = Number(process.env.LORA_BENCH_TAGGER_CAMERA ?? 150);
+const photoSets = new Map<string, { dir: string; files: string[]; megapixels: number }>();
+
+/**
+ * `count` JPEGs made from the shared real photos, each re-encoded at its own size (`camera` false: 0.2-6 MP)
+ * or resized to 4000x3000 / 3000x4000 (`camera` true), every other one mirrored so no two files are equal.
+ */
+async function photoSet(count: number, camera: boolean): Promise<{ files: string[]; megapixels: number }> {
+	const key = `${count}-${camera}`;
+	const made = photoSets.get(key);
+	if (made) {
+		return made;
+	}
+	const sharp = (await import('sharp')).default;
+	const setDir = await fs.mkdtemp(join(tmpdir(), 'lw-bench-wd14-'));
+	const photos = ['people', 'other'].flatMap((sub) => readdirSync(join(shared, 'photos', sub)).map((n) => join(shared, 'photos', sub, n)));
+	const files = Array.from({ length: count }, (_, i) => join(setDir, `photo_${String(i).padStart(4, '0')}.jpg`));
+	let pixels = 0;
+	let next = 0;
+	const worker = async () => {
+		while (next < count) {
+			const i = next++;
+			let pipeline = sharp(photos[i % photos.length]);
+			if (camera) {
+				const [width, height] = i % 3 === 0 ? [3000, 4000] : [4000, 3000];
+				pipeline = pipeline.resize(width, height, { fit: 'cover' });
+			}
+			if (Math.floor(i / photos.length) % 2) {
+				pipeline = pipeline.flop();
+			}
+			const info = await pipeline.jpeg({ quality: 90 }).toFile(files[i]);
+			pixels += info.width * info.height;
+		}
+	};
+	await Promise.all([worker(), worker()]);
+	const set = { dir: setDir, files, megapixels: pixels / count / 1e6 };
+	photoSets.set(key, set);
+	return set;
+}
+
+async function removePhotoSet(count: number, camera: boolean): Promise<void> {
+	const set = photoSets.get(`${count}-${camera}`);
+	photoSets.delete(`${count}-${camera}`);
+	if (set) {
+		await fs.rm(set.dir, { recursive: true, force: true });
+	}
+}
+
+/** The first python3 that can run sd-scripts' preprocessing, or undefined (the anchor then says so). */
+async function pythonForSdScripts(): Promise<string | undefined> {
+	for (const python of [process.env.LORA_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p)) {
+		if (await promisify(execFile)(python, ['-c', 'import PIL, numpy, cv2']).then(() => true, () => false)) {
+			return python;
+		}
+	}
+	return undefined;
+}
+
+function preprocessingCases(count: number, camera: boolean): BenchCase[] {
+	const what = camera ? `${count} camera-size 12 MP photos` : `${count} real photos at native size`;
+	const anchor = `tagger: WD14 preprocessing, ${what}, sd-scripts`;
+	return [
+		{
+			name: anchor,
+			setup: async () => {
+				await photoSet(count, camera);
+			},
+			run: async () => {
+				const python = await pythonForSdScripts();
+				if (!python) {
+					throw new Error('not measured: no python3 with Pillow, numpy and opencv here (apt-get install python3-pil python3-numpy python3-opencv, or set LORA_BENCH_PYTHON)');
+				}
+				const { files } = await photoSet(count, camera);
+				const { stdout } = await promisify(execFile)(python, [join(__dirname, 'wd14_preprocess.py'), 'time', String(BATCH), ...files], { maxBuffer: 1 << 20 });
+				const measured = JSON.parse(stdout) as { ms: number; images: number };
+				return { work: measured.images, unit: 'images', ms: measured.ms, note: `preprocess_image in one ${python} process, batches of ${BATCH}` };
+			},
+		},
+		{
+			name: `tagger: WD14 preprocessing, ${what}`,
+			baseline: anchor,
+			setup: async () => {
+				await photoSet(count, camera);
+			},
+			run: async () => {
+				const { files, megapixels } = await photoSet(count, camera);
+				const started = performance.now();
+				const pool = new TaggerPreprocessPool();
+				try {
+					await Promise.all(files.map((file) => pool.prepare(file, 448)));
+				} finally {
+					await pool.dispose();
+				}
+				return { work: files.length, unit: 'images', ms: performance.now() - started, note: `${megapixels.toFixed(1)} MP on average; worker threads started inside the time` };
+			},
+			teardown: () => removePhotoSet(count, camera),
+		},
+	];
+}
+
 async function clearCaptions(): Promise<void> {
 	await Promise.all(images.map((image) => fs.rm(image.replace(/\.jpg$/, '.txt'), { force: true })));
 }
 
 export const cases: BenchCase[] = [
+	...preprocessingCases(NATIVE_COUNT, false),
+	...preprocessingCases(CAMERA_COUNT, true),
 	{
 		name: 'tagger: 200 real-size images, tiny model',
 		setup: async () => {
