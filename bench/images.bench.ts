@@ -1,16 +1,28 @@
 /**
- * Image checks on real-size JPEGs (2400x1600, ~4 MP, from the shared photos: each a different crop, mirror
+ * The image path at the sizes the issue names.
+ *
+ * Thumbnails: real-size JPEGs (about 3000 px on the long side, from the shared photos). Encoding a thousand
+ * 3000 px JPEGs would take minutes on 2 cores, so a few distinct encodes are made and each copy gets a
+ * unique JPEG comment segment: every file is a full, different-content JPEG that sharp decodes for real.
+ * The anchor is the usual tool's loop, Pillow's thumbnail() (with its JPEG draft mode) + WebP save in one
+ * Python process, run on the same files when a python3 with Pillow is found (LORA_BENCH_PYTHON, python3,
+ * /usr/bin/python3). LORA_BENCH_THUMBNAILS sets the count (default 1000).
+ *
+ * Checks: image checks on real-size JPEGs (2400x1600, ~4 MP, from the shared photos: each a different crop, mirror
  * and exposure) with 2 images in flight, as on the 2-core machine: every check including YuNet face detection.
  * The baseline decodes the same files the same way and does nothing else, so the ratio and the decode share
  * show how much of the time is decoding and inference rather than our own code.
  */
+import { execFile } from 'node:child_process';
 import { promises as fs, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { checkImages } from '../src/core/images/checkImages';
 import { decodeForAnalysis } from '../src/core/images/decode';
 import { createFaceDetector, FaceDetector } from '../src/core/images/faceDetector';
 import { imageCheckOptions } from '../src/core/images/options';
+import { ThumbnailCache } from '../src/core/thumbnails';
 import { BenchCase, now } from './harness';
 
 const COUNT = Number(process.env.LORA_BENCH_IMAGES ?? 1000);
@@ -56,9 +68,141 @@ async function teardown(): Promise<void> {
 	}
 }
 
+const THUMBNAILS = Number(process.env.LORA_BENCH_THUMBNAILS ?? 1000);
+const PHOTOS = ['people/obama.jpg', 'people/biden.jpg', 'people/unsplash_makhmutova_dina.jpg', 'people/obama3.jpg', 'other/giraffe.jpg', 'other/kite.jpg', 'people/two_people.jpg', 'other/horses.jpg'];
+let thumbDir: string | undefined;
+let thumbImages: string[] = [];
+let cacheDir = '';
+let sameSession: ThumbnailCache | undefined;
+let megapixels = 0;
+
+/** Inserts a COM segment right after SOI: a valid JPEG with new content and the same pixels. */
+function withComment(jpeg: Buffer, text: string): Buffer {
+	const body = Buffer.from(text, 'latin1');
+	const segment = Buffer.alloc(4 + body.length);
+	segment.writeUInt16BE(0xfffe, 0);
+	segment.writeUInt16BE(body.length + 2, 2);
+	body.copy(segment, 4);
+	return Buffer.concat([jpeg.subarray(0, 2), segment, jpeg.subarray(2)]);
+}
+
+async function generateThumbnailInputs(): Promise<void> {
+	if (thumbDir) {
+		return;
+	}
+	const sharp = (await import('sharp')).default;
+	thumbDir = await fs.mkdtemp(join(tmpdir(), 'lw-bench-thumbs-'));
+	cacheDir = join(thumbDir, 'cache');
+	megapixels = 0;
+	const bases = await Promise.all(PHOTOS.map(async (photo, i) => {
+		const [width, height] = i % 2 ? [3000, 2000] : [2000, 3000];
+		megapixels += (width * height) / 1e6;
+		return sharp(join(shared, 'photos', photo)).rotate().resize(width, height, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer();
+	}));
+	megapixels /= PHOTOS.length;
+	thumbImages = [];
+	for (let i = 0; i < THUMBNAILS; i++) {
+		const path = join(thumbDir, `img_${String(i).padStart(5, '0')}.jpg`);
+		await fs.writeFile(path, withComment(bases[i % bases.length], `lora-workbench bench image ${i}`));
+		thumbImages.push(path);
+	}
+}
+
+async function thumbnailAll(cache: ThumbnailCache): Promise<{ made: number; ms: number }> {
+	const start = now();
+	const results = await Promise.all(thumbImages.map((image) => cache.thumbnail(image)));
+	return { made: results.filter((r) => !r.cached).length, ms: now() - start };
+}
+
+/** Pillow's usual thumbnail loop; prints the milliseconds of the loop alone (not the interpreter's start). */
+const PIL_THUMBNAILS = `
+import sys, time, os
+from PIL import Image, ImageOps
+files = open(sys.argv[1]).read().split('\\n')
+out = sys.argv[2]
+start = time.perf_counter()
+for i, f in enumerate(files):
+    with Image.open(f) as im:
+        im.thumbnail((256, 256))
+        im = ImageOps.exif_transpose(im)
+        im.save(os.path.join(out, '%d.webp' % i), 'WEBP', quality=78)
+print((time.perf_counter() - start) * 1000)
+`;
+
+/** The first python3 that has Pillow, or undefined (the anchor is then skipped and says so). */
+async function pythonWithPillow(): Promise<string | undefined> {
+	for (const python of [process.env.LORA_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p)) {
+		if (await promisify(execFile)(python, ['-c', 'import PIL']).then(() => true, () => false)) {
+			return python;
+		}
+	}
+	return undefined;
+}
+
 let detector: FaceDetector | undefined;
 
 export const cases: BenchCase[] = [
+	{
+		name: `thumbnails: ${THUMBNAILS} JPEGs, Pillow thumbnail + WebP loop`,
+		setup: generateThumbnailInputs,
+		async run() {
+			const python = await pythonWithPillow();
+			if (!python) {
+				throw new Error('not measured: no python3 with Pillow here (apt-get install python3-pil, or set LORA_BENCH_PYTHON)');
+			}
+			const out = await fs.mkdtemp(join(tmpdir(), 'lw-bench-pil-'));
+			try {
+				const list = join(out, 'files.txt');
+				await fs.writeFile(list, thumbImages.join('\n'));
+				const { stdout } = await promisify(execFile)(python, ['-c', PIL_THUMBNAILS, list, out]);
+				return { work: thumbImages.length, unit: 'images', ms: Number(stdout.trim()), note: `one ${python} process` };
+			} finally {
+				await fs.rm(out, { recursive: true, force: true });
+			}
+		},
+	},
+	{
+		name: `thumbnails: ${THUMBNAILS} real-size JPEGs, first run`,
+		baseline: `thumbnails: ${THUMBNAILS} JPEGs, Pillow thumbnail + WebP loop`,
+		setup: generateThumbnailInputs,
+		async run() {
+			const cache = new ThumbnailCache({ cacheDir });
+			const { made, ms } = await thumbnailAll(cache);
+			if (made !== THUMBNAILS) {
+				throw new Error(`expected ${THUMBNAILS} new thumbnails, made ${made}`);
+			}
+			sameSession = cache;
+			return { work: THUMBNAILS, unit: 'images', ms, note: `~${megapixels.toFixed(1)} MP each, pool of ${cache.concurrency}` };
+		},
+	},
+	{
+		name: `thumbnails: ${THUMBNAILS} cached, new session (stat + lookup)`,
+		baseline: `thumbnails: ${THUMBNAILS} real-size JPEGs, first run`,
+		async run() {
+			const { made, ms } = await thumbnailAll(new ThumbnailCache({ cacheDir }));
+			if (made !== 0) {
+				throw new Error(`expected every thumbnail from the cache, made ${made}`);
+			}
+			return { work: THUMBNAILS, unit: 'images', ms };
+		},
+	},
+	{
+		name: `thumbnails: ${THUMBNAILS} cached, same session (stat + lookup)`,
+		baseline: `thumbnails: ${THUMBNAILS} real-size JPEGs, first run`,
+		async run() {
+			const { made, ms } = await thumbnailAll(sameSession!);
+			if (made !== 0) {
+				throw new Error(`expected every thumbnail from the cache, made ${made}`);
+			}
+			return { work: THUMBNAILS, unit: 'images', ms };
+		},
+		async teardown() {
+			if (thumbDir) {
+				await fs.rm(thumbDir, { recursive: true, force: true });
+				thumbDir = undefined;
+			}
+		},
+	},
 	{
 		name: `images: decode only, ${COUNT} JPEGs ${WIDTH}x${HEIGHT}, 2 in flight`,
 		setup: generate,
