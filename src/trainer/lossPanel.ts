@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { effectiveOutputName } from '../core/training/trainingSettings';
 import { countOf } from '../core/plural';
+import { decimateSeries, packSeries } from '../core/trainerLog/chartData';
 import { likenessOverlayPoints } from '../core/likeness/lossOverlay';
 import type { FolderLikeness } from '../core/likeness/likeness';
 import type { LikenessOverlay, LossPanelHostMessage, LossPanelWebviewMessage, LossPoint, LossRunInfo, LossSeries } from '../core/protocol/lossPanel';
@@ -111,7 +112,7 @@ export class LossPanel extends Disposable {
 		this.register(history.onDidStartWatching((run) => {
 			this.selected = [run.id, ...this.selected.filter((id) => id !== run.id)].slice(0, MAX_OVERLAY);
 			void this.sendRuns();
-			this.post({ type: 'series', series: run.series.build() });
+			this.post({ type: 'series', series: packSeries(run.series.build()) });
 			this.post({ type: 'selected', selected: this.selected });
 			if (this.showLikeness) {
 				void this.sendLikeness([run.id]); // until its first epoch ends: why there is no curve yet
@@ -224,7 +225,14 @@ export class LossPanel extends Disposable {
 		}
 		this.points.clear();
 		const series = (await Promise.all(this.selected.map((id) => this.seriesOf(id)))).filter((s): s is LossSeries => s !== undefined);
-		this.post({ type: 'init', runs, selected: this.selected, series, liveRunId: this.history.all.find((r) => r.status === 'running')?.id });
+		// A long run paints first from the steps the canvas can show; its whole series follows for zooming in.
+		const first = series.map((s) => decimateSeries(s));
+		this.post({ type: 'init', runs, selected: this.selected, series: first, liveRunId: this.history.all.find((r) => r.status === 'running')?.id });
+		first.forEach((s, i) => {
+			if (s !== series[i]) {
+				this.post({ type: 'series', series: packSeries(series[i]) });
+			}
+		});
 		this.likenessSent.clear();
 		if (this.showLikeness) {
 			await this.sendLikeness(this.selected);
@@ -299,7 +307,7 @@ export class LossPanel extends Disposable {
 		for (const id of added) {
 			const series = await this.seriesOf(id);
 			if (series) {
-				this.post({ type: 'series', series });
+				this.post({ type: 'series', series: packSeries(series) });
 			}
 		}
 		this.post({ type: 'selected', selected: this.selected });

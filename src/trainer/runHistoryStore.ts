@@ -3,7 +3,7 @@ import { basename, join, sep } from 'node:path';
 import type { LossRunInfo, LossSeries } from '../core/protocol/lossPanel';
 import { findTensorBoardRuns, readTensorBoardRun, tensorBoardRunLabel } from '../core/tensorboard/files';
 import type { ScalarPoint } from '../core/tensorboard/events';
-import { encodeHistoryLine, HISTORY_SUFFIX, HistoryRecord, historyStatus, historyTensorBoardDirs, parseHistory, seriesFromHistory } from '../core/trainerLog/history';
+import { encodeHistoryLine, HISTORY_SUFFIX, HistoryRecord, historyStatus, historyTensorBoardDirs, parseHistory, SeriesBuilder, seriesFromHistory } from '../core/trainerLog/history';
 
 /**
  * Run histories on disk: `<training folder>/log/<run id>.history.jsonl`, appended while a run trains.
@@ -84,16 +84,41 @@ export function tensorBoardRun(dir: string, root?: string): StoredRun {
 	return { path: dir, info: { id: `tb:${dir}`, label: `${tensorBoardRunLabel(dir, root)} (TensorBoard)`, source: 'tensorboard', location: dir, status: 'unknown' } };
 }
 
-async function describeHistory(file: string): Promise<StoredRun | undefined> {
+/** A history file as last read: what the run list needs, and its curves while the file is among the newest read. */
+interface ReadHistory {
+	mtimeMs: number;
+	size: number;
+	/** The curves of the history alone (no TensorBoard scalars yet): never changed, copied when handed out. */
+	series?: LossSeries;
+	run: StoredRun;
+}
+
+/** Run descriptions of every history seen (small), keyed by path; unchanged files (same mtime and size) are not read again. */
+const described = new Map<string, ReadHistory>();
+/** How many histories' curves are kept: the loss panel overlays at most 8 runs; 100k steps are ~4 MB of curves. */
+const SERIES_KEPT = 8;
+
+/**
+ * Reads and parses a history once per change: listing the runs and charting one use the same read. Returns
+ * the error when the file cannot be read.
+ */
+async function readHistory(file: string): Promise<ReadHistory | NodeJS.ErrnoException> {
 	let text: string;
+	let stat: { mtimeMs: number; size: number };
 	try {
+		stat = await fs.stat(file);
+		const known = described.get(file);
+		if (known && known.mtimeMs === stat.mtimeMs && known.size === stat.size && known.series) {
+			return known;
+		}
 		text = await fs.readFile(file, 'utf8');
-	} catch {
-		return undefined;
+	} catch (err) {
+		described.delete(file);
+		return err as NodeJS.ErrnoException;
 	}
 	const parsed = parseHistory(text);
 	const id = parsed.header?.id ?? historyRunIdOf(file);
-	return {
+	const run: StoredRun = {
 		path: file,
 		tensorBoardDirs: historyTensorBoardDirs(parsed.records),
 		outputName: parsed.header?.outputName,
@@ -106,6 +131,31 @@ async function describeHistory(file: string): Promise<StoredRun | undefined> {
 			status: historyStatus(parsed.records),
 		},
 	};
+	const read: ReadHistory = { mtimeMs: stat.mtimeMs, size: stat.size, series: seriesFromHistory(id, parsed), run };
+	described.delete(file); // re-inserted last: the map's order is the order of reading
+	described.set(file, read);
+	const withSeries = [...described.values()].filter((r) => r.series);
+	for (const old of withSeries.slice(0, Math.max(0, withSeries.length - SERIES_KEPT))) {
+		old.series = undefined;
+	}
+	return read;
+}
+
+async function describeHistory(file: string): Promise<StoredRun | undefined> {
+	const known = described.get(file);
+	if (known) {
+		try {
+			const stat = await fs.stat(file);
+			if (stat.mtimeMs === known.mtimeMs && stat.size === known.size) {
+				return known.run;
+			}
+		} catch {
+			described.delete(file);
+			return undefined;
+		}
+	}
+	const read = await readHistory(file);
+	return 'run' in read ? read.run : undefined;
 }
 
 export function historyLabel(outputName: string, startedAt?: number): string {
@@ -128,16 +178,13 @@ export async function readStoredSeries(run: StoredRun): Promise<LossSeries> {
 		}
 		return series;
 	}
-	let text: string;
-	try {
-		text = await fs.readFile(run.path, 'utf8');
-	} catch (err) {
-		return { id: run.info.id, steps: [], loss: [], avrLoss: [], lr: [], valLoss: [], epochs: [], warnings: [`${run.path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}).`] };
+	const read = await readHistory(run.path);
+	if (!('run' in read)) {
+		return { id: run.info.id, steps: [], loss: [], avrLoss: [], lr: [], valLoss: [], epochs: [], warnings: [`${run.path} cannot be read (${read.code ?? String(read)}).`] };
 	}
-	const parsed = parseHistory(text);
 	const scalars = new Map<string, ScalarPoint[]>();
 	const warnings: string[] = [];
-	for (const dir of historyTensorBoardDirs(parsed.records)) {
+	for (const dir of read.run.tensorBoardDirs ?? []) {
 		for (const eventDir of await findTensorBoardRuns(dir, 2)) {
 			const tb = await readTensorBoardRun(eventDir);
 			warnings.push(...tb.warnings);
@@ -146,8 +193,14 @@ export async function readStoredSeries(run: StoredRun): Promise<LossSeries> {
 			}
 		}
 	}
+	const history = read.series!;
+	if (scalars.size === 0) {
+		return { ...history, id: run.info.id, epochs: history.epochs.map((e) => ({ ...e })), warnings: [...history.warnings, ...warnings] };
+	}
 	// The console gave avr_loss already; TensorBoard adds the step loss, the learning rate and validation.
-	const series = seriesFromHistory(run.info.id, parsed, scalars.size ? scalars : undefined, { avrLoss: false });
+	const builder = SeriesBuilder.continuing(run.info.id, history);
+	builder.addTensorBoard(scalars, { avrLoss: false });
+	const series = builder.build();
 	series.warnings.push(...warnings);
 	return series;
 }

@@ -2,7 +2,7 @@ import 'uplot/dist/uPlot.min.css';
 import './main.css';
 import uPlot from 'uplot';
 import type { LikenessOverlay, LossPanelHostMessage, LossPanelSavedState, LossPanelWebviewMessage, LossRunInfo, LossSeries } from '../../src/core/protocol/lossPanel';
-import { alignRuns, appendPoints } from '../../src/core/trainerLog/chartData';
+import { alignRuns, appendPoints, stepCount, unpackSeries } from '../../src/core/trainerLog/chartData';
 import { el } from '../common/dom';
 import { afterNextPaint } from '../common/paint';
 import { messenger } from '../common/vscodeApi';
@@ -291,7 +291,7 @@ function rebuildChart(): void {
 		cursor: { drag: { x: true, y: false } },
 		plugins: [epochMarks(), likenessMarks()],
 	}, chartData(), chartBox);
-	chartBox.dataset.points = String(list.reduce((n, s) => n + s.steps.length, 0));
+	chartBox.dataset.points = String(list.reduce((n, s) => n + stepCount(s), 0));
 	// What the chart drew of the likeness, for the UI test (a canvas cannot be read back).
 	chartBox.dataset.likeness = withLikeness.map(({ overlay }) => overlay.points.map((p) => `${p.key}@${p.step}=${p.median.toFixed(2)}${p.key === overlay.recommended ? '*' : ''}`).join(' ')).join(' | ');
 }
@@ -308,7 +308,7 @@ function scheduleRedraw(): void {
 			return;
 		}
 		chart.setData(chartData());
-		chartBox.dataset.points = String(selected.reduce((n, id) => n + (series.get(id)?.steps.length ?? 0), 0));
+		chartBox.dataset.points = String(selected.reduce((n, id) => n + stepCount(series.get(id) ?? { steps: [] }), 0));
 	});
 }
 
@@ -349,12 +349,19 @@ host.onMessage((message) => {
 			renderToolbar();
 			renderRuns();
 			break;
-		case 'series':
-			series.set(message.series.id, message.series);
+		case 'series': {
+			const refines = series.get(message.series.id)?.decimatedFrom !== undefined;
+			series.set(message.series.id, unpackSeries(message.series));
 			if (selected.includes(message.series.id)) {
-				rebuildChart();
+				// The whole run after a decimated first chart: drawn once that chart is on screen, not before it.
+				if (refines) {
+					void afterNextPaint().then(rebuildChart);
+				} else {
+					rebuildChart();
+				}
 			}
 			break;
+		}
 		case 'selected':
 			selected = message.selected;
 			rememberSelection();

@@ -33,6 +33,17 @@ export interface LossSeries {
 	epochs: EpochMark[];
 	/** Sentences about data that could not be read (corrupt event file, damaged history line). */
 	warnings: string[];
+	/** Set on a first paint's few steps of a long run (chartData.ts decimateSeries): the run's step count. */
+	decimatedFrom?: number;
+}
+
+/** A series as posted: columns as Float64Arrays (NaN where LossSeries has null), sent as binary, not JSON. */
+export interface PackedSeries extends Omit<LossSeries, 'steps' | 'loss' | 'avrLoss' | 'lr' | 'valLoss'> {
+	steps: Float64Array;
+	loss: Float64Array;
+	avrLoss: Float64Array;
+	lr: Float64Array;
+	valLoss: Float64Array;
 }
 
 export interface LossPoint {
@@ -67,9 +78,11 @@ export interface LikenessOverlay {
 }
 
 export type LossPanelHostMessage =
+	/** A long run's series in it is decimated (`decimatedFrom`) so the first chart paints at once; `series` follows. */
 	| { type: 'init'; runs: LossRunInfo[]; selected: string[]; series: LossSeries[]; liveRunId?: string }
 	| { type: 'runs'; runs: LossRunInfo[]; liveRunId?: string }
-	| { type: 'series'; series: LossSeries }
+	/** A run's whole series: a newly ticked run, or the steps a decimated first paint left out. */
+	| { type: 'series'; series: PackedSeries }
 	| { type: 'points'; runId: string; points: LossPoint[] }
 	| { type: 'epoch'; runId: string; mark: EpochMark }
 	| { type: 'selected'; selected: string[] }

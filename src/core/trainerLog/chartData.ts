@@ -1,4 +1,4 @@
-import type { LossPoint, LossSeries } from '../protocol/lossPanel';
+import type { LossPoint, LossSeries, PackedSeries } from '../protocol/lossPanel';
 
 /**
  * Data preparation for the loss chart, shared by the webview (which draws) and the bench (which measures it in
@@ -49,7 +49,8 @@ export function appendPoints(series: LossSeries, points: readonly LossPoint[]): 
 	}
 }
 
-function lowerBound(sorted: readonly number[], value: number): number {
+/** The first index whose value is not below `value`, in an ascending array. */
+export function lowerBound(sorted: readonly number[], value: number): number {
 	let lo = 0;
 	let hi = sorted.length;
 	while (lo < hi) {
@@ -106,4 +107,95 @@ function mergeSteps(lists: readonly number[][]): number[] {
 		if (out.length === 0 || out[out.length - 1] !== step) { out.push(step); }
 	}
 	return out;
+}
+
+/** Steps per first paint: a few points per pixel column of the widest chart. */
+export const FIRST_PAINT_COLUMNS = 1500;
+
+/**
+ * The steps of a long series a first paint needs, in `columns` runs of consecutive steps: each run's first and
+ * last step, each curve's lowest and highest value (spikes stay), its first gap (a NaN stays a gap), and every
+ * validation point. A series short enough is returned as it is.
+ */
+export function decimateSeries(series: LossSeries, columns = FIRST_PAINT_COLUMNS): LossSeries {
+	const n = series.steps.length;
+	if (n <= columns * 4) {
+		return series;
+	}
+	const curves = [series.loss, series.avrLoss, series.lr];
+	const keep: number[] = [];
+	for (let column = 0; column < columns; column++) {
+		const from = Math.floor(column * n / columns);
+		const to = Math.floor((column + 1) * n / columns);
+		keep.push(from, to - 1);
+		for (const values of curves) {
+			let low = -1;
+			let high = -1;
+			let gap = -1;
+			for (let i = from; i < to; i++) {
+				const value = values[i];
+				if (value === null) {
+					if (gap === -1) { gap = i; }
+				} else {
+					if (low === -1 || value < values[low]!) { low = i; }
+					if (high === -1 || value > values[high]!) { high = i; }
+				}
+			}
+			if (low !== -1) { keep.push(low, high); }
+			if (gap !== -1 && low !== -1) { keep.push(gap); }
+		}
+		for (let i = from; i < to; i++) {
+			if (series.valLoss[i] !== null) { keep.push(i); }
+		}
+	}
+	keep.sort((a, b) => a - b);
+	const out: LossSeries = { ...series, steps: [], loss: [], avrLoss: [], lr: [], valLoss: [], decimatedFrom: n };
+	let previous = -1;
+	for (const i of keep) {
+		if (i === previous) {
+			continue;
+		}
+		previous = i;
+		out.steps.push(series.steps[i]);
+		out.loss.push(series.loss[i]);
+		out.avrLoss.push(series.avrLoss[i]);
+		out.lr.push(series.lr[i]);
+		out.valLoss.push(series.valLoss[i]);
+	}
+	return out;
+}
+
+/** How many steps a series stands for (a decimated one: the steps of the whole run). */
+export function stepCount(series: Pick<LossSeries, 'steps' | 'decimatedFrom'>): number {
+	return series.decimatedFrom ?? series.steps.length;
+}
+
+function packColumn(values: readonly (number | null)[]): Float64Array {
+	const out = new Float64Array(values.length);
+	for (let i = 0; i < values.length; i++) {
+		const value = values[i];
+		out[i] = value === null ? NaN : value;
+	}
+	return out;
+}
+
+function unpackColumn(values: Float64Array): (number | null)[] {
+	const out: (number | null)[] = new Array(values.length);
+	for (let i = 0; i < values.length; i++) {
+		const value = values[i];
+		out[i] = Number.isNaN(value) ? null : value;
+	}
+	return out;
+}
+
+/** A series for postMessage: its columns as Float64Arrays, which VS Code sends as binary instead of JSON text. */
+export function packSeries(series: LossSeries): PackedSeries {
+	const { steps, loss, avrLoss, lr, valLoss, ...rest } = series;
+	return { ...rest, steps: Float64Array.from(steps), loss: packColumn(loss), avrLoss: packColumn(avrLoss), lr: packColumn(lr), valLoss: packColumn(valLoss) };
+}
+
+/** Series never hold NaN (a non-finite value is a gap, null): NaN in a packed column is null again. */
+export function unpackSeries(packed: PackedSeries): LossSeries {
+	const { steps, loss, avrLoss, lr, valLoss, ...rest } = packed;
+	return { ...rest, steps: Array.from(steps), loss: unpackColumn(loss), avrLoss: unpackColumn(avrLoss), lr: unpackColumn(lr), valLoss: unpackColumn(valLoss) };
 }

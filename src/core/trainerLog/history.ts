@@ -1,5 +1,6 @@
 import type { EpochMark, LossRunStatus, LossSeries } from '../protocol/lossPanel';
 import type { ScalarPoint } from '../tensorboard/events';
+import { lowerBound } from './chartData';
 import type { TrainerEvent } from './events';
 
 /**
@@ -72,23 +73,33 @@ export interface ParsedHistory {
 	badLines: number[];
 }
 
+/** Undoes encodeHistoryLine's strings for non-finite numbers. */
+function reviveNonFinite(_key: string, value: unknown): unknown {
+	return value === 'NaN' ? NaN : value === 'Infinity' ? Infinity : value === '-Infinity' ? -Infinity : value;
+}
+
 export function parseHistory(text: string): ParsedHistory {
 	const parsed: ParsedHistory = { records: [], badLines: [] };
-	const lines = text.split('\n');
-	for (let i = 0; i < lines.length; i++) {
-		const line = lines[i].trim();
+	let lineNumber = 0;
+	for (let start = 0; start < text.length;) {
+		let end = text.indexOf('\n', start);
+		if (end === -1) { end = text.length; }
+		const line = text.slice(start, end).trim();
+		start = end + 1;
+		lineNumber++;
 		if (line.length === 0) {
 			continue;
 		}
 		let record: HistoryRecord;
 		try {
-			record = JSON.parse(line, (_key, value) => value === 'NaN' ? NaN : value === 'Infinity' ? Infinity : value === '-Infinity' ? -Infinity : value);
+			// A reviver makes JSON.parse several times slower: only lines holding a non-finite number get one.
+			record = line.includes('"NaN"') || line.includes('Infinity"') ? JSON.parse(line, reviveNonFinite) : JSON.parse(line);
 		} catch {
-			parsed.badLines.push(i + 1);
+			parsed.badLines.push(lineNumber);
 			continue;
 		}
 		if (typeof record !== 'object' || record === null || typeof (record as { type?: unknown }).type !== 'string') {
-			parsed.badLines.push(i + 1);
+			parsed.badLines.push(lineNumber);
 			continue;
 		}
 		if (record.type === 'run' && !parsed.header) {
@@ -112,9 +123,17 @@ export function historyStatus(records: readonly HistoryRecord[]): LossRunStatus 
 	return exit.code === 0 && !fatal ? 'finished' : 'failed';
 }
 
-/** Accumulates points by step (the last value at a step wins) and builds the aligned arrays the chart draws. */
+type PointValues = { loss?: number | null; avrLoss?: number | null; lr?: number | null; valLoss?: number | null };
+
+/**
+ * Accumulates points by step (the last value at a step wins) and builds the aligned arrays the chart draws.
+ * Steps nearly always come in order: they are appended to the columns; a step seen before is found by binary
+ * search, and the rare new step before the last waits in `late` until build() merges it in.
+ */
 export class SeriesBuilder {
-	private readonly byStep = new Map<number, { loss: number | null; avrLoss: number | null; lr: number | null; valLoss: number | null }>();
+	private readonly steps: number[] = [];
+	private readonly columns = { loss: [] as (number | null)[], avrLoss: [] as (number | null)[], lr: [] as (number | null)[], valLoss: [] as (number | null)[] };
+	private readonly late = new Map<number, PointValues>();
 	private readonly epochs: EpochMark[] = [];
 	private lastStep = 0;
 	lrTag?: string;
@@ -122,16 +141,47 @@ export class SeriesBuilder {
 
 	constructor(readonly id: string) {}
 
-	point(step: number, values: { loss?: number | null; avrLoss?: number | null; lr?: number | null; valLoss?: number | null }): void {
-		let entry = this.byStep.get(step);
-		if (!entry) {
-			entry = { loss: null, avrLoss: null, lr: null, valLoss: null };
-			this.byStep.set(step, entry);
+	/** A builder holding a built series' points, epochs and warnings, to add more to (a history's TensorBoard scalars). */
+	static continuing(id: string, series: LossSeries): SeriesBuilder {
+		const builder = new SeriesBuilder(id);
+		// A loop, not push(...values): a spread of 100k arguments can overflow the stack.
+		for (let i = 0; i < series.steps.length; i++) {
+			builder.steps.push(series.steps[i]);
+			builder.columns.loss.push(series.loss[i]);
+			builder.columns.avrLoss.push(series.avrLoss[i]);
+			builder.columns.lr.push(series.lr[i]);
+			builder.columns.valLoss.push(series.valLoss[i]);
 		}
-		if (values.loss !== undefined) { entry.loss = finiteOrNull(values.loss); }
-		if (values.avrLoss !== undefined) { entry.avrLoss = finiteOrNull(values.avrLoss); }
-		if (values.lr !== undefined) { entry.lr = finiteOrNull(values.lr); }
-		if (values.valLoss !== undefined) { entry.valLoss = finiteOrNull(values.valLoss); }
+		builder.epochs.push(...series.epochs.map((e) => ({ ...e })));
+		builder.warnings.push(...series.warnings);
+		builder.lastStep = series.steps.length > 0 ? series.steps[series.steps.length - 1] : 0;
+		if (series.lrTag) { builder.lrTag = series.lrTag; }
+		return builder;
+	}
+
+	point(step: number, values: PointValues): void {
+		const steps = this.steps;
+		let index = steps.length;
+		if (index > 0 && step <= steps[index - 1]) {
+			index = lowerBound(steps, step);
+			if (steps[index] !== step) {
+				const entry = this.late.get(step) ?? {};
+				this.late.set(step, Object.assign(entry, definedOf(values)));
+				return;
+			}
+		}
+		const { loss, avrLoss, lr, valLoss } = this.columns;
+		if (index === steps.length) {
+			steps.push(step);
+			loss.push(null);
+			avrLoss.push(null);
+			lr.push(null);
+			valLoss.push(null);
+		}
+		if (values.loss !== undefined) { loss[index] = finiteOrNull(values.loss); }
+		if (values.avrLoss !== undefined) { avrLoss[index] = finiteOrNull(values.avrLoss); }
+		if (values.lr !== undefined) { lr[index] = finiteOrNull(values.lr); }
+		if (values.valLoss !== undefined) { valLoss[index] = finiteOrNull(values.valLoss); }
 		this.lastStep = Math.max(this.lastStep, step);
 	}
 
@@ -170,20 +220,45 @@ export class SeriesBuilder {
 	}
 
 	build(): LossSeries {
-		const steps = [...this.byStep.keys()].sort((a, b) => a - b);
-		const series: LossSeries = { id: this.id, steps, loss: [], avrLoss: [], lr: [], valLoss: [], epochs: [...this.epochs].sort((a, b) => a.epoch - b.epoch), warnings: [...this.warnings] };
-		for (const step of steps) {
-			const entry = this.byStep.get(step)!;
-			series.loss.push(entry.loss);
-			series.avrLoss.push(entry.avrLoss);
-			series.lr.push(entry.lr);
-			series.valLoss.push(entry.valLoss);
+		const { loss, avrLoss, lr, valLoss } = this.columns;
+		const series: LossSeries = { id: this.id, steps: this.steps.slice(), loss: loss.slice(), avrLoss: avrLoss.slice(), lr: lr.slice(), valLoss: valLoss.slice(), epochs: [...this.epochs].sort((a, b) => a.epoch - b.epoch), warnings: [...this.warnings] };
+		if (this.late.size > 0) {
+			mergeLate(series, this.late);
 		}
 		if (this.lrTag) {
 			series.lrTag = this.lrTag;
 		}
 		return series;
 	}
+}
+
+function definedOf(values: PointValues): PointValues {
+	const out: PointValues = {};
+	for (const key of ['loss', 'avrLoss', 'lr', 'valLoss'] as const) {
+		if (values[key] !== undefined) { out[key] = finiteOrNull(values[key]); }
+	}
+	return out;
+}
+
+/** Inserts the steps that came out of order (in place, one pass). */
+function mergeLate(series: LossSeries, late: Map<number, PointValues>): void {
+	const lateSteps = [...late.keys()].sort((a, b) => a - b);
+	const keys = ['loss', 'avrLoss', 'lr', 'valLoss'] as const;
+	const merged: LossSeries = { ...series, steps: [], loss: [], avrLoss: [], lr: [], valLoss: [] };
+	let j = 0;
+	for (let i = 0; i <= series.steps.length; i++) {
+		const next = i < series.steps.length ? series.steps[i] : Infinity;
+		for (; j < lateSteps.length && lateSteps[j] < next; j++) {
+			const values = late.get(lateSteps[j])!;
+			merged.steps.push(lateSteps[j]);
+			for (const key of keys) { merged[key].push(values[key] ?? null); }
+		}
+		if (i < series.steps.length) {
+			merged.steps.push(next);
+			for (const key of keys) { merged[key].push(series[key][i]); }
+		}
+	}
+	Object.assign(series, merged);
 }
 
 export const VALIDATION_TAG = 'loss/validation/step_average';
