@@ -6,7 +6,7 @@ import { LabelProcessing, TAGS_FILE, TaggerLabels, checkLabelsMatchModel, proces
 import { ImageDecodeError, toBatchTensor } from './preprocess';
 import { TaggerPreprocessPool } from './preprocessPool';
 import { DEFAULT_SELECTION, TagSelection, selectTags } from './selectTags';
-import { ExecutionProvider, ModelContract, TaggerSession } from './session';
+import { DEFAULT_INPUT_SIZE, ExecutionProvider, ModelContract, TaggerSession } from './session';
 
 export interface TagImagesOptions {
 	/** A folder holding model.onnx and selected_tags.csv. */
@@ -89,9 +89,10 @@ export function captionPathFor(image: string, captionExtension: string): string 
 const PREPARED_AHEAD = 2;
 
 /**
- * Tags images with a WD14 model and writes their captions. Decoding and preprocessing of the next batches
- * (preprocessPool.ts's threads) run while the inference thread runs the model on the current one.
- * Every caption is written atomically; cancelling stops between files, so each caption is old or new.
+ * Tags images with a WD14 model and writes their captions. Images are decoded and preprocessed in
+ * preprocessPool.ts's threads, starting while the model loads (at the usual input size; redone if the model
+ * wants another) and staying batches ahead; the next batch's inference runs while this batch's captions are
+ * written. Every caption is written atomically; cancelling stops between files, so each caption is old or new.
  */
 export async function tagImages(options: TagImagesOptions): Promise<TagImagesResult> {
 	const started = performance.now();
@@ -99,9 +100,20 @@ export async function tagImages(options: TagImagesOptions): Promise<TagImagesRes
 	const processing: LabelProcessing = { ...DEFAULT_PROCESSING, ...options.processing };
 	const captionExtension = options.captionExtension ?? '.txt';
 	const rawLabels = await readLabels(options.modelDir);
-	const session = await TaggerSession.open(options.modelDir, options.executionProvider ?? 'cpu');
+	const pool = options.images.length > 0 ? new TaggerPreprocessPool() : undefined;
+	const prepared = new PreparedImages(pool);
+	if (options.mode !== 'skip') {
+		prepared.ahead(options.images.slice(0, (PREPARED_AHEAD + 1) * (options.batchSize ?? DEFAULT_BATCH_SIZE)), DEFAULT_INPUT_SIZE);
+	}
+	let session: TaggerSession;
+	try {
+		session = await TaggerSession.open(options.modelDir, options.executionProvider ?? 'cpu');
+	} catch (err) {
+		await pool?.dispose();
+		throw err;
+	}
 	const result: TagImagesResult = { contract: session.contract, tagged: [], skipped: [], problems: [], cancelled: false, inferenceMs: 0, totalMs: 0 };
-	let pool: TaggerPreprocessPool | undefined;
+	let inferring: Promise<unknown> | undefined;
 	try {
 		const contract = session.contract;
 		const csvFile = join(options.modelDir, TAGS_FILE);
@@ -126,24 +138,28 @@ export async function tagImages(options: TagImagesOptions): Promise<TagImagesRes
 		for (let i = 0; i < todo.length; i += batchSize) {
 			batches.push(todo.slice(i, i + batchSize));
 		}
-		const activePool = batches.length > 0 ? new TaggerPreprocessPool() : undefined;
-		pool = activePool;
-		const prepare = (images: string[]) => prepareBatch(activePool as TaggerPreprocessPool, images, contract.inputSize);
-		const preparing = batches.slice(0, PREPARED_AHEAD + 1).map(prepare);
-		for (let b = 0; b < batches.length; b++) {
-			const batch = await preparing[b];
-			if (b + PREPARED_AHEAD + 1 < batches.length) {
-				preparing.push(prepare(batches[b + PREPARED_AHEAD + 1]));
+		const infer = async (b: number) => {
+			prepared.ahead(batches.slice(b, b + PREPARED_AHEAD + 1).flat(), contract.inputSize);
+			const batch = await prepared.batch(batches[b], contract.inputSize);
+			if (batch.pixels.length === 0) {
+				return { batch, scores: undefined };
 			}
+			const tensor = toBatchTensor(padBatch(batch.pixels, contract.fixedBatch), contract.inputSize);
+			return { batch, scores: await session.run(tensor, contract.fixedBatch ?? batch.pixels.length) };
+		};
+		let next = batches.length > 0 ? infer(0) : undefined;
+		for (let b = 0; b < batches.length && next; b++) {
+			const { batch, scores } = await next;
+			next = b + 1 < batches.length && !options.signal?.aborted ? infer(b + 1) : undefined;
+			// Awaited on the next turn or settled in finally; handled now so a failure is never unhandled meanwhile.
+			inferring = next?.catch(() => undefined);
 			if (options.signal?.aborted) {
 				result.cancelled = true;
 				break;
 			}
 			result.problems.push(...batch.problems);
 			done += batch.problems.length;
-			if (batch.pixels.length > 0) {
-				const tensor = toBatchTensor(padBatch(batch.pixels, contract.fixedBatch), contract.inputSize);
-				const scores = await session.run(tensor, contract.fixedBatch ?? batch.pixels.length);
+			if (scores) {
 				result.inferenceMs += scores.inferenceMs;
 				if (contract.outputSize === undefined && b === 0) {
 					checkLabelsMatchModel(rawLabels, scores.outputSize, csvFile, contract.modelFile);
@@ -171,12 +187,52 @@ export async function tagImages(options: TagImagesOptions): Promise<TagImagesRes
 			}
 		}
 	} finally {
-		// Batches still being prepared when the run stopped are abandoned with the pool.
+		// A batch still in inference when the run stopped settles before the session goes away; images still
+		// being prepared are abandoned with the pool.
+		await inferring;
 		await pool?.dispose();
 		await session.dispose();
 		result.totalMs = performance.now() - started;
 	}
 	return result;
+}
+
+/** Images being prepared, each started once per input size, in the order they will be inferred. */
+class PreparedImages {
+	private readonly started = new Map<string, Promise<PromiseSettledResult<Uint8Array>>>();
+
+	constructor(private readonly pool: TaggerPreprocessPool | undefined) {}
+
+	ahead(images: readonly string[], size: number): void {
+		for (const image of images) {
+			const key = `${size}:${image}`;
+			if (!this.started.has(key) && this.pool) {
+				this.started.set(key, this.pool.prepare(image, size).then(
+					(value) => ({ status: 'fulfilled', value }),
+					(reason: unknown) => ({ status: 'rejected', reason }),
+				));
+			}
+		}
+	}
+
+	async batch(images: string[], size: number): Promise<PreparedBatch> {
+		this.ahead(images, size);
+		const settled = await Promise.all(images.map((image) => this.started.get(`${size}:${image}`) as Promise<PromiseSettledResult<Uint8Array>>));
+		for (const image of images) {
+			this.started.delete(`${size}:${image}`);
+		}
+		const batch: PreparedBatch = { images: [], pixels: [], problems: [] };
+		settled.forEach((outcome, i) => {
+			if (outcome.status === 'fulfilled') {
+				batch.images.push(images[i]);
+				batch.pixels.push(outcome.value);
+			} else {
+				const err = outcome.reason;
+				batch.problems.push({ file: images[i], message: err instanceof ImageDecodeError ? err.message : `${images[i]} could not be prepared (${err instanceof Error ? err.message : String(err)}), so it was not tagged.` });
+			}
+		});
+		return batch;
+	}
 }
 
 async function writeCaption(
@@ -205,22 +261,6 @@ async function writeCaption(
 		}
 	}
 	return { image, captionPath, modelTags, previous, ...(previousBytes ? { previousBytes } : {}), written };
-}
-
-async function prepareBatch(pool: TaggerPreprocessPool, images: string[], size: number): Promise<PreparedBatch> {
-	// Never rejects: a sharp that cannot load fails the pool's constructor, once for the run.
-	const settled = await Promise.allSettled(images.map((image) => pool.prepare(image, size)));
-	const batch: PreparedBatch = { images: [], pixels: [], problems: [] };
-	settled.forEach((outcome, i) => {
-		if (outcome.status === 'fulfilled') {
-			batch.images.push(images[i]);
-			batch.pixels.push(outcome.value);
-		} else {
-			const err = outcome.reason;
-			batch.problems.push({ file: images[i], message: err instanceof ImageDecodeError ? err.message : `${images[i]} could not be prepared (${err instanceof Error ? err.message : String(err)}), so it was not tagged.` });
-		}
-	});
-	return batch;
 }
 
 /** A model with a fixed batch dimension needs full batches; the filler images' scores are ignored. */
