@@ -45,7 +45,8 @@ const webviewEntries = readdirSync('webview', { withFileTypes: true })
 const contexts = [
 	{
 		...common,
-		entryPoints: { extension: 'src/extension.ts', cli: 'src/cli.ts' },
+		// imageWorker: the image checks' worker thread, started by path from the bundles beside it (imageWorkers.ts).
+		entryPoints: { extension: 'src/extension.ts', cli: 'src/cli.ts', imageWorker: 'src/core/images/imageWorker.ts' },
 		outdir: distDir,
 		platform: 'node',
 		format: 'cjs',
