@@ -1,8 +1,11 @@
+import { availableParallelism } from 'node:os';
+import { NativeModuleError } from '../nativeModules';
 import { decodeForAnalysis, SourceInfo } from './decode';
 import { findSimilarGroups, SimilarGroup, similarityProblems } from './duplicates';
-import { createFaceDetector, FaceDetector } from './faceDetector';
+import type { FaceDetector } from './faceDetector';
 import { ImageEntry, edgeFaces, faceProblems, grayscaleProblems, lookProblems, shortName, sizeProblems } from './imageChecks';
 import { ImageMeasures, measureImage, perceptualHashes } from './measure';
+import { IMAGES_PER_WORKER, ImageWorkers } from './imageWorkers';
 import { ImageCheckOptions } from './options';
 import { FaceBox, ImageProblem } from './types';
 
@@ -31,7 +34,11 @@ export interface CheckReport {
 export interface CheckRun {
 	signal?: AbortSignal;
 	onProgress?: (done: number, total: number) => void;
-	/** A detector shared across runs (the extension keeps one); otherwise one is made from faceModelPath. */
+	/**
+	 * A detector shared across runs: the images are decoded and measured on this thread and only detection goes
+	 * to the detector. Without one, worker threads (one per core, at most `concurrency`) do all of it, each with
+	 * its own session of faceModelPath.
+	 */
 	detector?: FaceDetector;
 }
 
@@ -69,36 +76,23 @@ export async function analyseImage(entry: ImageEntry, options: ImageCheckOptions
  * problem and the rest goes on.
  */
 export async function checkImages(entries: readonly ImageEntry[], options: ImageCheckOptions, run: CheckRun = {}): Promise<CheckReport> {
-	let detector = run.detector;
-	let ownDetector = false;
-	let faceDetectorError: string | undefined;
-	if (!detector && options.faceModelPath) {
-		try {
-			detector = await createFaceDetector(options.faceModelPath);
-			ownDetector = true;
-		} catch (err) {
-			faceDetectorError = err instanceof Error ? err.message : String(err);
-		}
-	} else if (!detector) {
-		faceDetectorError = 'No face model is set, so the face checks did not run.';
-	}
+	const started = await analyser(options, run, entries.length);
 	const analyses: ImageAnalysis[] = new Array(entries.length);
 	let next = 0;
 	let done = 0;
 	const worker = async () => {
 		while (next < entries.length && !run.signal?.aborted) {
 			const index = next++;
-			analyses[index] = await analyseImage(entries[index], options, detector);
+			analyses[index] = await started.analyse(entries[index]);
 			run.onProgress?.(++done, entries.length);
 		}
 	};
 	try {
-		await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, entries.length)) }, worker));
+		await Promise.all(Array.from({ length: Math.max(1, Math.min(started.inFlight, entries.length)) }, worker));
 	} finally {
-		if (ownDetector) {
-			await detector?.release();
-		}
+		await started.release();
 	}
+	const { faceDetectorError } = started;
 	const finished = analyses.filter((a): a is ImageAnalysis => a !== undefined);
 	const hashed = finished.filter((a) => a.hash !== undefined).map((a) => ({ file: a.entry.path, hash: a.hash!, mirrorHash: a.mirrorHash }));
 	const t = options.thresholds;
@@ -116,4 +110,32 @@ export async function checkImages(entries: readonly ImageEntry[], options: Image
 		byFile.get(problem.file)?.problems.push(problem);
 	}
 	return { analyses: finished, problems, groups, faceDetectorError };
+}
+
+interface Analyser {
+	analyse(entry: ImageEntry): Promise<ImageAnalysis>;
+	/** Images to keep in flight. */
+	inFlight: number;
+	release(): Promise<void>;
+	faceDetectorError?: string;
+}
+
+async function analyser(options: ImageCheckOptions, run: CheckRun, count: number): Promise<Analyser> {
+	const given = run.detector;
+	if (given) {
+		return { analyse: (entry) => analyseImage(entry, options, given), inFlight: options.concurrency, release: async () => undefined };
+	}
+	const threads = Math.max(1, Math.min(options.concurrency, availableParallelism(), count));
+	let faceDetectorError = options.faceModelPath ? undefined : 'No face model is set, so the face checks did not run.';
+	let workers: ImageWorkers;
+	try {
+		workers = await ImageWorkers.start({ threads, faceModelPath: options.faceModelPath });
+	} catch (err) {
+		if (!options.faceModelPath || err instanceof NativeModuleError) {
+			throw err;
+		}
+		faceDetectorError = err instanceof Error ? err.message : String(err);
+		workers = await ImageWorkers.start({ threads });
+	}
+	return { analyse: (entry) => workers.analyse(entry, options), inFlight: threads * IMAGES_PER_WORKER, release: () => workers.release(), faceDetectorError };
 }

@@ -1,0 +1,184 @@
+/**
+ * Worker threads for the image checks and face detection (imageWorker.ts): each has its own sharp pipeline and
+ * YuNet session. One check uses every core (one worker per core, two images in flight in each so a decode on
+ * libuv's pool overlaps the other image's inference), and a caller's thread never runs the model: onnxruntime's
+ * run() blocks its thread ~25 ms per image, which in the extension host froze every view.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { ImageAnalysis } from './checkImages';
+import type { AnalysisImage } from './decode';
+import type { FaceDetector } from './faceDetector';
+import type { ImageEntry } from './imageChecks';
+import type { ImageCheckOptions } from './options';
+import type { FaceBox } from './types';
+import { requireOnnxRuntime, requireSharp } from '../nativeModules';
+
+type WorkerCall =
+	| { type: 'open'; faceModelPath?: string }
+	| { type: 'analyse'; entry: ImageEntry; options: ImageCheckOptions }
+	| { type: 'detect'; image: AnalysisImage; minScore: number };
+
+export type WorkerRequest = WorkerCall & { id: number };
+
+export type WorkerReply =
+	| { id: number; ok: true; analysis?: ImageAnalysis; faces?: FaceBox[] }
+	| { id: number; ok: false; message: string };
+
+/** Images each worker holds at once. */
+export const IMAGES_PER_WORKER = 2;
+
+/*
+ * The bundles (dist/extension.js, dist/cli.js) have dist/imageWorker.js beside them (esbuild.mjs); run from
+ * source (tsx: tests, bench) the worker is the .ts file, compiled by tsx's require hook inside the thread.
+ */
+const BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+if (workerData.tsx) { require(workerData.tsx).register(); }
+require(workerData.file);
+`;
+
+function workerData(): { file: string; tsx?: string } {
+	const built = join(__dirname, 'imageWorker.js');
+	if (existsSync(built)) {
+		return { file: built };
+	}
+	return { file: join(__dirname, 'imageWorker.ts'), tsx: createRequire(__filename).resolve('tsx/cjs/api') };
+}
+
+class ImageWorker {
+	private readonly worker: Worker;
+	private nextId = 1;
+	private readonly pending = new Map<number, { resolve: (reply: WorkerReply & { ok: true }) => void; reject: (err: Error) => void }>();
+	private failure: Error | undefined;
+
+	constructor() {
+		this.worker = new Worker(BOOTSTRAP, { eval: true, workerData: workerData() });
+		this.worker.on('message', (reply: WorkerReply) => {
+			const waiter = this.pending.get(reply.id);
+			this.pending.delete(reply.id);
+			if (reply.ok) {
+				waiter?.resolve(reply);
+			} else {
+				waiter?.reject(new Error(reply.message));
+			}
+		});
+		this.worker.on('error', (err) => this.failAll(new Error(`an image worker thread stopped: ${err.message}`)));
+		this.worker.on('exit', () => this.failAll(new Error('an image worker thread exited')));
+		// Idle workers must not keep a CLI run (or a test) alive.
+		this.worker.unref();
+	}
+
+	get load(): number {
+		return this.pending.size;
+	}
+
+	call(request: WorkerCall, transfer: ArrayBuffer[] = []): Promise<WorkerReply & { ok: true }> {
+		if (this.failure) {
+			return Promise.reject(this.failure);
+		}
+		const id = this.nextId++;
+		return new Promise((resolve, reject) => {
+			this.pending.set(id, { resolve, reject });
+			if (this.pending.size === 1) {
+				this.worker.ref();
+			}
+			this.worker.postMessage({ ...request, id }, transfer);
+		}).finally(() => {
+			if (this.pending.size === 0) {
+				this.worker.unref();
+			}
+		}) as Promise<WorkerReply & { ok: true }>;
+	}
+
+	async terminate(): Promise<void> {
+		this.failure ??= new Error('the image workers were released');
+		await this.worker.terminate();
+	}
+
+	private failAll(err: Error): void {
+		this.failure ??= err;
+		for (const waiter of this.pending.values()) {
+			waiter.reject(err);
+		}
+		this.pending.clear();
+	}
+}
+
+export interface ImageWorkerOptions {
+	/** Worker threads; default one per core. */
+	threads?: number;
+	/** YuNet model each worker loads; without it the workers only decode and measure. */
+	faceModelPath?: string;
+}
+
+export class ImageWorkers {
+	private readonly waiting: Array<() => void> = [];
+
+	private constructor(private readonly workers: ImageWorker[], readonly hasFaceModel: boolean) {}
+
+	/**
+	 * Starts the threads and loads the face model in each. A model that cannot load rejects with the message
+	 * createFaceDetector() gives (the threads are stopped).
+	 */
+	static async start(options: ImageWorkerOptions = {}): Promise<ImageWorkers> {
+		// Loaded here first so a package for another platform names the one to install; inside a worker the
+		// same failure would only be "an image worker thread stopped".
+		requireSharp();
+		if (options.faceModelPath) {
+			requireOnnxRuntime();
+		}
+		const count = Math.max(1, options.threads ?? availableParallelism());
+		const workers = Array.from({ length: count }, () => new ImageWorker());
+		try {
+			await Promise.all(workers.map((w) => w.call({ type: 'open', faceModelPath: options.faceModelPath })));
+		} catch (err) {
+			await Promise.all(workers.map((w) => w.terminate()));
+			throw err;
+		}
+		return new ImageWorkers(workers, !!options.faceModelPath);
+	}
+
+	/** analyseImage() of checkImages.ts in a worker, with that worker's face model. */
+	async analyse(entry: ImageEntry, options: ImageCheckOptions): Promise<ImageAnalysis> {
+		return (await this.onWorker((w) => w.call({ type: 'analyse', entry, options }))).analysis!;
+	}
+
+	/** A FaceDetector whose model runs in the workers; releasing it stops them. */
+	get detector(): FaceDetector {
+		return {
+			detect: async (image, minScore) => {
+				// A copy: the caller keeps its pixels (the checks and the cropper use them after detection).
+				const data = Buffer.from(image.data);
+				const moved = { ...image, data };
+				return (await this.onWorker((w) => w.call({ type: 'detect', image: moved, minScore }, [data.buffer as ArrayBuffer]))).faces!;
+			},
+			release: () => this.release(),
+		};
+	}
+
+	async release(): Promise<void> {
+		await Promise.all(this.workers.map((w) => w.terminate()));
+	}
+
+	/** Runs on the least busy worker, waiting while every worker holds IMAGES_PER_WORKER images. */
+	private async onWorker<T>(work: (worker: ImageWorker) => Promise<T>): Promise<T> {
+		let worker = this.leastBusy();
+		while (worker.load >= IMAGES_PER_WORKER) {
+			await new Promise<void>((resolve) => this.waiting.push(resolve));
+			worker = this.leastBusy();
+		}
+		try {
+			return await work(worker);
+		} finally {
+			this.waiting.shift()?.();
+		}
+	}
+
+	private leastBusy(): ImageWorker {
+		return this.workers.reduce((best, w) => (w.load < best.load ? w : best));
+	}
+}
