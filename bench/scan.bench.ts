@@ -2,12 +2,23 @@
  * Scanning a big training folder: 20,000 images + 20,000 captions in two subsets (generated once per run).
  * The baseline is the bare I/O any scan must do (list the folders, read every caption), so the ratio shows
  * what parsing, sorting and the sd-scripts rules cost on top.
+ *
+ * The anchor (issue 22) is sd-scripts' own listing, run as the trainer runs it: a python3 process running
+ * sdscripts_listing.py (glob_images and the subset parsing copied from sd-scripts), with and without reading
+ * every caption. `scan --json` reads every caption (empty and non-UTF-8 captions stop sd-scripts, so scan
+ * reports them), so it is compared with the caption-reading listing, whole process against whole process:
+ * `node bin/lora-workbench.js scan --json` (the built dist/cli.js; `node esbuild.mjs` first).
  */
-import { promises as fs } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { scanTrainingFolder } from '../src/core/dataset';
-import { BenchCase } from './harness';
+import { BenchCase, now } from './harness';
+
+const REPO = resolve(__dirname, '..');
+const PYTHON_ANCHOR = 'scan anchor: sd-scripts listing + every caption (python3)';
+let anchorMs: number | undefined;
 
 const FACE_IMAGES = 12_000;
 const BODY_IMAGES = 8_000;
@@ -45,7 +56,70 @@ async function cleanup(): Promise<void> {
 	}
 }
 
+/** One whole process, timed from spawn to exit (output counted, not printed); the best of `runs`. */
+function timeProcess(command: string, args: string[], runs = 3): { ms: number; status: number | null; stdout: string; error?: string } {
+	let best: { ms: number; status: number | null; stdout: string; error?: string } | undefined;
+	for (let i = 0; i < runs; i++) {
+		const start = now();
+		const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+		const ms = now() - start;
+		if (result.error) {
+			return { ms, status: null, stdout: '', error: result.error.message };
+		}
+		if (!best || ms < best.ms) {
+			best = { ms, status: result.status, stdout: result.stdout };
+		}
+	}
+	return best!;
+}
+
+function pythonAnchor(withCaptions: boolean): { ms: number; note: string } {
+	const result = timeProcess('python3', [join(__dirname, 'sdscripts_listing.py'), join(root!, 'images'), ...(withCaptions ? ['--captions'] : [])]);
+	if (result.error || result.status !== 0) {
+		return { ms: 0, note: `not measured: python3 ${result.error ?? `exited ${result.status}`}` };
+	}
+	const totals = JSON.parse(result.stdout) as { train_images_times_repeats: number };
+	if (totals.train_images_times_repeats !== FACE_IMAGES * 24 + BODY_IMAGES * 16) {
+		throw new Error(`sd-scripts' listing found ${totals.train_images_times_repeats} images x repeats`);
+	}
+	return { ms: result.ms, note: 'best of 3 processes' };
+}
+
 export const cases: BenchCase[] = [
+	{
+		name: 'scan anchor: sd-scripts listing (python3)',
+		setup: async () => { await generate(); },
+		run: async () => {
+			const anchor = pythonAnchor(false);
+			return { work: FILES, unit: 'files', ms: anchor.ms, note: `glob_images + subset parsing, ${anchor.note}` };
+		},
+	},
+	{
+		name: PYTHON_ANCHOR,
+		setup: async () => { await generate(); },
+		run: async () => {
+			const anchor = pythonAnchor(true);
+			anchorMs = anchor.ms || undefined;
+			return { work: FILES, unit: 'files', ms: anchor.ms, note: `read_caption for every image, ${anchor.note}` };
+		},
+	},
+	{
+		name: 'scan --json CLI process, 20,000 images + captions',
+		setup: async () => { await generate(); },
+		run: async () => {
+			const cli = join(REPO, 'bin', 'lora-workbench.js');
+			if (!existsSync(join(REPO, 'dist', 'cli.js'))) {
+				throw new Error('dist/cli.js is missing: run node esbuild.mjs first');
+			}
+			const result = timeProcess(process.execPath, [cli, 'scan', '--json', root!]);
+			const report = JSON.parse(result.stdout) as { trainImagesTimesRepeats: number };
+			if (report.trainImagesTimesRepeats !== FACE_IMAGES * 24 + BODY_IMAGES * 16) {
+				throw new Error(`scan --json found ${report.trainImagesTimesRepeats} images x repeats`);
+			}
+			const versus = anchorMs ? `${(anchorMs / result.ms).toFixed(2)}x faster than ${PYTHON_ANCHOR}` : 'sd-scripts anchor not measured (no python3)';
+			return { work: FILES, unit: 'files', ms: result.ms, note: `best of 3 processes; ${versus}; target >= 5x (issue 22)` };
+		},
+	},
 	{
 		name: 'scan baseline: readdir + read all captions',
 		setup: async () => { await generate(); },

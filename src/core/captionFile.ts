@@ -9,7 +9,7 @@
  *   `unchangedFrom` the file must still hold what was read right before the rename, else it is left alone.
  * No `vscode` import: the extension adds open editors on top (WorkspaceEdit), the CLI uses this directly.
  */
-import { promises as fs, readFileSync } from 'node:fs';
+import { closeSync, openSync, promises as fs, readFileSync, readSync } from 'node:fs';
 import { writeFileAtomic } from './atomicWrite';
 
 const BOM = '\uFEFF';
@@ -100,11 +100,25 @@ export async function readCaptionFile(path: string): Promise<CaptionFile> {
 export function readCaptionFileSync(path: string): CaptionFile {
 	let bytes: Uint8Array;
 	try {
-		bytes = readFileSync(path);
+		bytes = readSmallFileSync(path);
 	} catch (err) {
 		return failed(path, err);
 	}
 	return captionFromBytes(path, bytes);
+}
+
+const SMALL_FILE_BYTES = 16 * 1024;
+const smallFile = Buffer.alloc(SMALL_FILE_BYTES);
+
+/** readFileSync without its fstat: open, one read into a shared buffer, close; a file that fills it is read whole. */
+function readSmallFileSync(path: string): Buffer {
+	const fd = openSync(path, 'r');
+	try {
+		const length = readSync(fd, smallFile, 0, SMALL_FILE_BYTES, 0);
+		return length < SMALL_FILE_BYTES ? Buffer.from(smallFile.subarray(0, length)) : readFileSync(fd);
+	} finally {
+		closeSync(fd);
+	}
 }
 
 export interface CaptionWriteOptions {

@@ -9,7 +9,7 @@ import { captionTags } from './caption';
 import { readCaptionFileSync } from './captionFile';
 import { guideChecks } from './datasetChecks';
 import type { DatasetImage, DatasetProblem, Subset, TrainingFolder } from './datasetModel';
-import { ImageSize, readImageSize } from './datasetImageSize';
+import { ImageSize, readImageSize, readImageSizeFromHeaderSync } from './datasetImageSize';
 import { NOT_TRAINED_IMAGE_EXTENSIONS, captionCandidates, classifyImageName, compareCodePoints, isTrainerSideFile, parseSubsetName, captionReadOf } from './datasetParse';
 import { guessRole } from './datasetRoles';
 import { leftoverProblems } from './datasetLeftovers';
@@ -243,10 +243,45 @@ export function pillowPixelLimitProblem(path: string, size: ImageSize): DatasetP
 	return undefined;
 }
 
+/**
+ * Sizes from the images' headers, read synchronously in batches with a yield between, as the captions are
+ * (issue 22: the bucket preview reads every image's header on every scan). An image whose header does not
+ * say, or that cannot be read, is left without a size for readImageSize, which explains why.
+ */
+async function readHeaderSizes(images: readonly DatasetImage[]): Promise<void> {
+	for (let start = 0; start < images.length; start += CAPTION_BATCH) {
+		if (start > 0) {
+			await new Promise<void>((done) => setImmediate(done));
+		}
+		for (let i = start; i < Math.min(images.length, start + CAPTION_BATCH); i++) {
+			const image = images[i];
+			if (image.size) {
+				continue;
+			}
+			try {
+				const size = readImageSizeFromHeaderSync(image.path);
+				if (size && size[0] > 0 && size[1] > 0) {
+					image.size = size;
+				}
+			} catch {
+				// readImageSize reads it again and names the problem
+			}
+		}
+	}
+}
+
 /** Reads sizes of the given images into `image.size`; unreadable ones (and ones Pillow refuses) become problems. */
 export async function readImageSizes(subset: Subset, images: readonly DatasetImage[]): Promise<boolean> {
 	let ok = true;
-	await mapLimited(images.filter((i) => !i.size), IO_CONCURRENCY, async (image) => {
+	const wanted = images.filter((i) => !i.size);
+	await readHeaderSizes(wanted);
+	for (const image of wanted.filter((i) => i.size)) {
+		const bomb = pillowPixelLimitProblem(image.path, image.size!);
+		if (bomb) {
+			subset.problems.push(bomb);
+		}
+	}
+	await mapLimited(wanted.filter((i) => !i.size), IO_CONCURRENCY, async (image) => {
 		try {
 			image.size = await readImageSize(image.path);
 			const bomb = pillowPixelLimitProblem(image.path, image.size);
@@ -390,6 +425,7 @@ async function previewBuckets(folder: TrainingFolder): Promise<DatasetProblem[]>
 	const [w, h] = folder.training.resolution;
 	for (const subset of folder.subsets) {
 		// Only the header; an unreadable image gets no placement (the image checks name it).
+		await readHeaderSizes(subset.images);
 		await mapLimited(subset.images.filter((i) => !i.size), IO_CONCURRENCY, async (image) => {
 			image.size = await readImageSize(image.path).catch(() => undefined);
 		});
