@@ -156,19 +156,27 @@ export function areaResizePadded(image: PaddedSquare, size: number): Uint8Array 
 			}
 		}
 	}
-	const out = new Uint8Array(size * rowLength);
-	const area = integerScale * integerScale;
+	// Clamped stores: a sum a float error puts just past 255 stays 255 instead of wrapping to 0.
+	const out = new Uint8ClampedArray(size * rowLength);
+	// resizeAreaFast rounds half up in integers; the general path rounds the float sum (values are >= 0).
+	const area = integerScale || 1;
+	const half = integerScale ? area * area / 2 : 0.5;
+	const divisor = integerScale ? area * area : 1;
 	for (let dy = 0; dy < size; dy++) {
 		const padRows = ys.padWeight[dy];
 		const outStart = dy * rowLength;
+		if (padRows === 0) {
+			for (let i = outStart; i < outStart + rowLength; i++) {
+				out[i] = Math.floor((sums[i] + half) / divisor);
+			}
+			continue;
+		}
 		for (let dx = 0; dx < size; dx++) {
 			const white = padRows * whiteColumn[dx];
-			for (let c = 0; c < 3; c++) {
-				const sum = sums[outStart + dx * 3 + c] + white;
-				const value = integerScale ? Math.floor((sum + area / 2) / area) : Math.round(sum);
-				out[outStart + dx * 3 + c] = value < 0 ? 0 : value > 255 ? 255 : value;
+			for (let i = outStart + dx * 3; i < outStart + dx * 3 + 3; i++) {
+				out[i] = Math.floor((sums[i] + white + half) / divisor);
 			}
 		}
 	}
-	return out;
+	return new Uint8Array(out.buffer);
 }
