@@ -14,6 +14,8 @@ export interface PreviewOptions {
 	/** Longest edge of the preview in pixels. */
 	maxEdge: number;
 	quality?: number;
+	/** Only a preview already made (or an image shown as it is): `{ ok: false }` otherwise, without decoding anything. */
+	preparedOnly?: boolean;
 }
 
 export type ImagePreview =
@@ -59,6 +61,9 @@ export async function imagePreview(imagePath: string, cacheDir: string, options:
 	} catch {
 		// Not cached yet.
 	}
+	if (options.preparedOnly && !BROWSER_FORMATS.has(extname(imagePath).toLowerCase())) {
+		return { ok: false, error: 'not prepared' };
+	}
 	try {
 		const sharp = requireSharp();
 		const metadata = await sharp(imagePath).metadata();
@@ -71,6 +76,9 @@ export async function imagePreview(imagePath: string, cacheDir: string, options:
 		const fitsAsIs = Math.max(width, height) <= options.maxEdge && BROWSER_FORMATS.has(extname(imagePath).toLowerCase());
 		if (fitsAsIs) {
 			return { ok: true, path: imagePath, downscaled: false, width, height };
+		}
+		if (options.preparedOnly) {
+			return { ok: false, error: 'not prepared' };
 		}
 		const bytes = await sharp(imagePath)
 			.rotate()

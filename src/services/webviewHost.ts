@@ -52,7 +52,7 @@ export function parseWith<T>(guard: (value: unknown) => value is T): (value: unk
  */
 export class WebviewHost<ToWebview extends Message, FromWebview extends Message> extends Disposable {
 	private isReady = false;
-	private readonly record: TrafficRecord | undefined;
+	private record: TrafficRecord | undefined;
 	private readonly disposeEmitter = new vscode.EventEmitter<void>();
 	/** Fires once when the panel closes (or the host is disposed). */
 	public readonly onDidDispose = this.disposeEmitter.event;
@@ -113,6 +113,20 @@ export class WebviewHost<ToWebview extends Message, FromWebview extends Message>
 
 	public reveal(): void {
 		this.panel.reveal(undefined, this.preserveFocus);
+	}
+
+	/**
+	 * The panel now shows another thing of its kind (the caption editor stepping to the next caption in place):
+	 * under tests the traffic so far stays with the old key, as if that panel had closed, and the rest is recorded
+	 * under the new one.
+	 */
+	public rekey(key: string): void {
+		const previous = this.record;
+		if (!previous || previous.key === key || !observer) {
+			return;
+		}
+		previous.close();
+		this.record = observer.add(previous.viewType, key, previous.receive).continuing(previous);
 	}
 
 	/** One message from the page (or from a test acting as the page): resolves once its handler is done. */
@@ -269,6 +283,14 @@ class TrafficRecord implements WebviewTraffic {
 
 	public close(): void {
 		this.open = false;
+	}
+
+	/** Takes over a record of the same page: its sequence numbers and readiness go on. */
+	public continuing(previous: TrafficRecord): this {
+		this.nextSeq = previous.nextSeq;
+		this.handledSeq = previous.handledSeq;
+		this.ready = previous.ready;
+		return this;
 	}
 }
 

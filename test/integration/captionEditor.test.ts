@@ -22,6 +22,16 @@ function lastOf<T extends { type: string }>(session: CaptionEditorView, type: T[
 	return [...session.posted].reverse().find((m) => m.type === type) as T | undefined;
 }
 
+/** The image state the page has: a prepared preview comes in the `init`, one still to make in an `image` message. */
+function imageOf(session: CaptionEditorView): ImageChanged['image'] | undefined {
+	const image = lastOf<ImageChanged>(session, 'image')?.image ?? lastOf<CaptionEditorInit>(session, 'init')?.image;
+	return image && (image.previewSrc || image.error) ? image : undefined;
+}
+
+function customTabs(): vscode.Tab[] {
+	return vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputCustom);
+}
+
 async function closeAll(): Promise<void> {
 	for (const document of vscode.workspace.textDocuments) {
 		if (document.isDirty) {
@@ -71,8 +81,8 @@ describe('caption editor', () => {
 		assert.deepEqual(init.document.tags.map((t) => [t.text, t.isTrigger]), [['3mm4w4ts0n', true], ['1girl', false], ['smile', false], ['long hair', false]]);
 		assert.deepEqual(init.position, { index: 0, count: 5, subset: '24_3mm4w4ts0n woman' });
 		assert.deepEqual(init.neighbours.map((n) => [n.index, n.current, n.hasCaption]), [[0, true, true], [1, false, true], [2, false, true], [3, false, false], [4, false, true]]);
-		const image = await waitFor('the image preview', () => lastOf<ImageChanged>(session, 'image'));
-		assert.ok(image.image.previewSrc && !image.image.error, 'the image is shown');
+		const image = await waitFor('the image preview', () => imageOf(session));
+		assert.ok(image.previewSrc && !image.error, 'the image is shown');
 		assert.equal(session.lastRendered?.firstLine, '3mm4w4ts0n, 1girl, smile, long hair', 'the webview rendered the caption');
 	});
 
@@ -171,16 +181,63 @@ describe('caption editor', () => {
 		assert.equal(await fs.readFile(caption(4).fsPath, 'utf8'), '3mm4w4ts0n, solo, looking at viewer');
 	});
 
-	it('steps to the next image of the subset in place of a clean editor', async () => {
-		await vscode.commands.executeCommand('vscode.openWith', caption(5), VIEW_TYPE);
-		const session = await readyEditor(caption(5));
-		await session.receive({ type: 'navigate', to: 'previous' });
-		const next = await readyEditor(caption(4));
-		assert.equal(lastOf<CaptionEditorInit>(next, 'init')?.position?.index, 3);
-		const open = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputCustom);
-		assert.deepEqual(open.map((t) => (t.input as vscode.TabInputCustom).uri.fsPath), [caption(4).fsPath], 'the clean editor was replaced');
-		await vscode.commands.executeCommand('loraWorkbench.nextCaption');
-		await readyEditor(caption(5));
+	it('steps through the subset in the same tab, saving the caption it leaves, with undo on the caption shown (issue 19.8)', async () => {
+		const api = await activateExtension();
+		await writeOutsideVscode(caption(4).fsPath, '3mm4w4ts0n, solo');
+		await writeOutsideVscode(caption(5).fsPath, '3mm4w4ts0n, solo');
+		const extra = join(faceDir, 'img_006.jpg');
+		await writeImage(extra, { width: 512, height: 512 });
+		await api.services.trainingFolders.refresh(root);
+		try {
+			await vscode.commands.executeCommand('vscode.openWith', caption(5), VIEW_TYPE);
+			const first = await readyEditor(caption(5));
+			await first.receive({ type: 'navigate', to: 'previous' });
+			const four = await readyEditor(caption(4));
+			assert.equal(lastOf<CaptionEditorInit>(four, 'init')?.position?.index, 3);
+			assert.deepEqual(customTabs().map((t) => [(t.input as vscode.TabInputCustom).uri.fsPath, t.label]), [[caption(5).fsPath, 'img_004.txt']],
+				'one tab, titled after the caption it shows');
+
+			// An edit, then Next: the caption is written before the editor leaves it.
+			await four.receive({ type: 'addTag', tag: 'looking at viewer' });
+			assert.equal(four.document.isDirty, true);
+			await vscode.commands.executeCommand('loraWorkbench.nextCaption');
+			await readyEditor(caption(5));
+			assert.equal(await fs.readFile(caption(4).fsPath, 'utf8'), '3mm4w4ts0n, solo, looking at viewer');
+
+			// An image without a caption yet: its caption file is created when the editor steps on.
+			await vscode.commands.executeCommand('loraWorkbench.nextCaption');
+			const six = await readyEditor(caption(6).with({ scheme: 'lora-new-caption' }));
+			assert.equal(lastOf<CaptionEditorInit>(six, 'init')?.document.isNew, true);
+			await six.receive({ type: 'addTag', tag: 'smile' });
+			await readyEditor(caption(6));
+			assert.equal(await fs.readFile(caption(6).fsPath, 'utf8'), 'smile', 'the first edit wrote img_006.txt');
+			await vscode.commands.executeCommand('loraWorkbench.nextCaption');
+			await readyEditor(caption(1));
+			assert.deepEqual(vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label), ['img_001.txt'], 'still one tab');
+
+			// Ctrl+Z / Ctrl+Shift+Z / Ctrl+S in the editor act on the caption on screen, not on the tab's first one.
+			await vscode.commands.executeCommand('loraWorkbench.previousCaption');
+			const again = await readyEditor(caption(6));
+			await again.receive({ type: 'addTag', tag: 'red scarf' });
+			assert.equal(again.document.getText(), 'smile, red scarf');
+			await vscode.commands.executeCommand('loraWorkbench.undoCaptionEdit');
+			await waitFor('the undo on img_006.txt', () => again.document.getText() === 'smile');
+			await vscode.commands.executeCommand('loraWorkbench.redoCaptionEdit');
+			await waitFor('the redo on img_006.txt', () => again.document.getText() === 'smile, red scarf');
+			await vscode.commands.executeCommand('loraWorkbench.saveShownCaption');
+			await waitFor('img_006.txt saved', async () => await fs.readFile(caption(6).fsPath, 'utf8') === 'smile, red scarf');
+			assert.equal(await fs.readFile(caption(5).fsPath, 'utf8'), '3mm4w4ts0n, solo', 'the tab\'s own caption was not touched');
+
+			// Closing the tab with unsaved changes on a caption stepped to keeps them, in that caption's own tab.
+			await again.receive({ type: 'removeTag', index: 1, tag: 'red scarf' });
+			await vscode.window.tabGroups.close(customTabs()[0]);
+			await waitFor('img_006.txt reopened in its own tab', () => customTabs().some((t) => (t.input as vscode.TabInputCustom).uri.fsPath === caption(6).fsPath && t.isDirty));
+		} finally {
+			await closeAll();
+			await fs.rm(extra, { force: true });
+			await fs.rm(caption(6).fsPath, { force: true });
+			await api.services.trainingFolders.refresh(root);
+		}
 	});
 
 	it('never rewrites a caption that is not UTF-8, and says why', async () => {

@@ -168,7 +168,8 @@ export function captionEditor(api: WorkbenchApi, uri: vscode.Uri): CaptionEditor
 		},
 		get posted() { return t.posted.map((p) => p.message as ToCaptionEditorMessage); },
 		get firstPaint() {
-			const found = firstReceived<FromCaptionEditorMessage>(t, (m) => m.type === 'painted');
+			const fileName = uri.path.slice(uri.path.lastIndexOf('/') + 1);
+			const found = firstReceived<FromCaptionEditorMessage>(t, (m) => m.type === 'painted' && m.fileName === fileName);
 			return found && found.message.type === 'painted' ? { at: found.at, image: found.message.image, width: found.message.width, height: found.message.height } : undefined;
 		},
 		get document() {

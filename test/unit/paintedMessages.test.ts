@@ -5,9 +5,10 @@ import { isGalleryWebviewMessage } from '../../src/core/protocol/gallery';
 import { isLossPanelWebviewMessage } from '../../src/core/protocol/lossPanel';
 
 test('painted messages: the caption editor host accepts a well-formed paint acknowledgement only', () => {
-	assert.deepEqual(parseCaptionEditorMessage({ type: 'painted', image: 'shown', width: 1024, height: 1536, extra: 'dropped' }),
-		{ type: 'painted', image: 'shown', width: 1024, height: 1536 });
-	assert.deepEqual(parseCaptionEditorMessage({ type: 'painted', image: 'none', width: 0, height: 0 }), { type: 'painted', image: 'none', width: 0, height: 0 });
+	assert.deepEqual(parseCaptionEditorMessage({ type: 'painted', fileName: 'a.txt', image: 'shown', width: 1024, height: 1536, extra: 'dropped' }),
+		{ type: 'painted', fileName: 'a.txt', image: 'shown', width: 1024, height: 1536 });
+	assert.deepEqual(parseCaptionEditorMessage({ type: 'painted', fileName: 'a.txt', image: 'none', width: 0, height: 0 }), { type: 'painted', fileName: 'a.txt', image: 'none', width: 0, height: 0 });
+	assert.equal(parseCaptionEditorMessage({ type: 'painted', image: 'none', width: 0, height: 0 }), undefined, 'which caption it painted is required');
 	assert.equal(parseCaptionEditorMessage({ type: 'painted', image: 'half', width: 1, height: 1 }), undefined);
 	assert.equal(parseCaptionEditorMessage({ type: 'painted', image: 'shown', width: -1, height: 1 }), undefined);
 	assert.equal(parseCaptionEditorMessage({ type: 'painted', image: 'shown', width: 1.5, height: 1 }), undefined);

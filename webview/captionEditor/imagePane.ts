@@ -3,7 +3,7 @@ import { codicon, el } from '../common/dom';
 import { afterNextPaint, imageDecoded } from '../common/paint';
 
 /** What the pane ended up showing, once it is on screen. */
-export type PaneShown = Omit<ImagePainted, 'type'>;
+export type PaneShown = Omit<ImagePainted, 'type' | 'fileName'>;
 
 async function shownAfterPaint(shown: PaneShown): Promise<PaneShown> {
 	await afterNextPaint();

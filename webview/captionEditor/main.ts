@@ -79,7 +79,7 @@ function renderToolbar(position: PositionState | undefined): void {
 	}
 	items.push(title);
 	if (doc.isNew) {
-		items.push(el('span', { className: 'badge' }, 'new caption: created when you save'));
+		items.push(el('span', { className: 'badge' }, 'new caption (no file yet)'));
 	}
 	items.push(el('span', { className: 'spacer' }), button('Open as Text', () => host.post({ type: 'openAsText' }), { icon: 'go-to-file', secondary: true }));
 	toolbar.replaceChildren(...items.filter((n): n is Node => n !== undefined));
@@ -135,14 +135,18 @@ function renderFilmstrip(neighbours: readonly NeighbourState[]): void {
 	}));
 }
 
+/** Whether this init's image has been reported painted; each render of the pane has its own number. */
 let paintReported = false;
+let paneRender = 0;
 
 /** Renders the image pane; the first time it is on screen in its final state, tells the host (the bench times it). */
 function showImage(image: CaptionEditorInit['image'], fileName: string): void {
+	const render = ++paneRender;
 	void renderImagePane(imagePane, image, fileName).then((shown) => {
-		if (shown && !paintReported) {
+		// A slow decode of an image stepped away from is not this caption's paint.
+		if (shown && !paintReported && render === paneRender) {
 			paintReported = true;
-			host.post({ type: 'painted', ...shown });
+			host.post({ type: 'painted', fileName, ...shown });
 		}
 	});
 }
@@ -157,8 +161,11 @@ function showNotice(severity: string, message: string): void {
 host.onMessage((message) => {
 	switch (message.type) {
 		case 'init':
+			// Also when the editor steps to another image in place: everything is re-rendered from this message.
 			init = message;
 			position = message.position;
+			paintReported = false;
+			notice.hidden = true;
 			showImage(message.image, message.fileName);
 			renderFilmstrip(message.neighbours);
 			renderDocument(message.document);

@@ -163,11 +163,14 @@ export type FromCaptionEditorMessage =
 	| ImagePainted;
 
 /**
- * Sent once per page, after the image pane first shows its final state on screen (the preview decoded and a
- * frame painted, or the error / "no image" message): the end of "time to first paint" in the VS Code bench.
+ * Sent once per `init` (the editor steps through images in place), after the image pane first shows its final
+ * state on screen (the preview decoded and a frame painted, or the error / "no image" message): the end of "time
+ * to first paint" in the VS Code bench.
  */
 export interface ImagePainted {
 	type: 'painted';
+	/** The caption the page showed (the init's `fileName`): a late paint of the previous image is told apart. */
+	fileName: string;
 	image: 'shown' | 'error' | 'none';
 	/** Pixel size of the picture drawn (the downscaled preview, not the original); 0 without one. */
 	width: number;
@@ -226,7 +229,8 @@ export function parseCaptionEditorMessage(value: unknown): FromCaptionEditorMess
 			return value.to === 'next' || value.to === 'previous' || isIndex(value.to) ? { type: 'navigate', to: value.to } : undefined;
 		case 'painted':
 			return (value.image === 'shown' || value.image === 'error' || value.image === 'none') && isPixels(value.width) && isPixels(value.height)
-				? { type: 'painted', image: value.image, width: value.width, height: value.height } : undefined;
+				&& typeof value.fileName === 'string' && value.fileName.length <= 1000
+				? { type: 'painted', fileName: value.fileName, image: value.image, width: value.width, height: value.height } : undefined;
 		case 'applyFix':
 			return typeof value.id === 'string' && /^\d{1,9}:\d{1,6}$/.test(value.id) ? { type: 'applyFix', id: value.id } : undefined;
 		case 'requestSuggestions':

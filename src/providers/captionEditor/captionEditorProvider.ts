@@ -4,7 +4,8 @@ import type { WorkbenchServices } from '../../services/workbenchServices';
 import { Disposable } from '../../util/dispose';
 import type { CaptionTagSource } from '../../services/tagSource';
 import { CaptionEditorSession, SessionHost } from './captionEditorSession';
-import { captionPathOfImage, isImagePath } from './captionTarget';
+import { CaptionEditHistory } from './captionHistory';
+import { NEW_CAPTION_SCHEME, captionPathOfImage, isImagePath } from './captionTarget';
 import { DefaultEditorSetting } from './defaultEditor';
 import { CAPTION_EDITOR_VIEW_TYPE } from './openAsText';
 
@@ -26,6 +27,9 @@ export class CaptionEditorProvider extends Disposable implements vscode.CustomTe
 	private readonly sessions = new Map<string, CaptionEditorSession>();
 	public readonly tags: CaptionTagSource;
 	public readonly previewCacheDir: string;
+	public readonly history = new CaptionEditHistory();
+	/** Steps of one editor run one after another: a second Next waits for the first image to be shown. */
+	private readonly steps = new WeakMap<CaptionEditorSession, Promise<void>>();
 
 	static register(services: WorkbenchServices): CaptionEditorProvider {
 		const provider = new CaptionEditorProvider(services, vscode.Uri.joinPath(services.globalStorageUri, 'previews').fsPath);
@@ -41,7 +45,14 @@ export class CaptionEditorProvider extends Disposable implements vscode.CustomTe
 		provider.register(vscode.commands.registerCommand('loraWorkbench.openCaptionEditor', (uri?: vscode.Uri) => provider.openCommand(uri)));
 		provider.register(vscode.commands.registerCommand('loraWorkbench.nextCaption', () => provider.navigateActive('next')));
 		provider.register(vscode.commands.registerCommand('loraWorkbench.previousCaption', () => provider.navigateActive('previous')));
+		// Ctrl+S, Ctrl+Z and Ctrl+Shift+Z in the caption editor (package.json keybindings): on the caption shown.
+		provider.register(vscode.commands.registerCommand('loraWorkbench.saveShownCaption', () => provider.saveActive()));
+		provider.register(vscode.commands.registerCommand('loraWorkbench.undoCaptionEdit', () => provider.historyActive('undo')));
+		provider.register(vscode.commands.registerCommand('loraWorkbench.redoCaptionEdit', () => provider.historyActive('redo')));
 		provider.register(new DefaultEditorSetting(services.log));
+		// An image without a caption, stepped to: an empty document that is not untitled (VS Code gives an untitled
+		// document with a path a tab of its own); its first edit writes the file.
+		provider.register(vscode.workspace.registerTextDocumentContentProvider(NEW_CAPTION_SCHEME, { provideTextDocumentContent: () => '' }));
 		return provider;
 	}
 
@@ -62,6 +73,11 @@ export class CaptionEditorProvider extends Disposable implements vscode.CustomTe
 		session.onDidDispose(() => {
 			if (this.sessions.get(key) === session) {
 				this.sessions.delete(key);
+			}
+			// VS Code asks about unsaved changes of the tab's own caption only: one stepped to stays open in its own tab.
+			const shown = session.document;
+			if (session.stepped && shown.isDirty && !this.disposed) {
+				void vscode.commands.executeCommand('vscode.openWith', shown.uri, CAPTION_EDITOR_VIEW_TYPE, { viewColumn: session.panel.viewColumn, preview: false });
 			}
 		});
 	}
@@ -105,17 +121,64 @@ export class CaptionEditorProvider extends Disposable implements vscode.CustomTe
 		panel.dispose();
 	}
 
+	private activeSession(): CaptionEditorSession | undefined {
+		return [...this.sessions.values()].find((s) => s.panel.active);
+	}
+
 	private async navigateActive(direction: 'next' | 'previous'): Promise<void> {
-		const session = [...this.sessions.values()].find((s) => s.panel.active);
+		const session = this.activeSession();
 		if (session) {
 			await this.navigate(session, direction);
 		}
 	}
 
-	/** Opens another image of the subset in this editor's place; a clean editor is closed, a dirty one stays open. */
-	public async navigate(session: CaptionEditorSession, to: 'next' | 'previous' | number): Promise<void> {
+	private async saveActive(): Promise<void> {
+		const session = this.activeSession();
+		if (!session) {
+			await vscode.commands.executeCommand('workbench.action.files.save');
+		} else if (session.document.isDirty) {
+			await this.saveShown(session);
+		}
+	}
+
+	private async historyActive(direction: 'undo' | 'redo'): Promise<void> {
+		const session = this.activeSession();
+		const done = session ? await session.stepHistory(direction) : false;
+		// Nothing of ours to undo on the tab's own caption: VS Code's undo has the rest (edits made as text, say).
+		if (!done && (!session || !session.stepped)) {
+			await vscode.commands.executeCommand(direction);
+		}
+	}
+
+	/** Saves the caption on screen; an untitled one (no caption file yet) is written to its path. */
+	private async saveShown(session: CaptionEditorSession): Promise<boolean> {
+		const document = session.document;
+		if (!session.stepped && session.panel.active) {
+			// The tab's own caption: VS Code's save, as Ctrl+S in any editor.
+			await vscode.commands.executeCommand('workbench.action.files.save');
+			if (!document.isDirty) {
+				return true;
+			}
+		} else if (await document.save()) {
+			return true;
+		}
+		void vscode.window.showErrorMessage(`${document.uri.fsPath} could not be saved, so the caption editor stays on it. Is the file or its folder read-only?`);
+		return false;
+	}
+
+	/**
+	 * Shows another image of the subset in the same editor, in place: no new tab, no new page. The caption on
+	 * screen is saved first when it has unsaved changes (a caption with changes and no tab would be easy to forget).
+	 */
+	public navigate(session: CaptionEditorSession, to: 'next' | 'previous' | number): Promise<void> {
+		const step = (this.steps.get(session) ?? Promise.resolve()).then(() => this.step(session, to));
+		this.steps.set(session, step.catch(() => undefined));
+		return step;
+	}
+
+	private async step(session: CaptionEditorSession, to: 'next' | 'previous' | number): Promise<void> {
 		const { subset, index } = session.target;
-		if (!subset || index === undefined) {
+		if (!subset || index === undefined || session.closed) {
 			return;
 		}
 		const count = subset.images.length;
@@ -124,28 +187,16 @@ export class CaptionEditorProvider extends Disposable implements vscode.CustomTe
 		if (!image || nextIndex === index) {
 			return;
 		}
-		const uri = await this.captionUriForImage(image.path);
-		const column = session.panel.viewColumn;
-		const wasDirty = session.document.isDirty;
-		const oldTab = findTab(session.uri);
-		await vscode.commands.executeCommand('vscode.openWith', uri, CAPTION_EDITOR_VIEW_TYPE, { viewColumn: column, preview: true });
-		if (oldTab && !wasDirty && !session.document.isDirty) {
-			const stillOpen = findTab(session.uri);
-			if (stillOpen) {
-				await vscode.window.tabGroups.close(stillOpen, true);
-			}
+		if (session.document.isDirty && !await this.saveShown(session)) {
+			return;
 		}
+		if (session.closed) {
+			return; // saving the tab's own new caption made VS Code reopen it as the file, in a new editor
+		}
+		const { captionPath } = captionPathOfImage(image.path, this.services.trainingFolders.folderOf(image.path));
+		const exists = await fs.stat(captionPath).then((s) => s.isFile(), () => false);
+		const uri = vscode.Uri.file(captionPath);
+		await session.show(await vscode.workspace.openTextDocument(exists ? uri : uri.with({ scheme: NEW_CAPTION_SCHEME })));
 	}
 }
 
-function findTab(uri: vscode.Uri): vscode.Tab | undefined {
-	const key = uri.toString();
-	for (const group of vscode.window.tabGroups.all) {
-		for (const tab of group.tabs) {
-			if (tab.input instanceof vscode.TabInputCustom && tab.input.viewType === CAPTION_EDITOR_VIEW_TYPE && tab.input.uri.toString() === key) {
-				return tab;
-			}
-		}
-	}
-	return undefined;
-}

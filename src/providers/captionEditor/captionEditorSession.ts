@@ -5,21 +5,25 @@ import {
 	CaptionDocumentState, CaptionEditorIntent, FromCaptionEditorMessage, ImageState, NeighbourState, PositionState, ToCaptionEditorMessage,
 	isCaptionEditorIntent, parseCaptionEditorMessage,
 } from '../../core/protocol/captionEditor';
-import { EDITOR_PREVIEW_EDGE, THUMBNAIL_EDGE, imagePreview } from '../../core/preview';
+import { EDITOR_PREVIEW_EDGE, ImagePreview, THUMBNAIL_EDGE, imagePreview } from '../../core/preview';
 import { captionTags } from '../../core/caption';
+import { writeCaptionFile } from '../../core/captionFile';
 import { WebviewHost } from '../../services/webviewHost';
 import { Disposable } from '../../util/dispose';
 import type { CaptionTagSource } from '../../services/tagSource';
-import { CaptionTarget, filmstripRange, targetOfCaption } from './captionTarget';
+import { CaptionTarget, NEW_CAPTION_SCHEME, filmstripRange, targetOfCaption } from './captionTarget';
 import { FileFacts, buildDocumentState, readFileFacts } from './documentState';
 import { applyTagIntent } from './tagEdits';
 import { openCaptionAsText } from './openAsText';
+import { CaptionEditHistory } from './captionHistory';
 
 export interface SessionHost {
 	readonly services: WorkbenchServices;
 	readonly tags: CaptionTagSource;
 	/** Where previews and thumbnails are cached (outside every dataset). */
 	readonly previewCacheDir: string;
+	/** Undo and redo of the editors' own edits, per caption (shared: two editors may show one caption). */
+	readonly history: CaptionEditHistory;
 	navigate(session: CaptionEditorSession, to: 'next' | 'previous' | number): Promise<void>;
 }
 
@@ -30,8 +34,13 @@ const MAX_FIXES_PER_PROBLEM = 3;
 
 /**
  * One caption editor panel. The TextDocument is the model: the webview's intents become WorkspaceEdits, so
- * undo, redo, dirty state, save and hot exit are VS Code's own, and a text editor on the same file stays in
- * step. Every change of the document (from here, a text editor or the disk) is sent back to the webview.
+ * dirty state, save and hot exit are VS Code's own, and a text editor on the same file stays in step. Every
+ * change of the document (from here, a text editor or the disk) is sent back to the webview.
+ *
+ * The panel steps through its subset in place (`show`): a new tab per image cost most of a second, the webview's
+ * start. The tab stays VS Code's editor of the caption it was opened on (the title follows the caption shown);
+ * the shown caption is saved before stepping away from it, and Ctrl+S / Ctrl+Z in the editor act on the shown
+ * caption (the provider's commands), not on the tab's first one.
  */
 export class CaptionEditorSession extends Disposable {
 	public target: CaptionTarget;
@@ -44,35 +53,41 @@ export class CaptionEditorSession extends Disposable {
 	private fixes = new Map<string, vscode.CodeAction>();
 	private fixRound = 0;
 	private fixesVersion = -1;
-	private readonly uriKey: string;
+	/** The caption on screen: the tab's own at first, then wherever the user stepped. */
+	private shown: vscode.TextDocument;
+	private shownKey: string;
+	/** Counts `show`s: work started for an earlier caption (previews, thumbnails) stops posting. */
+	private generation = 0;
 	private readonly onDidDisposeEmitter = this.register(new vscode.EventEmitter<void>());
 	public readonly onDidDispose = this.onDidDisposeEmitter.event;
 
-	constructor(private initialDocument: vscode.TextDocument, public readonly panel: vscode.WebviewPanel, private readonly host: SessionHost) {
+	constructor(public readonly tabDocument: vscode.TextDocument, public readonly panel: vscode.WebviewPanel, private readonly host: SessionHost) {
 		super();
-		this.uriKey = initialDocument.uri.toString();
-		this.target = { captionPath: initialDocument.uri.fsPath };
-		const folder = host.services.trainingFolders.folderOf(initialDocument.uri.fsPath);
+		this.shown = tabDocument;
+		this.shownKey = tabDocument.uri.toString();
+		this.target = { captionPath: tabDocument.uri.fsPath };
+		const folder = host.services.trainingFolders.folderOf(tabDocument.uri.fsPath);
 		this.webview = this.register(new WebviewHost(host.services.extensionUri, panel, {
-			entry: 'captionEditor', title: basename(initialDocument.uri.fsPath), label: 'Caption editor', key: this.uriKey, log: host.services.log,
-			dataRoots: [vscode.Uri.file(folder?.root ?? vscode.Uri.joinPath(initialDocument.uri, '..').fsPath), vscode.Uri.file(host.previewCacheDir)],
+			entry: 'captionEditor', title: basename(tabDocument.uri.fsPath), label: 'Caption editor', key: this.shownKey, log: host.services.log,
+			// The whole training folder: stepping in place shows its other images without a new page.
+			dataRoots: [vscode.Uri.file(folder?.root ?? vscode.Uri.joinPath(tabDocument.uri, '..').fsPath), vscode.Uri.file(host.previewCacheDir)],
 			parse: parseCaptionEditorMessage,
 			onReady: () => this.start(),
 			onMessage: (message) => this.handle(message),
 		}));
 		this.register(vscode.workspace.onDidChangeTextDocument((event) => {
-			if (event.document.uri.toString() === this.uriKey) {
+			if (event.document.uri.toString() === this.shownKey) {
 				void this.onDocumentChanged(event.document);
 			}
 		}));
 		this.register(vscode.workspace.onDidSaveTextDocument((document) => {
-			if (document.uri.toString() === this.uriKey) {
+			if (document.uri.toString() === this.shownKey) {
 				void this.refreshFacts().then(() => this.postDocument());
 			}
 		}));
 		this.register(vscode.languages.onDidChangeDiagnostics((event) => {
 			const image = this.target.imagePath;
-			if (event.uris.some((uri) => uri.toString() === this.uriKey || (image !== undefined && uri.scheme === 'file' && uri.fsPath === image))) {
+			if (event.uris.some((uri) => uri.toString() === this.shownKey || (image !== undefined && uri.scheme === 'file' && uri.fsPath === image))) {
 				this.postDocument();
 			}
 		}));
@@ -90,17 +105,55 @@ export class CaptionEditorSession extends Disposable {
 		}));
 	}
 
-	/** The live document: changing a document's language hands the extension host a new TextDocument object. */
+	/** The live document on screen: changing a document's language hands the extension host a new TextDocument object. */
 	get document(): vscode.TextDocument {
-		const current = vscode.workspace.textDocuments.find((d) => d.uri.toString() === this.uriKey && !d.isClosed);
+		const current = vscode.workspace.textDocuments.find((d) => d.uri.toString() === this.shownKey && !d.isClosed);
 		if (current) {
-			this.initialDocument = current;
+			this.shown = current;
 		}
-		return this.initialDocument;
+		return this.shown;
 	}
 
-	get uri(): vscode.Uri {
-		return this.initialDocument.uri;
+	/** Whether the caption on screen is another than the tab's own (VS Code's undo and save act on the tab's). */
+	get stepped(): boolean {
+		return this.shownKey !== this.tabDocument.uri.toString();
+	}
+
+	/** Shows another caption in this panel: no new tab, no new page (the page re-renders from a new `init`). */
+	public async show(document: vscode.TextDocument): Promise<void> {
+		this.shown = document;
+		this.shownKey = document.uri.toString();
+		this.started = false;
+		this.fixes = new Map();
+		this.webview.rekey(this.shownKey);
+		this.panel.title = basename(document.uri.fsPath);
+		await this.start();
+	}
+
+	/** Whether the panel has closed. */
+	get closed(): boolean {
+		return this.disposed;
+	}
+
+	/** Undoes (or redoes) the last edit this editor made to the caption on screen. */
+	public async stepHistory(direction: 'undo' | 'redo'): Promise<boolean> {
+		const document = this.document;
+		const move = this.host.history[direction](this.shownKey, document.getText());
+		if (!move) {
+			return false;
+		}
+		if ('refused' in move) {
+			this.post({ type: 'notice', severity: 'info', message: move.refused });
+			return true;
+		}
+		await this.replaceText(document, move.text);
+		return true;
+	}
+
+	private async replaceText(document: vscode.TextDocument, text: string): Promise<boolean> {
+		const edit = new vscode.WorkspaceEdit();
+		edit.replace(document.uri, new vscode.Range(0, 0, document.lineCount, 0), text);
+		return vscode.workspace.applyEdit(edit);
 	}
 
 	/** Resolves when the message's edit (if any) is applied. */
@@ -132,8 +185,16 @@ export class CaptionEditorSession extends Disposable {
 		}
 	}
 
+	/** Resolves once the page has its `init`; the image (when not prepared yet) and the filmstrip follow. */
 	private async start(): Promise<void> {
+		const generation = ++this.generation;
 		await Promise.all([this.locate(), this.refreshFacts()]);
+		const imagePath = this.target.imagePath;
+		// A prepared preview (a neighbour's, made while the previous image was shown) goes in the `init` itself.
+		const prepared = imagePath ? await imagePreview(imagePath, this.host.previewCacheDir, { maxEdge: EDITOR_PREVIEW_EDGE, preparedOnly: true }) : undefined;
+		if (!this.current(generation)) {
+			return;
+		}
 		this.started = true;
 		this.post({
 			type: 'init',
@@ -141,12 +202,24 @@ export class CaptionEditorSession extends Disposable {
 			trigger: this.target.folder?.trigger,
 			// The quick fixes follow in a second message: asking the code action providers must not delay the first paint.
 			document: this.plainDocumentState().state,
-			image: this.target.imagePath ? { name: basename(this.target.imagePath) } : undefined,
+			image: imagePath ? (prepared?.ok ? this.imageState(imagePath, prepared) : { name: basename(imagePath) }) : undefined,
 			...this.neighbourState(),
 		});
 		this.postDocument();
-		await this.postImage();
-		await this.postThumbnails();
+		void this.finishStart(generation, !prepared?.ok).catch((err: unknown) => {
+			this.host.services.log.error(`Caption editor: preparing the previews of ${basename(this.document.uri.fsPath)} failed: ${err instanceof Error ? err.message : String(err)}`);
+		});
+	}
+
+	private async finishStart(generation: number, imagePending: boolean): Promise<void> {
+		if (imagePending) {
+			await this.postImage(generation);
+		}
+		await this.postThumbnails(generation);
+	}
+
+	private current(generation: number): boolean {
+		return generation === this.generation && !this.disposed;
 	}
 
 	private async locate(): Promise<void> {
@@ -182,11 +255,38 @@ export class CaptionEditorSession extends Disposable {
 		if (result.line === line.text) {
 			return;
 		}
+		if (document.uri.scheme === NEW_CAPTION_SCHEME) {
+			await this.createCaption(document.uri.with({ scheme: 'file' }), result.line);
+			return;
+		}
+		const before = document.getText();
 		const edit = new vscode.WorkspaceEdit();
 		edit.replace(document.uri, line.range, result.line);
 		if (!await vscode.workspace.applyEdit(edit)) {
 			this.post({ type: 'notice', severity: 'error', message: `The change to ${basename(document.uri.fsPath)} could not be applied (is the file read-only?).` });
+			return;
 		}
+		this.host.history.record(document.uri.toString(), before, document.getText());
+	}
+
+	/**
+	 * The first edit of a caption that does not exist yet, stepped to: the file is written at once, and the editor
+	 * goes on with the file's document.
+	 */
+	private async createCaption(file: vscode.Uri, text: string): Promise<void> {
+		const name = basename(file.fsPath);
+		try {
+			const result = await writeCaptionFile(file.fsPath, text, { unchangedFrom: undefined });
+			if (!result.written) {
+				this.post({ type: 'notice', severity: 'error', message: `${name} was not written: ${result.reason}.` });
+				return;
+			}
+		} catch (err) {
+			this.post({ type: 'notice', severity: 'error', message: `${name} could not be written (${err instanceof Error ? err.message : String(err)}). Is the folder read-only?` });
+			return;
+		}
+		this.host.history.record(file.toString(), '', text);
+		await this.show(await vscode.workspace.openTextDocument(file));
 	}
 
 	private plainDocumentState(): { state: CaptionDocumentState; diagnostics: vscode.Diagnostic[] } {
@@ -279,16 +379,20 @@ export class CaptionEditorSession extends Disposable {
 		return this.webview.asWebviewUri(path);
 	}
 
-	private async postImage(): Promise<void> {
+	private imageState(imagePath: string, preview: ImagePreview): ImageState {
+		return preview.ok
+			? { name: basename(imagePath), previewSrc: this.webviewSrc(preview.path), fullSrc: this.webviewSrc(imagePath), width: preview.width, height: preview.height }
+			: { name: basename(imagePath), error: preview.error };
+	}
+
+	private async postImage(generation: number): Promise<void> {
 		const imagePath = this.target.imagePath;
 		if (!imagePath) {
 			return;
 		}
 		const preview = await imagePreview(imagePath, this.host.previewCacheDir, { maxEdge: EDITOR_PREVIEW_EDGE });
-		const image: ImageState = preview.ok
-			? { name: basename(imagePath), previewSrc: this.webviewSrc(preview.path), fullSrc: this.webviewSrc(imagePath), width: preview.width, height: preview.height }
-			: { name: basename(imagePath), error: preview.error };
-		if (!this.disposed) {
+		const image = this.imageState(imagePath, preview);
+		if (this.current(generation)) {
 			this.post({ type: 'image', image });
 		}
 	}
@@ -297,19 +401,19 @@ export class CaptionEditorSession extends Disposable {
 	 * The next and previous images' previews first (stepping on then finds them made), then the filmstrip's
 	 * thumbnails one at a time (the machine may have two cores).
 	 */
-	private async postThumbnails(): Promise<void> {
+	private async postThumbnails(generation: number): Promise<void> {
 		const { subset, index } = this.target;
 		if (!subset || index === undefined) {
 			return;
 		}
 		for (const neighbour of [subset.images[(index + 1) % subset.images.length], subset.images[(index - 1 + subset.images.length) % subset.images.length]]) {
-			if (neighbour && !this.disposed && neighbour.path !== this.target.imagePath) {
+			if (neighbour && this.current(generation) && neighbour.path !== this.target.imagePath) {
 				await imagePreview(neighbour.path, this.host.previewCacheDir, { maxEdge: EDITOR_PREVIEW_EDGE });
 			}
 		}
 		const thumbs = new Map<number, string>();
 		for (const i of filmstripRange(index, subset.images.length, FILMSTRIP_RADIUS)) {
-			if (this.disposed) {
+			if (!this.current(generation)) {
 				return;
 			}
 			const thumb = await imagePreview(subset.images[i].path, this.host.previewCacheDir, { maxEdge: THUMBNAIL_EDGE });
@@ -317,7 +421,9 @@ export class CaptionEditorSession extends Disposable {
 				thumbs.set(i, this.webviewSrc(thumb.path));
 			}
 		}
-		this.postNeighbours(thumbs);
+		if (this.current(generation)) {
+			this.postNeighbours(thumbs);
+		}
 	}
 
 	private post(message: ToCaptionEditorMessage): void {

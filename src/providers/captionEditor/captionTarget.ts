@@ -17,6 +17,9 @@ export interface CaptionTarget {
 	index?: number;
 }
 
+/** The caption editor's document for an image without a caption, stepped to (empty; its first edit writes the file). */
+export const NEW_CAPTION_SCHEME = 'lora-new-caption';
+
 /** Extensions sd-scripts loads (reference §4), lower case. */
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.bmp'];
 

@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import { normalizeTag, parseCaption } from '../../core/caption';
 import { readCaptionFile } from '../../core/captionFile';
 import type { CaptionDocumentState, ChipProblem, FileNote, PageProblem, ProblemSeverity } from '../../core/protocol/captionEditor';
+import { NEW_CAPTION_SCHEME } from './captionTarget';
 
 /** What only the bytes on disk tell (the TextDocument has already decoded them). */
 export interface FileFacts {
@@ -104,6 +105,6 @@ export function buildDocumentState({ document, separator, trigger, facts, diagno
 		imageProblems: imageDiagnostics.map(noteOf),
 		readOnlyReason,
 		isDirty: document.isDirty,
-		isNew: document.isUntitled,
+		isNew: document.isUntitled || document.uri.scheme === NEW_CAPTION_SCHEME,
 	};
 }
