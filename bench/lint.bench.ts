@@ -3,6 +3,8 @@
  * problems sprinkled in), exact CLIP token counts. The baseline is the I/O any whole-dataset lint must do
  * (scan the folder, read every caption), so the ratio shows what the rules cost on top. The vocabulary
  * case adds unknown-tag against the 140,782-tag a1111 list (loading the list is part of the time).
+ * Issue 22 asks for cost linear in the captions: the CLI cases print microseconds per caption at 2,000 and
+ * 20,000 captions (LORA_BENCH_LINT_SIZES=2000,20000,100000 adds 100,000; writing its files takes a while).
  */
 import { promises as fs, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,8 +23,10 @@ const TAGS_PER_CAPTION = 30;
 const shared = resolve(__dirname, '..', '..', 'shared', 'fixtures');
 const CLIP = { path: join(shared, 'clip', 'bpe_simple_vocab_16e6.txt.gz') };
 const SETTINGS = 'trigger: zq7lora\nclass: woman\n';
+const SIZES = (process.env.LORA_BENCH_LINT_SIZES ?? '2000,20000').split(',').map(Number).filter((n) => n > 0 && n !== CAPTIONS);
 let root: string | undefined;
 let texts: string[] = [];
+const otherRoots = new Map<number, string>();
 
 /** General tags from the a1111 list, most used first, written with spaces as kohya users usually do. */
 function tagPool(): string[] {
@@ -47,28 +51,48 @@ function captionText(i: number, pool: readonly string[]): string {
 	return `${tags.join(', ')}\n`;
 }
 
+async function writeFolder(count: number, write: (i: number) => string): Promise<string> {
+	const sharp = (await import('sharp')).default;
+	const image = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 200, g: 150, b: 120 } } }).png().toBuffer();
+	const dir = await fs.mkdtemp(join(tmpdir(), 'lw-bench-lint-'));
+	const subset = join(dir, 'images', '24_zq7lora woman');
+	await fs.mkdir(subset, { recursive: true });
+	for (let start = 0; start < count; start += 500) {
+		await Promise.all(Array.from({ length: Math.min(500, count - start) }, async (_, k) => {
+			const stem = `img_${String(start + k).padStart(6, '0')}`;
+			await fs.writeFile(join(subset, `${stem}.png`), image);
+			await fs.writeFile(join(subset, `${stem}.txt`), write(start + k));
+		}));
+	}
+	await fs.writeFile(join(dir, 'lora-workbench.yaml'), SETTINGS);
+	return dir;
+}
+
 async function generate(): Promise<string> {
 	if (root) {
 		return root;
 	}
-	const sharp = (await import('sharp')).default;
-	const image = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 200, g: 150, b: 120 } } }).png().toBuffer();
 	const pool = tagPool();
-	const dir = await fs.mkdtemp(join(tmpdir(), 'lw-bench-lint-'));
-	const subset = join(dir, 'images', '24_zq7lora woman');
-	await fs.mkdir(subset, { recursive: true });
 	texts = Array.from({ length: CAPTIONS }, (_, i) => captionText(i, pool));
-	for (let start = 0; start < CAPTIONS; start += 500) {
-		await Promise.all(Array.from({ length: Math.min(500, CAPTIONS - start) }, async (_, k) => {
-			const stem = `img_${String(start + k).padStart(5, '0')}`;
-			await fs.writeFile(join(subset, `${stem}.png`), image);
-			await fs.writeFile(join(subset, `${stem}.txt`), texts[start + k]);
-		}));
-	}
-	await fs.writeFile(join(dir, 'lora-workbench.yaml'), SETTINGS);
+	const dir = await writeFolder(CAPTIONS, (i) => texts[i]);
 	await sharedTokenCounter(CLIP);
 	root = dir;
 	return dir;
+}
+
+/** The same kind of captions at another size, for the linearity cases. */
+async function generateSized(count: number): Promise<string> {
+	let dir = otherRoots.get(count);
+	if (!dir) {
+		const pool = tagPool();
+		dir = await writeFolder(count, (i) => captionText(i, pool));
+		otherRoots.set(count, dir);
+	}
+	return dir;
+}
+
+function perCaption(ms: number, count: number): string {
+	return `${((ms * 1000) / count).toFixed(1)} µs per caption`;
 }
 
 /** Runs a CLI command in this process with its output counted, not printed. */
@@ -111,7 +135,7 @@ export const cases: BenchCase[] = [
 		setup: async () => { await generate(); },
 		run: async () => {
 			const result = await runCli(lintCommand, ['--offline', root!]);
-			return { work: CAPTIONS, unit: 'captions', ms: result.ms, note: `exit ${result.code}, ${(result.outputChars / 1e6).toFixed(1)} M chars of output, RSS after ${result.rssMiB.toFixed(0)} MiB; target < 0.5 s (issue 22)` };
+			return { work: CAPTIONS, unit: 'captions', ms: result.ms, note: `exit ${result.code}, ${(result.outputChars / 1e6).toFixed(1)} M chars of output, ${perCaption(result.ms, CAPTIONS)}, RSS after ${result.rssMiB.toFixed(0)} MiB; target < 0.5 s (issue 22)` };
 		},
 	},
 	{
@@ -123,9 +147,32 @@ export const cases: BenchCase[] = [
 			if (result.code !== 0) {
 				throw new Error(`tags exited ${result.code}`);
 			}
-			return { work: CAPTIONS, unit: 'captions', ms: result.ms, note: `RSS after ${result.rssMiB.toFixed(0)} MiB; target < 0.5 s (issue 22)` };
+			return { work: CAPTIONS, unit: 'captions', ms: result.ms, note: `${perCaption(result.ms, CAPTIONS)}, RSS after ${result.rssMiB.toFixed(0)} MiB; target < 0.5 s (issue 22)` };
 		},
 	},
+	...SIZES.flatMap((count): BenchCase[] => [
+		{
+			name: `lint --offline CLI, ${count.toLocaleString('en')} captions (linearity)`,
+			baseline: 'lint --offline CLI, 20,000 captions x 30 tags',
+			setup: async () => { await generateSized(count); },
+			run: async () => {
+				const result = await runCli(lintCommand, ['--offline', otherRoots.get(count)!]);
+				return { work: count, unit: 'captions', ms: result.ms, note: `${perCaption(result.ms, count)}, RSS after ${result.rssMiB.toFixed(0)} MiB` };
+			},
+		},
+		{
+			name: `tags CLI, ${count.toLocaleString('en')} captions (linearity)`,
+			baseline: 'tags CLI, 20,000 captions x 30 tags',
+			run: async () => {
+				const result = await runCli(tagsCommand, [otherRoots.get(count)!]);
+				return { work: count, unit: 'captions', ms: result.ms, note: `${perCaption(result.ms, count)}, RSS after ${result.rssMiB.toFixed(0)} MiB` };
+			},
+			teardown: async () => {
+				await fs.rm(otherRoots.get(count)!, { recursive: true, force: true });
+				otherRoots.delete(count);
+			},
+		},
+	]),
 	{
 		name: 'lint rules only, in memory (20,000 captions)',
 		setup: async () => { await generate(); },

@@ -168,23 +168,34 @@ export const tagsCommand: CliCommand = {
 		if (op) { return runEdit(folder, op, table, args, io); }
 		// Captions (and folders) the table could not read are left out of its counts: say which, never silently.
 		for (const problem of notCountedProblems(folder)) { io.err(`Not counted: ${problem.message}`); }
-		const filter = stringFlag(args, 'filter');
-		const matching = filter === undefined ? undefined : imagesMatching(folder, filter);
-		const summary = summarizeTags(table, subsets, { trigger: folder.trigger, costumeTags: coverageOptionsFrom(folder.settings.raw).options.costumes.map((c) => c.tag) });
-		if (booleanFlag(args, 'json')) {
-			io.out(JSON.stringify({ root: folder.root, totalImages: table.totalImages, captionedImages: table.captionedImages, subsets: table.subsets, rows: table.rows, summary, matching }, null, '\t'));
-			return matching !== undefined && matching.length === 0 ? 1 : 0;
+		// The table is printed as one write, not one per row (a 20,000-caption folder has thousands of tags).
+		const lines: string[] = [];
+		const code = report(folder, table, subsets, args, { ...io, out: (text) => { lines.push(text.endsWith('\n') ? text.slice(0, -1) : text); } });
+		if (lines.length > 0) {
+			io.out(lines.join('\n'));
 		}
-		if (matching !== undefined) {
-			io.out(`${countOf(matching.length, 'image')} ${wordFor(matching.length, 'matches', 'match')} ${filter}:`);
-			matching.forEach((p) => io.out(`  ${relative(folder.root, p)}`));
-			return matching.length === 0 ? 1 : 0;
-		}
-		printTable(table, args, io);
-		io.out(`\nFace:body ${summary.faceBodyRatio === undefined ? 'n/a' : `${summary.faceBodyRatio.toFixed(2)}:1`} (${summary.faceImages} face, ${summary.bodyImages} body images)`);
-		for (const costume of summary.costumes) {
-			io.out(`Costume "${costume.tag}" (${countOf(costume.images, 'image')}) comes with: ${costume.coTags.map((t) => `${t.label} ${Math.round(t.share * 100)}%`).join(', ') || 'nothing else'}`);
-		}
-		return 0;
+		return code;
 	},
 };
+
+/** The table (or the filter's matches, or the JSON) and the guide's statistics; the exit code. */
+function report(folder: TrainingFolder, table: TagTable, subsets: ReturnType<typeof tagStatsSubsets>, args: ParsedArgs, io: CliIo): number {
+	const filter = stringFlag(args, 'filter');
+	const matching = filter === undefined ? undefined : imagesMatching(folder, filter);
+	const summary = summarizeTags(table, subsets, { trigger: folder.trigger, costumeTags: coverageOptionsFrom(folder.settings.raw).options.costumes.map((c) => c.tag) });
+	if (booleanFlag(args, 'json')) {
+		io.out(JSON.stringify({ root: folder.root, totalImages: table.totalImages, captionedImages: table.captionedImages, subsets: table.subsets, rows: table.rows, summary, matching }, null, '\t'));
+		return matching !== undefined && matching.length === 0 ? 1 : 0;
+	}
+	if (matching !== undefined) {
+		io.out(`${countOf(matching.length, 'image')} ${wordFor(matching.length, 'matches', 'match')} ${filter}:`);
+		matching.forEach((p) => io.out(`  ${relative(folder.root, p)}`));
+		return matching.length === 0 ? 1 : 0;
+	}
+	printTable(table, args, io);
+	io.out(`\nFace:body ${summary.faceBodyRatio === undefined ? 'n/a' : `${summary.faceBodyRatio.toFixed(2)}:1`} (${summary.faceImages} face, ${summary.bodyImages} body images)`);
+	for (const costume of summary.costumes) {
+		io.out(`Costume "${costume.tag}" (${countOf(costume.images, 'image')}) comes with: ${costume.coTags.map((t) => `${t.label} ${Math.round(t.share * 100)}%`).join(', ') || 'nothing else'}`);
+	}
+	return 0;
+}
