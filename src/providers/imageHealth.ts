@@ -134,13 +134,13 @@ export class ImageHealth extends Disposable {
 	public async check(folder: TrainingFolder): Promise<CheckReport | undefined> {
 		const entries = folder.subsets.flatMap((subset) => subset.images.map((image) => ({ path: image.path, role: subset.role, subset: subset.name })));
 		const options = imageOptionsFor(folder.settings.raw, folder.training.enableBucket, trainingSideOf(folder.training.resolution));
-		const { detector, reason } = await this.services.faces.get();
+		const { detector, workers, reason } = await this.services.faces.get();
 		const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `LoRA: checking ${countOf(entries.length, 'image')}`, cancellable: true }, async (progress, token) => {
 			const abort = new AbortController();
 			token.onCancellationRequested(() => abort.abort());
 			let last = 0;
 			return checkImages(entries, options, {
-				detector,
+				workers,
 				signal: abort.signal,
 				onProgress: (done, total) => {
 					progress.report({ message: `${done}/${total}`, increment: ((done - last) / total) * 100 });

@@ -1,17 +1,21 @@
 import * as vscode from 'vscode';
 import { ensureFaceModel } from '../core/images/faceModel';
-import { createFaceDetector, FaceDetector } from '../core/images/faceDetector';
+import type { FaceDetector } from '../core/images/faceDetector';
+import { ImageWorkers } from '../core/images/imageWorkers';
 import { ImageCheckThresholds, imageCheckOptions, ImageCheckOptions } from '../core/images/options';
 import { ImageProblemCode } from '../core/images/types';
 import { imageSettingsFromYaml } from '../core/images/checkFolder';
 import { Disposable } from '../util/dispose';
 
 /**
- * One YuNet session for the whole extension, made on first use: from loraWorkbench.images.faceModelPath, or
- * downloaded once (pinned SHA-256) into global storage. Off in untrusted workspaces: it runs a model.
+ * The extension's face detection, made on first use: image worker threads (one per core), each with a YuNet
+ * session of loraWorkbench.images.faceModelPath or of the model downloaded once (pinned SHA-256) into global
+ * storage. The model never runs on the extension host's thread: its run() would block every view ~25 ms per
+ * image. Check Images hands whole images to the workers; the cropper, import and likeness use `detector`.
+ * Off in untrusted workspaces: it runs a model.
  */
 export class FaceDetectorProvider extends Disposable {
-	private detector: Promise<FaceDetector> | undefined;
+	private detector: Promise<ImageWorkers> | undefined;
 	private detectorKey: string | undefined;
 
 	constructor(private readonly storageUri: vscode.Uri, private readonly log: vscode.LogOutputChannel) {
@@ -24,8 +28,8 @@ export class FaceDetectorProvider extends Disposable {
 		this.register({ dispose: () => void this.reset() });
 	}
 
-	/** The detector, or the reason there is none (shown to the user beside the results). */
-	public async get(): Promise<{ detector?: FaceDetector; reason?: string }> {
+	/** The detector and its workers, or the reason there is none (shown to the user beside the results). */
+	public async get(): Promise<{ detector?: FaceDetector; workers?: ImageWorkers; reason?: string }> {
 		if (!vscode.workspace.isTrusted) {
 			return { reason: 'Face detection is off in an untrusted workspace (it runs a model). Trust the workspace to check faces.' };
 		}
@@ -41,7 +45,8 @@ export class FaceDetectorProvider extends Disposable {
 			this.detector = this.create(configured);
 		}
 		try {
-			return { detector: await this.detector };
+			const workers = await this.detector;
+			return { detector: workers.detector, workers };
 		} catch (err) {
 			this.detector = undefined;
 			const reason = err instanceof Error ? err.message : String(err);
@@ -50,13 +55,13 @@ export class FaceDetectorProvider extends Disposable {
 		}
 	}
 
-	private async create(configured: string): Promise<FaceDetector> {
+	private async create(configured: string): Promise<ImageWorkers> {
 		const modelPath = configured || await vscode.window.withProgress(
 			{ location: vscode.ProgressLocation.Window, title: 'LoRA: getting the face model' },
 			() => ensureFaceModel({ cacheDir: vscode.Uri.joinPath(this.storageUri, 'models').fsPath }),
 		);
 		this.log.info(`face detector: ${modelPath}`);
-		return createFaceDetector(modelPath);
+		return ImageWorkers.start({ faceModelPath: modelPath });
 	}
 
 	private async reset(): Promise<void> {

@@ -40,6 +40,8 @@ export interface CheckRun {
 	 * its own session of faceModelPath.
 	 */
 	detector?: FaceDetector;
+	/** Workers shared across runs (the extension keeps them), with their face model; they stay started. */
+	workers?: ImageWorkers;
 }
 
 export async function analyseImage(entry: ImageEntry, options: ImageCheckOptions, detector: FaceDetector | undefined): Promise<ImageAnalysis> {
@@ -121,6 +123,11 @@ interface Analyser {
 }
 
 async function analyser(options: ImageCheckOptions, run: CheckRun, count: number): Promise<Analyser> {
+	const shared = run.workers;
+	if (shared) {
+		const faceDetectorError = shared.hasFaceModel ? undefined : 'No face model is set, so the face checks did not run.';
+		return { analyse: (entry) => shared.analyse(entry, options), inFlight: shared.threads * IMAGES_PER_WORKER, release: async () => undefined, faceDetectorError };
+	}
 	const given = run.detector;
 	if (given) {
 		return { analyse: (entry) => analyseImage(entry, options, given), inFlight: options.concurrency, release: async () => undefined };

@@ -147,6 +147,10 @@ export class ImageWorkers {
 		return (await this.onWorker((w) => w.call({ type: 'analyse', entry, options }))).analysis!;
 	}
 
+	get threads(): number {
+		return this.workers.length;
+	}
+
 	/** A FaceDetector whose model runs in the workers; releasing it stops them. */
 	get detector(): FaceDetector {
 		return {
