@@ -95,6 +95,25 @@ function showSubset(subset: string | undefined): void {
 	}
 }
 
+function tagOption(label: string, value: string, selected: boolean): HTMLElement {
+	return Object.assign(document.createElement('vscode-option'), { value, textContent: label, selected });
+}
+
+/** The tag menu the host sent, waiting for the first grid to be painted. */
+let pendingTags: Extract<GalleryHostMessage, { type: 'tags' }> | undefined;
+
+function fillTags(): void {
+	const message = pendingTags;
+	pendingTags = undefined;
+	if (!message) {
+		return;
+	}
+	const current = tagSelect.value || message.tag;
+	tagSelect.replaceChildren(tagOption('(any tag)', '', current === ''),
+		...message.tags.slice(0, 3000).map((tag) => tagOption(`${tag.label} (${tag.count})`, tag.label, tag.label === current)));
+	setTag(current);
+}
+
 /** '' shows the "(any tag)" option (setting the value '' would show an empty box). */
 function setTag(tag: string): void {
 	if (tag) {
@@ -209,7 +228,10 @@ function reportGridPainted(cols: number): void {
 	const bottom = Math.min(visibleIds.length, Math.ceil((scroller.scrollTop + scroller.clientHeight) / ROW) * cols);
 	const screen = visibleIds.slice(top, bottom);
 	firstScreen = screen;
-	void afterNextPaint().then(() => post({ type: 'painted', stage: 'grid', cells: screen.length }));
+	void afterNextPaint().then(() => {
+		post({ type: 'painted', stage: 'grid', cells: screen.length });
+		fillTags();
+	});
 	reportThumbnailsPainted();
 }
 
@@ -371,9 +393,11 @@ host.onMessage((message) => {
 			cells.clear();
 			thumbnails.clear();
 			requested.clear();
-			tagSelect.replaceChildren(
-				Object.assign(document.createElement('vscode-option'), { value: '', textContent: '(any tag)', selected: message.tag === '' }),
-				...message.tags.slice(0, 3000).map((tag) => Object.assign(document.createElement('vscode-option'), { value: tag.label, textContent: `${tag.label} (${tag.count})`, selected: tag.label === message.tag })));
+			pendingTags = undefined;
+			if (tagSelect.childElementCount === 0 || (message.tag && tagSelect.value !== message.tag)) {
+				// Until the menu comes, the filter's tag is its only entry.
+				tagSelect.replaceChildren(tagOption('(any tag)', '', !message.tag), ...(message.tag ? [tagOption(message.tag, message.tag, true)] : []));
+			}
 			setTag(message.tag);
 			if (expressionField.value !== message.expression) {
 				expressionField.value = message.expression;
@@ -408,6 +432,13 @@ host.onMessage((message) => {
 				}
 			}
 			reportThumbnailsPainted();
+			break;
+		case 'tags':
+			pendingTags = message;
+			// Thousands of menu options are slow to build: after the first grid is on screen, never before.
+			if (firstScreen) {
+				void afterNextPaint().then(fillTags);
+			}
 			break;
 		case 'selected':
 			selection.set(message.ids);

@@ -40,7 +40,9 @@ export interface GalleryFilterError {
 }
 
 export type GalleryHostMessage =
-	| { type: 'init'; folderName: string; root: string; images: GalleryImage[]; tags: GalleryTag[]; thumbnailSize: number; tag: string; expression: string; selected: number[] }
+	| { type: 'init'; folderName: string; root: string; images: GalleryImage[]; thumbnailSize: number; tag: string; expression: string; selected: number[] }
+	/** The tag menu, sent after init and the first `filtered`: the grid is drawn before the folder's tag table is built. */
+	| { type: 'tags'; tags: GalleryTag[]; tag: string }
 	/** The images the current filter lets through (ids, in order); error when the expression does not parse. */
 	| { type: 'filtered'; ids: number[]; tag: string; expression: string; subset?: string; error?: GalleryFilterError }
 	| { type: 'thumbnails'; items: Array<{ id: number; src?: string; error?: string }> }

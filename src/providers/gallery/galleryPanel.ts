@@ -33,6 +33,7 @@ export class GalleryPanel extends Disposable {
 	public readonly host: WebviewHost<GalleryHostMessage, GalleryWebviewMessage>;
 	private images: DatasetImage[] = [];
 	private readonly pendingThumbnails = new Map<number, AbortController>();
+	private tagsTimer: ReturnType<typeof setTimeout> | undefined;
 	/** Thumbnails arrive one by one; they go in small batches so the page repaints a few times a second, not hundreds. */
 	private readonly thumbnailBatch = this.register(new PostBatch<{ id: number; src?: string; error?: string }>(40, (items) => this.post({ type: 'thumbnails', items })));
 
@@ -62,7 +63,7 @@ export class GalleryPanel extends Disposable {
 				this.host.dispose();
 			}
 		}));
-		this.register({ dispose: () => this.abortAll() });
+		this.register({ dispose: () => { this.abortAll(); clearTimeout(this.tagsTimer); } });
 		this.loadImages();
 	}
 
@@ -110,16 +111,26 @@ export class GalleryPanel extends Disposable {
 		this.abortAll();
 		this.loadImages();
 		const images: GalleryImage[] = this.images.map((image, id) => ({ id, name: image.name, subset: basename(image.path.slice(0, -image.name.length - 1)), caption: image.caption, bucket: galleryBucket(image) }));
-		const table = buildTagTable(tagStatsSubsets(folder));
 		const filter = this.context.state.get(this.root).filter;
 		const stillSelected = this.images.flatMap((image, id) => (selected.has(image.path) ? [id] : []));
 		this.context.state.setSelection(this.root, stillSelected.map((id) => this.images[id].path));
 		this.post({
 			type: 'init', folderName: basename(folder.root), root: folder.root, images,
-			tags: table.rows.map((r) => ({ label: r.label, key: r.key, count: r.count })),
 			thumbnailSize: this.context.thumbnails.size, tag: filter.tag, expression: filter.expression, selected: stillSelected,
 		});
 		this.applyFilter(filter);
+		// The tag table of 5,000 captions takes a while: the grid's messages go out first, the menu follows.
+		clearTimeout(this.tagsTimer);
+		this.tagsTimer = setTimeout(() => this.sendTags(), 0);
+	}
+
+	private sendTags(): void {
+		const folder = this.folder;
+		if (!folder) {
+			return;
+		}
+		const table = buildTagTable(tagStatsSubsets(folder));
+		this.post({ type: 'tags', tags: table.rows.map((r) => ({ label: r.label, key: r.key, count: r.count })), tag: this.context.state.get(this.root).filter.tag });
 	}
 
 	/** Filters on the host and tells the webview which ids pass; returns the matching image paths. */
