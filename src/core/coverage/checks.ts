@@ -1,5 +1,7 @@
 import { normalizeTag } from '../caption';
 import { countOf } from '../plural';
+import { Steps, runToEnd } from '../slices';
+import { memoizedNormalize } from '../tagStats';
 import { CoverageReport, CoverageSubset, SubsetCoverage } from './coverage';
 
 /** Guide checks on coverage (issue 12); thresholds live in lora-workbench.yaml under `coverage:`. */
@@ -50,10 +52,25 @@ function imagesWithAll(coverage: SubsetCoverage, tags: string[]): string[] {
 }
 
 export function checkCoverage(report: CoverageReport, subsets: CoverageSubset[], options: CoverageOptions): CoverageProblem[] {
-	const imagesWithTag = (tag: string) => subsets.filter((s) => s.role !== 'reg')
-		.flatMap((s) => s.images)
-		.filter((image) => image.tags.some((t) => normalizeTag(t) === normalizeTag(tag)))
-		.map((image) => image.path);
+	return runToEnd(checkCoverageSteps(report, subsets, options));
+}
+
+/** The checks in steps of one image for the costume shares, the only part that reads every caption (slices.ts). */
+export function* checkCoverageSteps(report: CoverageReport, subsets: CoverageSubset[], options: CoverageOptions): Steps<CoverageProblem[]> {
+	const normalize = memoizedNormalize();
+	function* imagesWithTag(tag: string): Steps<string[]> {
+		const key = normalizeTag(tag);
+		const found: string[] = [];
+		for (const subset of subsets.filter((s) => s.role !== 'reg')) {
+			for (const image of subset.images) {
+				if (image.tags.some((t) => normalize(t) === key)) {
+					found.push(image.path);
+				}
+				yield;
+			}
+		}
+		return found;
+	}
 	const problems: CoverageProblem[] = [];
 	for (const subset of report.subsets) {
 		if (subset.role === 'face' && subset.imageCount >= 5) {
@@ -112,7 +129,7 @@ export function checkCoverage(report: CoverageReport, subsets: CoverageSubset[],
 	}
 	const total = report.total.imageCount;
 	for (const costume of options.costumes) {
-		const images = imagesWithTag(costume.tag);
+		const images = yield* imagesWithTag(costume.tag);
 		if (total > 0 && images.length / total > costume.share + 0.05) {
 			const keep = Math.floor(total * costume.share);
 			problems.push({

@@ -1,4 +1,5 @@
-import { normalizeTag } from '../caption';
+import { Steps, runToEnd } from '../slices';
+import { memoizedNormalize } from '../tagStats';
 import { CoverageGroups, groupIndex } from './groups';
 
 export interface CoverageImage {
@@ -40,42 +41,78 @@ export interface CoverageReport {
 	total: SubsetCoverage;
 }
 
-function coverageOf(name: string, role: CoverageSubset['role'], images: CoverageImage[], groups: CoverageGroups): SubsetCoverage {
-	const index = groupIndex(groups);
-	const perGroup = new Map<string, Map<string, Set<string>>>();
-	const covered = new Map<string, Set<string>>();
-	for (const group of Object.keys(groups)) {
-		perGroup.set(group, new Map());
-		covered.set(group, new Set());
-	}
-	for (const image of images) {
-		for (const tag of image.tags) {
-			for (const hit of index.get(normalizeTag(tag)) ?? []) {
-				const tags = perGroup.get(hit.group)!;
-				tags.set(hit.tag, (tags.get(hit.tag) ?? new Set()).add(image.path));
-				covered.get(hit.group)!.add(image.path);
-			}
+/** Per subset (and for all of them): which images each group's tags are on. */
+class Tally {
+	readonly perGroup = new Map<string, Map<string, string[]>>();
+	readonly covered = new Map<string, Set<string>>();
+	readonly images: string[] = [];
+
+	constructor(groups: readonly string[]) {
+		for (const group of groups) {
+			this.perGroup.set(group, new Map());
+			this.covered.set(group, new Set());
 		}
 	}
-	const count = images.length;
-	return {
-		subset: name,
-		role,
-		imageCount: count,
-		groups: Object.keys(groups).map((group) => ({
-			group,
-			tags: [...perGroup.get(group)!.entries()]
-				.map(([tag, paths]) => ({ tag, count: paths.size, share: count ? paths.size / count : 0, images: [...paths].sort() }))
-				.sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag)),
-			untagged: images.filter((image) => !covered.get(group)!.has(image.path)).map((image) => image.path),
-		})),
-	};
+
+	add(path: string, hits: ReadonlyArray<{ group: string; tag: string }>): void {
+		this.images.push(path);
+		for (const hit of hits) {
+			const tags = this.perGroup.get(hit.group)!;
+			const paths = tags.get(hit.tag);
+			if (!paths) {
+				tags.set(hit.tag, [path]);
+			} else if (paths[paths.length - 1] !== path) {
+				paths.push(path);
+			}
+			this.covered.get(hit.group)!.add(path);
+		}
+	}
+
+	*finish(name: string, role: CoverageSubset['role']): Steps<SubsetCoverage> {
+		const count = this.images.length;
+		const groups: GroupCoverage[] = [];
+		for (const [group, tags] of this.perGroup) {
+			const covered = this.covered.get(group)!;
+			groups.push({
+				group,
+				tags: [...tags.entries()]
+					.map(([tag, paths]) => ({ tag, count: paths.length, share: count ? paths.length / count : 0, images: paths.sort() }))
+					.sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag)),
+				untagged: this.images.filter((path) => !covered.has(path)),
+			});
+			yield;
+		}
+		return { subset: name, role, imageCount: count, groups };
+	}
+}
+
+/**
+ * The coverage report in steps of one image (see slices.ts). Each image's tags are looked up once, normalised
+ * through a cache, and counted for its subset and for the total at the same time.
+ */
+export function* coverageSteps(subsets: CoverageSubset[], groups: CoverageGroups): Steps<CoverageReport> {
+	const index = groupIndex(groups);
+	const normalize = memoizedNormalize();
+	const names = Object.keys(groups);
+	const tallies = subsets.map(() => new Tally(names));
+	const total = new Tally(names);
+	for (const [i, subset] of subsets.entries()) {
+		for (const image of subset.images) {
+			const hits = image.tags.flatMap((tag) => index.get(normalize(tag)) ?? []);
+			tallies[i].add(image.path, hits);
+			if (subset.role !== 'reg') {
+				total.add(image.path, hits);
+			}
+			yield;
+		}
+	}
+	const report: SubsetCoverage[] = [];
+	for (const [i, subset] of subsets.entries()) {
+		report.push(yield* tallies[i].finish(subset.name, subset.role));
+	}
+	return { subsets: report, total: yield* total.finish('all subsets', 'unknown') };
 }
 
 export function computeCoverage(subsets: CoverageSubset[], groups: CoverageGroups): CoverageReport {
-	const trained = subsets.filter((s) => s.role !== 'reg');
-	return {
-		subsets: subsets.map((s) => coverageOf(s.name, s.role, s.images, groups)),
-		total: coverageOf('all subsets', 'unknown', trained.flatMap((s) => s.images), groups),
-	};
+	return runToEnd(coverageSteps(subsets, groups));
 }

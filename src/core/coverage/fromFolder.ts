@@ -2,8 +2,9 @@ import { captionTags } from '../caption';
 import { TrainingFolder, stepSettingsOf } from '../dataset';
 import { computeSteps } from '../steps';
 import { BalanceInput, BalanceProposal, proposeRepeats } from './balance';
-import { CoverageOptions, CoverageProblem, DEFAULT_COVERAGE_OPTIONS, checkCoverage } from './checks';
-import { CoverageReport, CoverageSubset, computeCoverage } from './coverage';
+import { Steps, runToEnd } from '../slices';
+import { CoverageOptions, CoverageProblem, DEFAULT_COVERAGE_OPTIONS, checkCoverageSteps } from './checks';
+import { CoverageImage, CoverageReport, CoverageSubset, coverageSteps } from './coverage';
 import { resolveGroups, withDeclaredCostumes } from './groups';
 
 /** The `coverage:` section of lora-workbench.yaml: groups, thresholds, declared hairstyles and costumes. */
@@ -32,11 +33,20 @@ export function coverageOptionsFrom(raw: Record<string, unknown>): { options: Co
 }
 
 export function coverageSubsets(folder: TrainingFolder): CoverageSubset[] {
-	return folder.subsets.map((subset) => ({
-		name: subset.name,
-		role: subset.isReg ? 'reg' : subset.role,
-		images: subset.images.map((image) => ({ path: image.path, tags: image.caption ? captionTags(image.caption) : [] })),
-	}));
+	return runToEnd(coverageSubsetSteps(folder));
+}
+
+function* coverageSubsetSteps(folder: TrainingFolder): Steps<CoverageSubset[]> {
+	const subsets: CoverageSubset[] = [];
+	for (const subset of folder.subsets) {
+		const images: CoverageImage[] = [];
+		for (const image of subset.images) {
+			images.push({ path: image.path, tags: image.caption ? captionTags(image.caption) : [] });
+			yield;
+		}
+		subsets.push({ name: subset.name, role: subset.isReg ? 'reg' : subset.role, images });
+	}
+	return subsets;
 }
 
 export interface FolderCoverage {
@@ -44,12 +54,17 @@ export interface FolderCoverage {
 	problems: CoverageProblem[];
 }
 
-export function folderCoverage(folder: TrainingFolder): FolderCoverage {
+/** The folder's coverage and its problems, in steps of one image (slices.ts). */
+export function* folderCoverageSteps(folder: TrainingFolder): Steps<FolderCoverage> {
 	const { options, groupsSetting } = coverageOptionsFrom(folder.settings.raw);
-	const subsets = coverageSubsets(folder);
+	const subsets = yield* coverageSubsetSteps(folder);
 	const declared = [...options.costumes.map((c) => c.tag), ...(folder.settings.lint?.costumeTags ?? [])];
-	const report = computeCoverage(subsets, withDeclaredCostumes(resolveGroups(groupsSetting), declared));
-	return { report, problems: checkCoverage(report, subsets, options) };
+	const report = yield* coverageSteps(subsets, withDeclaredCostumes(resolveGroups(groupsSetting), declared));
+	return { report, problems: yield* checkCoverageSteps(report, subsets, options) };
+}
+
+export function folderCoverage(folder: TrainingFolder): FolderCoverage {
+	return runToEnd(folderCoverageSteps(folder));
 }
 
 export interface BalanceRequest {
