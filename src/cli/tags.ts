@@ -159,7 +159,8 @@ export const tagsCommand: CliCommand = {
 	},
 	async run(args, io) {
 		if (args.positionals.length !== 1) { throw new UsageError('give exactly one training folder'); }
-		const folder = await scanTrainingFolder(resolve(io.cwd, args.positionals[0]));
+		// The tag table reads captions, not images: no bucket preview (it would read every image's header).
+		const folder = await scanTrainingFolder(resolve(io.cwd, args.positionals[0]), { bucketPreview: false });
 		const fatal = folder.folderProblems.find((p) => p.severity === 'error');
 		if (fatal) { io.err(fatal.message); return 1; }
 		const subsets = tagStatsSubsets(folder);

@@ -226,7 +226,8 @@ async function forEachInBatches<T>(items: readonly T[], batch: number, fn: (item
  * the caption editor call.
  */
 export async function lintDataset(root: string | TrainingFolder, options: LintDatasetOptions = {}): Promise<DatasetLintResult> {
-	const folder = typeof root === 'string' ? await scanTrainingFolder(root, { readCaptions: false }) : root;
+	// Lint reads no image: buckets are the scan's business (bucketPreview off skips every image's header).
+	const folder = typeof root === 'string' ? await scanTrainingFolder(root, { readCaptions: false, bucketPreview: false }) : root;
 	const linter = await DatasetLinter.create(folder, options);
 	return linter.lintAll(options);
 }
