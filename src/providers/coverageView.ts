@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { basename, relative } from 'node:path';
 import type { TrainingFolder } from '../core/dataset';
-import { FolderCoverage, folderCoverage } from '../core/coverage/fromFolder';
+import { FolderCoverage, folderCoverage, folderCoverageSteps } from '../core/coverage/fromFolder';
+import { runInSlices } from '../core/slices';
 import type { CoverageProblem } from '../core/coverage/checks';
 import type { GroupCoverage, SubsetCoverage, TagCoverage } from '../core/coverage/coverage';
 import type { TrainingFolderService } from '../services/trainingFolders';
@@ -26,6 +27,13 @@ export type CoverageNode =
 /** Where the measurement of a folder's head poses stands. */
 type PoseMeasure = { state: 'measuring' } | { state: 'done'; spread: PoseSpread } | { state: 'off'; reason: string };
 
+interface CoverageEntry {
+	folder: TrainingFolder;
+	coverage: Promise<FolderCoverage>;
+	/** Set once computed (by the slices, or at once by coverageOf). */
+	done?: FolderCoverage;
+}
+
 /** A text bar for tree descriptions: 8 cells, filled by share. */
 export function shareBar(share: number): string {
 	const cells = Math.round(Math.max(0, Math.min(1, share)) * 8);
@@ -41,36 +49,61 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 	private readonly changeEmitter = this.register(new vscode.EventEmitter<CoverageNode | undefined>());
 	public readonly onDidChangeTreeData = this.changeEmitter.event;
 	private readonly diagnostics = this.register(vscode.languages.createDiagnosticCollection('lora-coverage'));
-	private readonly cache = new Map<string, FolderCoverage>();
+	/** Per root: the coverage of one scan (the folder object), computed once in slices that leave the host free. */
+	private readonly cache = new Map<string, CoverageEntry>();
+	private diagnosticsRun: Promise<void> = Promise.resolve();
 	/** Measured poses per folder, with the image list they were measured on (new pictures mean a new measure). */
 	private readonly poses = new Map<string, { stamp: string; measured: PoseMeasure }>();
 	private readonly likeness: LikenessService;
 
 	public static register(services: WorkbenchServices): CoverageView {
-		const view = new CoverageView(services.trainingFolders, new LikenessService(services.globalStorageUri, services.log));
+		const view = new CoverageView(services.trainingFolders, new LikenessService(services.globalStorageUri, services.log), services.log);
 		view.register(vscode.window.createTreeView(CoverageView.viewId, { treeDataProvider: view, showCollapseAll: true }));
 		view.register(vscode.commands.registerCommand('loraWorkbench.showCoverageImages', (node?: CoverageNode) => view.showImages(node)));
 		return view;
 	}
 
-	private constructor(private readonly trainingFolders: TrainingFolderService, likeness: LikenessService) {
+	private constructor(private readonly trainingFolders: TrainingFolderService, likeness: LikenessService, private readonly log: vscode.LogOutputChannel) {
 		super();
 		this.likeness = this.register(likeness);
 		this.register(trainingFolders.onDidChange((change) => {
 			this.cache.delete(change.root);
-			this.updateDiagnostics();
+			this.scheduleDiagnostics();
 			this.changeEmitter.fire(undefined);
 		}));
-		void trainingFolders.ready().then(() => this.updateDiagnostics());
+		void trainingFolders.ready().then(() => this.scheduleDiagnostics());
 	}
 
+	/** The folder's coverage now; computed at once (blocking) when the slices have not finished it yet. */
 	public coverageOf(folder: TrainingFolder): FolderCoverage {
-		let coverage = this.cache.get(folder.root);
-		if (!coverage) {
-			coverage = folderCoverage(folder);
-			this.cache.set(folder.root, coverage);
+		const entry = this.entryOf(folder);
+		entry.done ??= folderCoverage(folder);
+		return entry.done;
+	}
+
+	/** The folder's coverage, computed in slices of a few milliseconds (a 20,000-caption folder took seconds at once). */
+	public coverageReady(folder: TrainingFolder): Promise<FolderCoverage> {
+		return this.entryOf(folder).coverage;
+	}
+
+	/** Resolves when the Problems entries of every folder's coverage are up to date (tests, the bench). */
+	public async idle(): Promise<void> {
+		for (let run = this.diagnosticsRun; ; run = this.diagnosticsRun) {
+			await run;
+			if (run === this.diagnosticsRun) {
+				return;
+			}
 		}
-		return coverage;
+	}
+
+	private entryOf(folder: TrainingFolder): CoverageEntry {
+		let entry = this.cache.get(folder.root);
+		if (entry?.folder !== folder) {
+			const fresh: CoverageEntry = { folder, coverage: runInSlices(folderCoverageSteps(folder)).then((coverage) => (fresh.done ??= coverage)) };
+			entry = fresh;
+			this.cache.set(folder.root, entry);
+		}
+		return entry;
 	}
 
 	/**
@@ -104,11 +137,23 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 		return entry.measured;
 	}
 
-	private updateDiagnostics(): void {
+	/** One update at a time; a change during one is picked up by the next, so a stream of changes never starves it. */
+	private scheduleDiagnostics(): void {
+		this.diagnosticsRun = this.diagnosticsRun.then(() => this.updateDiagnostics()).catch((err: unknown) => {
+			this.log.error(`Coverage: ${err instanceof Error ? err.message : String(err)}`);
+		});
+	}
+
+	private async updateDiagnostics(): Promise<void> {
+		const folders = this.trainingFolders.folders();
+		const coverages = await Promise.all(folders.map((folder) => this.coverageReady(folder)));
+		if (this.disposed) {
+			return;
+		}
 		this.diagnostics.clear();
-		for (const folder of this.trainingFolders.folders()) {
+		for (const [i, folder] of folders.entries()) {
 			const bySubset = new Map<string, vscode.Diagnostic[]>();
-			for (const problem of this.coverageOf(folder).problems) {
+			for (const problem of coverages[i].problems) {
 				const subset = folder.subsets.find((s) => s.name === problem.subset);
 				const target = subset?.dir ?? folder.root;
 				const diagnostic = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), problem.message,
@@ -126,7 +171,7 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 	public async getChildren(node?: CoverageNode): Promise<CoverageNode[]> {
 		if (!node) {
 			await this.trainingFolders.ready();
-			const folders = this.trainingFolders.folders().map((folder): CoverageNode => ({ kind: 'folder', folder, coverage: this.coverageOf(folder) }));
+			const folders = await Promise.all(this.trainingFolders.folders().map(async (folder): Promise<CoverageNode> => ({ kind: 'folder', folder, coverage: await this.coverageReady(folder) })));
 			return folders.length === 1 ? this.getChildren(folders[0]) : folders;
 		}
 		switch (node.kind) {
