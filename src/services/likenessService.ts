@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { cachedFaceModel } from '../core/images/modelCache';
-import { createFaceDetector, FaceDetector } from '../core/images/faceDetector';
+import type { FaceDetector } from '../core/images/faceDetector';
+import { ImageWorkers } from '../core/images/imageWorkers';
 import { FolderLikeness, LikenessInputError, folderLikeness } from '../core/likeness/likeness';
 import { IdentityModelError } from '../core/likeness/identityModel';
 import { NativeModuleError } from '../core/nativeModules';
@@ -89,7 +90,8 @@ export class LikenessService extends Disposable {
 			if (!path) {
 				throw new LikenessInputError('The face model is not on this machine yet: run LoRA: Check Images once (it downloads YuNet), or set loraWorkbench.images.faceModelPath.');
 			}
-			return createFaceDetector(path);
+			// In a worker thread: YuNet's run() would block the extension host ~25 ms per picture.
+			return (await ImageWorkers.start({ threads: 1, faceModelPath: path })).detector;
 		})();
 		this.detector.catch(() => {
 			this.detector = undefined; // a failed load (no network for the download) may work on the next try
