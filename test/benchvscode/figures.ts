@@ -19,7 +19,7 @@ export type FigureKey = 'activation' | 'captionSmall' | 'captionLarge' | 'captio
 
 /** In the order the lines are printed; a baseline comes before the figures compared with it. */
 export const FIGURES: Record<FigureKey, FigureSpec> = {
-	activation: { name: 'vscode: activation in a fresh window, code loaded to activate() resolved', unit: 'activations' },
+	activation: { name: 'vscode: activation in a fresh window, code loading + activate()', unit: 'activations' },
 	captionSmall: { name: 'vscode: caption editor 512x768 JPEG, command to image painted', unit: 'images' },
 	captionLarge: { name: 'vscode: caption editor 4000x6000 JPEG, command to image painted', unit: 'images', baseline: 'captionSmall' },
 	captionNext: { name: 'vscode: caption editor next 4000x6000 image, step to image painted', unit: 'images', baseline: 'captionLarge' },
