@@ -44,7 +44,12 @@ export function sharedCaptionRule(folder: TrainingFolder, rules: RuleSelection):
 	for (const subset of folder.subsets) {
 		const byCaption = new Map<string, string[]>();
 		for (const image of subset.images) {
-			byCaption.set(image.captionPath, [...(byCaption.get(image.captionPath) ?? []), image.name]);
+			const names = byCaption.get(image.captionPath);
+			if (names) {
+				names.push(image.name);
+			} else {
+				byCaption.set(image.captionPath, [image.name]);
+			}
 		}
 		for (const [captionPath, names] of byCaption) {
 			if (names.length < 2) {
