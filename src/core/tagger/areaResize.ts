@@ -3,8 +3,7 @@
  * model size), applied to an RGB image that is virtually padded with white to a centred square: the
  * padding is never allocated, which matters for 24-megapixel photos.
  *
- * The function is self-contained (no imports, no module-level names) because preprocessPool.ts runs its
- * source text in worker threads. Each source row is read once and folded into the one or two output rows
+ * Each source row is read once and folded into the one or two output rows
  * it overlaps, in float32 as OpenCV's resizeArea does for 8-bit images; typed tap tables replace per-tap
  * objects, since this loop is most of the tagger's CPU time after decoding.
  */

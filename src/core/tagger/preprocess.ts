@@ -2,7 +2,7 @@ import type { Sharp, SharpOptions } from 'sharp';
 import { areaResizePadded } from './areaResize';
 import { requireSharp } from '../nativeModules';
 
-export type SharpFactory = (input?: Buffer | string, options?: SharpOptions) => Sharp;
+type SharpFactory = (input?: Buffer | string, options?: SharpOptions) => Sharp;
 
 let sharpModule: SharpFactory | undefined;
 
@@ -16,7 +16,7 @@ function loadSharp(): SharpFactory {
 
 /** An image that could not be read; the message names the file and what to do. */
 export class ImageDecodeError extends Error {
-	constructor(readonly file: string, reason: string) {
+	constructor(readonly file: string, readonly reason: string) {
 		super(`${file} could not be decoded (${reason}), so it was not tagged. Re-save it as JPEG or PNG, or remove it from the folder.`);
 	}
 }
@@ -26,40 +26,11 @@ export class ImageDecodeError extends Error {
  * padded to a centred white square, resized to `size` (INTER_AREA when shrinking, Lanczos when enlarging),
  * channels in B,G,R order. Returns `size*size*3` bytes, NHWC for one image. No EXIF rotation and no colour
  * management: PIL applies neither, so an Adobe RGB or Display P3 photo is tagged from its stored values, as
- * sd-scripts tags it and as the trainer sees it. The tagger itself prepares images in worker threads
- * (preprocessPool.ts); this is the same work on the calling thread.
+ * sd-scripts tags it and as the trainer sees it. The tagger calls this in worker threads (preprocessPool.ts).
  */
 export async function preprocessForTagger(file: string, size: number): Promise<Uint8Array> {
-	try {
-		return await preprocessWithSharp(loadSharp(), areaResizePadded, file, size);
-	} catch (err) {
-		throw asPreprocessError(file, err);
-	}
-}
-
-/** The error to report for `file` when preprocessWithSharp threw `err` (here or in a worker). */
-export function asPreprocessError(file: string, err: unknown): Error {
-	const failure = err as { name?: string; message?: string };
-	if (failure?.name === DECODE_FAILURE) {
-		return new ImageDecodeError(file, String(failure.message));
-	}
-	return err instanceof Error ? err : new Error(String(failure?.message ?? err));
-}
-
-/** The name of the errors preprocessWithSharp throws when the file cannot be decoded. */
-export const DECODE_FAILURE = 'TaggerDecodeFailure';
-
-/*
- * preprocessWithSharp and the helpers below run in worker threads from their source text (preprocessPool.ts):
- * they use only their parameters, globals and each other, never imports or module-level names, which is why
- * the resize function is a parameter and the error name a literal.
- */
-
-export async function preprocessWithSharp(
-	sharp: SharpFactory, areaResize: typeof areaResizePadded, file: string, size: number,
-): Promise<Uint8Array> {
+	const sharp = loadSharp();
 	let rgb: { data: Buffer; info: { width: number; height: number; channels: number } };
-	const decodeFailure = (reason: string) => Object.assign(new Error(reason), { name: 'TaggerDecodeFailure' });
 	try {
 		rgb = await sharp(file, { failOn: 'error', ignoreIcc: true })
 			.flatten({ background: { r: 255, g: 255, b: 255 } })
@@ -68,22 +39,22 @@ export async function preprocessWithSharp(
 			.raw({ depth: 'uchar' })
 			.toBuffer({ resolveWithObject: true });
 	} catch (err) {
-		throw decodeFailure(err instanceof Error ? err.message.split('\n')[0] : String(err));
+		throw new ImageDecodeError(file, err instanceof Error ? err.message.split('\n')[0] : String(err));
 	}
 	const { width, height, channels } = rgb.info;
 	if (channels !== 3) {
-		throw decodeFailure(`expected 3 colour channels after conversion, got ${channels}`);
+		throw new ImageDecodeError(file, `expected 3 colour channels after conversion, got ${channels}`);
 	}
 	const side = Math.max(width, height);
 	const padLeft = Math.floor((side - width) / 2);
 	const padTop = Math.floor((side - height) / 2);
 	let resized: Uint8Array;
 	if (side >= size) {
-		resized = areaResize({ pixels: rgb.data, width, height, side, padLeft, padTop }, size);
+		resized = areaResizePadded({ pixels: rgb.data, width, height, side, padLeft, padTop }, size);
 	} else {
 		// sharp runs resize before extend whatever the call order, so the square is padded here first.
 		const square = padToSquare(rgb.data, width, height, side, padLeft, padTop);
-		// Copied out of sharp's buffer, which a worker could not hand over without copying anyway.
+		// Copied out of sharp's buffer so that a worker thread can hand it over (transfer) to the caller.
 		resized = new Uint8Array(await sharp(square, { raw: { width: side, height: side, channels: 3 } })
 			.resize(size, size, { kernel: 'lanczos3', fit: 'fill' })
 			.raw()
@@ -92,7 +63,7 @@ export async function preprocessWithSharp(
 	return rgbToBgrInPlace(resized);
 }
 
-export function padToSquare(pixels: Uint8Array, width: number, height: number, side: number, padLeft: number, padTop: number): Buffer {
+function padToSquare(pixels: Uint8Array, width: number, height: number, side: number, padLeft: number, padTop: number): Buffer {
 	const square = Buffer.alloc(side * side * 3, 255);
 	for (let y = 0; y < height; y++) {
 		square.set(pixels.subarray(y * width * 3, (y + 1) * width * 3), ((y + padTop) * side + padLeft) * 3);
@@ -100,7 +71,7 @@ export function padToSquare(pixels: Uint8Array, width: number, height: number, s
 	return square;
 }
 
-export function rgbToBgrInPlace(pixels: Uint8Array): Uint8Array {
+function rgbToBgrInPlace(pixels: Uint8Array): Uint8Array {
 	for (let i = 0; i < pixels.length; i += 3) {
 		const red = pixels[i];
 		pixels[i] = pixels[i + 2];

@@ -1,31 +1,30 @@
-import { Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { areaResizePadded } from './areaResize';
-import { asPreprocessError, padToSquare, preprocessWithSharp, rgbToBgrInPlace } from './preprocess';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { ImageDecodeError } from './preprocess';
+import type { PrepareReply, PrepareRequest } from './preprocessWorker';
 import { requireSharp } from '../nativeModules';
 
 /*
  * Decoding and resizing run in worker threads so that they use every core while the inference thread
- * (session.ts) runs the model, and so that the resize loop never blocks the extension host. Like the
- * inference worker, the worker is built from source text (the functions' own text, see preprocess.ts), so
- * the extension, the CLI and tsx-run tests need no separate bundle entry.
+ * (session.ts) runs the model, and so that the resize loop never blocks the extension host. As for the image
+ * checks (src/core/images/imageWorkers.ts), the bundles have dist/taggerWorker.js beside them (esbuild.mjs);
+ * run from source (tsx: tests, bench) the worker is the .ts file, compiled by tsx's require hook in the thread.
  */
-function workerSource(): string {
-	return `
-const { parentPort, workerData } = require('node:worker_threads');
-// tsx (tests, bench) compiles with keepNames, which wraps inner functions in __name(); bundles do not.
-const __name = (target) => target;
-const sharp = require(workerData.sharpPath);
-${[areaResizePadded, padToSquare, rgbToBgrInPlace, preprocessWithSharp].map(String).join('\n')}
-parentPort.on('message', async ({ id, file, size }) => {
-	try {
-		const pixels = await ${preprocessWithSharp.name}(sharp, ${areaResizePadded.name}, file, size);
-		parentPort.postMessage({ id, ok: true, pixels }, [pixels.buffer]);
-	} catch (err) {
-		parentPort.postMessage({ id, ok: false, name: err && err.name, message: String((err && err.message) || err) });
-	}
-});
+const BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+if (workerData.tsx) { require(workerData.tsx).register(); }
+require(workerData.file);
 `;
+
+function workerData(): { file: string; tsx?: string } {
+	const built = join(__dirname, 'taggerWorker.js');
+	if (existsSync(built)) {
+		return { file: built };
+	}
+	return { file: join(__dirname, 'preprocessWorker.ts'), tsx: createRequire(__filename).resolve('tsx/cjs/api') };
 }
 
 /** Images a worker holds at once: one decoding while the previous is resized; each 12 MP photo is 36 MB raw. */
@@ -53,17 +52,17 @@ export class TaggerPreprocessPool {
 	/** Throws NativeModuleError here, on the calling thread, when sharp cannot load. */
 	constructor(workers = Math.min(4, availableParallelism())) {
 		requireSharp();
-		const source = workerSource();
+		const data = workerData();
 		for (let i = 0; i < Math.max(1, workers); i++) {
-			const slot: Slot = { worker: new Worker(source, { eval: true, workerData: { sharpPath: require.resolve('sharp') } }), jobs: new Map() };
-			slot.worker.on('message', (reply: { id: number; ok: boolean; pixels?: Uint8Array; name?: string; message?: string }) => {
+			const slot: Slot = { worker: new Worker(BOOTSTRAP, { eval: true, workerData: data }), jobs: new Map() };
+			slot.worker.on('message', (reply: PrepareReply) => {
 				const job = slot.jobs.get(reply.id);
 				slot.jobs.delete(reply.id);
 				if (job) {
 					if (reply.ok) {
-						job.resolve(reply.pixels as Uint8Array);
+						job.resolve(reply.pixels);
 					} else {
-						job.reject(asPreprocessError(job.file, { name: reply.name, message: reply.message }));
+						job.reject(reply.decodeReason === undefined ? new Error(reply.message) : new ImageDecodeError(job.file, reply.decodeReason));
 					}
 				}
 				this.pump();
@@ -97,7 +96,7 @@ export class TaggerPreprocessPool {
 			const job = this.queue.shift() as Job;
 			const id = this.nextId++;
 			slot.jobs.set(id, job);
-			slot.worker.postMessage({ id, file: job.file, size: job.size });
+			slot.worker.postMessage({ id, file: job.file, size: job.size } satisfies PrepareRequest);
 		}
 	}
 
