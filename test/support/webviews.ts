@@ -142,8 +142,10 @@ export interface CaptionEditorView {
 	readonly lastRendered: { firstLine: string; tagCount: number } | undefined;
 	/** Every message posted to the page, oldest first. */
 	readonly posted: readonly ToCaptionEditorMessage[];
+	/** When the host posted the page its `init` (`performance.now()` of the extension host). */
+	readonly initAt: number | undefined;
 	/** When the page said its image pane was first on screen. */
-	readonly firstPaint: { at: number; image: ImagePainted['image']; width: number; height: number } | undefined;
+	readonly firstPaint: { at: number; image: ImagePainted['image']; width: number; height: number; pageMs?: number } | undefined;
 	/** The caption's TextDocument (the editor's model). */
 	readonly document: vscode.TextDocument;
 	/** Handles a message as if the page had sent it; resolves when its edit (if any) is applied. */
@@ -167,10 +169,11 @@ export function captionEditor(api: WorkbenchApi, uri: vscode.Uri): CaptionEditor
 			return undefined;
 		},
 		get posted() { return t.posted.map((p) => p.message as ToCaptionEditorMessage); },
+		get initAt() { return t.posted.find((p) => p.message.type === 'init')?.at; },
 		get firstPaint() {
 			const fileName = uri.path.slice(uri.path.lastIndexOf('/') + 1);
 			const found = firstReceived<FromCaptionEditorMessage>(t, (m) => m.type === 'painted' && m.fileName === fileName);
-			return found && found.message.type === 'painted' ? { at: found.at, image: found.message.image, width: found.message.width, height: found.message.height } : undefined;
+			return found && found.message.type === 'painted' ? { at: found.at, image: found.message.image, width: found.message.width, height: found.message.height, pageMs: found.message.pageMs } : undefined;
 		},
 		get document() {
 			const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key && !d.isClosed);

@@ -5,6 +5,25 @@ import { afterNextPaint, imageDecoded } from '../common/paint';
 /** What the pane ended up showing, once it is on screen. */
 export type PaneShown = Omit<ImagePainted, 'type' | 'fileName'>;
 
+/** The neighbours' previews, loaded and decoded ahead (a step to one of them shows it without waiting). */
+const prefetched = new Map<string, HTMLImageElement>();
+
+export function prefetchImages(srcs: readonly string[]): void {
+	for (const src of [...prefetched.keys()]) {
+		if (!srcs.includes(src)) {
+			prefetched.delete(src);
+		}
+	}
+	for (const src of srcs) {
+		if (!prefetched.has(src)) {
+			const img = new Image();
+			img.src = src;
+			void imageDecoded(img);
+			prefetched.set(src, img);
+		}
+	}
+}
+
 async function shownAfterPaint(shown: PaneShown): Promise<PaneShown> {
 	await afterNextPaint();
 	return shown;
@@ -30,7 +49,10 @@ export function renderImagePane(pane: HTMLElement, image: ImageState | undefined
 		pane.append(el('div', { className: 'image-message' }, codicon('loading'), el('p', {}, `Loading ${image.name}…`)));
 		return Promise.resolve(undefined);
 	}
-	const img = el('img', { src: image.previewSrc, alt: image.name, tabIndex: 0, className: 'fit' });
+	const ready = prefetched.get(image.previewSrc);
+	prefetched.delete(image.previewSrc);
+	const img = ready ?? el('img', { src: image.previewSrc });
+	Object.assign(img, { alt: image.name, tabIndex: 0, className: 'fit' });
 	img.title = 'Click to see the original at full size';
 	const size = image.width && image.height ? `${image.width} × ${image.height}` : '';
 	const caption = el('div', { className: 'image-info' }, el('span', {}, image.name), el('span', { className: 'image-size' }, size));

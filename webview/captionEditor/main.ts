@@ -7,7 +7,7 @@ import type {
 import { button, codicon, el } from '../common/dom';
 import { messenger } from '../common/vscodeApi';
 import { renderChips } from './chips';
-import { renderImagePane } from './imagePane';
+import { prefetchImages, renderImagePane } from './imagePane';
 import { createTagInput } from './tagInput';
 import { focusFixFor, renderProblems } from './problems';
 
@@ -138,6 +138,7 @@ function renderFilmstrip(neighbours: readonly NeighbourState[]): void {
 /** Whether this init's image has been reported painted; each render of the pane has its own number. */
 let paintReported = false;
 let paneRender = 0;
+let initAt = 0;
 
 /** Renders the image pane; the first time it is on screen in its final state, tells the host (the bench times it). */
 function showImage(image: CaptionEditorInit['image'], fileName: string): void {
@@ -146,7 +147,7 @@ function showImage(image: CaptionEditorInit['image'], fileName: string): void {
 		// A slow decode of an image stepped away from is not this caption's paint.
 		if (shown && !paintReported && render === paneRender) {
 			paintReported = true;
-			host.post({ type: 'painted', fileName, ...shown });
+			host.post({ type: 'painted', fileName, ...shown, pageMs: Math.round(performance.now() - initAt) });
 		}
 	});
 }
@@ -163,6 +164,7 @@ host.onMessage((message) => {
 		case 'init':
 			// Also when the editor steps to another image in place: everything is re-rendered from this message.
 			init = message;
+			initAt = performance.now();
 			position = message.position;
 			paintReported = false;
 			notice.hidden = true;
@@ -180,6 +182,9 @@ host.onMessage((message) => {
 			position = message.position;
 			renderFilmstrip(message.neighbours);
 			renderToolbar(position);
+			break;
+		case 'prefetch':
+			prefetchImages(message.previewSrcs);
 			break;
 		case 'suggestions':
 			tagInput.showSuggestions(message.requestId, message.items);

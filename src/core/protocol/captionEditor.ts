@@ -139,7 +139,13 @@ export interface Notice {
 	message: string;
 }
 
-export type ToCaptionEditorMessage = CaptionEditorInit | DocumentChanged | ImageChanged | NeighboursChanged | SuggestionsReply | Notice;
+/** The next and previous images' previews, ready: the page loads and decodes them ahead, so a step shows one at once. */
+export interface PrefetchImages {
+	type: 'prefetch';
+	previewSrcs: string[];
+}
+
+export type ToCaptionEditorMessage = CaptionEditorInit | DocumentChanged | ImageChanged | NeighboursChanged | PrefetchImages | SuggestionsReply | Notice;
 
 //#endregion
 
@@ -175,6 +181,8 @@ export interface ImagePainted {
 	/** Pixel size of the picture drawn (the downscaled preview, not the original); 0 without one. */
 	width: number;
 	height: number;
+	/** Milliseconds from the page getting its `init` to this paint (the bench tells the page's share from the transport's). */
+	pageMs?: number;
 }
 
 //#endregion
@@ -230,7 +238,7 @@ export function parseCaptionEditorMessage(value: unknown): FromCaptionEditorMess
 		case 'painted':
 			return (value.image === 'shown' || value.image === 'error' || value.image === 'none') && isPixels(value.width) && isPixels(value.height)
 				&& typeof value.fileName === 'string' && value.fileName.length <= 1000
-				? { type: 'painted', fileName: value.fileName, image: value.image, width: value.width, height: value.height } : undefined;
+				? { type: 'painted', fileName: value.fileName, image: value.image, width: value.width, height: value.height, ...(isPixels(value.pageMs) ? { pageMs: value.pageMs } : {}) } : undefined;
 		case 'applyFix':
 			return typeof value.id === 'string' && /^\d{1,9}:\d{1,6}$/.test(value.id) ? { type: 'applyFix', id: value.id } : undefined;
 		case 'requestSuggestions':

@@ -398,18 +398,29 @@ export class CaptionEditorSession extends Disposable {
 	}
 
 	/**
-	 * The next and previous images' previews first (stepping on then finds them made), then the filmstrip's
-	 * thumbnails one at a time (the machine may have two cores).
+	 * The next and previous images' previews and caption documents first (stepping on then finds them ready), then
+	 * the filmstrip's thumbnails one at a time (the machine may have two cores).
 	 */
 	private async postThumbnails(generation: number): Promise<void> {
 		const { subset, index } = this.target;
 		if (!subset || index === undefined) {
 			return;
 		}
+		const previewSrcs: string[] = [];
 		for (const neighbour of [subset.images[(index + 1) % subset.images.length], subset.images[(index - 1 + subset.images.length) % subset.images.length]]) {
 			if (neighbour && this.current(generation) && neighbour.path !== this.target.imagePath) {
-				await imagePreview(neighbour.path, this.host.previewCacheDir, { maxEdge: EDITOR_PREVIEW_EDGE });
+				const preview = await imagePreview(neighbour.path, this.host.previewCacheDir, { maxEdge: EDITOR_PREVIEW_EDGE });
+				if (preview.ok) {
+					previewSrcs.push(this.webviewSrc(preview.path));
+				}
+				// Its caption's document too: a step then finds it open, with no round trip to load it.
+				if (neighbour.hasCaption) {
+					await Promise.resolve(vscode.workspace.openTextDocument(vscode.Uri.file(neighbour.captionPath))).catch(() => undefined);
+				}
 			}
+		}
+		if (this.current(generation) && previewSrcs.length > 0) {
+			this.post({ type: 'prefetch', previewSrcs });
 		}
 		const thumbs = new Map<number, string>();
 		for (const i of filmstripRange(index, subset.images.length, FILMSTRIP_RADIUS)) {
