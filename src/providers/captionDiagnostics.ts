@@ -8,6 +8,7 @@ import { clipVocabularyOption } from '../services/clipVocabulary';
 import { DatasetLinter, LintIssue, sharedTokenCounter } from '../core/lint';
 import { Disposable } from '../util/dispose';
 import { countOf } from '../core/plural';
+import { Steps, runInSlices } from '../core/slices';
 
 export const LINT_SOURCE = 'lora';
 
@@ -111,7 +112,7 @@ export class CaptionDiagnostics extends Disposable {
 		try {
 			if (!folder) {
 				this.linters.delete(root);
-				this.replace(root, []);
+				await this.replace(root, []);
 				return;
 			}
 			const linter = await DatasetLinter.create(folder, { tokenCounter: this.tokenCounter() });
@@ -121,7 +122,7 @@ export class CaptionDiagnostics extends Disposable {
 				return;
 			}
 			this.linters.set(root, linter);
-			this.replace(root, result.issues);
+			await this.replace(root, result.issues);
 			this.services.log.info(`Linted ${countOf(result.captions, 'caption')} in ${root}: ${countOf(result.issues.length, 'problem')}`);
 			this.lintedEmitter.fire(root);
 		} catch (err) {
@@ -165,19 +166,35 @@ export class CaptionDiagnostics extends Disposable {
 		drop.forEach((uri) => this.collection.delete(uri));
 	}
 
-	private replace(root: string, issues: readonly LintIssue[]): void {
+	/** Replaces a folder's problems in slices (20,000 captions' diagnostics at once blocked the host for a second). */
+	private replace(root: string, issues: readonly LintIssue[]): Promise<void> {
+		return runInSlices(this.replaceSteps(root, issues));
+	}
+
+	private *replaceSteps(root: string, issues: readonly LintIssue[]): Steps<void> {
 		const byFile = new Map<string, vscode.Diagnostic[]>();
 		for (const issue of issues) {
 			const list = byFile.get(issue.file) ?? [];
 			list.push(toDiagnostic(issue));
 			byFile.set(issue.file, list);
+			yield;
 		}
 		for (const file of this.reported.get(root) ?? []) {
 			if (!byFile.has(file)) {
 				this.collection.delete(vscode.Uri.file(file));
 			}
+			yield;
 		}
-		this.collection.set([...byFile].map(([file, diagnostics]) => [vscode.Uri.file(file), diagnostics]));
+		let batch: Array<[vscode.Uri, vscode.Diagnostic[]]> = [];
+		for (const [file, diagnostics] of byFile) {
+			batch.push([vscode.Uri.file(file), diagnostics]);
+			if (batch.length === SET_BATCH) {
+				this.collection.set(batch);
+				batch = [];
+			}
+			yield;
+		}
+		this.collection.set(batch);
 		this.reported.set(root, new Set(byFile.keys()));
 	}
 
@@ -217,6 +234,9 @@ export class CaptionDiagnostics extends Disposable {
 		}
 	}
 }
+
+/** Files per DiagnosticCollection.set call while a folder's problems are replaced. */
+const SET_BATCH = 200;
 
 /** Codes about the dataset rather than a caption's text: typing in a caption does not change them. */
 const DATASET_CODES = new Set(['missing-caption', 'orphan-caption', 'shared-caption', 'costume-ratio']);

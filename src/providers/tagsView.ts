@@ -6,6 +6,7 @@ import type { TrainingFolder } from '../core/dataset';
 import { TagTable, buildTagTable, filterRows, sortRows, tagStatsSubsets } from '../core/tagStats';
 import { DatasetTagSummary, summarizeTags } from '../core/tagStatsSummary';
 import { Disposable } from '../util/dispose';
+import { Steps, runInSlices, runToEnd } from '../core/slices';
 import { FlaggedTag, TagGroup, TagsNode, flaggedItem, folderItem, groupItem, statItem, statNodes, subsetItem, tagItem } from './tagsViewNodes';
 import type { TrainingFolderService } from '../services/trainingFolders';
 
@@ -27,20 +28,19 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 	private sort: 'count' | 'name' = 'count';
 	private filterText = '';
 	private diagnosticsTimer: NodeJS.Timeout | undefined;
+	/** Flagged tags per root, made in slices after each burst of diagnostics changes (reading them took ~1 s at 20,000). */
+	private readonly flagged = new Map<string, { folder: TrainingFolder; tags: FlaggedTag[] }>();
+	private flaggedRun: Promise<void> = Promise.resolve();
 
 	constructor(private readonly service: TrainingFolderService) {
 		super();
 		this.register(service.onDidChange((change) => {
 			this.cache.delete(change.root);
 			this.changeEmitter.fire(undefined);
+			this.scheduleFlagged();
 		}));
 		// Throttled like the Dataset view: a steady stream of diagnostics must not postpone the refresh forever.
-		this.register(vscode.languages.onDidChangeDiagnostics(() => {
-			this.diagnosticsTimer ??= setTimeout(() => {
-				this.diagnosticsTimer = undefined;
-				this.changeEmitter.fire(undefined);
-			}, 500);
-		}));
+		this.register(vscode.languages.onDidChangeDiagnostics(() => this.scheduleFlagged()));
 		this.register({ dispose: () => clearTimeout(this.diagnosticsTimer) });
 	}
 
@@ -162,19 +162,52 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 		}
 	}
 
-	/** Tags the linter reports in this folder's captions (diagnostics with source "lora" on the first line). */
+	private scheduleFlagged(): void {
+		this.diagnosticsTimer ??= setTimeout(() => {
+			this.diagnosticsTimer = undefined;
+			this.flaggedRun = this.flaggedRun.then(async () => {
+				for (const folder of this.service.folders()) {
+					const tags = await runInSlices(this.flaggedSteps(folder));
+					if (this.disposed) {
+						return;
+					}
+					this.flagged.set(folder.root, { folder, tags });
+				}
+				this.changeEmitter.fire(undefined);
+			}).catch(() => {
+				// Made again at once on the next read, where a failure reaches the tree view and its log.
+				this.flagged.clear();
+			});
+		}, 500);
+	}
+
+	/**
+	 * Tags the linter reports in this folder's captions (diagnostics with source "lora" on the first line): as of
+	 * the last slice-made update, which fires a refresh when done; made at once only the first time.
+	 */
 	public flaggedTags(folder: TrainingFolder): FlaggedTag[] {
+		let entry = this.flagged.get(folder.root);
+		if (!entry) {
+			entry = { folder, tags: runToEnd(this.flaggedSteps(folder)) };
+			this.flagged.set(folder.root, entry);
+		}
+		return entry.tags;
+	}
+
+	private *flaggedSteps(folder: TrainingFolder): Steps<FlaggedTag[]> {
 		const captions = new Map<string, string>();
 		for (const subset of folder.subsets) {
 			for (const image of subset.images) {
 				if (image.hasCaption && image.caption !== undefined) {
 					captions.set(image.captionPath, image.caption);
 				}
+				yield;
 			}
 		}
 		const dirs = new Set(folder.subsets.map((s) => s.dir));
 		const found = new Map<string, FlaggedTag>();
 		for (const [uri, diagnostics] of vscode.languages.getDiagnostics()) {
+			yield;
 			if (uri.scheme !== 'file' || !dirs.has(dirname(uri.fsPath))) {
 				continue;
 			}
