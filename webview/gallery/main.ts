@@ -18,7 +18,8 @@ const CELL = 168;
 const ROW = 228;
 const OVERSCAN_ROWS = 2;
 
-let images: GalleryImage[] = [];
+/** By id; a hole until the host's page with that image came (init brings the first screen's). */
+let images: Array<GalleryImage | undefined> = [];
 let visibleIds: number[] = [];
 const thumbnails = new Map<number, { src?: string; error?: string }>();
 const requested = new Set<number>();
@@ -141,10 +142,10 @@ function columns(): number {
 	return Math.max(1, Math.floor((scroller.clientWidth - 8) / CELL));
 }
 
-function cellFor(id: number): HTMLElement {
+function cellFor(id: number): HTMLElement | undefined {
 	let cell = cells.get(id);
-	if (!cell) {
-		const image = images[id];
+	const image = images[id];
+	if (!cell && image) {
 		cell = el('div', { className: 'cell', title: `${image.subset}/${image.name}\n${image.caption ?? '(no caption file)'}${image.bucket ? `\n${image.bucket.detail}` : ''}` },
 			el('div', { className: 'thumb' }),
 			el('div', { className: 'name' }, image.name),
@@ -163,8 +164,8 @@ function paintThumbnail(id: number, cell: HTMLElement): void {
 	const box = cell.querySelector('.thumb')!;
 	const thumb = thumbnails.get(id);
 	if (thumb?.src && !box.querySelector('img')) {
-		const keep = images[id].bucket?.keep;
-		const img = el('img', { src: thumb.src, alt: images[id].name, draggable: false });
+		const keep = images[id]?.bucket?.keep;
+		const img = el('img', { src: thumb.src, alt: images[id]?.name ?? '', draggable: false });
 		// The part sd-scripts keeps, drawn on the picture (the rest shaded): the frame is sized by the image itself.
 		let frame: HTMLElement | undefined;
 		if (keep) {
@@ -198,6 +199,9 @@ function render(): void {
 	for (let index = first * cols; index < Math.min(visibleIds.length, last * cols); index++) {
 		const id = visibleIds[index];
 		const cell = cellFor(id);
+		if (!cell) {
+			continue; // drawn when its page of images comes
+		}
 		keep.add(id);
 		cell.style.transform = `translate(${(index % cols) * CELL}px, ${Math.floor(index / cols) * ROW}px)`;
 		cell.classList.toggle('selected', selection.has(id));
@@ -386,7 +390,10 @@ host.onMessage((message) => {
 	switch (message.type) {
 		case 'init': {
 			// Ids may now mean other images, and an image may have new content: start over (thumbnails are cached on disk).
-			images = message.images;
+			images = new Array<GalleryImage | undefined>(message.count);
+			for (const image of message.images) {
+				images[image.id] = image;
+			}
 			for (const cell of cells.values()) {
 				cell.remove();
 			}
@@ -432,6 +439,12 @@ host.onMessage((message) => {
 				}
 			}
 			reportThumbnailsPainted();
+			break;
+		case 'images':
+			for (const image of message.images) {
+				images[image.id] = image;
+			}
+			queueRender();
 			break;
 		case 'tags':
 			pendingTags = message;

@@ -40,7 +40,12 @@ export interface GalleryFilterError {
 }
 
 export type GalleryHostMessage =
-	| { type: 'init'; folderName: string; root: string; images: GalleryImage[]; thumbnailSize: number; tag: string; expression: string; selected: number[] }
+	/**
+	 * `count`: images in the folder (ids 0..count-1). `images`: the first page of them, those the filter shows first;
+	 * the rest follow in `images` messages, so 5,000 captions do not hold up the first screen.
+	 */
+	| { type: 'init'; folderName: string; root: string; count: number; images: GalleryImage[]; thumbnailSize: number; tag: string; expression: string; selected: number[] }
+	| { type: 'images'; images: GalleryImage[] }
 	/** The tag menu, sent after init and the first `filtered`: the grid is drawn before the folder's tag table is built. */
 	| { type: 'tags'; tags: GalleryTag[]; tag: string }
 	/** The images the current filter lets through (ids, in order); error when the expression does not parse. */

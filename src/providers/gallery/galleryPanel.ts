@@ -12,6 +12,9 @@ import { BULK_COMMANDS } from '../bulkEdit';
 import type { TrainingFolderService } from '../../services/trainingFolders';
 import { GalleryFilter, GalleryState, filterImages } from './galleryState';
 
+/** Images per message after the first screen's: small enough that the page keeps painting between them. */
+const IMAGES_PAGE = 500;
+
 export interface GalleryContext {
 	extensionUri: vscode.Uri;
 	thumbnailDir: vscode.Uri;
@@ -33,7 +36,7 @@ export class GalleryPanel extends Disposable {
 	public readonly host: WebviewHost<GalleryHostMessage, GalleryWebviewMessage>;
 	private images: DatasetImage[] = [];
 	private readonly pendingThumbnails = new Map<number, AbortController>();
-	private tagsTimer: ReturnType<typeof setTimeout> | undefined;
+	private pagesTimer: ReturnType<typeof setTimeout> | undefined;
 	/** Thumbnails arrive one by one; they go in small batches so the page repaints a few times a second, not hundreds. */
 	private readonly thumbnailBatch = this.register(new PostBatch<{ id: number; src?: string; error?: string }>(40, (items) => this.post({ type: 'thumbnails', items })));
 
@@ -63,7 +66,7 @@ export class GalleryPanel extends Disposable {
 				this.host.dispose();
 			}
 		}));
-		this.register({ dispose: () => { this.abortAll(); clearTimeout(this.tagsTimer); } });
+		this.register({ dispose: () => { this.abortAll(); clearTimeout(this.pagesTimer); } });
 		this.loadImages();
 	}
 
@@ -110,18 +113,40 @@ export class GalleryPanel extends Disposable {
 		const selected = new Set(this.context.state.get(this.root).selected);
 		this.abortAll();
 		this.loadImages();
-		const images: GalleryImage[] = this.images.map((image, id) => ({ id, name: image.name, subset: basename(image.path.slice(0, -image.name.length - 1)), caption: image.caption, bucket: galleryBucket(image) }));
 		const filter = this.context.state.get(this.root).filter;
 		const stillSelected = this.images.flatMap((image, id) => (selected.has(image.path) ? [id] : []));
 		this.context.state.setSelection(this.root, stillSelected.map((id) => this.images[id].path));
+		// The filter's first images come first: they are the first screen.
+		const order = [...new Set([...this.filteredIds(filter), ...this.images.keys()])];
+		const describe = (id: number): GalleryImage => {
+			const image = this.images[id];
+			return { id, name: image.name, subset: basename(image.path.slice(0, -image.name.length - 1)), caption: image.caption, bucket: galleryBucket(image) };
+		};
 		this.post({
-			type: 'init', folderName: basename(folder.root), root: folder.root, images,
+			type: 'init', folderName: basename(folder.root), root: folder.root, count: this.images.length, images: order.slice(0, IMAGES_PAGE).map(describe),
 			thumbnailSize: this.context.thumbnails.size, tag: filter.tag, expression: filter.expression, selected: stillSelected,
 		});
 		this.applyFilter(filter);
-		// The tag table of 5,000 captions takes a while: the grid's messages go out first, the menu follows.
-		clearTimeout(this.tagsTimer);
-		this.tagsTimer = setTimeout(() => this.sendTags(), 0);
+		// The rest of the images and the tag table (slow for 5,000 captions) follow, a page per turn of the event loop.
+		clearTimeout(this.pagesTimer);
+		const sendPage = (start: number) => {
+			if (start < order.length) {
+				this.post({ type: 'images', images: order.slice(start, start + IMAGES_PAGE).map(describe) });
+				this.pagesTimer = setTimeout(() => sendPage(start + IMAGES_PAGE), 0);
+			} else {
+				this.sendTags();
+			}
+		};
+		this.pagesTimer = setTimeout(() => sendPage(IMAGES_PAGE), 0);
+	}
+
+	private filteredIds(filter: GalleryFilter): number[] {
+		const folder = this.folder;
+		if (!folder || (!filter.tag.trim() && !filter.subset && !filter.expression.trim())) {
+			return [];
+		}
+		const ids = new Map(this.images.map((image, id) => [image.path, id]));
+		return filterImages(folder, filter).images.flatMap((image) => ids.get(image.path) ?? []);
 	}
 
 	private sendTags(): void {
