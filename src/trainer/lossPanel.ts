@@ -45,6 +45,9 @@ export class LossPanel extends Disposable {
 	private showLikeness = false;
 	/** The runs whose overlay was sent since the toggle went on, so each report is asked for once per run and epoch. */
 	private likenessSent = new Map<string, number>();
+	/** Runs whose whole series waits for the page's first paint (sendRefines), and whether it came. */
+	private refines: string[] = [];
+	private painted = false;
 	private readonly points = this.register(new PostBatch<{ runId: string; points: LossPoint[] }>(POINT_BATCH_MS, (batches) => this.postPoints(batches)));
 
 	public static get current(): LossPanel | undefined {
@@ -138,6 +141,19 @@ export class LossPanel extends Disposable {
 		}));
 	}
 
+	/**
+	 * The whole series of the runs the last init sent decimated, once the page has painted its first chart; read
+	 * again then, so a live run's points since the init are in it (points after it are appended on the page).
+	 */
+	private async sendRefines(): Promise<void> {
+		for (const id of this.refines.splice(0)) {
+			const series = await this.seriesOf(id);
+			if (series && this.selected.includes(id)) {
+				this.post({ type: 'series', series: packSeries(series) });
+			}
+		}
+	}
+
 	private post(message: LossPanelHostMessage): void {
 		this.host.post(message);
 	}
@@ -179,7 +195,10 @@ export class LossPanel extends Disposable {
 				}
 				break;
 			case 'painted':
-				break; // for the VS Code bench, which reads it through the host's observer
+				// The page's first chart is on screen (the VS Code bench times this message): now the whole runs.
+				this.painted = true;
+				await this.sendRefines();
+				break;
 		}
 	}
 
@@ -228,11 +247,10 @@ export class LossPanel extends Disposable {
 		// A long run paints first from the steps the canvas can show; its whole series follows for zooming in.
 		const first = series.map((s) => decimateSeries(s));
 		this.post({ type: 'init', runs, selected: this.selected, series: first, liveRunId: this.history.all.find((r) => r.status === 'running')?.id });
-		first.forEach((s, i) => {
-			if (s !== series[i]) {
-				this.post({ type: 'series', series: packSeries(series[i]) });
-			}
-		});
+		this.refines = series.filter((s, i) => s !== first[i]).map((s) => s.id);
+		if (this.painted) {
+			await this.sendRefines();
+		}
 		this.likenessSent.clear();
 		if (this.showLikeness) {
 			await this.sendLikeness(this.selected);
