@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { preprocessForTagger, toBatchTensor } from '../../src/core/tagger/preprocess';
+import { ImageDecodeError, preprocessForTagger, toBatchTensor } from '../../src/core/tagger/preprocess';
+import { TaggerPreprocessPool } from '../../src/core/tagger/preprocessPool';
 import { areaResizePadded } from '../../src/core/tagger/areaResize';
 
 const dir = mkdtempSync(join(tmpdir(), 'tagger-pre-'));
@@ -95,4 +96,21 @@ test('tagger preprocessing: INTER_AREA with a fractional factor weights partly c
 	assert.equal(out[0], Math.round((30 + 0.5 * 90) / 1.5));
 	assert.equal(out[3], Math.round((0.5 * 90 + 210) / 1.5));
 	assert.equal(out[6], out[0], 'second row equals the first');
+});
+
+test('tagger preprocessing: the preparation threads give the calling thread\'s bytes, in order, and name a file that cannot be decoded', async () => {
+	const wide = await pngFile('pool-wide.png', 900, 500, (x, y) => [x % 256, y % 256, (x + y) % 256, 255]);
+	const small = await pngFile('pool-small.png', 120, 90, (x) => [x, 40, 200, 255]);
+	const broken = join(dir, 'broken.jpg');
+	writeFileSync(broken, Buffer.from('not a jpeg'));
+	const pool = new TaggerPreprocessPool(2);
+	try {
+		const [a, b, c] = await Promise.all([pool.prepare(wide, 448), pool.prepare(small, 448), pool.prepare(broken, 448).catch((err: unknown) => err)]);
+		assert.deepEqual(a, await preprocessForTagger(wide, 448));
+		assert.deepEqual(b, await preprocessForTagger(small, 448));
+		assert.ok(c instanceof ImageDecodeError, `a decode failure is an ImageDecodeError, got ${String(c)}`);
+		assert.match(c.message, /broken\.jpg could not be decoded \(.+\), so it was not tagged/);
+	} finally {
+		await pool.dispose();
+	}
 });
