@@ -100,8 +100,23 @@ function tagOption(label: string, value: string, selected: boolean): HTMLElement
 	return Object.assign(document.createElement('vscode-option'), { value, textContent: label, selected });
 }
 
-/** The tag menu the host sent, waiting for the first grid to be painted. */
+/** The tag menu the host sent, to fill in. */
 let pendingTags: Extract<GalleryHostMessage, { type: 'tags' }> | undefined;
+let tagsAsked = false;
+
+/**
+ * Thousands of menu options, and the host's tag table of every caption, are slow to make: asked for once the first
+ * screen shows its thumbnails, or as soon as the user reaches for the menu.
+ */
+function askForTags(): void {
+	if (!tagsAsked) {
+		tagsAsked = true;
+		post({ type: 'tags' });
+	}
+}
+for (const event of ['focusin', 'pointerdown', 'keydown']) {
+	tagSelect.addEventListener(event, askForTags);
+}
 
 function fillTags(): void {
 	const message = pendingTags;
@@ -232,10 +247,10 @@ function reportGridPainted(cols: number): void {
 	const bottom = Math.min(visibleIds.length, Math.ceil((scroller.scrollTop + scroller.clientHeight) / ROW) * cols);
 	const screen = visibleIds.slice(top, bottom);
 	firstScreen = screen;
-	void afterNextPaint().then(() => {
-		post({ type: 'painted', stage: 'grid', cells: screen.length });
-		fillTags();
-	});
+	void afterNextPaint().then(() => post({ type: 'painted', stage: 'grid', cells: screen.length }));
+	if (screen.length === 0) {
+		askForTags();
+	}
 	reportThumbnailsPainted();
 }
 
@@ -246,7 +261,10 @@ function reportThumbnailsPainted(): void {
 	}
 	thumbnailsReported = true;
 	const shown = screen.map((id) => cells.get(id)?.querySelector('img')).filter((img): img is HTMLImageElement => img instanceof HTMLImageElement);
-	void Promise.all(shown.map(imageDecoded)).then(afterNextPaint).then(() => post({ type: 'painted', stage: 'thumbnails', cells: screen.length }));
+	void Promise.all(shown.map(imageDecoded)).then(afterNextPaint).then(() => {
+		post({ type: 'painted', stage: 'thumbnails', cells: screen.length });
+		askForTags();
+	});
 }
 
 function queueRender(): void {
@@ -401,6 +419,11 @@ host.onMessage((message) => {
 			thumbnails.clear();
 			requested.clear();
 			pendingTags = undefined;
+			if (tagsAsked) {
+				// The folder changed: its tags too. Asked again at once, as the page is already on screen.
+				tagsAsked = false;
+				askForTags();
+			}
 			if (tagSelect.childElementCount === 0 || (message.tag && tagSelect.value !== message.tag)) {
 				// Until the menu comes, the filter's tag is its only entry.
 				tagSelect.replaceChildren(tagOption('(any tag)', '', !message.tag), ...(message.tag ? [tagOption(message.tag, message.tag, true)] : []));
@@ -448,10 +471,7 @@ host.onMessage((message) => {
 			break;
 		case 'tags':
 			pendingTags = message;
-			// Thousands of menu options are slow to build: after the first grid is on screen, never before.
-			if (firstScreen) {
-				void afterNextPaint().then(fillTags);
-			}
+			fillTags();
 			break;
 		case 'selected':
 			selection.set(message.ids);

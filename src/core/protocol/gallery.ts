@@ -46,7 +46,7 @@ export type GalleryHostMessage =
 	 */
 	| { type: 'init'; folderName: string; root: string; count: number; images: GalleryImage[]; thumbnailSize: number; tag: string; expression: string; selected: number[] }
 	| { type: 'images'; images: GalleryImage[] }
-	/** The tag menu, sent after init and the first `filtered`: the grid is drawn before the folder's tag table is built. */
+	/** The tag menu, when the page asks for it: the grid and its thumbnails come before the folder's tag table is built. */
 	| { type: 'tags'; tags: GalleryTag[]; tag: string }
 	/** The images the current filter lets through (ids, in order); error when the expression does not parse. */
 	| { type: 'filtered'; ids: number[]; tag: string; expression: string; subset?: string; error?: GalleryFilterError }
@@ -58,6 +58,8 @@ export type GalleryWebviewMessage =
 	/** `subset`: '' clears the subset scope; absent keeps it. */
 	| { type: 'filter'; tag: string; expression: string; subset?: string }
 	| { type: 'thumbnails'; ids: number[] }
+	/** The page wants the tag menu: once its first screen is painted, or when the user reaches for the menu. */
+	| { type: 'tags' }
 	| { type: 'select'; ids: number[] }
 	| { type: 'open'; id: number }
 	| { type: 'bulk'; command: GalleryBulkCommand; scope: BulkScope }
@@ -93,6 +95,7 @@ export function isGalleryWebviewMessage(value: unknown): value is GalleryWebview
 	const message = value as Record<string, unknown>;
 	switch (message.type) {
 		case 'ready':
+		case 'tags':
 			return true;
 		case 'filter':
 			return isText(message.tag) && isText(message.expression) && (message.subset === undefined || isText(message.subset));

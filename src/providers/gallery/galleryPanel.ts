@@ -84,6 +84,9 @@ export class GalleryPanel extends Disposable {
 				// The page edits the tag and the expression; the subset scope stays until the page clears it.
 				this.applyFilter({ tag: message.tag, expression: message.expression, subset: message.subset ?? this.context.state.get(this.root).filter.subset });
 				break;
+			case 'tags':
+				this.sendTags();
+				break;
 			case 'thumbnails':
 				this.requestThumbnails(message.ids.filter((id) => id < this.images.length));
 				break;
@@ -127,14 +130,12 @@ export class GalleryPanel extends Disposable {
 			thumbnailSize: this.context.thumbnails.size, tag: filter.tag, expression: filter.expression, selected: stillSelected,
 		});
 		this.applyFilter(filter);
-		// The rest of the images and the tag table (slow for 5,000 captions) follow, a page per turn of the event loop.
+		// The rest of the images follow, a page per turn of the event loop; the tag table when the page asks.
 		clearTimeout(this.pagesTimer);
 		const sendPage = (start: number) => {
 			if (start < order.length) {
 				this.post({ type: 'images', images: order.slice(start, start + IMAGES_PAGE).map(describe) });
 				this.pagesTimer = setTimeout(() => sendPage(start + IMAGES_PAGE), 0);
-			} else {
-				this.sendTags();
 			}
 		};
 		this.pagesTimer = setTimeout(() => sendPage(IMAGES_PAGE), 0);
