@@ -22,9 +22,9 @@ function lastOf<T extends { type: string }>(session: CaptionEditorView, type: T[
 	return [...session.posted].reverse().find((m) => m.type === type) as T | undefined;
 }
 
-/** The image state the page has: a prepared preview comes in the `init`, one still to make in an `image` message. */
+/** The image the page shows, once it has a preview or an error. */
 function imageOf(session: CaptionEditorView): ImageChanged['image'] | undefined {
-	const image = lastOf<ImageChanged>(session, 'image')?.image ?? lastOf<CaptionEditorInit>(session, 'init')?.image;
+	const image = session.image;
 	return image && (image.previewSrc || image.error) ? image : undefined;
 }
 

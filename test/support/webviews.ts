@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { WorkbenchApi } from '../../src/extension';
-import type { CaptionEditorInit, DocumentChanged, FromCaptionEditorMessage, ImagePainted, ToCaptionEditorMessage } from '../../src/core/protocol/captionEditor';
+import type { CaptionEditorInit, DocumentChanged, FromCaptionEditorMessage, ImagePainted, ImageState, ToCaptionEditorMessage } from '../../src/core/protocol/captionEditor';
 import type { CompareHostMessage, GridView } from '../../src/core/protocol/compareEpochs';
 import type { CropItemView, CropperHostMessage, CropperWebviewMessage } from '../../src/core/protocol/cropper';
 import type { GalleryHostMessage, GalleryPainted, GalleryWebviewMessage } from '../../src/core/protocol/gallery';
@@ -142,6 +142,8 @@ export interface CaptionEditorView {
 	readonly lastRendered: { firstLine: string; tagCount: number } | undefined;
 	/** Every message posted to the page, oldest first. */
 	readonly posted: readonly ToCaptionEditorMessage[];
+	/** The image as the page was last told it: a prepared preview comes in the `init`, one still to make in an `image`. */
+	readonly image: ImageState | undefined;
 	/** When the host posted the page its `init` (`performance.now()` of the extension host). */
 	readonly initAt: number | undefined;
 	/** When the page said its image pane was first on screen. */
@@ -170,6 +172,15 @@ export function captionEditor(api: WorkbenchApi, uri: vscode.Uri): CaptionEditor
 		},
 		get posted() { return t.posted.map((p) => p.message as ToCaptionEditorMessage); },
 		get initAt() { return t.posted.find((p) => p.message.type === 'init')?.at; },
+		get image() {
+			for (let i = t.posted.length - 1; i >= 0; i--) {
+				const message = t.posted[i].message as ToCaptionEditorMessage;
+				if (message.type === 'image' || message.type === 'init') {
+					return message.image;
+				}
+			}
+			return undefined;
+		},
 		get firstPaint() {
 			const fileName = uri.path.slice(uri.path.lastIndexOf('/') + 1);
 			const found = firstReceived<FromCaptionEditorMessage>(t, (m) => m.type === 'painted' && m.fileName === fileName);

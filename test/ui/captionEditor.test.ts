@@ -2,12 +2,12 @@ import * as assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { ImageChanged, NeighboursChanged } from '../../src/core/protocol/captionEditor';
+import type { NeighboursChanged } from '../../src/core/protocol/captionEditor';
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { sharedFixture, testWorkspace } from '../support/paths';
 import { captionEditor } from '../support/webviews';
-import { WEBVIEW_FRAME, click, screenshot, typeText, waitForElement, waitForTheme } from '../support/screenshot';
+import { WEBVIEW_FRAME, click, pressKey, screenshot, typeText, waitForElement, waitForTheme } from '../support/screenshot';
 
 describe('caption editor (UI)', function () {
 	this.timeout(180_000);
@@ -44,7 +44,7 @@ describe('caption editor (UI)', function () {
 			return s?.lastRendered ? s : undefined;
 		});
 		await waitFor('the image preview and the filmstrip thumbnails', () =>
-			session.posted.some((m) => m.type === 'image' && (m as ImageChanged).image.previewSrc)
+			session.image?.previewSrc
 			&& session.posted.some((m) => m.type === 'neighbours' && (m as NeighboursChanged).neighbours.every((n) => n.thumbSrc)));
 		// `1boy` on a woman is a class conflict for the linter: its chip carries the problem.
 		await waitFor('a lint problem on a chip', () => session.posted.some((m) => (m.type === 'document' || m.type === 'init') && m.document.tags.some((t) => t.problems.length > 0)), 30_000);
@@ -75,5 +75,48 @@ describe('caption editor (UI)', function () {
 		for (const file of [dark, suggestions, light, contrast]) {
 			assert.ok(existsSync(file) && statSync(file).size > 30_000, `screenshot ${file} was written`);
 		}
+	});
+
+	it('steps to the next image in the same tab with Alt+PageDown, and Ctrl+Z undoes a tag removed there (issue 19.8)', async () => {
+		const root = await makeTrainingFolder(testWorkspace()!, 'caption-editor-steps-ui', {
+			subsets: [{
+				repeats: 24, classTokens: '3mm4w4ts0n woman', images: 3, size: [512, 768], photos: true,
+				caption: (i) => ['3mm4w4ts0n, solo, smile', '3mm4w4ts0n, solo, red scarf, outdoors', '3mm4w4ts0n, solo, portrait'][i],
+			}],
+			settingsYaml: 'trigger: 3mm4w4ts0n\nclass: woman\n',
+		});
+		const api = await activateExtension();
+		await api.services.trainingFolders.refresh(root);
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		const caption = (n: number) => vscode.Uri.file(join(root, 'images', '24_3mm4w4ts0n woman', `img_00${n}.txt`));
+		await vscode.commands.executeCommand('vscode.open', caption(1));
+		const first = await waitFor('the caption editor on img_001.txt, its neighbours prepared', () => {
+			const s = captionEditor(api, caption(1));
+			return s?.firstPaint && s.posted.some((m) => m.type === 'prefetch') ? s : undefined;
+		});
+		assert.equal(first.firstPaint?.image, 'shown');
+		await click('.chips .chip >> nth=0', WEBVIEW_FRAME);
+
+		await pressKey('Alt+PageDown');
+		const second = await waitFor('img_002.txt painted in the same editor', () => {
+			const s = captionEditor(api, caption(2));
+			return s?.firstPaint?.image === 'shown' ? s : undefined;
+		});
+		const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs);
+		assert.deepEqual(tabs.map((t) => t.label), ['img_002.txt'], 'one tab, titled after the caption shown');
+		await waitForElement('.chip-label:text-is("red scarf")', WEBVIEW_FRAME);
+
+		await click('.chip-remove[aria-label="Remove red scarf"]', WEBVIEW_FRAME);
+		await waitFor('"red scarf" removed', () => second.document.getText() === '3mm4w4ts0n, solo, outdoors');
+		assert.equal(vscode.window.tabGroups.all.flatMap((g) => g.tabs).length, 1, `one tab after the removal: ${JSON.stringify(vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label))}`);
+		await pressKey('Control+z');
+		await waitFor('Ctrl+Z to put "red scarf" back on img_002.txt', () => second.document.getText() === '3mm4w4ts0n, solo, red scarf, outdoors');
+		await waitForElement('.chip-label:text-is("red scarf")', WEBVIEW_FRAME);
+		const describeTabs = () => JSON.stringify(vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => [t.label, t.input instanceof vscode.TabInputCustom ? `custom ${t.input.uri.path}` : t.input instanceof vscode.TabInputText ? `text ${t.input.uri.toString()}` : 'other']));
+		assert.equal(vscode.window.tabGroups.all.flatMap((g) => g.tabs).length, 1, `still one tab: ${describeTabs()}`);
+		const shot = await screenshot('caption-editor-stepped');
+		assert.ok(existsSync(shot) && statSync(shot).size > 30_000, `screenshot ${shot} was written`);
+		assert.equal((await vscode.workspace.openTextDocument(caption(1))).isDirty, false, 'img_001.txt untouched');
+		await vscode.commands.executeCommand('workbench.action.files.revert');
 	});
 });
