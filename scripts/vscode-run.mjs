@@ -243,7 +243,8 @@ async function runOffline({ compiledIndex, workspace, env, work, screenshotsDir 
 		});
 		serverGone.catch(() => undefined); // it also rejects when we stop the server after the tests
 		const url = `http://127.0.0.1:${server.port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`;
-		await page.goto(url);
+		// Playwright's default 30 s is too short for the workbench's first load on a busy 2-core machine.
+		await page.goto(url, { timeout: 300_000 });
 		let timer;
 		const timeout = new Promise((_, reject) => {
 			timer = setTimeout(() => reject(new Error(`the suite did not finish within ${SUITE_TIMEOUT_MS / 1000} s`)), SUITE_TIMEOUT_MS);
