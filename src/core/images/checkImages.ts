@@ -1,26 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { NativeModuleError } from '../nativeModules';
-import { decodeForAnalysis, SourceInfo } from './decode';
 import { findSimilarGroups, SimilarGroup, similarityProblems } from './duplicates';
 import type { FaceDetector } from './faceDetector';
-import { ImageEntry, edgeFaces, faceProblems, grayscaleProblems, lookProblems, shortName, sizeProblems } from './imageChecks';
-import { ImageMeasures, measureImage, perceptualHashes } from './measure';
+import { ImageAnalysis, analyseImage } from './imageAnalysis';
+import { ImageEntry, grayscaleProblems, shortName } from './imageChecks';
 import { IMAGES_PER_WORKER, ImageWorkers } from './imageWorkers';
 import { ImageCheckOptions } from './options';
-import { FaceBox, ImageProblem } from './types';
+import { ImageProblem } from './types';
 
-export interface ImageAnalysis {
-	entry: ImageEntry;
-	info?: SourceInfo;
-	measures?: ImageMeasures;
-	hash?: string;
-	/** The pHash of the mirrored picture: a flipped copy is a duplicate too. */
-	mirrorHash?: string;
-	/** undefined when face detection did not run (no model, or unreadable image). */
-	faces?: FaceBox[];
-	problems: ImageProblem[];
-	timings: { decodeMs: number; measureMs: number; faceMs: number };
-}
+export { type ImageAnalysis, analyseImage } from './imageAnalysis';
 
 export interface CheckReport {
 	analyses: ImageAnalysis[];
@@ -42,34 +30,6 @@ export interface CheckRun {
 	detector?: FaceDetector;
 	/** Workers shared across runs (the extension keeps them), with their face model; they stay started. */
 	workers?: ImageWorkers;
-}
-
-export async function analyseImage(entry: ImageEntry, options: ImageCheckOptions, detector: FaceDetector | undefined): Promise<ImageAnalysis> {
-	const decoded = await decodeForAnalysis(entry.path, { maxPixels: options.thresholds.maxPixels });
-	const timings = { decodeMs: decoded.decodeMs, measureMs: 0, faceMs: 0 };
-	if (!decoded.ok) {
-		const problems = options.disabled.has(decoded.problem.code) ? [] : [decoded.problem];
-		return { entry, problems, timings };
-	}
-	const started = performance.now();
-	const measures = measureImage(decoded.image);
-	const { hash, mirrored: mirrorHash } = perceptualHashes(decoded.image);
-	const problems = [
-		...decoded.notes.filter((p) => !options.disabled.has(p.code)),
-		...sizeProblems(entry, decoded.info, options),
-		...lookProblems(entry, measures, options),
-	];
-	timings.measureMs = performance.now() - started;
-	let faces: FaceBox[] | undefined;
-	if (detector) {
-		const faceStarted = performance.now();
-		const t = options.thresholds;
-		const found = await detector.detect(decoded.image, Math.min(t.faceScore, t.edgeFaceScore));
-		faces = found.filter((f) => f.score >= t.faceScore);
-		timings.faceMs = performance.now() - faceStarted;
-		problems.push(...faceProblems(entry, decoded.info, decoded.image, faces, options, edgeFaces(found, faces, decoded.info, decoded.image.scale, t)));
-	}
-	return { entry, info: decoded.info, measures, hash, mirrorHash, faces, problems, timings };
 }
 
 /**

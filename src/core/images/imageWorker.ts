@@ -4,7 +4,7 @@
  * that asked (the VS Code extension host, the CLI's event loop).
  */
 import { parentPort } from 'node:worker_threads';
-import { analyseImage } from './checkImages';
+import { analyseImage } from './imageAnalysis';
 import { createFaceDetector, FaceDetector } from './faceDetector';
 import type { WorkerReply, WorkerRequest } from './imageWorkers';
 

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ImageAnalysis } from './checkImages';
+import type { ImageAnalysis } from './imageAnalysis';
 import type { AnalysisImage } from './decode';
 import type { FaceDetector } from './faceDetector';
 import type { ImageEntry } from './imageChecks';
