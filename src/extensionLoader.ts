@@ -2,13 +2,12 @@
  * dist/extension.js, what VS Code loads: runs the extension's bundle (dist/extensionMain.js, built from
  * src/extension.ts) through V8's code cache. Compiling the bundle is most of the time VS Code counts as this
  * extension's activation; with the cache a window after the first one deserialises the compiled code instead.
- * The cache is keyed by the bundle's content, kept in the temp folder, and never needed: without it (first run,
- * a new build, a rejected or unwritable cache) the bundle is compiled as `require` would.
+ * The cache is keyed by the bundle's content, kept beside the bundle (dist/code-cache/), and never needed: without it
+ * (first run, a new build, a rejected cache, a read-only install) the bundle is compiled as `require` would.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import type * as vscode from 'vscode';
@@ -16,7 +15,9 @@ import type * as main from './extension';
 
 const bundle = join(__dirname, 'extensionMain.js');
 const source = readFileSync(bundle, 'utf8');
-const cacheFile = join(tmpdir(), 'lora-workbench-code-cache', `${createHash('sha256').update(source).update(process.version).digest('hex').slice(0, 32)}.bin`);
+// Beside the bundle, in this user's own extension folder: a cache in the shared temp folder could be planted by another
+// user of the machine (its name is predictable), and V8 would run the bytecode in it.
+const cacheFile = join(__dirname, 'code-cache', `${createHash('sha256').update(source).update(process.version).digest('hex').slice(0, 32)}.bin`);
 
 function readCache(): Buffer | undefined {
 	try {
