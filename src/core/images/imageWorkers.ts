@@ -4,11 +4,9 @@
  * libuv's pool overlaps the other image's inference), and a caller's thread never runs the model: onnxruntime's
  * run() blocks its thread ~25 ms per image, which in the extension host froze every view.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerThread } from '../workerThread';
 import type { ImageAnalysis } from './imageAnalysis';
 import type { AnalysisImage } from './decode';
 import type { FaceDetector } from './faceDetector';
@@ -31,24 +29,6 @@ export type WorkerReply =
 /** Images each worker holds at once. */
 export const IMAGES_PER_WORKER = 2;
 
-/*
- * The bundles (dist/extension.js, dist/cli.js) have dist/imageWorker.js beside them (esbuild.mjs); run from
- * source (tsx: tests, bench) the worker is the .ts file, compiled by tsx's require hook inside the thread.
- */
-const BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
-if (workerData.tsx) { require(workerData.tsx).register(); }
-require(workerData.file);
-`;
-
-function workerData(): { file: string; tsx?: string } {
-	const built = join(__dirname, 'imageWorker.js');
-	if (existsSync(built)) {
-		return { file: built };
-	}
-	return { file: join(__dirname, 'imageWorker.ts'), tsx: createRequire(__filename).resolve('tsx/cjs/api') };
-}
-
 class ImageWorker {
 	private readonly worker: Worker;
 	private nextId = 1;
@@ -56,7 +36,7 @@ class ImageWorker {
 	private failure: Error | undefined;
 
 	constructor() {
-		this.worker = new Worker(BOOTSTRAP, { eval: true, workerData: workerData() });
+		this.worker = startWorkerThread(__dirname, 'imageWorker.js', 'imageWorker.ts');
 		this.worker.on('message', (reply: WorkerReply) => {
 			const waiter = this.pending.get(reply.id);
 			this.pending.delete(reply.id);

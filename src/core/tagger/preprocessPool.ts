@@ -1,32 +1,15 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerThread } from '../workerThread';
 import { ImageDecodeError } from './preprocess';
 import type { PrepareReply, PrepareRequest } from './preprocessWorker';
 import { requireSharp } from '../nativeModules';
 
 /*
  * Decoding and resizing run in worker threads so that they use every core while the inference thread
- * (session.ts) runs the model, and so that the resize loop never blocks the extension host. As for the image
- * checks (src/core/images/imageWorkers.ts), the bundles have dist/taggerWorker.js beside them (esbuild.mjs);
- * run from source (tsx: tests, bench) the worker is the .ts file, compiled by tsx's require hook in the thread.
+ * (session.ts) runs the model, and so that the resize loop never blocks the extension host (started as the image
+ * checks' threads are: workerThread.ts).
  */
-const BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
-if (workerData.tsx) { require(workerData.tsx).register(); }
-require(workerData.file);
-`;
-
-function workerData(): { file: string; tsx?: string } {
-	const built = join(__dirname, 'taggerWorker.js');
-	if (existsSync(built)) {
-		return { file: built };
-	}
-	return { file: join(__dirname, 'preprocessWorker.ts'), tsx: createRequire(__filename).resolve('tsx/cjs/api') };
-}
-
 /** Images a worker holds at once: one decoding while the previous is resized; each 12 MP photo is 36 MB raw. */
 const IN_FLIGHT_PER_WORKER = 2;
 
@@ -52,9 +35,8 @@ export class TaggerPreprocessPool {
 	/** Throws NativeModuleError here, on the calling thread, when sharp cannot load. */
 	constructor(workers = Math.min(4, availableParallelism())) {
 		requireSharp();
-		const data = workerData();
 		for (let i = 0; i < Math.max(1, workers); i++) {
-			const slot: Slot = { worker: new Worker(BOOTSTRAP, { eval: true, workerData: data }), jobs: new Map() };
+			const slot: Slot = { worker: startWorkerThread(__dirname, 'taggerWorker.js', 'preprocessWorker.ts'), jobs: new Map() };
 			slot.worker.on('message', (reply: PrepareReply) => {
 				const job = slot.jobs.get(reply.id);
 				slot.jobs.delete(reply.id);
