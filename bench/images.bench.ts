@@ -25,6 +25,7 @@ import { createFaceDetector, FaceDetector } from '../src/core/images/faceDetecto
 import { imageCheckOptions } from '../src/core/images/options';
 import { ThumbnailCache } from '../src/core/thumbnails';
 import { BenchCase, now } from './harness';
+import { withJpegComment } from '../test/support/jpegComment';
 
 const COUNT = Number(process.env.LORA_BENCH_IMAGES ?? 1000);
 /** Decoded images YuNet alone is timed on (all of them held in memory at once). */
@@ -79,16 +80,6 @@ let cacheDir = '';
 let sameSession: ThumbnailCache | undefined;
 let megapixels = 0;
 
-/** Inserts a COM segment right after SOI: a valid JPEG with new content and the same pixels. */
-function withComment(jpeg: Buffer, text: string): Buffer {
-	const body = Buffer.from(text, 'latin1');
-	const segment = Buffer.alloc(4 + body.length);
-	segment.writeUInt16BE(0xfffe, 0);
-	segment.writeUInt16BE(body.length + 2, 2);
-	body.copy(segment, 4);
-	return Buffer.concat([jpeg.subarray(0, 2), segment, jpeg.subarray(2)]);
-}
-
 async function generateThumbnailInputs(): Promise<void> {
 	if (thumbDir) {
 		return;
@@ -106,7 +97,7 @@ async function generateThumbnailInputs(): Promise<void> {
 	thumbImages = [];
 	for (let i = 0; i < THUMBNAILS; i++) {
 		const path = join(thumbDir, `img_${String(i).padStart(5, '0')}.jpg`);
-		await fs.writeFile(path, withComment(bases[i % bases.length], `lora-workbench bench image ${i}`));
+		await fs.writeFile(path, withJpegComment(bases[i % bases.length], `lora-workbench bench image ${i}`));
 		thumbImages.push(path);
 	}
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { encodeHistoryLine, historyRunId, HISTORY_SUFFIX } from '../../src/core/trainerLog/history';
 import { sharedFixture } from '../support/paths';
+import { withJpegComment } from '../support/jpegComment';
 
 export const TRIGGER = 'b3nch';
 
@@ -108,16 +109,6 @@ export async function writeLossHistory(logDir: string, steps: number, startedAt:
 	return id;
 }
 
-/** Inserts a JPEG comment segment after SOI: a valid JPEG with the same pixels and a different content hash. */
-function withComment(jpeg: Buffer, text: string): Buffer {
-	const body = Buffer.from(text, 'latin1');
-	const segment = Buffer.alloc(4 + body.length);
-	segment.writeUInt16BE(0xfffe, 0);
-	segment.writeUInt16BE(body.length + 2, 2);
-	body.copy(segment, 4);
-	return Buffer.concat([jpeg.subarray(0, 2), segment, jpeg.subarray(2)]);
-}
-
 const GALLERY_PHOTOS = ['obama.jpg', 'obama1.jpg', 'obama2.jpg', 'obama3.jpg', 'biden.jpg', 'biden2.jpg', 'unsplash_makhmutova_dina.jpg', 'darknet_person.jpg'];
 
 /**
@@ -148,7 +139,7 @@ export async function buildGalleryFolder(root: string, count: number): Promise<v
 				tags.add(names[Math.floor(names.length * next() ** 3)].replace(/_/g, ' '));
 			}
 			const stem = `img_${String(written + 1).padStart(5, '0')}`;
-			await fs.writeFile(join(dir, `${stem}.jpg`), withComment(bases[written % bases.length], `lora-workbench bench ${basename(root)} image ${written}`));
+			await fs.writeFile(join(dir, `${stem}.jpg`), withJpegComment(bases[written % bases.length], `lora-workbench bench ${basename(root)} image ${written}`));
 			await fs.writeFile(join(dir, `${stem}.txt`), [...tags].join(', '));
 		}
 	}
