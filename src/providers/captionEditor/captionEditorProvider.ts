@@ -82,17 +82,21 @@ export class CaptionEditorProvider extends Disposable implements vscode.CustomTe
 		});
 	}
 
+	/**
+	 * The caption document for an image: the file when it exists, else an empty document at its path. A tab of its
+	 * own gets an untitled one (saved to that path without a dialog); an editor stepping to it gets a `lora-new-caption:`
+	 * one, since VS Code gives an untitled document with a path a tab of its own.
+	 */
+	private async captionDocumentForImage(imagePath: string, missing: 'untitled' | typeof NEW_CAPTION_SCHEME): Promise<vscode.TextDocument> {
+		const { captionPath } = captionPathOfImage(imagePath, this.services.trainingFolders.folderOf(imagePath));
+		const exists = await fs.stat(captionPath).then((s) => s.isFile(), () => false);
+		const fileUri = vscode.Uri.file(captionPath);
+		return vscode.workspace.openTextDocument(exists ? fileUri : fileUri.with({ scheme: missing }));
+	}
+
 	/** The caption URI for an image: the file when it exists, else an untitled document at its path (created on first save). */
 	public async captionUriForImage(imagePath: string): Promise<vscode.Uri> {
-		const target = captionPathOfImage(imagePath, this.services.trainingFolders.folderOf(imagePath));
-		const exists = await fs.stat(target.captionPath).then((s) => s.isFile(), () => false);
-		const fileUri = vscode.Uri.file(target.captionPath);
-		if (exists) {
-			return fileUri;
-		}
-		// An untitled document with the caption's path: empty, and saved to that path without a dialog.
-		const document = await vscode.workspace.openTextDocument(fileUri.with({ scheme: 'untitled' }));
-		return document.uri;
+		return (await this.captionDocumentForImage(imagePath, 'untitled')).uri;
 	}
 
 	private async openForImage(imageUri: vscode.Uri, viewColumn?: vscode.ViewColumn): Promise<vscode.Uri> {
@@ -193,10 +197,7 @@ export class CaptionEditorProvider extends Disposable implements vscode.CustomTe
 		if (session.closed) {
 			return; // saving the tab's own new caption made VS Code reopen it as the file, in a new editor
 		}
-		const { captionPath } = captionPathOfImage(image.path, this.services.trainingFolders.folderOf(image.path));
-		const exists = await fs.stat(captionPath).then((s) => s.isFile(), () => false);
-		const uri = vscode.Uri.file(captionPath);
-		await session.show(await vscode.workspace.openTextDocument(exists ? uri : uri.with({ scheme: NEW_CAPTION_SCHEME })));
+		await session.show(await this.captionDocumentForImage(image.path, NEW_CAPTION_SCHEME));
 	}
 }
 
