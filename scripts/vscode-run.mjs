@@ -313,6 +313,12 @@ async function startControlServer(screenshotsDir) {
 			} else if (url.pathname === '/selection') {
 				// The text the page (or the frame) has selected, as the user would copy it.
 				res.end(JSON.stringify({ text: await locate(url).first().evaluate(() => globalThis.getSelection()?.toString() ?? '') }));
+			} else if (url.pathname === '/fonts') {
+				// The font families the frame has loaded, once its pending loads are done: a glyph font whose URL is
+				// wrong shows as empty boxes on a screenshot, and only this says so.
+				const families = await locate(url).first().evaluate(() => document.fonts.ready
+					.then((fonts) => [...fonts].filter((font) => font.status === 'loaded').map((font) => font.family.replace(/["']/g, ''))));
+				res.end(JSON.stringify({ families }));
 			} else if (url.pathname === '/console') {
 				const since = Number(url.searchParams.get('since') || 0);
 				res.end(JSON.stringify({ next: events.length, events: events.slice(since) }));

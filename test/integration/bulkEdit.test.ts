@@ -146,3 +146,32 @@ describe('bulk tag edits and the gallery filter', () => {
 		assert.deepEqual(filteredOutcome.planned, [face(1)], 'filtered = what the gallery shows now: blonde hair is left in face 1 and 5, and only face 1 has smile');
 	});
 });
+
+describe('the gallery of a big folder', () => {
+	it('posts the first 500 images with init and the rest once the page has painted its first grid (issue 22)', async function () {
+		this.timeout(600_000);
+		const api = await activateExtension();
+		const root = await makeTrainingFolder(testWorkspace()!, 'gallery-pages', {
+			subsets: [{ repeats: 10, classTokens: 'gp4g3s woman', images: 1200, size: [16, 16], caption: (i) => `gp4g3s, tag${i % 7}` }],
+			settingsYaml: 'trigger: gp4g3s\nclass: woman\n',
+		});
+		await api.services.trainingFolders.refresh(root);
+		await vscode.commands.executeCommand('loraWorkbench.showGallery', root);
+		const panel = await waitFor('the gallery', () => galleryPanel(api, root));
+		const grid = await waitFor('the gallery grid to be painted', () => panel.firstPaints.get('grid'));
+		// The folder may change once more as its files settle (a new init then starts over): look from the last init on.
+		const lastInit = () => panel.imagePosts.slice(panel.imagePosts.map((p) => p.type).lastIndexOf('init'));
+		const posted = await waitFor('all 1,200 images posted', () => {
+			const posts = lastInit();
+			return posts.reduce((n, p) => n + p.ids.length, 0) >= 1200 ? posts : undefined;
+		});
+		assert.equal(panel.imagePosts[0].type, 'init');
+		assert.equal(panel.imagePosts[0].ids.length, 500, 'the first screen\'s page comes with init');
+		assert.deepEqual(posted.map((p) => p.type), ['init', 'images', 'images'], 'then pages of 500');
+		assert.deepEqual(posted.flatMap((p) => p.ids).sort((a, b) => a - b), Array.from({ length: 1200 }, (_, i) => i), 'every image once');
+		// The painted acknowledgement is recorded when the host handles it, just before it starts the pages.
+		assert.ok(panel.imagePosts.every((p) => p.type === 'init' || p.at >= grid.at), 'no page was posted before the first grid was on screen');
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		await fs.rm(root, { recursive: true, force: true });
+	});
+});

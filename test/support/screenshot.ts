@@ -78,6 +78,12 @@ export async function selectedText(frame?: string): Promise<string> {
 	return result.text;
 }
 
+/** The font families a frame (e.g. WEBVIEW_FRAME) has loaded, after its pending font loads are done. */
+export async function loadedFonts(frame?: string): Promise<string[]> {
+	const result = await call(`/fonts?selector=body${frame ? `&frame=${encodeURIComponent(frame)}` : ''}`) as { families: string[] };
+	return result.families;
+}
+
 /** Something the workbench page or one of its frames (webviews included) logged, threw, or showed as a dialog. */
 export interface PageEvent {
 	kind: 'console' | 'pageerror' | 'dialog';

@@ -57,6 +57,11 @@ function viewOf<V>(t: WebviewTraffic, make: (t: WebviewTraffic) => V): V {
 export interface GalleryView {
 	/** Whether the page has said `ready`. */
 	readonly webviewReady: boolean;
+	/** When the host got the page's `ready` and first posted an `init` (`performance.now()` of the extension host). */
+	readonly readyAt: number | undefined;
+	readonly firstInitAt: number | undefined;
+	/** The image ids each `init` and `images` message carried, with when it was posted, oldest first. */
+	readonly imagePosts: ReadonlyArray<{ type: 'init' | 'images'; at: number; ids: number[] }>;
 	/** The last message of each type sent to the page. */
 	readonly sent: { get(type: GalleryHostMessage['type']): GalleryHostMessage | undefined };
 	/** When the page said each stage was first on screen (`performance.now()` of the extension host). */
@@ -78,6 +83,14 @@ export function galleryPanel(api: WorkbenchApi, root: string): GalleryView | und
 		};
 		return {
 			get webviewReady() { return t.ready; },
+			get readyAt() { return firstReceived<{ type: string }>(t, (m) => m.type === 'ready')?.at; },
+			get firstInitAt() { return t.posted.find((p) => p.message.type === 'init')?.at; },
+			get imagePosts() {
+				return t.posted.flatMap((p) => {
+					const message = p.message as GalleryHostMessage;
+					return message.type === 'init' || message.type === 'images' ? [{ type: message.type, at: p.at, ids: message.images.map((i) => i.id) }] : [];
+				});
+			},
 			sent: { get: (type) => lastPosted<GalleryHostMessage, typeof type>(t, type) },
 			firstPaints: { get: paint, has: (stage) => paint(stage) !== undefined },
 			receive: (message) => t.receive(message),

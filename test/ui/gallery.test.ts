@@ -5,7 +5,7 @@ import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
 import { captionEditor, galleryPanel } from '../support/webviews';
-import { WEBVIEW_FRAME, click, expandSideBarRow, pressKey, screenshot, selectedText, sideBarRow, waitForElement, webviewFrame } from '../support/screenshot';
+import { WEBVIEW_FRAME, click, expandSideBarRow, loadedFonts, pressKey, screenshot, selectedText, sideBarRow, waitForElement, webviewFrame } from '../support/screenshot';
 
 /** Clicking a cell opens its caption editor beside the gallery: from then on two webviews are open, the gallery's first. */
 const GALLERY_FRAME = webviewFrame(0);
@@ -68,6 +68,8 @@ describe('tags view and gallery (UI)', () => {
 		const bad = await vscode.commands.executeCommand<{ error?: { column: number } }>('loraWorkbench.filterGallery', { root, expression: 'blonde hair AND (smile OR' });
 		assert.equal(bad.error?.column, 26);
 		await waitForElement('div.error:not([hidden]) pre', WEBVIEW_FRAME);
+		// The error's icon and the buttons' are codicons: the font must load from the page's written-in stylesheet.
+		assert.ok((await loadedFonts(WEBVIEW_FRAME)).includes('codicon'), 'the codicon font is loaded in the gallery');
 		assert.ok(existsSync(await screenshot('gallery-filter-error')));
 
 		const good = await vscode.commands.executeCommand<{ paths: string[] }>('loraWorkbench.filterGallery', { root, expression: 'blonde hair AND NOT smile' });
