@@ -19,7 +19,7 @@ export function webviewResourceRoots(extensionUri: vscode.Uri, ...dataRoots: vsc
  * The one HTML shell for every webview: strict CSP with a fresh nonce; codicons, the shared theme
  * (webview/common/theme.css), the panel's own styles and its script, all from dist/webview. The styles and the script
  * are written into the page (allowed by the nonce) rather than linked: each linked file is a request VS Code serves
- * through the webview's resource loader before the page can paint, about a third of opening a panel (issue 22).
+ * through the webview's resource loader, and the page could not paint before all of them had come (issue 22).
  * Message-specific data goes through the typed protocol, never into this HTML.
  */
 export function renderWebviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, options: WebviewPageOptions): string {
