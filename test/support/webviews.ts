@@ -113,6 +113,9 @@ export interface LossPanelView {
 	readonly postedValLoss: { get(runId: string): [number, number][] | undefined };
 	/** When the page said its first chart was on screen. */
 	readonly firstPaint: { at: number; points: number } | undefined;
+	/** When the host got the page's `ready` and first posted an `init` (`performance.now()` of the extension host). */
+	readonly readyAt: number | undefined;
+	readonly firstInitAt: number | undefined;
 	/** Every likeness overlay posted to the page, oldest first. */
 	readonly likenessOverlays: LikenessOverlay[];
 }
@@ -140,6 +143,8 @@ export function lossPanel(api: WorkbenchApi): LossPanelView | undefined {
 				return found && { at: found.at, points: found.message.points ?? 0 };
 			},
 			get likenessOverlays() { return postedOf<LossPanelHostMessage, 'likeness'>(t, 'likeness').map((m) => m.overlay); },
+			get readyAt() { return firstReceived<{ type: string }>(t, (m) => m.type === 'ready')?.at; },
+			get firstInitAt() { return t.posted.find((p) => p.message.type === 'init')?.at; },
 		};
 	}) : undefined;
 }
