@@ -18,6 +18,7 @@ import { TrainingSettings, WorkbenchSettings, loadSettings } from './settings';
 import { StepReport, StepSettings, StepSubset, computeSteps } from './steps';
 import { countOf } from './plural';
 import { BucketPreview, bucketPreviewSettingsOf, describePlacement, isCutBadly } from './bucketPreview';
+import { Steps, runInSlices, sortSteps } from './slices';
 
 export type { SubsetRole } from './settings';
 
@@ -89,36 +90,35 @@ async function listDir(dir: string, problems: DatasetProblem[]): Promise<Array<{
 		problems.push({ severity: 'error', code: 'unreadable', message: ioMessage(dir, err), path: dir });
 		return undefined;
 	}
-	return mapLimited(entries, IO_CONCURRENCY, async (entry) => {
-		if (!entry.isSymbolicLink()) {
-			return { name: entry.name, isDir: entry.isDirectory(), isFile: entry.isFile() };
-		}
+	// Only links need a stat: the rest is answered at once, not through one promise per entry (20,000 of them ran
+	// as one chain of microtasks that held the event loop for tens of milliseconds).
+	const listed = entries.map((entry) => ({ name: entry.name, isDir: entry.isDirectory(), isFile: entry.isFile() }));
+	const links = entries.map((entry, index) => (entry.isSymbolicLink() ? index : -1)).filter((index) => index >= 0);
+	await mapLimited(links, IO_CONCURRENCY, async (index) => {
+		const path = join(dir, entries[index].name);
 		try {
-			const stat = await fs.stat(join(dir, entry.name));
-			return { name: entry.name, isDir: stat.isDirectory(), isFile: stat.isFile() };
+			const stat = await fs.stat(path);
+			listed[index] = { name: entries[index].name, isDir: stat.isDirectory(), isFile: stat.isFile() };
 		} catch (err) {
-			problems.push({ severity: 'warning', code: 'broken-link', message: ioMessage(join(dir, entry.name), err), path: join(dir, entry.name) });
-			return { name: entry.name, isDir: false, isFile: false };
+			problems.push({ severity: 'warning', code: 'broken-link', message: ioMessage(path, err), path });
 		}
 	});
+	return listed;
 }
 
 /**
  * Captions are small files: `fs.promises.readFile` costs four thread-pool round trips each (open, stat, read,
- * close), which was most of a 20,000-caption scan (issue 22). They are read synchronously in batches instead,
- * yielding to the event loop between batches, so no single block lasts more than a few milliseconds.
+ * close), which was most of a 20,000-caption scan (issue 22). They are read synchronously, one per step, in
+ * slices of a few milliseconds with the event loop free between them (slices.ts).
  */
-const CAPTION_BATCH = 64;
-
-async function readCaptionFiles(images: readonly DatasetImage[]): Promise<Array<DatasetProblem | undefined>> {
-	const problems: Array<DatasetProblem | undefined> = [];
-	for (let start = 0; start < images.length; start += CAPTION_BATCH) {
-		if (start > 0) {
-			await new Promise<void>((done) => setImmediate(done));
+function* readCaptionSteps(images: readonly DatasetImage[]): Steps<DatasetProblem[]> {
+	const problems: DatasetProblem[] = [];
+	for (const image of images) {
+		const problem = readCaption(image);
+		if (problem) {
+			problems.push(problem);
 		}
-		for (let i = start; i < Math.min(images.length, start + CAPTION_BATCH); i++) {
-			problems.push(readCaption(images[i]));
-		}
+		yield;
 	}
 	return problems;
 }
@@ -149,6 +149,27 @@ async function scanSubset(subset: Subset, captionExtension: string, platform: No
 	if (!entries) {
 		return;
 	}
+	// The work between the reads runs in slices (slices.ts): at 20,000 files it took 100-400 ms in one piece.
+	const captionNames = await runInSlices(subsetEntrySteps(subset, entries, captionExtension, platform));
+	// The legacy face-crop name is a second candidate; only look for it when the plain name is missing.
+	await mapLimited(subset.images.filter((i) => !i.hasCaption), IO_CONCURRENCY, async (image) => {
+		const alternative = captionCandidates(image.path, captionExtension)[1];
+		if (alternative !== image.captionPath && (await fs.stat(alternative).then((s) => s.isFile(), () => false))) {
+			image.captionPath = alternative;
+			image.hasCaption = true;
+		}
+	});
+	subset.orphanCaptions = await runInSlices(orphanCaptionSteps(subset, captionNames));
+	if (readCaptions) {
+		subset.problems.push(...(await runInSlices(readCaptionSteps(subset.images.filter((i) => i.hasCaption)))));
+	}
+	if (subset.images.length === 0) {
+		subset.problems.push({ severity: 'warning', code: 'empty-subset', message: `${subset.dir} has no images sd-scripts can read (.png .jpg .jpeg .webp .bmp); sd-scripts skips it.`, path: subset.dir });
+	}
+}
+
+/** The subset's images (sorted as sd-scripts lists them) and problems from its directory entries; returns the caption files' names. */
+function* subsetEntrySteps(subset: Subset, entries: ReadonlyArray<{ name: string; isDir: boolean; isFile: boolean }>, captionExtension: string, platform: NodeJS.Platform): Steps<Set<string>> {
 	const fileNames = new Set(entries.filter((e) => e.isFile).map((e) => e.name));
 	const captionNames = new Set<string>();
 	for (const entry of entries) {
@@ -169,25 +190,30 @@ async function scanSubset(subset: Subset, captionExtension: string, platform: No
 		if (entry.isFile && entry.name.endsWith(captionExtension)) {
 			captionNames.add(entry.name);
 		}
+		yield;
 	}
-	subset.images.sort((a, b) => compareCodePoints(a.name, b.name));
-	// The legacy face-crop name is a second candidate; only look for it when the plain name is missing.
-	await mapLimited(subset.images.filter((i) => !i.hasCaption), IO_CONCURRENCY, async (image) => {
-		const alternative = captionCandidates(image.path, captionExtension)[1];
-		if (alternative !== image.captionPath && (await fs.stat(alternative).then((s) => s.isFile(), () => false))) {
-			image.captionPath = alternative;
-			image.hasCaption = true;
+	yield* sortSteps(subset.images, (a, b) => compareCodePoints(a.name, b.name));
+	return captionNames;
+}
+
+/** Caption files no image of the subset uses (sd-scripts never reads them), sorted. */
+function* orphanCaptionSteps(subset: Subset, captionNames: ReadonlySet<string>): Steps<string[]> {
+	const usedCaptions = new Set<string>();
+	for (const image of subset.images) {
+		if (image.hasCaption) {
+			usedCaptions.add(image.captionPath);
 		}
-	});
-	const usedCaptions = new Set(subset.images.filter((i) => i.hasCaption).map((i) => i.captionPath));
-	subset.orphanCaptions = [...captionNames].map((n) => join(subset.dir, n)).filter((p) => !usedCaptions.has(p) && !isTrainerSideFile(p)).sort(compareCodePoints);
-	if (readCaptions) {
-		const problems = await readCaptionFiles(subset.images.filter((i) => i.hasCaption));
-		subset.problems.push(...problems.filter((p): p is DatasetProblem => p !== undefined));
+		yield;
 	}
-	if (subset.images.length === 0) {
-		subset.problems.push({ severity: 'warning', code: 'empty-subset', message: `${subset.dir} has no images sd-scripts can read (.png .jpg .jpeg .webp .bmp); sd-scripts skips it.`, path: subset.dir });
+	const orphans: string[] = [];
+	for (const name of captionNames) {
+		const path = join(subset.dir, name);
+		if (!usedCaptions.has(path) && !isTrainerSideFile(path)) {
+			orphans.push(path);
+		}
+		yield;
 	}
+	return yield* sortSteps(orphans, compareCodePoints);
 }
 
 async function findSubsets(baseDir: string, isReg: boolean, settings: WorkbenchSettings, problems: DatasetProblem[]): Promise<Subset[]> {
@@ -249,28 +275,27 @@ export function pillowPixelLimitProblem(path: string, size: ImageSize): DatasetP
 }
 
 /**
- * Sizes from the images' headers, read synchronously in batches with a yield between, as the captions are
- * (issue 22: the bucket preview reads every image's header on every scan). An image whose header does not
- * say, or that cannot be read, is left without a size for readImageSize, which explains why.
+ * Sizes from the images' headers, read synchronously one per step, as the captions are (issue 22: the bucket
+ * preview reads every image's header on every scan). An image whose header does not say, or that cannot be
+ * read, is left without a size for readImageSize, which explains why.
  */
-async function readHeaderSizes(images: readonly DatasetImage[]): Promise<void> {
-	for (let start = 0; start < images.length; start += CAPTION_BATCH) {
-		if (start > 0) {
-			await new Promise<void>((done) => setImmediate(done));
+function readHeaderSizes(images: readonly DatasetImage[]): Promise<void> {
+	return runInSlices(readHeaderSizeSteps(images));
+}
+
+function* readHeaderSizeSteps(images: readonly DatasetImage[]): Steps<void> {
+	for (const image of images) {
+		yield;
+		if (image.size) {
+			continue;
 		}
-		for (let i = start; i < Math.min(images.length, start + CAPTION_BATCH); i++) {
-			const image = images[i];
-			if (image.size) {
-				continue;
+		try {
+			const size = readImageSizeFromHeaderSync(image.path);
+			if (size && size[0] > 0 && size[1] > 0) {
+				image.size = size;
 			}
-			try {
-				const size = readImageSizeFromHeaderSync(image.path);
-				if (size && size[0] > 0 && size[1] > 0) {
-					image.size = size;
-				}
-			} catch {
-				// readImageSize reads it again and names the problem
-			}
+		} catch {
+			// readImageSize reads it again and names the problem
 		}
 	}
 }
@@ -434,13 +459,7 @@ async function previewBuckets(folder: TrainingFolder): Promise<DatasetProblem[]>
 		await mapLimited(subset.images.filter((i) => !i.size), IO_CONCURRENCY, async (image) => {
 			image.size = await readImageSize(image.path).catch(() => undefined);
 		});
-		const cut: DatasetImage[] = [];
-		for (const image of subset.images) {
-			image.bucket = image.size ? preview.place(image.size[0], image.size[1]) : undefined;
-			if (image.bucket && isCutBadly(image.bucket)) {
-				cut.push(image);
-			}
-		}
+		const cut = await runInSlices(placeSteps(preview, subset.images));
 		if (cut.length > 0) {
 			const stops = cut.find((i) => i.bucket!.stops);
 			const example = stops ?? cut.reduce((a, b) => (b.bucket!.cutShare > a.bucket!.cutShare ? b : a));
@@ -454,6 +473,19 @@ async function previewBuckets(folder: TrainingFolder): Promise<DatasetProblem[]>
 		}
 	}
 	return found;
+}
+
+/** Places each image in its bucket (`image.bucket`); returns the ones sd-scripts would cut badly. */
+function* placeSteps(preview: BucketPreview, images: readonly DatasetImage[]): Steps<DatasetImage[]> {
+	const cut: DatasetImage[] = [];
+	for (const image of images) {
+		image.bucket = image.size ? preview.place(image.size[0], image.size[1]) : undefined;
+		if (image.bucket && isCutBadly(image.bucket)) {
+			cut.push(image);
+		}
+		yield;
+	}
+	return cut;
 }
 
 /** The step numbers; with buckets on, every image's size is read first (as sd-scripts does). */

@@ -18,18 +18,106 @@ export function runToEnd<T>(steps: Steps<T>): T {
 /** Longest run between yields to the event loop; well under the 50 ms a user feels. */
 const SLICE_MS = 8;
 
-/** Runs the steps in slices of about `sliceMs`, yielding to the event loop (setImmediate) between slices. */
-export async function runInSlices<T>(steps: Steps<T>, sliceMs = SLICE_MS): Promise<T> {
-	let sliceEnd = performance.now() + sliceMs;
-	for (let n = 1; ; n++) {
-		const next = steps.next();
-		if (next.done) {
-			return next.value;
-		}
-		// performance.now() costs more than a small step: look at the clock every 32 steps.
-		if ((n & 31) === 0 && performance.now() >= sliceEnd) {
-			await new Promise<void>((resolve) => setImmediate(resolve));
-			sliceEnd = performance.now() + sliceMs;
+interface SlicedTask {
+	/** Runs steps until `turnEnd` (or the task's own slice) has passed; true when the task is finished. */
+	run(turnEnd: number): boolean;
+}
+
+/**
+ * Every sliced computation of the process shares one budget per turn of the event loop: five computations at
+ * once (scan, lint, Coverage, Tags, flagged tags) each taking its own 8 ms per turn blocked the loop for 40 ms
+ * and more. They run round-robin, each at most once per turn, from one setImmediate.
+ */
+const tasks: SlicedTask[] = [];
+let turnScheduled = false;
+
+function scheduleTurn(): void {
+	if (!turnScheduled) {
+		turnScheduled = true;
+		setImmediate(runTurn);
+	}
+}
+
+function runTurn(): void {
+	turnScheduled = false;
+	const turnEnd = performance.now() + SLICE_MS;
+	for (let n = tasks.length; n > 0 && performance.now() < turnEnd; n--) {
+		const task = tasks.shift()!;
+		if (!task.run(turnEnd)) {
+			tasks.push(task);
 		}
 	}
+	if (tasks.length > 0) {
+		scheduleTurn();
+	}
+}
+
+/**
+ * Runs the steps in slices of about `sliceMs` (at most the turn's shared budget), yielding to the event loop
+ * (setImmediate) between slices. The first slice runs on the next turn, not in the caller's.
+ */
+export function runInSlices<T>(steps: Steps<T>, sliceMs = SLICE_MS): Promise<T> {
+	return new Promise<T>((resolve, reject) => {
+		tasks.push({
+			run(turnEnd: number): boolean {
+				const end = Math.min(turnEnd, performance.now() + sliceMs);
+				try {
+					for (let n = 1; ; n++) {
+						const next = steps.next();
+						if (next.done) {
+							resolve(next.value);
+							return true;
+						}
+						// performance.now() costs about as much as a small step: look at the clock every 8 steps.
+						if ((n & 7) === 0 && performance.now() >= end) {
+							return false;
+						}
+					}
+				} catch (err) {
+					reject(err);
+					return true;
+				}
+			},
+		});
+		scheduleTurn();
+	});
+}
+
+/**
+ * `items.sort(compare)` in steps: a stable merge sort (as Array.prototype.sort is stable, the order is the same),
+ * yielding every few comparisons, for arrays whose sort alone would outlast a slice (31,000 lint issues).
+ * Sorts `items` in place and returns it.
+ */
+export function* sortSteps<T>(items: T[], compare: (a: T, b: T) => number): Steps<T[]> {
+	const n = items.length;
+	let from = items.slice();
+	let to = new Array<T>(n);
+	let steps = 0;
+	for (let width = 1; width < n; width *= 2) {
+		for (let start = 0; start < n; start += 2 * width) {
+			const middle = Math.min(start + width, n);
+			const end = Math.min(start + 2 * width, n);
+			let i = start;
+			let j = middle;
+			let k = start;
+			while (i < middle && j < end) {
+				to[k++] = compare(from[j], from[i]) < 0 ? from[j++] : from[i++];
+				if ((++steps & 15) === 0) {
+					yield;
+				}
+			}
+			while (i < middle) {
+				to[k++] = from[i++];
+			}
+			while (j < end) {
+				to[k++] = from[j++];
+			}
+		}
+		[from, to] = [to, from];
+		yield;
+	}
+	for (let i = 0; i < n; i++) {
+		items[i] = from[i];
+	}
+	return items;
 }

@@ -6,6 +6,7 @@
 import { captionTags, normalizeTag } from './caption';
 import type { TrainingFolder } from './dataset';
 import type { SubsetRole } from './settings';
+import { Steps, runToEnd, sortSteps } from './slices';
 
 export interface TagStatsImage {
 	path: string;
@@ -57,13 +58,20 @@ export interface TagTable {
 
 /** Builds the table; `normalize` is cached per spelling, which matters at 20,000 captions. */
 export function buildTagTable(subsets: readonly TagStatsSubset[], separator = ','): TagTable {
+	return runToEnd(buildTagTableSteps(subsets, separator));
+}
+
+/** buildTagTable in steps of one caption (slices.ts), for the extension host. */
+export function* buildTagTableSteps(subsets: readonly TagStatsSubset[], separator = ','): Steps<TagTable> {
 	const keyOf = memoizedNormalize();
 	const counts = new Map<string, { total: number; all: number; perSubset: number[]; spellings: Map<string, number> }>();
 	let totalImages = 0;
 	let captionedImages = 0;
-	const tableSubsets: TagTableSubset[] = subsets.map((subset, subsetIndex) => {
+	const tableSubsets: TagTableSubset[] = [];
+	for (const [subsetIndex, subset] of subsets.entries()) {
 		let captioned = 0;
 		for (const image of subset.images) {
+			yield;
 			if (image.caption === undefined) {
 				continue;
 			}
@@ -95,10 +103,11 @@ export function buildTagTable(subsets: readonly TagStatsSubset[], separator = ',
 			totalImages += subset.images.length;
 			captionedImages += captioned;
 		}
-		return { name: subset.name, role: subset.role, isReg: subset.isReg, images: subset.images.length, captioned };
-	});
+		tableSubsets.push({ name: subset.name, role: subset.role, isReg: subset.isReg, images: subset.images.length, captioned });
+	}
 	const rows: TagRow[] = [];
 	for (const [key, entry] of counts) {
+		yield;
 		rows.push({
 			key,
 			label: mostCommon(entry.spellings),
@@ -109,7 +118,7 @@ export function buildTagTable(subsets: readonly TagStatsSubset[], separator = ',
 			singleImage: entry.all === 1,
 		});
 	}
-	rows.sort(compareByCount);
+	yield* sortSteps(rows, compareByCount);
 	return { subsets: tableSubsets, totalImages, captionedImages, rows, byKey: new Map(rows.map((row) => [row.key, row])) };
 }
 

@@ -5,6 +5,7 @@
  */
 import { captionTags } from './caption';
 import { TagRow, TagStatsSubset, TagTable, memoizedNormalize } from './tagStats';
+import { Steps, runToEnd, sortSteps } from './slices';
 
 export interface TagCount {
 	label: string;
@@ -44,23 +45,35 @@ export interface SummaryOptions {
 }
 
 export function summarizeTags(table: TagTable, subsets: readonly TagStatsSubset[], options: SummaryOptions = {}): DatasetTagSummary {
+	return runToEnd(summarizeTagsSteps(table, subsets, options));
+}
+
+/** summarizeTags in steps of one subset's top tags or one caption (slices.ts), for the extension host. */
+export function* summarizeTagsSteps(table: TagTable, subsets: readonly TagStatsSubset[], options: SummaryOptions = {}): Steps<DatasetTagSummary> {
 	const keyOf = memoizedNormalize();
 	const triggerKey = options.trigger ? keyOf(options.trigger) : undefined;
 	const topCount = options.topCount ?? 10;
 	const imagesOf = (role: string) => table.subsets.filter((s) => !s.isReg && s.role === role).reduce((n, s) => n + s.images, 0);
 	const faceImages = imagesOf('face');
 	const bodyImages = imagesOf('body');
-	const topTagsPerSubset = table.subsets.map((subset, index) => ({
-		subset: subset.name,
-		tags: table.rows
-			.filter((row) => row.perSubset[index] > 0 && row.key !== triggerKey)
-			.sort((a, b) => b.perSubset[index] - a.perSubset[index] || a.key.localeCompare(b.key))
-			.slice(0, topCount)
-			.map((row) => ({ label: row.label, count: row.perSubset[index], share: subset.captioned ? row.perSubset[index] / subset.captioned : 0 })),
-	}));
+	const topTagsPerSubset: DatasetTagSummary['topTagsPerSubset'] = [];
+	for (const [index, subset] of table.subsets.entries()) {
+		const present = table.rows.filter((row) => row.perSubset[index] > 0 && row.key !== triggerKey);
+		yield;
+		const sorted = yield* sortSteps(present, (a, b) => b.perSubset[index] - a.perSubset[index] || a.key.localeCompare(b.key));
+		topTagsPerSubset.push({
+			subset: subset.name,
+			tags: sorted.slice(0, topCount)
+				.map((row) => ({ label: row.label, count: row.perSubset[index], share: subset.captioned ? row.perSubset[index] / subset.captioned : 0 })),
+		});
+	}
 	const declared = (options.costumeTags ?? []).map((tag) => ({ key: keyOf(tag), source: 'settings' as const }));
 	const found = detectCostumeTags(table).filter((row) => !declared.some((d) => d.key === row.key)).map((row) => ({ key: row.key, source: 'costume-subset' as const }));
-	const costumes = [...declared, ...found].map(({ key, source }) => coOccurrence(table, subsets, key, source, { ...options, triggerKey }));
+	yield;
+	const costumes: CostumeCoOccurrence[] = [];
+	for (const { key, source } of [...declared, ...found]) {
+		costumes.push(yield* coOccurrenceSteps(table, subsets, key, source, { ...options, triggerKey }));
+	}
 	return {
 		imagesPerSubset: table.subsets.map((s) => ({ name: s.name, role: s.role, isReg: s.isReg, images: s.images, captioned: s.captioned })),
 		faceImages,
@@ -89,15 +102,16 @@ export function detectCostumeTags(table: TagTable): TagRow[] {
 	});
 }
 
-function coOccurrence(
+function* coOccurrenceSteps(
 	table: TagTable, subsets: readonly TagStatsSubset[], costumeKey: string, source: CostumeCoOccurrence['source'],
 	options: SummaryOptions & { triggerKey?: string },
-): CostumeCoOccurrence {
+): Steps<CostumeCoOccurrence> {
 	const keyOf = memoizedNormalize();
 	const counts = new Map<string, number>();
 	let images = 0;
 	for (const subset of subsets.filter((s) => !s.isReg)) {
 		for (const image of subset.images) {
+			yield;
 			if (image.caption === undefined) {
 				continue;
 			}
@@ -113,8 +127,7 @@ function coOccurrence(
 			}
 		}
 	}
-	const coTags = [...counts]
-		.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+	const coTags = (yield* sortSteps([...counts], (a, b) => b[1] - a[1] || a[0].localeCompare(b[0])))
 		.slice(0, options.coTagCount ?? 10)
 		.map(([key, count]) => ({ label: table.byKey.get(key)?.label ?? key, count, share: images ? count / images : 0 }));
 	return { tag: table.byKey.get(costumeKey)?.label ?? costumeKey, images, source, coTags };

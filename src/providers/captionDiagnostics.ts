@@ -236,7 +236,7 @@ export class CaptionDiagnostics extends Disposable {
 }
 
 /** Files per DiagnosticCollection.set call while a folder's problems are replaced. */
-const SET_BATCH = 200;
+const SET_BATCH = 50;
 
 /** Codes about the dataset rather than a caption's text: typing in a caption does not change them. */
 const DATASET_CODES = new Set(['missing-caption', 'orphan-caption', 'shared-caption', 'costume-ratio']);

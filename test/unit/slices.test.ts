@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runInSlices, runToEnd, Steps } from '../../src/core/slices';
+import { runInSlices, runToEnd, sortSteps, Steps } from '../../src/core/slices';
 import { computeCoverage, coverageSteps, CoverageSubset } from '../../src/core/coverage/coverage';
 import { resolveGroups } from '../../src/core/coverage/groups';
 import { normalizeTag } from '../../src/core/caption';
@@ -57,4 +57,37 @@ test('coverage computed in slices equals coverage computed at once', async () =>
 			assert.deepEqual(group.untagged, subset.images.map((image) => image.path).filter((path) => !tagged.has(path)));
 		}
 	}
+});
+
+test('sortSteps orders as Array.prototype.sort does (stable), in place', () => {
+	let seed = 7;
+	const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+	for (const length of [0, 1, 2, 3, 17, 64, 1000, 4097]) {
+		const items = Array.from({ length }, (_, i) => ({ key: Math.floor(random() * 20), at: i }));
+		const compare = (a: { key: number }, b: { key: number }) => a.key - b.key;
+		const expected = [...items].sort(compare);
+		const sorted = runToEnd(sortSteps(items, compare));
+		assert.equal(sorted, items);
+		assert.deepEqual(sorted, expected);
+	}
+});
+
+test('sliced computations running at once share one budget per turn of the event loop', async () => {
+	const waits: number[] = [];
+	let last = performance.now();
+	const timer = setInterval(() => {
+		const now = performance.now();
+		waits.push(now - last);
+		last = now;
+	}, 1);
+	try {
+		// Six computations of ~100 ms each: with a budget of its own each, every turn would take ~50 ms.
+		const results = await Promise.all(Array.from({ length: 6 }, () => runInSlices(busySteps(200, 0.5))));
+		assert.deepEqual(results, Array(6).fill(200));
+	} finally {
+		clearInterval(timer);
+	}
+	// The median, not the longest: on a busy machine the OS can hold any turn back.
+	const median = [...waits].sort((a, b) => a - b)[Math.floor(waits.length / 2)];
+	assert.ok(median < 25, `the timer waited ${median.toFixed(0)} ms (median of ${waits.length})`);
 });

@@ -1,4 +1,4 @@
-import { Steps, runToEnd } from '../slices';
+import { Steps, runToEnd, sortSteps } from '../slices';
 import { memoizedNormalize } from '../tagStats';
 import { CoverageGroups, groupIndex } from './groups';
 
@@ -73,13 +73,20 @@ class Tally {
 		const groups: GroupCoverage[] = [];
 		for (const [group, tags] of this.perGroup) {
 			const covered = this.covered.get(group)!;
-			groups.push({
-				group,
-				tags: [...tags.entries()]
-					.map(([tag, paths]) => ({ tag, count: paths.length, share: count ? paths.length / count : 0, images: paths.sort() }))
-					.sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag)),
-				untagged: this.images.filter((path) => !covered.has(path)),
-			});
+			const tagCoverage: GroupCoverage['tags'] = [];
+			for (const [tag, paths] of tags) {
+				// paths.sort() in steps (the default order: UTF-16 code units); 20,000 paths took a slice's budget many times over.
+				const images = yield* sortSteps(paths, (a, b) => (a < b ? -1 : a > b ? 1 : 0));
+				tagCoverage.push({ tag, count: paths.length, share: count ? paths.length / count : 0, images });
+			}
+			const untagged: string[] = [];
+			for (const path of this.images) {
+				if (!covered.has(path)) {
+					untagged.push(path);
+				}
+				yield;
+			}
+			groups.push({ group, tags: tagCoverage.sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag)), untagged });
 			yield;
 		}
 		return { subset: name, role, imageCount: count, groups };
