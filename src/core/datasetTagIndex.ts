@@ -6,6 +6,7 @@ import { captionTags, normalizeTag } from './caption';
 import type { TrainingFolder } from './dataset';
 import type { TagSuggestion } from './protocol/captionEditor';
 import type { TagVocabulary } from './vocabulary';
+import { Steps, runToEnd } from './slices';
 
 export interface DatasetTagCount {
 	/** The spelling most captions use. */
@@ -20,9 +21,15 @@ export class DatasetTagIndex {
 	) {}
 
 	static fromCaptions(captions: Iterable<string>, separator = ','): DatasetTagIndex {
+		return runToEnd(DatasetTagIndex.fromCaptionsSteps(captions, separator));
+	}
+
+	/** fromCaptions in steps of one caption (slices.ts), for the extension host. */
+	static *fromCaptionsSteps(captions: Iterable<string>, separator = ','): Steps<DatasetTagIndex> {
 		const spellings = new Map<string, Map<string, number>>();
 		let images = 0;
 		for (const caption of captions) {
+			yield;
 			images++;
 			const seen = new Set<string>();
 			for (const tag of captionTags(caption, separator)) {
@@ -38,6 +45,7 @@ export class DatasetTagIndex {
 		}
 		const counts = new Map<string, DatasetTagCount>();
 		for (const [key, forms] of spellings) {
+			yield;
 			let best = '';
 			let bestCount = -1;
 			let total = 0;
@@ -55,8 +63,12 @@ export class DatasetTagIndex {
 
 	/** Counts over every image of the folder; images without a readable caption count as untagged. */
 	static fromFolder(folder: TrainingFolder | undefined): DatasetTagIndex {
+		return runToEnd(DatasetTagIndex.fromFolderSteps(folder));
+	}
+
+	static fromFolderSteps(folder: TrainingFolder | undefined): Steps<DatasetTagIndex> {
 		const captions = folder ? folder.subsets.flatMap((s) => s.images.map((i) => i.caption ?? '')) : [];
-		return DatasetTagIndex.fromCaptions(captions);
+		return DatasetTagIndex.fromCaptionsSteps(captions);
 	}
 
 	count(tag: string): number {

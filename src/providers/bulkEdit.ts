@@ -103,7 +103,7 @@ export class BulkEditCommands extends Disposable {
 		const inScope = new Set(this.scopeImages(folder, scope));
 		const subsets = tagStatsSubsets(folder).map((s) => ({ ...s, images: s.images.filter((i) => inScope.has(i.path)) }));
 		const captions = subsets.flatMap((s) => s.images.map((i) => i.caption ?? ''));
-		const index = this.tags.index(folder);
+		const index = await this.tags.index(folder);
 		const vocabulary = await this.tags.vocabulary(folder);
 		const inScopeIndex = DatasetTagIndex.fromCaptions(captions);
 		const scopeNoun = scope === 'all' ? 'image' : scope === 'selected' ? 'selected image' : 'filtered image';

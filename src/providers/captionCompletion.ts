@@ -40,7 +40,7 @@ export class CaptionCompletion extends Disposable implements vscode.CompletionIt
 		const folder = this.services.trainingFolders.folderOf(document.uri.fsPath);
 		const vocabulary = await this.tags.vocabulary(folder);
 		const others = captionTags(line.slice(0, pieceStart) + line.slice(position.character), SEPARATOR);
-		const suggestions = this.tags.index(folder).suggest(typed, vocabulary, others, 100);
+		const suggestions = (await this.tags.index(folder)).suggest(typed, vocabulary, others, 100);
 		const items = suggestions.map((s, rank) => {
 			const detail = [s.datasetCount ? countOf(s.datasetCount, 'image') : '', s.postCount ? `${formatCount(s.postCount)} posts` : ''].filter(Boolean).join(' · ');
 			const item = new vscode.CompletionItem({ label: s.tag, description: detail }, s.datasetCount ? vscode.CompletionItemKind.Value : vscode.CompletionItemKind.Keyword);

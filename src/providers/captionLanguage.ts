@@ -92,7 +92,7 @@ export class CaptionLanguage extends Disposable implements vscode.DocumentSemant
 			return undefined;
 		}
 		const folder = this.services.trainingFolders.folderOf(document.uri.fsPath);
-		const index = this.tags.index(folder);
+		const index = await this.tags.index(folder);
 		const count = index.count(tag.text);
 		const markdown = new vscode.MarkdownString();
 		markdown.appendMarkdown(`**${escapeMarkdown(tag.text)}**`);

@@ -170,7 +170,7 @@ export class CaptionEditorSession extends Disposable {
 			case 'requestSuggestions': {
 				const folder = this.target.folder;
 				const vocabulary = await this.host.tags.vocabulary(folder);
-				const items = this.host.tags.index(folder).suggest(message.prefix, vocabulary, captionTags(this.document.lineAt(0).text, SEPARATOR));
+				const items = (await this.host.tags.index(folder)).suggest(message.prefix, vocabulary, captionTags(this.document.lineAt(0).text, SEPARATOR));
 				this.post({ type: 'suggestions', requestId: message.requestId, items });
 				return;
 			}
