@@ -37,15 +37,19 @@ export function firstLineOf(text: string): string {
 
 export function parseCaption(text: string, separator = ','): ParsedCaption {
 	const firstLine = firstLineOf(text);
-	const textLineCount = text.split(/\r\n|\r|\n/).filter((line) => line.trim().length > 0).length;
+	// A one-line caption (nearly all) is counted without splitting; \S is exactly what trim() keeps.
+	const textLineCount = !/[\r\n]/.test(text) ? (/\S/.test(text) ? 1 : 0)
+		: text.split(/\r\n|\r|\n/).filter((line) => line.trim().length > 0).length;
 	const tags: CaptionTag[] = [];
 	const emptyTagOffsets: number[] = [];
 	let pieceStart = 0;
 	const pieces = separator ? firstLine.split(separator) : [firstLine];
 	pieces.forEach((piece, index) => {
-		const leading = piece.length - piece.trimStart().length;
-		const trimmed = piece.trim();
-		if (trimmed.length > 0) {
+		// The leading whitespace's length without a trimStart() copy of every piece (this runs for every caption of
+		// a 20,000-caption folder on each lint, Coverage and Tags update).
+		const leading = piece.search(/\S/);
+		if (leading !== -1) {
+			const trimmed = piece.trim();
 			tags.push({ text: trimmed, start: pieceStart + leading, end: pieceStart + leading + trimmed.length });
 		} else if (pieces.length > 1 && !(index === pieces.length - 1 && firstLine.trim().length === 0)) {
 			emptyTagOffsets.push(pieceStart);
@@ -55,9 +59,21 @@ export function parseCaption(text: string, separator = ','): ParsedCaption {
 	return { firstLine, tags, textLineCount, emptyTagOffsets };
 }
 
-/** Tag texts of a caption, in order. */
+/**
+ * Tag texts of a caption, in order: the texts of parseCaption's tags (each piece of the first line trimmed, empty
+ * ones left out), without its offsets, line count and tag objects, which the tag table, Coverage and the tag
+ * index never read and which were a large share of the host's garbage at 20,000 captions.
+ */
 export function captionTags(text: string, separator = ','): string[] {
-	return parseCaption(text, separator).tags.map((tag) => tag.text);
+	const firstLine = firstLineOf(text);
+	const tags: string[] = [];
+	for (const piece of separator ? firstLine.split(separator) : [firstLine]) {
+		const trimmed = piece.trim();
+		if (trimmed.length > 0) {
+			tags.push(trimmed);
+		}
+	}
+	return tags;
 }
 
 /** Joins tags the way the WD14 tagger and most tools write them: separator plus one space. */

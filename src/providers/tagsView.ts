@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { normalizeTag, parseCaption } from '../core/caption';
+import { CaptionTag, normalizeTag, parseCaption } from '../core/caption';
 import { coverageOptionsFrom } from '../core/coverage/fromFolder';
 import type { TrainingFolder } from '../core/dataset';
 import { TagTable, buildTagTableSteps, filterRows, sortRows, tagStatsSubsets } from '../core/tagStats';
@@ -32,7 +32,10 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 	private readonly flagged = new Map<string, { folder: TrainingFolder; tags: FlaggedTag[] }>();
 	/** The first read's run per root, before any scheduled update has finished. */
 	private readonly flaggedFirst = new Map<string, Promise<FlaggedTag[]>>();
-	private flaggedRun: Promise<void> = Promise.resolve();
+	private flaggedUpdating = false;
+	private flaggedAgain = false;
+	/** Diagnostics and scan changes seen, so a first read that overlapped one is brought up to date after it. */
+	private changes = 0;
 
 	constructor(private readonly service: TrainingFolderService) {
 		super();
@@ -170,23 +173,45 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 		}
 	}
 
+	/**
+	 * Throttled, and coalesced: a burst of diagnostics while an update runs asks for one more update after it, not one
+	 * per timer (queued updates of 20,000 captions each were most of the host's garbage in the bench). Only folders
+	 * the view has shown are updated; another folder's flagged tags are made on its first read.
+	 */
 	private scheduleFlagged(): void {
+		this.changes++;
 		this.diagnosticsTimer ??= setTimeout(() => {
 			this.diagnosticsTimer = undefined;
-			this.flaggedRun = this.flaggedRun.then(async () => {
-				for (const folder of this.service.folders()) {
-					const tags = await runInSlices(this.flaggedSteps(folder));
-					if (this.disposed) {
-						return;
-					}
-					this.flagged.set(folder.root, { folder, tags });
-				}
-				this.changeEmitter.fire(undefined);
-			}).catch(() => {
+			if (this.flaggedUpdating) {
+				this.flaggedAgain = true;
+				return;
+			}
+			this.flaggedUpdating = true;
+			void this.updateFlagged().catch(() => {
 				// Made again at once on the next read, where a failure reaches the tree view and its log.
 				this.flagged.clear();
+			}).finally(() => {
+				this.flaggedUpdating = false;
+				if (this.flaggedAgain && !this.disposed) {
+					this.flaggedAgain = false;
+					this.scheduleFlagged();
+				}
 			});
 		}, 500);
+	}
+
+	private async updateFlagged(): Promise<void> {
+		const shown = this.service.folders().filter((folder) => this.flagged.has(folder.root));
+		for (const folder of shown) {
+			const tags = await runInSlices(this.flaggedSteps(folder));
+			if (this.disposed) {
+				return;
+			}
+			this.flagged.set(folder.root, { folder, tags });
+		}
+		if (shown.length > 0) {
+			this.changeEmitter.fire(undefined);
+		}
 	}
 
 	/**
@@ -200,9 +225,17 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 		}
 		let first = this.flaggedFirst.get(folder.root);
 		if (!first) {
+			const changes = this.changes;
 			first = runInSlices(this.flaggedSteps(folder));
 			this.flaggedFirst.set(folder.root, first);
-			void first.then((tags) => this.flagged.has(folder.root) || this.flagged.set(folder.root, { folder, tags }), () => undefined)
+			void first.then((tags) => {
+				if (!this.flagged.has(folder.root)) {
+					this.flagged.set(folder.root, { folder, tags });
+				}
+				if (this.changes !== changes && !this.disposed) {
+					this.scheduleFlagged();
+				}
+			}, () => undefined)
 				.finally(() => this.flaggedFirst.get(folder.root) === first && this.flaggedFirst.delete(folder.root));
 		}
 		return first;
@@ -227,11 +260,12 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 				continue;
 			}
 			const path = image.captionPath;
-			const tags = parseCaption(image.caption).tags;
+			let tags: CaptionTag[] | undefined;
 			for (const diagnostic of diagnostics) {
 				if (diagnostic.source !== 'lora' || diagnostic.range.start.line !== 0) {
 					continue;
 				}
+				tags ??= parseCaption(image.caption).tags;
 				const start = diagnostic.range.start.character;
 				const end = diagnostic.range.end.line === 0 ? diagnostic.range.end.character : Number.MAX_SAFE_INTEGER;
 				const tag = tags.find((t) => t.start < Math.max(end, start + 1) && t.end > start);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeCaption, normalizeTag, parseCaption, replaceCaptionTags } from '../../src/core/caption';
+import { captionTags, decodeCaption, normalizeTag, parseCaption, replaceCaptionTags } from '../../src/core/caption';
 
 test('parseCaption keeps only the first line and gives tag offsets', () => {
 	const parsed = parseCaption('3mm4w4ts0n,  blue eyes ,smile\nsecond line');
@@ -31,4 +31,19 @@ test('normalizeTag ignores case, underscores, weights and escapes', () => {
 	assert.equal(normalizeTag('[smile]'), 'smile');
 	assert.equal(normalizeTag('ganyu \\(genshin impact\\)'), 'ganyu (genshin impact)');
 	assert.notEqual(normalizeTag('blue eyes'), normalizeTag('blue hair'));
+});
+
+test('captionTags gives the texts of parseCaption\'s tags, for any spacing, separator and line ending', () => {
+	const alphabet = ['a', 'b', ' ', ',', ',', '|', '\t', '\n', '\r', '\u00a0', '\u2028', '\u3000', '\ufeff', '\u200b', 'é', '😀'];
+	let seed = 1;
+	const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+	for (let n = 0; n < 20_000; n++) {
+		let text = '';
+		for (let i = Math.floor(next() * 14); i > 0; i--) {
+			text += alphabet[Math.floor(next() * alphabet.length)];
+		}
+		for (const separator of [',', '|', '', ', ']) {
+			assert.deepEqual(captionTags(text, separator), parseCaption(text, separator).tags.map((tag) => tag.text), JSON.stringify([text, separator]));
+		}
+	}
 });
