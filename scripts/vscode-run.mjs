@@ -316,7 +316,7 @@ async function startControlServer(screenshotsDir) {
 			} else if (url.pathname === '/fonts') {
 				// The font families the frame has loaded, once its pending loads are done: a glyph font whose URL is
 				// wrong shows as empty boxes on a screenshot, and only this says so.
-				const families = await locate(url).first().evaluate(() => document.fonts.ready
+				const families = await locate(url).first().evaluate(() => globalThis.document.fonts.ready
 					.then((fonts) => [...fonts].filter((font) => font.status === 'loaded').map((font) => font.family.replace(/["']/g, ''))));
 				res.end(JSON.stringify({ families }));
 			} else if (url.pathname === '/console') {
