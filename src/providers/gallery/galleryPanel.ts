@@ -12,6 +12,11 @@ import { BULK_COMMANDS } from '../bulkEdit';
 import type { TrainingFolderService } from '../../services/trainingFolders';
 import { GalleryFilter, GalleryState, filterImages } from './galleryState';
 
+/**
+ * Images `init` carries: about what a large screen shows at once (a 4K editor about 300 cells), and no more, as the
+ * whole message passes through VS Code to the page before the first grid can be painted.
+ */
+const FIRST_SCREEN_IMAGES = 300;
 /** Images per message after the first screen's: small enough that the page keeps painting between them. */
 const IMAGES_PAGE = 500;
 
@@ -137,7 +142,7 @@ export class GalleryPanel extends Disposable {
 			return { id, name: image.name, subset: basename(image.path.slice(0, -image.name.length - 1)), caption: image.caption, bucket: galleryBucket(image) };
 		};
 		this.post({
-			type: 'init', folderName: basename(folder.root), root: folder.root, count: this.images.length, images: order.slice(0, IMAGES_PAGE).map(describe),
+			type: 'init', folderName: basename(folder.root), root: folder.root, count: this.images.length, images: order.slice(0, FIRST_SCREEN_IMAGES).map(describe),
 			thumbnailSize: this.context.thumbnails.size, tag: filter.tag, expression: filter.expression, selected: stillSelected,
 		});
 		this.applyFilter(filter);
@@ -152,7 +157,7 @@ export class GalleryPanel extends Disposable {
 		};
 		this.startPaging = () => {
 			this.startPaging = undefined;
-			this.pagesTimer = setTimeout(() => sendPage(IMAGES_PAGE), 0);
+			this.pagesTimer = setTimeout(() => sendPage(FIRST_SCREEN_IMAGES), 0);
 		};
 		if (this.firstGridPainted) {
 			this.startPaging();
