@@ -4,13 +4,13 @@
  * Never throws for bad input: every problem becomes a DatasetProblem naming the file and what to do.
  */
 import { promises as fs, Dirent } from 'node:fs';
-import { extname, join } from 'node:path';
+import { extname, join, sep } from 'node:path';
 import { captionTags } from './caption';
 import { readCaptionFileSync } from './captionFile';
 import { guideChecks } from './datasetChecks';
 import type { DatasetImage, DatasetProblem, Subset, TrainingFolder } from './datasetModel';
 import { ImageSize, readImageSize, readImageSizeFromHeaderSync } from './datasetImageSize';
-import { NOT_TRAINED_IMAGE_EXTENSIONS, captionCandidates, classifyImageName, compareCodePoints, isTrainerSideFile, parseSubsetName, captionReadOf } from './datasetParse';
+import { NOT_TRAINED_IMAGE_EXTENSIONS, captionCandidates, captionPathOf, classifyImageName, compareCodePoints, isTrainerSideFile, parseSubsetName, captionReadOf } from './datasetParse';
 import { guessRole } from './datasetRoles';
 import { leftoverProblems } from './datasetLeftovers';
 import { RENAME_TEMP_PATTERN } from './coverage/renameJournal';
@@ -172,16 +172,19 @@ async function scanSubset(subset: Subset, captionExtension: string, platform: No
 function* subsetEntrySteps(subset: Subset, entries: ReadonlyArray<{ name: string; isDir: boolean; isFile: boolean }>, captionExtension: string, platform: NodeJS.Platform): Steps<Set<string>> {
 	const fileNames = new Set(entries.filter((e) => e.isFile).map((e) => e.name));
 	const captionNames = new Set<string>();
+	// join() for every entry of a 20,000-image folder showed in the scan: the folder is already normalised and an
+	// entry's name holds no separator, so the paths are concatenated.
+	const prefix = subset.dir + sep;
 	for (const entry of entries) {
 		const kind = classifyImageName(entry.name, platform);
-		const path = join(subset.dir, entry.name);
+		const path = prefix + entry.name;
 		if (kind === 'case-ignored' && entry.isFile) {
 			subset.problems.push({ severity: 'warning', code: 'extension-case', message: `${path}: sd-scripts on this system only finds lower- or upper-case extensions, so this image is not trained. Rename it to ${entry.name.replace(/\.[^.]+$/, (e) => e.toLowerCase())}.`, path });
 		} else if (kind === 'plugin' && entry.isFile) {
 			subset.problems.push({ severity: 'warning', code: 'plugin-format', message: `${path}: sd-scripts reads this format only with an extra Python plugin (pillow_avif / jxl); convert it to PNG or JPEG to be sure it is trained.`, path });
 		} else if (kind === 'image' && entry.isFile) {
-			const [captionPath] = captionCandidates(path, captionExtension);
-			subset.images.push({ path, name: entry.name, captionPath, hasCaption: fileNames.has(captionPath.slice(subset.dir.length + 1)) });
+			const captionName = captionPathOf(entry.name, captionExtension);
+			subset.images.push({ path, name: entry.name, captionPath: prefix + captionName, hasCaption: fileNames.has(captionName) });
 		} else if (kind === 'other' && entry.isFile && NOT_TRAINED_IMAGE_EXTENSIONS.includes(extname(entry.name).toLowerCase())) {
 			subset.problems.push({ severity: 'warning', code: 'not-trained-format', message: `${path}: sd-scripts does not read ${extname(entry.name).toLowerCase()} files, so this picture is not trained. Convert it to PNG or JPEG (from an animated GIF, the one frame you want).`, path });
 		} else if (kind === 'image' && entry.isDir) {
@@ -206,8 +209,9 @@ function* orphanCaptionSteps(subset: Subset, captionNames: ReadonlySet<string>):
 		yield;
 	}
 	const orphans: string[] = [];
+	const prefix = subset.dir + sep;
 	for (const name of captionNames) {
-		const path = join(subset.dir, name);
+		const path = prefix + name;
 		if (!usedCaptions.has(path) && !isTrainerSideFile(path)) {
 			orphans.push(path);
 		}

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { scanTrainingFolder } from '../../src/core/dataset';
-import { captionCandidates, classifyImageName, parseSubsetName, pythonInt, readCaptionBytes } from '../../src/core/datasetParse';
+import { captionCandidates, classifyImageName, compareCodePoints, parseSubsetName, pythonInt, readCaptionBytes } from '../../src/core/datasetParse';
 import { findTrainingFolders } from '../../src/core/datasetDiscover';
 import { readImageSizeFromHeader } from '../../src/core/datasetImageSize';
 
@@ -229,6 +229,34 @@ describe('scanTrainingFolder', () => {
 			assert.deepEqual(await readImageSizeFromHeader(join(dir, 'a.webp')), [90, 160]);
 		} finally {
 			await rm(dir, { recursive: true, force: true });
+		}
+	});
+});
+
+describe('compareCodePoints (Python\'s str order)', () => {
+	/** What Python compares: the strings' code points, one by one. */
+	function byCodePoint(a: string, b: string): number {
+		const x = [...a].map((c) => c.codePointAt(0)!);
+		const y = [...b].map((c) => c.codePointAt(0)!);
+		for (let i = 0; i < Math.min(x.length, y.length); i++) {
+			if (x[i] !== y[i]) {
+				return x[i] - y[i];
+			}
+		}
+		return x.length - y.length;
+	}
+
+	it('orders as code points do, where UTF-16 order differs (above U+FFFF against U+E000-FFFF)', () => {
+		assert.ok(compareCodePoints('img_\u{1F600}.png', 'img_\uFF5E.png') > 0, 'U+1F600 sorts after U+FF5E, as in Python');
+		assert.ok('img_\u{1F600}.png' < 'img_\uFF5E.png', 'while UTF-16 order puts it first');
+		let state = 7;
+		const random = () => (state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32;
+		const alphabet = ['a', 'b', '_', '0', '\u00e9', '\u4e2d', '\ud7ff', '\ue000', '\uff5e', '\uffff', '\u{10000}', '\u{1F600}', '\u{10FFFF}'];
+		const word = () => Array.from({ length: Math.floor(random() * 5) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+		for (let n = 0; n < 20_000; n++) {
+			const a = word();
+			const b = random() < 0.3 ? a + word() : word();
+			assert.equal(Math.sign(compareCodePoints(a, b)), Math.sign(byCodePoint(a, b)), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
 		}
 	});
 });
