@@ -29,7 +29,7 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 	private filterText = '';
 	private diagnosticsTimer: NodeJS.Timeout | undefined;
 	/** Flagged tags per root, made in slices after each burst of diagnostics changes (reading them took ~1 s at 20,000). */
-	private readonly flagged = new Map<string, { folder: TrainingFolder; tags: FlaggedTag[] }>();
+	private readonly flagged = new Map<string, FlaggedTag[]>();
 	/** The first read's run per root, before any scheduled update has finished. */
 	private readonly flaggedFirst = new Map<string, Promise<FlaggedTag[]>>();
 	private flaggedUpdating = false;
@@ -207,7 +207,7 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 			if (this.disposed) {
 				return;
 			}
-			this.flagged.set(folder.root, { folder, tags });
+			this.flagged.set(folder.root, tags);
 		}
 		if (shown.length > 0) {
 			this.changeEmitter.fire(undefined);
@@ -219,9 +219,9 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 	 * the last slice-made update, which fires a refresh when done; the first read makes them (in slices too).
 	 */
 	public async flaggedTags(folder: TrainingFolder): Promise<FlaggedTag[]> {
-		const entry = this.flagged.get(folder.root);
-		if (entry) {
-			return entry.tags;
+		const made = this.flagged.get(folder.root);
+		if (made) {
+			return made;
 		}
 		let first = this.flaggedFirst.get(folder.root);
 		if (!first) {
@@ -230,7 +230,7 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 			this.flaggedFirst.set(folder.root, first);
 			void first.then((tags) => {
 				if (!this.flagged.has(folder.root)) {
-					this.flagged.set(folder.root, { folder, tags });
+					this.flagged.set(folder.root, tags);
 				}
 				if (this.changes !== changes && !this.disposed) {
 					this.scheduleFlagged();
@@ -246,8 +246,8 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 	 * that copies every file's diagnostics: 50-400 ms at 20,000 captions), in folder order.
 	 */
 	private *flaggedSteps(folder: TrainingFolder): Steps<FlaggedTag[]> {
-		const found = new Map<string, FlaggedTag>();
-		const filesOf = new Map<string, Set<string>>();
+		// Per tag and code: the flagged tag and the set of its files (a Set: `files.includes` per diagnostic was quadratic).
+		const found = new Map<string, { tag: FlaggedTag; files: Set<string> }>();
 		const seen = new Set<string>();
 		for (const image of folder.subsets.flatMap((subset) => subset.images)) {
 			yield;
@@ -276,19 +276,16 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 				const key = normalizeTag(tag.text);
 				const id = `${key}\u0000${code}`;
 				let entry = found.get(id);
-				let files = filesOf.get(id);
-				if (!entry || !files) {
-					entry = { key, label: tag.text, code, message: diagnostic.message, severity: diagnostic.severity, files: [] };
-					files = new Set();
+				if (!entry) {
+					entry = { tag: { key, label: tag.text, code, message: diagnostic.message, severity: diagnostic.severity, files: [] }, files: new Set() };
 					found.set(id, entry);
-					filesOf.set(id, files);
 				}
-				if (!files.has(path)) {
-					files.add(path);
-					entry.files.push(path);
+				if (!entry.files.has(path)) {
+					entry.files.add(path);
+					entry.tag.files.push(path);
 				}
 			}
 		}
-		return yield* sortSteps([...found.values()], (a, b) => a.severity - b.severity || b.files.length - a.files.length || a.key.localeCompare(b.key));
+		return yield* sortSteps([...found.values()].map((entry) => entry.tag), (a, b) => a.severity - b.severity || b.files.length - a.files.length || a.key.localeCompare(b.key));
 	}
 }
