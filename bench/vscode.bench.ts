@@ -8,10 +8,16 @@
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BenchFigures, FIGURES, FigureKey } from '../test/benchvscode/figures';
+import { BenchFigures, FIGURES, FigureKey, MeasuredFigure } from '../test/benchvscode/figures';
 import { BenchCase } from './harness';
 
 let launch: Promise<BenchFigures> | undefined;
+
+/**
+ * Activation is one sample per window, and a window's start shares the 2 cores with VS Code's own start: the
+ * figure is the median of this many fresh windows (the tier's own and activation-only ones after it).
+ */
+const ACTIVATION_WINDOWS = 5;
 
 async function measureInVscode(): Promise<BenchFigures> {
 	const dir = await fs.mkdtemp(join(tmpdir(), 'lw-bench-vscode-'));
@@ -22,10 +28,30 @@ async function measureInVscode(): Promise<BenchFigures> {
 		if (!existsSync(out)) {
 			throw new Error(`the VS Code bench tier measured nothing (${result.failed} failed; its output is above)`);
 		}
-		return JSON.parse(readFileSync(out, 'utf8')) as BenchFigures;
+		const measured = JSON.parse(readFileSync(out, 'utf8')) as BenchFigures;
+		const activations = measured.figures.activation ? [measured.figures.activation] : [];
+		for (let window = 1; window < ACTIVATION_WINDOWS && activations.length > 0; window++) {
+			const again = join(dir, `activation-${window}.json`);
+			await runVscodeSuite({ suite: 'benchvscode', grep: 'activation', benchOut: again, quiet: true });
+			const figure = existsSync(again) ? (JSON.parse(readFileSync(again, 'utf8')) as BenchFigures).figures.activation : undefined;
+			if (figure) {
+				activations.push(figure);
+			}
+		}
+		if (activations.length > 0) {
+			measured.figures.activation = medianActivation(activations);
+		}
+		return measured;
 	} finally {
 		await fs.rm(dir, { recursive: true, force: true });
 	}
+}
+
+function medianActivation(windows: MeasuredFigure[]): MeasuredFigure {
+	const sorted = [...windows].sort((a, b) => a.ms - b.ms);
+	const median = sorted[Math.floor(sorted.length / 2)];
+	const each = windows.map((w, i) => `window ${i + 1}: ${w.ms} ms, ${w.note ?? ''}`).join('; ');
+	return { ms: median.ms, work: 1, note: `median of ${windows.length} fresh windows (each says whether V8 had its code cache; the first window after a build has none): ${each}` };
 }
 
 function figureCase(key: FigureKey): BenchCase {

@@ -32,6 +32,8 @@ import { WebviewObserver, observeWebviews } from './services/webviewHost';
  * Each feature exposes `register(services: WorkbenchServices): vscode.Disposable` (a `Feature`).
  */
 export interface WorkbenchApi {
+	/** For the activation bench: whether this window ran the bundle from V8's code cache (set by src/extensionLoader.ts). */
+	readonly codeCache?: 'used' | 'rejected' | 'absent';
 	/** For integration tests: the services the features were built from. */
 	readonly services: WorkbenchServices;
 	/** For integration tests: feature objects they drive or inspect directly. */

@@ -53,10 +53,12 @@ function writeCache(): void {
 	}
 }
 
+const codeCache: main.WorkbenchApi['codeCache'] = !cachedData ? 'absent' : script.cachedDataRejected ? 'rejected' : 'used';
+
 export function activate(context: vscode.ExtensionContext): main.WorkbenchApi {
 	const api = loaded.exports.activate(context);
 	setTimeout(writeCache, 2000).unref();
-	return api;
+	return { ...api, codeCache };
 }
 
 export function deactivate(): void {
