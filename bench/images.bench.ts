@@ -173,6 +173,26 @@ export const cases: BenchCase[] = [
 		},
 	},
 	{
+		// What no thumbnailer that reads every file can beat here: libjpeg's 1/8-scale (DCT) decode, which both
+		// sharp's shrink-on-load and Pillow's draft mode use, with a nearest-neighbour resize and no encode.
+		name: `thumbnails floor: ${THUMBNAILS} JPEGs, shrink-on-load decode alone`,
+		baseline: `thumbnails: ${THUMBNAILS} real-size JPEGs, first run`,
+		setup: generateThumbnailInputs,
+		async run() {
+			const sharp = (await import('sharp')).default;
+			const threads = new ThumbnailCache({ cacheDir }).concurrency;
+			let next = 0;
+			const start = now();
+			await Promise.all(Array.from({ length: threads }, async () => {
+				while (next < thumbImages.length) {
+					const file = thumbImages[next++];
+					await sharp(file, { failOn: 'none' }).resize(256, 256, { fit: 'inside', kernel: 'nearest' }).raw().toBuffer();
+				}
+			}));
+			return { work: thumbImages.length, unit: 'images', ms: now() - start, note: `${threads} at a time, as the thumbnail pool` };
+		},
+	},
+	{
 		name: `thumbnails: ${THUMBNAILS} cached, new session (stat + lookup)`,
 		baseline: `thumbnails: ${THUMBNAILS} real-size JPEGs, first run`,
 		async run() {

@@ -87,16 +87,35 @@ test('the pool runs at most `concurrency` jobs, dedupes a path, and drops aborte
 			return path;
 		}));
 		const cache = new ThumbnailCache({ cacheDir: join(dir, 'cache'), size: 64, concurrency: 1 });
+		// Counts the decodes running at once, through the one method that holds a slot.
+		const withEncode = cache as unknown as { encode(path: string): Promise<Buffer> };
+		const encode = withEncode.encode.bind(cache);
+		let decoding = 0;
+		let mostAtOnce = 0;
+		const decoded: string[] = [];
+		withEncode.encode = async (path) => {
+			decoding++;
+			mostAtOnce = Math.max(mostAtOnce, decoding);
+			try {
+				return await encode(path);
+			} finally {
+				decoding--;
+				decoded.push(path);
+			}
+		};
 		const controller = new AbortController();
 		const a = cache.thumbnail(images[0]);
 		const b = cache.thumbnail(images[1], controller.signal);
 		const c = cache.thumbnail(images[2]);
 		assert.equal(cache.thumbnail(images[0]), a, 'a second request for the same image shares the first');
-		assert.equal(cache.pending, 2, 'one runs, two wait');
+		assert.equal(cache.pending, 3, 'all three wait (looking up the cache) before any decodes');
 		controller.abort();
 		await assert.rejects(b, /abort/i);
 		const results = await Promise.all([a, c]);
 		assert.equal(results.every((r) => !r.cached), true);
+		assert.equal(mostAtOnce, 1, 'one slot: one decode at a time');
+		assert.deepEqual(decoded.sort(), [images[0], images[2]].sort(), 'the aborted request never decoded');
+		assert.equal(cache.pending, 0);
 		assert.equal((await fs.readdir(join(dir, 'cache'))).length > 0, true);
 	} finally {
 		await fs.rm(dir, { recursive: true, force: true });
