@@ -23,7 +23,7 @@ import { checkImages } from '../src/core/images/checkImages';
 import { decodeForAnalysis } from '../src/core/images/decode';
 import { createFaceDetector, FaceDetector } from '../src/core/images/faceDetector';
 import { imageCheckOptions } from '../src/core/images/options';
-import { ThumbnailCache } from '../src/core/thumbnails';
+import { ThumbnailCache, defaultThumbnailConcurrency } from '../src/core/thumbnails';
 import { BenchCase, now } from './harness';
 import { withJpegComment } from '../test/support/jpegComment';
 
@@ -180,7 +180,7 @@ export const cases: BenchCase[] = [
 		setup: generateThumbnailInputs,
 		async run() {
 			const sharp = (await import('sharp')).default;
-			const threads = new ThumbnailCache({ cacheDir }).concurrency;
+			const threads = defaultThumbnailConcurrency();
 			let next = 0;
 			const start = now();
 			await Promise.all(Array.from({ length: threads }, async () => {
