@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { checkImages } from '../../src/core/images/checkImages';
+import { classifyDecodeError } from '../../src/core/images/decode';
 import { imageCheckOptions } from '../../src/core/images/options';
 import { sharedFixture } from '../support/paths';
 
@@ -84,6 +85,11 @@ describe('bad input: each file gets a clear problem and the rest is still checke
 		assert.equal(problem.severity, 'error');
 		assert.match(problem.message, /truncated or corrupt/);
 		assert.match(problem.message, /Re-export it or remove it/);
+	});
+	it('a decoder warning that reaches us without its text (raised on a libvips worker thread) still says truncated or corrupt', () => {
+		const problem = classifyDecodeError('/data/cut.jpg', new Error('Warning treated as error due to failOn setting'));
+		assert.equal(problem.code, 'unreadable');
+		assert.match(problem.message, /truncated or corrupt.*Re-export it or remove it/);
 	});
 	it('a text file named .jpg is unreadable', () => {
 		assert.deepEqual(problemsOf('garbage.jpg').map((p) => p.code), ['unreadable']);
