@@ -76,6 +76,36 @@ export function captionTags(text: string, separator = ','): string[] {
 	return tags;
 }
 
+/** captionTags(text, separator).length without building the tags (the scan counts every caption's tags). */
+export function countCaptionTags(text: string, separator = ','): number {
+	const line = firstLineOf(text);
+	let count = 0;
+	let inTag = false;
+	let start = 0;
+	for (;;) {
+		const found = separator ? line.indexOf(separator, start) : -1;
+		const end = found === -1 ? line.length : found;
+		for (let i = start; i < end && !inTag; i++) {
+			inTag = !isTrimmedSpace(line.charCodeAt(i));
+		}
+		if (inTag) {
+			count++;
+			inTag = false;
+		}
+		if (found === -1) {
+			return count;
+		}
+		start = found + separator.length;
+	}
+}
+
+/** Exactly the characters String.prototype.trim() removes (ECMAScript WhiteSpace and LineTerminator). */
+function isTrimmedSpace(code: number): boolean {
+	return code === 0x20 || (code >= 0x09 && code <= 0x0d) || (code > 0x7f && (code === 0xa0 || code === 0x1680
+		|| (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f
+		|| code === 0x3000 || code === 0xfeff));
+}
+
 /** Joins tags the way the WD14 tagger and most tools write them: separator plus one space. */
 export function formatCaption(tags: readonly string[], separator = ','): string {
 	return tags.map((tag) => tag.trim()).filter((tag) => tag.length > 0).join(`${separator} `);

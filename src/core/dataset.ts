@@ -5,7 +5,7 @@
  */
 import { promises as fs, Dirent } from 'node:fs';
 import { extname, join, sep } from 'node:path';
-import { captionTags } from './caption';
+import { countCaptionTags } from './caption';
 import { readCaptionFileSync } from './captionFile';
 import { guideChecks } from './datasetChecks';
 import type { DatasetImage, DatasetProblem, Subset, TrainingFolder } from './datasetModel';
@@ -139,7 +139,7 @@ function readCaption(image: DatasetImage): DatasetProblem | undefined {
 		return { severity: 'error', code: 'empty-caption', message: `${image.captionPath} is empty; sd-scripts stops with "caption file is empty". Write tags into it or delete it.`, path: image.captionPath };
 	}
 	image.caption = read.caption;
-	image.tagCount = captionTags(read.caption).length;
+	image.tagCount = countCaptionTags(read.caption);
 	image.captionLineCount = read.lineCount;
 	return undefined;
 }
@@ -200,19 +200,20 @@ function* subsetEntrySteps(subset: Subset, entries: ReadonlyArray<{ name: string
 }
 
 /** Caption files no image of the subset uses (sd-scripts never reads them), sorted. */
-function* orphanCaptionSteps(subset: Subset, captionNames: ReadonlySet<string>): Steps<string[]> {
-	const usedCaptions = new Set<string>();
+function* orphanCaptionSteps(subset: Subset, captionNames: Set<string>): Steps<string[]> {
+	const prefix = subset.dir + sep;
+	// By name, not path: a 20,000-caption subset hashed 40,000 long concatenated paths here (issue 22).
 	for (const image of subset.images) {
-		if (image.hasCaption) {
-			usedCaptions.add(image.captionPath);
+		// sd-scripts' legacy face-crop name is cut from the whole path, so it may lie outside the subset.
+		if (image.hasCaption && image.captionPath.startsWith(prefix)) {
+			captionNames.delete(image.captionPath.slice(prefix.length));
 		}
 		yield;
 	}
 	const orphans: string[] = [];
-	const prefix = subset.dir + sep;
 	for (const name of captionNames) {
 		const path = prefix + name;
-		if (!usedCaptions.has(path) && !isTrainerSideFile(path)) {
+		if (!isTrainerSideFile(path)) {
 			orphans.push(path);
 		}
 		yield;

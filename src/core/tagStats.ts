@@ -61,12 +61,31 @@ export function buildTagTable(subsets: readonly TagStatsSubset[], separator = ',
 	return runToEnd(buildTagTableSteps(subsets, separator));
 }
 
+/** One tag's counts while the table is built. */
+interface TagCounter {
+	key: string;
+	total: number;
+	all: number;
+	perSubset: number[];
+	spellings: Map<string, number>;
+	/** The last caption that counted this tag: a tag written twice in a caption counts its image once. */
+	lastImage: number;
+}
+
+/** A spelling as written, with the tag it normalises to: one map lookup per tag of a caption. */
+interface SpellingCounter {
+	counter: TagCounter | undefined;
+	count: number;
+}
+
 /** buildTagTable in steps of one caption (slices.ts), for the extension host. */
 export function* buildTagTableSteps(subsets: readonly TagStatsSubset[], separator = ','): Steps<TagTable> {
-	const keyOf = memoizedNormalize();
-	const counts = new Map<string, { total: number; all: number; perSubset: number[]; spellings: Map<string, number> }>();
+	const counters = new Map<string, TagCounter>();
+	// 20,000 captions of 30 tags repeat a few thousand spellings: each is normalised and found once (issue 22).
+	const spellings = new Map<string, SpellingCounter>();
 	let totalImages = 0;
 	let captionedImages = 0;
+	let imageNumber = 0;
 	const tableSubsets: TagTableSubset[] = [];
 	for (const [subsetIndex, subset] of subsets.entries()) {
 		let captioned = 0;
@@ -76,26 +95,26 @@ export function* buildTagTableSteps(subsets: readonly TagStatsSubset[], separato
 				continue;
 			}
 			captioned++;
-			const seen = new Set<string>();
+			imageNumber++;
 			for (const tag of captionTags(image.caption, separator)) {
-				const key = keyOf(tag);
-				if (!key) {
+				let spelling = spellings.get(tag);
+				if (!spelling) {
+					spelling = { counter: counterOf(counters, normalizeTag(tag), subsets.length), count: 0 };
+					spellings.set(tag, spelling);
+				}
+				const counter = spelling.counter;
+				if (!counter) {
 					continue;
 				}
-				let entry = counts.get(key);
-				if (!entry) {
-					entry = { total: 0, all: 0, perSubset: new Array<number>(subsets.length).fill(0), spellings: new Map() };
-					counts.set(key, entry);
-				}
-				entry.spellings.set(tag, (entry.spellings.get(tag) ?? 0) + 1);
-				if (seen.has(key)) {
+				spelling.count++;
+				if (counter.lastImage === imageNumber) {
 					continue;
 				}
-				seen.add(key);
-				entry.all++;
-				entry.perSubset[subsetIndex]++;
+				counter.lastImage = imageNumber;
+				counter.all++;
+				counter.perSubset[subsetIndex]++;
 				if (!subset.isReg) {
-					entry.total++;
+					counter.total++;
 				}
 			}
 		}
@@ -105,8 +124,13 @@ export function* buildTagTableSteps(subsets: readonly TagStatsSubset[], separato
 		}
 		tableSubsets.push({ name: subset.name, role: subset.role, isReg: subset.isReg, images: subset.images.length, captioned });
 	}
+	for (const [tag, spelling] of spellings) {
+		if (spelling.counter) {
+			spelling.counter.spellings.set(tag, spelling.count);
+		}
+	}
 	const rows: TagRow[] = [];
-	for (const [key, entry] of counts) {
+	for (const [key, entry] of counters) {
 		yield;
 		rows.push({
 			key,
@@ -132,6 +156,19 @@ export function compareLabels(a: TagRow, b: TagRow): number {
 
 function sum(a: number, b: number): number {
 	return a + b;
+}
+
+/** The counter of a normalised tag (none for a tag that normalises to nothing, like "()"). */
+function counterOf(counters: Map<string, TagCounter>, key: string, subsetCount: number): TagCounter | undefined {
+	if (!key) {
+		return undefined;
+	}
+	let counter = counters.get(key);
+	if (!counter) {
+		counter = { key, total: 0, all: 0, perSubset: new Array<number>(subsetCount).fill(0), spellings: new Map(), lastImage: 0 };
+		counters.set(key, counter);
+	}
+	return counter;
 }
 
 function mostCommon(spellings: Map<string, number>): string {

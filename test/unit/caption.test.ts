@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { captionTags, decodeCaption, normalizeTag, parseCaption, replaceCaptionTags } from '../../src/core/caption';
+import { captionTags, countCaptionTags, decodeCaption, normalizeTag, parseCaption, replaceCaptionTags } from '../../src/core/caption';
 
 test('parseCaption keeps only the first line and gives tag offsets', () => {
 	const parsed = parseCaption('3mm4w4ts0n,  blue eyes ,smile\nsecond line');
@@ -33,8 +33,8 @@ test('normalizeTag ignores case, underscores, weights and escapes', () => {
 	assert.notEqual(normalizeTag('blue eyes'), normalizeTag('blue hair'));
 });
 
-test('captionTags gives the texts of parseCaption\'s tags, for any spacing, separator and line ending', () => {
-	const alphabet = ['a', 'b', ' ', ',', ',', '|', '\t', '\n', '\r', '\u00a0', '\u2028', '\u3000', '\ufeff', '\u200b', 'é', '😀'];
+test('captionTags gives the texts of parseCaption\'s tags, and countCaptionTags their number, for any spacing, separator and line ending', () => {
+	const alphabet = ['a', 'b', ' ', ',', ',', '|', '\t', '\n', '\r', '\u00a0', '\u2028', '\u3000', '\ufeff', '\u200b', '\u1680', '\u2005', '\u202f', '\u205f', '\v', 'é', '😀'];
 	let seed = 1;
 	const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 	for (let n = 0; n < 20_000; n++) {
@@ -43,7 +43,9 @@ test('captionTags gives the texts of parseCaption\'s tags, for any spacing, sepa
 			text += alphabet[Math.floor(next() * alphabet.length)];
 		}
 		for (const separator of [',', '|', '', ', ']) {
-			assert.deepEqual(captionTags(text, separator), parseCaption(text, separator).tags.map((tag) => tag.text), JSON.stringify([text, separator]));
+			const tags = parseCaption(text, separator).tags.map((tag) => tag.text);
+			assert.deepEqual(captionTags(text, separator), tags, JSON.stringify([text, separator]));
+			assert.equal(countCaptionTags(text, separator), tags.length, JSON.stringify([text, separator]));
 		}
 	}
 });
