@@ -6,7 +6,8 @@
 import { promises as fs, Dirent } from 'node:fs';
 import { extname, join, sep } from 'node:path';
 import { countCaptionTags } from './caption';
-import { readCaptionFileSync } from './captionFile';
+import { CaptionFile, captionFromBytes, readCaptionFileSync } from './captionFile';
+import { SharedCaptionReads } from './captionReadThread';
 import { guideChecks } from './datasetChecks';
 import type { DatasetImage, DatasetProblem, Subset, TrainingFolder } from './datasetModel';
 import { ImageSize, readImageSize, readImageSizeFromHeaderSync } from './datasetImageSize';
@@ -109,22 +110,41 @@ async function listDir(dir: string, problems: DatasetProblem[]): Promise<Array<{
 /**
  * Captions are small files: `fs.promises.readFile` costs four thread-pool round trips each (open, stat, read,
  * close), which was most of a 20,000-caption scan (issue 22). They are read synchronously, one per step, in
- * slices of a few milliseconds with the event loop free between them (slices.ts).
+ * slices of a few milliseconds with the event loop free between them (slices.ts); in a large subset a helper
+ * thread reads some of them at the same time (captionReadThread.ts).
  */
-function* readCaptionSteps(images: readonly DatasetImage[]): Steps<DatasetProblem[]> {
-	const problems: DatasetProblem[] = [];
-	for (const image of images) {
-		const problem = readCaption(image);
-		if (problem) {
-			problems.push(problem);
-		}
-		yield;
-	}
-	return problems;
+async function readSubsetCaptions(images: readonly DatasetImage[], reads: SharedCaptionReads): Promise<DatasetProblem[]> {
+	reads.start(images.map((image) => image.captionPath));
+	// By image, so the problems come in the images' order whichever thread read each caption.
+	const problems = new Array<DatasetProblem | undefined>(images.length);
+	const readHere = new Uint8Array(images.length);
+	await runInSlices(readClaimedCaptionSteps(images, reads, readHere, problems));
+	const helperFiles = await reads.helperFiles();
+	await runInSlices(readRestSteps(images, readHere, helperFiles, problems));
+	return problems.filter((problem) => problem !== undefined);
 }
 
-function readCaption(image: DatasetImage): DatasetProblem | undefined {
-	const file = readCaptionFileSync(image.captionPath);
+function* readClaimedCaptionSteps(images: readonly DatasetImage[], reads: SharedCaptionReads, readHere: Uint8Array, problems: Array<DatasetProblem | undefined>): Steps<void> {
+	for (let index = reads.claim(); index !== undefined; index = reads.claim()) {
+		readHere[index] = 1;
+		problems[index] = readCaption(images[index], readCaptionFileSync(images[index].captionPath));
+		yield;
+	}
+}
+
+/** The captions the helper thread read (decoded here), and any it could not read, read here for their error. */
+function* readRestSteps(images: readonly DatasetImage[], readHere: Uint8Array, helperFiles: ReadonlyMap<number, Uint8Array>, problems: Array<DatasetProblem | undefined>): Steps<void> {
+	for (let index = 0; index < images.length; index++) {
+		if (!readHere[index]) {
+			const image = images[index];
+			const bytes = helperFiles.get(index);
+			problems[index] = readCaption(image, bytes ? captionFromBytes(image.captionPath, bytes) : readCaptionFileSync(image.captionPath));
+			yield;
+		}
+	}
+}
+
+function readCaption(image: DatasetImage, file: CaptionFile): DatasetProblem | undefined {
 	if (file.kind === 'missing' || file.kind === 'unreadable') {
 		image.captionProblem = 'unreadable';
 		return { severity: 'error', code: 'unreadable-caption', message: ioMessage(image.captionPath, file.error), path: image.captionPath };
@@ -144,24 +164,40 @@ function readCaption(image: DatasetImage): DatasetProblem | undefined {
 	return undefined;
 }
 
+function countCaptionEntries(entries: ReadonlyArray<{ name: string }>, captionExtension: string): number {
+	let count = 0;
+	for (const entry of entries) {
+		if (entry.name.endsWith(captionExtension)) {
+			count++;
+		}
+	}
+	return count;
+}
+
 async function scanSubset(subset: Subset, captionExtension: string, platform: NodeJS.Platform, readCaptions: boolean): Promise<void> {
 	const entries = await listDir(subset.dir, subset.problems);
 	if (!entries) {
 		return;
 	}
-	// The work between the reads runs in slices (slices.ts): at 20,000 files it took 100-400 ms in one piece.
-	const captionNames = await runInSlices(subsetEntrySteps(subset, entries, captionExtension, platform));
-	// The legacy face-crop name is a second candidate; only look for it when the plain name is missing.
-	await mapLimited(subset.images.filter((i) => !i.hasCaption), IO_CONCURRENCY, async (image) => {
-		const alternative = captionCandidates(image.path, captionExtension)[1];
-		if (alternative !== image.captionPath && (await fs.stat(alternative).then((s) => s.isFile(), () => false))) {
-			image.captionPath = alternative;
-			image.hasCaption = true;
+	// Made now, so that in a large subset its helper thread starts while the entries are sorted out.
+	const reads = readCaptions ? new SharedCaptionReads(countCaptionEntries(entries, captionExtension)) : undefined;
+	try {
+		// The work between the reads runs in slices (slices.ts): at 20,000 files it took 100-400 ms in one piece.
+		const captionNames = await runInSlices(subsetEntrySteps(subset, entries, captionExtension, platform));
+		// The legacy face-crop name is a second candidate; only look for it when the plain name is missing.
+		await mapLimited(subset.images.filter((i) => !i.hasCaption), IO_CONCURRENCY, async (image) => {
+			const alternative = captionCandidates(image.path, captionExtension)[1];
+			if (alternative !== image.captionPath && (await fs.stat(alternative).then((s) => s.isFile(), () => false))) {
+				image.captionPath = alternative;
+				image.hasCaption = true;
+			}
+		});
+		subset.orphanCaptions = await runInSlices(orphanCaptionSteps(subset, captionNames));
+		if (reads) {
+			subset.problems.push(...(await readSubsetCaptions(subset.images.filter((i) => i.hasCaption), reads)));
 		}
-	});
-	subset.orphanCaptions = await runInSlices(orphanCaptionSteps(subset, captionNames));
-	if (readCaptions) {
-		subset.problems.push(...(await runInSlices(readCaptionSteps(subset.images.filter((i) => i.hasCaption)))));
+	} finally {
+		reads?.close();
 	}
 	if (subset.images.length === 0) {
 		subset.problems.push({ severity: 'warning', code: 'empty-subset', message: `${subset.dir} has no images sd-scripts can read (.png .jpg .jpeg .webp .bmp); sd-scripts skips it.`, path: subset.dir });

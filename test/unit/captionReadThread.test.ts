@@ -1,0 +1,93 @@
+/**
+ * Caption reads shared with a helper thread (issue 22): every file is read exactly once, by the caller or by the
+ * helper, with its exact bytes; what the helper cannot read is left to the caller; and a scan of a large subset
+ * gives the same captions and problems, in the same order, as one read on a single thread.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HELPER_MIN_CAPTIONS, SharedCaptionReads } from '../../src/core/captionReadThread';
+import { scanTrainingFolder } from '../../src/core/dataset';
+
+const COUNT = HELPER_MIN_CAPTIONS + 500;
+
+test('each caption is read once, by the caller or the helper, byte for byte; the helper leaves what it cannot read', async () => {
+	const dir = mkdtempSync(join(tmpdir(), 'caption-reads-'));
+	try {
+		const paths = Array.from({ length: COUNT }, (_, i) => join(dir, `img_${i}.txt`));
+		paths.forEach((path, i) => {
+			if (i % 97 === 5) {
+				mkdirSync(path); // unreadable as a file: the caller must get it back
+			} else {
+				writeFileSync(path, i === 7 ? Buffer.alloc(40_000, 'x') : `tag${i}, smile`);
+			}
+		});
+		const reads = new SharedCaptionReads(paths.length);
+		reads.start(paths);
+		const mine: number[] = [];
+		let helperSeen = false;
+		for (let index = reads.claim(); index !== undefined; index = reads.claim()) {
+			// Until the helper is seen taking files (a gap in the caller's indices), the caller waits between
+			// claims, so the helper gets its share on any machine: first for it to begin, then a turn per claim.
+			if (mine.length === 1) {
+				assert.equal(await reads.whenHelperReads(), true, 'a folder this size has a helper');
+			}
+			helperSeen ||= mine.length > 0 && index > mine[mine.length - 1] + 1;
+			mine.push(index);
+			if (!helperSeen) {
+				await new Promise<void>((resolve) => setImmediate(resolve));
+			}
+		}
+		const helped = await reads.helperFiles();
+		assert.ok(helped.size > 0, 'the helper read some captions');
+		assert.ok(mine.every((index) => !helped.has(index)), 'no caption read twice');
+		for (const [index, bytes] of helped) {
+			assert.deepEqual(Buffer.from(bytes), readFileSync(paths[index]), paths[index]);
+		}
+		const unreadable = paths.map((_, i) => i).filter((i) => i % 97 === 5);
+		assert.ok(unreadable.every((i) => !helped.has(i)), 'a caption the helper could not read is the caller\'s');
+		const covered = new Set([...mine, ...helped.keys(), ...unreadable]);
+		assert.equal(covered.size, COUNT, 'every caption is accounted for');
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
+});
+
+test('a small folder starts no helper: the caller claims every caption', async () => {
+	const reads = new SharedCaptionReads(10);
+	reads.start(Array.from({ length: 10 }, (_, i) => `/nowhere/${i}.txt`));
+	const claimed: number[] = [];
+	for (let index = reads.claim(); index !== undefined; index = reads.claim()) {
+		claimed.push(index);
+	}
+	assert.deepEqual(claimed, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+	assert.equal((await reads.helperFiles()).size, 0);
+});
+
+test('a scan of a subset large enough for the helper has every caption and each problem in image order', async () => {
+	const root = mkdtempSync(join(tmpdir(), 'caption-scan-'));
+	try {
+		const subset = join(root, 'images', '10_zq7 woman');
+		mkdirSync(subset, { recursive: true });
+		for (let i = 0; i < COUNT; i++) {
+			const stem = join(subset, `img_${String(i).padStart(5, '0')}`);
+			writeFileSync(`${stem}.png`, '');
+			writeFileSync(`${stem}.txt`, i % 500 === 3 ? '' : i % 500 === 4 ? Buffer.from('caf\xe9', 'latin1') : `zq7, tag${i}, smile`);
+		}
+		const folder = await scanTrainingFolder(root, { bucketPreview: false });
+		const images = folder.subsets[0].images;
+		assert.equal(images.length, COUNT);
+		images.forEach((image, i) => {
+			const expected = i % 500 === 3 || i % 500 === 4 ? undefined : `zq7, tag${i}, smile`;
+			assert.equal(image.caption, expected, image.path);
+		});
+		const problems = folder.subsets[0].problems.filter((p) => p.code === 'empty-caption' || p.code === 'caption-not-utf8');
+		const expectedProblems = Array.from({ length: COUNT }, (_, i) => i).filter((i) => i % 500 === 3 || i % 500 === 4)
+			.map((i) => `${i % 500 === 3 ? 'empty-caption' : 'caption-not-utf8'} img_${String(i).padStart(5, '0')}.txt`);
+		assert.deepEqual(problems.map((p) => `${p.code} ${p.path!.slice(subset.length + 1)}`), expectedProblems);
+	} finally {
+		rmSync(root, { recursive: true, force: true });
+	}
+});
