@@ -164,6 +164,10 @@ function readCaption(image: DatasetImage, file: CaptionFile): DatasetProblem | u
 	return undefined;
 }
 
+function isNotTrainedPicture(name: string): boolean {
+	return NOT_TRAINED_IMAGE_EXTENSIONS.includes(extname(name).toLowerCase());
+}
+
 function countCaptionEntries(entries: ReadonlyArray<{ name: string }>, captionExtension: string): number {
 	let count = 0;
 	for (const entry of entries) {
@@ -211,25 +215,37 @@ function* subsetEntrySteps(subset: Subset, entries: ReadonlyArray<{ name: string
 	// join() for every entry of a 20,000-image folder showed in the scan: the folder is already normalised and an
 	// entry's name holds no separator, so the paths are concatenated.
 	const prefix = subset.dir + sep;
+	// Half of a folder's entries are captions: with a caption extension that names no picture format (.txt,
+	// .caption), a caption needs no classifying (issue 22: 40,000 entries).
+	const captionNamesNoPicture = classifyImageName(`x${captionExtension}`, platform) === 'other' && !isNotTrainedPicture(`x${captionExtension}`);
+	let count = 0;
 	for (const entry of entries) {
+		// A step is 8 entries: a yield per entry was a quarter of this loop.
+		if ((++count & 7) === 0) {
+			yield;
+		}
+		if (entry.isFile && entry.name.endsWith(captionExtension)) {
+			captionNames.add(entry.name);
+			if (captionNamesNoPicture) {
+				continue;
+			}
+		}
 		const kind = classifyImageName(entry.name, platform);
+		if (kind === 'image' && entry.isFile) {
+			const captionName = captionPathOf(entry.name, captionExtension);
+			subset.images.push({ path: prefix + entry.name, name: entry.name, captionPath: prefix + captionName, hasCaption: fileNames.has(captionName) });
+			continue;
+		}
 		const path = prefix + entry.name;
 		if (kind === 'case-ignored' && entry.isFile) {
 			subset.problems.push({ severity: 'warning', code: 'extension-case', message: `${path}: sd-scripts on this system only finds lower- or upper-case extensions, so this image is not trained. Rename it to ${entry.name.replace(/\.[^.]+$/, (e) => e.toLowerCase())}.`, path });
 		} else if (kind === 'plugin' && entry.isFile) {
 			subset.problems.push({ severity: 'warning', code: 'plugin-format', message: `${path}: sd-scripts reads this format only with an extra Python plugin (pillow_avif / jxl); convert it to PNG or JPEG to be sure it is trained.`, path });
-		} else if (kind === 'image' && entry.isFile) {
-			const captionName = captionPathOf(entry.name, captionExtension);
-			subset.images.push({ path, name: entry.name, captionPath: prefix + captionName, hasCaption: fileNames.has(captionName) });
-		} else if (kind === 'other' && entry.isFile && NOT_TRAINED_IMAGE_EXTENSIONS.includes(extname(entry.name).toLowerCase())) {
+		} else if (kind === 'other' && entry.isFile && isNotTrainedPicture(entry.name)) {
 			subset.problems.push({ severity: 'warning', code: 'not-trained-format', message: `${path}: sd-scripts does not read ${extname(entry.name).toLowerCase()} files, so this picture is not trained. Convert it to PNG or JPEG (from an animated GIF, the one frame you want).`, path });
 		} else if (kind === 'image' && entry.isDir) {
 			subset.problems.push({ severity: 'warning', code: 'image-named-folder', message: `${path} is a folder named like an image; sd-scripts would try to load it. Rename it.`, path });
 		}
-		if (entry.isFile && entry.name.endsWith(captionExtension)) {
-			captionNames.add(entry.name);
-		}
-		yield;
 	}
 	yield* sortSteps(subset.images, (a, b) => compareCodePoints(a.name, b.name));
 	return captionNames;
