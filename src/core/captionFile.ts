@@ -107,7 +107,8 @@ export function readCaptionFileSync(path: string): CaptionFile {
 	return captionFromBytes(path, bytes);
 }
 
-const SMALL_FILE_BYTES = 16 * 1024;
+/** One read of this size answers a caption; a file that fills it is read whole (also by captionReadThread.ts). */
+export const SMALL_FILE_BYTES = 16 * 1024;
 const smallFile = Buffer.alloc(SMALL_FILE_BYTES);
 
 /** readFileSync without its fstat: open, one read into a shared buffer, close; a file that fills it is read whole. */

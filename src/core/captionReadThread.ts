@@ -4,11 +4,15 @@
  * thread reads as many as it gets to, and a helper that is slow to start costs nothing: the caller goes on alone.
  */
 import { Worker } from 'node:worker_threads';
+import { SMALL_FILE_BYTES } from './captionFile';
 
 /** Below this many captions the helper's start (about 50 ms of the other core) is more than it saves. */
 export const HELPER_MIN_CAPTIONS = 2_000;
 
-/** Plain JavaScript, so the helper starts without the bundle or tsx, from the bundle and from source alike. */
+/**
+ * Plain JavaScript, so the helper starts without the bundle or tsx, from the bundle and from source alike. Its read
+ * is captionFile's `readSmallFileSync` written again (one read of SMALL_FILE_BYTES, the whole file if it fills it).
+ */
 const HELPER = `
 const { parentPort } = require('node:worker_threads');
 const { openSync, readSync, closeSync, readFileSync } = require('node:fs');
@@ -17,7 +21,7 @@ parentPort.once('message', ({ paths, state }) => {
 	const ends = [];
 	let out = Buffer.from(new ArrayBuffer(1 << 20));
 	let used = 0;
-	const small = Buffer.alloc(16384);
+	const small = Buffer.alloc(${SMALL_FILE_BYTES});
 	// state[1]: 0 not started, 1 reading, -1 the caller finished alone.
 	if (Atomics.compareExchange(state, 1, 0, 1) === 0) {
 		Atomics.notify(state, 1);

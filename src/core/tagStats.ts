@@ -63,7 +63,6 @@ export function buildTagTable(subsets: readonly TagStatsSubset[], separator = ',
 
 /** One tag's counts while the table is built. */
 interface TagCounter {
-	key: string;
 	total: number;
 	all: number;
 	perSubset: number[];
@@ -165,7 +164,7 @@ function counterOf(counters: Map<string, TagCounter>, key: string, subsetCount: 
 	}
 	let counter = counters.get(key);
 	if (!counter) {
-		counter = { key, total: 0, all: 0, perSubset: new Array<number>(subsetCount).fill(0), spellings: new Map(), lastImage: 0 };
+		counter = { total: 0, all: 0, perSubset: new Array<number>(subsetCount).fill(0), spellings: new Map(), lastImage: 0 };
 		counters.set(key, counter);
 	}
 	return counter;
