@@ -94,33 +94,41 @@ export async function readCaptionFile(path: string): Promise<CaptionFile> {
 }
 
 /**
+ * What the scan and the linter keep of a caption read synchronously: its text, without a copy of its bytes.
+ * Copying each small file out of the shared read buffer was an ArrayBuffer allocation per caption, which at
+ * 20,000 captions showed in the extension host as allocation time and the garbage collections it set off (issue 22).
+ */
+export type CaptionTextFile = Omit<Extract<CaptionFile, { kind: 'text' }>, 'bytes'> | Exclude<CaptionFile, { kind: 'text' }>;
+
+/**
  * The same, synchronously: for the scan and the linter, which read thousands of small captions in batches
  * with a yield between them (fs.promises.readFile costs four thread-pool round trips per file; issue 22).
  */
-export function readCaptionFileSync(path: string): CaptionFile {
-	let bytes: Uint8Array;
+export function readCaptionFileSync(path: string): CaptionTextFile {
+	let fd: number;
 	try {
-		bytes = readSmallFileSync(path);
+		fd = openSync(path, 'r');
 	} catch (err) {
 		return failed(path, err);
 	}
-	return captionFromBytes(path, bytes);
+	try {
+		const length = readSync(fd, smallFile, 0, SMALL_FILE_BYTES, 0);
+		// Decoded straight from the shared buffer; only bytes that are not UTF-8 are copied, for the message.
+		const bytes = length < SMALL_FILE_BYTES ? smallFile.subarray(0, length) : readFileSync(fd);
+		const decoded = decodeCaption(bytes);
+		return decoded.invalidUtf8
+			? captionFromBytes(path, Uint8Array.prototype.slice.call(bytes))
+			: { kind: 'text', path, text: decoded.text, hasBom: decoded.hasBom };
+	} catch (err) {
+		return failed(path, err);
+	} finally {
+		closeSync(fd);
+	}
 }
 
 /** One read of this size answers a caption; a file that fills it is read whole (also by captionReadThread.ts). */
 export const SMALL_FILE_BYTES = 16 * 1024;
 const smallFile = Buffer.alloc(SMALL_FILE_BYTES);
-
-/** readFileSync without its fstat: open, one read into a shared buffer, close; a file that fills it is read whole. */
-function readSmallFileSync(path: string): Buffer {
-	const fd = openSync(path, 'r');
-	try {
-		const length = readSync(fd, smallFile, 0, SMALL_FILE_BYTES, 0);
-		return length < SMALL_FILE_BYTES ? Buffer.from(smallFile.subarray(0, length)) : readFileSync(fd);
-	} finally {
-		closeSync(fd);
-	}
-}
 
 export interface CaptionWriteOptions {
 	/**

@@ -11,7 +11,7 @@ export const HELPER_MIN_CAPTIONS = 2_000;
 
 /**
  * Plain JavaScript, so the helper starts without the bundle or tsx, from the bundle and from source alike. Its read
- * is captionFile's `readSmallFileSync` written again (one read of SMALL_FILE_BYTES, the whole file if it fills it).
+ * is captionFile's `readCaptionFileSync` read written again (one read of SMALL_FILE_BYTES, the whole file if it fills it).
  */
 const HELPER = `
 const { parentPort } = require('node:worker_threads');

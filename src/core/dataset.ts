@@ -6,7 +6,7 @@
 import { promises as fs, Dirent } from 'node:fs';
 import { extname, join, sep } from 'node:path';
 import { countCaptionTags } from './caption';
-import { CaptionFile, captionFromBytes, readCaptionFileSync } from './captionFile';
+import { CaptionTextFile, captionFromBytes, readCaptionFileSync } from './captionFile';
 import { SharedCaptionReads } from './captionReadThread';
 import { guideChecks } from './datasetChecks';
 import type { DatasetImage, DatasetProblem, Subset, TrainingFolder } from './datasetModel';
@@ -144,7 +144,7 @@ function* readRestSteps(images: readonly DatasetImage[], readHere: Uint8Array, h
 	}
 }
 
-function readCaption(image: DatasetImage, file: CaptionFile): DatasetProblem | undefined {
+function readCaption(image: DatasetImage, file: CaptionTextFile): DatasetProblem | undefined {
 	if (file.kind === 'missing' || file.kind === 'unreadable') {
 		image.captionProblem = 'unreadable';
 		return { severity: 'error', code: 'unreadable-caption', message: ioMessage(image.captionPath, file.error), path: image.captionPath };

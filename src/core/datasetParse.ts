@@ -3,7 +3,7 @@
  * the odd cases can be tested one by one.
  */
 import { firstLineOf } from './caption';
-import { CaptionBytes, captionFromBytes } from './captionFile';
+import { CaptionBytes, CaptionTextFile, captionFromBytes } from './captionFile';
 
 export type SubsetNameResult =
 	| { kind: 'subset'; repeats: number; classTokens: string }
@@ -124,8 +124,9 @@ export function readCaptionBytes(bytes: Uint8Array): CaptionRead {
 }
 
 /** The same for a caption file read through `./captionFile` (the scan reads each one once). */
-export function captionReadOf(file: CaptionBytes): CaptionRead {
-	if (file.bytes.length === 0) {
+export function captionReadOf(file: CaptionBytes | Extract<CaptionTextFile, { kind: 'text' }>): CaptionRead {
+	// Zero bytes; a text file holds none exactly when it decodes to nothing without a byte order mark.
+	if (file.kind === 'text' ? file.text.length === 0 && !file.hasBom : file.bytes.length === 0) {
 		return { kind: 'empty' };
 	}
 	if (file.kind === 'not-utf8') {

@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../../src/core/atomicWrite';
 import {
 	CaptionFile, changedOnDisk, decodeCaption, fileTextOf, readCaptionFile, readCaptionFileSync, writeCaptionFile,
 } from '../../src/core/captionFile';
+import { captionReadOf } from '../../src/core/datasetParse';
 
 const LATIN1_CAFE = Buffer.from('caf\xe9, smile\n', 'latin1');
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -23,10 +24,11 @@ function tempFiles(dir: string): string[] {
 	return readdirSync(dir).filter((name) => name.endsWith('.tmp'));
 }
 
-/** Both readers give the same answer. */
+/** Both readers give the same answer (the sync one keeps no copy of a decoded file's bytes). */
 async function readBoth(path: string): Promise<CaptionFile> {
 	const file = await readCaptionFile(path);
-	assert.deepEqual(readCaptionFileSync(path), file, 'the sync reader (scan, lint) agrees with the async one');
+	const expected = file.kind === 'text' ? { kind: file.kind, path: file.path, text: file.text, hasBom: file.hasBom } : file;
+	assert.deepEqual(readCaptionFileSync(path), expected, 'the sync reader (scan, lint) agrees with the async one');
 	return file;
 }
 
@@ -102,6 +104,30 @@ test('caption file: a missing file and an unreadable one are told apart, never t
 	const unreadable = await readBoth(join(dir, 'folder.txt'));
 	assert.equal(unreadable.kind, 'unreadable');
 	assert.equal(unreadable.kind === 'unreadable' && unreadable.code, 'EISDIR');
+});
+
+test('caption file: the sync reader decodes from its shared buffer without mixing files up: empty, BOM only, past 16 KB, not UTF-8', async () => {
+	const dir = folder();
+	const long = `zq7lora, ${Array.from({ length: 3000 }, (_, i) => `tag ${i}`).join(', ')}\n`;
+	const files: Array<[string, Buffer]> = [
+		['long.txt', Buffer.from(long)],
+		['empty.txt', Buffer.alloc(0)],
+		['bom-only.txt', UTF8_BOM],
+		['short.txt', Buffer.from('a, b\n')],
+		['latin1.txt', LATIN1_CAFE],
+		['after.txt', Buffer.from('c\n')],
+	];
+	for (const [name, bytes] of files) {
+		writeFileSync(join(dir, name), bytes);
+	}
+	assert.ok(long.length > 16 * 1024, 'the long caption fills the first read');
+	const read = await Promise.all(files.map(([name]) => readBoth(join(dir, name))));
+	assert.deepEqual(read.map((f) => (f.kind === 'text' ? f.text : f.kind)), [long, '', '', 'a, b\n', 'not-utf8', 'c\n']);
+	assert.equal(read[2].kind === 'text' && read[2].hasBom, true);
+	const latin1 = readCaptionFileSync(join(dir, 'latin1.txt'));
+	assert.deepEqual(latin1.kind === 'not-utf8' && [...latin1.bytes], [...LATIN1_CAFE], 'bytes that are not UTF-8 come back as they are, a copy');
+	assert.deepEqual([captionReadOf(readCaptionFileSync(join(dir, 'empty.txt')) as never), captionReadOf(readCaptionFileSync(join(dir, 'bom-only.txt')) as never)],
+		[{ kind: 'empty' }, { kind: 'ok', caption: '', lineCount: 0 }], 'zero bytes are empty to sd-scripts; a BOM alone is not');
 });
 
 test('caption file: an atomic write that fails or is refused leaves the target as it was and no temp file', async () => {
