@@ -30,8 +30,13 @@ export function toDiagnostic(issue: LintIssue): vscode.Diagnostic {
 export class CaptionDiagnostics extends Disposable {
 	private readonly collection = this.register(vscode.languages.createDiagnosticCollection(LINT_SOURCE));
 	private readonly linters = new Map<string, DatasetLinter>();
-	/** Files each folder reported on, so a re-lint clears what is no longer a problem. */
-	private readonly reported = new Map<string, Set<string>>();
+	/**
+	 * What each folder's last whole-folder lint put in the collection, by file, so that a re-lint clears what is no
+	 * longer a problem and sends only the files whose problems changed: sending all 20,000 captions' problems again
+	 * after every rescan queued megabytes of messages in the host (issue 22). Undefined: set since by other means
+	 * (typing), so never taken as unchanged.
+	 */
+	private readonly published = new Map<string, Map<string, readonly LintIssue[] | undefined>>();
 	private readonly pendingFolders = new Map<string, TrainingFolder | undefined>();
 	private readonly typingTimers = new Map<string, NodeJS.Timeout>();
 	private running: Promise<void> = Promise.resolve();
@@ -164,6 +169,9 @@ export class CaptionDiagnostics extends Disposable {
 			}
 		});
 		drop.forEach((uri) => this.collection.delete(uri));
+		for (const files of this.published.values()) {
+			drop.forEach((uri) => files.delete(uri.fsPath));
+		}
 	}
 
 	/** Replaces a folder's problems in slices (20,000 captions' diagnostics at once blocked the host for a second). */
@@ -172,30 +180,45 @@ export class CaptionDiagnostics extends Disposable {
 	}
 
 	private *replaceSteps(root: string, issues: readonly LintIssue[]): Steps<void> {
-		const byFile = new Map<string, vscode.Diagnostic[]>();
+		const before = this.published.get(root) ?? new Map<string, readonly LintIssue[] | undefined>();
+		const byFile = new Map<string, LintIssue[]>();
 		for (const issue of issues) {
-			const list = byFile.get(issue.file) ?? [];
-			list.push(toDiagnostic(issue));
-			byFile.set(issue.file, list);
+			const list = byFile.get(issue.file);
+			if (list) {
+				list.push(issue);
+			} else {
+				byFile.set(issue.file, [issue]);
+			}
 			yield;
 		}
-		for (const file of this.reported.get(root) ?? []) {
+		let batch: Array<[vscode.Uri, vscode.Diagnostic[] | undefined]> = [];
+		const send = (): void => {
+			this.collection.set(batch);
+			batch = [];
+		};
+		for (const file of before.keys()) {
 			if (!byFile.has(file)) {
-				this.collection.delete(vscode.Uri.file(file));
+				batch.push([vscode.Uri.file(file), undefined]);
+				if (batch.length === SET_BATCH) {
+					send();
+				}
 			}
 			yield;
 		}
-		let batch: Array<[vscode.Uri, vscode.Diagnostic[]]> = [];
-		for (const [file, diagnostics] of byFile) {
-			batch.push([vscode.Uri.file(file), diagnostics]);
-			if (batch.length === SET_BATCH) {
-				this.collection.set(batch);
-				batch = [];
+		for (const [file, list] of byFile) {
+			const previous = before.get(file);
+			if (!previous || !sameIssues(previous, list)) {
+				batch.push([vscode.Uri.file(file), list.map(toDiagnostic)]);
+				if (batch.length === SET_BATCH) {
+					send();
+				}
 			}
 			yield;
 		}
-		this.collection.set(batch);
-		this.reported.set(root, new Set(byFile.keys()));
+		if (batch.length > 0) {
+			send();
+		}
+		this.published.set(root, byFile);
 	}
 
 	/** One caption's problems from its current text; dataset-level problems on it (orphan, costume) are left as they were. */
@@ -207,7 +230,7 @@ export class CaptionDiagnostics extends Disposable {
 		const uri = vscode.Uri.file(path);
 		const kept = (this.collection.get(uri) ?? []).filter((d) => DATASET_CODES.has(String(d.code)));
 		this.collection.set(uri, [...kept, ...linter.lintText(path, text).map(toDiagnostic)]);
-		this.reported.get(linter.folder.root)?.add(path);
+		this.published.get(linter.folder.root)?.set(path, undefined);
 	}
 
 	private scheduleTyping(document: vscode.TextDocument): void {
@@ -237,6 +260,15 @@ export class CaptionDiagnostics extends Disposable {
 
 /** Files per DiagnosticCollection.set call while a folder's problems are replaced. */
 const SET_BATCH = 50;
+
+/** The same problems at the same places: what the Problems panel shows of them is unchanged. */
+function sameIssues(a: readonly LintIssue[], b: readonly LintIssue[]): boolean {
+	return a.length === b.length && a.every((x, i) => {
+		const y = b[i];
+		return x.line === y.line && x.column === y.column && x.endLine === y.endLine && x.endColumn === y.endColumn
+			&& x.severity === y.severity && x.code === y.code && x.message === y.message;
+	});
+}
 
 /** Codes about the dataset rather than a caption's text: typing in a caption does not change them. */
 const DATASET_CODES = new Set(['missing-caption', 'orphan-caption', 'shared-caption', 'costume-ratio']);

@@ -88,6 +88,25 @@ describe('caption lint', () => {
 		await api.testing.lint.diagnostics.idle();
 	});
 
+	it('a rescan sends again only the captions whose problems changed', async () => {
+		const api = await activateExtension();
+		await api.testing.lint.diagnostics.idle();
+		const untouched = loraDiagnostics(caption(2));
+		assert.ok(untouched.length > 0, 'img_002 has problems to keep');
+		await fs.writeFile(caption(3).fsPath, '3mm4w4ts0n, solo, solo');
+		await api.services.trainingFolders.refresh(root);
+		await api.testing.lint.diagnostics.idle();
+		await waitFor('the duplicate-tag problem of the edited caption', () => loraDiagnostics(caption(3)).some((d) => d.code === 'duplicate-tag'));
+		// The same Diagnostic objects: img_002's problems were not set again (20,000 of them were, on every rescan).
+		const after = loraDiagnostics(caption(2));
+		assert.equal(after.length, untouched.length);
+		assert.ok(after.every((d, i) => d === untouched[i]), 'img_002\'s problems are the ones set before the rescan');
+		await fs.writeFile(caption(3).fsPath, '3mm4w4ts0n, solo');
+		await api.services.trainingFolders.refresh(root);
+		await api.testing.lint.diagnostics.idle();
+		await waitFor('the edited caption\'s problem to go', () => loraDiagnostics(caption(3)).length === 0);
+	});
+
 	it('the lint task\'s $lora-lint matcher reports the same problems as the live diagnostics', async () => {
 		const api = await activateExtension();
 		await api.testing.lint.diagnostics.idle();
