@@ -2,8 +2,12 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip, gunzipSync } from 'node:zlib';
 import { writeFileAtomic } from './atomicWrite';
+import { Steps, runInSlices, runToEnd } from './slices';
+
+const gunzipAsync = promisify(gunzip);
 
 /**
  * The CLIP BPE tokenizer of Stable Diffusion 1.5's text encoder, as sd-scripts uses it (transformers'
@@ -73,14 +77,43 @@ export class ClipTokenizer implements TokenCounter {
 	private readonly encoder = new Map<string, number>();
 	private readonly cache = new Map<string, string[]>();
 
-	constructor(merges: readonly string[]) {
+	constructor(merges: readonly string[], build = true) {
 		if (merges.length < CLIP_MERGE_COUNT) {
 			throw new Error(`the CLIP vocabulary has ${merges.length} merges, ${CLIP_MERGE_COUNT} are needed`);
 		}
-		const used = merges.slice(0, CLIP_MERGE_COUNT);
-		used.forEach((merge, rank) => this.ranks.set(merge, rank));
-		const vocab = [...this.byteEncoderOrder(), ...this.byteEncoderOrder().map((c) => `${c}</w>`), ...used.map((m) => m.replace(' ', '')), '<|startoftext|>', '<|endoftext|>'];
-		vocab.forEach((token, id) => this.encoder.set(token, id));
+		if (build) {
+			runToEnd(this.buildSteps(merges));
+		}
+	}
+
+	/**
+	 * Built in slices: the tables of 49,000 merges took 60-110 ms in one piece, which blocked the extension host as a
+	 * folder opened (issue 22).
+	 */
+	static inSlices(merges: readonly string[]): Promise<ClipTokenizer> {
+		const tokenizer = new ClipTokenizer(merges, false);
+		return runInSlices(tokenizer.buildSteps(merges)).then(() => tokenizer);
+	}
+
+	private *buildSteps(merges: readonly string[]): Steps<void> {
+		for (let rank = 0; rank < CLIP_MERGE_COUNT; rank++) {
+			this.ranks.set(merges[rank], rank);
+			if ((rank & 255) === 0) {
+				yield;
+			}
+		}
+		let id = 0;
+		for (const token of [...this.byteEncoderOrder(), ...this.byteEncoderOrder().map((c) => `${c}</w>`)]) {
+			this.encoder.set(token, id++);
+		}
+		for (let rank = 0; rank < CLIP_MERGE_COUNT; rank++) {
+			this.encoder.set(merges[rank].replace(' ', ''), id++);
+			if ((rank & 255) === 0) {
+				yield;
+			}
+		}
+		this.encoder.set('<|startoftext|>', id++);
+		this.encoder.set('<|endoftext|>', id);
 	}
 
 	/** The byte characters in CLIP's vocabulary order (ascending code point, which is the table's build order). */
@@ -197,22 +230,61 @@ export const estimatedTokenCounter: TokenCounter = {
 
 /** The merge lines of either file format (gzipped or plain), header skipped, checked against the pinned digest. */
 export function parseClipMerges(bytes: Uint8Array, source: string): string[] {
-	const isGzip = bytes[0] === 0x1f && bytes[1] === 0x8b;
-	const text = (isGzip ? gunzipSync(bytes) : Buffer.from(bytes)).toString('utf8');
-	const lines = text.replace(/\r\n/g, '\n').trim().split('\n');
-	if (!lines[0]?.includes('#version')) {
+	return runToEnd(mergesSteps(isGzip(bytes) ? gunzipSync(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), source));
+}
+
+function isGzip(bytes: Uint8Array): boolean {
+	return bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/**
+ * The merges sd-scripts' tokenizer uses, from the file's bytes, in steps. Only the lines up to the last used merge
+ * are decoded (the file has ~210,000 more), and the load yields between pieces: in one piece it blocked the
+ * extension host for 130-290 ms as a folder opened (issue 22).
+ */
+function* mergesSteps(raw: Buffer, source: string): Steps<string[]> {
+	let end = 0;
+	for (let line = 0; line <= CLIP_MERGE_COUNT; line++) {
+		const newline = raw.indexOf(10, end);
+		if (newline === -1) {
+			end = raw.length;
+			break;
+		}
+		end = newline + 1;
+	}
+	const text = raw.toString('utf8', 0, end).replace(/\r\n/g, '\n').trim();
+	yield;
+	let newline = text.indexOf('\n');
+	if (!(newline === -1 ? text : text.slice(0, newline)).includes('#version')) {
 		throw new Error(`${source} is not a CLIP BPE merges file (no "#version" first line)`);
 	}
-	const merges = lines.slice(1, CLIP_MERGE_COUNT + 1);
-	const digest = createHash('sha256').update(merges.join('\n')).digest('hex');
+	const merges: string[] = [];
+	const hash = createHash('sha256');
+	while (newline !== -1 && merges.length < CLIP_MERGE_COUNT) {
+		const start = newline + 1;
+		newline = text.indexOf('\n', start);
+		merges.push(newline === -1 ? text.slice(start) : text.slice(start, newline));
+		if (merges.length % 4096 === 0) {
+			hash.update(`${merges.length > 4096 ? '\n' : ''}${merges.slice(-4096).join('\n')}`);
+			yield;
+		}
+	}
+	const rest = merges.length % 4096;
+	if (rest > 0) {
+		hash.update(`${merges.length > rest ? '\n' : ''}${merges.slice(-rest).join('\n')}`);
+	}
+	const digest = hash.digest('hex');
 	if (merges.length < CLIP_MERGE_COUNT || digest !== CLIP_MERGES_SHA256) {
 		throw new Error(`${source} is not the Stable Diffusion 1.5 CLIP vocabulary (${merges.length} merges, digest ${digest.slice(0, 12)}); delete it so it is downloaded again`);
 	}
 	return merges;
 }
 
+/** Loads a vocabulary file: unzipped on libuv's thread pool, read and built in slices. */
 export async function loadClipTokenizer(path: string): Promise<ClipTokenizer> {
-	return new ClipTokenizer(parseClipMerges(await fs.readFile(path), path));
+	const bytes = await fs.readFile(path);
+	const merges = await runInSlices(mergesSteps(isGzip(bytes) ? await gunzipAsync(bytes) : bytes, path));
+	return ClipTokenizer.inSlices(merges);
 }
 
 /** Where the downloaded vocabulary is kept: `$XDG_CACHE_HOME/lora-workbench` or `~/.cache/lora-workbench`. */
