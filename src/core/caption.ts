@@ -42,20 +42,31 @@ export function parseCaption(text: string, separator = ','): ParsedCaption {
 		: text.split(/\r\n|\r|\n/).filter((line) => line.trim().length > 0).length;
 	const tags: CaptionTag[] = [];
 	const emptyTagOffsets: number[] = [];
+	// One pass over the line with indexOf, each tag sliced once: split() and trim() made two strings per tag, and
+	// this runs for every caption of a 20,000-caption folder on each lint (issue 22).
 	let pieceStart = 0;
-	const pieces = separator ? firstLine.split(separator) : [firstLine];
-	pieces.forEach((piece, index) => {
-		// The leading whitespace's length without a trimStart() copy of every piece (this runs for every caption of
-		// a 20,000-caption folder on each lint, Coverage and Tags update).
-		const leading = piece.search(/\S/);
-		if (leading !== -1) {
-			const trimmed = piece.trim();
-			tags.push({ text: trimmed, start: pieceStart + leading, end: pieceStart + leading + trimmed.length });
-		} else if (pieces.length > 1 && !(index === pieces.length - 1 && firstLine.trim().length === 0)) {
+	for (;;) {
+		const found = separator ? firstLine.indexOf(separator, pieceStart) : -1;
+		const pieceEnd = found === -1 ? firstLine.length : found;
+		let start = pieceStart;
+		while (start < pieceEnd && isTrimmedSpace(firstLine.charCodeAt(start))) {
+			start++;
+		}
+		if (start < pieceEnd) {
+			let end = pieceEnd;
+			while (isTrimmedSpace(firstLine.charCodeAt(end - 1))) {
+				end--;
+			}
+			tags.push({ text: firstLine.slice(start, end), start, end });
+		} else if ((found !== -1 || pieceStart > 0) && !(found === -1 && !/\S/.test(firstLine))) {
+			// An empty piece between separators, or after the last one unless the whole line is blank.
 			emptyTagOffsets.push(pieceStart);
 		}
-		pieceStart += piece.length + separator.length;
-	});
+		if (found === -1) {
+			break;
+		}
+		pieceStart = found + separator.length;
+	}
 	return { firstLine, tags, textLineCount, emptyTagOffsets };
 }
 

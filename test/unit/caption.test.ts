@@ -49,3 +49,39 @@ test('captionTags gives the texts of parseCaption\'s tags, and countCaptionTags 
 		}
 	}
 });
+
+/** parseCaption as it was written first, with split() and trim(): the reference for the one-pass parser. */
+function parseCaptionBySplit(text: string, separator: string): { tags: Array<{ text: string; start: number; end: number }>; emptyTagOffsets: number[] } {
+	const firstLine = parseCaption(text, separator).firstLine;
+	const tags: Array<{ text: string; start: number; end: number }> = [];
+	const emptyTagOffsets: number[] = [];
+	let pieceStart = 0;
+	const pieces = separator ? firstLine.split(separator) : [firstLine];
+	pieces.forEach((piece, index) => {
+		const leading = piece.search(/\S/);
+		if (leading !== -1) {
+			const trimmed = piece.trim();
+			tags.push({ text: trimmed, start: pieceStart + leading, end: pieceStart + leading + trimmed.length });
+		} else if (pieces.length > 1 && !(index === pieces.length - 1 && firstLine.trim().length === 0)) {
+			emptyTagOffsets.push(pieceStart);
+		}
+		pieceStart += piece.length + separator.length;
+	});
+	return { tags, emptyTagOffsets };
+}
+
+test('parseCaption gives split() and trim()\'s tags, offsets and empty pieces for any spacing, separator and line ending', () => {
+	const alphabet = ['a', 'b', ' ', ',', ',', '|', '\t', '\n', '\r', '\u00a0', '\u2028', '\u3000', '\ufeff', '\u200b', '\u1680', '\u2005', '\u202f', '\u205f', '\v', 'é', '😀'];
+	let seed = 7;
+	const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+	for (let n = 0; n < 20_000; n++) {
+		let text = '';
+		for (let i = Math.floor(next() * 14); i > 0; i--) {
+			text += alphabet[Math.floor(next() * alphabet.length)];
+		}
+		for (const separator of [',', '|', '', ', ', ',,', ' ']) {
+			const parsed = parseCaption(text, separator);
+			assert.deepEqual({ tags: parsed.tags, emptyTagOffsets: parsed.emptyTagOffsets }, parseCaptionBySplit(text, separator), JSON.stringify([text, separator]));
+		}
+	}
+});
