@@ -4,7 +4,8 @@
  * thread reads as many as it gets to, and a helper that is slow to start costs nothing: the caller goes on alone.
  */
 import { Worker } from 'node:worker_threads';
-import { SMALL_FILE_BYTES } from './captionFile';
+import { CaptionTextFile, SMALL_FILE_BYTES, captionFromBytes, readCaptionFileSync } from './captionFile';
+import { Steps, runInSlices } from './slices';
 
 /** Below this many captions the helper's start (about 50 ms of the other core) is more than it saves. */
 export const HELPER_MIN_CAPTIONS = 2_000;
@@ -148,5 +149,41 @@ export class SharedCaptionReads {
 	close(): void {
 		void this.helper?.terminate();
 		this.helper = undefined;
+	}
+}
+
+/**
+ * Reads each of `paths` once, in slices of the caller's thread and, for a large list, on the helper thread too;
+ * `use(index, file)` gets every file, decoded on the caller's thread (the ones the caller read first, then the
+ * helper's in index order). `reads` may be made early, so that its helper starts while the caller does other work.
+ */
+export async function readCaptionFiles(paths: readonly string[], use: (index: number, file: CaptionTextFile) => void, reads = new SharedCaptionReads(paths.length)): Promise<void> {
+	try {
+		reads.start(paths);
+		const readHere = new Uint8Array(paths.length);
+		await runInSlices(readClaimedSteps(paths, reads, readHere, use));
+		const helperFiles = await reads.helperFiles();
+		await runInSlices(readRestSteps(paths, readHere, helperFiles, use));
+	} finally {
+		reads.close();
+	}
+}
+
+function* readClaimedSteps(paths: readonly string[], reads: SharedCaptionReads, readHere: Uint8Array, use: (index: number, file: CaptionTextFile) => void): Steps<void> {
+	for (let index = reads.claim(); index !== undefined; index = reads.claim()) {
+		readHere[index] = 1;
+		use(index, readCaptionFileSync(paths[index]));
+		yield;
+	}
+}
+
+/** The files the helper read, and any it could not read, read here for their error. */
+function* readRestSteps(paths: readonly string[], readHere: Uint8Array, helperFiles: ReadonlyMap<number, Uint8Array>, use: (index: number, file: CaptionTextFile) => void): Steps<void> {
+	for (let index = 0; index < paths.length; index++) {
+		if (!readHere[index]) {
+			const bytes = helperFiles.get(index);
+			use(index, bytes ? captionFromBytes(paths[index], bytes) : readCaptionFileSync(paths[index]));
+			yield;
+		}
 	}
 }

@@ -6,8 +6,8 @@
 import { promises as fs, Dirent } from 'node:fs';
 import { extname, join, sep } from 'node:path';
 import { countCaptionTags } from './caption';
-import { CaptionTextFile, captionFromBytes, readCaptionFileSync } from './captionFile';
-import { SharedCaptionReads } from './captionReadThread';
+import { CaptionTextFile } from './captionFile';
+import { SharedCaptionReads, readCaptionFiles } from './captionReadThread';
 import { guideChecks } from './datasetChecks';
 import type { DatasetImage, DatasetProblem, Subset, TrainingFolder } from './datasetModel';
 import { ImageSize, readImageSize, readImageSizeFromHeaderSync } from './datasetImageSize';
@@ -114,34 +114,12 @@ async function listDir(dir: string, problems: DatasetProblem[]): Promise<Array<{
  * thread reads some of them at the same time (captionReadThread.ts).
  */
 async function readSubsetCaptions(images: readonly DatasetImage[], reads: SharedCaptionReads): Promise<DatasetProblem[]> {
-	reads.start(images.map((image) => image.captionPath));
 	// By image, so the problems come in the images' order whichever thread read each caption.
 	const problems = new Array<DatasetProblem | undefined>(images.length);
-	const readHere = new Uint8Array(images.length);
-	await runInSlices(readClaimedCaptionSteps(images, reads, readHere, problems));
-	const helperFiles = await reads.helperFiles();
-	await runInSlices(readRestSteps(images, readHere, helperFiles, problems));
+	await readCaptionFiles(images.map((image) => image.captionPath), (index, file) => {
+		problems[index] = readCaption(images[index], file);
+	}, reads);
 	return problems.filter((problem) => problem !== undefined);
-}
-
-function* readClaimedCaptionSteps(images: readonly DatasetImage[], reads: SharedCaptionReads, readHere: Uint8Array, problems: Array<DatasetProblem | undefined>): Steps<void> {
-	for (let index = reads.claim(); index !== undefined; index = reads.claim()) {
-		readHere[index] = 1;
-		problems[index] = readCaption(images[index], readCaptionFileSync(images[index].captionPath));
-		yield;
-	}
-}
-
-/** The captions the helper thread read (decoded here), and any it could not read, read here for their error. */
-function* readRestSteps(images: readonly DatasetImage[], readHere: Uint8Array, helperFiles: ReadonlyMap<number, Uint8Array>, problems: Array<DatasetProblem | undefined>): Steps<void> {
-	for (let index = 0; index < images.length; index++) {
-		if (!readHere[index]) {
-			const image = images[index];
-			const bytes = helperFiles.get(index);
-			problems[index] = readCaption(image, bytes ? captionFromBytes(image.captionPath, bytes) : readCaptionFileSync(image.captionPath));
-			yield;
-		}
-	}
 }
 
 function readCaption(image: DatasetImage, file: CaptionTextFile): DatasetProblem | undefined {

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HELPER_MIN_CAPTIONS, SharedCaptionReads } from '../../src/core/captionReadThread';
 import { scanTrainingFolder } from '../../src/core/dataset';
+import { estimatedTokenCounter } from '../../src/core/clipTokenizer';
+import { lintDataset } from '../../src/core/lint/lintDataset';
 
 const COUNT = HELPER_MIN_CAPTIONS + 500;
 
@@ -87,6 +89,29 @@ test('a scan of a subset large enough for the helper has every caption and each 
 		const expectedProblems = Array.from({ length: COUNT }, (_, i) => i).filter((i) => i % 500 === 3 || i % 500 === 4)
 			.map((i) => `${i % 500 === 3 ? 'empty-caption' : 'caption-not-utf8'} img_${String(i).padStart(5, '0')}.txt`);
 		assert.deepEqual(problems.map((p) => `${p.code} ${p.path!.slice(subset.length + 1)}`), expectedProblems);
+	} finally {
+		rmSync(root, { recursive: true, force: true });
+	}
+});
+
+test('a lint of a folder large enough for the helper lints every caption once, with each problem on its file', async () => {
+	const root = mkdtempSync(join(tmpdir(), 'caption-lint-'));
+	try {
+		const subset = join(root, 'images', '10_zq7 woman');
+		mkdirSync(subset, { recursive: true });
+		writeFileSync(join(root, 'lora-workbench.yaml'), 'trigger: zq7\nclass: woman\n');
+		const name = (i: number) => `img_${String(i).padStart(5, '0')}`;
+		for (let i = 0; i < COUNT; i++) {
+			writeFileSync(join(subset, `${name(i)}.png`), '');
+			writeFileSync(join(subset, `${name(i)}.txt`), i % 500 === 4 ? Buffer.from('caf\xe9', 'latin1') : i % 7 === 0 ? `zq7, tag${i}, smile, smile` : `zq7, tag${i}, smile`);
+		}
+		const result = await lintDataset(root, { tokenCounter: estimatedTokenCounter });
+		const notUtf8 = Array.from({ length: COUNT }, (_, i) => i).filter((i) => i % 500 === 4);
+		assert.equal(result.captions, COUNT - notUtf8.length);
+		assert.equal(result.notUtf8, notUtf8.length);
+		const files = (code: string) => result.issues.filter((issue) => issue.code === code).map((issue) => issue.file.slice(subset.length + 1));
+		assert.deepEqual(files('duplicate-tag'), Array.from({ length: COUNT }, (_, i) => i).filter((i) => i % 7 === 0 && i % 500 !== 4).map((i) => `${name(i)}.txt`));
+		assert.deepEqual(files('caption-encoding'), notUtf8.map((i) => `${name(i)}.txt`));
 	} finally {
 		rmSync(root, { recursive: true, force: true });
 	}

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { parseCaption } from '../caption';
-import { readCaptionFileSync } from '../captionFile';
+import { readCaptionFiles } from '../captionReadThread';
 import { tagKey } from './tagKey';
 import { ClipVocabularyOptions, TokenCounter, defaultClipVocabulary, resolveTokenCounter } from '../clipTokenizer';
 import { Subset, TrainingFolder, scanTrainingFolder } from '../dataset';
@@ -29,6 +29,14 @@ export interface LintDatasetOptions {
 export interface CaptionFile {
 	path: string;
 	subset: Subset;
+}
+
+/** The captions' texts as read for a whole-folder lint, with the problems of those that could not be. */
+interface CaptionTexts {
+	texts: Map<string, string>;
+	issues: LintIssue[];
+	notUtf8: number;
+	unreadable: number;
 }
 
 export interface DatasetLintResult {
@@ -146,40 +154,47 @@ export class DatasetLinter {
 
 	async lintAll(options: Pick<LintDatasetOptions, 'overrides'> = {}): Promise<DatasetLintResult> {
 		const settingsText = await fs.readFile(join(this.folder.root, SETTINGS_FILE_NAME), 'utf8').catch(() => '');
-		// In slices (slices.ts) on the host and in the CLI alike: it reads files anyway, and a setImmediate every
-		// 8 ms costs the CLI nothing while 20,000 captions' parse, rules and sort held the host for ~300 ms.
-		return runInSlices(this.lintAllSteps(options.overrides, settingsText));
+		const read = await this.readCaptions(options.overrides);
+		// In slices (slices.ts) on the host and in the CLI alike: a setImmediate every 8 ms costs the CLI nothing
+		// while 20,000 captions' parse, rules and sort held the host for ~300 ms.
+		return runInSlices(this.lintAllSteps(read, settingsText));
 	}
 
-	private *lintAllSteps(overrides: ReadonlyMap<string, string> | undefined, settingsText: string): Steps<DatasetLintResult> {
-		const files = this.captionFiles();
-		const texts = new Map<string, string>();
-		const issues: LintIssue[] = [...this.setupIssues];
-		let notUtf8 = 0;
-		let unreadable = 0;
-		// Captions are small: read synchronously one per step (as the scan does), not through fs.promises.readFile's
-		// four thread-pool round trips per file (issue 22).
-		for (const { path } of files) {
-			yield;
+	/**
+	 * Every caption's text (an unsaved editor's when given), and a problem for each that cannot be linted. Read
+	 * synchronously in slices, with a helper thread for a large folder (captionReadThread.ts), not through
+	 * fs.promises.readFile's four thread-pool round trips per file (issue 22).
+	 */
+	private async readCaptions(overrides: ReadonlyMap<string, string> | undefined): Promise<CaptionTexts> {
+		const read: CaptionTexts = { texts: new Map(), issues: [...this.setupIssues], notUtf8: 0, unreadable: 0 };
+		const fromDisk: string[] = [];
+		for (const path of this.captionSubset.keys()) {
 			const override = overrides?.get(path);
-			if (override !== undefined) {
-				texts.set(path, override);
-				continue;
-			}
-			const file = readCaptionFileSync(path);
-			if (file.kind === 'not-utf8') {
-				notUtf8++;
-				const severity = this.rules.severity('caption-encoding');
-				if (severity) {
-					issues.push({ file: path, line: 1, column: 1, endLine: 1, endColumn: 1, severity, code: 'caption-encoding', message: `The caption is ${file.problem}: sd-scripts stops on it. Re-save it as UTF-8${file.utf16 ? ' (in VS Code: Reopen with Encoding UTF-16, then Save with Encoding UTF-8)' : ''}.` });
-				}
-			} else if (file.kind === 'text') {
-				texts.set(path, file.text);
+			if (override === undefined) {
+				fromDisk.push(path);
 			} else {
-				unreadable++;
-				issues.push({ file: path, line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', code: 'caption-encoding', message: `The caption cannot be read (${file.error.code ?? String(file.error)}); check its permissions.` });
+				read.texts.set(path, override);
 			}
 		}
+		await readCaptionFiles(fromDisk, (_, file) => {
+			const path = file.path;
+			if (file.kind === 'not-utf8') {
+				read.notUtf8++;
+				const severity = this.rules.severity('caption-encoding');
+				if (severity) {
+					read.issues.push({ file: path, line: 1, column: 1, endLine: 1, endColumn: 1, severity, code: 'caption-encoding', message: `The caption is ${file.problem}: sd-scripts stops on it. Re-save it as UTF-8${file.utf16 ? ' (in VS Code: Reopen with Encoding UTF-16, then Save with Encoding UTF-8)' : ''}.` });
+				}
+			} else if (file.kind === 'text') {
+				read.texts.set(path, file.text);
+			} else {
+				read.unreadable++;
+				read.issues.push({ file: path, line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', code: 'caption-encoding', message: `The caption cannot be read (${file.error.code ?? String(file.error)}); check its permissions.` });
+			}
+		});
+		return read;
+	}
+
+	private *lintAllSteps({ texts, issues, notUtf8, unreadable }: CaptionTexts, settingsText: string): Steps<DatasetLintResult> {
 		// costume-ratio asks only whether a caption has a costume tag: the other keys are not kept.
 		const costumeKeys = new Set(this.folder.settings.lint.costumeTags.map(tagKey));
 		const tagKeys = new Map<string, Set<string>>();
@@ -194,7 +209,7 @@ export class DatasetLinter {
 		}
 		this.tagStyle = prevailingStyle(styles);
 		this.bySubset.clear();
-		for (const { path } of files) {
+		for (const path of this.captionSubset.keys()) {
 			yield;
 			const text = texts.get(path);
 			if (text !== undefined) {
