@@ -76,15 +76,28 @@ export function parseCaption(text: string, separator = ','): ParsedCaption {
  * index never read and which were a large share of the host's garbage at 20,000 captions.
  */
 export function captionTags(text: string, separator = ','): string[] {
-	const firstLine = firstLineOf(text);
+	const line = firstLineOf(text);
 	const tags: string[] = [];
-	for (const piece of separator ? firstLine.split(separator) : [firstLine]) {
-		const trimmed = piece.trim();
-		if (trimmed.length > 0) {
-			tags.push(trimmed);
+	// As parseCaption: one pass, each tag sliced once.
+	for (let pieceStart = 0; ;) {
+		const found = separator ? line.indexOf(separator, pieceStart) : -1;
+		const pieceEnd = found === -1 ? line.length : found;
+		let start = pieceStart;
+		while (start < pieceEnd && isTrimmedSpace(line.charCodeAt(start))) {
+			start++;
 		}
+		if (start < pieceEnd) {
+			let end = pieceEnd;
+			while (isTrimmedSpace(line.charCodeAt(end - 1))) {
+				end--;
+			}
+			tags.push(line.slice(start, end));
+		}
+		if (found === -1) {
+			return tags;
+		}
+		pieceStart = found + separator.length;
 	}
-	return tags;
 }
 
 /** captionTags(text, separator).length without building the tags (the scan counts every caption's tags). */

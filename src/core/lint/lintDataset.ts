@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { parseCaption } from '../caption';
+import { captionTags } from '../caption';
 import { readCaptionFiles } from '../captionReadThread';
 import { tagKey } from './tagKey';
 import { ClipVocabularyOptions, TokenCounter, defaultClipVocabulary, resolveTokenCounter } from '../clipTokenizer';
@@ -11,8 +11,8 @@ import { conflictGroups } from './conflictRules';
 import { CaptionContext, RuleSelection } from './context';
 import { costumeRatioRule, missingCaptionRule, orphanCaptionRule, sharedCaptionRule } from './datasetRules';
 import { lintCaption } from './lintCaption';
-import { TagStyle, countStyles, prevailingStyle } from './styleRules';
-import { captionTagFacts } from './tagFacts';
+import { TagStyle, prevailingStyle } from './styleRules';
+import { tagFacts } from './tagFacts';
 import { LintIssue } from './types';
 import { Steps, runInSlices, runToEnd, sortSteps } from '../slices';
 
@@ -201,10 +201,19 @@ export class DatasetLinter {
 		const styles = { underscore: 0, space: 0 };
 		for (const [path, text] of texts) {
 			yield;
-			const facts = captionTagFacts(parseCaption(text).tags);
-			countStyles([], styles, facts);
-			if (costumeKeys.size > 0) {
-				tagKeys.set(path, new Set(facts.map((f) => f.key).filter((key) => costumeKeys.has(key))));
+			// The tags' texts only: this pass needs no offsets (a BOM is whitespace to both parsers).
+			const costumes = costumeKeys.size > 0 ? new Set<string>() : undefined;
+			for (const tag of captionTags(text)) {
+				const facts = tagFacts(tag);
+				if (facts.style) {
+					styles[facts.style]++;
+				}
+				if (costumes && costumeKeys.has(facts.key)) {
+					costumes.add(facts.key);
+				}
+			}
+			if (costumes) {
+				tagKeys.set(path, costumes);
 			}
 		}
 		this.tagStyle = prevailingStyle(styles);
