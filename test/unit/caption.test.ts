@@ -33,15 +33,21 @@ test('normalizeTag ignores case, underscores, weights and escapes', () => {
 	assert.notEqual(normalizeTag('blue eyes'), normalizeTag('blue hair'));
 });
 
-test('captionTags gives the texts of parseCaption\'s tags, and countCaptionTags their number, for any spacing, separator and line ending', () => {
+/** 20,000 short random texts of tag characters, separators, every whitespace trim() knows and line breaks. */
+function* randomCaptionTexts(seed: number): Generator<string> {
 	const alphabet = ['a', 'b', ' ', ',', ',', '|', '\t', '\n', '\r', '\u00a0', '\u2028', '\u3000', '\ufeff', '\u200b', '\u1680', '\u2005', '\u202f', '\u205f', '\v', 'é', '😀'];
-	let seed = 1;
 	const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 	for (let n = 0; n < 20_000; n++) {
 		let text = '';
 		for (let i = Math.floor(next() * 14); i > 0; i--) {
 			text += alphabet[Math.floor(next() * alphabet.length)];
 		}
+		yield text;
+	}
+}
+
+test('captionTags gives the texts of parseCaption\'s tags, and countCaptionTags their number, for any spacing, separator and line ending', () => {
+	for (const text of randomCaptionTexts(1)) {
 		for (const separator of [',', '|', '', ', ']) {
 			const tags = parseCaption(text, separator).tags.map((tag) => tag.text);
 			assert.deepEqual(captionTags(text, separator), tags, JSON.stringify([text, separator]));
@@ -71,14 +77,7 @@ function parseCaptionBySplit(text: string, separator: string): { tags: Array<{ t
 }
 
 test('parseCaption gives split() and trim()\'s tags, offsets and empty pieces for any spacing, separator and line ending', () => {
-	const alphabet = ['a', 'b', ' ', ',', ',', '|', '\t', '\n', '\r', '\u00a0', '\u2028', '\u3000', '\ufeff', '\u200b', '\u1680', '\u2005', '\u202f', '\u205f', '\v', 'é', '😀'];
-	let seed = 7;
-	const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-	for (let n = 0; n < 20_000; n++) {
-		let text = '';
-		for (let i = Math.floor(next() * 14); i > 0; i--) {
-			text += alphabet[Math.floor(next() * alphabet.length)];
-		}
+	for (const text of randomCaptionTexts(7)) {
 		for (const separator of [',', '|', '', ', ', ',,', ' ']) {
 			const parsed = parseCaption(text, separator);
 			assert.deepEqual({ tags: parsed.tags, emptyTagOffsets: parsed.emptyTagOffsets }, parseCaptionBySplit(text, separator), JSON.stringify([text, separator]));

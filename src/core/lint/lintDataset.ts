@@ -11,7 +11,7 @@ import { conflictGroups } from './conflictRules';
 import { CaptionContext, RuleSelection } from './context';
 import { costumeRatioRule, missingCaptionRule, orphanCaptionRule, sharedCaptionRule } from './datasetRules';
 import { lintCaption } from './lintCaption';
-import { TagStyle, prevailingStyle } from './styleRules';
+import { TagStyle, countStyles, prevailingStyle } from './styleRules';
 import { tagFacts } from './tagFacts';
 import { LintIssue } from './types';
 import { Steps, runInSlices, runToEnd, sortSteps } from '../slices';
@@ -202,18 +202,10 @@ export class DatasetLinter {
 		for (const [path, text] of texts) {
 			yield;
 			// The tags' texts only: this pass needs no offsets (a BOM is whitespace to both parsers).
-			const costumes = costumeKeys.size > 0 ? new Set<string>() : undefined;
-			for (const tag of captionTags(text)) {
-				const facts = tagFacts(tag);
-				if (facts.style) {
-					styles[facts.style]++;
-				}
-				if (costumes && costumeKeys.has(facts.key)) {
-					costumes.add(facts.key);
-				}
-			}
-			if (costumes) {
-				tagKeys.set(path, costumes);
+			const facts = captionTags(text).map(tagFacts);
+			countStyles([], styles, facts);
+			if (costumeKeys.size > 0) {
+				tagKeys.set(path, new Set(facts.map((f) => f.key).filter((key) => costumeKeys.has(key))));
 			}
 		}
 		this.tagStyle = prevailingStyle(styles);
