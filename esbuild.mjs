@@ -57,9 +57,9 @@ const webviewEntries = readdirSync('webview', { withFileTypes: true })
 const contexts = [
 	{
 		...common,
-		// imageWorker, taggerWorker: the image checks' and the tagger's worker threads, started by path from the bundles
-		// beside them (imageWorkers.ts, preprocessPool.ts).
-		entryPoints: { cli: 'src/cli.ts', imageWorker: 'src/core/images/imageWorker.ts', taggerWorker: 'src/core/tagger/preprocessWorker.ts' },
+		// imageWorker, taggerWorker, lintWorker: the image checks', the tagger's and the linter's worker threads, started
+		// by path from the bundles beside them (imageWorkers.ts, preprocessPool.ts, lintThread.ts).
+		entryPoints: { cli: 'src/cli.ts', imageWorker: 'src/core/images/imageWorker.ts', taggerWorker: 'src/core/tagger/preprocessWorker.ts', lintWorker: 'src/core/lint/lintWorker.ts' },
 		outdir: distDir,
 		platform: 'node',
 		format: 'cjs',

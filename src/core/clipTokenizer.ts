@@ -331,6 +331,8 @@ export interface ResolvedTokenCounter {
 	counter: TokenCounter;
 	/** Why the estimate is used, when it is. */
 	fallbackReason?: string;
+	/** The vocabulary file the exact counter was loaded from: a lint thread loads the same (lintThread.ts). */
+	file?: string;
 }
 
 /**
@@ -340,18 +342,19 @@ export interface ResolvedTokenCounter {
 export async function resolveTokenCounter(options: ClipVocabularyOptions = {}): Promise<ResolvedTokenCounter> {
 	try {
 		if (options.path) {
-			return { counter: await loadClipTokenizer(options.path) };
+			return { counter: await loadClipTokenizer(options.path), file: options.path };
 		}
 		const cacheDir = options.cacheDir ?? defaultCacheDir();
 		const cached = cachedMergesPath(cacheDir);
 		const exists = await fs.stat(cached).then(() => true, () => false);
 		if (exists) {
-			return { counter: await loadClipTokenizer(cached) };
+			return { counter: await loadClipTokenizer(cached), file: cached };
 		}
 		if (options.download === false) {
 			return { counter: estimatedTokenCounter, fallbackReason: `the CLIP vocabulary is not cached in ${cacheDir} and downloading is off` };
 		}
-		return { counter: await loadClipTokenizer(await downloadClipMerges(cacheDir, options.url, options.timeoutMs)) };
+		const downloaded = await downloadClipMerges(cacheDir, options.url, options.timeoutMs);
+		return { counter: await loadClipTokenizer(downloaded), file: downloaded };
 	} catch (err) {
 		return { counter: estimatedTokenCounter, fallbackReason: err instanceof Error ? err.message : String(err) };
 	}

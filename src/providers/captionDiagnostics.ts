@@ -3,7 +3,7 @@ import { sep } from 'node:path';
 import type { WorkbenchServices } from '../services/workbenchServices';
 import type { TrainingFolder } from '../core/dataset';
 import { readCaptionFile } from '../core/captionFile';
-import { TokenCounter, estimatedTokenCounter } from '../core/clipTokenizer';
+import { ResolvedTokenCounter, estimatedTokenCounter } from '../core/clipTokenizer';
 import { clipVocabularyOption } from '../services/clipVocabulary';
 import { DatasetLinter, LintIssue, sharedTokenCounter } from '../core/lint';
 import { Disposable } from '../util/dispose';
@@ -41,8 +41,9 @@ export class CaptionDiagnostics extends Disposable {
 	private readonly typingTimers = new Map<string, NodeJS.Timeout>();
 	private running: Promise<void> = Promise.resolve();
 	private counterKey: string | undefined;
-	private exactCounter: TokenCounter | undefined;
+	private exactCounter: ResolvedTokenCounter | undefined;
 	private counterLoading: Promise<void> = Promise.resolve();
+	private readonly lastLints = new Map<string, { captions: number; helperCaptions: number }>();
 	private readonly lintedEmitter = this.register(new vscode.EventEmitter<string>());
 	/** Fires with a folder root after its whole-folder lint has updated the Problems panel. */
 	public readonly onDidLintFolder = this.lintedEmitter.event;
@@ -86,6 +87,11 @@ export class CaptionDiagnostics extends Disposable {
 		return this.linters.get(root);
 	}
 
+	/** How many captions the folder's last whole-folder lint read, and how many of them on a helper thread. */
+	public lastLint(root: string): { captions: number; helperCaptions: number } | undefined {
+		return this.lastLints.get(root);
+	}
+
 	/** Resolves when every lint asked for so far is done (for tests and the fix-all command). */
 	public async idle(): Promise<void> {
 		await this.services.trainingFolders.ready();
@@ -117,18 +123,22 @@ export class CaptionDiagnostics extends Disposable {
 		try {
 			if (!folder) {
 				this.linters.delete(root);
+				this.lastLints.delete(root);
 				await this.replace(root, []);
 				return;
 			}
-			const linter = await DatasetLinter.create(folder, { tokenCounter: this.tokenCounter() });
+			const counter = this.tokenCounter();
+			const linter = await DatasetLinter.create(folder, { tokenCounter: counter.counter, tokenCounterFile: counter.file });
 			const overrides = new Map(vscode.workspace.textDocuments.filter((d) => d.isDirty && linter.owns(d.uri.fsPath)).map((d) => [d.uri.fsPath, d.getText()]));
-			const result = await linter.lintAll({ overrides });
+			const result = await linter.lintAll({ overrides, threads: 'helper' });
 			if (this.disposed || this.pendingFolders.has(root)) {
 				return;
 			}
 			this.linters.set(root, linter);
+			this.lastLints.set(root, { captions: result.captions, helperCaptions: result.helperCaptions });
 			await this.replace(root, result.issues);
-			this.services.log.info(`Linted ${countOf(result.captions, 'caption')} in ${root}: ${countOf(result.issues.length, 'problem')}`);
+			const onHelper = result.helperCaptions > 0 ? ` (${result.helperCaptions} on a helper thread)` : '';
+			this.services.log.info(`Linted ${countOf(result.captions, 'caption')}${onHelper} in ${root}: ${countOf(result.issues.length, 'problem')}`);
 			this.lintedEmitter.fire(root);
 		} catch (err) {
 			this.services.log.error(`Linting the captions of ${root} failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -139,7 +149,7 @@ export class CaptionDiagnostics extends Disposable {
 	 * The exact CLIP counter once it is loaded (or downloaded: once, into the shared cache); the estimate
 	 * until then, so problems show at once. Every folder is linted again when the exact counter arrives.
 	 */
-	private tokenCounter(): TokenCounter {
+	private tokenCounter(): ResolvedTokenCounter {
 		const option = clipVocabularyOption();
 		const key = JSON.stringify(option);
 		if (this.counterKey !== key) {
@@ -153,11 +163,11 @@ export class CaptionDiagnostics extends Disposable {
 					this.services.log.warn(`Caption token counts are estimates: ${resolved.fallbackReason}`);
 					return;
 				}
-				this.exactCounter = resolved.counter;
+				this.exactCounter = resolved;
 				this.services.trainingFolders.folders().forEach((folder) => this.schedule(folder.root, folder));
 			});
 		}
-		return this.exactCounter ?? estimatedTokenCounter;
+		return this.exactCounter ?? { counter: estimatedTokenCounter };
 	}
 
 	private forget(uris: readonly vscode.Uri[]): void {

@@ -1,11 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import * as vscode from 'vscode';
 import { RULE_CODES } from '../../src/core/lint/rules';
 import { FIX_ALL_COMMAND } from '../../src/providers/captionCodeActions';
 import { activateExtension, waitFor } from '../support/extension';
-import { makeTrainingFolder } from '../support/fixtures';
+import { makeTrainingFolder, writeImage } from '../support/fixtures';
+import { LINT_THREAD_MIN_CAPTIONS } from '../../src/core/lint/lintThread';
 import { sharedFixture, testWorkspace } from '../support/paths';
 
 const CAPTIONS = [
@@ -135,5 +137,40 @@ describe('caption lint', () => {
 				const differing = [...new Set([...now, ...doubled])].filter((key) => count(now, key) !== count(doubled, key)).map((key) => `${count(now, key)}x (want ${count(doubled, key)}x) ${key}`);
 				assert.fail(`the task's problems differ from the live ones:\n${differing.join('\n')}`);
 			});
+	});
+});
+
+describe('caption lint of a large folder', () => {
+	it('reads and lints every caption on a helper thread, not the extension host\'s, and shows each problem', async function () {
+		this.timeout(300_000);
+		const count = LINT_THREAD_MIN_CAPTIONS + 50;
+		const name = (i: number) => `img_${String(i).padStart(5, '0')}`;
+		// Built outside the workspace, then moved in whole: the folder appears in one change.
+		const staging = await fs.mkdtemp(join(tmpdir(), 'lint-large-'));
+		const staged = join(staging, 'lint-large');
+		const dir = join(staged, 'images', '10_zq7 woman');
+		await fs.mkdir(dir, { recursive: true });
+		await fs.writeFile(join(staged, 'lora-workbench.yaml'), 'trigger: zq7\nclass: woman\n');
+		await writeImage(join(staging, 'image.png'), { width: 16, height: 16 });
+		for (let i = 0; i < count; i++) {
+			await fs.copyFile(join(staging, 'image.png'), join(dir, `${name(i)}.png`));
+			await fs.writeFile(join(dir, `${name(i)}.txt`), i % 100 === 7 ? 'zq7, smile, smile' : 'zq7, solo, smile');
+		}
+		const root = join(testWorkspace()!, 'lint-large');
+		await fs.rename(staged, root);
+		await fs.rm(staging, { recursive: true, force: true });
+		const api = await activateExtension();
+		try {
+			await api.services.trainingFolders.refresh(root);
+			await api.testing.lint.diagnostics.idle();
+			assert.deepEqual(api.testing.lint.diagnostics.lastLint(root), { captions: count, helperCaptions: count }, 'every caption linted, all on the helper');
+			const subset = join(root, 'images', '10_zq7 woman');
+			const duplicates = vscode.languages.getDiagnostics()
+				.filter(([uri, diagnostics]) => uri.fsPath.startsWith(subset + sep) && diagnostics.some((d) => d.source === 'lora' && d.code === 'duplicate-tag'))
+				.map(([uri]) => uri.fsPath.slice(subset.length + 1)).sort();
+			assert.deepEqual(duplicates, Array.from({ length: count }, (_, i) => i).filter((i) => i % 100 === 7).map((i) => `${name(i)}.txt`));
+		} finally {
+			await fs.rm(root, { recursive: true, force: true });
+		}
 	});
 });

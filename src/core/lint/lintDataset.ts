@@ -1,18 +1,20 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { captionTags } from '../caption';
+import { availableParallelism } from 'node:os';
+import { readCaptionFileSync } from '../captionFile';
 import { readCaptionFiles } from '../captionReadThread';
 import { tagKey } from './tagKey';
-import { ClipVocabularyOptions, TokenCounter, defaultClipVocabulary, resolveTokenCounter } from '../clipTokenizer';
+import { ClipVocabularyOptions, ResolvedTokenCounter, TokenCounter, defaultClipVocabulary, resolveTokenCounter } from '../clipTokenizer';
 import { Subset, TrainingFolder, scanTrainingFolder } from '../dataset';
 import { SETTINGS_FILE_NAME } from '../settings';
 import { TagVocabulary, sharedVocabulary } from '../vocabulary';
 import { conflictGroups } from './conflictRules';
 import { CaptionContext, RuleSelection } from './context';
+import { CaptionLintShare, LintSetup, ShareCounts, captionContexts, mergeCounts } from './lintShare';
+import { LINT_THREAD_MIN_CAPTIONS, LintThread } from './lintThread';
 import { costumeRatioRule, missingCaptionRule, orphanCaptionRule, sharedCaptionRule } from './datasetRules';
 import { lintCaption } from './lintCaption';
-import { TagStyle, countStyles, prevailingStyle } from './styleRules';
-import { tagFacts } from './tagFacts';
+import { prevailingStyle } from './styleRules';
 import { LintIssue } from './types';
 import { Steps, runInSlices, runToEnd, sortSteps } from '../slices';
 
@@ -21,9 +23,19 @@ export interface LintDatasetOptions {
 	rules?: readonly string[];
 	/** The token counter to use; otherwise resolved once per process from `clipVocabulary` (default: defaultClipVocabulary()). */
 	tokenCounter?: TokenCounter;
+	/** The vocabulary file `tokenCounter` was loaded from, so that a lint thread can load the same; without it, an exact counter keeps the lint on one thread. */
+	tokenCounterFile?: string;
 	clipVocabulary?: ClipVocabularyOptions;
 	/** Caption texts to use instead of the files (unsaved editors), by path. */
 	overrides?: ReadonlyMap<string, string>;
+	/**
+	 * Where a large folder's captions are linted. `helper`: all on a helper thread, the caller's thread only merges
+	 * (the extension host, whose thread every extension shares: issue 22). `share`: the caller's thread and a helper,
+	 * each its share. `one`: the caller's thread (its reads still shared with a reading thread). `auto` (default):
+	 * `share` with 4 cores or more, else `one`: on 2 cores one lint thread already keeps both busy (V8's collector
+	 * and compiler take the other; measured 140% CPU), and a second lint thread measured no faster.
+	 */
+	threads?: 'auto' | 'share' | 'helper' | 'one';
 }
 
 export interface CaptionFile {
@@ -31,19 +43,13 @@ export interface CaptionFile {
 	subset: Subset;
 }
 
-/** The captions' texts as read for a whole-folder lint, with the problems of those that could not be. */
-interface CaptionTexts {
-	texts: Map<string, string>;
-	issues: LintIssue[];
-	notUtf8: number;
-	unreadable: number;
-}
-
 export interface DatasetLintResult {
 	folder: TrainingFolder;
 	issues: LintIssue[];
 	/** Caption files read (linted). */
 	captions: number;
+	/** Of those, how many a helper thread read and linted. */
+	helperCaptions: number;
 	/** Caption files left unlinted: not UTF-8, or unreadable (each has a caption-encoding issue). */
 	notUtf8?: number;
 	unreadable?: number;
@@ -51,10 +57,10 @@ export interface DatasetLintResult {
 	tokenEstimateReason?: string;
 }
 
-const counters = new Map<string, Promise<{ counter: TokenCounter; fallbackReason?: string }>>();
+const counters = new Map<string, Promise<ResolvedTokenCounter>>();
 
 /** One tokenizer per vocabulary choice per process: loading the merges takes a moment. */
-export function sharedTokenCounter(options: ClipVocabularyOptions = defaultClipVocabulary()): Promise<{ counter: TokenCounter; fallbackReason?: string }> {
+export function sharedTokenCounter(options: ClipVocabularyOptions = defaultClipVocabulary()): Promise<ResolvedTokenCounter> {
 	const key = JSON.stringify(options);
 	let counter = counters.get(key);
 	if (!counter) {
@@ -73,22 +79,29 @@ function subsetClassWord(folder: TrainingFolder, subset: Subset): string | undef
  * scan; `lintText` re-lints one caption as the user types, with the dataset-wide facts of the last `lintAll`.
  */
 export class DatasetLinter {
-	private tagStyle: TagStyle | undefined;
-	private readonly bySubset = new Map<string, CaptionContext>();
-	private readonly captionSubset = new Map<string, Subset>();
+	/** Each caption file's subset and that subset's index in the folder. */
+	private readonly captionSubset = new Map<string, { subset: Subset; index: number }>();
+	private contexts: CaptionContext[];
 
 	private constructor(
 		readonly folder: TrainingFolder,
 		readonly rules: RuleSelection,
-		private readonly base: Omit<CaptionContext, 'isReg' | 'classWord'>,
+		private readonly setup: LintSetup,
+		private readonly tokenCounter: TokenCounter,
+		private readonly vocabulary: TagVocabulary | undefined,
+		/** Whether a lint thread can load the same token counter and tag list (it cannot be handed a loaded one). */
+		private readonly threadable: boolean,
 		readonly setupIssues: LintIssue[],
 		readonly tokenEstimateReason: string | undefined,
 	) {
-		for (const subset of folder.subsets) {
-			for (const image of subset.images.filter((i) => i.hasCaption)) {
-				this.captionSubset.set(image.captionPath, subset);
+		folder.subsets.forEach((subset, index) => {
+			for (const image of subset.images) {
+				if (image.hasCaption) {
+					this.captionSubset.set(image.captionPath, { subset, index });
+				}
 			}
-		}
+		});
+		this.contexts = captionContexts(setup, tokenCounter, vocabulary, undefined);
 	}
 
 	static async create(folder: TrainingFolder, options: LintDatasetOptions = {}): Promise<DatasetLinter> {
@@ -107,26 +120,34 @@ export class DatasetLinter {
 				});
 			}
 		}
-		const resolved = options.tokenCounter ? { counter: options.tokenCounter } : await sharedTokenCounter(options.clipVocabulary);
-		const base = {
-			trigger: folder.trigger,
-			shuffleCaption: training.shuffleCaption,
-			keepTokens: training.keepTokens,
-			weightedCaptions: training.extra.weighted_captions === true,
-			maxTokens: training.maxTokenLength ?? 75,
-			model: training.model,
-			t5MaxTokens: typeof training.extra.t5xxl_max_token_length === 'number' ? training.extra.t5xxl_max_token_length : undefined,
-			tokenCounter: resolved.counter,
-			vocabulary,
-			bakedTraits: lint.bakedTraits,
-			conflictGroups: conflictGroups(lint.conflicts),
+		const resolved: ResolvedTokenCounter = options.tokenCounter
+			? { counter: options.tokenCounter, file: options.tokenCounterFile }
+			: await sharedTokenCounter(options.clipVocabulary);
+		const setup: LintSetup = {
+			shared: {
+				trigger: folder.trigger,
+				shuffleCaption: training.shuffleCaption,
+				keepTokens: training.keepTokens,
+				weightedCaptions: training.extra.weighted_captions === true,
+				maxTokens: training.maxTokenLength ?? 75,
+				model: training.model,
+				t5MaxTokens: typeof training.extra.t5xxl_max_token_length === 'number' ? training.extra.t5xxl_max_token_length : undefined,
+				bakedTraits: lint.bakedTraits,
+				conflictGroups: conflictGroups(lint.conflicts),
+			},
+			subsets: folder.subsets.map((subset) => ({ isReg: subset.isReg, classWord: subsetClassWord(folder, subset) })),
+			rules: { configured: lint.rules, only: options.rules },
+			tokenCounterFile: resolved.counter.estimated ? undefined : resolved.file,
+			vocabulary: vocabulary ? { paths: lint.vocabulary, root: folder.root } : undefined,
+			costumeKeys: lint.costumeTags.map(tagKey),
 		};
-		return new DatasetLinter(folder, rules, base, setupIssues, resolved.counter.estimated ? resolved.fallbackReason ?? 'no CLIP vocabulary' : undefined);
+		const threadable = resolved.counter.estimated || resolved.file !== undefined;
+		return new DatasetLinter(folder, rules, setup, resolved.counter, vocabulary, threadable, setupIssues, resolved.counter.estimated ? resolved.fallbackReason ?? 'no CLIP vocabulary' : undefined);
 	}
 
 	/** Every caption file sd-scripts reads (orphans are only reported, never linted), in folder order. */
 	captionFiles(): CaptionFile[] {
-		return [...this.captionSubset].map(([path, subset]) => ({ path, subset }));
+		return [...this.captionSubset].map(([path, { subset }]) => ({ path, subset }));
 	}
 
 	/** Whether the path is one of this folder's caption files. */
@@ -134,97 +155,117 @@ export class DatasetLinter {
 		return this.captionSubset.has(path);
 	}
 
-	private context(subset: Subset): CaptionContext {
-		let ctx = this.bySubset.get(subset.dir);
-		if (!ctx) {
-			ctx = { ...this.base, tagStyle: this.tagStyle, isReg: subset.isReg, classWord: subsetClassWord(this.folder, subset) };
-			this.bySubset.set(subset.dir, ctx);
-		}
-		return ctx;
-	}
-
 	/** Lints one caption's text (e.g. an editor's unsaved content) in this dataset's context. */
 	lintText(path: string, text: string): LintIssue[] {
-		const subset = this.captionSubset.get(path);
-		if (!subset) {
+		const owner = this.captionSubset.get(path);
+		if (!owner) {
 			return [];
 		}
-		return lintCaption(path, text, this.context(subset), this.rules);
-	}
-
-	async lintAll(options: Pick<LintDatasetOptions, 'overrides'> = {}): Promise<DatasetLintResult> {
-		const settingsText = await fs.readFile(join(this.folder.root, SETTINGS_FILE_NAME), 'utf8').catch(() => '');
-		const read = await this.readCaptions(options.overrides);
-		// In slices (slices.ts) on the host and in the CLI alike: a setImmediate every 8 ms costs the CLI nothing
-		// while 20,000 captions' parse, rules and sort held the host for ~300 ms.
-		return runInSlices(this.lintAllSteps(read, settingsText));
+		return lintCaption(path, text, this.contexts[owner.index], this.rules);
 	}
 
 	/**
-	 * Every caption's text (an unsaved editor's when given), and a problem for each that cannot be linted. Read
-	 * synchronously in slices, with a helper thread for a large folder (captionReadThread.ts), not through
-	 * fs.promises.readFile's four thread-pool round trips per file (issue 22).
+	 * Every caption (an unsaved editor's text when given) and the dataset rules. A large folder's captions are read
+	 * and linted on a helper thread too (lintShare.ts); read synchronously (captionFile.ts), not through
+	 * fs.promises.readFile's four thread-pool round trips per file, and in slices on the caller's thread.
 	 */
-	private async readCaptions(overrides: ReadonlyMap<string, string> | undefined): Promise<CaptionTexts> {
-		const read: CaptionTexts = { texts: new Map(), issues: [...this.setupIssues], notUtf8: 0, unreadable: 0 };
-		const fromDisk: string[] = [];
-		for (const path of this.captionSubset.keys()) {
-			const override = overrides?.get(path);
+	async lintAll(options: Pick<LintDatasetOptions, 'overrides' | 'threads'> = {}): Promise<DatasetLintResult> {
+		const settingsText = await fs.readFile(join(this.folder.root, SETTINGS_FILE_NAME), 'utf8').catch(() => '');
+		const here = new CaptionLintShare(this.setup, this.rules);
+		const paths: string[] = [];
+		const subsets: number[] = [];
+		for (const [path, { index }] of this.captionSubset) {
+			const override = options.overrides?.get(path);
 			if (override === undefined) {
-				fromDisk.push(path);
+				paths.push(path);
+				subsets.push(index);
 			} else {
-				read.texts.set(path, override);
+				here.addText(path, index, override);
 			}
 		}
-		await readCaptionFiles(fromDisk, (_, file) => {
-			const path = file.path;
-			if (file.kind === 'not-utf8') {
-				read.notUtf8++;
-				const severity = this.rules.severity('caption-encoding');
-				if (severity) {
-					read.issues.push({ file: path, line: 1, column: 1, endLine: 1, endColumn: 1, severity, code: 'caption-encoding', message: `The caption is ${file.problem}: sd-scripts stops on it. Re-save it as UTF-8${file.utf16 ? ' (in VS Code: Reopen with Encoding UTF-16, then Save with Encoding UTF-8)' : ''}.` });
-				}
-			} else if (file.kind === 'text') {
-				read.texts.set(path, file.text);
-			} else {
-				read.unreadable++;
-				read.issues.push({ file: path, line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', code: 'caption-encoding', message: `The caption cannot be read (${file.error.code ?? String(file.error)}); check its permissions.` });
+		const threads = options.threads === undefined || options.threads === 'auto' ? (availableParallelism() >= 4 ? 'share' : 'one') : options.threads;
+		const thread = threads !== 'one' && this.threadable && paths.length >= LINT_THREAD_MIN_CAPTIONS ? LintThread.start(this.setup, paths, Int32Array.from(subsets)) : undefined;
+		try {
+			if (!thread) {
+				await readCaptionFiles(paths, (index, file) => here.addFile(paths[index], subsets[index], file));
 			}
-		});
-		return read;
+			return await this.lintShares(here, paths, subsets, thread, threads === 'helper', settingsText);
+		} finally {
+			thread?.close();
+		}
 	}
 
-	private *lintAllSteps({ texts, issues, notUtf8, unreadable }: CaptionTexts, settingsText: string): Steps<DatasetLintResult> {
-		// costume-ratio asks only whether a caption has a costume tag: the other keys are not kept.
-		const costumeKeys = new Set(this.folder.settings.lint.costumeTags.map(tagKey));
-		const tagKeys = new Map<string, Set<string>>();
-		const styles = { underscore: 0, space: 0 };
-		for (const [path, text] of texts) {
-			yield;
-			// The tags' texts only: this pass needs no offsets (a BOM is whitespace to both parsers).
-			const facts = captionTags(text).map(tagFacts);
-			countStyles([], styles, facts);
-			if (costumeKeys.size > 0) {
-				tagKeys.set(path, new Set(facts.map((f) => f.key).filter((key) => costumeKeys.has(key))));
+	/** Without a thread, `here` holds every caption already; with one, each thread reads what it claims. */
+	private async lintShares(here: CaptionLintShare, paths: readonly string[], subsets: readonly number[], thread: LintThread | undefined, helperAlone: boolean, settingsText: string): Promise<DatasetLintResult> {
+		const readHere = new Uint8Array(paths.length);
+		if (thread && !helperAlone) {
+			await runInSlices(readSteps(here, paths, subsets, readHere, () => thread.claim()));
+		}
+		const helper = await thread?.read(helperAlone);
+		if (thread && !helper) {
+			// The helper failed before it answered: what it had claimed is read here.
+			let index = 0;
+			await runInSlices(readSteps(here, paths, subsets, readHere, () => {
+				while (index < paths.length && readHere[index]) {
+					index++;
+				}
+				return index < paths.length ? index : undefined;
+			}));
+		}
+		const counts = mergeCounts(helper ? [here.counts, helper.counts] : [here.counts]);
+		const tagStyle = prevailingStyle(counts.styles);
+		this.contexts = captionContexts(this.setup, this.tokenCounter, this.vocabulary, tagStyle);
+		const helperIssues = helper ? thread!.lint(tagStyle) : undefined;
+		const issues = [...this.setupIssues, ...counts.issues];
+		append(issues, await runInSlices(here.lintSteps(this.contexts)));
+		let helperCaptions = 0;
+		if (helper) {
+			const linted = await helperIssues;
+			if (linted) {
+				append(issues, linted);
+				helperCaptions = helper.counts.captions;
+			} else {
+				// The helper failed while linting: its captions are read and linted here.
+				const rest = new CaptionLintShare(this.setup, this.rules);
+				await runInSlices(readSteps(rest, paths, subsets, new Uint8Array(paths.length), listClaims(helper.indices)));
+				append(issues, await runInSlices(rest.lintSteps(this.contexts)));
 			}
 		}
-		this.tagStyle = prevailingStyle(styles);
-		this.bySubset.clear();
-		for (const path of this.captionSubset.keys()) {
-			yield;
-			const text = texts.get(path);
-			if (text !== undefined) {
-				issues.push(...this.lintText(path, text));
-			}
-		}
+		return runInSlices(this.datasetRuleSteps(issues, counts, helperCaptions, settingsText));
+	}
+
+	private *datasetRuleSteps(issues: LintIssue[], counts: ShareCounts, helperCaptions: number, settingsText: string): Steps<DatasetLintResult> {
 		issues.push(...missingCaptionRule(this.folder, this.rules));
 		yield;
 		issues.push(...orphanCaptionRule(this.folder, this.rules));
 		yield;
 		issues.push(...sharedCaptionRule(this.folder, this.rules));
 		yield;
-		issues.push(...costumeRatioRule(this.folder, this.rules, tagKeys, settingsText));
-		return { folder: this.folder, issues: yield* sortIssuesSteps(issues), captions: texts.size, notUtf8, unreadable, tokenEstimateReason: this.tokenEstimateReason };
+		const costumeKeys = new Map(counts.costumeKeys.map(([path, keys]) => [path, new Set(keys)]));
+		issues.push(...costumeRatioRule(this.folder, this.rules, costumeKeys, settingsText));
+		return {
+			folder: this.folder, issues: yield* sortIssuesSteps(issues), captions: counts.captions, helperCaptions, notUtf8: counts.notUtf8,
+			unreadable: counts.unreadable, tokenEstimateReason: this.tokenEstimateReason,
+		};
+	}
+}
+
+function* readSteps(share: CaptionLintShare, paths: readonly string[], subsets: readonly number[], readHere: Uint8Array, claim: () => number | undefined): Steps<void> {
+	for (let index = claim(); index !== undefined; index = claim()) {
+		readHere[index] = 1;
+		share.addFile(paths[index], subsets[index], readCaptionFileSync(paths[index]));
+		yield;
+	}
+}
+
+function listClaims(indices: readonly number[]): () => number | undefined {
+	let k = 0;
+	return () => (k < indices.length ? indices[k++] : undefined);
+}
+
+function append<T>(to: T[], items: readonly T[]): void {
+	for (const item of items) {
+		to.push(item);
 	}
 }
 

@@ -1,0 +1,106 @@
+/**
+ * A large folder's lint on two threads (lintShare.ts, lintThread.ts, issue 22) gives the problems one thread
+ * gives, caption for caption: the dataset-wide facts (prevailing tag style, costume share) are merged before
+ * either thread lints, each caption is linted in its own subset's context, and an unsaved editor's text is used.
+ * A helper that fails leaves its captions to the caller instead of losing them.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { estimatedTokenCounter } from '../../src/core/clipTokenizer';
+import { scanTrainingFolder } from '../../src/core/dataset';
+import { DatasetLinter, LintDatasetOptions } from '../../src/core/lint/lintDataset';
+import { LINT_THREAD_MIN_CAPTIONS } from '../../src/core/lint/lintThread';
+
+const WOMAN = '10_zq7 woman';
+const MAN = '5_zq7 man';
+const PER_SUBSET = LINT_THREAD_MIN_CAPTIONS / 2 + 300;
+
+function captionText(i: number): string {
+	const tags = ['zq7', i % 11 === 0 ? '1boy' : 'solo', `tag ${i % 40}`, 'smile'];
+	if (i % 3 === 0) {
+		tags.push('long_hair'); // the minority style: a tag-style problem only once the whole dataset is counted
+	}
+	if (i % 10 < 3) {
+		tags.push('red dress'); // 30% of the captions: over the 25% costume share
+	}
+	if (i % 17 === 0) {
+		tags.push('smile');
+	}
+	return tags.join(', ');
+}
+
+function makeFolder(vocabulary?: string): { root: string; overridden: string } {
+	const root = mkdtempSync(join(tmpdir(), 'lint-threads-'));
+	let settings = 'trigger: zq7\nlint:\n  costumeTags: [red dress]\n';
+	if (vocabulary) {
+		writeFileSync(join(root, 'tags.csv'), vocabulary);
+		settings += '  vocabulary: [tags.csv]\n';
+	}
+	writeFileSync(join(root, 'lora-workbench.yaml'), settings);
+	let n = 0;
+	for (const subset of [WOMAN, MAN]) {
+		const dir = join(root, 'images', subset);
+		mkdirSync(dir, { recursive: true });
+		for (let k = 0; k < PER_SUBSET; k++, n++) {
+			const stem = join(dir, `img_${String(n).padStart(5, '0')}`);
+			writeFileSync(`${stem}.png`, '');
+			writeFileSync(`${stem}.txt`, n === 123 ? Buffer.from('caf\xe9', 'latin1') : captionText(n));
+		}
+	}
+	return { root, overridden: join(root, 'images', MAN, `img_${String(PER_SUBSET + 5).padStart(5, '0')}.txt`) };
+}
+
+async function lintWith(root: string, overridden: string, threads: LintDatasetOptions['threads']) {
+	const folder = await scanTrainingFolder(root, { readCaptions: false, bucketPreview: false });
+	const linter = await DatasetLinter.create(folder, { tokenCounter: estimatedTokenCounter });
+	return linter.lintAll({ threads, overrides: new Map([[overridden, 'zq7, unsaved, unsaved']]) });
+}
+
+test('two threads, or a helper alone, find exactly the problems one thread finds', async () => {
+	const { root, overridden } = makeFolder();
+	try {
+		const one = await lintWith(root, overridden, 'one');
+		const codes = new Set(one.issues.map((issue) => issue.code));
+		for (const code of ['class-conflict', 'tag-style', 'costume-ratio', 'duplicate-tag', 'caption-encoding']) {
+			assert.ok(codes.has(code), `the folder has ${code} problems (found ${[...codes].join(', ')})`);
+		}
+		// 1boy is a conflict in the woman subset only: each caption is linted with its own subset's class.
+		const conflicts = one.issues.filter((issue) => issue.code === 'class-conflict');
+		assert.ok(conflicts.every((issue) => issue.file.includes(WOMAN)), 'class conflicts only where the class is woman');
+		assert.ok(one.issues.some((issue) => issue.file === overridden && issue.code === 'duplicate-tag'), 'the unsaved text is linted');
+		assert.equal(one.helperCaptions, 0);
+		for (const threads of ['share', 'helper'] as const) {
+			const result = await lintWith(root, overridden, threads);
+			if (threads === 'helper') {
+				// Every caption on disk but the overridden one; the not-UTF-8 one is counted apart.
+				assert.equal(result.helperCaptions, one.captions - 1, 'the helper linted every caption on disk');
+			}
+			assert.deepEqual(result.issues, one.issues, `${threads}: the same problems in the same order`);
+			assert.deepEqual([result.captions, result.notUtf8, result.unreadable], [one.captions, one.notUtf8, one.unreadable], `${threads}: the same counts`);
+		}
+	} finally {
+		rmSync(root, { recursive: true, force: true });
+	}
+});
+
+test('a helper that fails while linting leaves its captions to the caller, which lints them all', async () => {
+	const vocabulary = ['zq7', 'solo', '1boy', 'smile', 'red_dress', 'long_hair'].map((tag) => `${tag},0,100,""`).join('\n');
+	const { root, overridden } = makeFolder(vocabulary);
+	try {
+		const one = await lintWith(root, overridden, 'one');
+		assert.ok(one.issues.some((issue) => issue.code === 'unknown-tag'), 'the folder has unknown-tag problems');
+		const folder = await scanTrainingFolder(root, { readCaptions: false, bucketPreview: false });
+		const linter = await DatasetLinter.create(folder, { tokenCounter: estimatedTokenCounter });
+		// The caller has its tag list; the helper, which loads its own, finds the file gone and fails.
+		rmSync(join(root, 'tags.csv'));
+		const result = await linter.lintAll({ threads: 'helper', overrides: new Map([[overridden, 'zq7, unsaved, unsaved']]) });
+		assert.deepEqual(result.issues, one.issues);
+		assert.equal(result.captions, one.captions);
+		assert.equal(result.helperCaptions, 0, 'none of them counted as the helper\'s');
+	} finally {
+		rmSync(root, { recursive: true, force: true });
+	}
+});
