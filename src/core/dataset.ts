@@ -188,7 +188,17 @@ async function scanSubset(subset: Subset, captionExtension: string, platform: No
 
 /** The subset's images (sorted as sd-scripts lists them) and problems from its directory entries; returns the caption files' names. */
 function* subsetEntrySteps(subset: Subset, entries: ReadonlyArray<{ name: string; isDir: boolean; isFile: boolean }>, captionExtension: string, platform: NodeJS.Platform): Steps<Set<string>> {
-	const fileNames = new Set(entries.filter((e) => e.isFile).map((e) => e.name));
+	// In steps too: 40,000 entries' names in one step held the extension host (issue 22).
+	const fileNames = new Set<string>();
+	let named = 0;
+	for (const entry of entries) {
+		if ((++named & 63) === 0) {
+			yield;
+		}
+		if (entry.isFile) {
+			fileNames.add(entry.name);
+		}
+	}
 	const captionNames = new Set<string>();
 	// join() for every entry of a 20,000-image folder showed in the scan: the folder is already normalised and an
 	// entry's name holds no separator, so the paths are concatenated.

@@ -13,6 +13,7 @@ import { estimatedTokenCounter } from '../../src/core/clipTokenizer';
 import { scanTrainingFolder } from '../../src/core/dataset';
 import { DatasetLinter, LintDatasetOptions } from '../../src/core/lint/lintDataset';
 import { LINT_THREAD_MIN_CAPTIONS } from '../../src/core/lint/lintThread';
+import { packTexts, unpackTexts } from '../../src/core/lint/lintThreadProtocol';
 
 const WOMAN = '10_zq7 woman';
 const MAN = '5_zq7 man';
@@ -103,4 +104,11 @@ test('a helper that fails while linting leaves its captions to the caller, which
 	} finally {
 		rmSync(root, { recursive: true, force: true });
 	}
+});
+
+test('texts packed for a helper thread come back the same, whatever their characters and lengths', () => {
+	const texts = ['', 'plain', 'a path/with spaces, "quotes", $HOME and \\back', 'café 日本語 🙂 \u0000 \uFEFF', 'x'.repeat(5000), ...Array.from({ length: 300 }, (_, i) => `🙂${'é'.repeat(i)}`)];
+	const packed = packTexts(texts);
+	assert.equal(packed.ends.length, texts.length);
+	assert.deepEqual([...unpackTexts(packed)], texts);
 });

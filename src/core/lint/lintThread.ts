@@ -5,17 +5,17 @@
 import type { Worker } from 'node:worker_threads';
 import { Steps, runInSlices } from '../slices';
 import { startWorkerThread } from '../workerThread';
-import type { LintThreadReply, LintThreadRequest } from './lintWorker';
-import { LintSetup, ShareCounts, emptyCounts } from './lintShare';
+import { LintSetup, emptyCounts } from './lintShare';
+import { HelperRead, LintThreadReply, LintThreadRequest, PackedTexts, packTexts, unpackTexts } from './lintThreadProtocol';
 import { TagStyle } from './styleRules';
 import { LintIssue } from './types';
 
 /** Below this many captions one thread lints them sooner than a second one starts (about 50 ms of the other core). */
 export const LINT_THREAD_MIN_CAPTIONS = 2_000;
 
-function* parseSteps(batches: readonly string[]): Steps<LintIssue[]> {
+function* parseSteps(batches: PackedTexts): Steps<LintIssue[]> {
 	const issues: LintIssue[] = [];
-	for (const batch of batches) {
+	for (const batch of unpackTexts(batches)) {
 		for (const issue of JSON.parse(batch) as LintIssue[]) {
 			issues.push(issue);
 		}
@@ -45,7 +45,9 @@ export class LintThread {
 			return undefined;
 		}
 		const thread = new LintThread(worker, paths.length);
-		thread.post({ kind: 'start', setup, paths, subsets, claims: thread.claims });
+		const packed = packTexts(paths);
+		const subsetsCopy = subsets.slice();
+		thread.worker.postMessage({ kind: 'start', setup, paths: packed, subsets: subsetsCopy, claims: thread.claims } satisfies LintThreadRequest, [packed.buffer, subsetsCopy.buffer]);
 		return thread;
 	}
 
@@ -60,29 +62,25 @@ export class LintThread {
 	 * caller reads those itself). A helper that had not begun when the caller claimed the last caption never will:
 	 * its share is empty. `alone`: the caller claimed nothing, so the helper reads every caption, however late it begins.
 	 */
-	async read(alone = false): Promise<{ counts: ShareCounts; indices: number[] } | undefined> {
+	async read(alone = false): Promise<HelperRead | undefined> {
 		if (!alone && Atomics.compareExchange(this.claims, 1, 0, -1) === 0) {
 			this.close();
 			return { counts: emptyCounts(), indices: [] };
 		}
 		const reply = await this.next();
-		return reply?.kind === 'read' ? reply : undefined;
+		return reply?.kind === 'read' ? JSON.parse([...unpackTexts(reply.read)][0]) as HelperRead : undefined;
 	}
 
 	/** The problems of the captions the helper read, linted with `tagStyle`; undefined when it failed. */
 	async lint(tagStyle: TagStyle | undefined): Promise<LintIssue[] | undefined> {
-		this.post({ kind: 'lint', tagStyle });
+		this.worker.postMessage({ kind: 'lint', tagStyle } satisfies LintThreadRequest);
 		const reply = await this.next();
-		return reply?.kind === 'linted' ? runInSlices(parseSteps(reply.batches)) : undefined;
+		return reply?.kind === 'linted' ? runInSlices(parseSteps(reply.issues)) : undefined;
 	}
 
 	close(): void {
 		this.end();
 		void this.worker.terminate();
-	}
-
-	private post(request: LintThreadRequest): void {
-		this.worker.postMessage(request);
 	}
 
 	private next(): Promise<LintThreadReply | undefined> {

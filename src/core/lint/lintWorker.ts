@@ -8,42 +8,17 @@ import { readCaptionFileSync } from '../captionFile';
 import { TokenCounter, estimatedTokenCounter, loadClipTokenizer } from '../clipTokenizer';
 import { runToEnd } from '../slices';
 import { TagVocabulary, sharedVocabulary } from '../vocabulary';
-import { CaptionLintShare, LintSetup, ShareCounts, captionContexts, ruleSelection } from './lintShare';
+import { CaptionLintShare, LintSetup, captionContexts, ruleSelection } from './lintShare';
+import { HelperRead, LintThreadReply, LintThreadRequest, LintThreadStart, packIssues, packTexts, unpackTexts } from './lintThreadProtocol';
 import { TagStyle } from './styleRules';
-
-export interface LintThreadStart {
-	kind: 'start';
-	setup: LintSetup;
-	paths: readonly string[];
-	/** The subset index of each path. */
-	subsets: Int32Array;
-	/**
-	 * Shared with the caller. [0]: the next path to claim (Atomics.add). [1]: 0 until this thread begins reading,
-	 * then 1; -1 when the caller finished every path before this thread began, which then reads nothing.
-	 */
-	claims: Int32Array;
-}
-
-export type LintThreadRequest = LintThreadStart | { kind: 'lint'; tagStyle: TagStyle | undefined };
-
-export type LintThreadReply =
-	| { kind: 'read'; counts: ShareCounts; indices: number[] }
-	/**
-	 * The problems as JSON texts of up to ISSUES_PER_BATCH each: strings cross threads as one copy, where 30,000
-	 * objects' structured clone held the caller's thread (the extension host) for about 80 ms at once. The caller
-	 * parses a batch at a time, in slices.
-	 */
-	| { kind: 'linted'; batches: string[] }
-	| { kind: 'failed'; message: string };
-
-const ISSUES_PER_BATCH = 500;
 
 let share: CaptionLintShare | undefined;
 let setup: LintSetup | undefined;
 let loaded: Promise<{ counter: TokenCounter; vocabulary?: TagVocabulary }> | undefined;
 
 function reply(message: LintThreadReply): void {
-	parentPort?.postMessage(message);
+	const buffer = message.kind === 'read' ? message.read.buffer : message.kind === 'linted' ? message.issues.buffer : undefined;
+	parentPort?.postMessage(message, buffer ? [buffer] : []);
 }
 
 function start(request: LintThreadStart): void {
@@ -57,7 +32,8 @@ function start(request: LintThreadStart): void {
 	loaded.catch(() => undefined); // reported when the lint asks for it
 	share = new CaptionLintShare(setup, ruleSelection(setup));
 	const indices: number[] = [];
-	const { paths, subsets, claims } = request;
+	const { subsets, claims } = request;
+	const paths = [...unpackTexts(request.paths)];
 	if (Atomics.compareExchange(claims, 1, 0, 1) !== 0) {
 		return;
 	}
@@ -65,7 +41,8 @@ function start(request: LintThreadStart): void {
 		share.addFile(paths[index], subsets[index], readCaptionFileSync(paths[index]));
 		indices.push(index);
 	}
-	reply({ kind: 'read', counts: share.counts, indices });
+	const read: HelperRead = { counts: share.counts, indices };
+	reply({ kind: 'read', read: packTexts([JSON.stringify(read)]) });
 }
 
 async function lint(tagStyle: TagStyle | undefined): Promise<void> {
@@ -73,11 +50,7 @@ async function lint(tagStyle: TagStyle | undefined): Promise<void> {
 	const contexts = captionContexts(setup!, counter, vocabulary, tagStyle);
 	const issues = runToEnd(share!.lintSteps(contexts));
 	share = undefined;
-	const batches: string[] = [];
-	for (let start = 0; start < issues.length; start += ISSUES_PER_BATCH) {
-		batches.push(JSON.stringify(issues.slice(start, start + ISSUES_PER_BATCH)));
-	}
-	reply({ kind: 'linted', batches });
+	reply({ kind: 'linted', issues: packIssues(issues) });
 }
 
 parentPort?.on('message', (request: LintThreadRequest) => {

@@ -1,0 +1,83 @@
+/**
+ * The messages between a lint and its helper thread (lintThread.ts, lintWorker.ts). Bulk data crosses as UTF-8 in
+ * transferred buffers, not as strings or objects: measured in Node, the structured clone of 16,000 problems held
+ * the receiving thread (the extension host) for about 80 ms, and 33 JSON strings of 150 KB about 50 ms, before any
+ * of our code ran; a transferred buffer arrives at once, and the caller decodes it a batch at a time, in slices.
+ */
+import { LintSetup, ShareCounts } from './lintShare';
+import { TagStyle } from './styleRules';
+import { LintIssue } from './types';
+
+export interface LintThreadStart {
+	kind: 'start';
+	setup: LintSetup;
+	/** The caption paths, as `encodeTexts` packs them. */
+	paths: PackedTexts;
+	/** The subset index of each path. */
+	subsets: Int32Array;
+	/**
+	 * Shared with the caller. [0]: the next path to claim (Atomics.add). [1]: 0 until this thread begins reading,
+	 * then 1; -1 when the caller finished every path before this thread began, which then reads nothing.
+	 */
+	claims: Int32Array;
+}
+
+export type LintThreadRequest = LintThreadStart | { kind: 'lint'; tagStyle: TagStyle | undefined };
+
+/** What the helper read: its counts, and the indices of the paths it read (for the caller to read if it fails). */
+export interface HelperRead {
+	counts: ShareCounts;
+	indices: number[];
+}
+
+export type LintThreadReply =
+	/** A HelperRead, as one packed JSON text. */
+	| { kind: 'read'; read: PackedTexts }
+	/** The problems, as packed JSON texts of up to ISSUES_PER_BATCH each. */
+	| { kind: 'linted'; issues: PackedTexts }
+	| { kind: 'failed'; message: string };
+
+export const ISSUES_PER_BATCH = 500;
+
+/** Texts one after the other in one UTF-8 buffer; `ends[i]` is the byte offset where text i ends. */
+export interface PackedTexts {
+	buffer: ArrayBuffer;
+	ends: number[];
+}
+
+export function packTexts(texts: readonly string[]): PackedTexts {
+	const encoder = new TextEncoder();
+	let buffer = new Uint8Array(Math.max(1024, texts.reduce((n, text) => n + text.length, 0) * 3));
+	let used = 0;
+	const ends: number[] = [];
+	for (const text of texts) {
+		// encodeInto writes at most 3 bytes per UTF-16 unit: make room for the worst case first.
+		if (used + text.length * 3 > buffer.length) {
+			const bigger = new Uint8Array(Math.max(buffer.length * 2, used + text.length * 3));
+			bigger.set(buffer.subarray(0, used));
+			buffer = bigger;
+		}
+		used += encoder.encodeInto(text, buffer.subarray(used)).written;
+		ends.push(used);
+	}
+	return { buffer: buffer.buffer.slice(0, used), ends };
+}
+
+/** Decodes the packed texts one at a time. */
+export function* unpackTexts(packed: PackedTexts): Generator<string, void, void> {
+	const decoder = new TextDecoder();
+	let start = 0;
+	for (const end of packed.ends) {
+		yield decoder.decode(new Uint8Array(packed.buffer, start, end - start));
+		start = end;
+	}
+}
+
+/** The problems packed in batches of ISSUES_PER_BATCH. */
+export function packIssues(issues: readonly LintIssue[]): PackedTexts {
+	const batches: string[] = [];
+	for (let start = 0; start < issues.length; start += ISSUES_PER_BATCH) {
+		batches.push(JSON.stringify(issues.slice(start, start + ISSUES_PER_BATCH)));
+	}
+	return packTexts(batches);
+}
