@@ -7,6 +7,7 @@ import { SCAN_KEYS, ScanKey } from './training/settingsTable';
 import { TrainingSectionRead, readTrainingSection, resolutionPair } from './training/trainingFields';
 import { ModelFamily, TrainerSettings } from './training/trainingSettings';
 import { FAMILY_PRESETS, guidePreset, presetFor } from './training/settingsTable';
+import { SETTINGS_FILE_NAME } from './settingsFileName';
 
 /**
  * `lora-workbench.yaml`: the workbench's own settings beside `images/` and `model/`. Every value has a
@@ -14,7 +15,7 @@ import { FAMILY_PRESETS, guidePreset, presetFor } from './training/settingsTable
  * written when the user changes something, and always through the `yaml` Document API so comments and
  * key order survive.
  */
-export const SETTINGS_FILE_NAME = 'lora-workbench.yaml';
+export { SETTINGS_FILE_NAME };
 
 export type SubsetRole = 'face' | 'body' | 'costume' | 'reg' | 'unknown';
 export const SUBSET_ROLES: readonly SubsetRole[] = ['face', 'body', 'costume', 'reg', 'unknown'];

@@ -8,7 +8,7 @@
 import { promises as fs } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { normalizeTag } from './caption';
-import { SETTINGS_FILE_NAME } from './settings';
+import { SETTINGS_FILE_NAME } from './settingsFileName';
 
 export interface VocabularyEntry {
 	/** The tag as the list writes it, e.g. `long_hair`; captionForm() gives the captions' spelling. */

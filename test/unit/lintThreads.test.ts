@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { estimatedTokenCounter } from '../../src/core/clipTokenizer';
 import { scanTrainingFolder } from '../../src/core/dataset';
 import { DatasetLinter, LintDatasetOptions } from '../../src/core/lint/lintDataset';
-import { LINT_THREAD_MIN_CAPTIONS } from '../../src/core/lint/lintThread';
+import { LINT_THREAD_MIN_CAPTIONS, LintThread } from '../../src/core/lint/lintThread';
 import { packTexts, unpackTexts } from '../../src/core/lint/lintThreadProtocol';
 
 const WOMAN = '10_zq7 woman';
@@ -73,7 +73,8 @@ test('two threads, or a helper alone, find exactly the problems one thread finds
 		assert.ok(conflicts.every((issue) => issue.file.includes(WOMAN)), 'class conflicts only where the class is woman');
 		assert.ok(one.issues.some((issue) => issue.file === overridden && issue.code === 'duplicate-tag'), 'the unsaved text is linted');
 		assert.equal(one.helperCaptions, 0);
-		for (const threads of ['share', 'helper'] as const) {
+		const startedBefore = LintThread.started;
+		for (const threads of ['share', 'helper', 'helper'] as const) {
 			const result = await lintWith(root, overridden, threads);
 			if (threads === 'helper') {
 				// Every caption on disk but the overridden one; the not-UTF-8 one is counted apart.
@@ -82,6 +83,7 @@ test('two threads, or a helper alone, find exactly the problems one thread finds
 			assert.deepEqual(result.issues, one.issues, `${threads}: the same problems in the same order`);
 			assert.deepEqual([result.captions, result.notUtf8, result.unreadable], [one.captions, one.notUtf8, one.unreadable], `${threads}: the same counts`);
 		}
+		assert.equal(LintThread.started, startedBefore + 1, 'one helper thread, kept from one lint to the next');
 	} finally {
 		rmSync(root, { recursive: true, force: true });
 	}
@@ -101,6 +103,11 @@ test('a helper that fails while linting leaves its captions to the caller, which
 		assert.deepEqual(result.issues, one.issues);
 		assert.equal(result.captions, one.captions);
 		assert.equal(result.helperCaptions, 0, 'none of them counted as the helper\'s');
+		// The failed helper is not kept: the next lint starts a new one, which lints every caption.
+		const startedBefore = LintThread.started;
+		const again = await lintWith(root, overridden, 'helper');
+		assert.equal(LintThread.started, startedBefore + 1);
+		assert.equal(again.helperCaptions, one.captions - 1);
 	} finally {
 		rmSync(root, { recursive: true, force: true });
 	}

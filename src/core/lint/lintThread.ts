@@ -24,30 +24,91 @@ function* parseSteps(batches: PackedTexts): Steps<LintIssue[]> {
 	return issues;
 }
 
+/** How long a helper waits for the next lint: the host re-lints after every change on disk, and a kept helper has its CLIP tables loaded. */
+const IDLE_MS = 60_000;
+
+/** The helper kept between lints (one per process), unreferenced so that it never keeps a process alive. */
+let idle: { worker: Worker; timer: NodeJS.Timeout } | undefined;
+let sessions = 0;
+let started = 0;
+
+function takeWorker(): Worker {
+	if (idle) {
+		const { worker, timer } = idle;
+		idle = undefined;
+		clearTimeout(timer);
+		worker.ref();
+		return worker;
+	}
+	const worker = startWorkerThread(__dirname, 'lintWorker.js', 'lintWorker.ts');
+	started++;
+	// Always listened to, also while kept idle: an unheard 'error' would end the process.
+	const forget = (): void => {
+		if (idle?.worker === worker) {
+			clearTimeout(idle.timer);
+			idle = undefined;
+		}
+	};
+	worker.on('error', forget);
+	worker.on('exit', forget);
+	return worker;
+}
+
+function keepWorker(worker: Worker): void {
+	if (idle) {
+		clearTimeout(idle.timer);
+		void idle.worker.terminate();
+	}
+	worker.unref();
+	const timer = setTimeout(() => {
+		if (idle?.worker === worker) {
+			idle = undefined;
+			void worker.terminate();
+		}
+	}, IDLE_MS);
+	timer.unref();
+	idle = { worker, timer };
+}
+
 export class LintThread {
 	private readonly claims = new Int32Array(new SharedArrayBuffer(8));
+	/** Replies carry their lint's number: a kept helper may still answer an earlier lint that was given up. */
+	private readonly session = ++sessions;
 	private readonly replies: LintThreadReply[] = [];
 	private waiting: ((reply: LintThreadReply | undefined) => void) | undefined;
 	private gone = false;
+	/** Whether the helper can take the next lint: it answered this one to the end, or never began it. */
+	private reusable = false;
+	private readonly onMessage = (reply: LintThreadReply): void => {
+		if (reply.session === this.session) {
+			this.deliver(reply);
+		}
+	};
+	private readonly onEnd = (): void => this.end();
 
 	private constructor(private readonly worker: Worker, private readonly count: number) {
-		worker.on('message', (reply: LintThreadReply) => this.deliver(reply));
-		worker.on('error', () => this.end());
-		worker.on('exit', () => this.end());
+		worker.on('message', this.onMessage);
+		worker.on('error', this.onEnd);
+		worker.on('exit', this.onEnd);
 	}
 
-	/** Starts the helper on `paths`; undefined when no thread can be had (the caller lints alone). */
+	/** Helper threads started in this process so far (tests: a kept helper is used again). */
+	static get started(): number {
+		return started;
+	}
+
+	/** Starts the helper on `paths` (or wakes the kept one); undefined when no thread can be had (the caller lints alone). */
 	static start(setup: LintSetup, paths: readonly string[], subsets: Int32Array): LintThread | undefined {
 		let worker: Worker;
 		try {
-			worker = startWorkerThread(__dirname, 'lintWorker.js', 'lintWorker.ts');
+			worker = takeWorker();
 		} catch {
 			return undefined;
 		}
 		const thread = new LintThread(worker, paths.length);
 		const packed = packTexts(paths);
 		const subsetsCopy = subsets.slice();
-		thread.worker.postMessage({ kind: 'start', setup, paths: packed, subsets: subsetsCopy, claims: thread.claims } satisfies LintThreadRequest, [packed.buffer, subsetsCopy.buffer]);
+		worker.postMessage({ kind: 'start', session: thread.session, setup, paths: packed, subsets: subsetsCopy, claims: thread.claims } satisfies LintThreadRequest, [packed.buffer, subsetsCopy.buffer]);
 		return thread;
 	}
 
@@ -64,6 +125,7 @@ export class LintThread {
 	 */
 	async read(alone = false): Promise<HelperRead | undefined> {
 		if (!alone && Atomics.compareExchange(this.claims, 1, 0, -1) === 0) {
+			this.reusable = true;
 			this.close();
 			return { counts: emptyCounts(), indices: [] };
 		}
@@ -73,14 +135,29 @@ export class LintThread {
 
 	/** The problems of the captions the helper read, linted with `tagStyle`; undefined when it failed. */
 	async lint(tagStyle: TagStyle | undefined): Promise<LintIssue[] | undefined> {
-		this.worker.postMessage({ kind: 'lint', tagStyle } satisfies LintThreadRequest);
+		this.worker.postMessage({ kind: 'lint', session: this.session, tagStyle } satisfies LintThreadRequest);
 		const reply = await this.next();
-		return reply?.kind === 'linted' ? runInSlices(parseSteps(reply.issues)) : undefined;
+		if (reply?.kind !== 'linted') {
+			return undefined;
+		}
+		this.reusable = true;
+		return runInSlices(parseSteps(reply.issues));
 	}
 
+	/** Ends this lint's use of the helper: kept for the next lint when it finished cleanly, else stopped. */
 	close(): void {
+		if (this.gone) {
+			return;
+		}
 		this.end();
-		void this.worker.terminate();
+		this.worker.off('message', this.onMessage);
+		this.worker.off('error', this.onEnd);
+		this.worker.off('exit', this.onEnd);
+		if (this.reusable) {
+			keepWorker(this.worker);
+		} else {
+			void this.worker.terminate();
+		}
 	}
 
 	private next(): Promise<LintThreadReply | undefined> {

@@ -10,6 +10,8 @@ import { LintIssue } from './types';
 
 export interface LintThreadStart {
 	kind: 'start';
+	/** This lint's number: every reply carries it (a kept helper serves one lint after another). */
+	session: number;
 	setup: LintSetup;
 	/** The caption paths, as `encodeTexts` packs them. */
 	paths: PackedTexts;
@@ -22,7 +24,7 @@ export interface LintThreadStart {
 	claims: Int32Array;
 }
 
-export type LintThreadRequest = LintThreadStart | { kind: 'lint'; tagStyle: TagStyle | undefined };
+export type LintThreadRequest = LintThreadStart | { kind: 'lint'; session: number; tagStyle: TagStyle | undefined };
 
 /** What the helper read: its counts, and the indices of the paths it read (for the caller to read if it fails). */
 export interface HelperRead {
@@ -32,10 +34,10 @@ export interface HelperRead {
 
 export type LintThreadReply =
 	/** A HelperRead, as one packed JSON text. */
-	| { kind: 'read'; read: PackedTexts }
+	| { kind: 'read'; session: number; read: PackedTexts }
 	/** The problems, as packed JSON texts of up to ISSUES_PER_BATCH each. */
-	| { kind: 'linted'; issues: PackedTexts }
-	| { kind: 'failed'; message: string };
+	| { kind: 'linted'; session: number; issues: PackedTexts }
+	| { kind: 'failed'; session: number; message: string };
 
 export const ISSUES_PER_BATCH = 500;
 

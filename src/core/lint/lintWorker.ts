@@ -12,9 +12,20 @@ import { CaptionLintShare, LintSetup, captionContexts, ruleSelection } from './l
 import { HelperRead, LintThreadReply, LintThreadRequest, LintThreadStart, packIssues, packTexts, unpackTexts } from './lintThreadProtocol';
 import { TagStyle } from './styleRules';
 
-let share: CaptionLintShare | undefined;
-let setup: LintSetup | undefined;
-let loaded: Promise<{ counter: TokenCounter; vocabulary?: TagVocabulary }> | undefined;
+/** The lint in progress: its number, setup, the captions read, and what it loads. */
+let current: { session: number; setup: LintSetup; share: CaptionLintShare; loaded: Promise<{ counter: TokenCounter; vocabulary?: TagVocabulary }> } | undefined;
+/** CLIP tables by vocabulary file, kept while this thread waits for the next lint (lintThread.ts keeps it). */
+const tokenizers = new Map<string, Promise<TokenCounter>>();
+
+function tokenizer(file: string): Promise<TokenCounter> {
+	let loading = tokenizers.get(file);
+	if (!loading) {
+		loading = loadClipTokenizer(file);
+		loading.catch(() => tokenizers.delete(file));
+		tokenizers.set(file, loading);
+	}
+	return loading;
+}
 
 function reply(message: LintThreadReply): void {
 	const buffer = message.kind === 'read' ? message.read.buffer : message.kind === 'linted' ? message.issues.buffer : undefined;
@@ -22,35 +33,39 @@ function reply(message: LintThreadReply): void {
 }
 
 function start(request: LintThreadStart): void {
-	setup = request.setup;
+	const { session, setup, subsets, claims } = request;
 	const { tokenCounterFile, vocabulary } = setup;
 	// Loaded while the captions are read: the unzip and the file reads run on libuv's threads meanwhile.
-	loaded = Promise.all([
-		tokenCounterFile ? loadClipTokenizer(tokenCounterFile) : estimatedTokenCounter,
+	const loaded = Promise.all([
+		tokenCounterFile ? tokenizer(tokenCounterFile) : estimatedTokenCounter,
 		vocabulary ? sharedVocabulary(vocabulary.paths, vocabulary.root) : undefined,
 	]).then(([counter, tags]) => ({ counter, vocabulary: tags }));
 	loaded.catch(() => undefined); // reported when the lint asks for it
-	share = new CaptionLintShare(setup, ruleSelection(setup));
-	const indices: number[] = [];
-	const { subsets, claims } = request;
-	const paths = [...unpackTexts(request.paths)];
+	const share = new CaptionLintShare(setup, ruleSelection(setup));
+	current = { session, setup, share, loaded };
 	if (Atomics.compareExchange(claims, 1, 0, 1) !== 0) {
-		return;
+		current = undefined;
+		return; // the caller read every caption before this thread began
 	}
+	const paths = [...unpackTexts(request.paths)];
+	const indices: number[] = [];
 	for (let index = Atomics.add(claims, 0, 1); index < paths.length; index = Atomics.add(claims, 0, 1)) {
 		share.addFile(paths[index], subsets[index], readCaptionFileSync(paths[index]));
 		indices.push(index);
 	}
 	const read: HelperRead = { counts: share.counts, indices };
-	reply({ kind: 'read', read: packTexts([JSON.stringify(read)]) });
+	reply({ kind: 'read', session, read: packTexts([JSON.stringify(read)]) });
 }
 
-async function lint(tagStyle: TagStyle | undefined): Promise<void> {
-	const { counter, vocabulary } = await loaded!;
-	const contexts = captionContexts(setup!, counter, vocabulary, tagStyle);
-	const issues = runToEnd(share!.lintSteps(contexts));
-	share = undefined;
-	reply({ kind: 'linted', issues: packIssues(issues) });
+async function lint(session: number, tagStyle: TagStyle | undefined): Promise<void> {
+	const lint = current;
+	if (lint?.session !== session) {
+		throw new Error('no captions were read for this lint');
+	}
+	current = undefined;
+	const { counter, vocabulary } = await lint.loaded;
+	const contexts = captionContexts(lint.setup, counter, vocabulary, tagStyle);
+	reply({ kind: 'linted', session, issues: packIssues(runToEnd(lint.share.lintSteps(contexts))) });
 }
 
 parentPort?.on('message', (request: LintThreadRequest) => {
@@ -59,10 +74,11 @@ parentPort?.on('message', (request: LintThreadRequest) => {
 			if (request.kind === 'start') {
 				start(request);
 			} else {
-				await lint(request.tagStyle);
+				await lint(request.session, request.tagStyle);
 			}
 		} catch (err) {
-			reply({ kind: 'failed', message: err instanceof Error ? err.message : String(err) });
+			current = undefined;
+			reply({ kind: 'failed', session: request.session, message: err instanceof Error ? err.message : String(err) });
 		}
 	})();
 });
