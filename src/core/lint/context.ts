@@ -40,8 +40,20 @@ export class RuleSelection {
 
 	constructor(private readonly configured: Readonly<Record<string, RuleSetting>> = {}, private readonly only?: ReadonlySet<string>) {}
 
+	/** Whether any of the family's codes is on, settled once per list of codes. */
+	private readonly families = new Map<readonly string[], boolean>();
+
 	enabled(code: string): boolean {
 		return this.severity(code) !== undefined;
+	}
+
+	anyEnabled(codes: readonly string[]): boolean {
+		let enabled = this.families.get(codes);
+		if (enabled === undefined) {
+			enabled = codes.some((code) => this.enabled(code));
+			this.families.set(codes, enabled);
+		}
+		return enabled;
 	}
 
 	/** The severity to report with, or undefined when the rule is off. A rule's own suggestion applies only when the user set none. */

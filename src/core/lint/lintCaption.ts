@@ -11,6 +11,20 @@ import { LintIssue, LintSeverity, TextIssue } from './types';
 import { unknownTagRule } from './vocabularyRule';
 
 const BOM = '\uFEFF';
+const LINE_BREAK = /[\r\n]/;
+
+// The codes of each rule family, in the order they run.
+const EMPTY = ['empty-caption'];
+const MULTI_LINE = ['multi-line-caption'];
+const TRIGGER = ['missing-trigger', 'trigger-not-first'];
+const CONTROL = ['control-character'];
+const DUPLICATE = ['duplicate-tag'];
+const SUBJECT = ['class-conflict', 'multiple-people'];
+const CONFLICT = ['conflicting-tags'];
+const BAKED = ['baked-trait'];
+const TOKENS = ['token-overflow'];
+const UNKNOWN = ['unknown-tag'];
+const STYLE = ['tag-style'];
 
 /** A TextIssue with its severity settled. */
 export interface ResolvedTextIssue extends TextIssue {
@@ -24,25 +38,23 @@ export function lintCaptionText(text: string, ctx: CaptionContext, rules: RuleSe
 	// Each tag's facts are looked up once here, not once per rule.
 	const facts = captionTagFacts(parsed.tags);
 	const found: TextIssue[] = [];
-	const run = (codes: readonly string[], rule: () => TextIssue[]): void => {
-		if (codes.some((code) => rules.enabled(code))) {
-			const issues = rule();
-			for (const issue of issues) {
-				found.push(issue);
-			}
+	const add = (issues: readonly TextIssue[]): void => {
+		for (const issue of issues) {
+			found.push(issue);
 		}
 	};
-	run(['empty-caption'], () => emptyCaptionRule(body, parsed, ctx));
-	run(['multi-line-caption'], () => multiLineRule(body, parsed));
-	run(['missing-trigger', 'trigger-not-first'], () => triggerRules(parsed, ctx));
-	run(['control-character'], () => controlCharacterRule(body));
-	run(['duplicate-tag'], () => duplicateTagRule(parsed, facts));
-	run(['class-conflict', 'multiple-people'], () => subjectRules(parsed, ctx, facts));
-	run(['conflicting-tags'], () => conflictingTagsRule(parsed, ctx, facts));
-	run(['baked-trait'], () => bakedTraitRule(parsed, ctx, facts));
-	run(['token-overflow'], () => tokenOverflowRule(parsed, ctx, facts));
-	run(['unknown-tag'], () => unknownTagRule(parsed, ctx));
-	run(['tag-style'], () => styleRules(parsed, ctx, facts));
+	// Plain ifs over constant code lists: a closure and a list per rule per caption showed in the lint's profile.
+	if (rules.anyEnabled(EMPTY)) { add(emptyCaptionRule(body, parsed, ctx)); }
+	if (rules.anyEnabled(MULTI_LINE)) { add(multiLineRule(body, parsed)); }
+	if (rules.anyEnabled(TRIGGER)) { add(triggerRules(parsed, ctx)); }
+	if (rules.anyEnabled(CONTROL)) { add(controlCharacterRule(body)); }
+	if (rules.anyEnabled(DUPLICATE)) { add(duplicateTagRule(parsed, facts)); }
+	if (rules.anyEnabled(SUBJECT)) { add(subjectRules(parsed, ctx, facts)); }
+	if (rules.anyEnabled(CONFLICT)) { add(conflictingTagsRule(parsed, ctx, facts)); }
+	if (rules.anyEnabled(BAKED)) { add(bakedTraitRule(parsed, ctx, facts)); }
+	if (rules.anyEnabled(TOKENS)) { add(tokenOverflowRule(parsed, ctx, facts)); }
+	if (rules.anyEnabled(UNKNOWN)) { add(unknownTagRule(parsed, ctx)); }
+	if (rules.anyEnabled(STYLE)) { add(styleRules(parsed, ctx, facts)); }
 	const resolved: ResolvedTextIssue[] = [];
 	for (const issue of found) {
 		const severity = rules.severity(issue.code, issue.severity);
@@ -58,6 +70,9 @@ export class LinePositions {
 	private readonly starts: number[] = [0];
 
 	constructor(text: string) {
+		if (!LINE_BREAK.test(text)) {
+			return; // one line, as nearly every caption: no walk over its characters
+		}
 		for (let i = 0; i < text.length; i++) {
 			const c = text.charCodeAt(i);
 			if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {

@@ -1,3 +1,4 @@
+import type { TokenCounter } from '../clipTokenizer';
 import { tagKey } from './tagKey';
 
 /** How a tag joins its words (the tag-style rule compares it with the caption's or the dataset's). */
@@ -55,6 +56,8 @@ export interface TagFacts {
 	 */
 	alnumStart: boolean;
 	alnumEnd: boolean;
+	/** The tag's token count and the counter it is from: kept here, the token rule's lookup per tag is a field read. */
+	tokens?: { counter: TokenCounter; count: number };
 }
 
 const facts = new Map<string, TagFacts>();

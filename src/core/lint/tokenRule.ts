@@ -16,7 +16,10 @@ export const FLUX_T5_MAX_TOKENS = 512;
 /** Token counts of single tags, per counter: a dataset repeats a few thousand tags (issue 22). */
 const tagTokens = new WeakMap<TokenCounter, Map<string, number>>();
 
-function tokensOfTag(counter: TokenCounter, text: string): number {
+function tokensOfTag(counter: TokenCounter, text: string, fact?: TagFacts): number {
+	if (fact?.tokens?.counter === counter) {
+		return fact.tokens.count;
+	}
 	let counts = tagTokens.get(counter);
 	if (!counts) {
 		counts = new Map();
@@ -29,6 +32,9 @@ function tokensOfTag(counter: TokenCounter, text: string): number {
 			counts.clear();
 		}
 		counts.set(text, count);
+	}
+	if (fact) {
+		fact.tokens = { counter, count };
 	}
 	return count;
 }
@@ -62,7 +68,7 @@ export function tokenSegments(parsed: ParsedCaption, counter: TokenCounter, fact
 		if (joined) {
 			continue;
 		}
-		const tokens = first === i ? tokensOfTag(counter, tags[i].text) : counter.count(firstLine.slice(tags[first].start, tags[i].end));
+		const tokens = first === i ? tokensOfTag(counter, tags[i].text, facts[i]) : counter.count(firstLine.slice(tags[first].start, tags[i].end));
 		total += (first > 0 ? separator : 0) + tokens;
 		segments.push({ first, last: i, through: total });
 		first = i + 1;
