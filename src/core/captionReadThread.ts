@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { CaptionTextFile, SMALL_FILE_BYTES, captionFromBytes, readCaptionFileSync } from './captionFile';
 import { Steps, runInSlices } from './slices';
 
-/** Below this many captions the helper's start (about 50 ms of the other core) is more than it saves. */
+/** Below this many captions a helper thread's start (about 50 ms of the other core) is more than it saves: for reads here and for a lint's helper (lintThread.ts). */
 export const HELPER_MIN_CAPTIONS = 2_000;
 
 /**

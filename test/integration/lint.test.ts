@@ -7,7 +7,7 @@ import { RULE_CODES } from '../../src/core/lint/rules';
 import { FIX_ALL_COMMAND } from '../../src/providers/captionCodeActions';
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder, writeImage } from '../support/fixtures';
-import { LINT_THREAD_MIN_CAPTIONS } from '../../src/core/lint/lintThread';
+import { HELPER_MIN_CAPTIONS } from '../../src/core/captionReadThread';
 import { sharedFixture, testWorkspace } from '../support/paths';
 
 const CAPTIONS = [
@@ -143,7 +143,7 @@ describe('caption lint', () => {
 describe('caption lint of a large folder', () => {
 	it('reads and lints every caption on a helper thread, not the extension host\'s, and shows each problem', async function () {
 		this.timeout(300_000);
-		const count = LINT_THREAD_MIN_CAPTIONS + 50;
+		const count = HELPER_MIN_CAPTIONS + 50;
 		const name = (i: number) => `img_${String(i).padStart(5, '0')}`;
 		// Built outside the workspace, then moved in whole: the folder appears in one change.
 		const staging = await fs.mkdtemp(join(tmpdir(), 'lint-large-'));

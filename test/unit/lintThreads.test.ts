@@ -12,12 +12,13 @@ import { join } from 'node:path';
 import { estimatedTokenCounter } from '../../src/core/clipTokenizer';
 import { scanTrainingFolder } from '../../src/core/dataset';
 import { DatasetLinter, LintDatasetOptions } from '../../src/core/lint/lintDataset';
-import { LINT_THREAD_MIN_CAPTIONS, LintThread } from '../../src/core/lint/lintThread';
+import { HELPER_MIN_CAPTIONS } from '../../src/core/captionReadThread';
+import { LintThread } from '../../src/core/lint/lintThread';
 import { packTexts, unpackTexts } from '../../src/core/lint/lintThreadProtocol';
 
 const WOMAN = '10_zq7 woman';
 const MAN = '5_zq7 man';
-const PER_SUBSET = LINT_THREAD_MIN_CAPTIONS / 2 + 300;
+const PER_SUBSET = HELPER_MIN_CAPTIONS / 2 + 300;
 
 function captionText(i: number): string {
 	const tags = ['zq7', i % 11 === 0 ? '1boy' : 'solo', `tag ${i % 40}`, 'smile'];

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { readCaptionFileSync } from '../captionFile';
-import { readCaptionFiles } from '../captionReadThread';
+import { HELPER_MIN_CAPTIONS, readCaptionFiles } from '../captionReadThread';
 import { tagKey } from './tagKey';
 import { ClipVocabularyOptions, ResolvedTokenCounter, TokenCounter, defaultClipVocabulary, resolveTokenCounter } from '../clipTokenizer';
 import { Subset, TrainingFolder, scanTrainingFolder } from '../dataset';
@@ -10,8 +10,8 @@ import { SETTINGS_FILE_NAME } from '../settings';
 import { TagVocabulary, sharedVocabulary } from '../vocabulary';
 import { conflictGroups } from './conflictRules';
 import { CaptionContext, RuleSelection } from './context';
-import { CaptionLintShare, LintSetup, ShareCounts, captionContexts, mergeCounts } from './lintShare';
-import { LINT_THREAD_MIN_CAPTIONS, LintThread } from './lintThread';
+import { CaptionLintShare, LintSetup, ShareCounts, captionContexts, mergeCounts, ruleSelection } from './lintShare';
+import { LintThread } from './lintThread';
 import { costumeRatioRule, missingCaptionRule, orphanCaptionRule, sharedCaptionRule } from './datasetRules';
 import { lintCaption } from './lintCaption';
 import { prevailingStyle } from './styleRules';
@@ -106,7 +106,8 @@ export class DatasetLinter {
 
 	static async create(folder: TrainingFolder, options: LintDatasetOptions = {}): Promise<DatasetLinter> {
 		const lint = folder.settings.lint;
-		const rules = new RuleSelection(lint.rules, options.rules ? new Set(options.rules) : undefined);
+		const ruleSettings: LintSetup['rules'] = { configured: lint.rules, only: options.rules };
+		const rules = ruleSelection(ruleSettings);
 		const training = folder.settings.trainer.settings;
 		const setupIssues: LintIssue[] = [];
 		let vocabulary: TagVocabulary | undefined;
@@ -136,7 +137,7 @@ export class DatasetLinter {
 				conflictGroups: conflictGroups(lint.conflicts),
 			},
 			subsets: folder.subsets.map((subset) => ({ isReg: subset.isReg, classWord: subsetClassWord(folder, subset) })),
-			rules: { configured: lint.rules, only: options.rules },
+			rules: ruleSettings,
 			tokenCounterFile: resolved.counter.estimated ? undefined : resolved.file,
 			vocabulary: vocabulary ? { paths: lint.vocabulary, root: folder.root } : undefined,
 			costumeKeys: lint.costumeTags.map(tagKey),
@@ -184,7 +185,7 @@ export class DatasetLinter {
 			}
 		}
 		const threads = options.threads === undefined || options.threads === 'auto' ? (availableParallelism() >= 4 ? 'share' : 'one') : options.threads;
-		const thread = threads !== 'one' && this.threadable && paths.length >= LINT_THREAD_MIN_CAPTIONS ? LintThread.start(this.setup, paths, Int32Array.from(subsets)) : undefined;
+		const thread = threads !== 'one' && this.threadable && paths.length >= HELPER_MIN_CAPTIONS ? LintThread.start(this.setup, paths, Int32Array.from(subsets)) : undefined;
 		try {
 			if (!thread) {
 				await readCaptionFiles(paths, (index, file) => here.addFile(paths[index], subsets[index], file));
@@ -204,13 +205,8 @@ export class DatasetLinter {
 		const helper = await thread?.read(helperAlone);
 		if (thread && !helper) {
 			// The helper failed before it answered: what it had claimed is read here.
-			let index = 0;
-			await runInSlices(readSteps(here, paths, subsets, readHere, () => {
-				while (index < paths.length && readHere[index]) {
-					index++;
-				}
-				return index < paths.length ? index : undefined;
-			}));
+			const unread = paths.map((_, index) => index).filter((index) => !readHere[index]);
+			await runInSlices(readSteps(here, paths, subsets, readHere, listClaims(unread)));
 		}
 		const counts = mergeCounts(helper ? [here.counts, helper.counts] : [here.counts]);
 		const tagStyle = prevailingStyle(counts.styles);

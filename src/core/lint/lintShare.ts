@@ -33,8 +33,9 @@ export interface LintSetup {
 	costumeKeys: readonly string[];
 }
 
-export function ruleSelection(setup: LintSetup): RuleSelection {
-	return new RuleSelection(setup.rules.configured, setup.rules.only ? new Set(setup.rules.only) : undefined);
+/** The rule settings as the rules read them: the same on the caller's thread and the helper's. */
+export function ruleSelection(rules: LintSetup['rules']): RuleSelection {
+	return new RuleSelection(rules.configured, rules.only ? new Set(rules.only) : undefined);
 }
 
 /** Each subset's caption context, by subset index. */

@@ -10,9 +10,6 @@ import { HelperRead, LintThreadReply, LintThreadRequest, PackedTexts, packTexts,
 import { TagStyle } from './styleRules';
 import { LintIssue } from './types';
 
-/** Below this many captions one thread lints them sooner than a second one starts (about 50 ms of the other core). */
-export const LINT_THREAD_MIN_CAPTIONS = 2_000;
-
 function* parseSteps(batches: PackedTexts): Steps<LintIssue[]> {
 	const issues: LintIssue[] = [];
 	for (const batch of unpackTexts(batches)) {

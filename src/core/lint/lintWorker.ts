@@ -41,7 +41,7 @@ function start(request: LintThreadStart): void {
 		vocabulary ? sharedVocabulary(vocabulary.paths, vocabulary.root) : undefined,
 	]).then(([counter, tags]) => ({ counter, vocabulary: tags }));
 	loaded.catch(() => undefined); // reported when the lint asks for it
-	const share = new CaptionLintShare(setup, ruleSelection(setup));
+	const share = new CaptionLintShare(setup, ruleSelection(setup.rules));
 	current = { session, setup, share, loaded };
 	if (Atomics.compareExchange(claims, 1, 0, 1) !== 0) {
 		current = undefined;
