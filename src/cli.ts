@@ -11,6 +11,7 @@ import { configCommand } from './cli/config';
 import { tagsCommand } from './cli/tags';
 import { tagCommand } from './cli/tag';
 import { likenessCommand } from './cli/likeness';
+import { waitForTerminal } from './cli/terminalSync';
 import packageJson from '../package.json';
 
 /**
@@ -87,6 +88,7 @@ export function main(): void {
 		out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
 		err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
 		cwd: process.cwd(),
+		waitForTerminal: () => waitForTerminal(process.stdin, process.stdout),
 	};
 	runCli(process.argv.slice(2), io).then(
 		(code) => { process.exitCode = code; },

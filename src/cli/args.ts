@@ -88,6 +88,8 @@ export interface CliIo {
 	out(text: string): void;
 	err(text: string): void;
 	cwd: string;
+	/** Resolves once the terminal the output goes to has taken it all in (terminalSync.ts); absent when there is none to wait for. */
+	waitForTerminal?(): Promise<unknown>;
 }
 
 export interface CliCommand {

@@ -37,7 +37,7 @@ export const lintCommand: CliCommand = {
 	name: 'lint',
 	summary: 'check the captions of a training folder (one line per problem; exit 1 on errors)',
 	usage: [
-		'Usage: lora-workbench lint <folder> [--json] [--rules code,code...] [--clip-vocab <file>] [--offline]',
+		'Usage: lora-workbench lint <folder> [--json] [--rules code,code...] [--clip-vocab <file>] [--offline] [--wait-for-terminal]',
 		'',
 		'Prints one line per problem: <path>:<line>:<column>: <error|warning|info>: <message> [<code>]',
 		'(paths relative to the working directory). Exit 1 when an error was found.',
@@ -46,11 +46,13 @@ export const lintCommand: CliCommand = {
 		'  --clip-vocab      the CLIP vocabulary (bpe_simple_vocab_16e6.txt.gz or SD1.5 tokenizer/merges.txt);',
 		'                    otherwise LORA_WORKBENCH_CLIP_VOCAB, else downloaded once into ~/.cache/lora-workbench',
 		'  --offline         never download the vocabulary; token counts are then estimates',
+		'  --wait-for-terminal  before exiting, wait until the terminal has shown every line (the VS Code',
+		'                    lint task passes it, so its problem matcher reads the last lines too)',
 		'',
 		'Rules (configure in lora-workbench.yaml under lint.rules: <code>: error|warning|info|off):',
 		...LINT_RULES.map((r) => `  ${r.code.padEnd(20)} ${r.severity.padEnd(8)} ${r.summary}`),
 	].join('\n'),
-	flags: { json: { type: 'boolean' }, rules: { type: 'list' }, 'clip-vocab': { type: 'string' }, offline: { type: 'boolean' } },
+	flags: { json: { type: 'boolean' }, rules: { type: 'list' }, 'clip-vocab': { type: 'string' }, offline: { type: 'boolean' }, 'wait-for-terminal': { type: 'boolean' } },
 	async run(args, io) {
 		if (args.positionals.length !== 1) {
 			throw new UsageError('give exactly one training folder');
@@ -90,6 +92,9 @@ export const lintCommand: CliCommand = {
 		// Captions that could not be linted are counted apart, so the totals add up to the caption files there are.
 		const skipped = [result.notUtf8 ? `${result.notUtf8} not UTF-8` : '', result.unreadable ? `${result.unreadable} unreadable` : ''].filter(Boolean).join(', ');
 		io.err(`${countOf(result.captions, 'caption')}${skipped ? ` (and ${skipped}, not linted)` : ''}: ${countOf(counts.error, 'error')}, ${countOf(counts.warning, 'warning')}, ${countOf(counts.info, 'info', 'infos')}`);
+		if (booleanFlag(args, 'wait-for-terminal')) {
+			await io.waitForTerminal?.();
+		}
 		return counts.error > 0 ? 1 : 0;
 	},
 };

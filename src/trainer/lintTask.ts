@@ -9,8 +9,11 @@ export const LINT_PROBLEM_MATCHER = '$lora-lint';
 
 /**
  * The `lint` action of the `lora` task type: `{ "type": "lora", "action": "lint", "folder": "<training folder>" }`.
- * It runs the CLI as a process (`node bin/lora-workbench.js lint <folder>`) in the workspace folder, and the
- * contributed `$lora-lint` matcher reads its lines into the Problems panel. The `train` action lives in
+ * It runs the CLI as a process (`node bin/lora-workbench.js lint <folder> --wait-for-terminal`) in the workspace
+ * folder, and the contributed `$lora-lint` matcher reads its lines into the Problems panel. VS Code stops reading
+ * a task's output about 200 ms after its process ends, so the CLI waits until the terminal has taken in every
+ * line, and the matcher resolves paths relative to the workspace folder rather than `autoDetect`, which asks
+ * the file system about each line in turn (the lines still waiting were lost). The `train` action lives in
  * loraTaskProvider.ts; this file plugs into it, since a task type has a single provider.
  */
 export class LintTask extends Disposable implements LoraTaskAction {
@@ -46,7 +49,7 @@ export class LintTask extends Disposable implements LoraTaskAction {
 		const folder = definition.folder ? (isAbsolute(definition.folder) ? definition.folder : resolve(base, definition.folder)) : base;
 		const cli = vscode.Uri.joinPath(this.services.extensionUri, 'bin', 'lora-workbench.js').fsPath;
 		const vocabulary = clipVocabularyOption();
-		const args = [cli, 'lint', relative(base, folder) || '.', ...(vocabulary.path ? ['--clip-vocab', vocabulary.path] : [])];
+		const args = [cli, 'lint', relative(base, folder) || '.', '--wait-for-terminal', ...(vocabulary.path ? ['--clip-vocab', vocabulary.path] : [])];
 		// The extension host's own runtime runs the CLI: Node under code-server, Electron-as-Node in the desktop app.
 		const execution = new vscode.ProcessExecution(process.execPath, args, { cwd: base, env: { ELECTRON_RUN_AS_NODE: '1' } });
 		const task = new vscode.Task(definition, workspaceFolder, `lint ${basename(folder)}`, 'LoRA', execution, LINT_PROBLEM_MATCHER);

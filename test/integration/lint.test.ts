@@ -31,6 +31,31 @@ function problemKeys(root: string): string[] {
 		.sort();
 }
 
+/** Runs the `lora` lint task of a training folder of the test workspace; resolves with the CLI's exit code. */
+async function runLintTask(folder: string): Promise<number | undefined> {
+	const tasks = await vscode.tasks.fetchTasks({ type: 'lora' });
+	const task = tasks.find((t) => t.definition.action === 'lint' && t.definition.folder === folder);
+	assert.ok(task, `lint task offered; tasks: ${tasks.map((t) => `${t.name} ${JSON.stringify(t.definition)}`).join(', ')}`);
+	assert.ok(task.execution instanceof vscode.ProcessExecution, 'the CLI runs as a process');
+	const ended = new Promise<number | undefined>((resolve) => {
+		const listener = vscode.tasks.onDidEndTaskProcess((event) => {
+			if (event.execution.task.definition.action === 'lint' && event.execution.task.definition.folder === folder) {
+				listener.dispose();
+				resolve(event.exitCode);
+			}
+		});
+	});
+	await vscode.tasks.executeTask(task);
+	return ended;
+}
+
+/** The problem keys whose count differs between two lists, for a failure message. */
+function describeDifference(now: string[], want: string[]): string {
+	const count = (list: string[], key: string) => list.filter((k) => k === key).length;
+	const differing = [...new Set([...now, ...want])].filter((key) => count(now, key) !== count(want, key));
+	return `the task's problems differ from the live ones (${now.length} problems, want ${want.length}):\n${differing.slice(0, 20).map((key) => `${count(now, key)}x (want ${count(want, key)}x) ${key}`).join('\n')}`;
+}
+
 describe('caption lint', () => {
 	let root: string;
 	let subset: string;
@@ -114,29 +139,11 @@ describe('caption lint', () => {
 		await api.testing.lint.diagnostics.idle();
 		const live = problemKeys(root);
 		assert.ok(live.length >= 4, live.join('\n'));
-		const tasks = await vscode.tasks.fetchTasks({ type: 'lora' });
-		const task = tasks.find((t) => t.definition.action === 'lint' && t.definition.folder === 'lint-folder');
-		assert.ok(task, `lint task offered; tasks: ${tasks.map((t) => `${t.name} ${JSON.stringify(t.definition)}`).join(', ')}`);
-		assert.ok(task.execution instanceof vscode.ProcessExecution, 'the CLI runs as a process');
-		const ended = new Promise<number | undefined>((resolve) => {
-			const listener = vscode.tasks.onDidEndTaskProcess((event) => {
-				if (event.execution.task.definition.action === 'lint') {
-					listener.dispose();
-					resolve(event.exitCode);
-				}
-			});
-		});
-		await vscode.tasks.executeTask(task);
-		assert.equal(await ended, 1, 'exit 1: the empty caption is an error');
+		assert.equal(await runLintTask('lint-folder'), 1, 'exit 1: the empty caption is an error');
 		// Each live problem now has a twin from the task's matcher (same file, start, severity, code and message).
 		const doubled = live.flatMap((key) => [key, key]).sort();
 		await waitFor('the task\'s problems', () => JSON.stringify(problemKeys(root)) === JSON.stringify(doubled), 120_000)
-			.catch(() => {
-				const now = problemKeys(root);
-				const count = (list: string[], key: string) => list.filter((k) => k === key).length;
-				const differing = [...new Set([...now, ...doubled])].filter((key) => count(now, key) !== count(doubled, key)).map((key) => `${count(now, key)}x (want ${count(doubled, key)}x) ${key}`);
-				assert.fail(`the task's problems differ from the live ones:\n${differing.join('\n')}`);
-			});
+			.catch(() => assert.fail(describeDifference(problemKeys(root), doubled)));
 	});
 });
 
@@ -154,7 +161,8 @@ describe('caption lint of a large folder', () => {
 		await writeImage(join(staging, 'image.png'), { width: 16, height: 16 });
 		for (let i = 0; i < count; i++) {
 			await fs.copyFile(join(staging, 'image.png'), join(dir, `${name(i)}.png`));
-			await fs.writeFile(join(dir, `${name(i)}.txt`), i % 100 === 7 ? 'zq7, smile, smile' : 'zq7, solo, smile');
+			// Every caption has a problem, so the lint task below prints a line for each.
+			await fs.writeFile(join(dir, `${name(i)}.txt`), i % 100 === 7 ? 'zq7, smile, smile' : 'solo, zq7, smile');
 		}
 		const root = join(testWorkspace()!, 'lint-large');
 		await fs.rename(staged, root);
@@ -169,6 +177,15 @@ describe('caption lint of a large folder', () => {
 				.filter(([uri, diagnostics]) => uri.fsPath.startsWith(subset + sep) && diagnostics.some((d) => d.source === 'lora' && d.code === 'duplicate-tag'))
 				.map(([uri]) => uri.fsPath.slice(subset.length + 1)).sort();
 			assert.deepEqual(duplicates, Array.from({ length: count }, (_, i) => i).filter((i) => i % 100 === 7).map((i) => `${name(i)}.txt`));
+
+			// The lint task's matcher has until 100 ms after the process ends to take in its lines: each line must
+			// resolve to its file without a round trip to the file system, or the last ones are lost.
+			const live = problemKeys(root);
+			assert.equal(live.length, count, 'a problem per caption');
+			await runLintTask('lint-large');
+			const doubled = live.flatMap((key) => [key, key]).sort();
+			await waitFor('the task\'s problems', () => JSON.stringify(problemKeys(root)) === JSON.stringify(doubled), 120_000)
+				.catch(() => assert.fail(describeDifference(problemKeys(root), doubled)));
 		} finally {
 			await fs.rm(root, { recursive: true, force: true });
 		}
