@@ -70,26 +70,32 @@ export function controlCharacterRule(text: string): TextIssue[] {
 	}];
 }
 
+/** Numbers each duplicate-tag pass over a caption, for the keys' sightings (tagFacts.ts). */
+let captionNumber = 0;
+
 /** `duplicate-tag`: the same tag twice, even when written differently (`Smile`, `smile`, `(smile:1.1)`). */
 export function duplicateTagRule(parsed: ParsedCaption, facts: readonly TagFacts[] = captionTagFacts(parsed.tags)): TextIssue[] {
-	const seen = new Map<string, string>();
+	const caption = ++captionNumber;
 	const issues: TextIssue[] = [];
-	parsed.tags.forEach((tag, index) => {
-		const { key, control } = facts[index];
+	const { tags } = parsed;
+	for (let index = 0; index < tags.length; index++) {
+		const { key, control, seen } = facts[index];
 		// A tag with control characters is reported by control-character, not as a duplicate of anything.
 		if (!key || control) {
-			return;
+			continue;
 		}
-		const first = seen.get(key);
-		if (first === undefined) {
-			seen.set(key, tag.text);
-			return;
+		const tag = tags[index];
+		if (seen.caption !== caption) {
+			seen.caption = caption;
+			seen.text = tag.text;
+			continue;
 		}
+		const first = seen.text;
 		issues.push({
 			code: 'duplicate-tag', start: tag.start, end: tag.end,
 			message: first === tag.text ? `"${tag.text}" appears twice.` : `"${tag.text}" is the same tag as "${first}" earlier in the caption.`,
-			fix: { title: `Remove duplicate "${tag.text}"`, edits: [removeTagEdit(parsed.tags, index)] },
+			fix: { title: `Remove duplicate "${tag.text}"`, edits: [removeTagEdit(tags, index)] },
 		});
-	});
+	}
 	return issues;
 }

@@ -47,43 +47,57 @@ function groupsKeys(groups: readonly ConflictGroup[]): { members: Set<string> } 
 
 /** `conflicting-tags`: a second tag from one exclusive group is reported, naming the first. */
 export function conflictingTagsRule(parsed: ParsedCaption, ctx: CaptionContext, facts: readonly TagFacts[] = captionTagFacts(parsed.tags)): TextIssue[] {
-	const keys = facts.map((f) => f.key);
 	const { members: anyMember } = groupsKeys(ctx.conflictGroups);
 	// Nearly every caption has at most one tag of all the groups together: nothing can conflict then.
 	let inGroups = 0;
-	for (const key of keys) {
-		if (anyMember.has(key) && ++inGroups > 1) {
-			break;
+	for (let i = 0; i < facts.length && inGroups < 2; i++) {
+		if (anyMember.has(facts[i].key)) {
+			inGroups++;
 		}
 	}
 	if (inGroups < 2) {
 		return [];
 	}
-	const present = new Set(keys);
+	// Walks over the caption's facts, not lists or sets of its keys: this runs for most captions of a dataset.
+	const present = (key: string): boolean => facts.some((fact) => fact.key === key);
+	const { tags } = parsed;
 	const issues: TextIssue[] = [];
 	for (const group of ctx.conflictGroups) {
 		const { members, unless } = groupKeys(group);
-		if (unless.some((key) => present.has(key)) || !keys.some((key) => members.has(key))) {
-			continue;
-		}
-		let first: { key: string; text: string } | undefined;
-		keys.forEach((key, index) => {
+		let first = -1;
+		for (let index = 0; index < facts.length; index++) {
+			const { key } = facts[index];
 			if (!members.has(key)) {
-				return;
+				continue;
 			}
-			const tag = parsed.tags[index];
-			if (!first) {
-				first = { key, text: tag.text };
-			} else if (key !== first.key) {
+			if (first === -1) {
+				if (unless.some(present)) {
+					break;
+				}
+				first = index;
+			} else if (key !== facts[first].key) {
+				const tag = tags[index];
 				issues.push({
 					code: 'conflicting-tags', start: tag.start, end: tag.end,
-					message: `"${tag.text}" contradicts "${first.text}" (${group.what}): one image can only show one. Keep the one that is true.`,
-					fix: { title: `Remove "${tag.text}"`, edits: [removeTagEdit(parsed.tags, index)] },
+					message: `"${tag.text}" contradicts "${tags[first].text}" (${group.what}): one image can only show one. Keep the one that is true.`,
+					fix: { title: `Remove "${tag.text}"`, edits: [removeTagEdit(tags, index)] },
 				});
 			}
-		});
+		}
 	}
 	return issues;
+}
+
+const bakedKeys = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+/** The keys of lint.bakedTraits, made once per settings rather than once per caption. */
+function bakedTraitKeys(traits: readonly string[]): ReadonlySet<string> {
+	let keys = bakedKeys.get(traits);
+	if (!keys) {
+		keys = new Set(traits.map(tagKey));
+		bakedKeys.set(traits, keys);
+	}
+	return keys;
 }
 
 /** `baked-trait`: a trait declared part of the trigger (lint.bakedTraits) must not be captioned, or it stays promptable instead of baked in. */
@@ -91,7 +105,7 @@ export function bakedTraitRule(parsed: ParsedCaption, ctx: CaptionContext, facts
 	if (ctx.isReg || ctx.bakedTraits.length === 0) {
 		return [];
 	}
-	const traits = new Set(ctx.bakedTraits.map(tagKey));
+	const traits = bakedTraitKeys(ctx.bakedTraits);
 	const issues: TextIssue[] = [];
 	parsed.tags.forEach((tag, index) => {
 		if (traits.has(facts[index].key)) {

@@ -59,10 +59,30 @@ export function lintCaptionText(text: string, ctx: CaptionContext, rules: RuleSe
 	for (const issue of found) {
 		const severity = rules.severity(issue.code, issue.severity);
 		if (severity) {
-			resolved.push({ ...issue, severity });
+			// The rules made these objects for this call: settled in place, not copied.
+			const settled = issue as ResolvedTextIssue;
+			settled.severity = severity;
+			resolved.push(settled);
 		}
 	}
-	return resolved.sort((a, b) => a.start - b.start || a.code.localeCompare(b.code));
+	return sortByStart(resolved);
+}
+
+/**
+ * By offset, then code, in place: an insertion sort, as a caption has a few problems and Array.prototype.sort
+ * made a work copy for every caption.
+ */
+function sortByStart(issues: ResolvedTextIssue[]): ResolvedTextIssue[] {
+	for (let i = 1; i < issues.length; i++) {
+		const issue = issues[i];
+		let j = i - 1;
+		while (j >= 0 && (issues[j].start - issue.start || issues[j].code.localeCompare(issue.code)) > 0) {
+			issues[j + 1] = issues[j];
+			j--;
+		}
+		issues[j + 1] = issue;
+	}
+	return issues;
 }
 
 /** Converts offsets of a text to 1-based line/column pairs. */
@@ -82,6 +102,12 @@ export class LinePositions {
 	}
 
 	at(offset: number): { line: number; column: number } {
+		const index = this.lineIndex(offset);
+		return { line: index + 1, column: offset - this.starts[index] + 1 };
+	}
+
+	/** The 0-based line of an offset. */
+	lineIndex(offset: number): number {
 		let low = 0;
 		let high = this.starts.length - 1;
 		while (low < high) {
@@ -92,14 +118,22 @@ export class LinePositions {
 				high = mid - 1;
 			}
 		}
-		return { line: low + 1, column: offset - this.starts[low] + 1 };
+		return low;
+	}
+
+	/** The 1-based column of an offset on its 0-based line. */
+	column(offset: number, lineIndex: number): number {
+		return offset - this.starts[lineIndex] + 1;
 	}
 }
 
 export function positionIssue(file: string, issue: ResolvedTextIssue, positions: LinePositions): LintIssue {
-	const start = positions.at(issue.start);
-	const end = positions.at(issue.end);
-	const result: LintIssue = { file, line: start.line, column: start.column, endLine: end.line, endColumn: end.column, severity: issue.severity, code: issue.code, message: issue.message };
+	const startLine = positions.lineIndex(issue.start);
+	const endLine = positions.lineIndex(issue.end);
+	const result: LintIssue = {
+		file, line: startLine + 1, column: positions.column(issue.start, startLine), endLine: endLine + 1, endColumn: positions.column(issue.end, endLine),
+		severity: issue.severity, code: issue.code, message: issue.message,
+	};
 	if (issue.fix) {
 		result.fix = issue.fix;
 	}

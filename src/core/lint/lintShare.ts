@@ -4,14 +4,14 @@
  * is a fact of the whole dataset), then each lints the captions it read. What a thread needs is plain data
  * (`LintSetup`), so the same setup builds the caller's caption contexts and the helper thread's.
  */
-import { captionTags } from '../caption';
+import { forEachCaptionTag } from '../caption';
 import { CaptionTextFile } from '../captionFile';
 import { TokenCounter } from '../clipTokenizer';
 import { TagVocabulary } from '../vocabulary';
 import { CaptionContext, RuleSelection } from './context';
 import { lintCaption } from './lintCaption';
 import { RuleSetting } from './lintSettings';
-import { TagStyle, countStyles } from './styleRules';
+import { TagStyle } from './styleRules';
 import { tagFacts } from './tagFacts';
 import { LintIssue } from './types';
 import { Steps } from '../slices';
@@ -85,14 +85,20 @@ export class CaptionLintShare {
 	addText(path: string, subset: number, text: string): void {
 		this.texts.push({ path, subset, text });
 		this.counts.captions++;
-		// The tags' texts only: this pass needs no offsets (a BOM is whitespace to both parsers).
-		const facts = captionTags(text).map(tagFacts);
-		countStyles([], this.counts.styles, facts);
-		if (this.costumeKeys.size > 0) {
-			const keys = facts.map((f) => f.key).filter((key) => this.costumeKeys.has(key));
-			if (keys.length > 0) {
-				this.counts.costumeKeys.push([path, keys]);
+		// The tags' texts only: this pass needs no offsets (a BOM is whitespace to both parsers), and no lists.
+		const { styles } = this.counts;
+		let costumes: string[] | undefined;
+		forEachCaptionTag(text, (tag) => {
+			const fact = tagFacts(tag);
+			if (fact.style) {
+				styles[fact.style]++;
 			}
+			if (this.costumeKeys.has(fact.key)) {
+				(costumes ??= []).push(fact.key);
+			}
+		});
+		if (costumes) {
+			this.counts.costumeKeys.push([path, costumes]);
 		}
 	}
 

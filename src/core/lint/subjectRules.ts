@@ -26,9 +26,16 @@ const MULTIPLE_PEOPLE = new Set(['multiple girls', 'multiple boys', 'multiple ot
 
 /** The sex a class word names, from its last word (`young woman`, `3mm4w4ts0n woman`); undefined for `person`. */
 export function sexOfClass(classWord: string | undefined): Sex | undefined {
-	const words = tagKey(classWord ?? '').split(' ');
-	return CLASS_WORDS[words[words.length - 1]];
+	const word = classWord ?? '';
+	// Asked for every caption of a subset: worked out once per class word.
+	if (!classSexes.has(word)) {
+		const last = tagKey(word).split(' ').pop() ?? '';
+		classSexes.set(word, Object.hasOwn(CLASS_WORDS, last) ? CLASS_WORDS[last] : undefined);
+	}
+	return classSexes.get(word);
 }
+
+const classSexes = new Map<string, Sex | undefined>();
 
 const OPPOSITE: Record<Sex | 'none', ReadonlySet<string>> = { female: new Set(SEX_TAGS.male), male: new Set(SEX_TAGS.female), none: new Set() };
 

@@ -58,9 +58,31 @@ export interface TagFacts {
 	alnumEnd: boolean;
 	/** The tag's token count and the counter it is from: kept here, the token rule's lookup per tag is a field read. */
 	tokens?: { counter: TokenCounter; count: number };
+	/** Shared by every text with this key (`Smile`, `smile`): where the duplicate rule last saw the key. */
+	seen: KeySighting;
+}
+
+/**
+ * The last caption (a number the duplicate rule draws per caption) that had a key, and the tag text it had
+ * there. One per key, kept with the facts: the rule marks the key instead of filling a Map per caption, which
+ * was the lint's largest single source of garbage (600,000 entries for 20,000 captions; issue 22).
+ */
+export interface KeySighting {
+	caption: number;
+	text: string;
 }
 
 const facts = new Map<string, TagFacts>();
+const sightings = new Map<string, KeySighting>();
+
+function sightingOf(key: string): KeySighting {
+	let sighting = sightings.get(key);
+	if (sighting === undefined) {
+		sighting = { caption: 0, text: '' };
+		sightings.set(key, sighting);
+	}
+	return sighting;
+}
 
 function isAsciiAlnum(code: number): boolean {
 	return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
@@ -69,8 +91,14 @@ function isAsciiAlnum(code: number): boolean {
 export function tagFacts(text: string): TagFacts {
 	let found = facts.get(text);
 	if (found === undefined) {
+		if (facts.size > 200_000) {
+			// Together: two texts of one key must share a sighting.
+			facts.clear();
+			sightings.clear();
+		}
+		const key = tagKey(text);
 		found = {
-			key: tagKey(text),
+			key,
 			style: tagStyleOf(text),
 			control: CONTROL_CHARACTER.test(text),
 			strayWhitespace: /\s{2,}|\t/.test(text),
@@ -78,10 +106,8 @@ export function tagFacts(text: string): TagFacts {
 			weightLike: WEIGHT_LIKE.test(text),
 			alnumStart: isAsciiAlnum(text.charCodeAt(0)),
 			alnumEnd: isAsciiAlnum(text.charCodeAt(text.length - 1)),
+			seen: sightingOf(key),
 		};
-		if (facts.size > 200_000) {
-			facts.clear();
-		}
 		facts.set(text, found);
 	}
 	return found;

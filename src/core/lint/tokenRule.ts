@@ -46,20 +46,26 @@ interface TokenSegment {
 	through: number;
 }
 
+/** The caption's token count, and the first segment that goes past `maxTokens` (first = -1: none does). */
+interface SegmentTotal {
+	total: number;
+	cutFirst: number;
+	cutLast: number;
+}
+
 /**
  * The caption's tokens, counted by tag instead of over the whole line: a dataset repeats a few thousand
  * tags, so each is tokenized once. A comma with whitespace or an ASCII letter or digit on both sides is a
  * tokenizer piece of its own; tags joined by any other comma (`star (symbol),` is one piece `),`) are counted
- * together as one segment. Undefined when parseCaption found an empty piece (`a,,b`): the caller tokenizes
- * the whole line then.
+ * together as one segment. `visit` gets each segment; false when parseCaption found an empty piece (`a,,b`):
+ * the caller tokenizes the whole line then.
  */
-export function tokenSegments(parsed: ParsedCaption, counter: TokenCounter, facts: readonly TagFacts[] = captionTagFacts(parsed.tags)): TokenSegment[] | undefined {
+function forEachTokenSegment(parsed: ParsedCaption, counter: TokenCounter, facts: readonly TagFacts[], visit: (first: number, last: number, through: number) => void): boolean {
 	const { tags, firstLine } = parsed;
 	if (parsed.emptyTagOffsets.length > 0) {
-		return undefined;
+		return false;
 	}
 	const separator = tokensOfTag(counter, ',');
-	const segments: TokenSegment[] = [];
 	let total = 0;
 	let first = 0;
 	for (let i = 0; i < tags.length; i++) {
@@ -70,10 +76,32 @@ export function tokenSegments(parsed: ParsedCaption, counter: TokenCounter, fact
 		}
 		const tokens = first === i ? tokensOfTag(counter, tags[i].text, facts[i]) : counter.count(firstLine.slice(tags[first].start, tags[i].end));
 		total += (first > 0 ? separator : 0) + tokens;
-		segments.push({ first, last: i, through: total });
+		visit(first, i, total);
 		first = i + 1;
 	}
-	return segments;
+	return true;
+}
+
+/** The segments of forEachTokenSegment as a list (tests compare them with the whole line's tokens). */
+export function tokenSegments(parsed: ParsedCaption, counter: TokenCounter, facts: readonly TagFacts[] = captionTagFacts(parsed.tags)): TokenSegment[] | undefined {
+	const segments: TokenSegment[] = [];
+	return forEachTokenSegment(parsed, counter, facts, (first, last, through) => { segments.push({ first, last, through }); }) ? segments : undefined;
+}
+
+/**
+ * The caption's total and its first segment past the limit, without a list of segments: an object per tag
+ * per caption was the lint's second largest source of garbage (issue 22).
+ */
+function segmentTotal(parsed: ParsedCaption, counter: TokenCounter, maxTokens: number, facts: readonly TagFacts[]): SegmentTotal | undefined {
+	const result: SegmentTotal = { total: 0, cutFirst: -1, cutLast: -1 };
+	const complete = forEachTokenSegment(parsed, counter, facts, (first, last, through) => {
+		result.total = through;
+		if (result.cutFirst === -1 && through > maxTokens) {
+			result.cutFirst = first;
+			result.cutLast = last;
+		}
+	});
+	return complete ? result : undefined;
 }
 
 /**
@@ -105,17 +133,16 @@ export function firstCutTagByLine(parsed: ParsedCaption, counter: TokenCounter, 
  * The same from the tags' own counts (tokenSegments). The first token past the limit lies in a segment, or is
  * the comma before it; a segment of one tag is that tag. Only a cut inside a segment of several tags needs the line.
  */
-export function firstCutTag(parsed: ParsedCaption, counter: TokenCounter, maxTokens: number, facts?: readonly TagFacts[]): { first: number; total: number } {
-	const segments = tokenSegments(parsed, counter, facts);
+export function firstCutTag(parsed: ParsedCaption, counter: TokenCounter, maxTokens: number, facts: readonly TagFacts[] = captionTagFacts(parsed.tags)): { first: number; total: number } {
+	const segments = segmentTotal(parsed, counter, maxTokens, facts);
 	if (!segments) {
 		return firstCutTagByLine(parsed, counter, maxTokens);
 	}
-	const total = segments.length > 0 ? segments[segments.length - 1].through : 0;
+	const { total, cutFirst, cutLast } = segments;
 	if (total <= maxTokens) {
 		return { first: parsed.tags.length, total };
 	}
-	const cut = segments.find((segment) => segment.through > maxTokens)!;
-	return cut.first === cut.last ? { first: cut.first, total } : firstCutTagByLine(parsed, counter, maxTokens);
+	return cutFirst === cutLast ? { first: cutFirst, total } : firstCutTagByLine(parsed, counter, maxTokens);
 }
 
 export function tokenOverflowRule(parsed: ParsedCaption, ctx: CaptionContext, facts?: readonly TagFacts[]): TextIssue[] {
@@ -125,7 +152,7 @@ export function tokenOverflowRule(parsed: ParsedCaption, ctx: CaptionContext, fa
 	}
 	if (ctx.model === 'flux1') {
 		const limit = ctx.t5MaxTokens ?? FLUX_T5_MAX_TOKENS;
-		const total = tokenSegments(parsed, counter, facts)?.at(-1)?.through ?? counter.tokenEnds(parsed.firstLine).length;
+		const total = segmentTotal(parsed, counter, limit, facts ?? captionTagFacts(parsed.tags))?.total ?? counter.tokenEnds(parsed.firstLine).length;
 		return total <= limit ? [] : [{
 			code: 'token-overflow', start: parsed.tags[0].start, end: parsed.tags[parsed.tags.length - 1].end,
 			message: `The caption is about ${total} tokens; Flux.1's T5 keeps ${limit} (t5xxl_max_token_length), so its end is cut off. Shorten the caption.`,
