@@ -49,6 +49,12 @@ test('duplicate-tag fires after normalising case, underscores, spaces and weight
 	assert.equal(fixed('duplicate-tag', 'a, smile, b, smile'), 'a, smile, b');
 	assert.equal(fixed('duplicate-tag', 'a, smile, smile, b'), 'a, smile, b');
 	assert.equal(lint('duplicate-tag', 'long hair, short hair, smile').length, 0);
+	// Each caption on its own: a tag in one caption is no duplicate of the same tag in the caption before it.
+	assert.deepEqual(['smile, Smile', 'smile, frown', 'Long_Hair, smile, long hair'].map((text) => lint('duplicate-tag', text).map((issue) => issue.message)), [
+		['"Smile" is the same tag as "smile" earlier in the caption.'],
+		[],
+		['"long hair" is the same tag as "Long_Hair" earlier in the caption.'],
+	]);
 });
 
 test('empty-caption is an error for a zero-byte file and fires for a blank first line', () => {
