@@ -44,6 +44,8 @@ export class CaptionDiagnostics extends Disposable {
 	private exactCounter: ResolvedTokenCounter | undefined;
 	private counterLoading: Promise<void> = Promise.resolve();
 	private readonly lastLints = new Map<string, { captions: number; helperCaptions: number }>();
+	/** Why each file's problems were last set: tests that check what a change sends again say who did. */
+	private readonly lastSetBy = new Map<string, string>();
 	private readonly lintedEmitter = this.register(new vscode.EventEmitter<string>());
 	/** Fires with a folder root after its whole-folder lint has updated the Problems panel. */
 	public readonly onDidLintFolder = this.lintedEmitter.event;
@@ -90,6 +92,11 @@ export class CaptionDiagnostics extends Disposable {
 	/** How many captions the folder's last whole-folder lint read, and how many of them on a helper thread. */
 	public lastLint(root: string): { captions: number; helperCaptions: number } | undefined {
 		return this.lastLints.get(root);
+	}
+
+	/** What last set a file's problems: a whole-folder lint (and why it sent them), typing, or a closed editor. */
+	public whyLastSet(path: string): string | undefined {
+		return this.lastSetBy.get(path);
 	}
 
 	/** Resolves when every lint asked for so far is done (for tests and the fix-all command). */
@@ -178,7 +185,10 @@ export class CaptionDiagnostics extends Disposable {
 				drop.push(uri);
 			}
 		});
-		drop.forEach((uri) => this.collection.delete(uri));
+		drop.forEach((uri) => {
+			this.collection.delete(uri);
+			this.lastSetBy.set(uri.fsPath, 'deleted or renamed');
+		});
 		for (const files of this.published.values()) {
 			drop.forEach((uri) => files.delete(uri.fsPath));
 		}
@@ -208,6 +218,7 @@ export class CaptionDiagnostics extends Disposable {
 		};
 		for (const file of before.keys()) {
 			if (!byFile.has(file)) {
+				this.lastSetBy.set(file, 'a folder lint: no problems now');
 				batch.push([vscode.Uri.file(file), undefined]);
 				if (batch.length === SET_BATCH) {
 					send();
@@ -218,6 +229,7 @@ export class CaptionDiagnostics extends Disposable {
 		for (const [file, list] of byFile) {
 			const previous = before.get(file);
 			if (!previous || !sameIssues(previous, list)) {
+				this.lastSetBy.set(file, previous ? 'a folder lint: its problems changed' : before.has(file) ? 'a folder lint: set by typing or a closed editor since' : 'a folder lint: not published before');
 				batch.push([vscode.Uri.file(file), list.map(toDiagnostic)]);
 				if (batch.length === SET_BATCH) {
 					send();
@@ -232,7 +244,7 @@ export class CaptionDiagnostics extends Disposable {
 	}
 
 	/** One caption's problems from its current text; dataset-level problems on it (orphan, costume) are left as they were. */
-	private setCaption(path: string, text: string): void {
+	private setCaption(path: string, text: string, why: string): void {
 		const linter = this.linterFor(path);
 		if (!linter || !linter.owns(path)) {
 			return;
@@ -240,6 +252,7 @@ export class CaptionDiagnostics extends Disposable {
 		const uri = vscode.Uri.file(path);
 		const kept = (this.collection.get(uri) ?? []).filter((d) => DATASET_CODES.has(String(d.code)));
 		this.collection.set(uri, [...kept, ...linter.lintText(path, text).map(toDiagnostic)]);
+		this.lastSetBy.set(path, why);
 		this.published.get(linter.folder.root)?.set(path, undefined);
 	}
 
@@ -251,7 +264,7 @@ export class CaptionDiagnostics extends Disposable {
 		clearTimeout(this.typingTimers.get(path));
 		this.typingTimers.set(path, setTimeout(() => {
 			this.typingTimers.delete(path);
-			this.setCaption(path, document.getText());
+			this.setCaption(path, document.getText(), 'typing in its editor');
 		}, 150));
 	}
 
@@ -263,7 +276,7 @@ export class CaptionDiagnostics extends Disposable {
 		// Strictly decoded: a caption that is not UTF-8 keeps its encoding problem instead of lint on U+FFFD text.
 		const file = await readCaptionFile(path);
 		if (file.kind === 'text') {
-			this.setCaption(path, file.text);
+			this.setCaption(path, file.text, 'its editor closed');
 		}
 	}
 }
