@@ -46,7 +46,7 @@ interface TokenSegment {
 	through: number;
 }
 
-/** The caption's token count, and the first segment that goes past `maxTokens` (first = -1: none does). */
+/** The caption's token count, and the first segment that goes past `maxTokens` (cutFirst = -1: none does). */
 interface SegmentTotal {
 	total: number;
 	cutFirst: number;
