@@ -101,11 +101,6 @@ export class LinePositions {
 		}
 	}
 
-	at(offset: number): { line: number; column: number } {
-		const index = this.lineIndex(offset);
-		return { line: index + 1, column: offset - this.starts[index] + 1 };
-	}
-
 	/** The 0-based line of an offset. */
 	lineIndex(offset: number): number {
 		let low = 0;
