@@ -88,13 +88,24 @@ function isAsciiAlnum(code: number): boolean {
 	return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
 }
 
+/** Distinct tag texts kept before the tables start again (a host lints many datasets over a session). */
+const FACTS_LIMIT = 200_000;
+
+/**
+ * Facts and sightings are cleared together, and between captions (captionTagFacts): cleared in the middle of a
+ * caption, its earlier tags would keep a key's old sighting and its later ones get a new one, and a duplicate
+ * across the two would be missed. Twice the limit is the bound for callers outside a caption (the counting pass).
+ */
+function clearFacts(): void {
+	facts.clear();
+	sightings.clear();
+}
+
 export function tagFacts(text: string): TagFacts {
 	let found = facts.get(text);
 	if (found === undefined) {
-		if (facts.size > 200_000) {
-			// Together: two texts of one key must share a sighting.
-			facts.clear();
-			sightings.clear();
+		if (facts.size > 2 * FACTS_LIMIT) {
+			clearFacts();
 		}
 		const key = tagKey(text);
 		found = {
@@ -115,6 +126,9 @@ export function tagFacts(text: string): TagFacts {
 
 /** The facts of each of a caption's tags, in order. */
 export function captionTagFacts(tags: readonly { text: string }[]): TagFacts[] {
+	if (facts.size > FACTS_LIMIT) {
+		clearFacts();
+	}
 	const result = new Array<TagFacts>(tags.length);
 	for (let i = 0; i < tags.length; i++) {
 		result[i] = tagFacts(tags[i].text);
