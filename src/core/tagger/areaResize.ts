@@ -1,11 +1,15 @@
+import { AREA_RESIZE_WASM_BASE64 } from './areaResizeKernel';
+
 /**
  * OpenCV's INTER_AREA downscale (cv2.resize, which sd-scripts uses when the padded square is at least the
  * model size), applied to an RGB image that is virtually padded with white to a centred square: the
  * padding is never allocated, which matters for 24-megapixel photos.
  *
- * Each source row is read once and folded into the one or two output rows
- * it overlaps, in float32 as OpenCV's resizeArea does for 8-bit images; typed tap tables replace per-tap
- * objects, since this loop is most of the tagger's CPU time after decoding.
+ * The tap tables are OpenCV's computeResizeAreaTab, made here; the per-pixel work runs in a WebAssembly SIMD
+ * kernel (areaResize.wat): each output row first sums its source rows (one pass over each source byte), then
+ * weighs the columns of that sum. Only a tap's first and last pixel can be partly covered, so the kernel takes
+ * the weight of the second tap for every tap between. Float32 as OpenCV's resizeArea for 8-bit images; the summation order differs
+ * from OpenCV's, so about one value in 700 lands one level off cv2's, as it did for the JavaScript loops before.
  */
 
 export interface PaddedSquare {
@@ -19,163 +23,156 @@ export interface PaddedSquare {
 	padTop: number;
 }
 
-/** The padded square resized to `size`x`size` with INTER_AREA, rounded to 8 bits as cv2 returns it. */
+/** Taps of one axis: for each output index, its consecutive source pixels inside the image and their weights. */
+interface AxisTaps {
+	first: Int32Array;
+	count: Int32Array;
+	offset: Int32Array;
+	weights: Float32Array;
+	/** Summed weight of the taps that fall on the white padding. */
+	padWeight: Float32Array;
+}
+
+/** The WebAssembly API used here: the project's TypeScript libraries (ES2022 and Node) do not declare it. */
+declare const WebAssembly: {
+	Module: new (bytes: Uint8Array) => object;
+	Instance: new (module: object, imports: object) => { exports: unknown };
+};
+
+interface Kernel {
+	memory: { buffer: ArrayBuffer; grow(pages: number): number };
+	sumRows(src: number, stride: number, rows: number, firstWeight: number, innerWeight: number, lastWeight: number, acc: number, n: number): void;
+	outputRow(acc: number, out: number, size: number, columns: number, whiteRow: number, yTotal: number, half: number, divisor: number): void;
+}
+
+/** Above this the kernel's memory (it holds a copy of the photo) is let go after the resize instead of kept. */
+const KEEP_MEMORY_BYTES = 64 << 20;
+/** Bytes of an output column's entry in the kernel's column table (areaResize.wat, outputRow). */
+const COLUMN_BYTES = 32;
+
+let compiled: object | undefined;
+let kept: Kernel | undefined;
+
+function kernel(): Kernel {
+	compiled ??= new WebAssembly.Module(Buffer.from(AREA_RESIZE_WASM_BASE64, 'base64'));
+	kept ??= new WebAssembly.Instance(compiled, {}).exports as unknown as Kernel;
+	return kept;
+}
+
+/** The padded square resized to `size`x`size` with INTER_AREA, rounded to 8 bits as cv2 returns it (RGB). */
 export function areaResizePadded(image: PaddedSquare, size: number): Uint8Array {
 	const { pixels, width, height, side, padLeft, padTop } = image;
 	// OpenCV takes resizeAreaFast (plain block sums, round half up) when the factor is an integer.
 	const integerScale = side % size === 0 ? side / size : 0;
-	const scale = side / size;
-	// OpenCV's computeResizeAreaTab per axis, split into taps inside the image (first index and weights,
-	// consecutive) and the summed weight of taps that fall on the white padding.
-	const axis = (imageSize: number, pad: number) => {
-		const first = new Int32Array(size);
-		const count = new Int32Array(size);
-		const padWeight = new Float32Array(size);
-		const weights: number[] = [];
-		const offset = new Int32Array(size);
-		for (let d = 0; d < size; d++) {
-			const from = d * scale;
-			const to = from + scale;
-			const cell = Math.min(scale, side - from);
-			const last = Math.min(Math.floor(to), side - 1);
-			const start = Math.min(Math.ceil(from), last);
-			const sources: number[] = [];
-			const tapWeights: number[] = [];
-			if (start - from > 1e-3) {
-				sources.push(start - 1);
-				tapWeights.push((start - from) / cell);
-			}
-			for (let s = start; s < last; s++) {
-				sources.push(s);
-				tapWeights.push(1 / cell);
-			}
-			if (to - last > 1e-3) {
-				sources.push(last);
-				tapWeights.push(Math.min(Math.min(to - last, 1), cell) / cell);
-			}
-			offset[d] = weights.length;
-			first[d] = -1;
-			for (let k = 0; k < sources.length; k++) {
-				const weight = integerScale ? 1 : tapWeights[k];
-				const inside = sources[k] - pad;
-				if (inside < 0 || inside >= imageSize) {
-					padWeight[d] += weight;
-				} else {
-					if (first[d] < 0) {
-						first[d] = inside;
-					}
-					count[d]++;
-					weights.push(weight);
-				}
-			}
-		}
-		return { first, count, padWeight, offset, weights: Float32Array.from(weights) };
-	};
-	const xs = axis(width, padLeft);
-	const ys = axis(height, padTop);
-	// Which output rows (at most two, as the factor is >= 1) each image row feeds, with what weight.
-	const rowTo = new Int32Array(height * 2).fill(-1);
-	const rowWeight = new Float32Array(height * 2);
-	for (let dy = 0; dy < size; dy++) {
-		for (let k = 0; k < ys.count[dy]; k++) {
-			const y = ys.first[dy] + k;
-			const slot = rowTo[y * 2] < 0 ? y * 2 : y * 2 + 1;
-			rowTo[slot] = dy;
-			rowWeight[slot] = ys.weights[ys.offset[dy] + k];
-		}
+	const xs = axisTaps(size, side, width, padLeft, integerScale);
+	const ys = axisTaps(size, side, height, padTop, integerScale);
+	const rowLength = width * 3;
+	const k = kernel();
+	// One linear memory: the column table, one row of sums, the output and a copy of the pixels. The kernel reads
+	// up to 16 bytes past a row, writes up to 16 floats past the sums and one byte past the output.
+	const columns = 0;
+	const sums = columns + size * COLUMN_BYTES;
+	const out = sums + (rowLength + 16) * 4;
+	const source = out + align16(size * size * 3 + 1);
+	const end = source + pixels.length + 16;
+	if (end > k.memory.buffer.byteLength) {
+		k.memory.grow(Math.ceil((end - k.memory.buffer.byteLength) / 65536));
 	}
-	const rowLength = size * 3;
-	// A white row after the horizontal pass: 255 times the column's total weight (1, or the factor).
-	const whiteColumn = new Float32Array(size);
-	for (let dx = 0; dx < size; dx++) {
-		let total = xs.padWeight[dx];
-		for (let k = 0; k < xs.count[dx]; k++) {
-			total += xs.weights[xs.offset[dx] + k];
-		}
-		whiteColumn[dx] = 255 * total;
+	const memory = k.memory.buffer;
+	const ints = new Int32Array(memory, columns, size * COLUMN_BYTES / 4);
+	const floats = new Float32Array(memory, columns, size * COLUMN_BYTES / 4);
+	for (let d = 0; d < size; d++) {
+		const at = d * COLUMN_BYTES / 4;
+		const taps = xs.count[d];
+		// A column wholly on the padding has no taps; its first offset is never read.
+		ints[at] = Math.max(0, xs.first[d]) * 12;
+		ints[at + 1] = taps;
+		floats[at + 2] = tapWeight(xs, d, 0);
+		floats[at + 3] = tapWeight(xs, d, 1);
+		floats[at + 4] = tapWeight(xs, d, taps - 1);
+		floats[at + 5] = 255 * xs.padWeight[d];
+		floats[at + 6] = float32Sum(xs.weights, xs.offset[d], taps, 0);
 	}
-	// Inside one output column every tap but the first and last has the same weight (1/cell), so the inner
-	// pixels are summed as integers and weighted once: four times fewer multiplies than a per-tap loop.
-	const firstWeight = new Float32Array(size);
-	const innerWeight = new Float32Array(size);
-	const lastWeight = new Float32Array(size);
-	for (let dx = 0; dx < size; dx++) {
-		const at = xs.offset[dx];
-		const n = xs.count[dx];
-		firstWeight[dx] = n > 0 ? xs.weights[at] : 0;
-		innerWeight[dx] = n > 2 ? xs.weights[at + 1] : 0;
-		lastWeight[dx] = n > 1 ? xs.weights[at + n - 1] : 0;
-	}
-	const sums = new Float32Array(size * rowLength);
-	const row = new Float32Array(rowLength);
-	const { first: xFirst, count: xCount, padWeight: xPad } = xs;
-	for (let y = 0; y < height; y++) {
-		const rowStart = y * width * 3;
-		for (let dx = 0; dx < size; dx++) {
-			const white = 255 * xPad[dx];
-			const n = xCount[dx];
-			const o = dx * 3;
-			if (n === 0) {
-				row[o] = white;
-				row[o + 1] = white;
-				row[o + 2] = white;
-				continue;
-			}
-			let at = rowStart + xFirst[dx] * 3;
-			const wa = firstWeight[dx];
-			let r = white + pixels[at] * wa;
-			let g = white + pixels[at + 1] * wa;
-			let b = white + pixels[at + 2] * wa;
-			if (n > 1) {
-				let ri = 0;
-				let gi = 0;
-				let bi = 0;
-				for (let k = 2; k < n; k++) {
-					at += 3;
-					ri += pixels[at];
-					gi += pixels[at + 1];
-					bi += pixels[at + 2];
-				}
-				at += 3;
-				const wi = innerWeight[dx];
-				const wb = lastWeight[dx];
-				r += ri * wi + pixels[at] * wb;
-				g += gi * wi + pixels[at + 1] * wb;
-				b += bi * wi + pixels[at + 2] * wb;
-			}
-			row[o] = r;
-			row[o + 1] = g;
-			row[o + 2] = b;
-		}
-		for (let slot = y * 2; slot < y * 2 + 2 && rowTo[slot] >= 0; slot++) {
-			const weight = rowWeight[slot];
-			const outStart = rowTo[slot] * rowLength;
-			for (let i = 0; i < rowLength; i++) {
-				sums[outStart + i] += row[i] * weight;
-			}
-		}
-	}
-	// Clamped stores: a sum a float error puts just past 255 stays 255 instead of wrapping to 0.
-	const out = new Uint8ClampedArray(size * rowLength);
+	new Uint8Array(memory, source, pixels.length).set(pixels);
 	// resizeAreaFast rounds half up in integers; the general path rounds the float sum (values are >= 0).
 	const area = integerScale || 1;
 	const half = integerScale ? area * area / 2 : 0.5;
 	const divisor = integerScale ? area * area : 1;
 	for (let dy = 0; dy < size; dy++) {
+		const rows = ys.count[dy];
 		const padRows = ys.padWeight[dy];
-		const outStart = dy * rowLength;
-		if (padRows === 0) {
-			for (let i = outStart; i < outStart + rowLength; i++) {
-				out[i] = Math.floor((sums[i] + half) / divisor);
-			}
-			continue;
+		// With no rows inside the image the kernel writes zero sums, and only the padding's white remains.
+		k.sumRows(source + Math.max(0, ys.first[dy]) * rowLength, rowLength, rows,
+			tapWeight(ys, dy, 0), tapWeight(ys, dy, 1), tapWeight(ys, dy, rows - 1), sums, rowLength);
+		k.outputRow(sums, out + dy * size * 3, size, columns, 255 * padRows, float32Sum(ys.weights, ys.offset[dy], rows, padRows), half, divisor);
+	}
+	const resized = new Uint8Array(memory, out, size * size * 3).slice();
+	if (memory.byteLength > KEEP_MEMORY_BYTES) {
+		kept = undefined;
+	}
+	return resized;
+}
+
+function align16(bytes: number): number {
+	return Math.ceil(bytes / 16) * 16;
+}
+
+/** The weight of tap `k` of output index `d`, or 0 where there is none. Taps between the first and last all weigh the same. */
+function tapWeight(taps: AxisTaps, d: number, k: number): number {
+	return k >= 0 && k < taps.count[d] ? taps.weights[taps.offset[d] + k] : 0;
+}
+
+function float32Sum(values: Float32Array, from: number, count: number, start: number): number {
+	let sum = Math.fround(start);
+	for (let i = from; i < from + count; i++) {
+		sum = Math.fround(sum + values[i]);
+	}
+	return sum;
+}
+
+/** OpenCV's computeResizeAreaTab for one axis, split into taps inside the image and weight on the padding. */
+function axisTaps(size: number, side: number, imageSize: number, pad: number, integerScale: number): AxisTaps {
+	const scale = side / size;
+	const first = new Int32Array(size);
+	const count = new Int32Array(size);
+	const offset = new Int32Array(size);
+	const padWeight = new Float32Array(size);
+	const weights: number[] = [];
+	for (let d = 0; d < size; d++) {
+		const from = d * scale;
+		const to = from + scale;
+		const cell = Math.min(scale, side - from);
+		const last = Math.min(Math.floor(to), side - 1);
+		const start = Math.min(Math.ceil(from), last);
+		const sources: number[] = [];
+		const tapWeights: number[] = [];
+		if (start - from > 1e-3) {
+			sources.push(start - 1);
+			tapWeights.push((start - from) / cell);
 		}
-		for (let dx = 0; dx < size; dx++) {
-			const white = padRows * whiteColumn[dx];
-			for (let i = outStart + dx * 3; i < outStart + dx * 3 + 3; i++) {
-				out[i] = Math.floor((sums[i] + white + half) / divisor);
+		for (let s = start; s < last; s++) {
+			sources.push(s);
+			tapWeights.push(1 / cell);
+		}
+		if (to - last > 1e-3) {
+			sources.push(last);
+			tapWeights.push(Math.min(Math.min(to - last, 1), cell) / cell);
+		}
+		offset[d] = weights.length;
+		first[d] = -1;
+		for (let k = 0; k < sources.length; k++) {
+			const weight = integerScale ? 1 : tapWeights[k];
+			const inside = sources[k] - pad;
+			if (inside < 0 || inside >= imageSize) {
+				padWeight[d] += weight;
+			} else {
+				if (first[d] < 0) {
+					first[d] = inside;
+				}
+				count[d]++;
+				weights.push(weight);
 			}
 		}
 	}
-	return new Uint8Array(out.buffer);
+	return { first, count, offset, weights: Float32Array.from(weights), padWeight };
 }
