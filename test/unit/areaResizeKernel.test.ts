@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AREA_RESIZE_WASM_BASE64 } from '../../src/core/tagger/areaResizeKernel';
-import { areaResizePadded } from '../../src/core/tagger/areaResize';
+import { areaResizePaddedToBgr } from '../../src/core/tagger/areaResize';
 
 const root = resolve(__dirname, '..', '..');
 
@@ -85,14 +85,16 @@ for (const [width, height, size] of [
 	test(`area resize kernel: ${width}x${height} to ${size}x${size} lands within one level of OpenCV's INTER_AREA, and on it for nearly every value`, () => {
 		const pixels = noise(width, height, width * 31 + height);
 		const side = Math.max(width, height);
-		const out = areaResizePadded({ pixels, width, height, side, padLeft: Math.floor((side - width) / 2), padTop: Math.floor((side - height) / 2) }, size);
+		const out = areaResizePaddedToBgr({ pixels, width, height, side, padLeft: Math.floor((side - width) / 2), padTop: Math.floor((side - height) / 2) }, size);
 		const reference = referenceArea(pixels, width, height, size);
 		const integer = side % size === 0;
 		let off = 0;
 		for (let i = 0; i < out.length; i++) {
-			// resizeAreaFast rounds half up; the general path rounds to nearest (no exact halves in these sums).
-			const expected = integer ? Math.floor(reference[i] + 0.5 + 1e-9) : Math.round(reference[i]);
-			assert.ok(Math.abs(out[i] - expected) <= 1, `value ${i}: ${out[i]}, OpenCV's ${reference[i].toFixed(4)}`);
+			// The output is B,G,R and the reference R,G,B. resizeAreaFast rounds half up; the general path rounds to
+			// nearest (no exact halves in these sums).
+			const value = reference[i - (i % 3) + 2 - (i % 3)];
+			const expected = integer ? Math.floor(value + 0.5 + 1e-9) : Math.round(value);
+			assert.ok(Math.abs(out[i] - expected) <= 1, `value ${i}: ${out[i]}, OpenCV's ${value.toFixed(4)}`);
 			off += out[i] === expected ? 0 : 1;
 		}
 		assert.ok(off <= Math.max(1, out.length * 0.01), `${off} of ${out.length} values one level off`);
@@ -109,9 +111,9 @@ test('area resize kernel: after a photo too big to keep its memory for, the next
 		return { pixels, width, height, side, padLeft: Math.floor((side - width) / 2), padTop: Math.floor((side - height) / 2) };
 	};
 	// 4800x4700x3 = 68 MB: over the kernel's keep limit, so its memory is let go afterwards.
-	const big = areaResizePadded(flat(4800, 4700, [10, 200, 30]), 448);
-	assert.deepEqual([...big.subarray(224 * 448 * 3, 224 * 448 * 3 + 3)], [10, 200, 30]);
-	const small = areaResizePadded(flat(900, 600, [70, 80, 90]), 448);
-	assert.deepEqual([...small.subarray(224 * 448 * 3, 224 * 448 * 3 + 3)], [70, 80, 90], 'middle keeps its colour');
+	const big = areaResizePaddedToBgr(flat(4800, 4700, [10, 200, 30]), 448);
+	assert.deepEqual([...big.subarray(224 * 448 * 3, 224 * 448 * 3 + 3)], [30, 200, 10]);
+	const small = areaResizePaddedToBgr(flat(900, 600, [70, 80, 90]), 448);
+	assert.deepEqual([...small.subarray(224 * 448 * 3, 224 * 448 * 3 + 3)], [90, 80, 70], 'middle keeps its colour, as B,G,R');
 	assert.deepEqual([...small.subarray(0, 3)], [255, 255, 255], 'top-left is padding');
 });

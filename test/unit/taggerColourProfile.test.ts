@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { preprocessForTagger } from '../../src/core/tagger/preprocess';
 import { TaggerPreprocessPool } from '../../src/core/tagger/preprocessPool';
-import { areaResizePadded } from '../../src/core/tagger/areaResize';
+import { areaResizePaddedToBgr } from '../../src/core/tagger/areaResize';
 
 /*
  * sd-scripts reads images with PIL, which applies no colour profile: a Display P3 photo is tagged from its
@@ -64,8 +64,7 @@ test('tagger colour profiles: a Display P3 photo is prepared from its stored val
 	// The case matters: converting through the profile, as sharp does by default, moves the colours.
 	const { data, info } = await sharp(withProfile).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
 	const side = Math.max(info.width, info.height);
-	const managed = areaResizePadded({ pixels: data, width: info.width, height: info.height, side, padLeft: Math.floor((side - info.width) / 2), padTop: Math.floor((side - info.height) / 2) }, SIZE);
-	const bgr = Uint8Array.from(managed, (_, i) => managed[i - (i % 3) + 2 - (i % 3)]);
+	const bgr = areaResizePaddedToBgr({ pixels: data, width: info.width, height: info.height, side, padLeft: Math.floor((side - info.width) / 2), padTop: Math.floor((side - info.height) / 2) }, SIZE);
 	assert.ok(maxDifference(prepared, bgr) >= 8, `a colour-managed read differs by ${maxDifference(prepared, bgr)} levels`);
 	// The worker threads the tagger uses give the same bytes.
 	const pool = new TaggerPreprocessPool(2);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { ImageDecodeError, preprocessForTagger, toBatchTensor } from '../../src/core/tagger/preprocess';
 import { TaggerPreprocessPool } from '../../src/core/tagger/preprocessPool';
-import { areaResizePadded } from '../../src/core/tagger/areaResize';
+import { areaResizePaddedToBgr } from '../../src/core/tagger/areaResize';
 
 const dir = mkdtempSync(join(tmpdir(), 'tagger-pre-'));
 
@@ -92,10 +92,12 @@ test('tagger preprocessing: INTER_AREA with a fractional factor weights partly c
 	// A 3x3 image (S=3) -> 2x2; rows 0..2 identical, so vertical weights do not change the values.
 	const row = [30, 0, 0, 90, 0, 0, 210, 0, 0];
 	const pixels = Uint8Array.from([...row, ...row, ...row]);
-	const out = areaResizePadded({ pixels, width: 3, height: 3, side: 3, padLeft: 0, padTop: 0 }, 2);
-	assert.equal(out[0], Math.round((30 + 0.5 * 90) / 1.5));
-	assert.equal(out[3], Math.round((0.5 * 90 + 210) / 1.5));
-	assert.equal(out[6], out[0], 'second row equals the first');
+	const out = areaResizePaddedToBgr({ pixels, width: 3, height: 3, side: 3, padLeft: 0, padTop: 0 }, 2);
+	// Red is the third byte of each pixel: the output is B,G,R.
+	assert.equal(out[2], Math.round((30 + 0.5 * 90) / 1.5));
+	assert.equal(out[5], Math.round((0.5 * 90 + 210) / 1.5));
+	assert.equal(out[8], out[2], 'second row equals the first');
+	assert.deepEqual([out[0], out[1]], [0, 0], 'blue and green stay 0');
 });
 
 test('tagger preprocessing: the preparation threads give the calling thread\'s bytes, in order, and name a file that cannot be decoded', async () => {

@@ -13,7 +13,7 @@ import { AREA_RESIZE_WASM_BASE64 } from './areaResizeKernel';
  */
 
 export interface PaddedSquare {
-	/** Interleaved 3-channel pixels, row-major. */
+	/** Interleaved R,G,B pixels, row-major. */
 	pixels: Uint8Array;
 	width: number;
 	height: number;
@@ -59,8 +59,11 @@ function kernel(): Kernel {
 	return kept;
 }
 
-/** The padded square resized to `size`x`size` with INTER_AREA, rounded to 8 bits as cv2 returns it (RGB). */
-export function areaResizePadded(image: PaddedSquare, size: number): Uint8Array {
+/**
+ * The padded square resized to `size`x`size` with INTER_AREA, rounded to 8 bits as cv2 returns it, in B,G,R order
+ * (what the tagger's model takes: the kernel writes it so, which saves a pass over the output).
+ */
+export function areaResizePaddedToBgr(image: PaddedSquare, size: number): Uint8Array {
 	const { pixels, width, height, side, padLeft, padTop } = image;
 	// OpenCV takes resizeAreaFast (plain block sums, round half up) when the factor is an integer.
 	const integerScale = side % size === 0 ? side / size : 0;

@@ -84,7 +84,7 @@
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $chunk))))
 
-  ;; One output row of `size` RGB pixels from a row of column sums (acc, 3 floats a pixel). `columns` holds 32 bytes
+  ;; One output row of `size` pixels, written as B,G,R, from a row of column sums (acc, 3 floats a pixel). `columns` holds 32 bytes
   ;; per output pixel: the byte offset of its first tap in acc (i32), its tap count (i32), the first, inner and last
   ;; tap weights, 255 times the weight of its padding columns, and the sum of its tap weights (f32). Each pixel adds
   ;; the white of the padding it covers (padWhite * yTotal + whiteRow * tapSum) and is rounded as OpenCV rounds:
@@ -132,7 +132,9 @@
           (then (local.set $value (f32x4.div (local.get $value) (f32x4.splat (local.get $divisor))))))
         (local.set $value (i32x4.trunc_sat_f32x4_u (f32x4.min (f32x4.splat (f32.const 255)) (f32x4.floor (local.get $value)))))
         (local.set $value (i16x8.narrow_i32x4_u (local.get $value) (local.get $value)))
-        (v128.store32_lane 0 (local.get $to) (i8x16.narrow_i16x8_u (local.get $value) (local.get $value)))
+        ;; Blue, green, red: the order sd-scripts hands the model (cv2's).
+        (v128.store32_lane 0 (local.get $to) (i8x16.shuffle 2 1 0 3 4 5 6 7 8 9 10 11 12 13 14 15
+          (i8x16.narrow_i16x8_u (local.get $value) (local.get $value)) (local.get $value)))
         (local.set $column (i32.add (local.get $column) (i32.const 32)))
         (local.set $to (i32.add (local.get $to) (i32.const 3)))
         (br $pixel))))

@@ -1,5 +1,5 @@
 import type { Sharp, SharpOptions } from 'sharp';
-import { areaResizePadded } from './areaResize';
+import { areaResizePaddedToBgr } from './areaResize';
 import { requireSharp } from '../nativeModules';
 
 type SharpFactory = (input?: Buffer | string, options?: SharpOptions) => Sharp;
@@ -48,19 +48,17 @@ export async function preprocessForTagger(file: string, size: number): Promise<U
 	const side = Math.max(width, height);
 	const padLeft = Math.floor((side - width) / 2);
 	const padTop = Math.floor((side - height) / 2);
-	let resized: Uint8Array;
 	if (side >= size) {
-		resized = areaResizePadded({ pixels: rgb.data, width, height, side, padLeft, padTop }, size);
-	} else {
-		// sharp runs resize before extend whatever the call order, so the square is padded here first.
-		const square = padToSquare(rgb.data, width, height, side, padLeft, padTop);
-		// Copied out of sharp's buffer so that a worker thread can hand it over (transfer) to the caller.
-		resized = new Uint8Array(await sharp(square, { raw: { width: side, height: side, channels: 3 } })
-			.resize(size, size, { kernel: 'lanczos3', fit: 'fill' })
-			.raw()
-			.toBuffer());
+		return areaResizePaddedToBgr({ pixels: rgb.data, width, height, side, padLeft, padTop }, size);
 	}
-	return rgbToBgrInPlace(resized);
+	// Enlarging (Lanczos): sharp runs resize before extend whatever the call order, so the square is padded here first.
+	const square = padToSquare(rgb.data, width, height, side, padLeft, padTop);
+	// Copied out of sharp's buffer so that a worker thread can hand it over (transfer) to the caller.
+	const enlarged = new Uint8Array(await sharp(square, { raw: { width: side, height: side, channels: 3 } })
+		.resize(size, size, { kernel: 'lanczos3', fit: 'fill' })
+		.raw()
+		.toBuffer());
+	return rgbToBgrInPlace(enlarged);
 }
 
 function padToSquare(pixels: Uint8Array, width: number, height: number, side: number, padLeft: number, padTop: number): Buffer {
