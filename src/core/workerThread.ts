@@ -17,9 +17,12 @@ require(workerData.file);
 /**
  * `dir` is the caller's `__dirname`: dist/ in a bundle, the source folder under tsx. `built` is the bundle's file
  * name there (`imageWorker.js`), `source` the worker's .ts file beside the caller in the source tree.
+ * `LORA_WORKBENCH_WORKER_BUNDLES` names a dist/ folder whose worker bundles a run from source uses instead: `npm run
+ * bench` sets it after building, so that a timed run does not pay for tsx compiling each thread's sources, which
+ * no user pays.
  */
 export function startWorkerThread(dir: string, built: string, source: string): Worker {
-	const bundled = join(dir, built);
+	const bundled = join(process.env.LORA_WORKBENCH_WORKER_BUNDLES || dir, built);
 	const workerData = existsSync(bundled)
 		? { file: bundled }
 		: { file: join(dir, source), tsx: createRequire(__filename).resolve('tsx/cjs/api') };

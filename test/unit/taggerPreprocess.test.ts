@@ -116,3 +116,31 @@ test('tagger preprocessing: the preparation threads give the calling thread\'s b
 		await pool.dispose();
 	}
 });
+
+test('tagger preprocessing: images handed back to the threads are written again, and what comes out is the next image\'s bytes', async () => {
+	const first = await pngFile('recycle-first.png', 900, 500, (x, y) => [x % 256, y % 256, 30, 255]);
+	const second = await pngFile('recycle-second.png', 500, 900, (x, y) => [200, (x * y) % 256, y % 256, 255]);
+	const pool = new TaggerPreprocessPool(1);
+	try {
+		const a = await pool.prepare(first, 448);
+		const buffer = a.buffer;
+		pool.recycle([a, a]);
+		assert.equal(a.byteLength, 0, 'a handed-back image is detached from the caller');
+		const b = await pool.prepare(second, 448);
+		assert.deepEqual(b, await preprocessForTagger(second, 448));
+		assert.notEqual(b.buffer, buffer, 'a transfer gives a new ArrayBuffer object on this side, whatever memory it holds');
+		// A different size does not fit the spare, and is made in new memory.
+		assert.equal((await pool.prepare(first, 224)).length, 224 * 224 * 3);
+	} finally {
+		await pool.dispose();
+	}
+});
+
+test('tagger preprocessing: a batch tensor is written into a spare of the right length, and new otherwise', () => {
+	const image = Uint8Array.from({ length: 2 * 2 * 3 }, (_, i) => i);
+	const spare = new Float32Array(2 * 2 * 2 * 3).fill(-1);
+	const batch = toBatchTensor([image, image], 2, spare);
+	assert.equal(batch, spare);
+	assert.deepEqual([...batch.subarray(12, 15)], [0, 1, 2]);
+	assert.notEqual(toBatchTensor([image], 2, spare), spare, 'one image does not fit a two-image spare');
+});

@@ -26,9 +26,10 @@ export class ImageDecodeError extends Error {
  * padded to a centred white square, resized to `size` (INTER_AREA when shrinking, Lanczos when enlarging),
  * channels in B,G,R order. Returns `size*size*3` bytes, NHWC for one image. No EXIF rotation and no colour
  * management: PIL applies neither, so an Adobe RGB or Display P3 photo is tagged from its stored values, as
- * sd-scripts tags it and as the trainer sees it. The tagger calls this in worker threads (preprocessPool.ts).
+ * sd-scripts tags it and as the trainer sees it. The tagger calls this in worker threads (preprocessPool.ts), which
+ * pass `into`, a spare output of an earlier image, to be written instead of new memory when it fits.
  */
-export async function preprocessForTagger(file: string, size: number): Promise<Uint8Array> {
+export async function preprocessForTagger(file: string, size: number, into?: Uint8Array): Promise<Uint8Array> {
 	const sharp = loadSharp();
 	let rgb: { data: Buffer; info: { width: number; height: number; channels: number } };
 	try {
@@ -49,7 +50,7 @@ export async function preprocessForTagger(file: string, size: number): Promise<U
 	const padLeft = Math.floor((side - width) / 2);
 	const padTop = Math.floor((side - height) / 2);
 	if (side >= size) {
-		return areaResizePaddedToBgr({ pixels: rgb.data, width, height, side, padLeft, padTop }, size);
+		return areaResizePaddedToBgr({ pixels: rgb.data, width, height, side, padLeft, padTop }, size, into);
 	}
 	// Enlarging (Lanczos): sharp runs resize before extend whatever the call order, so the square is padded here first.
 	const square = padToSquare(rgb.data, width, height, side, padLeft, padTop);
@@ -78,10 +79,13 @@ function rgbToBgrInPlace(pixels: Uint8Array): Uint8Array {
 	return pixels;
 }
 
-/** Copies prepared images into one NHWC float32 batch with values 0..255 (no normalisation, as sd-scripts). */
-export function toBatchTensor(images: readonly Uint8Array[], size: number): Float32Array {
+/**
+ * Copies prepared images into one NHWC float32 batch with values 0..255 (no normalisation, as sd-scripts); into
+ * `reuse` (an earlier batch the inference thread handed back) when it has the right length.
+ */
+export function toBatchTensor(images: readonly Uint8Array[], size: number, reuse?: Float32Array): Float32Array {
 	const perImage = size * size * 3;
-	const batch = new Float32Array(images.length * perImage);
+	const batch = reuse?.length === images.length * perImage ? reuse : new Float32Array(images.length * perImage);
 	images.forEach((image, n) => {
 		if (image.length !== perImage) {
 			throw new Error(`prepared image has ${image.length} values, expected ${perImage}`);

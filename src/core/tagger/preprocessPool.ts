@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { startWorkerThread } from '../workerThread';
 import { ImageDecodeError } from './preprocess';
-import type { PrepareReply, PrepareRequest } from './preprocessWorker';
+import type { PrepareReply, PrepareRequest, RecycleRequest } from './preprocessWorker';
 import { requireSharp } from '../nativeModules';
 
 /*
@@ -30,6 +30,7 @@ export class TaggerPreprocessPool {
 	private readonly slots: Slot[] = [];
 	private readonly queue: Job[] = [];
 	private nextId = 1;
+	private recycled = 0;
 	private failure: Error | undefined;
 
 	/** Throws NativeModuleError here, on the calling thread, when sharp cannot load. */
@@ -62,6 +63,27 @@ export class TaggerPreprocessPool {
 			this.queue.push({ file, size, resolve, reject });
 			this.pump();
 		});
+	}
+
+	/**
+	 * Hands prepared images back, once their pixels are copied elsewhere (a batch tensor), for the threads to write
+	 * the next images into. Each array is detached by this: the caller must not read it again.
+	 */
+	recycle(images: readonly Uint8Array[]): void {
+		if (this.failure) {
+			return;
+		}
+		const buffers = new Set<ArrayBuffer>();
+		for (const image of images) {
+			// Only whole buffers of their own, and each once (a padded batch repeats its first image).
+			if (image.byteLength > 0 && image.byteOffset === 0 && image.buffer.byteLength === image.byteLength) {
+				buffers.add(image.buffer as ArrayBuffer);
+			}
+		}
+		for (const buffer of buffers) {
+			const slot = this.slots[this.recycled++ % this.slots.length];
+			slot.worker.postMessage({ recycle: [buffer] } satisfies RecycleRequest, [buffer]);
+		}
 	}
 
 	async dispose(): Promise<void> {

@@ -61,7 +61,8 @@ parentPort.on('message', async (message) => {
 			const ms = performance.now() - started;
 			const output = result[message.outputName];
 			const data = new Float32Array(output.data);
-			parentPort.postMessage({ id: message.id, ok: true, data, dims: output.dims, ms }, [data.buffer]);
+			// The input goes back too, for the next batch to be written into (fresh pages cost more than the copy).
+			parentPort.postMessage({ id: message.id, ok: true, data, dims: output.dims, ms, input: message.data }, [data.buffer, message.data.buffer]);
 		}
 	} catch (err) {
 		parentPort.postMessage({ id: message.id, ok: false, message: String((err && err.message) || err) });
@@ -89,6 +90,8 @@ export interface BatchScores {
 	outputSize: number;
 	/** Time spent inside onnxruntime's run(), for comparing with the whole pipeline. */
 	inferenceMs: number;
+	/** The batch that was run, handed back: toBatchTensor can write the next batch of the same size into it. */
+	input: Float32Array;
 }
 
 export class TaggerSession {
@@ -146,7 +149,7 @@ export class TaggerSession {
 		const scores = reply.data as Float32Array;
 		const dims = reply.dims as number[];
 		const outputSize = dims.length === 2 ? dims[1] : scores.length / count;
-		return { scores, outputSize, inferenceMs: reply.ms as number };
+		return { scores, outputSize, inferenceMs: reply.ms as number, input: reply.input as Float32Array };
 	}
 
 	async dispose(): Promise<void> {

@@ -138,14 +138,22 @@ export async function tagImages(options: TagImagesOptions): Promise<TagImagesRes
 		for (let i = 0; i < todo.length; i += batchSize) {
 			batches.push(todo.slice(i, i + batchSize));
 		}
+		// Each batch is written into the one before it, handed back by the inference thread, and the prepared images
+		// go back to their threads: reused memory instead of fresh pages for every batch and image. One batch is in
+		// inference at a time (the next starts once this one's scores are back), so one spare is enough.
+		let spareTensor: Float32Array | undefined;
 		const infer = async (b: number) => {
 			prepared.ahead(batches.slice(b, b + PREPARED_AHEAD + 1).flat(), contract.inputSize);
 			const batch = await prepared.batch(batches[b], contract.inputSize);
 			if (batch.pixels.length === 0) {
 				return { batch, scores: undefined };
 			}
-			const tensor = toBatchTensor(padBatch(batch.pixels, contract.fixedBatch), contract.inputSize);
-			return { batch, scores: await session.run(tensor, contract.fixedBatch ?? batch.pixels.length) };
+			const tensor = toBatchTensor(padBatch(batch.pixels, contract.fixedBatch), contract.inputSize, spareTensor);
+			spareTensor = undefined;
+			pool?.recycle(batch.pixels);
+			const scores = await session.run(tensor, contract.fixedBatch ?? batch.pixels.length);
+			spareTensor = scores.input;
+			return { batch, scores };
 		};
 		let next = batches.length > 0 ? infer(0) : undefined;
 		for (let b = 0; b < batches.length && next; b++) {
