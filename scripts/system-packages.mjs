@@ -3,7 +3,7 @@
 // Missing ones are installed through apt-get when that can happen without a password (root, or password-less
 // sudo); otherwise the scripts stop with the exact command to run.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { SetupError } from './setup-error.mjs';
 
@@ -16,10 +16,21 @@ const PRESENT = {
 	'g++': () => onPath('g++'),
 	make: () => onPath('make'),
 	python3: () => onPath('python3'),
+	'python3-pil': () => debianPython('PIL'),
+	'python3-numpy': () => debianPython('numpy'),
+	'python3-opencv': () => debianPython('cv2'),
 };
 
 export const SERVER_BUILD_PACKAGES = ['g++', 'make', 'python3', 'libkrb5-dev'];
 export const BROWSER_PACKAGES = ['chromium'];
+/** What bench/wd14_preprocess.py (sd-scripts' own preprocessing) imports: the unit tier compares the tagger with it. */
+export const SD_SCRIPTS_REFERENCE_PACKAGES = ['python3-pil', 'python3-numpy', 'python3-opencv'];
+
+/** A module of Debian's python3 (a package folder, or an extension module such as cv2.cpython-311-….so). */
+function debianPython(module) {
+	const dir = '/usr/lib/python3/dist-packages';
+	return existsSync(dir) && readdirSync(dir).some((name) => name === module || name.startsWith(`${module}.`));
+}
 
 function onPath(command) {
 	return (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, command)));

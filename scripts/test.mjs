@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeFailure } from './setup-error.mjs';
+import { ensureSystemPackages, SD_SCRIPTS_REFERENCE_PACKAGES } from './system-packages.mjs';
 
 const args = process.argv.slice(2);
 const grepAt = args.indexOf('--grep');
@@ -37,7 +38,22 @@ function lint() {
 	return { passed: 0, failed: result.status === 0 ? 0 : 1 };
 }
 
+/**
+ * The unit tier compares the tagger's preprocessing with sd-scripts' own Python code (bench/wd14_preprocess.py),
+ * which needs Pillow, numpy and OpenCV. Installed where apt-get can run; elsewhere those tests say they were skipped,
+ * except on CI, where a skip would hide the comparison.
+ */
+function ensureSdScriptsReference() {
+	try {
+		ensureSystemPackages(SD_SCRIPTS_REFERENCE_PACKAGES, 'Comparing the tagger with sd-scripts\' preprocessing');
+	} catch (err) {
+		if (process.env.CI) { throw err; }
+		console.log(`${describeFailure(err)} The tests that compare with sd-scripts will be skipped.`);
+	}
+}
+
 function runUnit() {
+	ensureSdScriptsReference();
 	const files = filesUnder('test/unit', /\.test\.ts$/);
 	mkdirSync('out', { recursive: true });
 	const tap = 'out/unit.tap';
