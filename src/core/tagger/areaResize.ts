@@ -69,8 +69,8 @@ export function areaResizePaddedToBgr(image: PaddedSquare, size: number, into?: 
 	const { pixels, width, height, side, padLeft, padTop } = image;
 	// OpenCV takes resizeAreaFast (plain block sums, round half up) when the factor is an integer.
 	const integerScale = side % size === 0 ? side / size : 0;
-	const xs = axisTaps(size, side, width, padLeft, integerScale);
-	const ys = axisTaps(size, side, height, padTop, integerScale);
+	const xs = cachedTaps(size, side, width, padLeft, integerScale);
+	const ys = cachedTaps(size, side, height, padTop, integerScale);
 	const rowLength = width * 3;
 	const k = kernel();
 	// One linear memory: the column table, one row of sums, the output and a copy of the pixels. The kernel reads
@@ -134,6 +134,23 @@ function float32Sum(values: Float32Array, from: number, count: number, start: nu
 		sum = Math.fround(sum + values[i]);
 	}
 	return sum;
+}
+
+/** The last few axes' taps: photos from one camera share their sizes, and making the taps costs a tenth of a resize. */
+const tapCache = new Map<string, AxisTaps>();
+const TAP_CACHE_SIZE = 8;
+
+function cachedTaps(size: number, side: number, imageSize: number, pad: number, integerScale: number): AxisTaps {
+	const key = `${size} ${side} ${imageSize} ${pad}`;
+	let taps = tapCache.get(key);
+	if (!taps) {
+		taps = axisTaps(size, side, imageSize, pad, integerScale);
+		if (tapCache.size >= TAP_CACHE_SIZE) {
+			tapCache.delete(tapCache.keys().next().value as string);
+		}
+		tapCache.set(key, taps);
+	}
+	return taps;
 }
 
 /** OpenCV's computeResizeAreaTab for one axis, split into taps inside the image and weight on the padding. */
