@@ -7,9 +7,10 @@ import { AREA_RESIZE_WASM_BASE64 } from './areaResizeKernel';
  *
  * The tap tables are OpenCV's computeResizeAreaTab, made here; the per-pixel work runs in a WebAssembly SIMD
  * kernel (areaResize.wat): each output row first sums its source rows (one pass over each source byte), then
- * weighs the columns of that sum. Only a tap's first and last pixel can be partly covered, so the kernel takes
- * the weight of the second tap for every tap between. Float32 as OpenCV's resizeArea for 8-bit images; the summation order differs
- * from OpenCV's, so about one value in 700 lands one level off cv2's, as it did for the JavaScript loops before.
+ * weighs the columns of that sum. Only a cell's first and last pixel can be partly covered, so the kernel takes
+ * the second tap's weight for every tap between them. Float32 as OpenCV's resizeArea for 8-bit images; the
+ * summation order differs from OpenCV's, so about one value in 700 lands one level off cv2's (0.136% on 60 real
+ * photos against sd-scripts' preprocess_image, never more than one level), as with the JavaScript loops before.
  */
 
 export interface PaddedSquare {
