@@ -69,19 +69,20 @@ export function runInSlices<T>(steps: Steps<T>, sliceMs = SLICE_MS): Promise<T> 
 		tasks.push({
 			run(turnEnd: number): boolean {
 				let checked = performance.now();
+				let sinceChecked = 0;
 				const end = Math.min(turnEnd, checked + sliceMs);
 				try {
-					for (let n = 1; ; n++) {
+					for (;;) {
 						const next = steps.next();
 						if (next.done) {
 							resolve(next.value);
 							return true;
 						}
-						if (n % stride === 0) {
+						if (++sinceChecked >= stride) {
 							const now = performance.now();
-							const slow = (now - checked) / stride > SLOW_STEP_MS;
-							stride = slow ? 1 : STEPS_PER_CLOCK;
+							stride = (now - checked) / sinceChecked > SLOW_STEP_MS ? 1 : STEPS_PER_CLOCK;
 							checked = now;
+							sinceChecked = 0;
 							if (now >= end) {
 								return false;
 							}
