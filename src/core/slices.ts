@@ -17,13 +17,6 @@ export function runToEnd<T>(steps: Steps<T>): T {
 
 /** Longest run between yields to the event loop; well under the 50 ms a user feels. */
 const SLICE_MS = 8;
-/**
- * Steps are timed in groups of this many: performance.now() costs about as much as a small step (a tag counted).
- * Steps slower than SLOW_STEP_MS on average (a file read: an image header, a caption) are timed one by one, since
- * eight of them took 150 ms in one turn on a busy 2-core machine, where every open() waits for a core.
- */
-const STEPS_PER_CLOCK = 8;
-const SLOW_STEP_MS = 0.05;
 
 interface SlicedTask {
 	/** Runs steps until `turnEnd` (or the task's own slice) has passed; true when the task is finished. */
@@ -65,27 +58,19 @@ function runTurn(): void {
  */
 export function runInSlices<T>(steps: Steps<T>, sliceMs = SLICE_MS): Promise<T> {
 	return new Promise<T>((resolve, reject) => {
-		let stride = STEPS_PER_CLOCK;
 		tasks.push({
 			run(turnEnd: number): boolean {
-				let checked = performance.now();
-				let sinceChecked = 0;
-				const end = Math.min(turnEnd, checked + sliceMs);
+				const end = Math.min(turnEnd, performance.now() + sliceMs);
 				try {
-					for (;;) {
+					for (let n = 1; ; n++) {
 						const next = steps.next();
 						if (next.done) {
 							resolve(next.value);
 							return true;
 						}
-						if (++sinceChecked >= stride) {
-							const now = performance.now();
-							stride = (now - checked) / sinceChecked > SLOW_STEP_MS ? 1 : STEPS_PER_CLOCK;
-							checked = now;
-							sinceChecked = 0;
-							if (now >= end) {
-								return false;
-							}
+						// performance.now() costs about as much as a small step: look at the clock every 8 steps.
+						if ((n & 7) === 0 && performance.now() >= end) {
+							return false;
 						}
 					}
 				} catch (err) {
