@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { checkImages } from '../../src/core/images/checkImages';
 import { decodeForAnalysis } from '../../src/core/images/decode';
 import { createFaceDetector } from '../../src/core/images/faceDetector';
@@ -51,4 +54,21 @@ test('a face model that cannot load is said, and the other checks still run in t
 	assert.equal(report.analyses.length, 1);
 	assert.equal(report.analyses[0].faces, undefined);
 	assert.ok(report.analyses[0].measures);
+});
+
+test('starting the workers with a model that cannot load, again and again, rejects each time and never aborts the process', async () => {
+	// In a process of its own: a thread stopped while onnxruntime-node was still loading its model aborted the whole
+	// process ("terminate called after throwing an instance of 'Napi::Error'"), in most runs of 20 starts.
+	const script = [
+		`const { ImageWorkers } = require(${JSON.stringify(resolve(__dirname, '../../src/core/images/imageWorkers'))});`,
+		'(async () => {',
+		'  for (let i = 0; i < 20; i++) {',
+		`    await ImageWorkers.start({ threads: 2, faceModelPath: ${JSON.stringify(join(tmpdir(), 'no-such-model.onnx'))} }).then(() => { throw new Error('started'); }, () => undefined);`,
+		'  }',
+		"  console.log('all rejected');",
+		'})();',
+	].join('\n');
+	const result = spawnSync(process.execPath, ['--import', 'tsx', '--eval', script], { encoding: 'utf8' });
+	assert.equal(result.status, 0, `exit ${result.status ?? result.signal}: ${result.stderr.split('\n').filter((line) => !line.includes('npm warn')).join('\n')}`);
+	assert.match(result.stdout, /all rejected/);
 });

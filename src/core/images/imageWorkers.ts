@@ -113,11 +113,14 @@ export class ImageWorkers {
 		}
 		const count = Math.max(1, options.threads ?? availableParallelism());
 		const workers = Array.from({ length: count }, () => new ImageWorker());
-		try {
-			await Promise.all(workers.map((w) => w.call({ type: 'open', faceModelPath: options.faceModelPath })));
-		} catch (err) {
+		// Every thread's answer is awaited before any is stopped: a thread stopped while onnxruntime-node still loads
+		// its model (a model that fails in one thread is still loading in the other) aborts the whole process
+		// ("terminate called after throwing an instance of 'Napi::Error'"), the extension host with it.
+		const opened = await Promise.allSettled(workers.map((w) => w.call({ type: 'open', faceModelPath: options.faceModelPath })));
+		const failed = opened.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+		if (failed) {
 			await Promise.all(workers.map((w) => w.terminate()));
-			throw err;
+			throw failed.reason;
 		}
 		return new ImageWorkers(workers, !!options.faceModelPath);
 	}
