@@ -26,6 +26,7 @@ import { SamplePromptsSupport } from './trainer/samplePromptsSupport';
 import { SettingsSupport } from './trainer/settingsSupport';
 import { Trainer, TrainerFeature } from './trainer/trainerFeature';
 import { WebviewObserver, observeWebviews } from './services/webviewHost';
+import { startWorkerThreadsInBackground } from './core/workerThread';
 
 /**
  * Composition root: builds the services (src/services/) and registers every feature. No feature logic lives here.
@@ -58,6 +59,8 @@ export interface WorkbenchApi {
 export function activate(context: vscode.ExtensionContext): WorkbenchApi {
 	const log = vscode.window.createOutputChannel('LoRA Workbench', { log: true });
 	context.subscriptions.push(log);
+	// The host's thread is every extension's: our helper threads give way to it.
+	startWorkerThreadsInBackground();
 	const webviews = context.extensionMode === vscode.ExtensionMode.Test ? observeWebviews() : undefined;
 	const trainingFolders = new TrainingFolderService(log);
 	context.subscriptions.push(trainingFolders);

@@ -101,12 +101,29 @@ export function countCaptionTags(text: string, separator = ','): number {
 }
 
 /**
+ * The first of parseCaption(text).tags that overlaps the offsets [start, end) of the first line, without making the
+ * others: the Tags view looks up the tag under each problem of 20,000 captions (issue 22).
+ */
+export function tagAt(text: string, start: number, end: number, separator = ','): CaptionTag | undefined {
+	const line = firstLineOf(text);
+	let found: CaptionTag | undefined;
+	forEachTrimmedPiece(line, separator, (tagStart, tagEnd) => {
+		if (tagStart < tagEnd && tagStart < end && tagEnd > start) {
+			found = { text: line.slice(tagStart, tagEnd), start: tagStart, end: tagEnd };
+			return true;
+		}
+		return tagStart >= end;
+	});
+	return found;
+}
+
+/**
  * The pieces of a line between separators, each trimmed as trim() would, in one pass with indexOf and no strings
  * made: split() and trim() made two strings per tag, for every caption of a 20,000-caption folder on each lint
  * (issue 22). `visit` gets the trimmed piece's offsets (start === end: only whitespace), where the piece began,
- * and whether it is the last.
+ * and whether it is the last; it returns true to stop there.
  */
-function forEachTrimmedPiece(line: string, separator: string, visit: (start: number, end: number, pieceStart: number, last: boolean) => void): void {
+function forEachTrimmedPiece(line: string, separator: string, visit: (start: number, end: number, pieceStart: number, last: boolean) => boolean | void): void {
 	for (let pieceStart = 0; ;) {
 		const found = separator ? line.indexOf(separator, pieceStart) : -1;
 		const pieceEnd = found === -1 ? line.length : found;
@@ -118,8 +135,7 @@ function forEachTrimmedPiece(line: string, separator: string, visit: (start: num
 		while (end > start && isTrimmedSpace(line.charCodeAt(end - 1))) {
 			end--;
 		}
-		visit(start, end, pieceStart, found === -1);
-		if (found === -1) {
+		if (visit(start, end, pieceStart, found === -1) === true || found === -1) {
 			return;
 		}
 		pieceStart = found + separator.length;

@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { CaptionTextFile, SMALL_FILE_BYTES, captionFromBytes, readCaptionFileSync } from './captionFile';
 import { Steps, runInSlices } from './slices';
+import { threadPriorityPrelude } from './workerThread';
 
 /** Below this many captions a helper thread's start (about 50 ms of the other core) is more than it saves: for reads here and for a lint's helper (lintThread.ts). */
 export const HELPER_MIN_CAPTIONS = 2_000;
@@ -83,7 +84,7 @@ export class SharedCaptionReads {
 		}
 		let helper: Worker;
 		try {
-			helper = new Worker(HELPER, { eval: true });
+			helper = new Worker(threadPriorityPrelude() + HELPER, { eval: true });
 		} catch {
 			return; // No thread to be had: the caller reads every file.
 		}

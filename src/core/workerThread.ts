@@ -26,5 +26,28 @@ export function startWorkerThread(dir: string, built: string, source: string): W
 	const workerData = existsSync(bundled)
 		? { file: bundled }
 		: { file: join(dir, source), tsx: createRequire(__filename).resolve('tsx/cjs/api') };
-	return new Worker(BOOTSTRAP, { eval: true, workerData });
+	return new Worker(threadPriorityPrelude() + BOOTSTRAP, { eval: true, workerData });
+}
+
+/** The nice value of a thread that runs in the background (Linux: 0 is normal, 19 the lowest). */
+export const BACKGROUND_NICE = 10;
+let inBackground = false;
+
+/**
+ * Worker threads started from now on run below normal priority. The extension calls it: the extension host's one
+ * thread serves every extension, and with a 20,000-caption folder most of its long blocks were time spent waiting for
+ * a core while our lint, caption-read and image threads held both (issue 22). A thread in the background still gets
+ * every core nothing else wants, so on an idle machine nothing is slower.
+ */
+export function startWorkerThreadsInBackground(): void {
+	inBackground = true;
+}
+
+/**
+ * A line of worker source that lowers the priority of the thread it runs in (and of the threads it starts, such as
+ * onnxruntime's), once threads start in the background. Linux only: there a thread's nice value is its own, while on
+ * macOS and Windows os.setPriority changes the whole process, which would put the extension host itself behind.
+ */
+export function threadPriorityPrelude(): string {
+	return inBackground && process.platform === 'linux' ? `try { require('node:os').setPriority(${BACKGROUND_NICE}); } catch {}\n` : '';
 }

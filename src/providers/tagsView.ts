@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { CaptionTag, normalizeTag, parseCaption } from '../core/caption';
+import { normalizeTag, tagAt } from '../core/caption';
 import { coverageOptionsFrom } from '../core/coverage/fromFolder';
 import type { TrainingFolder } from '../core/dataset';
 import { TagTable, buildTagTableSteps, filterRows, sortRows, tagStatsSubsets } from '../core/tagStats';
@@ -260,15 +260,13 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 				continue;
 			}
 			const path = image.captionPath;
-			let tags: CaptionTag[] | undefined;
 			for (const diagnostic of diagnostics) {
 				if (diagnostic.source !== 'lora' || diagnostic.range.start.line !== 0) {
 					continue;
 				}
-				tags ??= parseCaption(image.caption).tags;
 				const start = diagnostic.range.start.character;
 				const end = diagnostic.range.end.line === 0 ? diagnostic.range.end.character : Number.MAX_SAFE_INTEGER;
-				const tag = tags.find((t) => t.start < Math.max(end, start + 1) && t.end > start);
+				const tag = tagAt(image.caption, start, Math.max(end, start + 1));
 				if (!tag) {
 					continue;
 				}

@@ -19,13 +19,27 @@ export interface TrainingFolderChange {
 const DEBOUNCE_MS = 300;
 
 /**
+ * What changed in a folder since its last scan. `paths`: by subset folder, the entries the watch named, so that a
+ * rescan keeps what it read of the others; 'unknown' when an event named no entry (the subset is read whole).
+ */
+interface FolderChange {
+	full: boolean;
+	subsets: Set<string>;
+	paths: Map<string, Set<string> | 'unknown'>;
+}
+
+function noChange(full = false): FolderChange {
+	return { full, subsets: new Set(), paths: new Map() };
+}
+
+/**
  * The training folders of the workspace, scanned and kept true while files change on disk (one OS watch per folder, FolderWatch).
  * Everything that needs the list of images and captions asks this service.
  */
 export class TrainingFolderService extends Disposable {
 	private readonly scans = new Map<string, TrainingFolder>();
 	private readonly watchers = new Map<string, FolderWatch>();
-	private readonly pending = new Map<string, { full: boolean; subsets: Set<string> }>();
+	private readonly pending = new Map<string, FolderChange>();
 	private readonly timers = new Map<string, NodeJS.Timeout>();
 	private readonly queue = new Map<string, Promise<void>>();
 	private readonly extraRoots = new Set<string>();
@@ -78,7 +92,7 @@ export class TrainingFolderService extends Disposable {
 				this.extraRoots.add(root);
 				this.startWatching(root);
 			}
-			await this.enqueue(root, { full: true, subsets: new Set() });
+			await this.enqueue(root, noChange(true));
 			return;
 		}
 		this.discovery = this.discover();
@@ -105,7 +119,7 @@ export class TrainingFolderService extends Disposable {
 			if (!this.watchers.has(root)) {
 				this.log.info(`Training folder found: ${root}`);
 				this.startWatching(root);
-				void this.enqueue(root, { full: true, subsets: new Set() });
+				void this.enqueue(root, noChange(true));
 			}
 		}
 	}
@@ -127,11 +141,15 @@ export class TrainingFolderService extends Disposable {
 	private onFileEvent(root: string, path: string, dir: string): void {
 		const rel = relative(root, path).split(sep);
 		const dirRel = relative(root, dir).split(sep);
-		const change = this.pending.get(root) ?? { full: false, subsets: new Set<string>() };
+		const change = this.pending.get(root) ?? noChange();
 		if (rel[0] === SETTINGS_FILE_NAME || basename(path) === SETTINGS_FILE_NAME) {
 			change.full = true;
 		} else if ((dirRel[0] === 'images' || dirRel[0] === 'reg') && dirRel.length === 2) {
 			change.subsets.add(dir);
+			const paths = change.paths.get(dir) ?? new Set<string>();
+			if (paths !== 'unknown') {
+				change.paths.set(dir, path === dir ? 'unknown' : paths.add(path));
+			}
 		} else if (((rel[0] === 'images' || rel[0] === 'reg') && rel.length <= 2) || path === root) {
 			change.full = true;
 		} else {
@@ -146,7 +164,7 @@ export class TrainingFolderService extends Disposable {
 	}
 
 	/** One scan at a time per folder; scans run as async I/O so the extension host stays responsive. */
-	private enqueue(root: string, change: { full: boolean; subsets: Set<string> }): Promise<void> {
+	private enqueue(root: string, change: FolderChange): Promise<void> {
 		const previous = this.queue.get(root) ?? Promise.resolve();
 		const next = previous.then(() => this.rescan(root, change));
 		this.queue.set(root, next);
@@ -158,7 +176,7 @@ export class TrainingFolderService extends Disposable {
 		return next;
 	}
 
-	private async rescan(root: string, change: { full: boolean; subsets: Set<string> }): Promise<void> {
+	private async rescan(root: string, change: FolderChange): Promise<void> {
 		if (this.disposed || !this.watchers.has(root)) {
 			return;
 		}
@@ -167,7 +185,8 @@ export class TrainingFolderService extends Disposable {
 		const partial = previous && !change.full && [...change.subsets].every((d) => known.has(d));
 		const started = Date.now();
 		try {
-			const folder = partial ? await rescanSubsets(previous, [...change.subsets]) : await scanTrainingFolder(root);
+			const named = new Map([...change.paths].flatMap(([dir, paths]) => (paths === 'unknown' ? [] : [[dir, paths] as const])));
+			const folder = partial ? await rescanSubsets(previous, [...change.subsets], {}, named) : await scanTrainingFolder(root);
 			if (this.disposed || !this.watchers.has(root)) {
 				return;
 			}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { captionTags, countCaptionTags, decodeCaption, normalizeTag, parseCaption, replaceCaptionTags } from '../../src/core/caption';
+import { captionTags, countCaptionTags, tagAt, decodeCaption, normalizeTag, parseCaption, replaceCaptionTags } from '../../src/core/caption';
 
 test('parseCaption keeps only the first line and gives tag offsets', () => {
 	const parsed = parseCaption('3mm4w4ts0n,  blue eyes ,smile\nsecond line');
@@ -83,4 +83,18 @@ test('parseCaption gives split() and trim()\'s tags, offsets and empty pieces fo
 			assert.deepEqual({ tags: parsed.tags, emptyTagOffsets: parsed.emptyTagOffsets }, parseCaptionBySplit(text, separator), JSON.stringify([text, separator]));
 		}
 	}
+});
+
+test('tagAt finds the tag parseCaption would, at every range of the first line', () => {
+	const captions = ['3mm4w4ts0n,  blue eyes ,smile\nsecond line', ' a,,b, ,c d ,', '\uFEFFsolo, 1girl', 'one', '', '  ,  ', 'x\u3000,\u3000y'];
+	for (const caption of captions) {
+		const { tags, firstLine } = parseCaption(caption);
+		for (let start = 0; start <= firstLine.length + 1; start++) {
+			for (let end = start + 1; end <= firstLine.length + 2; end++) {
+				const expected = tags.find((t) => t.start < end && t.end > start);
+				assert.deepEqual(tagAt(caption, start, end), expected, `${JSON.stringify(caption)} [${start}, ${end})`);
+			}
+		}
+	}
+	assert.deepEqual(tagAt('a, blue eyes, c', 5, 6), { text: 'blue eyes', start: 3, end: 12 });
 });

@@ -4,7 +4,7 @@ import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { scanTrainingFolder } from '../../src/core/dataset';
+import { rescanSubsets, scanTrainingFolder } from '../../src/core/dataset';
 import { captionCandidates, classifyImageName, compareCodePoints, parseSubsetName, pythonInt, readCaptionBytes } from '../../src/core/datasetParse';
 import { findTrainingFolders } from '../../src/core/datasetDiscover';
 import { readImageSizeFromHeader } from '../../src/core/datasetImageSize';
@@ -258,5 +258,51 @@ describe('compareCodePoints (Python\'s str order)', () => {
 			const b = random() < 0.3 ? a + word() : word();
 			assert.equal(Math.sign(compareCodePoints(a, b)), Math.sign(byCodePoint(a, b)), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
 		}
+	});
+});
+
+describe('rescan of changed subsets', () => {
+	let root = '';
+	let dir = '';
+	before(async () => {
+		root = await mkdtemp(join(tmpdir(), 'lw-rescan-'));
+		dir = join(root, 'images', '24_zq7 woman');
+		await mkdir(dir, { recursive: true });
+		for (const [name, width] of [['a', 64], ['b', 80], ['c', 96], ['e', 48]] as const) {
+			await image(join(dir, `${name}.png`), width, 64);
+		}
+		await writeFile(join(dir, 'a.txt'), 'zq7, smile');
+		await writeFile(join(dir, 'b.txt'), 'zq7, old b');
+		await writeFile(join(dir, 'c.txt'), 'zq7, old c');
+		await writeFile(join(dir, 'e.txt'), '');
+	});
+	after(async () => { await rm(root, { recursive: true, force: true }); });
+
+	it('reads again only the files the watch named, and what had a problem; keeps the rest of the last scan', async () => {
+		const previous = await scanTrainingFolder(root);
+		const old = previous.subsets[0].images;
+		assert.deepEqual(old.map((i) => i.caption), ['zq7, smile', 'zq7, old b', 'zq7, old c', undefined]);
+		assert.equal(old[3].captionProblem, 'empty');
+
+		await writeFile(join(dir, 'b.txt'), 'zq7, new b, red hair');
+		await writeFile(join(dir, 'c.txt'), 'zq7, new c'); // not named below: the rescan must not see it
+		await writeFile(join(dir, 'e.txt'), 'zq7, e now written'); // not named, but its caption had a problem
+		await image(join(dir, 'b.png'), 112, 64);
+		await image(join(dir, 'd.png'), 72, 64);
+		await writeFile(join(dir, 'd.txt'), 'zq7, d');
+		const changed = new Set(['b.txt', 'b.png', 'd.png', 'd.txt'].map((name) => join(dir, name)));
+		const rescanned = await rescanSubsets(previous, [dir], {}, new Map([[dir, changed]]));
+		const images = rescanned.subsets[0].images;
+		assert.deepEqual(images.map((i) => i.name), ['a.png', 'b.png', 'c.png', 'd.png', 'e.png']);
+		assert.deepEqual(images.map((i) => i.caption), ['zq7, smile', 'zq7, new b, red hair', 'zq7, old c', 'zq7, d', 'zq7, e now written']);
+		assert.deepEqual(images.map((i) => i.tagCount), [2, 3, 2, 2, 2]);
+		assert.deepEqual(images.map((i) => i.size), [[64, 64], [112, 64], [96, 64], [72, 64], [48, 64]]);
+		assert.equal(images[0].size, old[0].size, 'an unchanged image keeps its size without a read');
+		assert.equal(images[0].caption, old[0].caption);
+		assert.deepEqual(rescanned.subsets[0].problems.filter((p) => p.code === 'empty-caption'), []);
+
+		// Without names, the subset is read whole.
+		const whole = await rescanSubsets(previous, [dir]);
+		assert.equal(whole.subsets[0].images[2].caption, 'zq7, new c');
 	});
 });

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { TaggerModelError } from './labels';
 import { requireOnnxRuntime } from '../nativeModules';
 import { countOf } from '../plural';
+import { threadPriorityPrelude } from '../workerThread';
 
 export type ExecutionProvider = 'cpu' | 'cuda' | 'dml' | 'coreml';
 export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'cuda', 'dml', 'coreml'];
@@ -118,7 +119,7 @@ export class TaggerSession {
 		// Loaded here first so a package for another platform says which one to install; inside the worker the
 		// same failure would only be "the inference thread stopped".
 		requireOnnxRuntime();
-		const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath: require.resolve('onnxruntime-node') } });
+		const worker = new Worker(threadPriorityPrelude() + WORKER_SOURCE, { eval: true, workerData: { ortPath: require.resolve('onnxruntime-node') } });
 		const session = new TaggerSession(worker, { modelFile, inputName: '', outputName: '', inputSize: DEFAULT_INPUT_SIZE, provider });
 		try {
 			let reply = await session.call({ type: 'open', modelFile, providers: [provider] });
