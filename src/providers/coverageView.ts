@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { basename, relative } from 'node:path';
 import type { TrainingFolder } from '../core/dataset';
-import { FolderCoverage, folderCoverage, folderCoverageSteps } from '../core/coverage/fromFolder';
+import { CoverageTagCache, FolderCoverage, folderCoverage, folderCoverageSteps } from '../core/coverage/fromFolder';
 import { runInSlices } from '../core/slices';
 import type { CoverageProblem } from '../core/coverage/checks';
 import type { GroupCoverage, SubsetCoverage, TagCoverage } from '../core/coverage/coverage';
@@ -51,13 +51,15 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 	private readonly diagnostics = this.register(vscode.languages.createDiagnosticCollection('lora-coverage'));
 	/** Per root: the coverage of one scan (the folder object), computed once in slices that leave the host free. */
 	private readonly cache = new Map<string, CoverageEntry>();
+	/** Per root: what one recompute leaves for the next (each caption's tags), kept across scans. */
+	private readonly tagCaches = new Map<string, CoverageTagCache>();
 	private diagnosticsRun: Promise<void> = Promise.resolve();
 	/** Measured poses per folder, with the image list they were measured on (new pictures mean a new measure). */
 	private readonly poses = new Map<string, { folder: TrainingFolder; stamp: string; measured: PoseMeasure }>();
 	private readonly likeness: LikenessService;
 
 	public static register(services: WorkbenchServices): CoverageView {
-		const view = new CoverageView(services.trainingFolders, new LikenessService(services.globalStorageUri, services.log), services.log);
+		const view = new CoverageView(services.trainingFolders, new LikenessService(services.globalStorageUri, services.log, services.trainingFolders), services.log);
 		view.register(vscode.window.createTreeView(CoverageView.viewId, { treeDataProvider: view, showCollapseAll: true }));
 		view.register(vscode.commands.registerCommand('loraWorkbench.showCoverageImages', (node?: CoverageNode) => view.showImages(node)));
 		return view;
@@ -68,6 +70,9 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 		this.likeness = this.register(likeness);
 		this.register(trainingFolders.onDidChange((change) => {
 			this.cache.delete(change.root);
+			if (!change.folder) {
+				this.tagCaches.delete(change.root);
+			}
 			this.scheduleDiagnostics();
 			this.changeEmitter.fire(undefined);
 		}));
@@ -77,7 +82,7 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 	/** The folder's coverage now; computed at once (blocking) when the slices have not finished it yet. */
 	public coverageOf(folder: TrainingFolder): FolderCoverage {
 		const entry = this.entryOf(folder);
-		entry.done ??= folderCoverage(folder);
+		entry.done ??= folderCoverage(folder, this.tagCacheOf(folder.root));
 		return entry.done;
 	}
 
@@ -96,10 +101,19 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 		}
 	}
 
+	private tagCacheOf(root: string): CoverageTagCache {
+		let cache = this.tagCaches.get(root);
+		if (!cache) {
+			cache = new CoverageTagCache();
+			this.tagCaches.set(root, cache);
+		}
+		return cache;
+	}
+
 	private entryOf(folder: TrainingFolder): CoverageEntry {
 		let entry = this.cache.get(folder.root);
 		if (entry?.folder !== folder) {
-			const fresh: CoverageEntry = { folder, coverage: runInSlices(folderCoverageSteps(folder)).then((coverage) => (fresh.done ??= coverage)) };
+			const fresh: CoverageEntry = { folder, coverage: runInSlices(folderCoverageSteps(folder, this.tagCacheOf(folder.root))).then((coverage) => (fresh.done ??= coverage)) };
 			entry = fresh;
 			this.cache.set(folder.root, entry);
 		}

@@ -6,6 +6,7 @@ import { FolderLikeness, LikenessInputError, folderLikeness } from '../core/like
 import { IdentityModelError } from '../core/likeness/identityModel';
 import { NativeModuleError } from '../core/nativeModules';
 import { Disposable } from '../util/dispose';
+import type { TrainingFolder } from '../core/dataset';
 
 /**
  * The likeness report for the features that show it (Compare Epochs, the Checkpoints view): a YuNet detector made
@@ -24,7 +25,8 @@ export class LikenessService extends Disposable {
 	/** One report per root and sample folder at a time: the view and the panel ask together. */
 	private readonly running = new Map<string, Promise<FolderLikeness | { reason: string }>>();
 
-	constructor(private readonly storageUri: vscode.Uri, private readonly log: vscode.LogOutputChannel) {
+	/** `folders`: the scanned training folders, so that a report reuses the service's scan instead of making its own. */
+	constructor(private readonly storageUri: vscode.Uri, private readonly log: vscode.LogOutputChannel, private readonly folders?: { get(root: string): TrainingFolder | undefined }) {
 		super();
 		this.register(vscode.workspace.onDidChangeConfiguration((e) => {
 			if (e.affectsConfiguration('loraWorkbench.images')) {
@@ -72,7 +74,7 @@ export class LikenessService extends Disposable {
 			return { reason: off };
 		}
 		try {
-			return await folderLikeness(root, { cacheDir: vscode.Uri.joinPath(this.storageUri, 'likeness').fsPath, detector: () => this.getDetector() }, sampleDir, outputName);
+			return await folderLikeness(this.folders?.get(root) ?? root, { cacheDir: vscode.Uri.joinPath(this.storageUri, 'likeness').fsPath, detector: () => this.getDetector() }, sampleDir, outputName);
 		} catch (err) {
 			if (err instanceof LikenessInputError || err instanceof IdentityModelError || err instanceof NativeModuleError) {
 				return { reason: err.message };

@@ -24,7 +24,7 @@ function isCheckpointArg(value: unknown): value is CheckpointArg {
 /** Details page, hover, "choose this epoch", usage snippet and "save as final" for checkpoints. */
 export class CheckpointCommands extends Disposable implements vscode.TextDocumentContentProvider {
 	public static register(services: WorkbenchServices): CheckpointCommands {
-		const likeness = new LikenessService(services.globalStorageUri, services.log);
+		const likeness = new LikenessService(services.globalStorageUri, services.log, services.trainingFolders);
 		const view = CheckpointsView.register(services.trainingFolders, likeness);
 		const commands = new CheckpointCommands(services.trainingFolders, view);
 		commands.register(view);

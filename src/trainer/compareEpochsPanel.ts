@@ -54,7 +54,7 @@ export class CompareEpochsPanel extends Disposable {
 	private refreshTimer: NodeJS.Timeout | undefined;
 
 	public static register(services: WorkbenchServices): vscode.Disposable {
-		const likeness = new LikenessService(services.globalStorageUri, services.log);
+		const likeness = new LikenessService(services.globalStorageUri, services.log, services.trainingFolders);
 		return vscode.Disposable.from(likeness, vscode.commands.registerCommand('loraWorkbench.compareEpochs', async (arg?: unknown) => {
 			const folder = await pickTrainingFolder(services.trainingFolders, arg);
 			if (folder) {

@@ -34,7 +34,7 @@ export function registerTrainingWatch(services: TrainingWatchServices): Training
 	const statusItem = TrainingStatusItem.register(history);
 	const problems = TrainingProblems.register(history);
 	// The loss panel's likeness overlay; the service loads its models only when a report is asked for.
-	const likeness = services.globalStorageUri ? new LikenessService(services.globalStorageUri, services.log) : undefined;
+	const likeness = services.globalStorageUri ? new LikenessService(services.globalStorageUri, services.log, services.trainingFolders) : undefined;
 	const panelServices = { ...services, likeness };
 	const panel = LossPanel.register(panelServices, history);
 	return {

@@ -4,7 +4,7 @@ import { computeCoverage, CoverageSubset } from '../../src/core/coverage/coverag
 import { checkCoverage, DEFAULT_COVERAGE_OPTIONS } from '../../src/core/coverage/checks';
 import { DEFAULT_COVERAGE_GROUPS, resolveGroups, withDeclaredCostumes } from '../../src/core/coverage/groups';
 import { proposeRepeats, renameWithRepeats } from '../../src/core/coverage/balance';
-import { sharesForRoleRatio } from '../../src/core/coverage/fromFolder';
+import { CoverageTagCache, folderCoverage, sharesForRoleRatio } from '../../src/core/coverage/fromFolder';
 import { computeSteps } from '../../src/core/steps';
 
 function subset(name: string, role: CoverageSubset['role'], captions: string[]): CoverageSubset {
@@ -186,4 +186,32 @@ test('companion renames refuse a taken name; followRenames follows renames in or
 	const viaTemp = [{ from: '/r/images/4_a', to: '/r/images/.lora-balance-0' }, { from: '/r/images/.lora-balance-0', to: '/r/images/2_a' }];
 	assert.equal(followRenames('/r/images/4_a/x.txt', viaTemp), '/r/images/2_a/x.txt');
 	assert.equal(followRenames('/r/images/4_ab/x.txt', viaTemp), '/r/images/4_ab/x.txt', 'a longer name that starts the same is another folder');
+});
+
+test('a recompute with the last recompute\'s tag cache gives the same report, and sees a changed caption', async () => {
+	const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+	const { tmpdir } = await import('node:os');
+	const { join } = await import('node:path');
+	const { scanTrainingFolder } = await import('../../src/core/dataset');
+	const root = mkdtempSync(join(tmpdir(), 'cov-cache-'));
+	try {
+		const dir = join(root, 'images', '24_x woman');
+		mkdirSync(dir, { recursive: true });
+		const captions = ['x, looking at viewer, long hair', 'x, from side, long hair', 'x, looking at viewer, long hair', 'x, smile'];
+		captions.forEach((caption, i) => {
+			writeFileSync(join(dir, `${i}.png`), '');
+			writeFileSync(join(dir, `${i}.txt`), caption);
+		});
+		const cache = new CoverageTagCache();
+		const first = folderCoverage(await scanTrainingFolder(root), cache);
+		assert.deepEqual(first, folderCoverage(await scanTrainingFolder(root)));
+		writeFileSync(join(dir, '3.txt'), 'x, from behind, ponytail');
+		const changed = await scanTrainingFolder(root);
+		const second = folderCoverage(changed, cache);
+		assert.deepEqual(second, folderCoverage(changed), 'the same as without a cache');
+		const angle = second.report.subsets[0].groups.find((g) => g.group === 'angle')!;
+		assert.deepEqual(angle.tags.map((t) => [t.tag, t.count]), [['looking at viewer', 2], ['from behind', 1], ['from side', 1]]);
+	} finally {
+		rmSync(root, { recursive: true, force: true });
+	}
 });

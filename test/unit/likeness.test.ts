@@ -16,6 +16,7 @@ import { problemMeasure } from '../../src/core/images/problemText';
 import type { ImageProblem } from '../../src/core/images/types';
 import type { IdentityReport } from '../../src/core/likeness/identity';
 import { sharedFixture } from '../support/paths';
+import { scanTrainingFolder } from '../../src/core/dataset';
 
 const MODEL = sharedFixture('models', 'yunet_n_dynamic.onnx');
 const people = (name: string) => sharedFixture('photos', 'people', name);
@@ -197,6 +198,16 @@ describe('likeness: epochs from sample images (real model)', () => {
 		// Another run's output name: its samples are not this run's epochs.
 		await assert.rejects(folderLikeness(root, { cacheDir: cacheDir(), faceModelPath: MODEL }, true, 'otherlora'), /There are no sample images in .*sample/);
 		assert.equal((await folderLikeness(root, { cacheDir: cacheDir(), faceModelPath: MODEL }, true, 'ohwx')).epochs?.epochs.length, 3);
+	});
+
+	it('uses an already scanned folder as given, with no scan of its own (the extension passes its service\'s)', async () => {
+		const scanned = await scanTrainingFolder(root, { readCaptions: false });
+		const subset = scanned.subsets[0];
+		// What the service's scan says, not what a fresh scan would find: three of the four pictures.
+		const given = { ...scanned, subsets: [{ ...subset, images: subset.images.filter((image) => image.name !== 'biden.jpg') }] };
+		const result = await folderLikeness(given, { cacheDir: cacheDir(), faceModelPath: MODEL });
+		assert.equal(result.identity.problems.filter((p) => p.code === 'wrong-person').length, 0, 'biden.jpg is not in the given folder');
+		assert.equal(result.read, 3);
 	});
 
 	it('names a sample folder whose files carry no epoch number', async () => {

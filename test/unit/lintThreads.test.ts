@@ -14,7 +14,8 @@ import { scanTrainingFolder } from '../../src/core/dataset';
 import { DatasetLinter, LintDatasetOptions } from '../../src/core/lint/lintDataset';
 import { HELPER_MIN_CAPTIONS } from '../../src/core/captionReadThread';
 import { LintThread } from '../../src/core/lint/lintThread';
-import { packTexts, unpackTexts } from '../../src/core/lint/lintThreadProtocol';
+import { PackedIssue, packIssues, packTexts, unpackIssue, unpackTexts } from '../../src/core/lint/lintThreadProtocol';
+import type { LintIssue } from '../../src/core/lint/types';
 
 const WOMAN = '10_zq7 woman';
 const MAN = '5_zq7 man';
@@ -119,4 +120,16 @@ test('texts packed for a helper thread come back the same, whatever their charac
 	const packed = packTexts(texts);
 	assert.equal(packed.ends.length, texts.length);
 	assert.deepEqual([...unpackTexts(packed)], texts);
+});
+
+test('problems cross with their file as an index into the lint\'s paths, and come back with the same paths', () => {
+	const paths = ['/data/images/24_x woman/a.txt', '/data/images/24_x woman/b "c" $d.txt'];
+	const issue = (file: string, line: number): LintIssue => ({ file, line, column: 1, endLine: line, endColumn: 2, severity: 'warning', code: 'duplicate-tag', message: `m${line}` });
+	const issues = [issue(paths[1], 1), issue('/data/lora-workbench.yaml', 2), ...Array.from({ length: 1200 }, (_, i) => issue(paths[i % 2], i + 3))];
+	const expected = issues.map((i) => ({ ...i }));
+	const packed = packIssues(issues, paths);
+	const texts = [...unpackTexts(packed)];
+	assert.ok(!texts[0].includes('a.txt'), 'paths cross as indices');
+	assert.ok(texts[0].includes('lora-workbench.yaml'), 'a file not among the paths crosses as itself');
+	assert.deepEqual(texts.flatMap((text) => (JSON.parse(text) as PackedIssue[]).map((i) => unpackIssue(i, paths))), expected);
 });

@@ -70,6 +70,22 @@ test('sortSteps orders as Array.prototype.sort does (stable), in place', () => {
 		assert.equal(sorted, items);
 		assert.deepEqual(sorted, expected);
 	}
+	// Runs already in order, as lint problems and folder paths come: sorted, appended, reversed, ties across runs.
+	for (const length of [2, 5, 100, 4097]) {
+		const ascending = Array.from({ length }, (_, i) => ({ key: Math.floor(i / 3), at: i }));
+		const shapes = [
+			ascending,
+			[...ascending].reverse(),
+			[{ key: length, at: -1 }, ...ascending, { key: 1, at: length }, { key: 0, at: length + 1 }],
+			[...ascending.slice(length >> 1), ...ascending.slice(0, length >> 1)],
+		];
+		for (const shape of shapes) {
+			const items = shape.map((item) => ({ ...item }));
+			const compare = (a: { key: number }, b: { key: number }) => a.key - b.key;
+			const expected = [...items].sort(compare);
+			assert.deepEqual(runToEnd(sortSteps(items, compare)), expected);
+		}
+	}
 });
 
 test('sliced computations running at once share one budget per turn of the event loop', async () => {

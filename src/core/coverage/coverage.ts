@@ -97,9 +97,8 @@ class Tally {
  * The coverage report in steps of one image (see slices.ts). Each image's tags are looked up once, normalised
  * through a cache, and counted for its subset and for the total at the same time.
  */
-export function* coverageSteps(subsets: CoverageSubset[], groups: CoverageGroups): Steps<CoverageReport> {
+export function* coverageSteps(subsets: CoverageSubset[], groups: CoverageGroups, normalize = memoizedNormalize()): Steps<CoverageReport> {
 	const index = groupIndex(groups);
-	const normalize = memoizedNormalize();
 	const names = Object.keys(groups);
 	const tallies = subsets.map(() => new Tally(names));
 	const total = new Tally(names);

@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import { extname, isAbsolute, join, resolve } from 'node:path';
 import { parseSampleName } from '../checkpoints/checkpointNames';
-import { scanTrainingFolder } from '../dataset';
+import { TrainingFolder, scanTrainingFolder } from '../dataset';
 import { createFaceDetector, FaceDetector } from '../images/faceDetector';
 import { DEFAULT_LIKENESS_THRESHOLDS, IdentityReport, LikenessThresholds, identityReport, userReference } from './identity';
 import { EpochReport, epochReport, groupSamples, trainingFaces } from './epochs';
@@ -84,8 +84,11 @@ export class LikenessInputError extends Error {
  * The whole likeness report of a training folder. `samples`: true for the folder's own <model>/sample, a path for
  * any folder of generated images; undefined for the dataset report alone. `outputName`: only that run's samples.
  */
-export async function folderLikeness(root: string, run: LikenessRun, samples?: true | string, outputName?: string): Promise<FolderLikeness> {
-	const folder = await scanTrainingFolder(root, { readCaptions: false });
+export async function folderLikeness(rootOrFolder: string | TrainingFolder, run: LikenessRun, samples?: true | string, outputName?: string): Promise<FolderLikeness> {
+	// Likeness reads neither captions nor sizes; the extension passes the folder its service has already scanned
+	// (a scan of its own read 20,000 image headers each time the Coverage view asked: issue 22).
+	const folder = typeof rootOrFolder === 'string' ? await scanTrainingFolder(rootOrFolder, { readCaptions: false, bucketPreview: false }) : rootOrFolder;
+	const root = folder.root;
 	const settings = likenessSettingsFromYaml(folder.settings.raw, root);
 	let entries = folder.subsets.filter((s) => s.role !== 'reg').flatMap((s) => s.images.map((i) => ({ path: i.path, subset: s.name })));
 	if (folder.subsets.length === 0) {

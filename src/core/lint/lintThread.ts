@@ -6,15 +6,15 @@ import type { Worker } from 'node:worker_threads';
 import { Steps, runInSlices } from '../slices';
 import { startWorkerThread } from '../workerThread';
 import { LintSetup, emptyCounts } from './lintShare';
-import { HelperRead, LintThreadReply, LintThreadRequest, PackedTexts, packTexts, unpackTexts } from './lintThreadProtocol';
+import { HelperRead, LintThreadReply, LintThreadRequest, PackedIssue, PackedTexts, packTexts, unpackIssue, unpackTexts } from './lintThreadProtocol';
 import { TagStyle } from './styleRules';
 import { LintIssue } from './types';
 
-function* parseSteps(batches: PackedTexts): Steps<LintIssue[]> {
+function* parseSteps(batches: PackedTexts, paths: readonly string[]): Steps<LintIssue[]> {
 	const issues: LintIssue[] = [];
 	for (const batch of unpackTexts(batches)) {
-		for (const issue of JSON.parse(batch) as LintIssue[]) {
-			issues.push(issue);
+		for (const issue of JSON.parse(batch) as PackedIssue[]) {
+			issues.push(unpackIssue(issue, paths));
 		}
 		yield;
 	}
@@ -83,7 +83,7 @@ export class LintThread {
 	};
 	private readonly onEnd = (): void => this.end();
 
-	private constructor(private readonly worker: Worker, private readonly count: number) {
+	private constructor(private readonly worker: Worker, private readonly paths: readonly string[]) {
 		worker.on('message', this.onMessage);
 		worker.on('error', this.onEnd);
 		worker.on('exit', this.onEnd);
@@ -102,7 +102,7 @@ export class LintThread {
 		} catch {
 			return undefined;
 		}
-		const thread = new LintThread(worker, paths.length);
+		const thread = new LintThread(worker, paths);
 		const packed = packTexts(paths);
 		const subsetsCopy = subsets.slice();
 		worker.postMessage({ kind: 'start', session: thread.session, setup, paths: packed, subsets: subsetsCopy, claims: thread.claims } satisfies LintThreadRequest, [packed.buffer, subsetsCopy.buffer]);
@@ -112,7 +112,7 @@ export class LintThread {
 	/** The index of the next caption for the caller to read, or undefined when every one is claimed. */
 	claim(): number | undefined {
 		const index = Atomics.add(this.claims, 0, 1);
-		return index < this.count ? index : undefined;
+		return index < this.paths.length ? index : undefined;
 	}
 
 	/**
@@ -138,7 +138,7 @@ export class LintThread {
 			return undefined;
 		}
 		this.reusable = true;
-		return runInSlices(parseSteps(reply.issues));
+		return runInSlices(parseSteps(reply.issues, this.paths));
 	}
 
 	/** Ends this lint's use of the helper: kept for the next lint when it finished cleanly, else stopped. */

@@ -75,11 +75,31 @@ export function* unpackTexts(packed: PackedTexts): Generator<string, void, void>
 	}
 }
 
-/** The problems packed in batches of ISSUES_PER_BATCH. */
-export function packIssues(issues: readonly LintIssue[]): PackedTexts {
+/** A problem as it crosses: `file` is the index of its path in the lint's paths (the caller has them), else the path. */
+export type PackedIssue = Omit<LintIssue, 'file'> & { file: number | string };
+
+/**
+ * The problems packed in batches of ISSUES_PER_BATCH, each file named by its index in `paths`: the paths were a third
+ * of the text the extension host decoded after every re-lint, and each came back as a string of its own (issue 22).
+ * The problems are the helper's own, so their `file` is replaced in place.
+ */
+export function packIssues(issues: readonly LintIssue[], paths: readonly string[]): PackedTexts {
+	const indexOf = new Map(paths.map((path, index) => [path, index]));
 	const batches: string[] = [];
 	for (let start = 0; start < issues.length; start += ISSUES_PER_BATCH) {
-		batches.push(JSON.stringify(issues.slice(start, start + ISSUES_PER_BATCH)));
+		const batch = issues.slice(start, start + ISSUES_PER_BATCH) as PackedIssue[];
+		for (const issue of batch) {
+			issue.file = indexOf.get(issue.file as string) ?? issue.file;
+		}
+		batches.push(JSON.stringify(batch));
 	}
 	return packTexts(batches);
+}
+
+/** A packed problem back as a LintIssue, its file one of `paths`' own strings. */
+export function unpackIssue(issue: PackedIssue, paths: readonly string[]): LintIssue {
+	if (typeof issue.file === 'number') {
+		issue.file = paths[issue.file];
+	}
+	return issue as LintIssue;
 }

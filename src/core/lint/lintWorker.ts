@@ -13,7 +13,7 @@ import { HelperRead, LintThreadReply, LintThreadRequest, LintThreadStart, packIs
 import { TagStyle } from './styleRules';
 
 /** The lint in progress: its number, setup, the captions read, and what it loads. */
-let current: { session: number; setup: LintSetup; share: CaptionLintShare; loaded: Promise<{ counter: TokenCounter; vocabulary?: TagVocabulary }> } | undefined;
+let current: { session: number; setup: LintSetup; share: CaptionLintShare; loaded: Promise<{ counter: TokenCounter; vocabulary?: TagVocabulary }>; paths: readonly string[] } | undefined;
 /** CLIP tables by vocabulary file, kept while this thread waits for the next lint (lintThread.ts keeps it). */
 const tokenizers = new Map<string, Promise<TokenCounter>>();
 
@@ -42,12 +42,12 @@ function start(request: LintThreadStart): void {
 	]).then(([counter, tags]) => ({ counter, vocabulary: tags }));
 	loaded.catch(() => undefined); // reported when the lint asks for it
 	const share = new CaptionLintShare(setup, ruleSelection(setup.rules));
-	current = { session, setup, share, loaded };
+	const paths = [...unpackTexts(request.paths)];
+	current = { session, setup, share, loaded, paths };
 	if (Atomics.compareExchange(claims, 1, 0, 1) !== 0) {
 		current = undefined;
 		return; // the caller read every caption before this thread began
 	}
-	const paths = [...unpackTexts(request.paths)];
 	const indices: number[] = [];
 	for (let index = Atomics.add(claims, 0, 1); index < paths.length; index = Atomics.add(claims, 0, 1)) {
 		share.addFile(paths[index], subsets[index], readCaptionFileSync(paths[index]));
@@ -65,7 +65,7 @@ async function lint(session: number, tagStyle: TagStyle | undefined): Promise<vo
 	current = undefined;
 	const { counter, vocabulary } = await lint.loaded;
 	const contexts = captionContexts(lint.setup, counter, vocabulary, tagStyle);
-	reply({ kind: 'linted', session, issues: packIssues(runToEnd(lint.share.lintSteps(contexts))) });
+	reply({ kind: 'linted', session, issues: packIssues(runToEnd(lint.share.lintSteps(contexts)), lint.paths) });
 }
 
 parentPort?.on('message', (request: LintThreadRequest) => {
