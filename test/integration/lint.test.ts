@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import * as vscode from 'vscode';
 import { RULE_CODES } from '../../src/core/lint/rules';
@@ -8,6 +8,8 @@ import { FIX_ALL_COMMAND } from '../../src/providers/captionCodeActions';
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder, writeImage } from '../support/fixtures';
 import { HELPER_MIN_CAPTIONS } from '../../src/core/captionReadThread';
+import { BACKGROUND_NICE } from '../../src/core/workerThread';
+import { threadNices } from '../support/threads';
 import { sharedFixture, testWorkspace } from '../support/paths';
 
 const CAPTIONS = [
@@ -173,6 +175,12 @@ describe('caption lint of a large folder', () => {
 			await api.services.trainingFolders.refresh(root);
 			await api.testing.lint.diagnostics.idle();
 			assert.deepEqual(api.testing.lint.diagnostics.lastLint(root), { captions: count, helperCaptions: count }, 'every caption linted, all on the helper');
+			if (process.platform === 'linux') {
+				// The helper, kept for the next lint, gives way to the host's own thread (every extension's).
+				const nices = threadNices();
+				assert.equal(nices[0], getPriority(), 'the host\'s thread keeps its priority');
+				assert.ok(nices.includes(BACKGROUND_NICE), `a thread of the host at nice ${BACKGROUND_NICE}: ${nices.join(' ')}`);
+			}
 			const subset = join(root, 'images', '10_zq7 woman');
 			const duplicates = vscode.languages.getDiagnostics()
 				.filter(([uri, diagnostics]) => uri.fsPath.startsWith(subset + sep) && diagnostics.some((d) => d.source === 'lora' && d.code === 'duplicate-tag'))

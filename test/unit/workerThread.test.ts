@@ -1,26 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getPriority } from 'node:os';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { BACKGROUND_NICE, startWorkerThread, startWorkerThreadsInBackground } from '../../src/core/workerThread';
 import { SharedCaptionReads } from '../../src/core/captionReadThread';
+import { threadNices } from '../support/threads';
 
 const linux = process.platform === 'linux';
-
-/** The nice value of each thread of this process, from /proc (field 19 of a task's stat). */
-function threadNices(): number[] {
-	return readdirSync('/proc/self/task').flatMap((tid) => {
-		try {
-			const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-			return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])];
-		} catch {
-			return []; // a thread that ended while being listed
-		}
-	});
-}
 
 async function probePriority(): Promise<number> {
 	const dir = mkdtempSync(join(tmpdir(), 'lw-priority-'));
