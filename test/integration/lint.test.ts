@@ -10,6 +10,7 @@ import { makeTrainingFolder, writeImage } from '../support/fixtures';
 import { HELPER_MIN_CAPTIONS } from '../../src/core/captionReadThread';
 import { BACKGROUND_NICE } from '../../src/core/workerThread';
 import { threadNices } from '../support/threads';
+import { TagsViewProvider } from '../../src/providers/tagsView';
 import { sharedFixture, testWorkspace } from '../support/paths';
 
 const CAPTIONS = [
@@ -196,6 +197,45 @@ describe('caption lint of a large folder', () => {
 			await waitFor('the task\'s problems', () => JSON.stringify(problemKeys(root)) === JSON.stringify(doubled), 120_000)
 				.catch(() => assert.fail(describeDifference(problemKeys(root), doubled)));
 		} finally {
+			await fs.rm(root, { recursive: true, force: true });
+		}
+	});
+});
+
+describe('the Tags view\'s flagged tags', () => {
+	it('follow the lint as captions change on disk, and as the rules change with the captions unchanged', async function () {
+		this.timeout(180_000);
+		const captions = ['fl4g, smile, smile', 'fl4g, red dress', 'fl4g, long hair'];
+		const root = await makeTrainingFolder(testWorkspace()!, 'flagged-folder', {
+			subsets: [{ repeats: 10, classTokens: 'fl4g woman', images: captions.length, size: [32, 32], caption: (i) => captions[i] }],
+			settingsYaml: 'trigger: fl4g\nclass: woman\n',
+		});
+		const subset = join(root, 'images', '10_fl4g woman');
+		const api = await activateExtension();
+		const service = api.services.trainingFolders;
+		const view = new TagsViewProvider(service);
+		const flagged = async () => {
+			const folder = service.get(root);
+			return folder ? (await view.flaggedTags(folder)).map((tag) => `${tag.label} ${tag.code}: ${tag.files.map((file) => file.slice(subset.length + 1)).join(' ')}`) : [];
+		};
+		try {
+			await service.refresh(root);
+			await api.testing.lint.diagnostics.idle();
+			assert.deepEqual(await flagged(), ['smile duplicate-tag: img_001.txt']);
+
+			// One caption fixed, another given the problem: each is re-linted, and the view follows.
+			await fs.writeFile(join(subset, 'img_001.txt'), 'fl4g, smile');
+			await fs.writeFile(join(subset, 'img_003.txt'), 'fl4g, long hair, long hair');
+			const expected = JSON.stringify(['long hair duplicate-tag: img_003.txt']);
+			await waitFor('the flagged tags after the change', async () => JSON.stringify(await flagged()) === expected)
+				.catch(async () => assert.deepEqual(await flagged(), JSON.parse(expected)));
+
+			// The rule turned off: no caption changes, only their diagnostics, which name the files to read again.
+			await fs.writeFile(join(root, 'lora-workbench.yaml'), 'trigger: fl4g\nclass: woman\nlint:\n  rules:\n    duplicate-tag: off\n');
+			await waitFor('the flagged tags with duplicate-tag off', async () => (await flagged()).length === 0)
+				.catch(async () => assert.deepEqual(await flagged(), []));
+		} finally {
+			view.dispose();
 			await fs.rm(root, { recursive: true, force: true });
 		}
 	});
