@@ -19,17 +19,17 @@ export interface TrainingFolderChange {
 const DEBOUNCE_MS = 300;
 
 /**
- * What changed in a folder since its last scan. `paths`: by subset folder, the entries the watch named, so that a
- * rescan keeps what it read of the others; 'unknown' when an event named no entry (the subset is read whole).
+ * What changed in a folder since its last scan. `subsets`: each subset folder something changed in, with the entries
+ * the watch named, so that a rescan keeps what it read of the others; 'unknown' when an event named no entry (the
+ * subset is read whole).
  */
 interface FolderChange {
 	full: boolean;
-	subsets: Set<string>;
-	paths: Map<string, Set<string> | 'unknown'>;
+	subsets: Map<string, Set<string> | 'unknown'>;
 }
 
 function noChange(full = false): FolderChange {
-	return { full, subsets: new Set(), paths: new Map() };
+	return { full, subsets: new Map() };
 }
 
 /**
@@ -145,10 +145,9 @@ export class TrainingFolderService extends Disposable {
 		if (rel[0] === SETTINGS_FILE_NAME || basename(path) === SETTINGS_FILE_NAME) {
 			change.full = true;
 		} else if ((dirRel[0] === 'images' || dirRel[0] === 'reg') && dirRel.length === 2) {
-			change.subsets.add(dir);
-			const paths = change.paths.get(dir) ?? new Set<string>();
+			const paths = change.subsets.get(dir) ?? new Set<string>();
 			if (paths !== 'unknown') {
-				change.paths.set(dir, path === dir ? 'unknown' : paths.add(path));
+				change.subsets.set(dir, path === dir ? 'unknown' : paths.add(path));
 			}
 		} else if (((rel[0] === 'images' || rel[0] === 'reg') && rel.length <= 2) || path === root) {
 			change.full = true;
@@ -182,19 +181,20 @@ export class TrainingFolderService extends Disposable {
 		}
 		const previous = this.scans.get(root);
 		const known = new Set(previous?.subsets.map((s) => s.dir));
-		const partial = previous && !change.full && [...change.subsets].every((d) => known.has(d));
+		const dirs = [...change.subsets.keys()];
+		const partial = previous && !change.full && dirs.every((d) => known.has(d));
 		const started = Date.now();
 		try {
-			const named = new Map([...change.paths].flatMap(([dir, paths]) => (paths === 'unknown' ? [] : [[dir, paths] as const])));
-			const folder = partial ? await rescanSubsets(previous, [...change.subsets], {}, named) : await scanTrainingFolder(root);
+			const named = new Map([...change.subsets].flatMap(([dir, paths]) => (paths === 'unknown' ? [] : [[dir, paths] as const])));
+			const folder = partial ? await rescanSubsets(previous, dirs, {}, named) : await scanTrainingFolder(root);
 			if (this.disposed || !this.watchers.has(root)) {
 				return;
 			}
 			this.scans.set(root, folder);
 			this.watchers.get(root)?.sync([...baseDirs(root), ...folder.subsets.map((subset) => subset.dir)]);
 			const images = folder.subsets.reduce((n, s) => n + s.images.length, 0);
-			this.log.info(`Scanned ${root}${partial ? ` (${countOf(change.subsets.size, 'subset')})` : ''}: ${countOf(folder.subsets.length, 'subset')}, ${countOf(images, 'image')} in ${Date.now() - started} ms`);
-			this.changeEmitter.fire({ root, folder, changedSubsets: partial ? [...change.subsets] : undefined });
+			this.log.info(`Scanned ${root}${partial ? ` (${countOf(dirs.length, 'subset')})` : ''}: ${countOf(folder.subsets.length, 'subset')}, ${countOf(images, 'image')} in ${Date.now() - started} ms`);
+			this.changeEmitter.fire({ root, folder, changedSubsets: partial ? dirs : undefined });
 		} catch (err) {
 			this.log.error(`Could not read ${root}: ${err instanceof Error ? err.message : String(err)}`);
 		}
