@@ -13,6 +13,7 @@ import { DatasetTree, DatasetTreeProvider } from './providers/datasetTree';
 import { ImageFeatures, ImagesTesting } from './providers/imageHealthFeatures';
 import { NewTrainingFolder } from './providers/newTrainingFolder';
 import { TagTools } from './providers/tagsViewFeature';
+import type { TagsViewProvider } from './providers/tagsView';
 import { CaptionTagSource } from './services/tagSource';
 import { TrainingFolderService } from './services/trainingFolders';
 import type { Feature, WorkbenchServices } from './services/workbenchServices';
@@ -48,6 +49,7 @@ export interface WorkbenchApi {
 		readonly autoTag: AutoTag;
 		readonly lint: { readonly diagnostics: CaptionDiagnostics; readonly codeActions: CaptionCodeActions; readonly task: LintTask };
 		readonly captionEditor: CaptionEditorTesting;
+		readonly tagsView: TagsViewProvider;
 		/**
 		 * Every webview panel's messages both ways, recorded only when the extension runs under tests
 		 * (src/services/webviewHost.ts); test/support/webviews.ts reads what each panel showed from it.
@@ -96,7 +98,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
 	const captionEditor = register(CaptionEditorProvider);
 	register(CaptionLanguage);
 	register(CaptionCompletion);
-	register(TagTools);
+	const tagTools = register(TagTools);
 
 	log.info(`LoRA Workbench activated (VS Code ${vscode.version})`);
 	return {
@@ -111,6 +113,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
 			autoTag,
 			lint: { diagnostics: lint.diagnostics, codeActions: lint.codeActions, task: lintTask },
 			captionEditor: captionEditor.testing,
+			tagsView: tagTools.tagsView,
 			webviews,
 		},
 	};

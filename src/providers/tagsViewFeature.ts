@@ -20,14 +20,17 @@ export interface GalleryFilterRequest extends Partial<GalleryFilter> {
  * GalleryState (filter and selection per folder) and one thumbnail cache under globalStorage.
  */
 export class TagTools extends Disposable {
-	public static register(services: WorkbenchServices): vscode.Disposable {
+	public static register(services: WorkbenchServices): TagTools {
 		return new TagTools(services);
 	}
+
+	/** The Tags view's provider (tests and the bench walk it as VS Code does while the view is open). */
+	public readonly tagsView: TagsViewProvider;
 
 	private constructor(services: WorkbenchServices) {
 		super();
 		const state = this.register(new GalleryState());
-		const provider = this.register(new TagsViewProvider(services.trainingFolders));
+		const provider = this.tagsView = this.register(new TagsViewProvider(services.trainingFolders));
 		const view = this.register(vscode.window.createTreeView(TAGS_VIEW_ID, { treeDataProvider: provider, showCollapseAll: true }));
 		const thumbnailDir = vscode.Uri.joinPath(services.globalStorageUri, 'thumbnails');
 		const gallery: GalleryContext = {

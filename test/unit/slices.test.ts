@@ -31,6 +31,34 @@ test('runInSlices gives what runToEnd gives, and lets other callbacks run betwee
 	assert.ok(ticks >= 5, `the event loop ran ${ticks} times during 200 ms of sliced work`);
 });
 
+test('runInSlices reads the clock after every step once steps are long: a turn never runs 8 steps of 3 ms', async () => {
+	const perTurn: number[] = [0];
+	let running = true;
+	// Runs once between two turns of the slices (both are setImmediate callbacks, run in the order they were queued).
+	const tick = (): void => {
+		perTurn.push(0);
+		if (running) {
+			setImmediate(tick);
+		}
+	};
+	setImmediate(tick);
+	function* counted(): Steps<void> {
+		for (const _ of busySteps(40, 3)) {
+			perTurn[perTurn.length - 1]++;
+			yield;
+		}
+	}
+	try {
+		await runInSlices(counted());
+	} finally {
+		running = false;
+	}
+	const busiest = Math.max(...perTurn);
+	// 8 ms a turn: the third step of 3 ms ends past it (the clock is read every 8 steps only while steps are short).
+	assert.ok(busiest <= 3, `a turn ran ${busiest} steps of 3 ms`);
+	assert.equal(perTurn.reduce((a, b) => a + b, 0), 40);
+});
+
 test('coverage computed in slices equals coverage computed at once', async () => {
 	const tags = ['looking at viewer', 'from side', 'Full_Body', 'standing', 'ponytail', 'long hair', 'glasses', 'dress', 'smile'];
 	const subsets: CoverageSubset[] = ['face', 'body', 'reg'].map((role, s) => ({

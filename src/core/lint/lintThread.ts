@@ -13,10 +13,15 @@ import { LintIssue } from './types';
 function* parseSteps(batches: PackedTexts, paths: readonly string[]): Steps<LintIssue[]> {
 	const issues: LintIssue[] = [];
 	for (const batch of unpackTexts(batches)) {
-		for (const issue of JSON.parse(batch) as PackedIssue[]) {
-			issues.push(unpackIssue(issue, paths));
-		}
 		yield;
+		const parsed = JSON.parse(batch) as PackedIssue[];
+		yield;
+		for (let i = 0; i < parsed.length; i++) {
+			issues.push(unpackIssue(parsed[i], paths));
+			if ((i & 63) === 63) {
+				yield;
+			}
+		}
 	}
 	return issues;
 }
