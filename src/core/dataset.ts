@@ -7,6 +7,7 @@ import { promises as fs, Dirent } from 'node:fs';
 import { extname, join, sep } from 'node:path';
 import { countCaptionTags } from './caption';
 import { CaptionTextFile } from './captionFile';
+import { passOnCaptionTags } from './datasetCaptionTags';
 import { SharedCaptionReads, readCaptionFiles } from './captionReadThread';
 import { guideChecks } from './datasetChecks';
 import type { DatasetImage, DatasetProblem, Subset, TrainingFolder } from './datasetModel';
@@ -203,14 +204,16 @@ async function scanSubset(subset: Subset, captionExtension: string, platform: No
 
 /**
  * Takes over from the last scan what did not change: an image's size (unless Pillow's pixel limit makes it a problem,
- * which only a fresh read reports) and its caption (unless it had a problem, which only a fresh read reports). Both
+ * which only a fresh read reports) and its caption with its tags as cut so far (unless it had a problem, which only a
+ * fresh read reports). Both
  * lists are in sd-scripts' order, so they are walked side by side. The strings are the old ones, already long-lived.
  */
 function* reuseUnchangedSteps(images: readonly DatasetImage[], reuse: SubsetReuse, withCaptions: boolean): Steps<void> {
 	const old = reuse.previous.images;
 	let k = 0;
-	for (const image of images) {
+	for (let i = 0; i < images.length; i++) {
 		yield;
+		const image = images[i];
 		while (k < old.length && compareCodePoints(old[k].name, image.name) < 0) {
 			k++;
 		}
@@ -228,6 +231,7 @@ function* reuseUnchangedSteps(images: readonly DatasetImage[], reuse: SubsetReus
 			image.caption = before.caption;
 			image.tagCount = before.tagCount;
 			image.captionLineCount = before.captionLineCount;
+			passOnCaptionTags(before, image);
 		}
 	}
 }
@@ -236,11 +240,11 @@ function* reuseUnchangedSteps(images: readonly DatasetImage[], reuse: SubsetReus
 function* subsetEntrySteps(subset: Subset, entries: ReadonlyArray<{ name: string; isDir: boolean; isFile: boolean }>, captionExtension: string, platform: NodeJS.Platform): Steps<Set<string>> {
 	// In steps too: 40,000 entries' names in one step held the extension host (issue 22).
 	const fileNames = new Set<string>();
-	let named = 0;
-	for (const entry of entries) {
-		if ((++named & 63) === 0) {
+	for (let named = 0; named < entries.length; named++) {
+		if ((named & 63) === 63) {
 			yield;
 		}
+		const entry = entries[named];
 		if (entry.isFile) {
 			fileNames.add(entry.name);
 		}
@@ -252,12 +256,12 @@ function* subsetEntrySteps(subset: Subset, entries: ReadonlyArray<{ name: string
 	// Half of a folder's entries are captions: with a caption extension that names no picture format (.txt,
 	// .caption), a caption needs no classifying (issue 22: 40,000 entries).
 	const captionNamesNoPicture = classifyImageName(`x${captionExtension}`, platform) === 'other' && !isNotTrainedPicture(`x${captionExtension}`);
-	let count = 0;
-	for (const entry of entries) {
+	for (let count = 0; count < entries.length; count++) {
 		// A step is 8 entries: a yield per entry was a quarter of this loop.
-		if ((++count & 7) === 0) {
+		if ((count & 7) === 7) {
 			yield;
 		}
+		const entry = entries[count];
 		if (entry.isFile && entry.name.endsWith(captionExtension)) {
 			captionNames.add(entry.name);
 			if (captionNamesNoPicture) {
@@ -289,7 +293,8 @@ function* subsetEntrySteps(subset: Subset, entries: ReadonlyArray<{ name: string
 function* orphanCaptionSteps(subset: Subset, captionNames: Set<string>): Steps<string[]> {
 	const prefix = subset.dir + sep;
 	// By name, not path: a 20,000-caption subset hashed 40,000 long concatenated paths here (issue 22).
-	for (const image of subset.images) {
+	for (let i = 0; i < subset.images.length; i++) {
+		const image = subset.images[i];
 		// sd-scripts' legacy face-crop name is cut from the whole path, so it may lie outside the subset.
 		if (image.hasCaption && image.captionPath.startsWith(prefix)) {
 			captionNames.delete(image.captionPath.slice(prefix.length));

@@ -4,14 +4,15 @@
  * spelling. Counts are images, not occurrences: a tag written twice in one caption counts once.
  */
 import { captionTags, normalizeTag } from './caption';
+import { imageCaptionTags } from './datasetCaptionTags';
 import type { TrainingFolder } from './dataset';
 import type { SubsetRole } from './settings';
 import { Steps, runToEnd, sortSteps } from './slices';
 
 export interface TagStatsImage {
 	path: string;
-	/** The caption's first line; undefined when the image has no readable caption. */
-	caption: string | undefined;
+	/** The caption; undefined when the image has no readable caption. */
+	readonly caption?: string;
 }
 
 export interface TagStatsSubset {
@@ -86,16 +87,20 @@ export function* buildTagTableSteps(subsets: readonly TagStatsSubset[], separato
 	let captionedImages = 0;
 	let imageNumber = 0;
 	const tableSubsets: TagTableSubset[] = [];
-	for (const [subsetIndex, subset] of subsets.entries()) {
+	for (let subsetIndex = 0; subsetIndex < subsets.length; subsetIndex++) {
+		const subset = subsets[subsetIndex];
 		let captioned = 0;
-		for (const image of subset.images) {
+		for (let m = 0; m < subset.images.length; m++) {
 			yield;
+			const image = subset.images[m];
 			if (image.caption === undefined) {
 				continue;
 			}
 			captioned++;
 			imageNumber++;
-			for (const tag of captionTags(image.caption, separator)) {
+			const tags = separator === ',' ? imageCaptionTags(image) : captionTags(image.caption, separator);
+			for (let t = 0; t < tags.length; t++) {
+				const tag = tags[t];
 				let spelling = spellings.get(tag);
 				if (!spelling) {
 					spelling = { counter: counterOf(counters, normalizeTag(tag), subsets.length), count: 0 };
@@ -211,6 +216,7 @@ export function tagStatsSubsets(folder: TrainingFolder): TagStatsSubset[] {
 		name: subset.name,
 		role: subset.isReg ? 'reg' : subset.role,
 		isReg: subset.isReg,
-		images: subset.images.map((image) => ({ path: image.path, caption: image.caption })),
+		// The scanned images themselves: their tags, once cut, are kept with them (datasetCaptionTags.ts).
+		images: subset.images,
 	}));
 }

@@ -202,7 +202,8 @@ export class CaptionDiagnostics extends Disposable {
 	private *replaceSteps(root: string, issues: readonly LintIssue[]): Steps<void> {
 		const before = this.published.get(root) ?? new Map<string, readonly LintIssue[] | undefined>();
 		const byFile = new Map<string, LintIssue[]>();
-		for (const issue of issues) {
+		for (let i = 0; i < issues.length; i++) {
+			const issue = issues[i];
 			const list = byFile.get(issue.file);
 			if (list) {
 				list.push(issue);

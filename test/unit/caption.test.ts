@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { captionTags, countCaptionTags, tagAt, decodeCaption, normalizeTag, parseCaption, replaceCaptionTags } from '../../src/core/caption';
+import { imageCaptionTags } from '../../src/core/datasetCaptionTags';
 
 test('parseCaption keeps only the first line and gives tag offsets', () => {
 	const parsed = parseCaption('3mm4w4ts0n,  blue eyes ,smile\nsecond line');
@@ -97,4 +98,15 @@ test('tagAt finds the tag parseCaption would, at every range of the first line',
 		}
 	}
 	assert.deepEqual(tagAt('a, blue eyes, c', 5, 6), { text: 'blue eyes', start: 3, end: 12 });
+});
+
+test('imageCaptionTags cuts a caption once per image object, and again when its caption is another text', () => {
+	const image: { caption?: string } = { caption: 'zq7, smile, long hair' };
+	const first = imageCaptionTags(image);
+	assert.deepEqual(first, captionTags('zq7, smile, long hair'));
+	assert.equal(imageCaptionTags(image), first);
+	image.caption = 'zq7, frown';
+	assert.deepEqual(imageCaptionTags(image), ['zq7', 'frown']);
+	assert.deepEqual(imageCaptionTags({}), []);
+	assert.deepEqual(imageCaptionTags({ caption: 'zq7, smile, long hair' }), first, 'another image with the same text: the same tags');
 });

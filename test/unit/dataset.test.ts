@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { rescanSubsets, scanTrainingFolder } from '../../src/core/dataset';
+import { imageCaptionTags } from '../../src/core/datasetCaptionTags';
 import { captionCandidates, classifyImageName, compareCodePoints, parseSubsetName, pythonInt, readCaptionBytes } from '../../src/core/datasetParse';
 import { findTrainingFolders } from '../../src/core/datasetDiscover';
 import { readImageSizeFromHeader } from '../../src/core/datasetImageSize';
@@ -283,6 +284,8 @@ describe('rescan of changed subsets', () => {
 		const old = previous.subsets[0].images;
 		assert.deepEqual(old.map((i) => i.caption), ['zq7, smile', 'zq7, old b', 'zq7, old c', undefined]);
 		assert.equal(old[3].captionProblem, 'empty');
+		const oldTags = old.map((i) => imageCaptionTags(i));
+		assert.deepEqual(oldTags, [['zq7', 'smile'], ['zq7', 'old b'], ['zq7', 'old c'], []]);
 
 		await writeFile(join(dir, 'b.txt'), 'zq7, new b, red hair');
 		await writeFile(join(dir, 'c.txt'), 'zq7, new c'); // not named below: the rescan must not see it
@@ -299,6 +302,10 @@ describe('rescan of changed subsets', () => {
 		assert.deepEqual(images.map((i) => i.size), [[64, 64], [112, 64], [96, 64], [72, 64], [48, 64]]);
 		assert.equal(images[0].size, old[0].size, 'an unchanged image keeps its size without a read');
 		assert.equal(images[0].caption, old[0].caption);
+		// Tags already cut go with an unchanged caption, and only with it.
+		assert.equal(imageCaptionTags(images[0]), oldTags[0], 'an unchanged caption keeps the tags cut from it');
+		assert.equal(imageCaptionTags(images[2]), oldTags[2]);
+		assert.deepEqual(images.map((i) => imageCaptionTags(i)), [['zq7', 'smile'], ['zq7', 'new b', 'red hair'], ['zq7', 'old c'], ['zq7', 'd'], ['zq7', 'e now written']]);
 		assert.deepEqual(rescanned.subsets[0].problems.filter((p) => p.code === 'empty-caption'), []);
 
 		// Without names, the subset is read whole.

@@ -4,7 +4,7 @@ import { CoverageGroups, groupIndex } from './groups';
 
 export interface CoverageImage {
 	path: string;
-	tags: string[];
+	tags: readonly string[];
 }
 
 export interface CoverageSubset {
@@ -56,7 +56,8 @@ class Tally {
 
 	add(path: string, hits: ReadonlyArray<{ group: string; tag: string }>): void {
 		this.images.push(path);
-		for (const hit of hits) {
+		for (let h = 0; h < hits.length; h++) {
+			const hit = hits[h];
 			const tags = this.perGroup.get(hit.group)!;
 			const paths = tags.get(hit.tag);
 			if (!paths) {
@@ -80,11 +81,13 @@ class Tally {
 				tagCoverage.push({ tag, count: paths.length, share: count ? paths.length / count : 0, images });
 			}
 			const untagged: string[] = [];
-			for (const path of this.images) {
-				if (!covered.has(path)) {
-					untagged.push(path);
+			for (let i = 0; i < this.images.length; i++) {
+				if (!covered.has(this.images[i])) {
+					untagged.push(this.images[i]);
 				}
-				yield;
+				if ((i & 15) === 15) {
+					yield;
+				}
 			}
 			groups.push({ group, tags: tagCoverage.sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag)), untagged });
 			yield;
@@ -105,14 +108,16 @@ export function* coverageSteps(subsets: CoverageSubset[], groups: CoverageGroups
 	// One list for every image's hits (Tally.add keeps none of it): a list per image and one per tag, from flatMap,
 	// were 600,000 arrays per recompute at 20,000 captions (issue 22).
 	const hits: Array<{ group: string; tag: string }> = [];
-	for (const [i, subset] of subsets.entries()) {
-		for (const image of subset.images) {
+	for (let i = 0; i < subsets.length; i++) {
+		const subset = subsets[i];
+		for (let m = 0; m < subset.images.length; m++) {
+			const image = subset.images[m];
 			hits.length = 0;
-			for (const tag of image.tags) {
-				const found = index.get(normalize(tag));
+			for (let t = 0; t < image.tags.length; t++) {
+				const found = index.get(normalize(image.tags[t]));
 				if (found) {
-					for (const hit of found) {
-						hits.push(hit);
+					for (let f = 0; f < found.length; f++) {
+						hits.push(found[f]);
 					}
 				}
 			}

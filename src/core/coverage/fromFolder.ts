@@ -1,4 +1,4 @@
-import { captionTags } from '../caption';
+import { imageCaptionTags } from '../datasetCaptionTags';
 import { TrainingFolder, stepSettingsOf } from '../dataset';
 import { computeSteps } from '../steps';
 import { BalanceInput, BalanceProposal, proposeRepeats } from './balance';
@@ -34,47 +34,29 @@ export function coverageOptionsFrom(raw: Record<string, unknown>): { options: Co
 }
 
 export function coverageSubsets(folder: TrainingFolder): CoverageSubset[] {
-	return runToEnd(coverageSubsetSteps(folder, new CoverageTagCache()));
+	return runToEnd(coverageSubsetSteps(folder));
 }
 
 /**
- * What one recompute of a folder's coverage leaves for the next: each caption's tags and each tag's normal form.
- * A rescan keeps the caption strings of unchanged files (SubsetReuse), so after a change to 300 of 20,000 captions
- * the recompute finds nearly every caption here instead of cutting 600,000 tags out of them again, and looks up
- * tags whose hashes V8 has already computed (issue 22: Coverage was the host's largest work per change).
+ * What one recompute of a folder's coverage leaves for the next: each tag's normal form, so that later recomputes look
+ * up tags whose hashes V8 has already computed (issue 22: Coverage was the host's largest work per change). Each
+ * caption's tags are kept with the scanned image itself (datasetCaptionTags.ts), shared with the Tags view.
  */
 export class CoverageTagCache {
-	private tagsByCaption = new Map<string, string[]>();
-	private next = new Map<string, string[]>();
 	readonly normalize = memoizedNormalize();
-
-	tagsOf(caption: string): string[] {
-		let tags = this.tagsByCaption.get(caption) ?? this.next.get(caption);
-		if (!tags) {
-			tags = captionTags(caption);
-		}
-		this.next.set(caption, tags);
-		return tags;
-	}
-
-	/** Ends a recompute: captions it did not ask for are let go. */
-	settle(): void {
-		this.tagsByCaption = this.next;
-		this.next = new Map();
-	}
 }
 
-function* coverageSubsetSteps(folder: TrainingFolder, cache: CoverageTagCache): Steps<CoverageSubset[]> {
+function* coverageSubsetSteps(folder: TrainingFolder): Steps<CoverageSubset[]> {
 	const subsets: CoverageSubset[] = [];
 	for (const subset of folder.subsets) {
 		const images: CoverageImage[] = [];
-		for (const image of subset.images) {
-			images.push({ path: image.path, tags: image.caption ? cache.tagsOf(image.caption) : [] });
+		for (let i = 0; i < subset.images.length; i++) {
+			const image = subset.images[i];
+			images.push({ path: image.path, tags: imageCaptionTags(image) });
 			yield;
 		}
 		subsets.push({ name: subset.name, role: subset.isReg ? 'reg' : subset.role, images });
 	}
-	cache.settle();
 	return subsets;
 }
 
@@ -89,7 +71,7 @@ export interface FolderCoverage {
  */
 export function* folderCoverageSteps(folder: TrainingFolder, cache = new CoverageTagCache()): Steps<FolderCoverage> {
 	const { options, groupsSetting } = coverageOptionsFrom(folder.settings.raw);
-	const subsets = yield* coverageSubsetSteps(folder, cache);
+	const subsets = yield* coverageSubsetSteps(folder);
 	const declared = [...options.costumes.map((c) => c.tag), ...(folder.settings.lint?.costumeTags ?? [])];
 	const report = yield* coverageSteps(subsets, withDeclaredCostumes(resolveGroups(groupsSetting), declared), cache.normalize);
 	return { report, problems: yield* checkCoverageSteps(report, subsets, options) };
