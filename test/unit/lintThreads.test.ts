@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { estimatedTokenCounter } from '../../src/core/clipTokenizer';
@@ -14,7 +14,7 @@ import { scanTrainingFolder } from '../../src/core/dataset';
 import { DatasetLinter, LintDatasetOptions } from '../../src/core/lint/lintDataset';
 import { HELPER_MIN_CAPTIONS } from '../../src/core/captionReadThread';
 import { LintThread } from '../../src/core/lint/lintThread';
-import { PackedIssue, packIssues, packTexts, unpackIssue, unpackTexts } from '../../src/core/lint/lintThreadProtocol';
+import { PackedIssue, changedProblems, packIssues, packTexts, unpackIssue, unpackTexts } from '../../src/core/lint/lintThreadProtocol';
 import type { LintIssue } from '../../src/core/lint/types';
 
 const WOMAN = '10_zq7 woman';
@@ -113,6 +113,45 @@ test('a helper that fails while linting leaves its captions to the caller, which
 	} finally {
 		rmSync(root, { recursive: true, force: true });
 	}
+});
+
+test('a re-lint on the kept helper sends only the captions whose problems changed; the rest are the problems decoded before', async () => {
+	const { root, overridden } = makeFolder();
+	const caption = (n: number) => join(root, 'images', n < PER_SUBSET ? WOMAN : MAN, `img_${String(n).padStart(5, '0')}.txt`);
+	const key = (issue: LintIssue) => `${issue.file}:${issue.line}:${issue.column}:${issue.code}`;
+	try {
+		const first = await lintWith(root, overridden, 'helper');
+		assert.ok(first.helperCaptions > 0);
+		// 34 loses its duplicate "smile", 1 gains one; neither changes the style or costume counts.
+		assert.ok(first.issues.some((issue) => issue.file === caption(34) && issue.code === 'duplicate-tag'));
+		writeFileSync(caption(34), readFileSync(caption(34), 'utf8').replace(/, smile$/, ''));
+		writeFileSync(caption(1), `${readFileSync(caption(1), 'utf8')}, solo`);
+		const second = await lintWith(root, overridden, 'helper');
+		assert.deepEqual(second.issues, (await lintWith(root, overridden, 'one')).issues, 'the same problems as a lint on one thread');
+		assert.ok(!second.issues.some((issue) => issue.file === caption(34) && issue.code === 'duplicate-tag'));
+		assert.ok(second.issues.some((issue) => issue.file === caption(1) && issue.code === 'duplicate-tag'));
+		// Unchanged captions' problems are the objects decoded by the first lint: they did not cross again.
+		const before = new Map(first.issues.map((issue) => [key(issue), issue]));
+		const unchangedCaptions = second.issues.filter((issue) => issue.file !== caption(1) && issue.file !== caption(34) && issue.file !== overridden && issue.code !== 'costume-ratio' && issue.code !== 'caption-encoding');
+		assert.ok(unchangedCaptions.length > 1000, `${unchangedCaptions.length} problems on unchanged captions`);
+		assert.ok(unchangedCaptions.every((issue) => before.get(key(issue)) === issue), 'taken over, not decoded again');
+		assert.ok(second.issues.filter((issue) => issue.file === caption(1)).every((issue) => before.get(key(issue)) !== issue), 'a changed caption\'s problems are new');
+	} finally {
+		rmSync(root, { recursive: true, force: true });
+	}
+});
+
+test('a helper\'s problems are sorted into those of changed captions and the indices of unchanged ones', () => {
+	const paths = ['/d/a.txt', '/d/b.txt', '/d/c.txt', '/d/d.txt'];
+	const issue = (file: string, message: string): LintIssue => ({ file, line: 1, column: 1, endLine: 1, endColumn: 2, severity: 'warning', code: 'duplicate-tag', message });
+	const first = changedProblems([issue(paths[0], 'x'), issue(paths[1], 'y'), issue(paths[1], 'z')], paths, [0, 1, 2], undefined);
+	assert.deepEqual(first.unchanged, [], 'without a baseline, everything crosses');
+	assert.equal(first.changed.length, 3);
+	// b's second problem changes, c still has none, d was not read before.
+	const second = changedProblems([issue(paths[0], 'x'), issue(paths[1], 'y'), issue(paths[1], 'w'), issue(paths[3], 'v')], paths, [0, 1, 2, 3], first.problems);
+	assert.deepEqual(second.unchanged, [0, 2]);
+	assert.deepEqual(second.changed.map((i) => [i.file, i.message]), [[paths[1], 'y'], [paths[1], 'w'], [paths[3], 'v']]);
+	assert.equal(second.problems.get(paths[2]), '[]');
 });
 
 test('texts packed for a helper thread come back the same, whatever their characters and lengths', () => {

@@ -185,7 +185,7 @@ export class DatasetLinter {
 			}
 		}
 		const threads = options.threads === undefined || options.threads === 'auto' ? (availableParallelism() >= 4 ? 'share' : 'one') : options.threads;
-		const thread = threads !== 'one' && this.threadable && paths.length >= HELPER_MIN_CAPTIONS ? LintThread.start(this.setup, paths, Int32Array.from(subsets)) : undefined;
+		const thread = threads !== 'one' && this.threadable && paths.length >= HELPER_MIN_CAPTIONS ? LintThread.start(this.setup, paths, Int32Array.from(subsets), threads === 'helper') : undefined;
 		try {
 			if (!thread) {
 				await readCaptionFiles(paths, (index, file) => here.addFile(paths[index], subsets[index], file));

@@ -26,8 +26,61 @@ function* parseSteps(batches: PackedTexts, paths: readonly string[]): Steps<Lint
 	return issues;
 }
 
+/**
+ * The helper's problems in its order, each caption's taken from `baseline` when the helper said they are unchanged, and
+ * kept by path for the next lint; undefined when one of those is not in `baseline` (then the caller lints them itself).
+ */
+function* assembleSteps(fresh: readonly LintIssue[], unchanged: readonly number[], read: readonly number[], paths: readonly string[], baseline: ReadonlyMap<string, readonly LintIssue[]> | undefined): Steps<{ issues: LintIssue[]; byPath: Map<string, readonly LintIssue[]> } | undefined> {
+	const freshByPath = new Map<string, LintIssue[]>();
+	for (let i = 0; i < fresh.length; i++) {
+		const list = freshByPath.get(fresh[i].file);
+		if (list) {
+			list.push(fresh[i]);
+		} else {
+			freshByPath.set(fresh[i].file, [fresh[i]]);
+		}
+		if ((i & 63) === 63) {
+			yield;
+		}
+	}
+	const same = new Uint8Array(paths.length);
+	for (let u = 0; u < unchanged.length; u++) {
+		same[unchanged[u]] = 1;
+	}
+	const issues: LintIssue[] = [];
+	const byPath = new Map<string, readonly LintIssue[]>();
+	for (let r = 0; r < read.length; r++) {
+		const path = paths[read[r]];
+		const list = same[read[r]] ? baseline?.get(path) : freshByPath.get(path) ?? NO_ISSUES;
+		if (!list) {
+			return undefined;
+		}
+		freshByPath.delete(path);
+		byPath.set(path, list);
+		for (let i = 0; i < list.length; i++) {
+			issues.push(list[i] as LintIssue);
+		}
+		if ((r & 15) === 15) {
+			yield;
+		}
+	}
+	for (const list of freshByPath.values()) {
+		for (let i = 0; i < list.length; i++) {
+			issues.push(list[i]);
+		}
+	}
+	return { issues, byPath };
+}
+
 /** How long a helper waits for the next lint: the host re-lints after every change on disk, and a kept helper has its CLIP tables loaded. */
 const IDLE_MS = 60_000;
+
+/**
+ * The problems of the last lint the kept helper answered, by caption, as decoded here: the helper sends the next lint
+ * only the captions whose problems changed, and the rest are taken from here (the same objects).
+ */
+let lastDecoded: { session: number; byPath: ReadonlyMap<string, readonly LintIssue[]> } | undefined;
+const NO_ISSUES: readonly LintIssue[] = Object.freeze([]);
 
 /** The helper kept between lints (one per process), unreferenced so that it never keeps a process alive. */
 let idle: { worker: Worker; timer: NodeJS.Timeout } | undefined;
@@ -46,6 +99,7 @@ function takeWorker(): Worker {
 	started++;
 	// Always listened to, also while kept idle: an unheard 'error' would end the process.
 	const forget = (): void => {
+		lastDecoded = undefined;
 		if (idle?.worker === worker) {
 			clearTimeout(idle.timer);
 			idle = undefined;
@@ -65,6 +119,7 @@ function keepWorker(worker: Worker): void {
 	const timer = setTimeout(() => {
 		if (idle?.worker === worker) {
 			idle = undefined;
+			lastDecoded = undefined;
 			void worker.terminate();
 		}
 	}, IDLE_MS);
@@ -81,6 +136,11 @@ export class LintThread {
 	private gone = false;
 	/** Whether the helper can take the next lint: it answered this one to the end, or never began it. */
 	private reusable = false;
+	/** The indices of the captions the helper read, in its order (its problems come in that order). */
+	private helperRead: readonly number[] = [];
+	/** The lint whose decoded problems this one may take over (lastDecoded's, when the helper was told of it). */
+	private baseline: number | undefined;
+	private incremental = false;
 	private readonly onMessage = (reply: LintThreadReply): void => {
 		if (reply.session === this.session) {
 			this.deliver(reply);
@@ -99,8 +159,13 @@ export class LintThread {
 		return started;
 	}
 
-	/** Starts the helper on `paths` (or wakes the kept one); undefined when no thread can be had (the caller lints alone). */
-	static start(setup: LintSetup, paths: readonly string[], subsets: Int32Array): LintThread | undefined {
+	/**
+	 * Starts the helper on `paths` (or wakes the kept one); undefined when no thread can be had (the caller lints alone).
+	 * `incremental`: the extension host's re-lints, where the helper reads every caption: only the captions whose
+	 * problems changed since the last lint cross, and this lint's problems are kept for the next (a CLI lint is one
+	 * per process).
+	 */
+	static start(setup: LintSetup, paths: readonly string[], subsets: Int32Array, incremental = false): LintThread | undefined {
 		let worker: Worker;
 		try {
 			worker = takeWorker();
@@ -108,9 +173,11 @@ export class LintThread {
 			return undefined;
 		}
 		const thread = new LintThread(worker, paths);
+		thread.incremental = incremental;
+		thread.baseline = incremental ? lastDecoded?.session : undefined;
 		const packed = packTexts(paths);
 		const subsetsCopy = subsets.slice();
-		worker.postMessage({ kind: 'start', session: thread.session, setup, paths: packed, subsets: subsetsCopy, claims: thread.claims } satisfies LintThreadRequest, [packed.buffer, subsetsCopy.buffer]);
+		worker.postMessage({ kind: 'start', session: thread.session, setup, paths: packed, subsets: subsetsCopy, claims: thread.claims, baseline: thread.baseline, incremental } satisfies LintThreadRequest, [packed.buffer, subsetsCopy.buffer]);
 		return thread;
 	}
 
@@ -132,7 +199,9 @@ export class LintThread {
 			return { counts: emptyCounts(), indices: [] };
 		}
 		const reply = await this.next();
-		return reply?.kind === 'read' ? JSON.parse([...unpackTexts(reply.read)][0]) as HelperRead : undefined;
+		const read = reply?.kind === 'read' ? JSON.parse([...unpackTexts(reply.read)][0]) as HelperRead : undefined;
+		this.helperRead = read?.indices ?? [];
+		return read;
 	}
 
 	/** The problems of the captions the helper read, linted with `tagStyle`; undefined when it failed. */
@@ -143,7 +212,13 @@ export class LintThread {
 			return undefined;
 		}
 		this.reusable = true;
-		return runInSlices(parseSteps(reply.issues, this.paths));
+		const fresh = await runInSlices(parseSteps(reply.issues, this.paths));
+		const baseline = lastDecoded !== undefined && lastDecoded.session === this.baseline ? lastDecoded.byPath : undefined;
+		const assembled = await runInSlices(assembleSteps(fresh, reply.unchanged, this.helperRead, this.paths, baseline));
+		if (assembled && this.incremental) {
+			lastDecoded = { session: this.session, byPath: assembled.byPath };
+		}
+		return assembled?.issues;
 	}
 
 	/** Ends this lint's use of the helper: kept for the next lint when it finished cleanly, else stopped. */
