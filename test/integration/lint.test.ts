@@ -121,17 +121,21 @@ describe('caption lint', () => {
 	it('a rescan sends again only the captions whose problems changed', async () => {
 		const api = await activateExtension();
 		await api.testing.lint.diagnostics.idle();
-		const untouched = loraDiagnostics(caption(2));
-		assert.ok(untouched.length > 0, 'img_002 has problems to keep');
+		// img_005, not img_002: img_002 is img_001's neighbour, whose caption document a caption editor on img_001 opens
+		// ahead of a step, and VS Code closes it when it likes; a closed caption is linted again from disk, so its
+		// problems are then set again by right. On img_002 this check once failed so ("set by typing or a closed editor").
+		// No test opens img_005 or an image next to it.
+		const untouched = loraDiagnostics(caption(5));
+		assert.ok(untouched.length > 0, 'img_005 has problems to keep');
 		await fs.writeFile(caption(3).fsPath, '3mm4w4ts0n, solo, solo');
 		await api.services.trainingFolders.refresh(root);
 		await api.testing.lint.diagnostics.idle();
 		await waitFor('the duplicate-tag problem of the edited caption', () => loraDiagnostics(caption(3)).some((d) => d.code === 'duplicate-tag'));
-		// The same Diagnostic objects: img_002's problems were not set again (20,000 of them were, on every rescan).
-		const after = loraDiagnostics(caption(2));
+		// The same Diagnostic objects: img_005's problems were not set again (20,000 of them were, on every rescan).
+		const after = loraDiagnostics(caption(5));
 		assert.equal(after.length, untouched.length);
 		const sameContent = after.every((d, i) => d.message === untouched[i].message && d.range.isEqual(untouched[i].range));
-		assert.ok(after.every((d, i) => d === untouched[i]), `img_002's problems are the ones set before the rescan; they were set again by ${api.testing.lint.diagnostics.whyLastSet(caption(2).fsPath)}, ${sameContent ? 'with the same content' : 'with other content'}`);
+		assert.ok(after.every((d, i) => d === untouched[i]), `img_005's problems are the ones set before the rescan; they were set again by ${api.testing.lint.diagnostics.whyLastSet(caption(5).fsPath)}, ${sameContent ? 'with the same content' : 'with other content'}`);
 		await fs.writeFile(caption(3).fsPath, '3mm4w4ts0n, solo');
 		await api.services.trainingFolders.refresh(root);
 		await api.testing.lint.diagnostics.idle();
