@@ -124,7 +124,7 @@ describe('caption lint', () => {
 		// img_005, not img_002: img_002 is img_001's neighbour, whose caption document a caption editor on img_001 opens
 		// ahead of a step, and VS Code closes it when it likes; a closed caption is linted again from disk, so its
 		// problems are then set again by right. On img_002 this check once failed so ("set by typing or a closed editor").
-		// No test opens img_005 or an image next to it.
+		// No test opens img_005, or an editor on an image next to it.
 		const untouched = loraDiagnostics(caption(5));
 		assert.ok(untouched.length > 0, 'img_005 has problems to keep');
 		await fs.writeFile(caption(3).fsPath, '3mm4w4ts0n, solo, solo');
