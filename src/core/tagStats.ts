@@ -4,7 +4,6 @@
  * spelling. Counts are images, not occurrences: a tag written twice in one caption counts once.
  */
 import { captionTags, normalizeTag } from './caption';
-import { imageCaptionTags } from './datasetCaptionTags';
 import type { TrainingFolder } from './dataset';
 import type { SubsetRole } from './settings';
 import { Steps, runToEnd, sortSteps } from './slices';
@@ -58,8 +57,15 @@ export interface TagTable {
 }
 
 /** Builds the table; `normalize` is cached per spelling, which matters at 20,000 captions. */
-export function buildTagTable(subsets: readonly TagStatsSubset[], separator = ','): TagTable {
-	return runToEnd(buildTagTableSteps(subsets, separator));
+/** How the table gets an image's tags: cut from its caption each time unless the caller keeps them (`imageCaptionTags`). */
+export type TagsOf = (image: TagStatsImage) => readonly string[];
+
+function cutTags(image: TagStatsImage): readonly string[] {
+	return image.caption === undefined ? [] : captionTags(image.caption);
+}
+
+export function buildTagTable(subsets: readonly TagStatsSubset[], tagsOf: TagsOf = cutTags): TagTable {
+	return runToEnd(buildTagTableSteps(subsets, tagsOf));
 }
 
 /** One tag's counts while the table is built. */
@@ -79,7 +85,7 @@ interface SpellingCounter {
 }
 
 /** buildTagTable in steps of one caption (slices.ts), for the extension host. */
-export function* buildTagTableSteps(subsets: readonly TagStatsSubset[], separator = ','): Steps<TagTable> {
+export function* buildTagTableSteps(subsets: readonly TagStatsSubset[], tagsOf: TagsOf = cutTags): Steps<TagTable> {
 	const counters = new Map<string, TagCounter>();
 	// 20,000 captions of 30 tags repeat a few thousand spellings: each is normalised and found once (issue 22).
 	const spellings = new Map<string, SpellingCounter>();
@@ -98,7 +104,7 @@ export function* buildTagTableSteps(subsets: readonly TagStatsSubset[], separato
 			}
 			captioned++;
 			imageNumber++;
-			const tags = separator === ',' ? imageCaptionTags(image) : captionTags(image.caption, separator);
+			const tags = tagsOf(image);
 			for (let t = 0; t < tags.length; t++) {
 				const tag = tags[t];
 				let spelling = spellings.get(tag);
@@ -216,7 +222,7 @@ export function tagStatsSubsets(folder: TrainingFolder): TagStatsSubset[] {
 		name: subset.name,
 		role: subset.isReg ? 'reg' : subset.role,
 		isReg: subset.isReg,
-		// The scanned images themselves: their tags, once cut, are kept with them (datasetCaptionTags.ts).
+		// The scanned images themselves: the extension keeps their tags with them (imageCaptionTags).
 		images: subset.images,
 	}));
 }

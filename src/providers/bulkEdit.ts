@@ -4,6 +4,7 @@ import { BulkOperation, describeOperation, planBulkEdit, validateOperation } fro
 import type { TrainingFolder } from '../core/dataset';
 import { FolderLockedError, withFolderLock } from '../core/folderLock';
 import { buildTagTable, tagStatsSubsets } from '../core/tagStats';
+import { imageCaptionTags } from '../core/datasetCaptionTags';
 import type { BulkScope } from '../core/protocol/gallery';
 import { Disposable } from '../util/dispose';
 import { BulkApplyOptions, BulkApplyResult, applyBulkPlan, readCaptionsForBulk } from './bulkEditApply';
@@ -108,7 +109,7 @@ export class BulkEditCommands extends Disposable {
 		const inScopeIndex = DatasetTagIndex.fromCaptions(captions);
 		const scopeNoun = scope === 'all' ? 'image' : scope === 'selected' ? 'selected image' : 'filtered image';
 		const operation = await askOperation(kind, {
-			table: buildTagTable(subsets),
+			table: buildTagTable(subsets, imageCaptionTags),
 			captions,
 			suggest: (typed) => index.suggest(typed, vocabulary, [], 50),
 			scopeLabel: scope === 'all' ? 'in all images' : `in ${countOf(inScope.size, scopeNoun)}`,
@@ -158,7 +159,7 @@ export class BulkEditCommands extends Disposable {
 		const wanted = new Set(request.images ?? this.scopeImages(folder, request.scope ?? 'all'));
 		const images = folder.subsets.flatMap((s) => s.images).filter((i) => wanted.has(i.path));
 		const inputs = await readCaptionsForBulk(images.map((i) => i.captionPath));
-		const frequency = new Map(buildTagTable(tagStatsSubsets(folder)).rows.map((r) => [r.key, r.count]));
+		const frequency = new Map(buildTagTable(tagStatsSubsets(folder), imageCaptionTags).rows.map((r) => [r.key, r.count]));
 		// Captions that cannot be edited stay in the plan as skipped, so the preview counts them apart from images without a caption.
 		const plan = planBulkEdit(inputs.map((i) => (i.problem ? { ...i, skip: i.problem } : i)), request.operation, { trigger: folder.trigger, frequency });
 		const title = describeOperation(request.operation);

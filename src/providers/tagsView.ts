@@ -3,6 +3,7 @@ import { normalizeTag, tagAt } from '../core/caption';
 import { coverageOptionsFrom } from '../core/coverage/fromFolder';
 import type { TrainingFolder } from '../core/dataset';
 import { TagTable, buildTagTableSteps, filterRows, sortRows, tagStatsSubsets } from '../core/tagStats';
+import { imageCaptionTags } from '../core/datasetCaptionTags';
 import { DatasetTagSummary, summarizeTagsSteps } from '../core/tagStatsSummary';
 import { Disposable } from '../util/dispose';
 import { Steps, runInSlices, sortSteps } from '../core/slices';
@@ -97,7 +98,7 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 
 	private *tagsSteps(folder: TrainingFolder): Steps<FolderTags> {
 		const subsets = tagStatsSubsets(folder);
-		const table = yield* buildTagTableSteps(subsets);
+		const table = yield* buildTagTableSteps(subsets, imageCaptionTags);
 		const costumeTags = coverageOptionsFrom(folder.settings.raw).options.costumes.map((c) => c.tag);
 		return { table, summary: yield* summarizeTagsSteps(table, subsets, { trigger: folder.trigger, costumeTags }) };
 	}

@@ -4,6 +4,7 @@ import type { DatasetImage, TrainingFolder } from '../../core/dataset';
 import { GalleryBucket, GalleryHostMessage, GalleryImage, GalleryWebviewMessage, isGalleryWebviewMessage } from '../../core/protocol/gallery';
 import { NOTICEABLE_CUT, describePlacement } from '../../core/bucketPreview';
 import { buildTagTable, tagStatsSubsets } from '../../core/tagStats';
+import { imageCaptionTags } from '../../core/datasetCaptionTags';
 import type { ThumbnailCache } from '../../core/thumbnails';
 import { NativeModuleError } from '../../core/nativeModules';
 import { PanelsByKey, PostBatch, WebviewHost, parseWith } from '../../services/webviewHost';
@@ -178,7 +179,7 @@ export class GalleryPanel extends Disposable {
 		if (!folder) {
 			return;
 		}
-		const table = buildTagTable(tagStatsSubsets(folder));
+		const table = buildTagTable(tagStatsSubsets(folder), imageCaptionTags);
 		this.post({ type: 'tags', tags: table.rows.map((r) => ({ label: r.label, key: r.key, count: r.count })), tag: this.context.state.get(this.root).filter.tag });
 	}
 
