@@ -121,21 +121,26 @@ describe('caption lint', () => {
 	it('a rescan sends again only the captions whose problems changed', async () => {
 		const api = await activateExtension();
 		await api.testing.lint.diagnostics.idle();
-		// img_005, not img_002: img_002 is img_001's neighbour, whose caption document a caption editor on img_001 opens
-		// ahead of a step, and VS Code closes it when it likes; a closed caption is linted again from disk, so its
-		// problems are then set again by right. On img_002 this check once failed so ("set by typing or a closed editor").
-		// No test opens img_005, or an editor on an image next to it.
-		const untouched = loraDiagnostics(caption(5));
-		assert.ok(untouched.length > 0, 'img_005 has problems to keep');
+		// Two untouched captions with problems. A caption whose document an editor event touched (typing, or its close,
+		// which lints it again from disk) is rightly sent again by the next folder lint; twice in full runs here one of
+		// them was, by an event this test did not cause ("set by typing or a closed editor since"). Every untouched
+		// caption not so touched must keep the very Diagnostic objects, and at least one must be checked so.
+		const untouched = [2, 5].map((n) => ({ n, before: loraDiagnostics(caption(n)) }));
+		assert.ok(untouched.every((u) => u.before.length > 0), 'img_002 and img_005 have problems to keep');
 		await fs.writeFile(caption(3).fsPath, '3mm4w4ts0n, solo, solo');
 		await api.services.trainingFolders.refresh(root);
 		await api.testing.lint.diagnostics.idle();
 		await waitFor('the duplicate-tag problem of the edited caption', () => loraDiagnostics(caption(3)).some((d) => d.code === 'duplicate-tag'));
-		// The same Diagnostic objects: img_005's problems were not set again (20,000 of them were, on every rescan).
-		const after = loraDiagnostics(caption(5));
-		assert.equal(after.length, untouched.length);
-		const sameContent = after.every((d, i) => d.message === untouched[i].message && d.range.isEqual(untouched[i].range));
-		assert.ok(after.every((d, i) => d === untouched[i]), `img_005's problems are the ones set before the rescan; they were set again by ${api.testing.lint.diagnostics.whyLastSet(caption(5).fsPath)}, ${sameContent ? 'with the same content' : 'with other content'}`);
+		// The same Diagnostic objects: the untouched captions' problems were not set again (20,000 of them were, on every rescan).
+		const byEditor = 'a folder lint: set by typing or a closed editor since';
+		const checked = untouched.filter((u) => api.testing.lint.diagnostics.whyLastSet(caption(u.n).fsPath) !== byEditor);
+		assert.ok(checked.length > 0, 'both untouched captions were touched by editor events: nothing left to check');
+		for (const { n, before } of checked) {
+			const after = loraDiagnostics(caption(n));
+			assert.equal(after.length, before.length);
+			const sameContent = after.every((d, i) => d.message === before[i].message && d.range.isEqual(before[i].range));
+			assert.ok(after.every((d, i) => d === before[i]), `img_00${n}'s problems are the ones set before the rescan; they were set again by ${api.testing.lint.diagnostics.whyLastSet(caption(n).fsPath)}, ${sameContent ? 'with the same content' : 'with other content'}`);
+		}
 		await fs.writeFile(caption(3).fsPath, '3mm4w4ts0n, solo');
 		await api.services.trainingFolders.refresh(root);
 		await api.testing.lint.diagnostics.idle();
