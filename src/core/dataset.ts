@@ -205,8 +205,8 @@ async function scanSubset(subset: Subset, captionExtension: string, platform: No
 /**
  * Takes over from the last scan what did not change: an image's size (unless Pillow's pixel limit makes it a problem,
  * which only a fresh read reports) and its caption with its tags as cut so far (unless it had a problem, which only a
- * fresh read reports). Both
- * lists are in sd-scripts' order, so they are walked side by side. The strings are the old ones, already long-lived.
+ * fresh read reports). Both lists are in sd-scripts' order, so they are walked side by side. The strings are the old
+ * ones, already long-lived.
  */
 function* reuseUnchangedSteps(images: readonly DatasetImage[], reuse: SubsetReuse, withCaptions: boolean): Steps<void> {
 	const old = reuse.previous.images;

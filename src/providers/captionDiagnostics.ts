@@ -5,7 +5,7 @@ import type { TrainingFolder } from '../core/dataset';
 import { readCaptionFile } from '../core/captionFile';
 import { ResolvedTokenCounter, estimatedTokenCounter } from '../core/clipTokenizer';
 import { clipVocabularyOption } from '../services/clipVocabulary';
-import { DatasetLinter, LintIssue, sharedTokenCounter } from '../core/lint';
+import { DatasetLinter, LintIssue, issuesByFileSteps, sharedTokenCounter } from '../core/lint';
 import { Disposable } from '../util/dispose';
 import { countOf } from '../core/plural';
 import { Steps, runInSlices } from '../core/slices';
@@ -201,17 +201,7 @@ export class CaptionDiagnostics extends Disposable {
 
 	private *replaceSteps(root: string, issues: readonly LintIssue[]): Steps<void> {
 		const before = this.published.get(root) ?? new Map<string, readonly LintIssue[] | undefined>();
-		const byFile = new Map<string, LintIssue[]>();
-		for (let i = 0; i < issues.length; i++) {
-			const issue = issues[i];
-			const list = byFile.get(issue.file);
-			if (list) {
-				list.push(issue);
-			} else {
-				byFile.set(issue.file, [issue]);
-			}
-			yield;
-		}
+		const byFile = yield* issuesByFileSteps(issues);
 		let batch: Array<[vscode.Uri, vscode.Diagnostic[] | undefined]> = [];
 		const send = (): void => {
 			this.collection.set(batch);

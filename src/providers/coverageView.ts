@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import { basename, relative } from 'node:path';
 import type { TrainingFolder } from '../core/dataset';
-import { CoverageTagCache, FolderCoverage, folderCoverage, folderCoverageSteps } from '../core/coverage/fromFolder';
+import { FolderCoverage, folderCoverage, folderCoverageSteps } from '../core/coverage/fromFolder';
 import { runInSlices } from '../core/slices';
+import { memoizedNormalize } from '../core/tagStats';
 import type { CoverageProblem } from '../core/coverage/checks';
 import type { GroupCoverage, SubsetCoverage, TagCoverage } from '../core/coverage/coverage';
 import type { TrainingFolderService } from '../services/trainingFolders';
@@ -51,8 +52,8 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 	private readonly diagnostics = this.register(vscode.languages.createDiagnosticCollection('lora-coverage'));
 	/** Per root: the coverage of one scan (the folder object), computed once in slices that leave the host free. */
 	private readonly cache = new Map<string, CoverageEntry>();
-	/** Per root: what one recompute leaves for the next (each caption's tags), kept across scans. */
-	private readonly tagCaches = new Map<string, CoverageTagCache>();
+	/** Per root: each tag's normal form, kept from one recompute to the next across scans (memoizedNormalize). */
+	private readonly normalizers = new Map<string, (tag: string) => string>();
 	private diagnosticsRun: Promise<void> = Promise.resolve();
 	/** Measured poses per folder, with the image list they were measured on (new pictures mean a new measure). */
 	private readonly poses = new Map<string, { folder: TrainingFolder; stamp: string; measured: PoseMeasure }>();
@@ -71,7 +72,7 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 		this.register(trainingFolders.onDidChange((change) => {
 			this.cache.delete(change.root);
 			if (!change.folder) {
-				this.tagCaches.delete(change.root);
+				this.normalizers.delete(change.root);
 			}
 			this.scheduleDiagnostics();
 			this.changeEmitter.fire(undefined);
@@ -82,7 +83,7 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 	/** The folder's coverage now; computed at once (blocking) when the slices have not finished it yet. */
 	public coverageOf(folder: TrainingFolder): FolderCoverage {
 		const entry = this.entryOf(folder);
-		entry.done ??= folderCoverage(folder, this.tagCacheOf(folder.root));
+		entry.done ??= folderCoverage(folder, this.normalizerOf(folder.root));
 		return entry.done;
 	}
 
@@ -101,19 +102,19 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 		}
 	}
 
-	private tagCacheOf(root: string): CoverageTagCache {
-		let cache = this.tagCaches.get(root);
-		if (!cache) {
-			cache = new CoverageTagCache();
-			this.tagCaches.set(root, cache);
+	private normalizerOf(root: string): (tag: string) => string {
+		let normalize = this.normalizers.get(root);
+		if (!normalize) {
+			normalize = memoizedNormalize();
+			this.normalizers.set(root, normalize);
 		}
-		return cache;
+		return normalize;
 	}
 
 	private entryOf(folder: TrainingFolder): CoverageEntry {
 		let entry = this.cache.get(folder.root);
 		if (entry?.folder !== folder) {
-			const fresh: CoverageEntry = { folder, coverage: runInSlices(folderCoverageSteps(folder, this.tagCacheOf(folder.root))).then((coverage) => (fresh.done ??= coverage)) };
+			const fresh: CoverageEntry = { folder, coverage: runInSlices(folderCoverageSteps(folder, this.normalizerOf(folder.root))).then((coverage) => (fresh.done ??= coverage)) };
 			entry = fresh;
 			this.cache.set(folder.root, entry);
 		}

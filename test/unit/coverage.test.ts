@@ -4,8 +4,9 @@ import { computeCoverage, CoverageSubset } from '../../src/core/coverage/coverag
 import { checkCoverage, DEFAULT_COVERAGE_OPTIONS } from '../../src/core/coverage/checks';
 import { DEFAULT_COVERAGE_GROUPS, resolveGroups, withDeclaredCostumes } from '../../src/core/coverage/groups';
 import { proposeRepeats, renameWithRepeats } from '../../src/core/coverage/balance';
-import { CoverageTagCache, folderCoverage, sharesForRoleRatio } from '../../src/core/coverage/fromFolder';
+import { folderCoverage, sharesForRoleRatio } from '../../src/core/coverage/fromFolder';
 import { computeSteps } from '../../src/core/steps';
+import { memoizedNormalize } from '../../src/core/tagStats';
 
 function subset(name: string, role: CoverageSubset['role'], captions: string[]): CoverageSubset {
 	return { name, role, images: captions.map((c, i) => ({ path: `${name}/${i}.jpg`, tags: c.split(',').map((t) => t.trim()).filter(Boolean) })) };
@@ -202,7 +203,7 @@ test('a recompute with the last recompute\'s tag cache gives the same report, an
 			writeFileSync(join(dir, `${i}.png`), '');
 			writeFileSync(join(dir, `${i}.txt`), caption);
 		});
-		const cache = new CoverageTagCache();
+		const cache = memoizedNormalize();
 		const first = folderCoverage(await scanTrainingFolder(root), cache);
 		assert.deepEqual(first, folderCoverage(await scanTrainingFolder(root)));
 		writeFileSync(join(dir, '3.txt'), 'x, from behind, ponytail');

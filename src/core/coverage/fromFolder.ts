@@ -37,15 +37,6 @@ export function coverageSubsets(folder: TrainingFolder): CoverageSubset[] {
 	return runToEnd(coverageSubsetSteps(folder));
 }
 
-/**
- * What one recompute of a folder's coverage leaves for the next: each tag's normal form, so that later recomputes look
- * up tags whose hashes V8 has already computed (issue 22: Coverage was the host's largest work per change). Each
- * caption's tags are kept with the scanned image itself (datasetCaptionTags.ts), shared with the Tags view.
- */
-export class CoverageTagCache {
-	readonly normalize = memoizedNormalize();
-}
-
 function* coverageSubsetSteps(folder: TrainingFolder): Steps<CoverageSubset[]> {
 	const subsets: CoverageSubset[] = [];
 	for (const subset of folder.subsets) {
@@ -66,19 +57,21 @@ export interface FolderCoverage {
 }
 
 /**
- * The folder's coverage and its problems, in steps of one image (slices.ts). `cache`: the one the last recompute of
- * this folder used (the Coverage view keeps one per folder).
+ * The folder's coverage and its problems, in steps of one image (slices.ts). Each caption's tags are kept with the
+ * scanned image (datasetCaptionTags.ts). `normalize`: the memoizedNormalize the last recompute of this folder used
+ * (the Coverage view keeps one per folder), so that later recomputes look up tags whose hashes V8 has already computed
+ * (issue 22: Coverage was the host's largest work per change).
  */
-export function* folderCoverageSteps(folder: TrainingFolder, cache = new CoverageTagCache()): Steps<FolderCoverage> {
+export function* folderCoverageSteps(folder: TrainingFolder, normalize = memoizedNormalize()): Steps<FolderCoverage> {
 	const { options, groupsSetting } = coverageOptionsFrom(folder.settings.raw);
 	const subsets = yield* coverageSubsetSteps(folder);
 	const declared = [...options.costumes.map((c) => c.tag), ...(folder.settings.lint?.costumeTags ?? [])];
-	const report = yield* coverageSteps(subsets, withDeclaredCostumes(resolveGroups(groupsSetting), declared), cache.normalize);
+	const report = yield* coverageSteps(subsets, withDeclaredCostumes(resolveGroups(groupsSetting), declared), normalize);
 	return { report, problems: yield* checkCoverageSteps(report, subsets, options) };
 }
 
-export function folderCoverage(folder: TrainingFolder, cache?: CoverageTagCache): FolderCoverage {
-	return runToEnd(folderCoverageSteps(folder, cache));
+export function folderCoverage(folder: TrainingFolder, normalize?: (tag: string) => string): FolderCoverage {
+	return runToEnd(folderCoverageSteps(folder, normalize));
 }
 
 export interface BalanceRequest {

@@ -10,3 +10,4 @@ export { RuleSelection } from './context';
 export { lintCaption, lintCaptionText } from './lintCaption';
 export { DatasetLinter, lintDataset, sharedTokenCounter } from './lintDataset';
 export { applyEdits } from './edits';
+export { issuesByFileSteps } from './issuesByFile';

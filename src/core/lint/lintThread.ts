@@ -5,6 +5,7 @@
 import type { Worker } from 'node:worker_threads';
 import { Steps, runInSlices } from '../slices';
 import { startWorkerThread } from '../workerThread';
+import { issuesByFileSteps } from './issuesByFile';
 import { LintSetup, emptyCounts } from './lintShare';
 import { HelperRead, LintThreadReply, LintThreadRequest, PackedIssue, PackedTexts, packTexts, unpackIssue, unpackTexts } from './lintThreadProtocol';
 import { TagStyle } from './styleRules';
@@ -31,18 +32,7 @@ function* parseSteps(batches: PackedTexts, paths: readonly string[]): Steps<Lint
  * kept by path for the next lint; undefined when one of those is not in `baseline` (then the caller lints them itself).
  */
 function* assembleSteps(fresh: readonly LintIssue[], unchanged: readonly number[], read: readonly number[], paths: readonly string[], baseline: ReadonlyMap<string, readonly LintIssue[]> | undefined): Steps<{ issues: LintIssue[]; byPath: Map<string, readonly LintIssue[]> } | undefined> {
-	const freshByPath = new Map<string, LintIssue[]>();
-	for (let i = 0; i < fresh.length; i++) {
-		const list = freshByPath.get(fresh[i].file);
-		if (list) {
-			list.push(fresh[i]);
-		} else {
-			freshByPath.set(fresh[i].file, [fresh[i]]);
-		}
-		if ((i & 63) === 63) {
-			yield;
-		}
-	}
+	const freshByPath = yield* issuesByFileSteps(fresh);
 	const same = new Uint8Array(paths.length);
 	for (let u = 0; u < unchanged.length; u++) {
 		same[unchanged[u]] = 1;

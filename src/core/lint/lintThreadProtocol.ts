@@ -6,6 +6,8 @@
  */
 import { LintSetup, ShareCounts } from './lintShare';
 import { TagStyle } from './styleRules';
+import { runToEnd } from '../slices';
+import { issuesByFileSteps } from './issuesByFile';
 import { LintIssue } from './types';
 
 export interface LintThreadStart {
@@ -131,15 +133,7 @@ export interface ChangedProblems {
  * packIssues, which rewrites each problem's file.
  */
 export function changedProblems(issues: readonly LintIssue[], paths: readonly string[], read: readonly number[], baseline: ReadonlyMap<string, string> | undefined): ChangedProblems {
-	const byFile = new Map<string, LintIssue[]>();
-	for (let i = 0; i < issues.length; i++) {
-		const list = byFile.get(issues[i].file);
-		if (list) {
-			list.push(issues[i]);
-		} else {
-			byFile.set(issues[i].file, [issues[i]]);
-		}
-	}
+	const byFile = runToEnd(issuesByFileSteps(issues));
 	const result: ChangedProblems = { changed: [], unchanged: [], problems: new Map() };
 	for (let r = 0; r < read.length; r++) {
 		const path = paths[read[r]];
