@@ -47,11 +47,16 @@ export function parseWith<T>(guard: (value: unknown) => value is T): (value: unk
  * The host side of one webview panel, the same for every panel: the HTML shell (strict CSP with a nonce, our
  * bundles, codicons and the shared theme stylesheet, `localResourceRoots`), the `ready` -> `init` handshake,
  * "validate, log, ignore" for what the page sends, and posting: nothing is posted before the page said `ready`
- * (its `init` carries the whole state) or after the panel closed. A handler's failure is logged and shown once,
- * with the panel's name. Under tests an observer records the traffic (see WebviewObserver).
+ * (its `init` carries the whole state) or after the panel closed, unless the panel sent its state early
+ * (`sendStateEarly`). A handler's failure is logged and shown once, with the panel's name. Under tests an observer
+ * records the traffic (see WebviewObserver).
  */
 export class WebviewHost<ToWebview extends Message, FromWebview extends Message> extends Disposable {
-	private isReady = false;
+	private pageSaidReady = false;
+	/** Whether what is posted reaches the page: once it said `ready`, or from `sendStateEarly` on. */
+	private posting = false;
+	/** `sendStateEarly` ran and the page has not said `ready` since; `lost` once VS Code dropped one of those messages. */
+	private early: 'sent' | 'lost' | undefined;
 	private record: TrafficRecord | undefined;
 	private readonly disposeEmitter = new vscode.EventEmitter<void>();
 	/** Fires once when the panel closes (or the host is disposed). */
@@ -88,17 +93,41 @@ export class WebviewHost<ToWebview extends Message, FromWebview extends Message>
 		this.disposeEmitter.dispose();
 	}
 
-	/** Whether the page has asked for its state (it may have been reloaded since; it asks again then). */
+	/** Whether what is posted now reaches the page: it asked for its state, or was sent it early. */
 	public get ready(): boolean {
-		return this.isReady;
+		return this.posting;
 	}
 
-	/** Posts to the page once it is ready; before that (and after the panel closed) the message is dropped. */
+	/**
+	 * Runs `onReady` now, before the page asks: for a new panel, whose page takes VS Code a few hundred milliseconds
+	 * to start. VS Code keeps what is posted to a page that has not loaded yet and hands it over once it has, so the
+	 * page gets its state without the `ready` round trip (about 60-160 ms here; issue 22), and the host reads it while
+	 * VS Code starts the page. The page's first `ready` then asks for nothing; a later one (VS Code reloaded the page)
+	 * gets the state again, as does the first if VS Code dropped anything posted early. Call it once the panel's own
+	 * fields are set: `onReady` reads them.
+	 */
+	public sendStateEarly(): void {
+		if (this.posting || this.disposed) {
+			return;
+		}
+		this.posting = true;
+		this.early = 'sent';
+		void this.run(() => this.options.onReady());
+	}
+
+	/** Posts to the page once it is ready (or early state was sent); before that (and after the panel closed) it is dropped. */
 	public post(message: ToWebview): void {
-		const delivered = this.isReady && !this.disposed;
+		const delivered = this.posting && !this.disposed;
 		const seq = this.record?.notePosted(message, delivered);
 		if (delivered) {
-			void this.panel.webview.postMessage(seq === undefined ? message : { ...message, [SEQ_FIELD]: seq });
+			const posted = this.panel.webview.postMessage(seq === undefined ? message : { ...message, [SEQ_FIELD]: seq });
+			if (this.early === 'sent') {
+				void Promise.resolve(posted).then((reached) => {
+					if (!reached && this.early === 'sent') {
+						this.early = 'lost';
+					}
+				});
+			}
 		}
 	}
 
@@ -142,8 +171,11 @@ export class WebviewHost<ToWebview extends Message, FromWebview extends Message>
 		}
 		this.record?.noteReceived(message);
 		if (message.type === 'ready') {
-			this.isReady = true;
-			return this.run(() => this.options.onReady());
+			const hasState = !this.pageSaidReady && this.early === 'sent';
+			this.pageSaidReady = true;
+			this.posting = true;
+			this.early = undefined;
+			return hasState ? Promise.resolve() : this.run(() => this.options.onReady());
 		}
 		return this.run(() => this.options.onMessage(message as Exclude<FromWebview, { type: 'ready' }>));
 	}

@@ -84,8 +84,12 @@ export class LossPanel extends Disposable {
 	}
 
 	public static show(services: LossPanelServices, history: RunHistory): LossPanel {
-		return LossPanel.panels.show('', () => new LossPanel(services, history, (options) => WebviewHost.open(services.extensionUri,
-			{ viewType: VIEW_TYPE, title: 'Loss Curves', column: vscode.ViewColumn.Beside, preserveFocus: true, retainContextWhenHidden: true }, options)));
+		return LossPanel.panels.show('', () => {
+			const panel = new LossPanel(services, history, (options) => WebviewHost.open(services.extensionUri,
+				{ viewType: VIEW_TYPE, title: 'Loss Curves', column: vscode.ViewColumn.Beside, preserveFocus: true, retainContextWhenHidden: true }, options));
+			panel.host.sendStateEarly();
+			return panel;
+		});
 	}
 
 	/** Adds every TensorBoard run under `dir` and shows them. */

@@ -36,7 +36,7 @@ async function openTimed(root: string): Promise<GalleryOpen> {
 	}
 	const ready = panel.readyAt ?? start;
 	const init = panel.firstInitAt ?? ready;
-	const split = `page ready after ${(ready - start).toFixed(0)} ms, init posted ${(init - ready).toFixed(0)} ms later, grid painted ${(grid.at - init).toFixed(0)} ms after that`;
+	const split = `init posted after ${(init - start).toFixed(0)} ms, page ready after ${(ready - start).toFixed(0)} ms, grid painted ${(grid.at - ready).toFixed(0)} ms after that`;
 	return { gridMs: grid.at - start, thumbnailsMs: thumbnails.at - start, cells: grid.cells, split };
 }
 

@@ -4,11 +4,22 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { WatchableRun } from '../../src/trainer/runHistory';
 import type { TrainResult } from '../../src/trainer/trainCommand';
+import type { WorkbenchApi } from '../../src/extension';
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { repoRoot, testWorkspace } from '../support/paths';
 import { lossPanel } from '../support/webviews';
 import { richRecord, runningTrainingBlock, tqdmFrame } from '../unit/fixtures/trainerTranscript';
+
+/**
+ * Closes the loss panel by its tab, as a user does; once VS Code has told the extension host of the tab, which can be
+ * after the panel's state went out (the panel sends it before its page loads).
+ */
+async function closeLossPanelTab(api: WorkbenchApi): Promise<void> {
+	const tab = await waitFor('the loss panel\'s tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Loss Curves'));
+	await vscode.window.tabGroups.close(tab);
+	await waitFor('the panel to close', () => api.testing.trainingWatch.lossPanel() === undefined);
+}
 
 /**
  * A TrainingRun-shaped object fed with sd-scripts' console formats: exact control over every line (the stand-in
@@ -80,8 +91,7 @@ describe('watching a training', () => {
 		assert.ok(existsSync(watched.historyFile), `history written to ${watched.historyFile}`);
 
 		// a reload: the panel closes, the run is no longer in memory, only its history file is left
-		vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.label === 'Loss Curves').forEach((t) => void vscode.window.tabGroups.close(t));
-		await waitFor('the panel to close', () => watch.lossPanel() === undefined);
+		await closeLossPanelTab(api);
 		watch.history.forget(watched.id);
 		await vscode.commands.executeCommand('loraWorkbench.showLossPanel');
 		const reopened = await waitFor('the reopened panel', () => lossPanel(api)?.lastInit && lossPanel(api));
@@ -95,6 +105,19 @@ describe('watching a training', () => {
 		assert.deepEqual(series.steps, Array.from({ length: 31 }, (_, i) => i));
 		assert.deepEqual(series.epochs.map((e) => [e.epoch, e.step]), [[1, 0], [2, 10], [3, 20]]);
 		assert.ok(Math.abs((series.avrLoss[20] ?? 0) - 0.16) < 1e-9);
+	});
+
+	it('a new loss panel is sent its state before its page asks; a page VS Code reloads asks again and gets it', async () => {
+		const api = await activateExtension();
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		await waitFor('no loss panel', () => api.testing.trainingWatch.lossPanel() === undefined);
+		await vscode.commands.executeCommand('loraWorkbench.showLossPanel');
+		const panel = await waitFor('the new loss panel to paint its chart', () => lossPanel(api)?.firstPaint && lossPanel(api));
+		assert.ok(panel.firstInitAt !== undefined && panel.readyAt !== undefined && panel.firstInitAt < panel.readyAt, 'the init went out before the page said ready');
+		assert.equal(panel.initsPosted, 1, 'the page\'s first ready asked for nothing more');
+		await panel.receive({ type: 'ready' });
+		assert.equal(panel.initsPosted, 2, 'a page that says ready again (VS Code reloaded it) gets its state again');
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 	});
 
 	it('a crash wrapped by accelerate reports the real error in Problems and a notification', async () => {
@@ -150,8 +173,7 @@ describe('watching a training', () => {
 		assert.deepEqual(posted, [[4, 0.123], [8, 0.111]]);
 
 		// A window reload: the panel is gone, the run only on disk; VS Code hands the saved webview state to the serializer.
-		vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.label === 'Loss Curves').forEach((t) => void vscode.window.tabGroups.close(t));
-		await waitFor('the panel to close', () => watch.lossPanel() === undefined);
+		await closeLossPanelTab(api);
 		watch.history.forget(watched.id);
 		const restored = vscode.window.createWebviewPanel('loraWorkbench.lossPanel', 'Loss Curves', vscode.ViewColumn.Beside, {});
 		const revived = watch.revivePanel(restored, { selected: [watched.id], smoothing: 0.4, showLoss: true });
@@ -259,8 +281,7 @@ describe('watching a training with the stand-in trainer', function () {
 			const history = await fs.readFile(watched.historyFile, 'utf8');
 			assert.match(history, /"type":"tensorboard","dir":"[^"]*w4tch-\d{14}"/);
 
-			vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.label === 'Loss Curves').forEach((t) => void vscode.window.tabGroups.close(t));
-			await waitFor('the panel to close', () => watch.lossPanel() === undefined);
+			await closeLossPanelTab(api);
 			watch.history.forget(watched.id);
 			watch.revivePanel(vscode.window.createWebviewPanel('loraWorkbench.lossPanel', 'Loss Curves', vscode.ViewColumn.Beside, {}), { selected: [watched.id] });
 			const init = await waitFor('the revived panel', () => lossPanel(api)?.lastInit);

@@ -116,8 +116,12 @@ export interface LossPanelView {
 	/** When the host got the page's `ready` and first posted an `init` (`performance.now()` of the extension host). */
 	readonly readyAt: number | undefined;
 	readonly firstInitAt: number | undefined;
+	/** How many `init` messages the host posted to this page. */
+	readonly initsPosted: number;
 	/** Every likeness overlay posted to the page, oldest first. */
 	readonly likenessOverlays: LikenessOverlay[];
+	/** Handles a message as if the page had sent it; resolves when its handler is done. */
+	receive(message: unknown): Promise<void>;
 }
 
 /** The open loss panel. */
@@ -145,6 +149,8 @@ export function lossPanel(api: WorkbenchApi): LossPanelView | undefined {
 			get likenessOverlays() { return postedOf<LossPanelHostMessage, 'likeness'>(t, 'likeness').map((m) => m.overlay); },
 			get readyAt() { return firstReceived<{ type: string }>(t, (m) => m.type === 'ready')?.at; },
 			get firstInitAt() { return t.posted.find((p) => p.message.type === 'init')?.at; },
+			get initsPosted() { return postedOf<LossPanelHostMessage, 'init'>(t, 'init').length; },
+			receive: (message) => t.receive(message),
 		};
 	}) : undefined;
 }
