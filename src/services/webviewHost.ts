@@ -103,8 +103,10 @@ export class WebviewHost<ToWebview extends Message, FromWebview extends Message>
 	 * to start. VS Code keeps what is posted to a page that has not loaded yet and hands it over once it has, so the
 	 * page gets its state without the `ready` round trip (about 60-160 ms here; issue 22), and the host reads it while
 	 * VS Code starts the page. The page's first `ready` then asks for nothing; a later one (VS Code reloaded the page)
-	 * gets the state again, as does the first if VS Code dropped anything posted early. Call it once the panel's own
-	 * fields are set: `onReady` reads them.
+	 * gets the state again, as does the first if VS Code dropped anything posted early. Only for a panel that keeps its
+	 * page while hidden (`retainContextWhenHidden`): VS Code may start another page for one that does not, if it is
+	 * hidden before its first page loaded, and that page's first `ready` would go unanswered. Call it once the panel's
+	 * own fields are set: `onReady` reads them.
 	 */
 	public sendStateEarly(): void {
 		if (this.posting || this.disposed) {
