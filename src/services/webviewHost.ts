@@ -69,11 +69,13 @@ export class WebviewHost<ToWebview extends Message, FromWebview extends Message>
 			retainContextWhenHidden: panel.retainContextWhenHidden,
 			localResourceRoots: webviewResourceRoots(extensionUri, ...(options.dataRoots ?? [])),
 		});
-		return new WebviewHost<To, From>(extensionUri, created, options, panel.preserveFocus);
+		return new WebviewHost<To, From>(extensionUri, created, options, panel.preserveFocus, panel.retainContextWhenHidden === true);
 	}
 
 	/** Hosts a page in a panel VS Code made (a custom editor, a panel restored after a reload). */
-	public constructor(extensionUri: vscode.Uri, public readonly panel: vscode.WebviewPanel, private readonly options: WebviewHostOptions<FromWebview>, private readonly preserveFocus = false) {
+	public constructor(extensionUri: vscode.Uri, public readonly panel: vscode.WebviewPanel, private readonly options: WebviewHostOptions<FromWebview>, private readonly preserveFocus = false,
+		/** Whether VS Code keeps the page while the panel is hidden (`sendStateEarly` needs it). */
+		private readonly keepsPage = false) {
 		super();
 		this.register(panel);
 		panel.webview.options = { enableScripts: true, localResourceRoots: webviewResourceRoots(extensionUri, ...(options.dataRoots ?? [])) };
@@ -103,13 +105,13 @@ export class WebviewHost<ToWebview extends Message, FromWebview extends Message>
 	 * to start. VS Code keeps what is posted to a page that has not loaded yet and hands it over once it has, so the
 	 * page gets its state without the `ready` round trip (about 60-160 ms here; issue 22), and the host reads it while
 	 * VS Code starts the page. The page's first `ready` then asks for nothing; a later one (VS Code reloaded the page)
-	 * gets the state again, as does the first if VS Code dropped anything posted early. Only for a panel that keeps its
-	 * page while hidden (`retainContextWhenHidden`): VS Code may start another page for one that does not, if it is
-	 * hidden before its first page loaded, and that page's first `ready` would go unanswered. Call it once the panel's
-	 * own fields are set: `onReady` reads them.
+	 * gets the state again, as does the first if VS Code dropped anything posted early. Only a panel this host opened
+	 * with `retainContextWhenHidden` does it (for others it waits for `ready` as before): VS Code may start another
+	 * page for one that does not keep its page, if it is hidden before its first page loaded, and that page's first
+	 * `ready` would go unanswered. Call it once the panel's own fields are set: `onReady` reads them.
 	 */
 	public sendStateEarly(): void {
-		if (this.posting || this.disposed) {
+		if (this.posting || this.disposed || !this.keepsPage) {
 			return;
 		}
 		this.posting = true;
