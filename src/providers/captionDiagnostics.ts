@@ -40,6 +40,8 @@ export class CaptionDiagnostics extends Disposable {
 	private readonly pendingFolders = new Map<string, TrainingFolder | undefined>();
 	private readonly typingTimers = new Map<string, NodeJS.Timeout>();
 	private running: Promise<void> = Promise.resolve();
+	/** The lints of closed documents' files, in the order their documents closed. */
+	private relints: Promise<void> = Promise.resolve();
 	private counterKey: string | undefined;
 	private exactCounter: ResolvedTokenCounter | undefined;
 	private counterLoading: Promise<void> = Promise.resolve();
@@ -61,7 +63,11 @@ export class CaptionDiagnostics extends Disposable {
 		// A deleted or moved caption (Exclude from Training, Explorer) loses its problems at once; the rescan re-lints the rest.
 		this.register(vscode.workspace.onDidDeleteFiles((event) => this.forget(event.files)));
 		this.register(vscode.workspace.onDidRenameFiles((event) => this.forget(event.files.map((f) => f.oldUri))));
-		this.register(vscode.workspace.onDidCloseTextDocument((document) => void this.relintFromDisk(document.uri.fsPath)));
+		this.register(vscode.workspace.onDidCloseTextDocument((document) => {
+			this.relints = this.relints.then(() => this.relintFromDisk(document.uri)).catch((err: unknown) => {
+				this.services.log.warn(`Linting ${document.uri.fsPath} again after its document closed failed: ${err instanceof Error ? err.message : String(err)}`);
+			});
+		}));
 		this.register(vscode.workspace.onDidChangeConfiguration((event) => {
 			if (event.affectsConfiguration('loraWorkbench.lint')) {
 				this.services.trainingFolders.folders().forEach((folder) => this.schedule(folder.root, folder));
@@ -94,7 +100,7 @@ export class CaptionDiagnostics extends Disposable {
 		return this.lastLints.get(root);
 	}
 
-	/** What last set a file's problems: a whole-folder lint (and why it sent them), typing, or a closed editor. */
+	/** What last set a file's problems: a whole-folder lint (and why it sent them; after typing or a closed document, which of them), typing, or a closed document (its URI). */
 	public whyLastSet(path: string): string | undefined {
 		return this.lastSetBy.get(path);
 	}
@@ -105,9 +111,11 @@ export class CaptionDiagnostics extends Disposable {
 		for (;;) {
 			const running = this.running;
 			const loading = this.counterLoading;
+			const relints = this.relints;
 			await loading;
 			await running;
-			if (running === this.running && loading === this.counterLoading && this.pendingFolders.size === 0) {
+			await relints;
+			if (running === this.running && loading === this.counterLoading && relints === this.relints && this.pendingFolders.size === 0) {
 				return;
 			}
 		}
@@ -220,7 +228,7 @@ export class CaptionDiagnostics extends Disposable {
 		for (const [file, list] of byFile) {
 			const previous = before.get(file);
 			if (!previous || !sameIssues(previous, list)) {
-				this.lastSetBy.set(file, previous ? 'a folder lint: its problems changed' : before.has(file) ? 'a folder lint: set by typing or a closed editor since' : 'a folder lint: not published before');
+				this.lastSetBy.set(file, previous ? 'a folder lint: its problems changed' : before.has(file) ? `a folder lint: set since by ${this.lastSetBy.get(file)}` : 'a folder lint: not published before');
 				batch.push([vscode.Uri.file(file), list.map(toDiagnostic)]);
 				if (batch.length === SET_BATCH) {
 					send();
@@ -259,15 +267,21 @@ export class CaptionDiagnostics extends Disposable {
 		}, 150));
 	}
 
-	private async relintFromDisk(path: string): Promise<void> {
-		const linter = this.linterFor(path);
+	/**
+	 * A closed caption document may have left unsaved text's problems behind: lint the file on disk again. Only for the
+	 * file's own document: another view of the same path (a diff's other side, another scheme) says nothing about
+	 * what is on disk or in the file's editor.
+	 */
+	private async relintFromDisk(uri: vscode.Uri): Promise<void> {
+		const path = uri.fsPath;
+		const linter = uri.scheme === 'file' ? this.linterFor(path) : undefined;
 		if (!linter?.owns(path)) {
 			return;
 		}
 		// Strictly decoded: a caption that is not UTF-8 keeps its encoding problem instead of lint on U+FFFD text.
 		const file = await readCaptionFile(path);
 		if (file.kind === 'text') {
-			this.setCaption(path, file.text, 'its editor closed');
+			this.setCaption(path, file.text, `its document closed (${uri.toString()})`);
 		}
 	}
 }
