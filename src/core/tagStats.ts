@@ -56,7 +56,6 @@ export interface TagTable {
 	byKey: Map<string, TagRow>;
 }
 
-/** Builds the table; `normalize` is cached per spelling, which matters at 20,000 captions. */
 /** How the table gets an image's tags: cut from its caption each time unless the caller keeps them (`imageCaptionTags`). */
 export type TagsOf = (image: TagStatsImage) => readonly string[];
 
@@ -64,6 +63,7 @@ function cutTags(image: TagStatsImage): readonly string[] {
 	return image.caption === undefined ? [] : captionTags(image.caption);
 }
 
+/** Builds the table; `normalize` is cached per spelling, which matters at 20,000 captions. */
 export function buildTagTable(subsets: readonly TagStatsSubset[], tagsOf: TagsOf = cutTags): TagTable {
 	return runToEnd(buildTagTableSteps(subsets, tagsOf));
 }

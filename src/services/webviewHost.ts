@@ -53,8 +53,6 @@ export function parseWith<T>(guard: (value: unknown) => value is T): (value: unk
  */
 export class WebviewHost<ToWebview extends Message, FromWebview extends Message> extends Disposable {
 	private pageSaidReady = false;
-	/** Whether what is posted reaches the page: once it said `ready`, or from `sendStateEarly` on. */
-	private posting = false;
 	/** `sendStateEarly` ran and the page has not said `ready` since; `lost` once VS Code dropped one of those messages. */
 	private early: 'sent' | 'lost' | undefined;
 	private record: TrafficRecord | undefined;
@@ -97,7 +95,7 @@ export class WebviewHost<ToWebview extends Message, FromWebview extends Message>
 
 	/** Whether what is posted now reaches the page: it asked for its state, or was sent it early. */
 	public get ready(): boolean {
-		return this.posting;
+		return this.pageSaidReady || this.early !== undefined;
 	}
 
 	/**
@@ -111,17 +109,16 @@ export class WebviewHost<ToWebview extends Message, FromWebview extends Message>
 	 * `ready` would go unanswered. Call it once the panel's own fields are set: `onReady` reads them.
 	 */
 	public sendStateEarly(): void {
-		if (this.posting || this.disposed || !this.keepsPage) {
+		if (this.ready || this.disposed || !this.keepsPage) {
 			return;
 		}
-		this.posting = true;
 		this.early = 'sent';
 		void this.run(() => this.options.onReady());
 	}
 
 	/** Posts to the page once it is ready (or early state was sent); before that (and after the panel closed) it is dropped. */
 	public post(message: ToWebview): void {
-		const delivered = this.posting && !this.disposed;
+		const delivered = this.ready && !this.disposed;
 		const seq = this.record?.notePosted(message, delivered);
 		if (delivered) {
 			const posted = this.panel.webview.postMessage(seq === undefined ? message : { ...message, [SEQ_FIELD]: seq });
@@ -177,7 +174,6 @@ export class WebviewHost<ToWebview extends Message, FromWebview extends Message>
 		if (message.type === 'ready') {
 			const hasState = !this.pageSaidReady && this.early === 'sent';
 			this.pageSaidReady = true;
-			this.posting = true;
 			this.early = undefined;
 			return hasState ? Promise.resolve() : this.run(() => this.options.onReady());
 		}

@@ -38,13 +38,14 @@ export function renderWebviewHtml(webview: vscode.Webview, extensionUri: vscode.
 	const inline = (file: string) => bundleText(assetUri(file).fsPath)
 		.replace(/url\("\.\/([^"?)]+)(\?[^")]*)?"\)/g, (_, name: string, query = '') => `url("${asset(name)}${query}")`)
 		.replace(/(\/[/*]# sourceMappingURL=)(\S+?)(\s*\*\/)?\s*$/, (_, head: string, map: string, tail = '') => `${head}${asset(map)}${tail}`);
+	const script = inline(`${options.entry}.js`);
 	return `<!DOCTYPE html>
 <html lang="en">
 <head>
 	<meta charset="UTF-8">
 	<meta http-equiv="Content-Security-Policy" content="${csp}">
 	<meta name="viewport" content="width=device-width, initial-scale=1.0">
-	<style nonce="${nonce}">${inline('codicon.css')}</style>${usesIconElement(assetUri(`${options.entry}.js`).fsPath) ? `
+	<style nonce="${nonce}">${inline('codicon.css')}</style>${usesIconElement(script) ? `
 	<!-- For @vscode-elements' icon, which finds codicons by this id and links its href in its shadow root; "not all":
 	the page does not wait for it to paint (its load event does). -->
 	<link rel="stylesheet" media="not all" href="${asset('codicon.css')}" id="vscode-codicon-stylesheet">` : ''}
@@ -54,7 +55,7 @@ export function renderWebviewHtml(webview: vscode.Webview, extensionUri: vscode.
 </head>
 <body>
 	<div id="root"></div>
-	<script nonce="${nonce}">${inline(`${options.entry}.js`)}</script>
+	<script nonce="${nonce}">${script}</script>
 </body>
 </html>`;
 }
@@ -65,8 +66,8 @@ export function renderWebviewHtml(webview: vscode.Webview, extensionUri: vscode.
  * whatever its media, and VS Code hands the page the messages posted before it loaded (its `init`) only at that event,
  * 25-70 ms later than without the link here (issue 22).
  */
-function usesIconElement(bundlePath: string): boolean {
-	return bundleText(bundlePath).includes('vscode-codicon-stylesheet');
+function usesIconElement(script: string): boolean {
+	return script.includes('vscode-codicon-stylesheet');
 }
 
 /** The bundles' text, read once per build of each file (a rebuilt bundle has a new mtime or size). */

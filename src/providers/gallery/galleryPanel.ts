@@ -53,21 +53,16 @@ export class GalleryPanel extends Disposable {
 	private readonly thumbnailBatch = this.register(new PostBatch<{ id: number; src?: string; error?: string }>(40, (items) => this.post({ type: 'thumbnails', items })));
 
 	public static show(context: GalleryContext, folder: TrainingFolder, filter?: GalleryFilter): GalleryPanel {
-		const open = GalleryPanel.panels.get(folder.root);
-		if (open) {
-			open.host.reveal();
-			if (filter) {
-				open.applyFilter(filter);
-				open.sendInit();
-			}
-			return open;
-		}
-		const created = GalleryPanel.panels.add(folder.root, new GalleryPanel(context, folder.root));
+		const instance = GalleryPanel.panels.show(folder.root, () => new GalleryPanel(context, folder.root));
 		if (filter) {
-			created.applyFilter(filter); // nothing reaches the new page yet: this keeps the filter, which the init shows
+			instance.applyFilter(filter); // on a new panel nothing reaches the page yet: this keeps the filter, which the init shows
 		}
-		created.host.sendStateEarly();
-		return created;
+		if (!instance.host.ready) {
+			instance.host.sendStateEarly();
+		} else if (filter) {
+			instance.sendInit();
+		}
+		return instance;
 	}
 
 	private constructor(private readonly context: GalleryContext, public readonly root: string) {
