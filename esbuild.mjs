@@ -17,7 +17,7 @@ const define = packageTarget ? { 'process.env.LORA_WORKBENCH_PACKAGE_TARGET': JS
 
 // Native and heavy modules stay out of the bundle: they are loaded lazily at run time. The identity model's
 // packages carry .wasm and weight files found relative to their own folder, so they stay in node_modules too.
-const nodeExternals = ['vscode', 'sharp', 'onnxruntime-node', 'chokidar', 'playwright-core', 'fsevents', '@vladmandic/face-api', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'];
+const nodeExternals = ['vscode', 'sharp', 'onnxruntime-node', 'playwright-core', 'fsevents', '@vladmandic/face-api', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'];
 
 // esbuild wraps every `import * as vscode from 'vscode'` of an external module in its own copy of the API object
 // (__toESM: one getter per export, about 400, for each of the 60-odd files that import it), which cost 70-90 ms of

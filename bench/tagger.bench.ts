@@ -19,6 +19,7 @@ import { preprocessForTagger, toBatchTensor } from '../src/core/tagger/preproces
 import { TaggerPreprocessPool } from '../src/core/tagger/preprocessPool';
 import { buildHeavyModel, buildMeanColourModel, selectedTagsCsv } from '../test/support/onnxBuilder';
 import { BenchCase } from './harness';
+import { pythonForSdScripts } from '../test/support/sdScriptsPython';
 
 const COUNT = Number(process.env.LORA_BENCH_TAGGER_IMAGES ?? 200);
 const HEAVY_COUNT = Number(process.env.LORA_BENCH_TAGGER_HEAVY_IMAGES ?? 48);
@@ -121,16 +122,6 @@ async function removePhotoSet(count: number, camera: boolean): Promise<void> {
 	if (set) {
 		await fs.rm(set.dir, { recursive: true, force: true });
 	}
-}
-
-/** The first python3 that can run sd-scripts' preprocessing, or undefined (the anchor then says so). */
-async function pythonForSdScripts(): Promise<string | undefined> {
-	for (const python of [process.env.LORA_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p)) {
-		if (await promisify(execFile)(python, ['-c', 'import PIL, numpy, cv2']).then(() => true, () => false)) {
-			return python;
-		}
-	}
-	return undefined;
 }
 
 function preprocessingCases(count: number, camera: boolean): BenchCase[] {

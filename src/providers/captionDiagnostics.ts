@@ -100,7 +100,10 @@ export class CaptionDiagnostics extends Disposable {
 		return this.lastLints.get(root);
 	}
 
-	/** What last set a file's problems: a whole-folder lint (and why it sent them; after typing or a closed document, which of them), typing, or a closed document (its URI). */
+	/**
+	 * What last set a file's problems: a whole-folder lint (and why it sent them; after typing or a closed document, which of
+	 * them), typing, or a closed document (its URI). Undefined once a lint found none, or the file or its folder went away.
+	 */
 	public whyLastSet(path: string): string | undefined {
 		return this.lastSetBy.get(path);
 	}
@@ -140,6 +143,7 @@ export class CaptionDiagnostics extends Disposable {
 				this.linters.delete(root);
 				this.lastLints.delete(root);
 				await this.replace(root, []);
+				this.forgetWhySet(root);
 				return;
 			}
 			const counter = this.tokenCounter();
@@ -195,10 +199,19 @@ export class CaptionDiagnostics extends Disposable {
 		});
 		drop.forEach((uri) => {
 			this.collection.delete(uri);
-			this.lastSetBy.set(uri.fsPath, 'deleted or renamed');
+			this.lastSetBy.delete(uri.fsPath);
 		});
 		for (const files of this.published.values()) {
 			drop.forEach((uri) => files.delete(uri.fsPath));
+		}
+	}
+
+	/** A folder that went away takes its files' reasons with it: the map would otherwise keep every path ever linted. */
+	private forgetWhySet(root: string): void {
+		for (const path of this.lastSetBy.keys()) {
+			if (path.startsWith(root + sep)) {
+				this.lastSetBy.delete(path);
+			}
 		}
 	}
 
@@ -217,7 +230,7 @@ export class CaptionDiagnostics extends Disposable {
 		};
 		for (const file of before.keys()) {
 			if (!byFile.has(file)) {
-				this.lastSetBy.set(file, 'a folder lint: no problems now');
+				this.lastSetBy.delete(file);
 				batch.push([vscode.Uri.file(file), undefined]);
 				if (batch.length === SET_BATCH) {
 					send();

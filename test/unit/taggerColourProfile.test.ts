@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { preprocessForTagger } from '../../src/core/tagger/preprocess';
 import { TaggerPreprocessPool } from '../../src/core/tagger/preprocessPool';
 import { areaResizePaddedToBgr } from '../../src/core/tagger/areaResize';
+import { pythonForSdScripts } from '../support/sdScriptsPython';
 
 /*
  * sd-scripts reads images with PIL, which applies no colour profile: a Display P3 photo is tagged from its
@@ -74,16 +75,6 @@ test('tagger colour profiles: a Display P3 photo is prepared from its stored val
 		await pool.dispose();
 	}
 });
-
-/** The first python3 that can run sd-scripts' preprocessing (bench/wd14_preprocess.py), if any. */
-async function pythonForSdScripts(): Promise<string | undefined> {
-	for (const python of [process.env.LORA_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p)) {
-		if (await promisify(execFile)(python, ['-c', 'import PIL, numpy, cv2']).then(() => true, () => false)) {
-			return python;
-		}
-	}
-	return undefined;
-}
 
 test('tagger colour profiles: the prepared P3 photo equals sd-scripts\' preprocess_image within 1 level', async (t) => {
 	const python = await pythonForSdScripts();
