@@ -7,7 +7,7 @@ import { promises as fs, Dirent } from 'node:fs';
 import { extname, join, sep } from 'node:path';
 import { countCaptionTags } from './caption';
 import { CaptionTextFile } from './captionFile';
-import { passOnCaptionTags } from './datasetCaptionTags';
+import { CUT_TAGS, passOnCaptionTags } from './datasetCaptionTags';
 import { SharedCaptionReads, readCaptionFiles } from './captionReadThread';
 import { guideChecks } from './datasetChecks';
 import type { DatasetImage, DatasetProblem, Subset, TrainingFolder } from './datasetModel';
@@ -271,7 +271,7 @@ function* subsetEntrySteps(subset: Subset, entries: ReadonlyArray<{ name: string
 		const kind = classifyImageName(entry.name, platform);
 		if (kind === 'image' && entry.isFile) {
 			const captionName = captionPathOf(entry.name, captionExtension);
-			subset.images.push({ path: prefix + entry.name, name: entry.name, captionPath: prefix + captionName, hasCaption: fileNames.has(captionName) });
+			subset.images.push({ path: prefix + entry.name, name: entry.name, captionPath: prefix + captionName, hasCaption: fileNames.has(captionName), [CUT_TAGS]: undefined });
 			continue;
 		}
 		const path = prefix + entry.name;

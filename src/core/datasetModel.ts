@@ -4,6 +4,7 @@
  * the scan itself.
  */
 import type { BucketPlacement } from './bucketPreview';
+import type { CUT_TAGS, CaptionWithTags } from './datasetCaptionTags';
 import type { ImageSize } from './datasetImageSize';
 import type { SubsetRole, TrainingSettings, WorkbenchSettings } from './settings';
 import type { StepReport } from './steps';
@@ -42,6 +43,8 @@ export interface DatasetImage {
 	size?: ImageSize;
 	/** The bucket sd-scripts puts it in and the part it keeps (bucketPreview.ts). */
 	bucket?: BucketPlacement;
+	/** Its caption's tags once cut (datasetCaptionTags.ts); a symbol key, so JSON and messages leave it out. */
+	[CUT_TAGS]?: CaptionWithTags;
 }
 
 export interface Subset {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { rescanSubsets, scanTrainingFolder } from '../../src/core/dataset';
-import { imageCaptionTags } from '../../src/core/datasetCaptionTags';
+import { CUT_TAGS, imageCaptionTags } from '../../src/core/datasetCaptionTags';
 import { captionCandidates, classifyImageName, compareCodePoints, parseSubsetName, pythonInt, readCaptionBytes } from '../../src/core/datasetParse';
 import { findTrainingFolders } from '../../src/core/datasetDiscover';
 import { readImageSizeFromHeader } from '../../src/core/datasetImageSize';
@@ -306,6 +306,10 @@ describe('rescan of changed subsets', () => {
 		assert.equal(imageCaptionTags(images[0]), oldTags[0], 'an unchanged caption keeps the tags cut from it');
 		assert.equal(imageCaptionTags(images[2]), oldTags[2]);
 		assert.deepEqual(images.map((i) => imageCaptionTags(i)), [['zq7', 'smile'], ['zq7', 'new b', 'red hair'], ['zq7', 'old c'], ['zq7', 'd'], ['zq7', 'e now written']]);
+		// They travel with the image object only: a webview or thread message (a structured clone) and JSON leave them out.
+		assert.equal(images[0][CUT_TAGS]?.tags, oldTags[0]);
+		assert.equal(structuredClone(images[0])[CUT_TAGS], undefined);
+		assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(images[0]))).sort(), Object.keys(images[0]).sort());
 		assert.deepEqual(rescanned.subsets[0].problems.filter((p) => p.code === 'empty-caption'), []);
 
 		// Without names, the subset is read whole.

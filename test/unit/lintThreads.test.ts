@@ -159,6 +159,11 @@ test('texts packed for a helper thread come back the same, whatever their charac
 	const packed = packTexts(texts);
 	assert.equal(packed.ends.length, texts.length);
 	assert.deepEqual([...unpackTexts(packed)], texts);
+	// All ASCII (the usual paths) takes the one-encode way: the same texts back, and a buffer of just their bytes.
+	const ascii = ['', '/data/images/24_x woman/a.txt', 'a path/with spaces, "quotes", $HOME and \\back', '', 'x'.repeat(5000)];
+	const packedAscii = packTexts(ascii);
+	assert.deepEqual([...unpackTexts(packedAscii)], ascii);
+	assert.equal(packedAscii.buffer.byteLength, ascii.join('').length);
 });
 
 test('problems cross with their file as an index into the lint\'s paths, and come back with the same paths', () => {

@@ -79,8 +79,15 @@ function subsetClassWord(folder: TrainingFolder, subset: Subset): string | undef
  * scan; `lintText` re-lints one caption as the user types, with the dataset-wide facts of the last `lintAll`.
  */
 export class DatasetLinter {
-	/** Each caption file's subset and that subset's index in the folder. */
-	private readonly captionSubset = new Map<string, { subset: Subset; index: number }>();
+	/**
+	 * The caption files in folder order, each once, with the index of its subset in the folder (the last subset naming
+	 * it), and each path's position there. Kept as arrays, built in indexed loops: every change on disk makes a new
+	 * linter in the extension host, where a for-of over 20,000 map entries, run once and so never optimised, held the
+	 * thread for tens of milliseconds (issue 22).
+	 */
+	private readonly captionPaths: string[] = [];
+	private readonly captionSubsets: Int32Array;
+	private readonly captionPosition = new Map<string, number>();
 	private contexts: CaptionContext[];
 
 	private constructor(
@@ -94,13 +101,25 @@ export class DatasetLinter {
 		readonly setupIssues: LintIssue[],
 		readonly tokenEstimateReason: string | undefined,
 	) {
-		folder.subsets.forEach((subset, index) => {
-			for (const image of subset.images) {
-				if (image.hasCaption) {
-					this.captionSubset.set(image.captionPath, { subset, index });
+		const subsetOf: number[] = [];
+		for (let s = 0; s < folder.subsets.length; s++) {
+			const images = folder.subsets[s].images;
+			for (let i = 0; i < images.length; i++) {
+				const image = images[i];
+				if (!image.hasCaption) {
+					continue;
+				}
+				const at = this.captionPosition.get(image.captionPath);
+				if (at === undefined) {
+					this.captionPosition.set(image.captionPath, this.captionPaths.length);
+					this.captionPaths.push(image.captionPath);
+					subsetOf.push(s);
+				} else {
+					subsetOf[at] = s;
 				}
 			}
-		});
+		}
+		this.captionSubsets = Int32Array.from(subsetOf);
 		this.contexts = captionContexts(setup, tokenCounter, vocabulary, undefined);
 	}
 
@@ -148,21 +167,21 @@ export class DatasetLinter {
 
 	/** Every caption file sd-scripts reads (orphans are only reported, never linted), in folder order. */
 	captionFiles(): CaptionFile[] {
-		return [...this.captionSubset].map(([path, { subset }]) => ({ path, subset }));
+		return this.captionPaths.map((path, at) => ({ path, subset: this.folder.subsets[this.captionSubsets[at]] }));
 	}
 
 	/** Whether the path is one of this folder's caption files. */
 	owns(path: string): boolean {
-		return this.captionSubset.has(path);
+		return this.captionPosition.has(path);
 	}
 
 	/** Lints one caption's text (e.g. an editor's unsaved content) in this dataset's context. */
 	lintText(path: string, text: string): LintIssue[] {
-		const owner = this.captionSubset.get(path);
-		if (!owner) {
+		const at = this.captionPosition.get(path);
+		if (at === undefined) {
 			return [];
 		}
-		return lintCaption(path, text, this.contexts[owner.index], this.rules);
+		return lintCaption(path, text, this.contexts[this.captionSubsets[at]], this.rules);
 	}
 
 	/**
@@ -173,19 +192,26 @@ export class DatasetLinter {
 	async lintAll(options: Pick<LintDatasetOptions, 'overrides' | 'threads'> = {}): Promise<DatasetLintResult> {
 		const settingsText = await fs.readFile(join(this.folder.root, SETTINGS_FILE_NAME), 'utf8').catch(() => '');
 		const here = new CaptionLintShare(this.setup, this.rules);
-		const paths: string[] = [];
-		const subsets: number[] = [];
-		for (const [path, { index }] of this.captionSubset) {
-			const override = options.overrides?.get(path);
-			if (override === undefined) {
-				paths.push(path);
-				subsets.push(index);
-			} else {
-				here.addText(path, index, override);
+		let paths: readonly string[] = this.captionPaths;
+		let subsets: Int32Array = this.captionSubsets;
+		const overrides = options.overrides;
+		if (overrides && overrides.size > 0) {
+			const fromDisk: string[] = [];
+			const fromDiskSubsets: number[] = [];
+			for (let at = 0; at < this.captionPaths.length; at++) {
+				const override = overrides.get(this.captionPaths[at]);
+				if (override === undefined) {
+					fromDisk.push(this.captionPaths[at]);
+					fromDiskSubsets.push(this.captionSubsets[at]);
+				} else {
+					here.addText(this.captionPaths[at], this.captionSubsets[at], override);
+				}
 			}
+			paths = fromDisk;
+			subsets = Int32Array.from(fromDiskSubsets);
 		}
 		const threads = options.threads === undefined || options.threads === 'auto' ? (availableParallelism() >= 4 ? 'share' : 'one') : options.threads;
-		const thread = threads !== 'one' && this.threadable && paths.length >= HELPER_MIN_CAPTIONS ? LintThread.start(this.setup, paths, Int32Array.from(subsets), threads === 'helper') : undefined;
+		const thread = threads !== 'one' && this.threadable && paths.length >= HELPER_MIN_CAPTIONS ? LintThread.start(this.setup, paths, subsets, threads === 'helper') : undefined;
 		try {
 			if (!thread) {
 				await readCaptionFiles(paths, (index, file) => here.addFile(paths[index], subsets[index], file));
@@ -197,7 +223,7 @@ export class DatasetLinter {
 	}
 
 	/** Without a thread, `here` holds every caption already; with one, each thread reads what it claims. */
-	private async lintShares(here: CaptionLintShare, paths: readonly string[], subsets: readonly number[], thread: LintThread | undefined, helperAlone: boolean, settingsText: string): Promise<DatasetLintResult> {
+	private async lintShares(here: CaptionLintShare, paths: readonly string[], subsets: Int32Array, thread: LintThread | undefined, helperAlone: boolean, settingsText: string): Promise<DatasetLintResult> {
 		const readHere = new Uint8Array(paths.length);
 		if (thread && !helperAlone) {
 			await runInSlices(readSteps(here, paths, subsets, readHere, () => thread.claim()));
@@ -246,7 +272,7 @@ export class DatasetLinter {
 	}
 }
 
-function* readSteps(share: CaptionLintShare, paths: readonly string[], subsets: readonly number[], readHere: Uint8Array, claim: () => number | undefined): Steps<void> {
+function* readSteps(share: CaptionLintShare, paths: readonly string[], subsets: Int32Array, readHere: Uint8Array, claim: () => number | undefined): Steps<void> {
 	for (let index = claim(); index !== undefined; index = claim()) {
 		readHere[index] = 1;
 		share.addFile(paths[index], subsets[index], readCaptionFileSync(paths[index]));

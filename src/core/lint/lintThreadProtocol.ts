@@ -62,6 +62,19 @@ export interface PackedTexts {
 
 export function packTexts(texts: readonly string[]): PackedTexts {
 	const encoder = new TextEncoder();
+	// Paths are nearly always ASCII, one byte per character: then one encode of them all, and the ends are the running
+	// lengths. An encodeInto per path (and a subarray for each) held the extension host 20-40 ms for 20,000 captions.
+	const joined = texts.join('');
+	const whole = encoder.encode(joined);
+	if (whole.length === joined.length) {
+		const ends = new Array<number>(texts.length);
+		let end = 0;
+		for (let i = 0; i < texts.length; i++) {
+			end += texts[i].length;
+			ends[i] = end;
+		}
+		return { buffer: whole.buffer.byteLength === whole.length ? whole.buffer : whole.buffer.slice(0, whole.length), ends };
+	}
 	let buffer = new Uint8Array(Math.max(1024, texts.reduce((n, text) => n + text.length, 0) * 3));
 	let used = 0;
 	const ends: number[] = [];
