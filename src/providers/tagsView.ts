@@ -42,7 +42,9 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 	 * against. A change of diagnostics names its files, and only those (and captions whose text changed) are read
 	 * again: after a rescan's re-lint, 20,000 getDiagnostics calls per update were most of this view's host time.
 	 */
-	private readonly fileFlags = new Map<string, Map<string, { caption: string; flags: readonly CaptionFlag[] }>>();
+	private readonly fileFlags = new Map<string, Map<string, FileFlags>>();
+	/** Which update last saw each caption (FileFlags.seenBy): a Set of 20,000 paths per update was garbage at once. */
+	private flaggedUpdates = 0;
 
 	constructor(private readonly service: TrainingFolderService) {
 		super();
@@ -264,9 +266,9 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 	 * whose diagnostics or text changed since the last update (`fileFlags`).
 	 */
 	private *flaggedSteps(folder: TrainingFolder): Steps<FlaggedTag[]> {
-		// Per tag and code: the flagged tag and the set of its files (a Set: `files.includes` per diagnostic was quadratic).
-		const found = new Map<string, Map<string, { tag: FlaggedTag; files: Set<string> }>>();
-		const seen = new Set<string>();
+		// Per tag and code: the flagged tag, its files gathered in folder order.
+		const found = new Map<string, Map<string, FlaggedTag>>();
+		const update = ++this.flaggedUpdates;
 		let files = this.fileFlags.get(folder.root);
 		if (!files) {
 			files = new Map();
@@ -274,18 +276,25 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 		}
 		for (const subset of folder.subsets) {
 			for (let m = 0; m < subset.images.length; m++) {
-				yield;
+				// A step per caption read from its diagnostics, else per 32 captions: a yield per image was an object per image per update.
+				if ((m & 31) === 31) {
+					yield;
+				}
 				const image = subset.images[m];
-				if (!image.hasCaption || image.caption === undefined || seen.has(image.captionPath)) {
+				if (!image.hasCaption || image.caption === undefined) {
 					continue;
 				}
 				const path = image.captionPath;
-				seen.add(path);
 				let read = files.get(path);
-				if (read?.caption !== image.caption) {
-					read = { caption: image.caption, flags: captionFlags(path, image.caption) };
-					files.set(path, read);
+				if (read?.seenBy === update) {
+					continue; // Two images with one caption file (a.png, a.jpg): counted once.
 				}
+				if (read?.caption !== image.caption) {
+					read = { caption: image.caption, flags: captionFlags(path, image.caption), seenBy: update };
+					files.set(path, read);
+					yield;
+				}
+				read.seenBy = update;
 				for (let f = 0; f < read.flags.length; f++) {
 					const flag = read.flags[f];
 					// By tag, then by code: a key string made per flag was 32,000 strings per update.
@@ -294,31 +303,41 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 						byCode = new Map();
 						found.set(flag.key, byCode);
 					}
-					let entry = byCode.get(flag.code);
-					if (!entry) {
-						entry = { tag: { key: flag.key, label: flag.label, code: flag.code, message: flag.message, severity: flag.severity, files: [] }, files: new Set() };
-						byCode.set(flag.code, entry);
+					let tag = byCode.get(flag.code);
+					if (!tag) {
+						tag = { key: flag.key, label: flag.label, code: flag.code, message: flag.message, severity: flag.severity, files: [] };
+						byCode.set(flag.code, tag);
 					}
-					if (!entry.files.has(path)) {
-						entry.files.add(path);
-						entry.tag.files.push(path);
+					// A caption's flags are gathered together, so a caption already counted for this tag is the last one.
+					if (tag.files[tag.files.length - 1] !== path) {
+						tag.files.push(path);
 					}
 				}
 			}
 		}
 		// Captions gone from the folder are let go.
-		for (const path of files.keys()) {
-			if (!seen.has(path)) {
+		let looked = 0;
+		for (const [path, read] of files) {
+			if (read.seenBy !== update) {
 				files.delete(path);
 			}
-			yield;
+			if ((++looked & 63) === 0) {
+				yield;
+			}
 		}
-		return yield* sortSteps([...found.values()].flatMap((byCode) => [...byCode.values()].map((entry) => entry.tag)), (a, b) => a.severity - b.severity || b.files.length - a.files.length || a.key.localeCompare(b.key));
+		return yield* sortSteps([...found.values()].flatMap((byCode) => [...byCode.values()]), (a, b) => a.severity - b.severity || b.files.length - a.files.length || a.key.localeCompare(b.key));
 	}
 }
 
 /** One tag a caption's lint problem is on (a FlaggedTag before its files are gathered). */
 type CaptionFlag = Omit<FlaggedTag, 'files'>;
+
+/** A caption's flags as last read, the caption text they were read against, and the last update that saw the caption. */
+interface FileFlags {
+	caption: string;
+	flags: readonly CaptionFlag[];
+	seenBy: number;
+}
 
 const NO_FLAGS: readonly CaptionFlag[] = Object.freeze([]);
 

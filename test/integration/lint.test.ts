@@ -214,7 +214,7 @@ describe('caption lint of a large folder', () => {
 describe('the Tags view\'s flagged tags', () => {
 	it('follow the lint as captions change on disk, and as the rules change with the captions unchanged', async function () {
 		this.timeout(180_000);
-		const captions = ['fl4g, smile, smile', 'fl4g, red dress', 'fl4g, long hair'];
+		const captions = ['fl4g, smile, smile', 'fl4g, red dress, red dress', 'fl4g, long hair'];
 		const root = await makeTrainingFolder(testWorkspace()!, 'flagged-folder', {
 			subsets: [{ repeats: 10, classTokens: 'fl4g woman', images: captions.length, size: [32, 32], caption: (i) => captions[i] }],
 			settingsYaml: 'trigger: fl4g\nclass: woman\n',
@@ -228,14 +228,16 @@ describe('the Tags view\'s flagged tags', () => {
 			return folder ? (await view.flaggedTags(folder)).map((tag) => `${tag.label} ${tag.code}: ${tag.files.map((file) => file.slice(subset.length + 1)).join(' ')}`) : [];
 		};
 		try {
+			// img_002.png and img_002.jpg share img_002.txt (sd-scripts reads it for both): its flagged tag names it once.
+			await writeImage(join(subset, 'img_002.jpg'), { width: 32, height: 32 });
 			await service.refresh(root);
 			await api.testing.lint.diagnostics.idle();
-			assert.deepEqual(await flagged(), ['smile duplicate-tag: img_001.txt']);
+			assert.deepEqual(await flagged(), ['red dress duplicate-tag: img_002.txt', 'smile duplicate-tag: img_001.txt']);
 
 			// One caption fixed, another given the problem: each is re-linted, and the view follows.
 			await fs.writeFile(join(subset, 'img_001.txt'), 'fl4g, smile');
 			await fs.writeFile(join(subset, 'img_003.txt'), 'fl4g, long hair, long hair');
-			const expected = JSON.stringify(['long hair duplicate-tag: img_003.txt']);
+			const expected = JSON.stringify(['long hair duplicate-tag: img_003.txt', 'red dress duplicate-tag: img_002.txt']);
 			await waitFor('the flagged tags after the change', async () => JSON.stringify(await flagged()) === expected)
 				.catch(async () => assert.deepEqual(await flagged(), JSON.parse(expected)));
 
