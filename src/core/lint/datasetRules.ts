@@ -42,20 +42,28 @@ export function sharedCaptionRule(folder: TrainingFolder, rules: RuleSelection):
 	}
 	const issues: LintIssue[] = [];
 	for (const subset of folder.subsets) {
-		const byCaption = new Map<string, string[]>();
-		for (const image of subset.images) {
-			const names = byCaption.get(image.captionPath);
-			if (names) {
-				names.push(image.name);
-			} else {
-				byCaption.set(image.captionPath, [image.name]);
-			}
-		}
-		for (const [captionPath, names] of byCaption) {
-			if (names.length < 2) {
+		// Each caption path's first image, and names only for the paths a second image shares: a list per image made
+		// 20,000 arrays per lint, and the host lints the whole folder after every change (issue 22).
+		const images = subset.images;
+		const firstImage = new Map<string, number>();
+		let sharedBy: Map<string, string[]> | undefined;
+		for (let i = 0; i < images.length; i++) {
+			const captionPath = images[i].captionPath;
+			const first = firstImage.get(captionPath);
+			if (first === undefined) {
+				firstImage.set(captionPath, i);
 				continue;
 			}
-			const shared = subset.images.find((i) => i.captionPath === captionPath)!;
+			sharedBy ??= new Map();
+			const names = sharedBy.get(captionPath);
+			if (names) {
+				names.push(images[i].name);
+			} else {
+				sharedBy.set(captionPath, [images[first].name, images[i].name]);
+			}
+		}
+		for (const [captionPath, names] of sharedBy ?? []) {
+			const shared = images[firstImage.get(captionPath)!];
 			issues.push({
 				file: shared.hasCaption ? captionPath : join(subset.dir, names[1]), line: 1, column: 1, endLine: 1, endColumn: 1, severity, code: 'shared-caption',
 				message: `${names.join(' and ')} share the name ${captionPath.slice(subset.dir.length + 1)}: sd-scripts pairs captions by name without the extension, so they train on the same ${shared.hasCaption ? 'caption' : 'class tokens (and a caption written for one captions all)'}. Rename all but one image (each with its own caption), or remove the duplicate.`,
