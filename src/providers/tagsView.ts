@@ -269,6 +269,7 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 		// Per tag and code: the flagged tag, its files gathered in folder order.
 		const found = new Map<string, Map<string, FlaggedTag>>();
 		const update = ++this.flaggedUpdates;
+		let seen = 0;
 		let files = this.fileFlags.get(folder.root);
 		if (!files) {
 			files = new Map();
@@ -295,6 +296,7 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 					yield;
 				}
 				read.seenBy = update;
+				seen++;
 				for (let f = 0; f < read.flags.length; f++) {
 					const flag = read.flags[f];
 					// By tag, then by code: a key string made per flag was 32,000 strings per update.
@@ -315,14 +317,16 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 				}
 			}
 		}
-		// Captions gone from the folder are let go.
-		let looked = 0;
-		for (const [path, read] of files) {
-			if (read.seenBy !== update) {
-				files.delete(path);
-			}
-			if ((++looked & 63) === 0) {
-				yield;
+		// Captions gone from the folder are let go (looked for only when some are: the walk made an entry per caption).
+		if (files.size > seen) {
+			let looked = 0;
+			for (const [path, read] of files) {
+				if (read.seenBy !== update) {
+					files.delete(path);
+				}
+				if ((++looked & 63) === 0) {
+					yield;
+				}
 			}
 		}
 		return yield* sortSteps([...found.values()].flatMap((byCode) => [...byCode.values()]), (a, b) => a.severity - b.severity || b.files.length - a.files.length || a.key.localeCompare(b.key));
