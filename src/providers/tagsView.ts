@@ -40,11 +40,16 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 	/**
 	 * Per root and caption: its flagged tags as last read from its diagnostics, with the caption text they were read
 	 * against. A change of diagnostics names its files, and only those (and captions whose text changed) are read
-	 * again: after a rescan's re-lint, 20,000 getDiagnostics calls per update were most of this view's host time.
+	 * again: after a rescan's re-lint, 20,000 getDiagnostics calls per update were most of this view's host time. VS
+	 * Code names each changed file twice (its echo of the change comes back later, by then seconds later in the host
+	 * bench): flags are made again only when the diagnostics are other objects.
 	 */
 	private readonly fileFlags = new Map<string, Map<string, FileFlags>>();
 	/** Which update last saw each caption (FileFlags.seenBy): a Set of 20,000 paths per update was garbage at once. */
 	private flaggedUpdates = 0;
+	/** Per root: the captions events named since its last update, and the scan that update walked. */
+	private readonly namedSince = new Map<string, Set<string>>();
+	private readonly walkedScan = new Map<string, TrainingFolder>();
 
 	constructor(private readonly service: TrainingFolderService) {
 		super();
@@ -52,18 +57,34 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 			this.cache.delete(change.root);
 			if (!change.folder) {
 				this.fileFlags.delete(change.root);
+				this.namedSince.delete(change.root);
+				this.walkedScan.delete(change.root);
 			}
 			this.changeEmitter.fire(undefined);
 			this.scheduleFlagged();
 		}));
-		// Throttled like the Dataset view: a steady stream of diagnostics must not postpone the refresh forever.
+		// Throttled like the Dataset view: a steady stream of diagnostics must not postpone the refresh forever. Only
+		// the captions this view holds are marked; diagnostics of other files ask for no update.
 		this.register(vscode.languages.onDidChangeDiagnostics((event) => {
+			let marked = false;
 			for (const uri of event.uris) {
-				for (const files of this.fileFlags.values()) {
-					files.delete(uri.fsPath);
+				for (const [root, files] of this.fileFlags) {
+					const read = files.get(uri.fsPath);
+					if (read) {
+						read.diagnosticsChanged = true;
+						marked = true;
+						let named = this.namedSince.get(root);
+						if (!named) {
+							named = new Set();
+							this.namedSince.set(root, named);
+						}
+						named.add(uri.fsPath);
+					}
 				}
 			}
-			this.scheduleFlagged();
+			if (marked) {
+				this.scheduleFlagged();
+			}
 		}));
 		this.register({ dispose: () => clearTimeout(this.diagnosticsTimer) });
 	}
@@ -260,21 +281,43 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 		return first;
 	}
 
+	/** Reads again the captions events named (`named`); whether any of their flags changed. */
+	private *anyFlagsChangedSteps(files: Map<string, FileFlags>, named: ReadonlySet<string> | undefined): Steps<boolean> {
+		let changed = false;
+		for (const path of named ?? []) {
+			const read = files.get(path);
+			if (read?.diagnosticsChanged) {
+				changed = readFlags(files, path, read.caption, read) !== read || changed;
+				yield;
+			}
+		}
+		return changed;
+	}
+
 	/**
 	 * One caption's diagnostics at a time (vscode.languages.getDiagnostics() of the whole workspace is one call
 	 * that copies every file's diagnostics: 50-400 ms at 20,000 captions), in folder order, and only for captions
 	 * whose diagnostics or text changed since the last update (`fileFlags`).
 	 */
 	private *flaggedSteps(folder: TrainingFolder): Steps<FlaggedTag[]> {
-		// Per tag and code: the flagged tag, its files gathered in folder order.
-		const found = new Map<string, Map<string, FlaggedTag>>();
-		const update = ++this.flaggedUpdates;
-		let seen = 0;
 		let files = this.fileFlags.get(folder.root);
 		if (!files) {
 			files = new Map();
 			this.fileFlags.set(folder.root, files);
 		}
+		const named = this.namedSince.get(folder.root);
+		this.namedSince.delete(folder.root);
+		const last = this.flagged.get(folder.root);
+		// The same scan, and every caption named since holds the same diagnostics (VS Code's echoes of changes already
+		// read): the last tags stand, without a walk of every caption.
+		if (last && this.walkedScan.get(folder.root) === folder && !(yield* this.anyFlagsChangedSteps(files, named))) {
+			return last;
+		}
+		this.walkedScan.set(folder.root, folder);
+		// Per tag and code: the flagged tag, its files gathered in folder order.
+		const found = new Map<string, Map<string, FlaggedTag>>();
+		const update = ++this.flaggedUpdates;
+		let seen = 0;
 		for (const subset of folder.subsets) {
 			for (let m = 0; m < subset.images.length; m++) {
 				// A step per caption read from its diagnostics, else per 32 captions: a yield per image was an object per image per update.
@@ -290,9 +333,8 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 				if (read?.seenBy === update) {
 					continue; // Two images with one caption file (a.png, a.jpg): counted once.
 				}
-				if (read?.caption !== image.caption) {
-					read = { caption: image.caption, flags: captionFlags(path, image.caption), seenBy: update };
-					files.set(path, read);
+				if (read?.caption !== image.caption || read.diagnosticsChanged) {
+					read = readFlags(files, path, image.caption, read);
 					yield;
 				}
 				read.seenBy = update;
@@ -336,18 +378,42 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 /** One tag a caption's lint problem is on (a FlaggedTag before its files are gathered). */
 type CaptionFlag = Omit<FlaggedTag, 'files'>;
 
-/** A caption's flags as last read, the caption text they were read against, and the last update that saw the caption. */
+/**
+ * A caption's flags as last read, the caption text and diagnostics they were read from, the last update that saw the
+ * caption, and whether an event named it since.
+ */
 interface FileFlags {
 	caption: string;
+	diagnostics: readonly vscode.Diagnostic[];
 	flags: readonly CaptionFlag[];
 	seenBy: number;
+	diagnosticsChanged: boolean;
 }
 
 const NO_FLAGS: readonly CaptionFlag[] = Object.freeze([]);
 
-/** The tags the `lora` diagnostics of one caption's first line are on. */
-function captionFlags(path: string, caption: string): readonly CaptionFlag[] {
+/**
+ * A caption's flags from its diagnostics now: `read` itself when they are the same Diagnostic objects as it was read
+ * from (VS Code 1.139 sends every diagnostics change back to the extension host, which fires it a second time), else
+ * a new entry, kept in `files`.
+ */
+function readFlags(files: Map<string, FileFlags>, path: string, caption: string, read: FileFlags | undefined): FileFlags {
 	const diagnostics = vscode.languages.getDiagnostics(vscode.Uri.file(path));
+	if (read && read.caption === caption && sameItems(read.diagnostics, diagnostics)) {
+		read.diagnosticsChanged = false;
+		return read;
+	}
+	const fresh: FileFlags = { caption, diagnostics, flags: captionFlags(diagnostics, caption), seenBy: read?.seenBy ?? 0, diagnosticsChanged: false };
+	files.set(path, fresh);
+	return fresh;
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+	return a.length === b.length && a.every((item, i) => item === b[i]);
+}
+
+/** The tags the `lora` diagnostics of one caption's first line are on. */
+function captionFlags(diagnostics: readonly vscode.Diagnostic[], caption: string): readonly CaptionFlag[] {
 	let flags: CaptionFlag[] | undefined;
 	for (const diagnostic of diagnostics) {
 		if (diagnostic.source !== 'lora' || diagnostic.range.start.line !== 0) {
