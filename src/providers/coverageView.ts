@@ -56,7 +56,7 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 	private readonly normalizers = new Map<string, (tag: string) => string>();
 	private diagnosticsRun: Promise<void> = Promise.resolve();
 	/** Measured poses per folder, with the image list they were measured on (new pictures mean a new measure). */
-	private readonly poses = new Map<string, { folder: TrainingFolder; stamp: string; measured: PoseMeasure }>();
+	private readonly poses = new Map<string, { folder: TrainingFolder; measured: PoseMeasure }>();
 	private readonly likeness: LikenessService;
 
 	public static register(services: WorkbenchServices): CoverageView {
@@ -135,12 +135,13 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 		if (known?.folder === folder) {
 			return known.measured;
 		}
-		const stamp = folder.subsets.flatMap((s) => s.images.map((i) => i.path)).join('\n');
-		if (known?.stamp === stamp) {
+		// Another scan of the same pictures (captions changed): the measure stands. Compared path by path, not as one
+		// joined string (2 MB and ~15 ms of the host per scan at 20,000 images).
+		if (known && samePictures(known.folder, folder)) {
 			known.folder = folder;
 			return known.measured;
 		}
-		const entry = { folder, stamp, measured: { state: 'measuring' } as PoseMeasure };
+		const entry = { folder, measured: { state: 'measuring' } as PoseMeasure };
 		this.poses.set(folder.root, entry);
 		void this.likeness.report(folder.root).then((report) => {
 			if ('reason' in report) {
@@ -324,4 +325,24 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 
 function quoteTag(tag: string): string {
 	return /^[\w\s-]+$/.test(tag) && !/\b(AND|OR|NOT)\b/.test(tag) ? tag : `"${tag.replace(/"/g, '\\"')}"`;
+}
+
+/** Whether two scans list the same pictures in the same subsets' order (a rescan keeps the path strings it can). */
+function samePictures(a: TrainingFolder, b: TrainingFolder): boolean {
+	if (a.subsets.length !== b.subsets.length) {
+		return false;
+	}
+	for (let s = 0; s < a.subsets.length; s++) {
+		const before = a.subsets[s].images;
+		const after = b.subsets[s].images;
+		if (before.length !== after.length) {
+			return false;
+		}
+		for (let i = 0; i < before.length; i++) {
+			if (before[i].path !== after[i].path) {
+				return false;
+			}
+		}
+	}
+	return true;
 }
