@@ -67,19 +67,20 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 		// the captions this view holds are marked; diagnostics of other files ask for no update.
 		this.register(vscode.languages.onDidChangeDiagnostics((event) => {
 			let marked = false;
-			for (const uri of event.uris) {
-				for (const [root, files] of this.fileFlags) {
+			for (const [root, files] of this.fileFlags) {
+				let named = this.namedSince.get(root);
+				for (const uri of event.uris) {
 					const read = files.get(uri.fsPath);
-					if (read) {
-						read.diagnosticsChanged = true;
-						marked = true;
-						let named = this.namedSince.get(root);
-						if (!named) {
-							named = new Set();
-							this.namedSince.set(root, named);
-						}
-						named.add(uri.fsPath);
+					if (!read) {
+						continue;
 					}
+					read.diagnosticsChanged = true;
+					marked = true;
+					if (!named) {
+						named = new Set();
+						this.namedSince.set(root, named);
+					}
+					named.add(uri.fsPath);
 				}
 			}
 			if (marked) {
