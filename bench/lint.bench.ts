@@ -6,7 +6,7 @@
  * Issue 22 asks for cost linear in the captions: the CLI cases print microseconds per caption at 2,000 and
  * 20,000 captions (LORA_BENCH_LINT_SIZES=2000,20000,100000 adds 100,000; writing its files takes a while).
  */
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { scanTrainingFolder } from '../src/core/dataset';
@@ -55,6 +55,8 @@ async function writeFolder(count: number, write: (i: number) => string): Promise
 	const sharp = (await import('sharp')).default;
 	const image = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 200, g: 150, b: 120 } } }).png().toBuffer();
 	const dir = await fs.mkdtemp(join(tmpdir(), 'lw-bench-lint-'));
+	// A filter can pick a case whose folder another, unselected case's teardown would have removed.
+	process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
 	const subset = join(dir, 'images', '24_zq7lora woman');
 	await fs.mkdir(subset, { recursive: true });
 	for (let start = 0; start < count; start += 500) {

@@ -1,9 +1,8 @@
 import * as vscode from 'vscode';
 import { basename, relative } from 'node:path';
 import type { TrainingFolder } from '../core/dataset';
-import { FolderCoverage, folderCoverage, folderCoverageSteps } from '../core/coverage/fromFolder';
-import { runInSlices } from '../core/slices';
-import { memoizedNormalize } from '../core/tagStats';
+import { FolderCoverage, folderCoverage } from '../core/coverage/fromFolder';
+import { CoverageTracker } from '../core/coverage/coverageTracker';
 import type { CoverageProblem } from '../core/coverage/checks';
 import type { GroupCoverage, SubsetCoverage, TagCoverage } from '../core/coverage/coverage';
 import type { TrainingFolderService } from '../services/trainingFolders';
@@ -52,8 +51,8 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 	private readonly diagnostics = this.register(vscode.languages.createDiagnosticCollection('lora-coverage'));
 	/** Per root: the coverage of one scan (the folder object), computed once in slices that leave the host free. */
 	private readonly cache = new Map<string, CoverageEntry>();
-	/** Per root: each tag's normal form, kept from one recompute to the next across scans (memoizedNormalize). */
-	private readonly normalizers = new Map<string, (tag: string) => string>();
+	/** Per root: the coverage kept from scan to scan, so that a rescan counts again only what changed. */
+	private readonly trackers = new Map<string, CoverageTracker>();
 	private diagnosticsRun: Promise<void> = Promise.resolve();
 	/** Measured poses per folder, with the image list they were measured on (new pictures mean a new measure). */
 	private readonly poses = new Map<string, { folder: TrainingFolder; measured: PoseMeasure }>();
@@ -72,7 +71,7 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 		this.register(trainingFolders.onDidChange((change) => {
 			this.cache.delete(change.root);
 			if (!change.folder) {
-				this.normalizers.delete(change.root);
+				this.trackers.delete(change.root);
 			}
 			this.scheduleDiagnostics();
 			this.changeEmitter.fire(undefined);
@@ -83,7 +82,7 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 	/** The folder's coverage now; computed at once (blocking) when the slices have not finished it yet. */
 	public coverageOf(folder: TrainingFolder): FolderCoverage {
 		const entry = this.entryOf(folder);
-		entry.done ??= folderCoverage(folder, this.normalizerOf(folder.root));
+		entry.done ??= folderCoverage(folder);
 		return entry.done;
 	}
 
@@ -102,19 +101,19 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 		}
 	}
 
-	private normalizerOf(root: string): (tag: string) => string {
-		let normalize = this.normalizers.get(root);
-		if (!normalize) {
-			normalize = memoizedNormalize();
-			this.normalizers.set(root, normalize);
+	private trackerOf(root: string): CoverageTracker {
+		let tracker = this.trackers.get(root);
+		if (!tracker) {
+			tracker = new CoverageTracker();
+			this.trackers.set(root, tracker);
 		}
-		return normalize;
+		return tracker;
 	}
 
 	private entryOf(folder: TrainingFolder): CoverageEntry {
 		let entry = this.cache.get(folder.root);
 		if (entry?.folder !== folder) {
-			const fresh: CoverageEntry = { folder, coverage: runInSlices(folderCoverageSteps(folder, this.normalizerOf(folder.root))).then((coverage) => (fresh.done ??= coverage)) };
+			const fresh: CoverageEntry = { folder, coverage: this.trackerOf(folder.root).coverage(folder).then((coverage) => (fresh.done ??= coverage)) };
 			entry = fresh;
 			this.cache.set(folder.root, entry);
 		}

@@ -5,7 +5,7 @@ import { BalanceInput, BalanceProposal, proposeRepeats } from './balance';
 import { Steps, runToEnd } from '../slices';
 import { CoverageOptions, CoverageProblem, DEFAULT_COVERAGE_OPTIONS, checkCoverageSteps } from './checks';
 import { CoverageImage, CoverageReport, CoverageSubset, coverageSteps } from './coverage';
-import { resolveGroups, withDeclaredCostumes } from './groups';
+import { CoverageGroups, resolveGroups, withDeclaredCostumes } from './groups';
 import { memoizedNormalize } from '../tagStats';
 
 /** The `coverage:` section of lora-workbench.yaml: groups, thresholds, declared hairstyles and costumes. */
@@ -33,11 +33,20 @@ export function coverageOptionsFrom(raw: Record<string, unknown>): { options: Co
 	};
 }
 
+/** The coverage groups of a folder's settings: defaults, `coverage.groups`, and declared costumes as outfits. */
+export function coverageGroupsOf(settings: TrainingFolder['settings']): CoverageGroups {
+	const { options, groupsSetting } = coverageOptionsFrom(settings.raw);
+	const declared = [...options.costumes.map((c) => c.tag), ...(settings.lint?.costumeTags ?? [])];
+	return withDeclaredCostumes(resolveGroups(groupsSetting), declared);
+}
+
 export function coverageSubsets(folder: TrainingFolder): CoverageSubset[] {
 	return runToEnd(coverageSubsetSteps(folder));
 }
 
-function* coverageSubsetSteps(folder: TrainingFolder): Steps<CoverageSubset[]> {
+type SubsetsOf = { subsets: ReadonlyArray<Pick<TrainingFolder['subsets'][number], 'name' | 'role' | 'isReg'> & { images: ReadonlyArray<Pick<TrainingFolder['subsets'][number]['images'][number], 'path' | 'caption'>> }> };
+
+export function* coverageSubsetSteps(folder: SubsetsOf): Steps<CoverageSubset[]> {
 	const subsets: CoverageSubset[] = [];
 	for (const subset of folder.subsets) {
 		const images: CoverageImage[] = [];
@@ -57,16 +66,14 @@ export interface FolderCoverage {
 }
 
 /**
- * The folder's coverage and its problems, in steps of one image (slices.ts). Each caption's tags are kept with the
- * scanned image (datasetCaptionTags.ts). `normalize`: the memoizedNormalize the last recompute of this folder used
- * (the Coverage view keeps one per folder), so that later recomputes look up tags whose hashes V8 has already computed
- * (issue 22: Coverage was the host's largest work per change).
+ * The folder's coverage and its problems, computed whole in steps of one image (slices.ts): the CLI's and the tests'.
+ * The Coverage view keeps a CoverageTracker per folder instead, which gives the same result from scan to scan counting
+ * only what changed. Each caption's tags are kept with the scanned image (datasetCaptionTags.ts).
  */
 export function* folderCoverageSteps(folder: TrainingFolder, normalize = memoizedNormalize()): Steps<FolderCoverage> {
-	const { options, groupsSetting } = coverageOptionsFrom(folder.settings.raw);
+	const { options } = coverageOptionsFrom(folder.settings.raw);
 	const subsets = yield* coverageSubsetSteps(folder);
-	const declared = [...options.costumes.map((c) => c.tag), ...(folder.settings.lint?.costumeTags ?? [])];
-	const report = yield* coverageSteps(subsets, withDeclaredCostumes(resolveGroups(groupsSetting), declared), normalize);
+	const report = yield* coverageSteps(subsets, coverageGroupsOf(folder.settings), normalize);
 	return { report, problems: yield* checkCoverageSteps(report, subsets, options) };
 }
 

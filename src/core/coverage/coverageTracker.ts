@@ -1,0 +1,329 @@
+import { imageCaptionTags } from '../datasetCaptionTags';
+import type { TrainingFolder } from '../dataset';
+import { Steps, runInSlices, sortSteps } from '../slices';
+import { memoizedNormalize } from '../tagStats';
+import { checkCoverageSteps } from './checks';
+import { CoverageReport, CoverageSubset, GroupCoverage, SubsetCoverage, TagCoverage } from './coverage';
+import { FolderCoverage, coverageGroupsOf, coverageOptionsFrom, coverageSubsetSteps } from './fromFolder';
+import { groupIndex } from './groups';
+
+/** One group tag an image's caption has. The objects come from the group index, so equal hits are the same object. */
+interface Hit {
+	group: string;
+	tag: string;
+}
+
+type Hits = readonly Hit[];
+const NO_HITS: Hits = Object.freeze([]);
+
+/** What the tracker reads of a scan: a TrainingFolder, or anything shaped like the parts it uses (tests). */
+export type TrackedFolder = Pick<TrainingFolder, 'settings'> & {
+	subsets: ReadonlyArray<Pick<TrainingFolder['subsets'][number], 'key' | 'name' | 'role' | 'isReg'> & { images: readonly TrackedImage[] }>;
+};
+type TrackedImage = Pick<TrainingFolder['subsets'][number]['images'][number], 'path' | 'caption'>;
+
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * One subset's coverage (or all subsets' together), kept from one scan to the next: a rescan changes the tally only
+ * for the images whose group tags changed, and only the groups those touch are made again.
+ */
+class SubsetTally {
+	private paths: string[] = [];
+	private readonly hitsByPath = new Map<string, Hits>();
+	private readonly perGroup = new Map<string, Map<string, Set<string>>>();
+	private readonly covered = new Map<string, Set<string>>();
+	/** Each tag's images in order, as last reported; dropped when the tag's images change. */
+	private readonly sorted = new Map<string, Map<string, string[]>>();
+	private readonly dirtyGroups = new Set<string>();
+	private membershipChanged = true;
+	private readonly lastGroups = new Map<string, GroupCoverage>();
+
+	constructor(private readonly groups: readonly string[]) {
+		for (const group of groups) {
+			this.perGroup.set(group, new Map());
+			this.covered.set(group, new Set());
+			this.sorted.set(group, new Map());
+		}
+	}
+
+	/** Whether the last update changed anything the report shows. */
+	get changed(): boolean {
+		return this.membershipChanged || this.dirtyGroups.size > 0;
+	}
+
+	*update(lists: ReadonlyArray<readonly TrackedImage[]>, hitsOf: (image: TrackedImage) => Hits): Steps<void> {
+		let same = true;
+		let n = 0;
+		for (let l = 0; l < lists.length && same; l++) {
+			const images = lists[l];
+			for (let i = 0; i < images.length; i++, n++) {
+				if (this.paths[n] !== images[i].path) {
+					same = false;
+					break;
+				}
+			}
+		}
+		same &&= n === this.paths.length;
+		const paths: string[] = same ? this.paths : [];
+		let steps = 0;
+		for (let l = 0; l < lists.length; l++) {
+			const images = lists[l];
+			for (let i = 0; i < images.length; i++) {
+				const path = images[i].path;
+				const hits = hitsOf(images[i]);
+				const before = this.hitsByPath.get(path);
+				if (before !== hits) {
+					this.change(path, before ?? NO_HITS, hits);
+					this.hitsByPath.set(path, hits);
+				}
+				if (!same) {
+					paths.push(path);
+				}
+				if ((++steps & 31) === 0) {
+					yield;
+				}
+			}
+		}
+		if (!same) {
+			this.membershipChanged = true;
+			const kept = new Set(paths);
+			for (let i = 0; i < this.paths.length; i++) {
+				const path = this.paths[i];
+				if (!kept.has(path)) {
+					this.change(path, this.hitsByPath.get(path)!, NO_HITS);
+					this.hitsByPath.delete(path);
+				}
+				if ((i & 31) === 31) {
+					yield;
+				}
+			}
+			this.paths = paths;
+		}
+	}
+
+	*finish(name: string, role: CoverageSubset['role']): Steps<SubsetCoverage> {
+		const count = this.paths.length;
+		const groups: GroupCoverage[] = [];
+		for (const group of this.groups) {
+			const last = this.lastGroups.get(group);
+			if (last && !this.membershipChanged && !this.dirtyGroups.has(group)) {
+				groups.push(last);
+				continue;
+			}
+			const sorted = this.sorted.get(group)!;
+			const tags: TagCoverage[] = [];
+			for (const [tag, paths] of this.perGroup.get(group)!) {
+				let images = sorted.get(tag);
+				if (!images) {
+					images = yield* sortSteps([...paths], byCodeUnits);
+					sorted.set(tag, images);
+				}
+				tags.push({ tag, count: paths.size, share: count ? paths.size / count : 0, images });
+			}
+			const covered = this.covered.get(group)!;
+			const untagged: string[] = [];
+			for (let i = 0; i < count; i++) {
+				if (!covered.has(this.paths[i])) {
+					untagged.push(this.paths[i]);
+				}
+				if ((i & 31) === 31) {
+					yield;
+				}
+			}
+			const coverage: GroupCoverage = { group, tags: tags.sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag)), untagged };
+			this.lastGroups.set(group, coverage);
+			groups.push(coverage);
+		}
+		this.dirtyGroups.clear();
+		this.membershipChanged = false;
+		return { subset: name, role, imageCount: count, groups };
+	}
+
+	/** Moves an image from its hits in the last scan to this one's; a group is made again only if its tags on the image changed. */
+	private change(path: string, before: Hits, after: Hits): void {
+		for (let h = 0; h < before.length; h++) {
+			const { group, tag } = before[h];
+			if (!after.includes(before[h])) {
+				const tags = this.perGroup.get(group)!;
+				const paths = tags.get(tag)!;
+				paths.delete(path);
+				if (paths.size === 0) {
+					tags.delete(tag);
+				}
+				this.touch(path, group, tag, after);
+			}
+		}
+		for (let h = 0; h < after.length; h++) {
+			const { group, tag } = after[h];
+			if (!before.includes(after[h])) {
+				const tags = this.perGroup.get(group)!;
+				const paths = tags.get(tag);
+				if (paths) {
+					paths.add(path);
+				} else {
+					tags.set(tag, new Set([path]));
+				}
+				this.touch(path, group, tag, after);
+			}
+		}
+	}
+
+	private touch(path: string, group: string, tag: string, after: Hits): void {
+		this.sorted.get(group)!.delete(tag);
+		this.dirtyGroups.add(group);
+		if (after.some((hit) => hit.group === group)) {
+			this.covered.get(group)!.add(path);
+		} else {
+			this.covered.get(group)!.delete(path);
+		}
+	}
+}
+
+/**
+ * A folder's coverage kept up to date from scan to scan (the Coverage view holds one per folder). A rescan after a
+ * few captions changed reads every image's tags (kept with the image: datasetCaptionTags.ts) but counts again only
+ * the images whose group tags changed, and makes again only the groups they touch: made whole, each change to a
+ * 20,000-caption folder cost the extension host 150-300 ms of work and the garbage of 240,000 list entries (issue 22).
+ * The result equals folderCoverage's for the same scan (test/unit/coverageTracker.test.ts).
+ */
+export class CoverageTracker {
+	private readonly normalize = memoizedNormalize();
+	private groupsKey = '';
+	private index = new Map<string, Hit[]>();
+	private groupNames: string[] = [];
+	private readonly hitsByPath = new Map<string, { tags: readonly string[]; hits: Hits }>();
+	private tallies = new Map<string, SubsetTally>();
+	private total: SubsetTally | undefined;
+	private optionsKey = '';
+	private last: FolderCoverage | undefined;
+	/** Updates run one at a time; one that a newer scan overtook before it began takes the newer one's result. */
+	private tail: Promise<unknown> = Promise.resolve();
+	private wanted: TrackedFolder | undefined;
+	private newest: Promise<FolderCoverage> | undefined;
+
+	/** The coverage of `folder`, computed in slices after the updates asked for before it. */
+	coverage(folder: TrackedFolder): Promise<FolderCoverage> {
+		this.wanted = folder;
+		const run = this.tail.then(() => (this.wanted === folder ? runInSlices(this.updateSteps(folder)) : undefined));
+		this.tail = run.catch(() => undefined);
+		const result = run.then((coverage) => coverage ?? this.newest!);
+		this.newest = result;
+		return result;
+	}
+
+	*updateSteps(folder: TrackedFolder): Steps<FolderCoverage> {
+		try {
+			return yield* this.steps(folder);
+		} catch (err) {
+			this.reset('');
+			throw err;
+		}
+	}
+
+	private *steps(folder: TrackedFolder): Steps<FolderCoverage> {
+		const { options } = coverageOptionsFrom(folder.settings.raw);
+		const groups = coverageGroupsOf(folder.settings);
+		const groupsKey = JSON.stringify(groups);
+		if (groupsKey !== this.groupsKey) {
+			this.reset(groupsKey);
+			this.index = groupIndex(groups);
+			this.groupNames = Object.keys(groups);
+		}
+		const hitsOf = (image: TrackedImage): Hits => this.hitsOf(image);
+		const tallies = new Map<string, SubsetTally>();
+		const subsets: SubsetCoverage[] = [];
+		let changed = false;
+		for (let s = 0; s < folder.subsets.length; s++) {
+			const subset = folder.subsets[s];
+			const tally = this.tallies.get(subset.key) ?? new SubsetTally(this.groupNames);
+			tallies.set(subset.key, tally);
+			yield* tally.update([subset.images], hitsOf);
+			changed ||= tally.changed;
+			subsets.push(yield* tally.finish(subset.name, subset.isReg ? 'reg' : subset.role));
+		}
+		changed ||= tallies.size !== this.tallies.size || [...this.tallies.keys()].some((key) => !tallies.has(key));
+		this.tallies = tallies;
+		this.total ??= new SubsetTally(this.groupNames);
+		yield* this.total.update(folder.subsets.filter((s) => !s.isReg).map((s) => s.images), hitsOf);
+		changed ||= this.total.changed;
+		const report: CoverageReport = { subsets, total: yield* this.total.finish('all subsets', 'unknown') };
+		yield* this.forgetGone(folder);
+		// The checks read the report, and the captions only for declared costumes' shares.
+		const optionsKey = JSON.stringify([options, subsets.map((s) => [s.subset, s.role])]);
+		if (!changed && this.last && optionsKey === this.optionsKey && options.costumes.length === 0) {
+			return (this.last = { report, problems: this.last.problems });
+		}
+		this.optionsKey = optionsKey;
+		const captions = options.costumes.length > 0 ? yield* coverageSubsetSteps(folder) : [];
+		return (this.last = { report, problems: yield* checkCoverageSteps(report, captions, options) });
+	}
+
+	private hitsOf(image: TrackedImage): Hits {
+		const tags = imageCaptionTags(image);
+		const known = this.hitsByPath.get(image.path);
+		if (known?.tags === tags) {
+			return known.hits;
+		}
+		let hits: Hit[] | undefined;
+		for (let t = 0; t < tags.length; t++) {
+			const found = this.index.get(this.normalize(tags[t]));
+			if (found) {
+				for (let f = 0; f < found.length; f++) {
+					hits ??= [];
+					if (!hits.includes(found[f])) {
+						hits.push(found[f]);
+					}
+				}
+			}
+		}
+		const same = known && sameHits(known.hits, hits ?? NO_HITS) ? known.hits : hits ?? NO_HITS;
+		this.hitsByPath.set(image.path, { tags, hits: same });
+		return same;
+	}
+
+	/** The per-image cache keeps images of this scan only, once images went away. */
+	private *forgetGone(folder: TrackedFolder): Steps<void> {
+		let count = 0;
+		for (const subset of folder.subsets) {
+			count += subset.images.length;
+		}
+		if (this.hitsByPath.size <= count) {
+			return;
+		}
+		const current = new Set<string>();
+		for (const subset of folder.subsets) {
+			for (let i = 0; i < subset.images.length; i++) {
+				current.add(subset.images[i].path);
+				if ((i & 63) === 63) {
+					yield;
+				}
+			}
+		}
+		for (const path of [...this.hitsByPath.keys()]) {
+			if (!current.has(path)) {
+				this.hitsByPath.delete(path);
+			}
+		}
+	}
+
+	private reset(groupsKey: string): void {
+		this.groupsKey = groupsKey;
+		this.hitsByPath.clear();
+		this.tallies = new Map();
+		this.total = undefined;
+		this.last = undefined;
+	}
+}
+
+function sameHits(a: Hits, b: Hits): boolean {
+	if (a.length !== b.length) {
+		return false;
+	}
+	for (let i = 0; i < a.length; i++) {
+		if (a[i] !== b[i]) {
+			return false;
+		}
+	}
+	return true;
+}
