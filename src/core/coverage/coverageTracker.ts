@@ -30,9 +30,10 @@ const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
  */
 class SubsetTally {
 	private paths: string[] = [];
-	private readonly hitsByPath = new Map<string, Hits>();
+	/** Each image's hits, in the order of `paths`: an image's groups are read from its few hits, not looked up by path. */
+	private hitsAt: Hits[] = [];
+	private hitsByPath = new Map<string, Hits>();
 	private readonly perGroup = new Map<string, Map<string, Set<string>>>();
-	private readonly covered = new Map<string, Set<string>>();
 	/** Each tag's images in order, as last reported; dropped when the tag's images change. */
 	private readonly sorted = new Map<string, Map<string, string[]>>();
 	private readonly dirtyGroups = new Set<string>();
@@ -42,7 +43,6 @@ class SubsetTally {
 	constructor(private readonly groups: readonly string[]) {
 		for (const group of groups) {
 			this.perGroup.set(group, new Map());
-			this.covered.set(group, new Set());
 			this.sorted.set(group, new Map());
 		}
 	}
@@ -65,8 +65,39 @@ class SubsetTally {
 			}
 		}
 		same &&= n === this.paths.length;
-		const paths: string[] = same ? this.paths : [];
-		let steps = 0;
+		if (same) {
+			yield* this.updateHits(lists, hitsOf);
+		} else {
+			yield* this.updateMembers(lists, hitsOf);
+		}
+	}
+
+	/** The same images in the same order: only the hits that changed are counted again. */
+	private *updateHits(lists: ReadonlyArray<readonly TrackedImage[]>, hitsOf: (image: TrackedImage) => Hits): Steps<void> {
+		let n = 0;
+		for (let l = 0; l < lists.length; l++) {
+			const images = lists[l];
+			for (let i = 0; i < images.length; i++, n++) {
+				const hits = hitsOf(images[i]);
+				const before = this.hitsAt[n];
+				if (before !== hits) {
+					this.change(images[i].path, before, hits);
+					this.hitsAt[n] = hits;
+					this.hitsByPath.set(images[i].path, hits);
+				}
+				if ((n & 31) === 31) {
+					yield;
+				}
+			}
+		}
+	}
+
+	/** Images added, gone or in another order. */
+	private *updateMembers(lists: ReadonlyArray<readonly TrackedImage[]>, hitsOf: (image: TrackedImage) => Hits): Steps<void> {
+		this.membershipChanged = true;
+		const paths: string[] = [];
+		const hitsAt: Hits[] = [];
+		const hitsByPath = new Map<string, Hits>();
 		for (let l = 0; l < lists.length; l++) {
 			const images = lists[l];
 			for (let i = 0; i < images.length; i++) {
@@ -75,42 +106,46 @@ class SubsetTally {
 				const before = this.hitsByPath.get(path);
 				if (before !== hits) {
 					this.change(path, before ?? NO_HITS, hits);
-					this.hitsByPath.set(path, hits);
 				}
-				if (!same) {
-					paths.push(path);
-				}
-				if ((++steps & 31) === 0) {
+				paths.push(path);
+				hitsAt.push(hits);
+				hitsByPath.set(path, hits);
+				if ((paths.length & 31) === 31) {
 					yield;
 				}
 			}
 		}
-		if (!same) {
-			this.membershipChanged = true;
-			const kept = new Set(paths);
-			for (let i = 0; i < this.paths.length; i++) {
-				const path = this.paths[i];
-				if (!kept.has(path)) {
-					this.change(path, this.hitsByPath.get(path)!, NO_HITS);
-					this.hitsByPath.delete(path);
-				}
-				if ((i & 31) === 31) {
-					yield;
-				}
+		for (let i = 0; i < this.paths.length; i++) {
+			if (!hitsByPath.has(this.paths[i])) {
+				this.change(this.paths[i], this.hitsAt[i], NO_HITS);
 			}
-			this.paths = paths;
+			if ((i & 31) === 31) {
+				yield;
+			}
 		}
+		this.paths = paths;
+		this.hitsAt = hitsAt;
+		this.hitsByPath = hitsByPath;
 	}
 
 	*finish(name: string, role: CoverageSubset['role']): Steps<SubsetCoverage> {
 		const count = this.paths.length;
-		const groups: GroupCoverage[] = [];
-		for (const group of this.groups) {
-			const last = this.lastGroups.get(group);
-			if (last && !this.membershipChanged && !this.dirtyGroups.has(group)) {
-				groups.push(last);
-				continue;
+		const again = this.groups.filter((group) => this.membershipChanged || this.dirtyGroups.has(group) || !this.lastGroups.has(group));
+		const untagged = again.map((): string[] => []);
+		// One pass for every group made again: most images have a few hits, or none (untagged in each).
+		for (let i = 0; i < count; i++) {
+			const hits = this.hitsAt[i];
+			for (let g = 0; g < again.length; g++) {
+				if (!hasGroup(hits, again[g])) {
+					untagged[g].push(this.paths[i]);
+				}
 			}
+			if ((i & 31) === 31) {
+				yield;
+			}
+		}
+		for (let g = 0; g < again.length; g++) {
+			const group = again[g];
 			const sorted = this.sorted.get(group)!;
 			const tags: TagCoverage[] = [];
 			for (const [tag, paths] of this.perGroup.get(group)!) {
@@ -121,23 +156,11 @@ class SubsetTally {
 				}
 				tags.push({ tag, count: paths.size, share: count ? paths.size / count : 0, images });
 			}
-			const covered = this.covered.get(group)!;
-			const untagged: string[] = [];
-			for (let i = 0; i < count; i++) {
-				if (!covered.has(this.paths[i])) {
-					untagged.push(this.paths[i]);
-				}
-				if ((i & 31) === 31) {
-					yield;
-				}
-			}
-			const coverage: GroupCoverage = { group, tags: tags.sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag)), untagged };
-			this.lastGroups.set(group, coverage);
-			groups.push(coverage);
+			this.lastGroups.set(group, { group, tags: tags.sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag)), untagged: untagged[g] });
 		}
 		this.dirtyGroups.clear();
 		this.membershipChanged = false;
-		return { subset: name, role, imageCount: count, groups };
+		return { subset: name, role, imageCount: count, groups: this.groups.map((group) => this.lastGroups.get(group)!) };
 	}
 
 	/** Moves an image from its hits in the last scan to this one's; a group is made again only if its tags on the image changed. */
@@ -151,7 +174,7 @@ class SubsetTally {
 				if (paths.size === 0) {
 					tags.delete(tag);
 				}
-				this.touch(path, group, tag, after);
+				this.touch(group, tag);
 			}
 		}
 		for (let h = 0; h < after.length; h++) {
@@ -164,20 +187,24 @@ class SubsetTally {
 				} else {
 					tags.set(tag, new Set([path]));
 				}
-				this.touch(path, group, tag, after);
+				this.touch(group, tag);
 			}
 		}
 	}
 
-	private touch(path: string, group: string, tag: string, after: Hits): void {
+	private touch(group: string, tag: string): void {
 		this.sorted.get(group)!.delete(tag);
 		this.dirtyGroups.add(group);
-		if (after.some((hit) => hit.group === group)) {
-			this.covered.get(group)!.add(path);
-		} else {
-			this.covered.get(group)!.delete(path);
+	}
+}
+
+function hasGroup(hits: Hits, group: string): boolean {
+	for (let h = 0; h < hits.length; h++) {
+		if (hits[h].group === group) {
+			return true;
 		}
 	}
+	return false;
 }
 
 /**
