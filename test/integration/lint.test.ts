@@ -228,23 +228,28 @@ describe('the Tags view\'s flagged tags', () => {
 			return folder ? (await view.flaggedTags(folder)).map((tag) => `${tag.label} ${tag.code}: ${tag.files.map((file) => file.slice(subset.length + 1)).join(' ')}`) : [];
 		};
 		try {
-			// img_002.png and img_002.jpg share img_002.txt (sd-scripts reads it for both): its flagged tag names it once.
-			await writeImage(join(subset, 'img_002.jpg'), { width: 32, height: 32 });
+			// img_002.jpg (made above) and img_002.png share img_002.txt (sd-scripts reads it for both): its flagged tag
+			// names it once, also with img_002.jpg.png, whose own caption has the same problem, between them in folder order.
+			await writeImage(join(subset, 'img_002.png'), { width: 32, height: 32 });
+			await writeImage(join(subset, 'img_002.jpg.png'), { width: 32, height: 32 });
+			await fs.writeFile(join(subset, 'img_002.jpg.txt'), 'fl4g, red dress, red dress');
 			await service.refresh(root);
 			await api.testing.lint.diagnostics.idle();
-			assert.deepEqual(await flagged(), ['red dress duplicate-tag: img_002.txt', 'smile duplicate-tag: img_001.txt']);
+			// The shared caption is itself a problem (shared-caption, on its first tag).
+			assert.deepEqual(await flagged(), ['red dress duplicate-tag: img_002.txt img_002.jpg.txt', 'fl4g shared-caption: img_002.txt', 'smile duplicate-tag: img_001.txt']);
 
 			// One caption fixed, another given the problem: each is re-linted, and the view follows.
 			await fs.writeFile(join(subset, 'img_001.txt'), 'fl4g, smile');
 			await fs.writeFile(join(subset, 'img_003.txt'), 'fl4g, long hair, long hair');
-			const expected = JSON.stringify(['long hair duplicate-tag: img_003.txt', 'red dress duplicate-tag: img_002.txt']);
+			const expected = JSON.stringify(['red dress duplicate-tag: img_002.txt img_002.jpg.txt', 'fl4g shared-caption: img_002.txt', 'long hair duplicate-tag: img_003.txt']);
 			await waitFor('the flagged tags after the change', async () => JSON.stringify(await flagged()) === expected)
 				.catch(async () => assert.deepEqual(await flagged(), JSON.parse(expected)));
 
 			// The rule turned off: no caption changes, only their diagnostics, which name the files to read again.
 			await fs.writeFile(join(root, 'lora-workbench.yaml'), 'trigger: fl4g\nclass: woman\nlint:\n  rules:\n    duplicate-tag: off\n');
-			await waitFor('the flagged tags with duplicate-tag off', async () => (await flagged()).length === 0)
-				.catch(async () => assert.deepEqual(await flagged(), []));
+			const sharedOnly = JSON.stringify(['fl4g shared-caption: img_002.txt']);
+			await waitFor('the flagged tags with duplicate-tag off', async () => JSON.stringify(await flagged()) === sharedOnly)
+				.catch(async () => assert.deepEqual(await flagged(), JSON.parse(sharedOnly)));
 		} finally {
 			view.dispose();
 			await fs.rm(root, { recursive: true, force: true });
