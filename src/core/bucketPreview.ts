@@ -47,6 +47,12 @@ export function isCutBadly(placement: BucketPlacement): boolean {
 
 export class BucketPreview {
 	private readonly selector: BucketSelector | undefined;
+	/**
+	 * Placements by image size: a dataset's images come in a few sizes, and each scan places every image (at 20,000
+	 * images, four objects per image per rescan were 30 MB of the extension host's garbage in its bench: issue 22).
+	 * Shared by the images of one size, so never changed once made.
+	 */
+	private readonly placed = new Map<number, BucketPlacement>();
 
 	constructor(private readonly settings: BucketPreviewSettings) {
 		if (settings.buckets) {
@@ -56,6 +62,19 @@ export class BucketPreview {
 	}
 
 	public place(width: number, height: number): BucketPlacement {
+		const key = height < 2 ** 24 && width < 2 ** 28 ? width * 2 ** 24 + height : undefined;
+		const known = key === undefined ? undefined : this.placed.get(key);
+		if (known) {
+			return known;
+		}
+		const placement = this.placeNew(width, height);
+		if (key !== undefined) {
+			this.placed.set(key, placement);
+		}
+		return placement;
+	}
+
+	private placeNew(width: number, height: number): BucketPlacement {
 		const [bw, bh] = this.selector ? this.selector.select(width, height) : [this.settings.resolution[0], this.settings.resolution[1]];
 		let resized: [number, number];
 		let trimX: number;

@@ -61,3 +61,12 @@ test('buckets off: the preview keeps what the training preflight says sd-scripts
 		assert.ok(ours.every((v, i) => Math.abs(v - crop.kept[i]) <= 1), `${size.join('x')}: ${ours.map(Math.round).join(',')} vs ${crop.kept.join(',')}`);
 	}
 });
+
+test('images of one size share one placement, and each size gets its own', () => {
+	const preview = new BucketPreview({ resolution: [512, 512], buckets: { resolution: [512, 512], ...SD15_BUCKETS }, randomCrop: false, cacheLatents: true });
+	const body = preview.place(512, 768);
+	assert.equal(preview.place(512, 768), body);
+	assert.deepEqual(preview.place(768, 512).bucket, [640, 384]);
+	assert.deepEqual(preview.place(512, 768).bucket, [384, 640]);
+	assert.deepEqual(preview.place(100_000, 300).bucket, new BucketPreview({ resolution: [512, 512], buckets: { resolution: [512, 512], ...SD15_BUCKETS }, randomCrop: false, cacheLatents: true }).place(100_000, 300).bucket);
+});
