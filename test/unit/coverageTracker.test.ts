@@ -109,6 +109,8 @@ test('a rescan with no group tag changed keeps every group\'s coverage object', 
 	assert.deepEqual(third, fresh(folderOf(subsets, {})));
 	assert.notEqual(third.report.subsets[0].groups.find((g) => g.group === 'angle'), second.report.subsets[0].groups.find((g) => g.group === 'angle'));
 	assert.equal(third.report.subsets[0].groups.find((g) => g.group === 'hairstyle'), second.report.subsets[0].groups.find((g) => g.group === 'hairstyle'));
+	assert.equal(third.report.total.groups.find((g) => g.group === 'hairstyle'), second.report.total.groups.find((g) => g.group === 'hairstyle'), 'the total\'s too');
+	assert.notEqual(third.report.total.groups.find((g) => g.group === 'angle'), second.report.total.groups.find((g) => g.group === 'angle'));
 });
 
 test('updates asked for while one runs: each caller gets the coverage of its scan or a newer one', async () => {

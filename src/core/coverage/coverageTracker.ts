@@ -221,7 +221,9 @@ export class CoverageTracker {
 	private groupNames: string[] = [];
 	private readonly hitsByPath = new Map<string, { tags: readonly string[]; hits: Hits }>();
 	private tallies = new Map<string, SubsetTally>();
-	private total: SubsetTally | undefined;
+	/** The total's groups as last made, with the subsets' groups they were made from. */
+	private lastTotal: Array<{ pieces: GroupCoverage[]; coverage: GroupCoverage }> | undefined;
+	private lastTotalCount = 0;
 	private optionsKey = '';
 	private last: FolderCoverage | undefined;
 	/** Updates run one at a time; one that a newer scan overtook before it began takes the newer one's result. */
@@ -271,10 +273,7 @@ export class CoverageTracker {
 		}
 		changed ||= tallies.size !== this.tallies.size || [...this.tallies.keys()].some((key) => !tallies.has(key));
 		this.tallies = tallies;
-		this.total ??= new SubsetTally(this.groupNames);
-		yield* this.total.update(folder.subsets.filter((s) => !s.isReg).map((s) => s.images), hitsOf);
-		changed ||= this.total.changed;
-		const report: CoverageReport = { subsets, total: yield* this.total.finish('all subsets', 'unknown') };
+		const report: CoverageReport = { subsets, total: yield* this.totalSteps(subsets.filter((s) => s.role !== 'reg')) };
 		yield* this.forgetGone(folder);
 		// The checks read the report, and the captions only for declared costumes' shares.
 		const optionsKey = JSON.stringify([options, subsets.map((s) => [s.subset, s.role])]);
@@ -284,6 +283,55 @@ export class CoverageTracker {
 		this.optionsKey = optionsKey;
 		const captions = options.costumes.length > 0 ? yield* coverageSubsetSteps(folder) : [];
 		return (this.last = { report, problems: yield* checkCoverageSteps(report, captions, options) });
+	}
+
+	/**
+	 * All subsets together, made from the subsets' coverage: their images are the total's, in folder order, so a
+	 * group's untagged images are the subsets' lists one after the other, and a tag's images their lists merged. A
+	 * group whose subsets' coverage is unchanged (the same objects) keeps its total too.
+	 */
+	private *totalSteps(parts: readonly SubsetCoverage[]): Steps<SubsetCoverage> {
+		let count = 0;
+		for (const part of parts) {
+			count += part.imageCount;
+		}
+		const groups: GroupCoverage[] = [];
+		const made: Array<{ pieces: GroupCoverage[]; coverage: GroupCoverage }> = [];
+		for (let g = 0; g < this.groupNames.length; g++) {
+			const pieces = parts.map((part) => part.groups[g]);
+			const last = this.lastTotal?.[g];
+			if (last && this.lastTotalCount === count && last.pieces.length === pieces.length && last.pieces.every((piece, p) => piece === pieces[p])) {
+				made.push(last);
+				groups.push(last.coverage);
+				continue;
+			}
+			const byTag = new Map<string, { count: number; lists: string[][] }>();
+			for (const piece of pieces) {
+				for (const tag of piece.tags) {
+					const entry = byTag.get(tag.tag);
+					if (entry) {
+						entry.count += tag.count;
+						entry.lists.push(tag.images);
+					} else {
+						byTag.set(tag.tag, { count: tag.count, lists: [tag.images] });
+					}
+				}
+			}
+			const tags: TagCoverage[] = [];
+			for (const [tag, entry] of byTag) {
+				// One subset's list is already in order; several are runs in order, which sortSteps merges.
+				const images = entry.lists.length === 1 ? entry.lists[0] : yield* sortSteps(([] as string[]).concat(...entry.lists), byCodeUnits);
+				tags.push({ tag, count: entry.count, share: count ? entry.count / count : 0, images });
+			}
+			const untagged = pieces.length === 1 ? pieces[0].untagged : ([] as string[]).concat(...pieces.map((piece) => piece.untagged));
+			const coverage: GroupCoverage = { group: this.groupNames[g], tags: tags.sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag)), untagged };
+			made.push({ pieces, coverage });
+			groups.push(coverage);
+			yield;
+		}
+		this.lastTotal = made;
+		this.lastTotalCount = count;
+		return { subset: 'all subsets', role: 'unknown', imageCount: count, groups };
 	}
 
 	private hitsOf(image: TrackedImage): Hits {
@@ -338,7 +386,7 @@ export class CoverageTracker {
 		this.groupsKey = groupsKey;
 		this.hitsByPath.clear();
 		this.tallies = new Map();
-		this.total = undefined;
+		this.lastTotal = undefined;
 		this.last = undefined;
 	}
 }
