@@ -577,7 +577,8 @@ async function previewBuckets(folder: TrainingFolder): Promise<DatasetProblem[]>
 /** Places each image in its bucket (`image.bucket`); returns the ones sd-scripts would cut badly. */
 function* placeSteps(preview: BucketPreview, images: readonly DatasetImage[]): Steps<DatasetImage[]> {
 	const cut: DatasetImage[] = [];
-	for (const image of images) {
+	for (let i = 0; i < images.length; i++) {
+		const image = images[i];
 		image.bucket = image.size ? preview.place(image.size[0], image.size[1]) : undefined;
 		if (image.bucket && isCutBadly(image.bucket)) {
 			cut.push(image);

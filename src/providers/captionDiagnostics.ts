@@ -33,10 +33,9 @@ export class CaptionDiagnostics extends Disposable {
 	/**
 	 * What each folder's last whole-folder lint put in the collection, by file, so that a re-lint clears what is no
 	 * longer a problem and sends only the files whose problems changed: sending all 20,000 captions' problems again
-	 * after every rescan queued megabytes of messages in the host (issue 22). Undefined: set since by other means
-	 * (typing), so never taken as unchanged.
+	 * after every rescan queued megabytes of messages in the host (issue 22).
 	 */
-	private readonly published = new Map<string, Map<string, readonly LintIssue[] | undefined>>();
+	private readonly published = new Map<string, PublishedProblems>();
 	private readonly pendingFolders = new Map<string, TrainingFolder | undefined>();
 	private readonly typingTimers = new Map<string, NodeJS.Timeout>();
 	private running: Promise<void> = Promise.resolve();
@@ -201,8 +200,8 @@ export class CaptionDiagnostics extends Disposable {
 			this.collection.delete(uri);
 			this.lastSetBy.delete(uri.fsPath);
 		});
-		for (const files of this.published.values()) {
-			drop.forEach((uri) => files.delete(uri.fsPath));
+		for (const published of this.published.values()) {
+			drop.forEach((uri) => published.lists.delete(uri.fsPath));
 		}
 	}
 
@@ -220,39 +219,59 @@ export class CaptionDiagnostics extends Disposable {
 		return runInSlices(this.replaceSteps(root, issues));
 	}
 
+	/**
+	 * The issues come sorted by file (lintAll), so each file's are one run of them: a file whose run equals what was
+	 * published keeps that list, and only the files whose problems changed get a new one (grouping every file's
+	 * problems into new lists after each change was 20,000 lists and a map entry per file in the host bench).
+	 */
 	private *replaceSteps(root: string, issues: readonly LintIssue[]): Steps<void> {
-		const before = this.published.get(root) ?? new Map<string, readonly LintIssue[] | undefined>();
-		const byFile = yield* issuesByFileSteps(issues);
+		const before = this.published.get(root) ?? { files: [], lists: new Map<string, readonly LintIssue[] | undefined>() };
+		if (!sortedByFile(issues)) {
+			// Not from lintAll: grouped first, as runs.
+			const byFile = yield* issuesByFileSteps(issues);
+			issues = [...byFile.values()].flat();
+		}
+		const now: PublishedProblems = { files: [], lists: new Map() };
 		let batch: Array<[vscode.Uri, vscode.Diagnostic[] | undefined]> = [];
-		const send = (): void => {
-			this.collection.set(batch);
-			batch = [];
-		};
-		for (const file of before.keys()) {
-			if (!byFile.has(file)) {
-				this.lastSetBy.delete(file);
-				batch.push([vscode.Uri.file(file), undefined]);
-				if (batch.length === SET_BATCH) {
-					send();
-				}
+		const add = (file: string, diagnostics: vscode.Diagnostic[] | undefined): void => {
+			batch.push([vscode.Uri.file(file), diagnostics]);
+			if (batch.length === SET_BATCH) {
+				this.collection.set(batch);
+				batch = [];
 			}
+		};
+		let end = 0;
+		while (end < issues.length) {
+			const start = end;
+			const file = issues[start].file;
+			while (end < issues.length && issues[end].file === file) {
+				end++;
+			}
+			const previous = before.lists.get(file);
+			let list = previous;
+			if (!previous || !sameIssues(previous, issues, start, end)) {
+				list = issues.slice(start, end);
+				this.lastSetBy.set(file, previous ? 'a folder lint: its problems changed' : before.lists.has(file) ? `a folder lint: set since by ${this.lastSetBy.get(file)}` : 'a folder lint: not published before');
+				add(file, list.map(toDiagnostic));
+			}
+			now.files.push(file);
+			now.lists.set(file, list);
 			yield;
 		}
-		for (const [file, list] of byFile) {
-			const previous = before.get(file);
-			if (!previous || !sameIssues(previous, list)) {
-				this.lastSetBy.set(file, previous ? 'a folder lint: its problems changed' : before.has(file) ? `a folder lint: set since by ${this.lastSetBy.get(file)}` : 'a folder lint: not published before');
-				batch.push([vscode.Uri.file(file), list.map(toDiagnostic)]);
-				if (batch.length === SET_BATCH) {
-					send();
-				}
+		for (let f = 0; f < before.files.length; f++) {
+			const file = before.files[f];
+			if (!now.lists.has(file) && before.lists.has(file)) {
+				this.lastSetBy.delete(file);
+				add(file, undefined);
 			}
-			yield;
+			if ((f & 15) === 15) {
+				yield;
+			}
 		}
 		if (batch.length > 0) {
-			send();
+			this.collection.set(batch);
 		}
-		this.published.set(root, byFile);
+		this.published.set(root, now);
 	}
 
 	/** One caption's problems from its current text; dataset-level problems on it (orphan, costume) are left as they were. */
@@ -265,7 +284,11 @@ export class CaptionDiagnostics extends Disposable {
 		const kept = (this.collection.get(uri) ?? []).filter((d) => DATASET_CODES.has(String(d.code)));
 		this.collection.set(uri, [...kept, ...linter.lintText(path, text).map(toDiagnostic)]);
 		this.lastSetBy.set(path, why);
-		this.published.get(linter.folder.root)?.set(path, undefined);
+		const published = this.published.get(linter.folder.root);
+		if (published && !published.lists.has(path)) {
+			published.files.push(path);
+		}
+		published?.lists.set(path, undefined);
 	}
 
 	private scheduleTyping(document: vscode.TextDocument): void {
@@ -302,14 +325,37 @@ export class CaptionDiagnostics extends Disposable {
 /** Files per DiagnosticCollection.set call while a folder's problems are replaced. */
 const SET_BATCH = 50;
 
-/** The same problems at the same places: what the Problems panel shows of them is unchanged. */
-function sameIssues(a: readonly LintIssue[], b: readonly LintIssue[]): boolean {
-	return a.length === b.length && a.every((x, i) => {
-		const y = b[i];
+/** What a folder's last whole-folder lint published: each file's problems, and the files in the order they came. */
+interface PublishedProblems {
+	files: string[];
+	/** Undefined: set since by other means (typing), so never taken as unchanged. */
+	lists: Map<string, readonly LintIssue[] | undefined>;
+}
+
+function sortedByFile(issues: readonly LintIssue[]): boolean {
+	for (let i = 1; i < issues.length; i++) {
+		if (issues[i - 1].file > issues[i].file) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/** The same problems at the same places as `b[start..end)`: what the Problems panel shows of them is unchanged. */
+function sameIssues(a: readonly LintIssue[], b: readonly LintIssue[], start: number, end: number): boolean {
+	if (a.length !== end - start) {
+		return false;
+	}
+	for (let i = 0; i < a.length; i++) {
+		const x = a[i];
+		const y = b[start + i];
 		// A caption whose problems the lint helper did not send again has the same objects.
-		return x === y || x.line === y.line && x.column === y.column && x.endLine === y.endLine && x.endColumn === y.endColumn
-			&& x.severity === y.severity && x.code === y.code && x.message === y.message;
-	});
+		if (x !== y && !(x.line === y.line && x.column === y.column && x.endLine === y.endLine && x.endColumn === y.endColumn
+			&& x.severity === y.severity && x.code === y.code && x.message === y.message)) {
+			return false;
+		}
+	}
+	return true;
 }
 
 /** Codes about the dataset rather than a caption's text: typing in a caption does not change them. */
