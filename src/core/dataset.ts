@@ -380,7 +380,8 @@ function readHeaderSizes(images: readonly DatasetImage[]): Promise<void> {
 }
 
 function* readHeaderSizeSteps(images: readonly DatasetImage[]): Steps<void> {
-	for (const image of images) {
+	for (let i = 0; i < images.length; i++) {
+		const image = images[i];
 		yield;
 		if (image.size) {
 			continue;
