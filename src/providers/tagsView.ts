@@ -75,6 +75,8 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 						continue;
 					}
 					read.diagnosticsChanged = true;
+					// The event's Uri, which VS Code keeps anyway: a Uri made for each read was most of what reads allocated.
+					read.uri = uri;
 					marked = true;
 					if (!named) {
 						named = new Set();
@@ -384,6 +386,8 @@ type CaptionFlag = Omit<FlaggedTag, 'files'>;
  * caption, and whether an event named it since.
  */
 interface FileFlags {
+	/** The caption file's Uri, kept for the next read (its string form, which the lookup needs, is kept in it). */
+	uri: vscode.Uri;
 	caption: string;
 	diagnostics: readonly vscode.Diagnostic[];
 	flags: readonly CaptionFlag[];
@@ -399,12 +403,13 @@ const NO_FLAGS: readonly CaptionFlag[] = Object.freeze([]);
  * a new entry, kept in `files`.
  */
 function readFlags(files: Map<string, FileFlags>, path: string, caption: string, read: FileFlags | undefined): FileFlags {
-	const diagnostics = vscode.languages.getDiagnostics(vscode.Uri.file(path));
+	const uri = read?.uri ?? vscode.Uri.file(path);
+	const diagnostics = vscode.languages.getDiagnostics(uri);
 	if (read && read.caption === caption && sameItems(read.diagnostics, diagnostics)) {
 		read.diagnosticsChanged = false;
 		return read;
 	}
-	const fresh: FileFlags = { caption, diagnostics, flags: captionFlags(diagnostics, caption), seenBy: read?.seenBy ?? 0, diagnosticsChanged: false };
+	const fresh: FileFlags = { uri, caption, diagnostics, flags: captionFlags(diagnostics, caption), seenBy: read?.seenBy ?? 0, diagnosticsChanged: false };
 	files.set(path, fresh);
 	return fresh;
 }
