@@ -25,8 +25,8 @@ type TrackedImage = Pick<TrainingFolder['subsets'][number]['images'][number], 'p
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * One subset's coverage (or all subsets' together), kept from one scan to the next: a rescan changes the tally only
- * for the images whose group tags changed, and only the groups those touch are made again.
+ * One subset's coverage, kept from one scan to the next: a rescan changes the tally only for the images whose group
+ * tags changed, and only the groups those touch are made again.
  */
 class SubsetTally {
 	private paths: string[] = [];
