@@ -32,7 +32,6 @@ class SubsetTally {
 	private paths: string[] = [];
 	/** Each image's hits, in the order of `paths`: an image's groups are read from its few hits, not looked up by path. */
 	private hitsAt: Hits[] = [];
-	private hitsByPath = new Map<string, Hits>();
 	private readonly perGroup = new Map<string, Map<string, Set<string>>>();
 	/** Each tag's images in order, as last reported; dropped when the tag's images change. */
 	private readonly sorted = new Map<string, Map<string, string[]>>();
@@ -52,80 +51,60 @@ class SubsetTally {
 		return this.membershipChanged || this.dirtyGroups.size > 0;
 	}
 
-	*update(lists: ReadonlyArray<readonly TrackedImage[]>, hitsOf: (image: TrackedImage) => Hits): Steps<void> {
-		let same = true;
-		let n = 0;
-		for (let l = 0; l < lists.length && same; l++) {
-			const images = lists[l];
-			for (let i = 0; i < images.length; i++, n++) {
-				if (this.paths[n] !== images[i].path) {
-					same = false;
-					break;
-				}
-			}
+	*update(images: readonly TrackedImage[], hitsOf: (image: TrackedImage) => Hits): Steps<void> {
+		let same = images.length === this.paths.length;
+		for (let i = 0; i < images.length && same; i++) {
+			same = this.paths[i] === images[i].path;
 		}
-		same &&= n === this.paths.length;
 		if (same) {
-			yield* this.updateHits(lists, hitsOf);
+			yield* this.updateHits(images, hitsOf);
 		} else {
-			yield* this.updateMembers(lists, hitsOf);
+			yield* this.updateMembers(images, hitsOf);
 		}
 	}
 
 	/** The same images in the same order: only the hits that changed are counted again. */
-	private *updateHits(lists: ReadonlyArray<readonly TrackedImage[]>, hitsOf: (image: TrackedImage) => Hits): Steps<void> {
-		let n = 0;
-		for (let l = 0; l < lists.length; l++) {
-			const images = lists[l];
-			for (let i = 0; i < images.length; i++, n++) {
-				const hits = hitsOf(images[i]);
-				const before = this.hitsAt[n];
-				if (before !== hits) {
-					this.change(images[i].path, before, hits);
-					this.hitsAt[n] = hits;
-					this.hitsByPath.set(images[i].path, hits);
-				}
-				if ((n & 31) === 31) {
-					yield;
-				}
-			}
-		}
-	}
-
-	/** Images added, gone or in another order. */
-	private *updateMembers(lists: ReadonlyArray<readonly TrackedImage[]>, hitsOf: (image: TrackedImage) => Hits): Steps<void> {
-		this.membershipChanged = true;
-		const paths: string[] = [];
-		const hitsAt: Hits[] = [];
-		const hitsByPath = new Map<string, Hits>();
-		for (let l = 0; l < lists.length; l++) {
-			const images = lists[l];
-			for (let i = 0; i < images.length; i++) {
-				const path = images[i].path;
-				const hits = hitsOf(images[i]);
-				const before = this.hitsByPath.get(path);
-				if (before !== hits) {
-					this.change(path, before ?? NO_HITS, hits);
-				}
-				paths.push(path);
-				hitsAt.push(hits);
-				hitsByPath.set(path, hits);
-				if ((paths.length & 31) === 31) {
-					yield;
-				}
-			}
-		}
-		for (let i = 0; i < this.paths.length; i++) {
-			if (!hitsByPath.has(this.paths[i])) {
-				this.change(this.paths[i], this.hitsAt[i], NO_HITS);
+	private *updateHits(images: readonly TrackedImage[], hitsOf: (image: TrackedImage) => Hits): Steps<void> {
+		for (let i = 0; i < images.length; i++) {
+			const hits = hitsOf(images[i]);
+			if (this.hitsAt[i] !== hits) {
+				this.change(images[i].path, this.hitsAt[i], hits);
+				this.hitsAt[i] = hits;
 			}
 			if ((i & 31) === 31) {
 				yield;
 			}
 		}
+	}
+
+	/** Images added, gone or in another order: each image's last hits are found by path, and what is left was removed. */
+	private *updateMembers(images: readonly TrackedImage[], hitsOf: (image: TrackedImage) => Hits): Steps<void> {
+		this.membershipChanged = true;
+		const last = new Map<string, Hits>();
+		for (let i = 0; i < this.paths.length; i++) {
+			last.set(this.paths[i], this.hitsAt[i]);
+		}
+		const paths: string[] = [];
+		const hitsAt: Hits[] = [];
+		for (let i = 0; i < images.length; i++) {
+			const path = images[i].path;
+			const hits = hitsOf(images[i]);
+			const before = last.get(path) ?? NO_HITS;
+			last.delete(path);
+			if (before !== hits) {
+				this.change(path, before, hits);
+			}
+			paths.push(path);
+			hitsAt.push(hits);
+			if ((i & 31) === 31) {
+				yield;
+			}
+		}
+		for (const [path, hits] of last) {
+			this.change(path, hits, NO_HITS);
+		}
 		this.paths = paths;
 		this.hitsAt = hitsAt;
-		this.hitsByPath = hitsByPath;
 	}
 
 	*finish(name: string, role: CoverageSubset['role']): Steps<SubsetCoverage> {
@@ -267,7 +246,7 @@ export class CoverageTracker {
 			const subset = folder.subsets[s];
 			const tally = this.tallies.get(subset.key) ?? new SubsetTally(this.groupNames);
 			tallies.set(subset.key, tally);
-			yield* tally.update([subset.images], hitsOf);
+			yield* tally.update(subset.images, hitsOf);
 			changed ||= tally.changed;
 			subsets.push(yield* tally.finish(subset.name, subset.isReg ? 'reg' : subset.role));
 		}
