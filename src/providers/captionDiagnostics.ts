@@ -33,9 +33,10 @@ export class CaptionDiagnostics extends Disposable {
 	/**
 	 * What each folder's last whole-folder lint put in the collection, by file, so that a re-lint clears what is no
 	 * longer a problem and sends only the files whose problems changed: sending all 20,000 captions' problems again
-	 * after every rescan queued megabytes of messages in the host (issue 22).
+	 * after every rescan queued megabytes of messages in the host (issue 22). Undefined: set since by other means
+	 * (typing), so never taken as unchanged.
 	 */
-	private readonly published = new Map<string, PublishedProblems>();
+	private readonly published = new Map<string, Map<string, readonly LintIssue[] | undefined>>();
 	private readonly pendingFolders = new Map<string, TrainingFolder | undefined>();
 	private readonly typingTimers = new Map<string, NodeJS.Timeout>();
 	private running: Promise<void> = Promise.resolve();
@@ -200,8 +201,8 @@ export class CaptionDiagnostics extends Disposable {
 			this.collection.delete(uri);
 			this.lastSetBy.delete(uri.fsPath);
 		});
-		for (const published of this.published.values()) {
-			drop.forEach((uri) => published.lists.delete(uri.fsPath));
+		for (const files of this.published.values()) {
+			drop.forEach((uri) => files.delete(uri.fsPath));
 		}
 	}
 
@@ -225,13 +226,13 @@ export class CaptionDiagnostics extends Disposable {
 	 * problems into new lists after each change was 20,000 lists and a map entry per file in the host bench).
 	 */
 	private *replaceSteps(root: string, issues: readonly LintIssue[]): Steps<void> {
-		const before = this.published.get(root) ?? { files: [], lists: new Map<string, readonly LintIssue[] | undefined>() };
+		const before = this.published.get(root) ?? new Map<string, readonly LintIssue[] | undefined>();
 		if (!sortedByFile(issues)) {
 			// Not from lintAll: grouped first, as runs.
 			const byFile = yield* issuesByFileSteps(issues);
 			issues = [...byFile.values()].flat();
 		}
-		const now: PublishedProblems = { files: [], lists: new Map() };
+		const now = new Map<string, readonly LintIssue[] | undefined>();
 		let batch: Array<[vscode.Uri, vscode.Diagnostic[] | undefined]> = [];
 		const add = (file: string, diagnostics: vscode.Diagnostic[] | undefined): void => {
 			batch.push([vscode.Uri.file(file), diagnostics]);
@@ -247,24 +248,23 @@ export class CaptionDiagnostics extends Disposable {
 			while (end < issues.length && issues[end].file === file) {
 				end++;
 			}
-			const previous = before.lists.get(file);
+			const previous = before.get(file);
 			let list = previous;
 			if (!previous || !sameIssues(previous, issues, start, end)) {
 				list = issues.slice(start, end);
-				this.lastSetBy.set(file, previous ? 'a folder lint: its problems changed' : before.lists.has(file) ? `a folder lint: set since by ${this.lastSetBy.get(file)}` : 'a folder lint: not published before');
+				this.lastSetBy.set(file, previous ? 'a folder lint: its problems changed' : before.has(file) ? `a folder lint: set since by ${this.lastSetBy.get(file)}` : 'a folder lint: not published before');
 				add(file, list.map(toDiagnostic));
 			}
-			now.files.push(file);
-			now.lists.set(file, list);
+			now.set(file, list);
 			yield;
 		}
-		for (let f = 0; f < before.files.length; f++) {
-			const file = before.files[f];
-			if (!now.lists.has(file) && before.lists.has(file)) {
+		let walked = 0;
+		for (const file of before.keys()) {
+			if (!now.has(file)) {
 				this.lastSetBy.delete(file);
 				add(file, undefined);
 			}
-			if ((f & 15) === 15) {
+			if ((++walked & 15) === 0) {
 				yield;
 			}
 		}
@@ -284,11 +284,7 @@ export class CaptionDiagnostics extends Disposable {
 		const kept = (this.collection.get(uri) ?? []).filter((d) => DATASET_CODES.has(String(d.code)));
 		this.collection.set(uri, [...kept, ...linter.lintText(path, text).map(toDiagnostic)]);
 		this.lastSetBy.set(path, why);
-		const published = this.published.get(linter.folder.root);
-		if (published && !published.lists.has(path)) {
-			published.files.push(path);
-		}
-		published?.lists.set(path, undefined);
+		this.published.get(linter.folder.root)?.set(path, undefined);
 	}
 
 	private scheduleTyping(document: vscode.TextDocument): void {
@@ -324,13 +320,6 @@ export class CaptionDiagnostics extends Disposable {
 
 /** Files per DiagnosticCollection.set call while a folder's problems are replaced. */
 const SET_BATCH = 50;
-
-/** What a folder's last whole-folder lint published: each file's problems, and the files in the order they came. */
-interface PublishedProblems {
-	files: string[];
-	/** Undefined: set since by other means (typing), so never taken as unchanged. */
-	lists: Map<string, readonly LintIssue[] | undefined>;
-}
 
 function sortedByFile(issues: readonly LintIssue[]): boolean {
 	for (let i = 1; i < issues.length; i++) {
