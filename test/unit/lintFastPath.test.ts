@@ -111,6 +111,8 @@ test('lintAll over a folder reports what linting each caption file on its own re
 		const key = (i: { file: string; line: number; column: number; code: string; message: string }): string => `${i.file}:${i.line}:${i.column}:${i.code}:${i.message}`;
 		assert.deepEqual(perCaption.map(key).sort(), one.map(key).sort());
 		assert.ok(perCaption.length > 1500, `a varied dataset has many problems (${perCaption.length})`);
+		// Captions are linted before the dataset's style is known; those it changes are linted again with it.
+		assert.ok(all.issues.some((i) => i.code === 'tag-style' && i.message.includes('the rest of the dataset uses spaces')), 'tag-style problems against the dataset\'s prevailing style');
 		assert.ok(all.issues.some((i) => i.code === 'costume-ratio'), 'the costume tag counts survive keeping only costume keys');
 	} finally {
 		rmSync(root, { recursive: true, force: true });

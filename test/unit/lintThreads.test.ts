@@ -1,7 +1,8 @@
 /**
  * A large folder's lint on two threads (lintShare.ts, lintThread.ts, issue 22) gives the problems one thread
  * gives, caption for caption: the dataset-wide facts (prevailing tag style, costume share) are merged before
- * either thread lints, each caption is linted in its own subset's context, and an unsaved editor's text is used.
+ * either thread settles its problems, each caption is linted in its own subset's context, and an unsaved editor's
+ * text is used.
  * A helper that fails leaves its captions to the caller instead of losing them.
  */
 import { test } from 'node:test';
@@ -91,7 +92,7 @@ test('two threads, or a helper alone, find exactly the problems one thread finds
 	}
 });
 
-test('a helper that fails while linting leaves its captions to the caller, which lints them all', async () => {
+test('a helper that fails leaves its captions to the caller, which lints them all', async () => {
 	const vocabulary = ['zq7', 'solo', '1boy', 'smile', 'red_dress', 'long_hair'].map((tag) => `${tag},0,100,""`).join('\n');
 	const { root, overridden } = makeFolder(vocabulary);
 	try {

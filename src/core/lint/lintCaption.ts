@@ -1,4 +1,4 @@
-import { ParsedCaption, parseCaption } from '../caption';
+import { parseCaption } from '../caption';
 import { controlCharacterRule, emptyCaptionRule, duplicateTagRule, multiLineRule } from './captionFileRules';
 import { bakedTraitRule, conflictingTagsRule } from './conflictRules';
 import { CaptionContext, RuleSelection } from './context';
@@ -6,7 +6,7 @@ import { styleRules } from './styleRules';
 import { subjectRules } from './subjectRules';
 import { tokenOverflowRule } from './tokenRule';
 import { triggerRules } from './triggerRules';
-import { captionTagFacts } from './tagFacts';
+import { TagFacts, captionTagFacts } from './tagFacts';
 import { LintIssue, LintSeverity, TextIssue } from './types';
 import { unknownTagRule } from './vocabularyRule';
 
@@ -31,12 +31,19 @@ export interface ResolvedTextIssue extends TextIssue {
 	severity: LintSeverity;
 }
 
+/**
+ * Handed each caption's tag facts, in tag order, as the caption is linted: a whole-folder lint counts the dataset's
+ * tag styles and costume tags from them (lintShare.ts) instead of parsing every caption a second time.
+ */
+export type TagFactsObserver = (facts: readonly TagFacts[]) => void;
+
 /** Runs every enabled caption rule over one caption's text (a BOM is ignored, as VS Code does). */
-export function lintCaptionText(text: string, ctx: CaptionContext, rules: RuleSelection, parsedBody?: ParsedCaption): ResolvedTextIssue[] {
+export function lintCaptionText(text: string, ctx: CaptionContext, rules: RuleSelection, observe?: TagFactsObserver): ResolvedTextIssue[] {
 	const body = text.startsWith(BOM) ? text.slice(1) : text;
-	const parsed = parsedBody ?? parseCaption(body);
+	const parsed = parseCaption(body);
 	// Each tag's facts are looked up once here, not once per rule.
 	const facts = captionTagFacts(parsed.tags);
+	observe?.(facts);
 	const found: TextIssue[] = [];
 	const add = (issues: readonly TextIssue[]): void => {
 		for (const issue of issues) {
@@ -136,9 +143,9 @@ export function positionIssue(file: string, issue: ResolvedTextIssue, positions:
 }
 
 /** Lints one caption file's text; positions are 1-based. */
-export function lintCaption(file: string, text: string, ctx: CaptionContext, rules: RuleSelection = new RuleSelection(), parsedBody?: ParsedCaption): LintIssue[] {
+export function lintCaption(file: string, text: string, ctx: CaptionContext, rules: RuleSelection = new RuleSelection(), observe?: TagFactsObserver): LintIssue[] {
 	const body = text.startsWith(BOM) ? text.slice(1) : text;
-	const issues = lintCaptionText(body, ctx, rules, parsedBody);
+	const issues = lintCaptionText(body, ctx, rules, observe);
 	if (issues.length === 0) {
 		return [];
 	}

@@ -191,7 +191,9 @@ export class DatasetLinter {
 	 */
 	async lintAll(options: Pick<LintDatasetOptions, 'overrides' | 'threads'> = {}): Promise<DatasetLintResult> {
 		const settingsText = await fs.readFile(join(this.folder.root, SETTINGS_FILE_NAME), 'utf8').catch(() => '');
-		const here = new CaptionLintShare(this.setup, this.rules);
+		// Captions are linted as they are read, the dataset's tag style left open until every one is counted.
+		const open = captionContexts(this.setup, this.tokenCounter, this.vocabulary, undefined);
+		const here = new CaptionLintShare(this.setup, this.rules, open);
 		let paths: readonly string[] = this.captionPaths;
 		let subsets: Int32Array = this.captionSubsets;
 		const overrides = options.overrides;
@@ -216,14 +218,14 @@ export class DatasetLinter {
 			if (!thread) {
 				await readCaptionFiles(paths, (index, file) => here.addFile(paths[index], subsets[index], file));
 			}
-			return await this.lintShares(here, paths, subsets, thread, threads === 'helper', settingsText);
+			return await this.lintShares(here, open, paths, subsets, thread, threads === 'helper', settingsText);
 		} finally {
 			thread?.close();
 		}
 	}
 
 	/** Without a thread, `here` holds every caption already; with one, each thread reads what it claims. */
-	private async lintShares(here: CaptionLintShare, paths: readonly string[], subsets: Int32Array, thread: LintThread | undefined, helperAlone: boolean, settingsText: string): Promise<DatasetLintResult> {
+	private async lintShares(here: CaptionLintShare, open: readonly CaptionContext[], paths: readonly string[], subsets: Int32Array, thread: LintThread | undefined, helperAlone: boolean, settingsText: string): Promise<DatasetLintResult> {
 		const readHere = new Uint8Array(paths.length);
 		if (thread && !helperAlone) {
 			await runInSlices(readSteps(here, paths, subsets, readHere, () => thread.claim()));
@@ -239,7 +241,7 @@ export class DatasetLinter {
 		this.contexts = captionContexts(this.setup, this.tokenCounter, this.vocabulary, tagStyle);
 		const helperIssues = helper ? thread!.lint(tagStyle) : undefined;
 		const issues = [...this.setupIssues, ...counts.issues];
-		append(issues, await runInSlices(here.lintSteps(this.contexts)));
+		append(issues, await runInSlices(here.settleSteps(this.contexts, tagStyle)));
 		let helperCaptions = 0;
 		if (helper) {
 			const linted = await helperIssues;
@@ -248,9 +250,9 @@ export class DatasetLinter {
 				helperCaptions = helper.counts.captions;
 			} else {
 				// The helper failed while linting: its captions are read and linted here.
-				const rest = new CaptionLintShare(this.setup, this.rules);
+				const rest = new CaptionLintShare(this.setup, this.rules, open);
 				await runInSlices(readSteps(rest, paths, subsets, new Uint8Array(paths.length), listClaims(helper.indices)));
-				append(issues, await runInSlices(rest.lintSteps(this.contexts)));
+				append(issues, await runInSlices(rest.settleSteps(this.contexts, tagStyle)));
 			}
 		}
 		return runInSlices(this.datasetRuleSteps(issues, counts, helperCaptions, settingsText));

@@ -1,10 +1,9 @@
 /**
  * One thread's share of a whole-folder lint. A large folder is linted on two threads (lintThread.ts): each reads
- * the captions it claims and counts their tag styles and costume tags, the counts are merged (the prevailing style
- * is a fact of the whole dataset), then each lints the captions it read. What a thread needs is plain data
- * (`LintSetup`), so the same setup builds the caller's caption contexts and the helper thread's.
+ * the captions it claims, lints them and counts their tag styles and costume tags, the counts are merged (the
+ * prevailing style is a fact of the whole dataset), then each settles the problems that style changes. What a
+ * thread needs is plain data (`LintSetup`), so the same setup builds the caller's caption contexts and the helper's.
  */
-import { forEachCaptionTag } from '../caption';
 import { CaptionTextFile } from '../captionFile';
 import { TokenCounter } from '../clipTokenizer';
 import { TagVocabulary } from '../vocabulary';
@@ -12,7 +11,7 @@ import { CaptionContext, RuleSelection } from './context';
 import { lintCaption } from './lintCaption';
 import { RuleSetting } from './lintSettings';
 import { TagStyle } from './styleRules';
-import { tagFacts } from './tagFacts';
+import { TagFacts } from './tagFacts';
 import { LintIssue } from './types';
 import { Steps } from '../slices';
 
@@ -55,13 +54,53 @@ export interface ShareCounts {
 	captions: number;
 }
 
-/** The captions one thread read, their counts, then their problems. */
+/** What a caption's tags showed as it was linted: whether the dataset's prevailing tag style can change its problems. */
+const HAS_UNDERSCORE_TAG = 1;
+const HAS_SPACE_TAG = 2;
+/** unknown-tag writes its fix in the dataset's style when the tag itself shows none. */
+const STYLE_DEPENDENT = 4;
+
+interface LintedCaption {
+	path: string;
+	subset: number;
+	text: string;
+	flags: number;
+	/** Where its problems begin in the share's list. */
+	first: number;
+}
+
+/**
+ * The captions one thread read, each linted as it is added, and their counts. Whether a caption's tag-style
+ * problems say "the rest of the dataset" depends on the dataset's prevailing style, which is known only once every
+ * thread has counted its captions. The captions are linted at once with that style left open, which gives the same
+ * problems for every caption but those with a tag written the other way (or an unknown tag, whose fix is written
+ * in the dataset's style); `settleSteps` lints only those again. Linting while reading, not after a second pass
+ * over every caption's tags, saves that pass and lets a helper thread lint without waiting for the other's count.
+ */
 export class CaptionLintShare {
-	private readonly texts: Array<{ path: string; subset: number; text: string }> = [];
+	private captions: LintedCaption[] = [];
+	private issues: LintIssue[] = [];
 	private readonly costumeKeys: ReadonlySet<string>;
 	readonly counts = emptyCounts();
+	/** The caption being linted: what its tags showed, and its costume tags. */
+	private flags = 0;
+	private costumes: string[] | undefined;
+	private readonly observe = (facts: readonly TagFacts[]): void => {
+		const { styles } = this.counts;
+		for (let i = 0; i < facts.length; i++) {
+			const fact = facts[i];
+			if (fact.style) {
+				styles[fact.style]++;
+				this.flags |= fact.style === 'underscore' ? HAS_UNDERSCORE_TAG : HAS_SPACE_TAG;
+			}
+			if (this.costumeKeys.has(fact.key)) {
+				(this.costumes ??= []).push(fact.key);
+			}
+		}
+	};
 
-	constructor(setup: LintSetup, private readonly rules: RuleSelection) {
+	/** `contexts`: each subset's caption context with the dataset's tag style left open (undefined). */
+	constructor(setup: LintSetup, private readonly rules: RuleSelection, private readonly contexts: readonly CaptionContext[]) {
 		this.costumeKeys = new Set(setup.costumeKeys);
 	}
 
@@ -81,39 +120,58 @@ export class CaptionLintShare {
 		}
 	}
 
-	/** A caption's text (read, or an editor's unsaved content), counted for the dataset-wide pass. */
+	/** A caption's text (read, or an editor's unsaved content): linted, and counted for the dataset-wide facts. */
 	addText(path: string, subset: number, text: string): void {
-		this.texts.push({ path, subset, text });
 		this.counts.captions++;
-		// The tags' texts only: this pass needs no offsets (a BOM is whitespace to both parsers), and no lists.
-		const { styles } = this.counts;
-		let costumes: string[] | undefined;
-		forEachCaptionTag(text, (tag) => {
-			const fact = tagFacts(tag);
-			if (fact.style) {
-				styles[fact.style]++;
+		this.flags = 0;
+		this.costumes = undefined;
+		const first = this.issues.length;
+		const found = lintCaption(path, text, this.contexts[subset], this.rules, this.observe);
+		for (let i = 0; i < found.length; i++) {
+			this.issues.push(found[i]);
+			if (found[i].code === 'unknown-tag') {
+				this.flags |= STYLE_DEPENDENT;
 			}
-			if (this.costumeKeys.has(fact.key)) {
-				(costumes ??= []).push(fact.key);
-			}
-		});
-		if (costumes) {
-			this.counts.costumeKeys.push([path, costumes]);
+		}
+		this.captions.push({ path, subset, text, flags: this.flags, first });
+		if (this.costumes) {
+			this.counts.costumeKeys.push([path, this.costumes]);
 		}
 	}
 
-	/** Every caption of this share linted with the settled contexts; the texts are let go as they are linted. */
-	*lintSteps(contexts: readonly CaptionContext[]): Steps<LintIssue[]> {
-		const issues: LintIssue[] = [];
-		for (let i = 0; i < this.texts.length; i++) {
-			const { path, subset, text } = this.texts[i];
-			for (const issue of lintCaption(path, text, contexts[subset], this.rules)) {
-				issues.push(issue);
-			}
-			yield;
+	/**
+	 * The share's problems with the dataset's prevailing style settled: the captions it can change are linted again
+	 * with `settled` (the contexts that carry it), the rest keep theirs. The texts are let go.
+	 */
+	*settleSteps(settled: readonly CaptionContext[], tagStyle: TagStyle | undefined): Steps<LintIssue[]> {
+		const { captions, issues } = this;
+		this.captions = [];
+		this.issues = [];
+		if (!tagStyle) {
+			return issues; // the style each caption was linted with
 		}
-		this.texts.length = 0;
-		return issues;
+		const changeable = (tagStyle === 'underscore' ? HAS_SPACE_TAG : HAS_UNDERSCORE_TAG) | STYLE_DEPENDENT;
+		let result: LintIssue[] | undefined;
+		for (let c = 0; c < captions.length; c++) {
+			const caption = captions[c];
+			if (caption.flags & changeable) {
+				result ??= issues.slice(0, caption.first);
+				const found = lintCaption(caption.path, caption.text, settled[caption.subset], this.rules);
+				for (let i = 0; i < found.length; i++) {
+					result.push(found[i]);
+				}
+				yield;
+			} else if (result) {
+				const end = c + 1 < captions.length ? captions[c + 1].first : issues.length;
+				for (let i = caption.first; i < end; i++) {
+					result.push(issues[i]);
+				}
+			}
+			if ((c & 63) === 63) {
+				yield;
+			}
+		}
+		return result ?? issues;
 	}
 }
 

@@ -1,6 +1,6 @@
 /**
- * The lint helper thread (lintThread.ts starts it): reads the captions it claims from the shared counter and
- * counts them, answers with the counts, then lints what it read once it is told the dataset's prevailing tag style.
+ * The lint helper thread (lintThread.ts starts it): reads and lints the captions it claims from the shared counter,
+ * answers with their counts, then settles their problems once it is told the dataset's prevailing tag style.
  * Its own heap holds the texts and the problems' objects while they are made, not the extension host's. It keeps
  * each caption's problems as last sent: a caption whose problems are the same as in the lint the caller still holds
  * crosses as its index only.
@@ -14,9 +14,9 @@ import { CaptionLintShare, LintSetup, captionContexts, ruleSelection } from './l
 import { HelperRead, LintThreadReply, LintThreadRequest, LintThreadStart, changedProblems, packIssues, packTexts, unpackTexts } from './lintThreadProtocol';
 import { TagStyle } from './styleRules';
 
-/** The lint in progress: its number, setup, the captions read (their indices too), what it loads, and its baseline. */
+/** The lint in progress: its number, setup, the captions read and linted (their indices too), what it loaded, and its baseline. */
 let current: {
-	session: number; setup: LintSetup; share: CaptionLintShare; loaded: Promise<{ counter: TokenCounter; vocabulary?: TagVocabulary }>;
+	session: number; setup: LintSetup; share: CaptionLintShare; counter: TokenCounter; vocabulary?: TagVocabulary;
 	paths: readonly string[]; read: number[]; baseline?: number; incremental: boolean;
 } | undefined;
 /** The last lint answered: each caption's problems as sent, for the next lint to send only those that changed. */
@@ -39,40 +39,38 @@ function reply(message: LintThreadReply): void {
 	parentPort?.postMessage(message, buffer ? [buffer] : []);
 }
 
-function start(request: LintThreadStart): void {
+async function start(request: LintThreadStart): Promise<void> {
 	const { session, setup, subsets, claims } = request;
-	const { tokenCounterFile, vocabulary } = setup;
-	// Loaded while the captions are read: the unzip and the file reads run on libuv's threads meanwhile.
-	const loaded = Promise.all([
+	const { tokenCounterFile, vocabulary: tagList } = setup;
+	// Loaded before this thread claims a caption, as each is linted when read; the caller reads and lints meanwhile.
+	const [counter, vocabulary] = await Promise.all([
 		tokenCounterFile ? tokenizer(tokenCounterFile) : estimatedTokenCounter,
-		vocabulary ? sharedVocabulary(vocabulary.paths, vocabulary.root) : undefined,
-	]).then(([counter, tags]) => ({ counter, vocabulary: tags }));
-	loaded.catch(() => undefined); // reported when the lint asks for it
-	const share = new CaptionLintShare(setup, ruleSelection(setup.rules));
-	const paths = [...unpackTexts(request.paths)];
-	const indices: number[] = [];
-	current = { session, setup, share, loaded, paths, read: indices, baseline: request.baseline, incremental: request.incremental };
+		tagList ? sharedVocabulary(tagList.paths, tagList.root) : undefined,
+	]);
 	if (Atomics.compareExchange(claims, 1, 0, 1) !== 0) {
-		current = undefined;
 		return; // the caller read every caption before this thread began
 	}
+	const share = new CaptionLintShare(setup, ruleSelection(setup.rules), captionContexts(setup, counter, vocabulary, undefined));
+	const paths = [...unpackTexts(request.paths)];
+	const indices: number[] = [];
 	for (let index = Atomics.add(claims, 0, 1); index < paths.length; index = Atomics.add(claims, 0, 1)) {
 		share.addFile(paths[index], subsets[index], readCaptionFileSync(paths[index]));
 		indices.push(index);
 	}
+	current = { session, setup, share, counter, vocabulary, paths, read: indices, baseline: request.baseline, incremental: request.incremental };
 	const read: HelperRead = { counts: share.counts, indices };
 	reply({ kind: 'read', session, read: packTexts([JSON.stringify(read)]) });
 }
 
-async function lint(session: number, tagStyle: TagStyle | undefined): Promise<void> {
+/** Settles the problems of what `start` read with the dataset's tag style, and sends them (only those that changed, incrementally). */
+function lint(session: number, tagStyle: TagStyle | undefined): void {
 	const lint = current;
 	if (lint?.session !== session) {
 		throw new Error('no captions were read for this lint');
 	}
 	current = undefined;
-	const { counter, vocabulary } = await lint.loaded;
-	const contexts = captionContexts(lint.setup, counter, vocabulary, tagStyle);
-	const issues = runToEnd(lint.share.lintSteps(contexts));
+	const contexts = captionContexts(lint.setup, lint.counter, lint.vocabulary, tagStyle);
+	const issues = runToEnd(lint.share.settleSteps(contexts, tagStyle));
 	if (!lint.incremental) {
 		answered = undefined;
 		reply({ kind: 'linted', session, issues: packIssues(issues, lint.paths), unchanged: [] });
@@ -88,12 +86,14 @@ parentPort?.on('message', (request: LintThreadRequest) => {
 	void (async () => {
 		try {
 			if (request.kind === 'start') {
-				start(request);
+				await start(request);
 			} else {
-				await lint(request.session, request.tagStyle);
+				lint(request.session, request.tagStyle);
 			}
 		} catch (err) {
-			current = undefined;
+			if (current?.session === request.session) {
+				current = undefined;
+			}
 			reply({ kind: 'failed', session: request.session, message: err instanceof Error ? err.message : String(err) });
 		}
 	})();
