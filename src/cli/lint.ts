@@ -6,17 +6,11 @@ import { defaultClipVocabulary } from '../core/clipTokenizer';
 import { countOf } from '../core/plural';
 import { unreadableFolderProblems } from '../core/dataset';
 
-/** The line format the `$lora-lint` problem matcher in package.json reads: keep both in step. */
-export function formatIssueLine(issue: LintIssue, cwd: string, paths: RelativePaths = new RelativePaths(cwd)): string {
-	const message = issue.message.includes('\n') ? issue.message.replace(/\s*\n\s*/g, ' ') : issue.message;
-	return `${paths.of(issue.file)}:${issue.line}:${issue.column}: ${issue.severity}: ${message} [${issue.code}]`;
-}
-
 /**
  * path.relative resolves both paths on every call; a dataset's problems lie in a few folders, so each folder
  * is made relative once (20,000 captions' problems are 30,000 lines; issue 22).
  */
-export class RelativePaths {
+class RelativePaths {
 	private readonly dirs = new Map<string, string>();
 
 	constructor(private readonly cwd: string) {}
@@ -30,6 +24,42 @@ export class RelativePaths {
 		}
 		const name = basename(file);
 		return (relativeDir && name ? `${relativeDir}${sep}${name}` : relative(this.cwd, file)) || file;
+	}
+}
+
+/** The line format the `$lora-lint` problem matcher in package.json reads: keep both in step. */
+function issueLine(pathPrefix: string, issue: LintIssue): string {
+	const message = issue.message.includes('\n') ? issue.message.replace(/\s*\n\s*/g, ' ') : issue.message;
+	return `${pathPrefix}${issue.line}:${issue.column}: ${issue.severity}: ${message} [${issue.code}]\n`;
+}
+
+/** Lines per piece of output: 20,000 captions' problems are 30,000 lines and 10 M characters. */
+const LINES_PER_WRITE = 256;
+
+/**
+ * Hands `write` the problems' lines a few hundred at a time, each piece ending in a line break. One string of every
+ * line, joined, was built from 30,000 line strings and copied twice more (the join, then UTF-8); the pieces are
+ * small, and a file's path is made relative once for its run of problems (issue 22).
+ */
+function writeIssueLines(issues: readonly LintIssue[], cwd: string, write: (text: string) => void): void {
+	const paths = new RelativePaths(cwd);
+	let file: string | undefined;
+	let prefix = '';
+	let piece = '';
+	for (let i = 0; i < issues.length; i++) {
+		const issue = issues[i];
+		if (issue.file !== file) {
+			file = issue.file;
+			prefix = `${paths.of(file)}:`;
+		}
+		piece += issueLine(prefix, issue);
+		if (i % LINES_PER_WRITE === LINES_PER_WRITE - 1) {
+			write(piece);
+			piece = '';
+		}
+	}
+	if (piece) {
+		write(piece);
 	}
 }
 
@@ -72,12 +102,11 @@ export const lintCommand: CliCommand = {
 			rules,
 			clipVocabulary: stringFlag(args, 'clip-vocab') ? { path: stringFlag(args, 'clip-vocab') } : defaultClipVocabulary(booleanFlag(args, 'offline')),
 		});
-		// One string, one write: 20,000 captions can have 10 M characters of problems.
-		const paths = new RelativePaths(io.cwd);
 		if (booleanFlag(args, 'json')) {
+			const paths = new RelativePaths(io.cwd);
 			io.out(JSON.stringify(result.issues.map(({ file, line, column, endLine, endColumn, severity, code, message }) => ({ file: paths.of(file), line, column, endLine, endColumn, severity, code, message })), null, 2));
-		} else if (result.issues.length > 0) {
-			io.out(result.issues.map((issue) => formatIssueLine(issue, io.cwd, paths)).join('\n'));
+		} else {
+			writeIssueLines(result.issues, io.cwd, io.out);
 		}
 		if (result.tokenEstimateReason && (!rules || rules.includes('token-overflow'))) {
 			io.err(`note: CLIP token counts are estimates: ${result.tokenEstimateReason}`);
