@@ -1,7 +1,9 @@
 /**
  * Reads a large folder's caption files on two threads. Opening, reading and closing 20,000 small files is most of
- * a scan's time (issue 22); a helper thread takes files from the same shared counter as the caller, so each
- * thread reads as many as it gets to, and a helper that is slow to start costs nothing: the caller goes on alone.
+ * a scan's time (issue 22); a helper thread takes files from the same shared counter as the caller and hands them
+ * over in batches as it goes. The caller uses each batch that has come before it reads a file itself, so while the
+ * helper keeps ahead the caller only decodes and uses (a lint: lints) what the helper read, the two threads not
+ * opening files in the same folder at once; a helper that is slow to start costs nothing: the caller goes on alone.
  */
 import { Worker } from 'node:worker_threads';
 import { CaptionTextFile, SMALL_FILE_BYTES, captionFromBytes, readCaptionFileSync } from './captionFile';
@@ -11,47 +13,69 @@ import { threadPriorityPrelude } from './workerThread';
 /** Below this many captions a helper thread's start (about 50 ms of the other core) is more than it saves: for reads here and for a lint's helper (lintThread.ts). */
 export const HELPER_MIN_CAPTIONS = 2_000;
 
+/** Files per batch the helper hands over: small enough that the caller has the first ones after a few milliseconds. */
+const BATCH_FILES = 128;
+const BATCH_BYTES = 256 * 1024;
+
 /**
  * Plain JavaScript, so the helper starts without the bundle or tsx, from the bundle and from source alike. Its read
- * is captionFile's `readCaptionFileSync` read written again (one read of SMALL_FILE_BYTES, the whole file if it fills it).
+ * is captionFile's `readCaptionFileSync` read written again (one read of SMALL_FILE_BYTES, straight into the batch,
+ * the whole file if it fills it).
  */
 const HELPER = `
 const { parentPort } = require('node:worker_threads');
 const { openSync, readSync, closeSync, readFileSync } = require('node:fs');
 parentPort.once('message', ({ paths, state }) => {
-	const indices = [];
-	const ends = [];
-	let out = Buffer.from(new ArrayBuffer(1 << 20));
+	let out = Buffer.from(new ArrayBuffer(${BATCH_BYTES}));
 	let used = 0;
-	const small = Buffer.alloc(${SMALL_FILE_BYTES});
+	let indices = [];
+	let ends = [];
+	const send = () => {
+		if (indices.length > 0) {
+			parentPort.postMessage({ buffer: out.buffer, indices, ends }, [out.buffer]);
+			out = Buffer.from(new ArrayBuffer(${BATCH_BYTES}));
+			used = 0;
+			indices = [];
+			ends = [];
+		}
+	};
 	// state[1]: 0 not started, 1 reading, -1 the caller finished alone.
 	if (Atomics.compareExchange(state, 1, 0, 1) === 0) {
 		Atomics.notify(state, 1);
 		for (let i = Atomics.add(state, 0, 1); i < paths.length; i = Atomics.add(state, 0, 1)) {
-			let bytes;
+			if (out.length - used < ${SMALL_FILE_BYTES}) {
+				send();
+			}
 			try {
 				const fd = openSync(paths[i], 'r');
 				try {
-					const length = readSync(fd, small, 0, small.length, 0);
-					bytes = length < small.length ? small.subarray(0, length) : readFileSync(fd);
+					const length = readSync(fd, out, used, ${SMALL_FILE_BYTES}, 0);
+					if (length < ${SMALL_FILE_BYTES}) {
+						used += length;
+					} else {
+						const whole = readFileSync(fd);
+						send();
+						if (whole.length > out.length) {
+							out = Buffer.from(new ArrayBuffer(whole.length));
+						}
+						whole.copy(out, 0);
+						used = whole.length;
+					}
 				} finally {
 					closeSync(fd);
 				}
 			} catch {
 				continue; // The caller reads it again, for the error it reports.
 			}
-			if (used + bytes.length > out.length) {
-				const bigger = Buffer.from(new ArrayBuffer(Math.max(out.length * 2, used + bytes.length)));
-				out.copy(bigger, 0, 0, used);
-				out = bigger;
-			}
-			bytes.copy(out, used);
-			used += bytes.length;
 			indices.push(i);
 			ends.push(used);
+			if (indices.length === ${BATCH_FILES}) {
+				send();
+			}
 		}
 	}
-	parentPort.postMessage({ buffer: out.buffer, indices, ends }, [out.buffer]);
+	send();
+	parentPort.postMessage({ done: true });
 });
 `;
 
@@ -60,7 +84,8 @@ const waitAsync = (Atomics as unknown as {
 	waitAsync(array: Int32Array, index: number, value: number): { async: false; value: string } | { async: true; value: Promise<string> };
 }).waitAsync;
 
-interface HelperResult {
+/** Files the helper read: their indices, and where each one's bytes end in the buffer. */
+interface HelperBatch {
 	buffer: ArrayBuffer;
 	indices: number[];
 	ends: number[];
@@ -68,13 +93,19 @@ interface HelperResult {
 
 /**
  * Claims of one list of caption paths between the caller and a helper thread. Made before the paths are known,
- * so the helper starts while the caller lists the folder; then `start(paths)`, and the caller calls `claim()`
- * for the next file to read itself until it returns undefined, then `helperFiles()` for what the helper read.
+ * so the helper starts while the caller lists the folder; then `start(paths)`. The caller takes what the helper has
+ * handed over (`nextHelperFile()`) and, when there is none, claims the next file to read itself (`claim()`) until it
+ * returns undefined; then `helperDone()`, and `nextHelperFile()` for the rest.
  */
 export class SharedCaptionReads {
 	private readonly state = new Int32Array(new SharedArrayBuffer(8));
 	private helper: Worker | undefined;
-	private result: Promise<HelperResult | undefined> = Promise.resolve(undefined);
+	/** Resolves true once the helper has sent its last batch, false when it failed or was stopped. */
+	private done: Promise<boolean> = Promise.resolve(false);
+	private readonly batches: HelperBatch[] = [];
+	/** The next file of batches[0], and where its bytes begin. */
+	private file = 0;
+	private fileStart = 0;
 	private paths: readonly string[] = [];
 
 	/** `expectedCaptions`: about how many captions `start` will get; a helper starts only for a large folder. */
@@ -91,10 +122,16 @@ export class SharedCaptionReads {
 		this.helper = helper;
 		// Not the reason the process stays alive while it waits for its paths (a scan that throws before close()).
 		helper.unref();
-		this.result = new Promise<HelperResult | undefined>((resolve) => {
-			helper.once('message', resolve);
-			helper.once('error', () => resolve(undefined));
-			helper.once('exit', () => resolve(undefined));
+		this.done = new Promise<boolean>((resolve) => {
+			helper.on('message', (message: HelperBatch | { done: true }) => {
+				if ('done' in message) {
+					resolve(true);
+				} else {
+					this.batches.push(message);
+				}
+			});
+			helper.once('error', () => resolve(false));
+			helper.once('exit', () => resolve(false));
 		});
 	}
 
@@ -109,6 +146,25 @@ export class SharedCaptionReads {
 		return index < this.paths.length ? index : undefined;
 	}
 
+	/** The next file the helper read and handed over so far, with its exact bytes; undefined when none is waiting. */
+	nextHelperFile(): { index: number; bytes: Uint8Array } | undefined {
+		const batch = this.batches[0];
+		if (!batch) {
+			return undefined;
+		}
+		const k = this.file;
+		const file = { index: batch.indices[k], bytes: new Uint8Array(batch.buffer, this.fileStart, batch.ends[k] - this.fileStart) };
+		if (k + 1 < batch.indices.length) {
+			this.file = k + 1;
+			this.fileStart = batch.ends[k];
+		} else {
+			this.batches.shift();
+			this.file = 0;
+			this.fileStart = 0;
+		}
+		return file;
+	}
+
 	/** Resolves true once the helper has begun reading, false when there is none or it was stopped first. */
 	async whenHelperReads(): Promise<boolean> {
 		if (!this.helper) {
@@ -117,33 +173,21 @@ export class SharedCaptionReads {
 		const waited = waitAsync(this.state, 1, 0);
 		if (waited.async) {
 			// Or until the helper is gone (it answers, fails or is stopped) without having begun.
-			await Promise.race([waited.value, this.result]);
+			await Promise.race([waited.value, this.done]);
 		}
 		return Atomics.load(this.state, 1) === 1;
 	}
 
 	/**
-	 * The files the helper read, by index, once every file is claimed; files it could not read are missing from
-	 * the map and are the caller's to read (also all of them if the helper failed).
+	 * Once every file is claimed: waits for the helper's last batch (none when it never began: the caller read
+	 * everything). Files it could not read, and all it had not handed over if it failed, are the caller's to read.
 	 */
-	async helperFiles(): Promise<Map<number, Uint8Array>> {
-		const files = new Map<number, Uint8Array>();
-		// A helper that has not started reading yet never will: the caller read everything.
-		if (!this.helper || Atomics.compareExchange(this.state, 1, 0, -1) === 0) {
-			this.close();
-			return files;
+	async helperDone(): Promise<void> {
+		if (this.helper && Atomics.compareExchange(this.state, 1, 0, -1) !== 0) {
+			this.helper.ref(); // its last batch is what the process now waits for
+			await this.done;
 		}
-		this.helper.ref(); // its answer is what the process now waits for
-		const result = await this.result;
 		this.close();
-		if (result) {
-			let start = 0;
-			result.indices.forEach((index, k) => {
-				files.set(index, new Uint8Array(result.buffer, start, result.ends[k] - start));
-				start = result.ends[k];
-			});
-		}
-		return files;
 	}
 
 	/** Stops the helper (idempotent); for a scan that ends before it reads. */
@@ -155,35 +199,50 @@ export class SharedCaptionReads {
 
 /**
  * Reads each of `paths` once, in slices of the caller's thread and, for a large list, on the helper thread too;
- * `use(index, file)` gets every file, decoded on the caller's thread (the ones the caller read first, then the
- * helper's in index order). `reads` may be made early, so that its helper starts while the caller does other work.
+ * `use(index, file)` gets every file, decoded on the caller's thread, in the order the two threads read them.
+ * `reads` may be made early, so that its helper starts while the caller does other work.
  */
 export async function readCaptionFiles(paths: readonly string[], use: (index: number, file: CaptionTextFile) => void, reads = new SharedCaptionReads(paths.length)): Promise<void> {
 	try {
 		reads.start(paths);
-		const readHere = new Uint8Array(paths.length);
-		await runInSlices(readClaimedSteps(paths, reads, readHere, use));
-		const helperFiles = await reads.helperFiles();
-		await runInSlices(readRestSteps(paths, readHere, helperFiles, use));
+		const used = new Uint8Array(paths.length);
+		await runInSlices(readSharedSteps(paths, reads, used, use));
+		await reads.helperDone();
+		await runInSlices(readRestSteps(paths, reads, used, use));
 	} finally {
 		reads.close();
 	}
 }
 
-function* readClaimedSteps(paths: readonly string[], reads: SharedCaptionReads, readHere: Uint8Array, use: (index: number, file: CaptionTextFile) => void): Steps<void> {
-	for (let index = reads.claim(); index !== undefined; index = reads.claim()) {
-		readHere[index] = 1;
-		use(index, readCaptionFileSync(paths[index]));
+/** What the helper has handed over first; a file read here only while nothing is waiting. */
+function* readSharedSteps(paths: readonly string[], reads: SharedCaptionReads, used: Uint8Array, use: (index: number, file: CaptionTextFile) => void): Steps<void> {
+	for (;;) {
+		const helped = reads.nextHelperFile();
+		if (helped) {
+			used[helped.index] = 1;
+			use(helped.index, captionFromBytes(paths[helped.index], helped.bytes));
+		} else {
+			const index = reads.claim();
+			if (index === undefined) {
+				return;
+			}
+			used[index] = 1;
+			use(index, readCaptionFileSync(paths[index]));
+		}
 		yield;
 	}
 }
 
-/** The files the helper read, and any it could not read, read here for their error. */
-function* readRestSteps(paths: readonly string[], readHere: Uint8Array, helperFiles: ReadonlyMap<number, Uint8Array>, use: (index: number, file: CaptionTextFile) => void): Steps<void> {
+/** The helper's last batches, and any file it could not read, read here for its error. */
+function* readRestSteps(paths: readonly string[], reads: SharedCaptionReads, used: Uint8Array, use: (index: number, file: CaptionTextFile) => void): Steps<void> {
+	for (let helped = reads.nextHelperFile(); helped; helped = reads.nextHelperFile()) {
+		used[helped.index] = 1;
+		use(helped.index, captionFromBytes(paths[helped.index], helped.bytes));
+		yield;
+	}
 	for (let index = 0; index < paths.length; index++) {
-		if (!readHere[index]) {
-			const bytes = helperFiles.get(index);
-			use(index, bytes ? captionFromBytes(paths[index], bytes) : readCaptionFileSync(paths[index]));
+		if (!used[index]) {
+			use(index, readCaptionFileSync(paths[index]));
 			yield;
 		}
 	}

@@ -1,6 +1,6 @@
 /**
  * Caption reads shared with a helper thread (issue 22): every file is read exactly once, by the caller or by the
- * helper, with its exact bytes; what the helper cannot read is left to the caller; and a scan of a large subset
+ * helper (handed over in batches), with its exact bytes; what the helper cannot read is left to the caller; and a scan of a large subset
  * gives the same captions and problems, in the same order, as one read on a single thread.
  */
 import { test } from 'node:test';
@@ -42,7 +42,12 @@ test('each caption is read once, by the caller or the helper, byte for byte; the
 				await new Promise<void>((resolve) => setImmediate(resolve));
 			}
 		}
-		const helped = await reads.helperFiles();
+		await reads.helperDone();
+		const helped = new Map<number, Uint8Array>();
+		for (let file = reads.nextHelperFile(); file; file = reads.nextHelperFile()) {
+			assert.ok(!helped.has(file.index), `${paths[file.index]} handed over once`);
+			helped.set(file.index, file.bytes);
+		}
 		assert.ok(helped.size > 0, 'the helper read some captions');
 		assert.ok(mine.every((index) => !helped.has(index)), 'no caption read twice');
 		for (const [index, bytes] of helped) {
@@ -57,6 +62,27 @@ test('each caption is read once, by the caller or the helper, byte for byte; the
 	}
 });
 
+test('a helper reading alone hands over every file in order, byte for byte, ones larger than a batch too', async () => {
+	const dir = mkdtempSync(join(tmpdir(), 'caption-batches-'));
+	try {
+		const sizes = new Map([[3, 16 * 1024 - 1], [4, 16 * 1024], [5, 40_000], [300, 600_000], [301, 12]]);
+		const paths = Array.from({ length: COUNT }, (_, i) => join(dir, `img_${i}.txt`));
+		paths.forEach((path, i) => writeFileSync(path, sizes.has(i) ? Buffer.alloc(sizes.get(i)!, 48 + (i % 10)) : `tag${i}, smile`));
+		const reads = new SharedCaptionReads(paths.length);
+		reads.start(paths);
+		assert.equal(await reads.whenHelperReads(), true);
+		await reads.helperDone(); // the caller claims nothing: the helper reads to the end
+		const order: number[] = [];
+		for (let file = reads.nextHelperFile(); file; file = reads.nextHelperFile()) {
+			order.push(file.index);
+			assert.deepEqual(Buffer.from(file.bytes), readFileSync(paths[file.index]), paths[file.index]);
+		}
+		assert.deepEqual(order, paths.map((_, i) => i));
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
+});
+
 test('a small folder starts no helper: the caller claims every caption', async () => {
 	const reads = new SharedCaptionReads(10);
 	reads.start(Array.from({ length: 10 }, (_, i) => `/nowhere/${i}.txt`));
@@ -65,7 +91,8 @@ test('a small folder starts no helper: the caller claims every caption', async (
 		claimed.push(index);
 	}
 	assert.deepEqual(claimed, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-	assert.equal((await reads.helperFiles()).size, 0);
+	await reads.helperDone();
+	assert.equal(reads.nextHelperFile(), undefined);
 });
 
 test('a scan of a subset large enough for the helper has every caption and each problem in image order', async () => {
