@@ -29,30 +29,50 @@ export type { DecodedCaption } from './captionFile';
 
 const BOM = '\uFEFF';
 
+const LINE_BREAK = /\r\n|\r|\n/;
+/** Global, so that a search can start at lastIndex without a copy of the rest of the text. */
+const NON_SPACE_FROM = /\S/g;
+const NON_SPACE = /\S/;
+
 export function firstLineOf(text: string): string {
 	const withoutBom = text.startsWith(BOM) ? text.slice(1) : text;
-	const match = /\r\n|\r|\n/.exec(withoutBom);
-	return match ? withoutBom.slice(0, match.index) : withoutBom;
+	const lineEnd = withoutBom.search(LINE_BREAK);
+	return lineEnd === -1 ? withoutBom : withoutBom.slice(0, lineEnd);
 }
 
 export function parseCaption(text: string, separator = ','): ParsedCaption {
-	const firstLine = firstLineOf(text);
-	// A one-line caption (nearly all) is counted without splitting; \S is exactly what trim() keeps.
-	const textLineCount = !/[\r\n]/.test(text) ? (/\S/.test(text) ? 1 : 0) : countTextLines(text);
+	const withoutBom = text.startsWith(BOM) ? text.slice(1) : text;
+	const lineEnd = withoutBom.search(LINE_BREAK);
+	const firstLine = lineEnd === -1 ? withoutBom : withoutBom.slice(0, lineEnd);
+	const firstLineHasText = NON_SPACE.test(firstLine);
 	const tags: CaptionTag[] = [];
 	const emptyTagOffsets: number[] = [];
-	forEachTrimmedPiece(firstLine, separator, (start, end, pieceStart, last) => {
+	for (let pieceStart = 0; pieceStart !== -1;) {
+		const next = trimmedPiece(firstLine, separator, pieceStart);
+		const { start, end } = piece;
 		if (start < end) {
 			tags.push({ text: firstLine.slice(start, end), start, end });
-		} else if ((!last || pieceStart > 0) && !(last && !/\S/.test(firstLine))) {
+		} else if (next !== -1 || (pieceStart > 0 && firstLineHasText)) {
 			// An empty piece between separators, or after the last one unless the whole line is blank.
 			emptyTagOffsets.push(pieceStart);
 		}
-	});
-	return { firstLine, tags, textLineCount, emptyTagOffsets };
+		pieceStart = next;
+	}
+	return { firstLine, tags, textLineCount: textLineCount(text, withoutBom, lineEnd, firstLineHasText), emptyTagOffsets };
 }
 
-/** Lines that hold more than whitespace, without splitting: most captions end in a line break. */
+/** Lines that hold more than whitespace; nearly every caption is one line of tags and a line break or none. */
+function textLineCount(text: string, withoutBom: string, lineEnd: number, firstLineHasText: boolean): number {
+	if (lineEnd !== -1) {
+		NON_SPACE_FROM.lastIndex = lineEnd;
+		if (NON_SPACE_FROM.test(withoutBom)) {
+			return countTextLines(text);
+		}
+	}
+	return firstLineHasText ? 1 : 0;
+}
+
+/** Lines that hold more than whitespace, without splitting. */
 function countTextLines(text: string): number {
 	let count = 0;
 	let hasText = false;
@@ -75,28 +95,37 @@ function countTextLines(text: string): number {
  */
 export function captionTags(text: string, separator = ','): string[] {
 	const tags: string[] = [];
-	forEachCaptionTag(text, (tag) => { tags.push(tag); }, separator);
+	const line = firstLineOf(text);
+	for (let from = 0; from !== -1;) {
+		from = trimmedPiece(line, separator, from);
+		if (piece.start < piece.end) {
+			tags.push(line.slice(piece.start, piece.end));
+		}
+	}
 	return tags;
 }
 
-/** Each tag text of captionTags(text), in order, without the list (the lint's counting pass keeps none of them). */
+/** Each tag text of captionTags(text), in order, without the list. */
 export function forEachCaptionTag(text: string, visit: (tag: string) => void, separator = ','): void {
 	const line = firstLineOf(text);
-	forEachTrimmedPiece(line, separator, (start, end) => {
-		if (start < end) {
-			visit(line.slice(start, end));
+	for (let from = 0; from !== -1;) {
+		from = trimmedPiece(line, separator, from);
+		if (piece.start < piece.end) {
+			visit(line.slice(piece.start, piece.end));
 		}
-	});
+	}
 }
 
 /** captionTags(text, separator).length without building the tags (the scan counts every caption's tags). */
 export function countCaptionTags(text: string, separator = ','): number {
+	const line = firstLineOf(text);
 	let count = 0;
-	forEachTrimmedPiece(firstLineOf(text), separator, (start, end) => {
-		if (start < end) {
+	for (let from = 0; from !== -1;) {
+		from = trimmedPiece(line, separator, from);
+		if (piece.start < piece.end) {
 			count++;
 		}
-	});
+	}
 	return count;
 }
 
@@ -106,40 +135,43 @@ export function countCaptionTags(text: string, separator = ','): number {
  */
 export function tagAt(text: string, start: number, end: number, separator = ','): CaptionTag | undefined {
 	const line = firstLineOf(text);
-	let found: CaptionTag | undefined;
-	forEachTrimmedPiece(line, separator, (tagStart, tagEnd) => {
+	for (let from = 0; from !== -1;) {
+		from = trimmedPiece(line, separator, from);
+		const tagStart = piece.start;
+		const tagEnd = piece.end;
 		if (tagStart < tagEnd && tagStart < end && tagEnd > start) {
-			found = { text: line.slice(tagStart, tagEnd), start: tagStart, end: tagEnd };
-			return true;
+			return { text: line.slice(tagStart, tagEnd), start: tagStart, end: tagEnd };
 		}
-		return tagStart >= end;
-	});
-	return found;
+		if (tagStart >= end) {
+			return undefined;
+		}
+	}
+	return undefined;
 }
 
+/** The trimmed offsets of the piece trimmedPiece last found (start === end: only whitespace). */
+const piece = { start: 0, end: 0 };
+
 /**
- * The pieces of a line between separators, each trimmed as trim() would, in one pass with indexOf and no strings
- * made: split() and trim() made two strings per tag, for every caption of a 20,000-caption folder on each lint
- * (issue 22). `visit` gets the trimmed piece's offsets (start === end: only whitespace), where the piece began,
- * and whether it is the last; it returns true to stop there.
+ * The piece of a line that begins at `pieceStart` and runs to the next separator, trimmed as trim() would, into
+ * `piece`; returns where the next piece begins, or -1 after the last. With indexOf and no strings made: split() and
+ * trim() made two strings per tag for every caption of a 20,000-caption folder (issue 22). A loop over this, not a
+ * callback per piece: the callback, a different closure from each caller, was never inlined and took most of a parse.
  */
-function forEachTrimmedPiece(line: string, separator: string, visit: (start: number, end: number, pieceStart: number, last: boolean) => boolean | void): void {
-	for (let pieceStart = 0; ;) {
-		const found = separator ? line.indexOf(separator, pieceStart) : -1;
-		const pieceEnd = found === -1 ? line.length : found;
-		let start = pieceStart;
-		while (start < pieceEnd && isTrimmedSpace(line.charCodeAt(start))) {
-			start++;
-		}
-		let end = pieceEnd;
-		while (end > start && isTrimmedSpace(line.charCodeAt(end - 1))) {
-			end--;
-		}
-		if (visit(start, end, pieceStart, found === -1) === true || found === -1) {
-			return;
-		}
-		pieceStart = found + separator.length;
+function trimmedPiece(line: string, separator: string, pieceStart: number): number {
+	const found = separator ? line.indexOf(separator, pieceStart) : -1;
+	const pieceEnd = found === -1 ? line.length : found;
+	let start = pieceStart;
+	while (start < pieceEnd && isTrimmedSpace(line.charCodeAt(start))) {
+		start++;
 	}
+	let end = pieceEnd;
+	while (end > start && isTrimmedSpace(line.charCodeAt(end - 1))) {
+		end--;
+	}
+	piece.start = start;
+	piece.end = end;
+	return found === -1 ? -1 : found + separator.length;
 }
 
 /** Exactly the characters String.prototype.trim() removes (ECMAScript WhiteSpace and LineTerminator). */

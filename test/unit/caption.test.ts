@@ -58,8 +58,9 @@ test('captionTags gives the texts of parseCaption\'s tags, and countCaptionTags 
 });
 
 /** parseCaption as it was written first, with split() and trim(): the reference for the one-pass parser. */
-function parseCaptionBySplit(text: string, separator: string): { tags: Array<{ text: string; start: number; end: number }>; emptyTagOffsets: number[] } {
-	const firstLine = parseCaption(text, separator).firstLine;
+function parseCaptionBySplit(text: string, separator: string): Omit<ReturnType<typeof parseCaption>, 'tags'> & { tags: Array<{ text: string; start: number; end: number }> } {
+	const lines = (text.startsWith('\ufeff') ? text.slice(1) : text).split(/\r\n|\r|\n/);
+	const firstLine = lines[0];
 	const tags: Array<{ text: string; start: number; end: number }> = [];
 	const emptyTagOffsets: number[] = [];
 	let pieceStart = 0;
@@ -74,14 +75,13 @@ function parseCaptionBySplit(text: string, separator: string): { tags: Array<{ t
 		}
 		pieceStart += piece.length + separator.length;
 	});
-	return { tags, emptyTagOffsets };
+	return { firstLine, tags, textLineCount: lines.filter((line) => line.trim().length > 0).length, emptyTagOffsets };
 }
 
-test('parseCaption gives split() and trim()\'s tags, offsets and empty pieces for any spacing, separator and line ending', () => {
+test('parseCaption gives split() and trim()\'s first line, tags, offsets, empty pieces and line count for any spacing, separator and line ending', () => {
 	for (const text of randomCaptionTexts(7)) {
 		for (const separator of [',', '|', '', ', ', ',,', ' ']) {
-			const parsed = parseCaption(text, separator);
-			assert.deepEqual({ tags: parsed.tags, emptyTagOffsets: parsed.emptyTagOffsets }, parseCaptionBySplit(text, separator), JSON.stringify([text, separator]));
+			assert.deepEqual(parseCaption(text, separator), parseCaptionBySplit(text, separator), JSON.stringify([text, separator]));
 		}
 	}
 });
