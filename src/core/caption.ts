@@ -29,20 +29,26 @@ export type { DecodedCaption } from './captionFile';
 
 const BOM = '\uFEFF';
 
-const LINE_BREAK = /\r\n|\r|\n/;
+/** Where the first line ends (its first \r or \n), or -1: two native scans, faster than a regular expression's search. */
+function lineEndOf(text: string): number {
+	const newline = text.indexOf('\n');
+	const carriageReturn = text.indexOf('\r');
+	return newline === -1 ? carriageReturn : carriageReturn === -1 || newline < carriageReturn ? newline : carriageReturn;
+}
+
 /** Global, so that a search can start at lastIndex without a copy of the rest of the text. */
 const NON_SPACE_FROM = /\S/g;
 const NON_SPACE = /\S/;
 
 export function firstLineOf(text: string): string {
 	const withoutBom = text.startsWith(BOM) ? text.slice(1) : text;
-	const lineEnd = withoutBom.search(LINE_BREAK);
+	const lineEnd = lineEndOf(withoutBom);
 	return lineEnd === -1 ? withoutBom : withoutBom.slice(0, lineEnd);
 }
 
 export function parseCaption(text: string, separator = ','): ParsedCaption {
 	const withoutBom = text.startsWith(BOM) ? text.slice(1) : text;
-	const lineEnd = withoutBom.search(LINE_BREAK);
+	const lineEnd = lineEndOf(withoutBom);
 	const firstLine = lineEnd === -1 ? withoutBom : withoutBom.slice(0, lineEnd);
 	const firstLineHasText = NON_SPACE.test(firstLine);
 	const tags: CaptionTag[] = [];

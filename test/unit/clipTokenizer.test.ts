@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { CLIP_MERGES_URL, cachedMergesPath, loadClipTokenizer, resolveTokenCounter } from '../../src/core/clipTokenizer';
+import { CLIP_MERGES_URL, cachedMergesPath, estimatedTokenCounter, loadClipTokenizer, resolveTokenCounter } from '../../src/core/clipTokenizer';
 import { sharedFixture } from '../support/paths';
 
 const VOCAB = sharedFixture('clip', 'bpe_simple_vocab_16e6.txt.gz');
@@ -68,4 +68,14 @@ test('the pinned download is fetched once, checked and cached; a wrong file is r
 
 test('the download URL is pinned to one commit of the SD1.5 tokenizer files', () => {
 	assert.match(CLIP_MERGES_URL, /^https:\/\/huggingface\.co\/stable-diffusion-v1-5\/stable-diffusion-v1-5\/resolve\/[0-9a-f]{40}\/tokenizer\/merges\.txt$/);
+});
+
+test('without the vocabulary, a letter run is estimated at a token per 6 letters, a digit or a run of punctuation at one', () => {
+	const ends = (text: string) => estimatedTokenCounter.tokenEnds(text);
+	// "zq7lora": letters, a digit, letters; "blue eyes" two words; "(smile)" punctuation on each side.
+	assert.deepEqual(ends('zq7lora, blue eyes'), [2, 3, 7, 8, 13, 18]);
+	assert.deepEqual(ends('abcdefghijklm'), [13, 13, 13], '13 letters: 3 tokens');
+	assert.deepEqual(ends("(smile), it's"), [1, 6, 8, 11, 13]);
+	assert.deepEqual(ends('Éclair 日本語 😀'), [6, 10, 13], 'non-ASCII letters count as letters, an emoji as punctuation');
+	assert.equal(estimatedTokenCounter.count('<|endoftext|>'), 1);
 });

@@ -33,43 +33,50 @@ function groupKeys(group: ConflictGroup): { members: Set<string>; unless: string
 	return keys;
 }
 
-const allGroups = new WeakMap<readonly ConflictGroup[], { members: Set<string> }>();
-
-/** The member keys of all the groups together. */
-function groupsKeys(groups: readonly ConflictGroup[]): { members: Set<string> } {
-	let keys = allGroups.get(groups);
-	if (!keys) {
-		keys = { members: new Set(groups.flatMap((group) => [...groupKeys(group).members])) };
-		allGroups.set(groups, keys);
+/** The indices of the groups in `groups` that have the fact's key, kept on the fact for that table of groups. */
+function groupIndicesOf(fact: TagFacts, groups: readonly ConflictGroup[]): readonly number[] | undefined {
+	const memo = fact.conflictGroups;
+	if (memo?.groups === groups) {
+		return memo.indices;
 	}
-	return keys;
+	const indices: number[] = [];
+	for (let g = 0; g < groups.length; g++) {
+		if (groupKeys(groups[g]).members.has(fact.key)) {
+			indices.push(g);
+		}
+	}
+	const found = indices.length > 0 ? indices : undefined;
+	fact.conflictGroups = { groups, indices: found };
+	return found;
 }
 
 /** `conflicting-tags`: a second tag from one exclusive group is reported, naming the first. */
 export function conflictingTagsRule(parsed: ParsedCaption, ctx: CaptionContext, facts: readonly TagFacts[] = captionTagFacts(parsed.tags)): TextIssue[] {
-	const { members: anyMember } = groupsKeys(ctx.conflictGroups);
+	const groups = ctx.conflictGroups;
 	// Nearly every caption has at most one tag of all the groups together: nothing can conflict then.
-	let inGroups = 0;
-	for (let i = 0; i < facts.length && inGroups < 2; i++) {
-		if (anyMember.has(facts[i].key)) {
-			inGroups++;
+	let members: number[] | undefined;
+	for (let i = 0; i < facts.length; i++) {
+		if (groupIndicesOf(facts[i], groups)) {
+			(members ??= []).push(i);
 		}
 	}
-	if (inGroups < 2) {
+	if (!members || members.length < 2) {
 		return [];
 	}
 	// Walks over the caption's facts, not lists or sets of its keys: this runs for most captions of a dataset.
 	const present = (key: string): boolean => facts.some((fact) => fact.key === key);
 	const { tags } = parsed;
 	const issues: TextIssue[] = [];
-	for (const group of ctx.conflictGroups) {
-		const { members, unless } = groupKeys(group);
+	for (let g = 0; g < groups.length; g++) {
+		const group = groups[g];
+		const { unless } = groupKeys(group);
 		let first = -1;
-		for (let index = 0; index < facts.length; index++) {
-			const { key } = facts[index];
-			if (!members.has(key)) {
+		for (let m = 0; m < members.length; m++) {
+			const index = members[m];
+			if (!groupIndicesOf(facts[index], groups)!.includes(g)) {
 				continue;
 			}
+			const { key } = facts[index];
 			if (first === -1) {
 				if (unless.some(present)) {
 					break;

@@ -53,7 +53,7 @@ export function lintCaptionText(text: string, ctx: CaptionContext, rules: RuleSe
 	// Plain ifs over constant code lists: a closure and a list per rule per caption showed in the lint's profile.
 	if (rules.anyEnabled(EMPTY)) { add(emptyCaptionRule(body, parsed, ctx)); }
 	if (rules.anyEnabled(MULTI_LINE)) { add(multiLineRule(body, parsed)); }
-	if (rules.anyEnabled(TRIGGER)) { add(triggerRules(parsed, ctx)); }
+	if (rules.anyEnabled(TRIGGER)) { add(triggerRules(parsed, ctx, facts)); }
 	if (rules.anyEnabled(CONTROL)) { add(controlCharacterRule(body)); }
 	if (rules.anyEnabled(DUPLICATE)) { add(duplicateTagRule(parsed, facts)); }
 	if (rules.anyEnabled(SUBJECT)) { add(subjectRules(parsed, ctx, facts)); }

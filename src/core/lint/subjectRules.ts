@@ -37,7 +37,22 @@ export function sexOfClass(classWord: string | undefined): Sex | undefined {
 
 const classSexes = new Map<string, Sex | undefined>();
 
-const OPPOSITE: Record<Sex | 'none', ReadonlySet<string>> = { female: new Set(SEX_TAGS.male), male: new Set(SEX_TAGS.female), none: new Set() };
+/** What a tag says of the subject, as bits: a female tag, a male tag, several people. */
+const FEMALE_TAG = 1;
+const MALE_TAG = 2;
+const SEVERAL_PEOPLE = 4;
+const FEMALE_TAGS = new Set(SEX_TAGS.female);
+const MALE_TAGS = new Set(SEX_TAGS.male);
+/** The tag bits that contradict a class of each sex. */
+const OPPOSITE: Record<Sex | 'none', number> = { female: MALE_TAG, male: FEMALE_TAG, none: 0 };
+
+function subjectBits(fact: TagFacts): number {
+	if (fact.subject < 0) {
+		const { key } = fact;
+		fact.subject = (FEMALE_TAGS.has(key) ? FEMALE_TAG : 0) | (MALE_TAGS.has(key) ? MALE_TAG : 0) | (MULTIPLE_PEOPLE.has(key) ? SEVERAL_PEOPLE : 0);
+	}
+	return fact.subject;
+}
 
 export function subjectRules(parsed: ParsedCaption, ctx: CaptionContext, facts: readonly TagFacts[] = captionTagFacts(parsed.tags)): TextIssue[] {
 	if (ctx.isReg) {
@@ -45,17 +60,19 @@ export function subjectRules(parsed: ParsedCaption, ctx: CaptionContext, facts: 
 	}
 	const opposite = OPPOSITE[sexOfClass(ctx.classWord) ?? 'none'];
 	const issues: TextIssue[] = [];
-	parsed.tags.forEach((tag, index) => {
-		const key = facts[index].key;
-		if (!opposite.has(key) && !MULTIPLE_PEOPLE.has(key)) {
-			return;
+	const { tags } = parsed;
+	for (let index = 0; index < tags.length; index++) {
+		const bits = subjectBits(facts[index]);
+		if (!(bits & (opposite | SEVERAL_PEOPLE))) {
+			continue;
 		}
-		const fix = { title: `Remove "${tag.text}"`, edits: [removeTagEdit(parsed.tags, index)] };
-		if (opposite.has(key)) {
+		const tag = tags[index];
+		const fix = { title: `Remove "${tag.text}"`, edits: [removeTagEdit(tags, index)] };
+		if (bits & opposite) {
 			issues.push({ code: 'class-conflict', start: tag.start, end: tag.end, fix, message: `"${tag.text}" contradicts the class "${ctx.classWord}"; the LoRA would learn the wrong sex for the person.` });
-		} else if (MULTIPLE_PEOPLE.has(key)) {
+		} else {
 			issues.push({ code: 'multiple-people', start: tag.start, end: tag.end, fix, message: `"${tag.text}" says there is more than one person; the guide wants the person alone in every image (crop the others out, or drop the image).` });
 		}
-	});
+	}
 	return issues;
 }

@@ -57,7 +57,15 @@ export interface TagFacts {
 	alnumStart: boolean;
 	alnumEnd: boolean;
 	/** The tag's token count and the counter it is from: kept here, the token rule's lookup per tag is a field read. */
-	tokens?: { counter: TokenCounter; count: number };
+	tokens: { counter: TokenCounter; count: number } | undefined;
+	/**
+	 * What the subject rules make of the key (subjectRules.ts; -1 until first asked), the conflict groups it belongs
+	 * to for one table of groups (conflictRules.ts), and whether it names one trigger (triggerRules.ts): worked out
+	 * once per distinct tag and read per tag, where each rule looked the key up in its sets for 600,000 tags.
+	 */
+	subject: number;
+	conflictGroups: { groups: readonly unknown[]; indices: readonly number[] | undefined } | undefined;
+	trigger: { trigger: string; names: boolean } | undefined;
 	/** Shared by every text with this key (`Smile`, `smile`): where the duplicate rule last saw the key. */
 	seen: KeySighting;
 }
@@ -117,6 +125,11 @@ export function tagFacts(text: string): TagFacts {
 			weightLike: WEIGHT_LIKE.test(text),
 			alnumStart: isAsciiAlnum(text.charCodeAt(0)),
 			alnumEnd: isAsciiAlnum(text.charCodeAt(text.length - 1)),
+			// Every field present from the start: one shape for all facts keeps the rules' reads of them fast.
+			tokens: undefined,
+			subject: -1,
+			conflictGroups: undefined,
+			trigger: undefined,
 			seen: sightingOf(key),
 		};
 		facts.set(text, found);

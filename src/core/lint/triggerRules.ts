@@ -2,6 +2,7 @@ import { ParsedCaption } from '../caption';
 import { tagKey } from './tagKey';
 import { CaptionContext } from './context';
 import { insertFirstEdit, removeTagEdit } from './edits';
+import { TagFacts, captionTagFacts } from './tagFacts';
 import { TextIssue } from './types';
 
 /** Whether a tag names the trigger: the tag itself, or a tag that starts with it (`3mm4w4ts0n woman`). */
@@ -11,13 +12,27 @@ export function isTriggerTag(tag: string, trigger: string): boolean {
 	return key === wanted || key.split(' ').includes(wanted);
 }
 
+/** isTriggerTag for a tag's facts, kept on them for the trigger last asked about. */
+function namesTrigger(fact: TagFacts, text: string, trigger: string): boolean {
+	if (fact.trigger?.trigger !== trigger) {
+		fact.trigger = { trigger, names: isTriggerTag(text, trigger) };
+	}
+	return fact.trigger.names;
+}
+
 /** `missing-trigger` and `trigger-not-first`. */
-export function triggerRules(parsed: ParsedCaption, ctx: CaptionContext): TextIssue[] {
+export function triggerRules(parsed: ParsedCaption, ctx: CaptionContext, facts: readonly TagFacts[] = captionTagFacts(parsed.tags)): TextIssue[] {
 	const trigger = ctx.trigger;
 	if (!trigger || ctx.isReg || parsed.tags.length === 0) {
 		return [];
 	}
-	const index = parsed.tags.findIndex((t) => isTriggerTag(t.text, trigger));
+	let index = 0;
+	while (index < facts.length && !namesTrigger(facts[index], parsed.tags[index].text, trigger)) {
+		index++;
+	}
+	if (index === facts.length) {
+		index = -1;
+	}
 	if (index === -1) {
 		const first = parsed.tags[0];
 		return [{
