@@ -64,18 +64,29 @@ export function parseCaption(text: string, separator = ','): ParsedCaption {
 		}
 		pieceStart = next;
 	}
-	return { firstLine, tags, textLineCount: textLineCount(text, withoutBom, lineEnd, firstLineHasText), emptyTagOffsets };
+	return { firstLine, tags, textLineCount: captionLineCount(text), emptyTagOffsets };
 }
 
-/** Lines that hold more than whitespace; nearly every caption is one line of tags and a line break or none. */
-function textLineCount(text: string, withoutBom: string, lineEnd: number, firstLineHasText: boolean): number {
-	if (lineEnd !== -1) {
+/**
+ * The lines of a caption file's text that hold more than whitespace (sd-scripts trains on the first): nearly every
+ * caption is one line of tags with a line break or none, answered by two searches without splitting the text.
+ */
+export function captionLineCount(text: string): number {
+	const firstText = text.search(NON_SPACE);
+	if (firstText === -1) {
+		return 0;
+	}
+	const lineEnd = lineEndOf(text);
+	if (lineEnd === -1) {
+		return 1;
+	}
+	if (firstText < lineEnd) {
 		NON_SPACE_FROM.lastIndex = lineEnd;
-		if (NON_SPACE_FROM.test(withoutBom)) {
-			return countTextLines(text);
+		if (!NON_SPACE_FROM.test(text)) {
+			return 1;
 		}
 	}
-	return firstLineHasText ? 1 : 0;
+	return countTextLines(text);
 }
 
 /** Lines that hold more than whitespace, without splitting. */

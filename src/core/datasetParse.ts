@@ -2,7 +2,7 @@
  * The small rules by which sd-scripts reads a DreamBooth-style folder (reference §4), one function each so
  * the odd cases can be tested one by one.
  */
-import { firstLineOf } from './caption';
+import { captionLineCount, firstLineOf } from './caption';
 import { CaptionBytes, CaptionTextFile, captionFromBytes } from './captionFile';
 
 export type SubsetNameResult =
@@ -133,8 +133,7 @@ export function captionReadOf(file: CaptionBytes | Extract<CaptionTextFile, { ki
 		return { kind: 'not-utf8' };
 	}
 	// Python's utf-8 codec keeps a BOM; the shared caption parser drops it, which is what a user means.
-	const lineCount = file.text.split(/\r\n|\r|\n/).filter((line) => line.trim().length > 0).length;
-	return { kind: 'ok', caption: firstLineOf(file.text).trim(), lineCount };
+	return { kind: 'ok', caption: firstLineOf(file.text).trim(), lineCount: captionLineCount(file.text) };
 }
 
 /** Files the trainer or other tools leave in image folders that are neither images nor captions to show. */

@@ -234,6 +234,29 @@ describe('scanTrainingFolder', () => {
 	});
 });
 
+describe('captions and orphans', () => {
+	it('an image takes its own caption, two images may share one, the legacy face-crop name is found, and only unused caption files are orphans', async () => {
+		const root = await mkdtemp(join(tmpdir(), 'lw-orphans-'));
+		try {
+			const dir = join(root, 'images', '10_zq7 woman');
+			await mkdir(dir, { recursive: true });
+			for (const name of ['x.png', 'x.jpg', 'own.png', 'p_q_r_s_t.png', 'bare.png']) {
+				await writeFile(join(dir, name), '');
+			}
+			for (const name of ['x.txt', 'own.txt', 'p.txt', 'zeta.txt', 'lone.txt']) {
+				await writeFile(join(dir, name), 'zq7, smile');
+			}
+			await mkdir(join(dir, 'folder.txt')); // a folder, not a caption file
+			const subset = (await scanTrainingFolder(root, { platform: 'linux', bucketPreview: false })).subsets[0];
+			assert.deepEqual(subset.images.map((i) => `${i.name}:${i.hasCaption ? i.captionPath.slice(dir.length + 1) : '-'}`),
+				['bare.png:-', 'own.png:own.txt', 'p_q_r_s_t.png:p.txt', 'x.jpg:x.txt', 'x.png:x.txt']);
+			assert.deepEqual(subset.orphanCaptions, [join(dir, 'lone.txt'), join(dir, 'zeta.txt')]);
+		} finally {
+			await rm(root, { recursive: true, force: true });
+		}
+	});
+});
+
 describe('compareCodePoints (Python\'s str order)', () => {
 	/** What Python compares: the strings' code points, one by one. */
 	function byCodePoint(a: string, b: string): number {
