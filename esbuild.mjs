@@ -58,8 +58,9 @@ const contexts = [
 	{
 		...common,
 		// imageWorker, taggerWorker, lintWorker: the image checks', the tagger's and the linter's worker threads, started
-		// by path from the bundles beside them (imageWorkers.ts, preprocessPool.ts, lintThread.ts).
-		entryPoints: { cli: 'src/cli.ts', imageWorker: 'src/core/images/imageWorker.ts', taggerWorker: 'src/core/tagger/preprocessWorker.ts', lintWorker: 'src/core/lint/lintWorker.ts' },
+		// by path from the bundles beside them (imageWorkers.ts, preprocessPool.ts, lintThread.ts). cliLoader: what
+		// bin/lora-workbench.js runs, which runs cli through V8's code cache (src/cliLoader.ts).
+		entryPoints: { cli: 'src/cli.ts', cliLoader: 'src/cliLoader.ts', imageWorker: 'src/core/images/imageWorker.ts', taggerWorker: 'src/core/tagger/preprocessWorker.ts', lintWorker: 'src/core/lint/lintWorker.ts' },
 		outdir: distDir,
 		platform: 'node',
 		format: 'cjs',
