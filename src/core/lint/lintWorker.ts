@@ -1,12 +1,13 @@
 /**
- * The lint helper thread (lintThread.ts starts it): reads and lints the captions it claims from the shared counter,
- * answers with their counts, then settles their problems once it is told the dataset's prevailing tag style.
+ * The lint helper thread (lintThread.ts starts it): reads the captions it claims from the shared counter, lints
+ * them once its CLIP tables and tag list are loaded, answers with their counts, then settles their problems once it
+ * is told the dataset's prevailing tag style.
  * Its own heap holds the texts and the problems' objects while they are made, not the extension host's. It keeps
  * each caption's problems as last sent: a caption whose problems are the same as in the lint the caller still holds
  * crosses as its index only.
  */
 import { parentPort } from 'node:worker_threads';
-import { readCaptionFileSync } from '../captionFile';
+import { CaptionTextFile, readCaptionFileSync } from '../captionFile';
 import { TokenCounter, estimatedTokenCounter, loadClipTokenizer } from '../clipTokenizer';
 import { runToEnd } from '../slices';
 import { TagVocabulary, sharedVocabulary } from '../vocabulary';
@@ -42,20 +43,26 @@ function reply(message: LintThreadReply): void {
 async function start(request: LintThreadStart): Promise<void> {
 	const { session, setup, subsets, claims } = request;
 	const { tokenCounterFile, vocabulary: tagList } = setup;
-	// Loaded before this thread claims a caption, as each is linted when read; the caller reads and lints meanwhile.
-	const [counter, vocabulary] = await Promise.all([
+	// Loaded while the captions are read: the unzip and the file reads run on libuv's threads meanwhile.
+	const loading = Promise.all([
 		tokenCounterFile ? tokenizer(tokenCounterFile) : estimatedTokenCounter,
 		tagList ? sharedVocabulary(tagList.paths, tagList.root) : undefined,
 	]);
+	loading.catch(() => undefined); // reported below, once the captions are read
 	if (Atomics.compareExchange(claims, 1, 0, 1) !== 0) {
 		return; // the caller read every caption before this thread began
 	}
-	const share = new CaptionLintShare(setup, ruleSelection(setup.rules), captionContexts(setup, counter, vocabulary, undefined));
 	const paths = [...unpackTexts(request.paths)];
 	const indices: number[] = [];
+	const files: CaptionTextFile[] = [];
 	for (let index = Atomics.add(claims, 0, 1); index < paths.length; index = Atomics.add(claims, 0, 1)) {
-		share.addFile(paths[index], subsets[index], readCaptionFileSync(paths[index]));
+		files.push(readCaptionFileSync(paths[index]));
 		indices.push(index);
+	}
+	const [counter, vocabulary] = await loading;
+	const share = new CaptionLintShare(setup, ruleSelection(setup.rules), captionContexts(setup, counter, vocabulary, undefined));
+	for (let k = 0; k < indices.length; k++) {
+		share.addFile(paths[indices[k]], subsets[indices[k]], files[k]);
 	}
 	current = { session, setup, share, counter, vocabulary, paths, read: indices, baseline: request.baseline, incremental: request.incremental };
 	const read: HelperRead = { counts: share.counts, indices };
