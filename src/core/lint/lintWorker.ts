@@ -40,30 +40,53 @@ function reply(message: LintThreadReply): void {
 	parentPort?.postMessage(message, buffer ? [buffer] : []);
 }
 
+/** Files read between turns, so that the load's promise can settle and the thread start linting as it reads. */
+const FILES_PER_TURN = 64;
+
 async function start(request: LintThreadStart): Promise<void> {
 	const { session, setup, subsets, claims } = request;
 	const { tokenCounterFile, vocabulary: tagList } = setup;
-	// Loaded while the captions are read: the unzip and the file reads run on libuv's threads meanwhile.
+	// Loaded while the first captions are read: the unzip and the file reads run on libuv's threads meanwhile.
 	const loading = Promise.all([
 		tokenCounterFile ? tokenizer(tokenCounterFile) : estimatedTokenCounter,
 		tagList ? sharedVocabulary(tagList.paths, tagList.root) : undefined,
 	]);
-	loading.catch(() => undefined); // reported below, once the captions are read
+	let loaded: Awaited<typeof loading> | undefined;
+	loading.then((value) => { loaded = value; }, () => undefined); // a failure is reported below
 	if (Atomics.compareExchange(claims, 1, 0, 1) !== 0) {
 		return; // the caller read every caption before this thread began
 	}
 	const paths = [...unpackTexts(request.paths)];
 	const indices: number[] = [];
-	const files: CaptionTextFile[] = [];
+	// Read and kept until the tables are loaded; from then on each caption is linted as it is read, so that this
+	// thread claims captions at the pace it lints them and a share stays even.
+	const waiting: CaptionTextFile[] = [];
+	let share: CaptionLintShare | undefined;
+	const begin = ([counter, vocabulary]: Awaited<typeof loading>): CaptionLintShare => {
+		const started = new CaptionLintShare(setup, ruleSelection(setup.rules), captionContexts(setup, counter, vocabulary, undefined));
+		for (let k = 0; k < waiting.length; k++) {
+			started.addFile(paths[indices[k]], subsets[indices[k]], waiting[k]);
+		}
+		waiting.length = 0;
+		return started;
+	};
 	for (let index = Atomics.add(claims, 0, 1); index < paths.length; index = Atomics.add(claims, 0, 1)) {
-		files.push(readCaptionFileSync(paths[index]));
+		const file = readCaptionFileSync(paths[index]);
 		indices.push(index);
+		if (share) {
+			share.addFile(paths[index], subsets[index], file);
+			continue;
+		}
+		waiting.push(file);
+		if (waiting.length % FILES_PER_TURN === 0) {
+			await new Promise<void>((resolve) => setImmediate(resolve));
+			if (loaded) {
+				share = begin(loaded);
+			}
+		}
 	}
 	const [counter, vocabulary] = await loading;
-	const share = new CaptionLintShare(setup, ruleSelection(setup.rules), captionContexts(setup, counter, vocabulary, undefined));
-	for (let k = 0; k < indices.length; k++) {
-		share.addFile(paths[indices[k]], subsets[indices[k]], files[k]);
-	}
+	share ??= begin([counter, vocabulary]);
 	current = { session, setup, share, counter, vocabulary, paths, read: indices, baseline: request.baseline, incremental: request.incremental };
 	const read: HelperRead = { counts: share.counts, indices };
 	reply({ kind: 'read', session, read: packTexts([JSON.stringify(read)]) });
