@@ -47,9 +47,7 @@ export function firstLineOf(text: string): string {
 }
 
 export function parseCaption(text: string, separator = ','): ParsedCaption {
-	const withoutBom = text.startsWith(BOM) ? text.slice(1) : text;
-	const lineEnd = lineEndOf(withoutBom);
-	const firstLine = lineEnd === -1 ? withoutBom : withoutBom.slice(0, lineEnd);
+	const firstLine = firstLineOf(text);
 	const firstLineHasText = NON_SPACE.test(firstLine);
 	const tags: CaptionTag[] = [];
 	const emptyTagOffsets: number[] = [];
@@ -120,17 +118,6 @@ export function captionTags(text: string, separator = ','): string[] {
 		}
 	}
 	return tags;
-}
-
-/** Each tag text of captionTags(text), in order, without the list. */
-export function forEachCaptionTag(text: string, visit: (tag: string) => void, separator = ','): void {
-	const line = firstLineOf(text);
-	for (let from = 0; from !== -1;) {
-		from = trimmedPiece(line, separator, from);
-		if (piece.start < piece.end) {
-			visit(line.slice(piece.start, piece.end));
-		}
-	}
 }
 
 /** captionTags(text, separator).length without building the tags (the scan counts every caption's tags). */
