@@ -208,7 +208,9 @@ export async function readCaptionFiles(paths: readonly string[], use: (index: nu
 		const used = new Uint8Array(paths.length);
 		await runInSlices(readSharedSteps(paths, reads, used, use));
 		await reads.helperDone();
-		await runInSlices(readRestSteps(paths, reads, used, use));
+		// Every file is claimed: this uses the helper's last batches, then reads what nobody did.
+		await runInSlices(readSharedSteps(paths, reads, used, use));
+		await runInSlices(readUnusedSteps(paths, used, use));
 	} finally {
 		reads.close();
 	}
@@ -233,13 +235,8 @@ function* readSharedSteps(paths: readonly string[], reads: SharedCaptionReads, u
 	}
 }
 
-/** The helper's last batches, and any file it could not read, read here for its error. */
-function* readRestSteps(paths: readonly string[], reads: SharedCaptionReads, used: Uint8Array, use: (index: number, file: CaptionTextFile) => void): Steps<void> {
-	for (let helped = reads.nextHelperFile(); helped; helped = reads.nextHelperFile()) {
-		used[helped.index] = 1;
-		use(helped.index, captionFromBytes(paths[helped.index], helped.bytes));
-		yield;
-	}
+/** Any file the helper could not read (or had not handed over when it failed), read here for its error. */
+function* readUnusedSteps(paths: readonly string[], used: Uint8Array, use: (index: number, file: CaptionTextFile) => void): Steps<void> {
 	for (let index = 0; index < paths.length; index++) {
 		if (!used[index]) {
 			use(index, readCaptionFileSync(paths[index]));
