@@ -1,12 +1,13 @@
 /**
- * Reads a large folder's caption files on two threads. Opening, reading and closing 20,000 small files is most of
- * a scan's time (issue 22); a helper thread takes files from the same shared counter as the caller and hands them
- * over in batches as it goes. The caller uses each batch that has come before it reads a file itself, so while the
+ * Reads a large folder's caption files (and, for a scan, its images' headers after them) on two threads. Opening,
+ * reading and closing 20,000 small files is most of a scan's time (issue 22); a helper thread takes files from the
+ * same shared counter as the caller and hands them over in batches as it goes. The caller uses each batch that has come before it reads a file itself, so while the
  * helper keeps ahead the caller only decodes and uses (a lint: lints) what the helper read, the two threads not
  * opening files in the same folder at once; a helper that is slow to start costs nothing: the caller goes on alone.
  */
 import { Worker } from 'node:worker_threads';
 import { CaptionTextFile, SMALL_FILE_BYTES, captionFromBytes, readCaptionFileSync } from './captionFile';
+import { IMAGE_HEAD_BYTES } from './datasetImageSize';
 import { Steps, runInSlices } from './slices';
 import { threadPriorityPrelude } from './workerThread';
 
@@ -20,20 +21,21 @@ const BATCH_BYTES = 256 * 1024;
 /**
  * Plain JavaScript, so the helper starts without the bundle or tsx, from the bundle and from source alike. Its read
  * is captionFile's `readCaptionFileSync` read written again (one read of SMALL_FILE_BYTES, straight into the batch,
- * the whole file if it fills it).
+ * the whole file if it fills it). It reads into one buffer and sends a copy of the bytes used: a fresh zeroed
+ * BATCH_BYTES buffer per batch of 128 small files (about 13 KB of them) cost both threads page faults and collections.
  */
 const HELPER = `
 const { parentPort } = require('node:worker_threads');
 const { openSync, readSync, closeSync, readFileSync } = require('node:fs');
-parentPort.once('message', ({ paths, state }) => {
-	let out = Buffer.from(new ArrayBuffer(${BATCH_BYTES}));
+parentPort.once('message', ({ paths, headsFrom, state }) => {
+	let out = Buffer.allocUnsafeSlow(${BATCH_BYTES});
 	let used = 0;
 	let indices = [];
 	let ends = [];
 	const send = () => {
 		if (indices.length > 0) {
-			parentPort.postMessage({ buffer: out.buffer, indices, ends }, [out.buffer]);
-			out = Buffer.from(new ArrayBuffer(${BATCH_BYTES}));
+			const buffer = out.buffer.slice(out.byteOffset, out.byteOffset + used);
+			parentPort.postMessage({ buffer, indices, ends }, [buffer]);
 			used = 0;
 			indices = [];
 			ends = [];
@@ -49,14 +51,15 @@ parentPort.once('message', ({ paths, state }) => {
 			try {
 				const fd = openSync(paths[i], 'r');
 				try {
-					const length = readSync(fd, out, used, ${SMALL_FILE_BYTES}, 0);
+					// A head (IMAGE_HEAD_BYTES, less than SMALL_FILE_BYTES) is never read whole.
+					const length = readSync(fd, out, used, i < headsFrom ? ${SMALL_FILE_BYTES} : ${IMAGE_HEAD_BYTES}, 0);
 					if (length < ${SMALL_FILE_BYTES}) {
 						used += length;
 					} else {
 						const whole = readFileSync(fd);
 						send();
 						if (whole.length > out.length) {
-							out = Buffer.from(new ArrayBuffer(whole.length));
+							out = Buffer.allocUnsafeSlow(whole.length);
 						}
 						whole.copy(out, 0);
 						used = whole.length;
@@ -135,9 +138,10 @@ export class SharedCaptionReads {
 		});
 	}
 
-	start(paths: readonly string[]): void {
+	/** From `headsFrom` on, `paths` are images: of those the helper reads only the first IMAGE_HEAD_BYTES. */
+	start(paths: readonly string[], headsFrom = paths.length): void {
 		this.paths = paths;
-		this.helper?.postMessage({ paths, state: this.state });
+		this.helper?.postMessage({ paths, headsFrom, state: this.state });
 	}
 
 	/** The index of the next file for the caller to read, or undefined when every file is claimed. */
@@ -198,48 +202,67 @@ export class SharedCaptionReads {
 }
 
 /**
+ * Images whose headers a scan reads with its captions, on the same two threads: `use` gets the first
+ * IMAGE_HEAD_BYTES of each that the helper read, or undefined for one the caller is to read itself.
+ */
+export interface HeadReads {
+	paths: readonly string[];
+	use(index: number, head: Uint8Array | undefined): void;
+}
+
+/**
  * Reads each of `paths` once, in slices of the caller's thread and, for a large list, on the helper thread too;
  * `use(index, file)` gets every file, decoded on the caller's thread, in the order the two threads read them.
- * `reads` may be made early, so that its helper starts while the caller does other work.
+ * `reads` may be made early, so that its helper starts while the caller does other work. `heads` are read after
+ * the captions, by the same threads.
  */
-export async function readCaptionFiles(paths: readonly string[], use: (index: number, file: CaptionTextFile) => void, reads = new SharedCaptionReads(paths.length)): Promise<void> {
+export async function readCaptionFiles(paths: readonly string[], use: (index: number, file: CaptionTextFile) => void, reads = new SharedCaptionReads(paths.length), heads?: HeadReads): Promise<void> {
+	const captions = paths.length;
+	const all = heads ? paths.concat(heads.paths) : paths;
+	const take = (index: number, bytes: Uint8Array | undefined): void => {
+		if (index < captions) {
+			use(index, bytes ? captionFromBytes(paths[index], bytes) : readCaptionFileSync(paths[index]));
+		} else {
+			heads!.use(index - captions, bytes);
+		}
+	};
 	try {
-		reads.start(paths);
-		const used = new Uint8Array(paths.length);
-		await runInSlices(readSharedSteps(paths, reads, used, use));
+		reads.start(all, captions);
+		const used = new Uint8Array(all.length);
+		await runInSlices(readSharedSteps(reads, used, take));
 		await reads.helperDone();
 		// Every file is claimed: this uses the helper's last batches, then reads what nobody did.
-		await runInSlices(readSharedSteps(paths, reads, used, use));
-		await runInSlices(readUnusedSteps(paths, used, use));
+		await runInSlices(readSharedSteps(reads, used, take));
+		await runInSlices(readUnusedSteps(used, take));
 	} finally {
 		reads.close();
 	}
 }
 
-/** What the helper has handed over first; a file read here only while nothing is waiting. */
-function* readSharedSteps(paths: readonly string[], reads: SharedCaptionReads, used: Uint8Array, use: (index: number, file: CaptionTextFile) => void): Steps<void> {
+/** What the helper has handed over first; a file read here (`take` without bytes) only while nothing is waiting. */
+function* readSharedSteps(reads: SharedCaptionReads, used: Uint8Array, take: (index: number, bytes: Uint8Array | undefined) => void): Steps<void> {
 	for (;;) {
 		const helped = reads.nextHelperFile();
 		if (helped) {
 			used[helped.index] = 1;
-			use(helped.index, captionFromBytes(paths[helped.index], helped.bytes));
+			take(helped.index, helped.bytes);
 		} else {
 			const index = reads.claim();
 			if (index === undefined) {
 				return;
 			}
 			used[index] = 1;
-			use(index, readCaptionFileSync(paths[index]));
+			take(index, undefined);
 		}
 		yield;
 	}
 }
 
 /** Any file the helper could not read (or had not handed over when it failed), read here for its error. */
-function* readUnusedSteps(paths: readonly string[], used: Uint8Array, use: (index: number, file: CaptionTextFile) => void): Steps<void> {
-	for (let index = 0; index < paths.length; index++) {
+function* readUnusedSteps(used: Uint8Array, take: (index: number, bytes: undefined) => void): Steps<void> {
+	for (let index = 0; index < used.length; index++) {
 		if (!used[index]) {
-			use(index, readCaptionFileSync(paths[index]));
+			take(index, undefined);
 			yield;
 		}
 	}

@@ -11,7 +11,7 @@ import { CUT_TAGS, passOnCaptionTags } from './datasetCaptionTags';
 import { SharedCaptionReads, readCaptionFiles } from './captionReadThread';
 import { guideChecks } from './datasetChecks';
 import type { DatasetImage, DatasetProblem, Subset, TrainingFolder } from './datasetModel';
-import { ImageSize, readImageSize, readImageSizeFromHeaderSync } from './datasetImageSize';
+import { ImageSize, readImageSize, readImageSizeFromHeaderSync, sizeFromHeadBytes } from './datasetImageSize';
 import { NOT_TRAINED_IMAGE_EXTENSIONS, captionCandidates, captionPathOf, classifyImageName, compareCodePoints, isTrainerSideFile, parseSubsetName, captionReadOf } from './datasetParse';
 import { guessRole } from './datasetRoles';
 import { leftoverProblems } from './datasetLeftovers';
@@ -114,13 +114,44 @@ async function listDir(dir: string, problems: DatasetProblem[]): Promise<Array<{
  * slices of a few milliseconds with the event loop free between them (slices.ts); in a large subset a helper
  * thread reads some of them at the same time (captionReadThread.ts).
  */
-async function readSubsetCaptions(images: readonly DatasetImage[], reads: SharedCaptionReads): Promise<DatasetProblem[]> {
+async function readSubsetFiles(subsets: readonly Subset[], reads: SharedCaptionReads, readSizes: boolean): Promise<void> {
+	const captioned = subsets.map((subset) => subset.images.filter((i) => i.hasCaption && i.caption === undefined));
+	const images = captioned.flat();
+	const sized = readSizes ? subsets.flatMap((subset) => subset.images.filter((i) => !i.size)) : [];
 	// By image, so the problems come in the images' order whichever thread read each caption.
 	const problems = new Array<DatasetProblem | undefined>(images.length);
 	await readCaptionFiles(images.map((image) => image.captionPath), (index, file) => {
 		problems[index] = readCaption(images[index], file);
-	}, reads);
-	return problems.filter((problem) => problem !== undefined);
+	}, reads, { paths: sized.map((image) => image.path), use: (index, head) => readHeadSize(sized[index], head) });
+	let start = 0;
+	subsets.forEach((subset, k) => {
+		const end = start + captioned[k].length;
+		for (let index = start; index < end; index++) {
+			const problem = problems[index];
+			if (problem) {
+				subset.problems.push(problem);
+			}
+		}
+		start = end;
+	});
+}
+
+/**
+ * An image's size from the head the helper read, else from its own header read here. One that cannot be read, or
+ * that Pillow's pixel limit makes a problem, is left without a size: readImageSizes reads it again and reports it.
+ */
+function readHeadSize(image: DatasetImage, head: Uint8Array | undefined): void {
+	let size = head && sizeFromHeadBytes(head);
+	if (!size) {
+		try {
+			size = readImageSizeFromHeaderSync(image.path);
+		} catch {
+			return;
+		}
+	}
+	if (size && size[0] > 0 && size[1] > 0 && !pillowPixelLimitProblem(image.path, size)) {
+		image.size = size;
+	}
 }
 
 function readCaption(image: DatasetImage, file: CaptionTextFile): DatasetProblem | undefined {
@@ -169,42 +200,61 @@ export interface SubsetReuse {
 	changed: ReadonlySet<string>;
 }
 
-async function scanSubset(subset: Subset, captionExtension: string, platform: NodeJS.Platform, readCaptions: boolean, reuse?: SubsetReuse): Promise<void> {
-	const entries = await listDir(subset.dir, subset.problems);
-	if (!entries) {
-		return;
-	}
-	// Made now, so that in a large subset its helper thread starts while the entries are sorted out.
-	const reads = readCaptions ? new SharedCaptionReads(Math.min(countCaptionEntries(entries, captionExtension), reuse?.changed.size ?? Infinity)) : undefined;
+/**
+ * Reads the subset folders (each with what it may keep from its last scan): their images, captions and problems.
+ * `readSizes`: also read each image's size from its header (the bucket preview wants them all). One helper thread
+ * reads for all the subsets, captions then headers: a helper per subset cost each one's start (about 80 ms of
+ * CPU on the other core), and the headers read afterwards by the caller's thread alone were a quarter of a scan
+ * (issue 22).
+ */
+async function scanSubsets(jobs: ReadonlyArray<{ subset: Subset; reuse?: SubsetReuse }>, captionExtension: string, platform: NodeJS.Platform, readCaptions: boolean, readSizes: boolean): Promise<void> {
+	const listings = await mapLimited(jobs, 4, (job) => listDir(job.subset.dir, job.subset.problems));
+	// Made now, so that its thread starts while the entries are sorted out.
+	const reads = readCaptions ? new SharedCaptionReads(jobs.reduce((files, job, k) => {
+		const entries = listings[k];
+		return files + (entries ? Math.min(readSizes ? entries.length : countCaptionEntries(entries, captionExtension), job.reuse?.changed.size ?? Infinity) : 0);
+	}, 0)) : undefined;
 	try {
-		// The work between the reads runs in slices (slices.ts): at 20,000 files it took 100-400 ms in one piece.
-		const captionFiles = await runInSlices(subsetEntrySteps(subset, entries, captionExtension, platform));
-		// The legacy face-crop name is a second candidate; only look for it when the plain name is missing.
-		const prefix = subset.dir + sep;
-		await mapLimited(subset.images.filter((i) => !i.hasCaption), IO_CONCURRENCY, async (image) => {
-			const alternative = captionCandidates(image.path, captionExtension)[1];
-			if (alternative !== image.captionPath && (await fs.stat(alternative).then((s) => s.isFile(), () => false))) {
-				image.captionPath = alternative;
-				image.hasCaption = true;
-				// It is cut from the whole path, so it may lie outside the subset.
-				const name = alternative.startsWith(prefix) ? alternative.slice(prefix.length) : '';
-				if (captionFiles.has(name)) {
-					captionFiles.set(name, true);
-				}
+		await mapLimited(jobs.map((job, k) => ({ ...job, entries: listings[k] })), 4, async ({ subset, reuse, entries }) => {
+			if (entries) {
+				await sortOutEntries(subset, entries, captionExtension, platform, readCaptions, reuse);
 			}
 		});
-		subset.orphanCaptions = await runInSlices(orphanCaptionSteps(subset, captionFiles));
-		if (reuse) {
-			await runInSlices(reuseUnchangedSteps(subset.images, reuse, readCaptions));
-		}
 		if (reads) {
-			subset.problems.push(...(await readSubsetCaptions(subset.images.filter((i) => i.hasCaption && i.caption === undefined), reads)));
+			await readSubsetFiles(jobs.map((job) => job.subset), reads, readSizes);
 		}
 	} finally {
 		reads?.close();
 	}
-	if (subset.images.length === 0) {
-		subset.problems.push({ severity: 'warning', code: 'empty-subset', message: `${subset.dir} has no images sd-scripts can read (.png .jpg .jpeg .webp .bmp); sd-scripts skips it.`, path: subset.dir });
+	// A folder that could not be listed has its own problem (listDir).
+	for (const { subset } of jobs.filter((_, k) => listings[k])) {
+		if (subset.images.length === 0) {
+			subset.problems.push({ severity: 'warning', code: 'empty-subset', message: `${subset.dir} has no images sd-scripts can read (.png .jpg .jpeg .webp .bmp); sd-scripts skips it.`, path: subset.dir });
+		}
+	}
+}
+
+/** The subset's images, orphan captions and entry problems from its listing, and what it keeps from its last scan. */
+async function sortOutEntries(subset: Subset, entries: ReadonlyArray<{ name: string; isDir: boolean; isFile: boolean }>, captionExtension: string, platform: NodeJS.Platform, readCaptions: boolean, reuse?: SubsetReuse): Promise<void> {
+	// The work between the reads runs in slices (slices.ts): at 20,000 files it took 100-400 ms in one piece.
+	const captionFiles = await runInSlices(subsetEntrySteps(subset, entries, captionExtension, platform));
+	// The legacy face-crop name is a second candidate; only look for it when the plain name is missing.
+	const prefix = subset.dir + sep;
+	await mapLimited(subset.images.filter((i) => !i.hasCaption), IO_CONCURRENCY, async (image) => {
+		const alternative = captionCandidates(image.path, captionExtension)[1];
+		if (alternative !== image.captionPath && (await fs.stat(alternative).then((s) => s.isFile(), () => false))) {
+			image.captionPath = alternative;
+			image.hasCaption = true;
+			// It is cut from the whole path, so it may lie outside the subset.
+			const name = alternative.startsWith(prefix) ? alternative.slice(prefix.length) : '';
+			if (captionFiles.has(name)) {
+				captionFiles.set(name, true);
+			}
+		}
+	});
+	subset.orphanCaptions = await runInSlices(orphanCaptionSteps(subset, captionFiles));
+	if (reuse) {
+		await runInSlices(reuseUnchangedSteps(subset.images, reuse, readCaptions));
 	}
 }
 
@@ -463,11 +513,12 @@ export async function scanTrainingFolder(root: string, options: ScanOptions = {}
 		folder.subsets.push(...(await findSubsets(folder.regDir, true, settings, problems)));
 	}
 	const readCaptions = options.readCaptions ?? true;
-	await mapLimited(folder.subsets, 4, (s) => scanSubset(s, training.captionExtension, platform, readCaptions));
+	const bucketPreview = options.bucketPreview ?? true;
+	await scanSubsets(folder.subsets.map((subset) => ({ subset })), training.captionExtension, platform, readCaptions, bucketPreview || training.enableBucket);
 	await guessRoles(folder.subsets);
 	problems.push(...(await leftoverProblems(root, folder.subsets.map((s) => s.key), Object.keys(settings.subsets))));
 	folder.folderProblems = problems;
-	return finish(folder, options.bucketPreview ?? true);
+	return finish(folder, bucketPreview);
 }
 
 async function guessRoles(subsets: readonly Subset[]): Promise<void> {
@@ -515,7 +566,9 @@ async function finish(folder: TrainingFolder, bucketPreview = true): Promise<Tra
 export async function rescanSubsets(previous: TrainingFolder, subsetDirs: readonly string[], options: ScanOptions = {}, changedPaths?: ReadonlyMap<string, ReadonlySet<string>>): Promise<TrainingFolder> {
 	const wanted = new Set(subsetDirs);
 	const platform = options.platform ?? process.platform;
-	const subsets = await Promise.all(previous.subsets.map(async (old) => {
+	const bucketPreview = options.bucketPreview ?? true;
+	const jobs: Array<{ subset: Subset; reuse?: SubsetReuse }> = [];
+	const subsets = previous.subsets.map((old) => {
 		if (!wanted.has(old.dir)) {
 			return old;
 		}
@@ -525,11 +578,12 @@ export async function rescanSubsets(previous: TrainingFolder, subsetDirs: readon
 			role: old.isReg ? 'reg' : configured ?? 'unknown', roleSource: old.isReg || configured ? 'settings' : 'guess',
 		};
 		const changed = changedPaths?.get(old.dir);
-		await scanSubset(fresh, previous.training.captionExtension, platform, options.readCaptions ?? true, changed && { previous: old, changed });
-		await guessRoles([fresh]);
+		jobs.push({ subset: fresh, reuse: changed && { previous: old, changed } });
 		return fresh;
-	}));
-	return finish({ ...previous, subsets });
+	});
+	await scanSubsets(jobs, previous.training.captionExtension, platform, options.readCaptions ?? true, bucketPreview || previous.training.enableBucket);
+	await guessRoles(jobs.map((job) => job.subset));
+	return finish({ ...previous, subsets }, bucketPreview);
 }
 
 /** The inputs of sd-scripts' step math from the training settings (epochs overridable, e.g. by Balance Repeats). */

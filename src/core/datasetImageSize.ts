@@ -107,8 +107,9 @@ export async function readImageSizeFromHeader(path: string): Promise<ImageSize |
 	}
 }
 
-const SYNC_HEAD_BYTES = 4096;
-const syncHead = Buffer.alloc(SYNC_HEAD_BYTES);
+/** What the scan reads of each image: enough for the size of all but JPEGs with a large EXIF block first. */
+export const IMAGE_HEAD_BYTES = 4096;
+const syncHead = Buffer.alloc(IMAGE_HEAD_BYTES);
 
 /**
  * The same, synchronously, from the first 4 KiB (open, read, close): for the scan, which reads every image's
@@ -118,11 +119,16 @@ const syncHead = Buffer.alloc(SYNC_HEAD_BYTES);
 export function readImageSizeFromHeaderSync(path: string): ImageSize | undefined {
 	const fd = openSync(path, 'r');
 	try {
-		const head = syncHead.subarray(0, readSync(fd, syncHead, 0, SYNC_HEAD_BYTES, 0));
+		const head = syncHead.subarray(0, readSync(fd, syncHead, 0, IMAGE_HEAD_BYTES, 0));
 		return sizeFromHead(head, (into, offset) => readSync(fd, into, 0, into.length, offset));
 	} finally {
 		closeSync(fd);
 	}
+}
+
+/** The size in an image's first bytes as read elsewhere (a helper thread), or undefined when they do not hold it. */
+export function sizeFromHeadBytes(head: Uint8Array): ImageSize | undefined {
+	return sizeFromHead(Buffer.from(head.buffer, head.byteOffset, head.byteLength), () => 0);
 }
 
 export async function readImageSize(path: string): Promise<ImageSize> {

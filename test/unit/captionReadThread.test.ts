@@ -143,3 +143,64 @@ test('a lint of a folder large enough for the helper lints every caption once, w
 		rmSync(root, { recursive: true, force: true });
 	}
 });
+
+/** A PNG whose header declares the size (the scan reads only the header, as sd-scripts' bucketing does). */
+function pngHeader(width: number, height: number): Buffer {
+	const b = Buffer.alloc(33);
+	b.writeUInt32BE(0x89504e47, 0);
+	b.writeUInt32BE(0x0d0a1a0a, 4);
+	b.writeUInt32BE(13, 8);
+	b.write('IHDR', 12, 'latin1');
+	b.writeUInt32BE(width, 16);
+	b.writeUInt32BE(height, 20);
+	return b;
+}
+
+/** A JPEG whose frame header (its size) comes after a 10 KB APP1 block: past the head the helper reads. */
+function jpegAfterExif(width: number, height: number): Buffer {
+	const app1 = Buffer.alloc(10_004);
+	app1.writeUInt16BE(0xffe1, 0);
+	app1.writeUInt16BE(10_002, 2);
+	app1.write('Exif\0\0', 4, 'latin1');
+	const sof = Buffer.from([0xff, 0xc0, 0x00, 0x11, 0x08, height >> 8, height & 0xff, width >> 8, width & 0xff, 0x03, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
+	return Buffer.concat([Buffer.from([0xff, 0xd8]), app1, sof, Buffer.from([0xff, 0xd9])]);
+}
+
+test('a scan reads every image\'s size with the captions, one helper for all subsets: sizes past the head, unreadable images and Pillow\'s limit as on one thread', async () => {
+	const root = mkdtempSync(join(tmpdir(), 'caption-heads-'));
+	try {
+		// Two subsets that are each below the helper's threshold and together above it.
+		const half = Math.ceil(COUNT / 2);
+		const expected = new Map<string, readonly [number, number] | undefined>();
+		for (const name of ['10_zq7 woman', '5_zq7 woman']) {
+			const subset = join(root, 'images', name);
+			mkdirSync(subset, { recursive: true });
+			for (let i = 0; i < half; i++) {
+				const stem = join(subset, `img_${String(i).padStart(5, '0')}`);
+				const kind = i % 400;
+				const [file, size, bytes] = kind === 7 ? [`${stem}.jpg`, [640, 960] as const, jpegAfterExif(640, 960)]
+					: kind === 8 ? [`${stem}.png`, undefined, Buffer.from('not an image at all')]
+						: kind === 9 ? [`${stem}.png`, [10_000, 9_000] as const, pngHeader(10_000, 9_000)] // over Pillow's limit
+							: [`${stem}.png`, [512 + (i % 5) * 64, 512 + (i % 3) * 128] as const, pngHeader(512 + (i % 5) * 64, 512 + (i % 3) * 128)];
+				writeFileSync(file, bytes);
+				writeFileSync(`${stem}.txt`, `zq7, tag${i}`);
+				expected.set(file, size);
+			}
+		}
+		assert.ok(half < HELPER_MIN_CAPTIONS && 2 * half >= HELPER_MIN_CAPTIONS);
+		const folder = await scanTrainingFolder(root, { training: { enableBucket: true } });
+		const images = folder.subsets.flatMap((subset) => subset.images);
+		assert.equal(images.length, expected.size);
+		for (const image of images) {
+			assert.deepEqual(image.size, expected.get(image.path), image.path);
+			assert.equal(image.caption, `zq7, tag${Number(image.name.slice(4, 9))}`, image.path);
+		}
+		const problems = (code: string) => folder.warnings.filter((w) => w.code === code).map((w) => w.path!.slice(root.length + 1)).sort();
+		const named = (kind: number, extension: string) => ['10_zq7 woman', '5_zq7 woman'].flatMap((name) => Array.from({ length: half }, (_, i) => i)
+			.filter((i) => i % 400 === kind).map((i) => join('images', name, `img_${String(i).padStart(5, '0')}${extension}`))).sort();
+		assert.deepEqual(problems('pillow-pixel-limit'), named(9, '.png'));
+		assert.deepEqual(problems('unreadable-image'), named(8, '.png'));
+	} finally {
+		rmSync(root, { recursive: true, force: true });
+	}
+});
