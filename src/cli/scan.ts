@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { sweepStaleTempFiles } from '../core/atomicWrite';
+import { sweepStaleTempFiles, sweepStaleTempNames } from '../core/atomicWrite';
 import { finishInterruptedRenames } from '../core/coverage/renameJournal';
 import { withFolderLock } from '../core/folderLock';
 import { TrainingFolder, scanTrainingFolder } from '../core/dataset';
@@ -102,28 +102,50 @@ function humanReport(folder: TrainingFolder): string {
 /**
  * What a killed writer left, repaired before reading: a journaled subset rename is finished (under the
  * folder's lock, so never while a writer runs) and our stale temp files are removed. What cannot be repaired
- * is then reported by the scan itself (hidden subsets without a journal, stale settings keys).
+ * is then reported by the scan itself (hidden subsets without a journal, stale settings keys). The subset folders'
+ * temp files are swept after the scan, from its listing (`sweepFolders`): listing 20,000-image folders twice showed in
+ * a scan, and the scan passes over temp files anyway.
  */
-async function repairLeftovers(root: string, io: CliIo): Promise<void> {
+async function repairLeftovers(root: string, io: CliIo): Promise<string[]> {
+	const folders: string[] = [];
+	await underLock(root, 'lora-workbench scan (repair)', io, async () => {
+		const recovery = await finishInterruptedRenames(root);
+		for (const line of recovery?.done ?? []) {
+			io.err(`Finished an interrupted rename: ${line}`);
+		}
+		for (const problem of recovery?.problems ?? []) {
+			io.err(problem);
+		}
+		const dirs = [root];
+		for (const base of ['images', 'reg']) {
+			const names = await fs.readdir(join(root, base)).catch(() => [] as string[]);
+			dirs.push(join(root, base));
+			folders.push(...names.map((n) => join(root, base, n)));
+		}
+		return sweepStaleTempFiles(dirs);
+	});
+	return folders;
+}
+
+/** The folders in images/ and reg/: from the scan's listing where it has one, else listed here. */
+async function sweepFolders(root: string, folders: readonly string[], listed: ReadonlyMap<string, readonly string[]>, io: CliIo): Promise<void> {
+	await underLock(root, 'lora-workbench scan (repair)', io, async () => {
+		const swept: string[] = [];
+		for (const dir of folders) {
+			const names = listed.get(dir);
+			swept.push(...(await (names ? sweepStaleTempNames(dir, names) : sweepStaleTempFiles([dir]))));
+		}
+		return swept;
+	});
+}
+
+/** Runs `repair` under the folder's lock and says what temp files it removed. */
+async function underLock(root: string, what: string, io: CliIo, repair: () => Promise<string[]>): Promise<void> {
 	try {
-		await withFolderLock(root, 'lora-workbench scan (repair)', async () => {
-			const recovery = await finishInterruptedRenames(root);
-			for (const line of recovery?.done ?? []) {
-				io.err(`Finished an interrupted rename: ${line}`);
-			}
-			for (const problem of recovery?.problems ?? []) {
-				io.err(problem);
-			}
-			const dirs = [root];
-			for (const base of ['images', 'reg']) {
-				const names = await fs.readdir(join(root, base)).catch(() => [] as string[]);
-				dirs.push(join(root, base), ...names.map((n) => join(root, base, n)));
-			}
-			const swept = await sweepStaleTempFiles(dirs);
-			if (swept.length > 0) {
-				io.err(`Removed ${countOf(swept.length, 'temp file')} left by interrupted writes (${swept.slice(0, 3).map((p) => relative(root, p)).join(', ')}${swept.length > 3 ? ', ...' : ''}).`);
-			}
-		});
+		const swept = await withFolderLock(root, what, repair);
+		if (swept.length > 0) {
+			io.err(`Removed ${countOf(swept.length, 'temp file')} left by interrupted writes (${swept.slice(0, 3).map((p) => relative(root, p)).join(', ')}${swept.length > 3 ? ', ...' : ''}).`);
+		}
 	} catch {
 		// Locked by a running writer, or a folder that cannot be written or does not exist: scan only reads then.
 	}
@@ -147,8 +169,12 @@ export const scanCommand: CliCommand = {
 		}
 		const training = overrides(args);
 		const root = resolve(io.cwd, args.positionals[0]);
-		await repairLeftovers(root, io);
-		const folder = await scanTrainingFolder(root, { training });
+		const folders = await repairLeftovers(root, io);
+		const listed = new Map<string, readonly string[]>();
+		const folder = await scanTrainingFolder(root, { training, onListed: (dir, names) => listed.set(dir, names) });
+		if (folders.length > 0) {
+			await sweepFolders(root, folders, listed, io);
+		}
 		io.out(booleanFlag(args, 'json') ? JSON.stringify(scanReport(folder), null, 2) : humanReport(folder));
 		return folder.warnings.some((w) => w.severity === 'error') ? 1 : 0;
 	},

@@ -38,6 +38,8 @@ export interface ScanOptions {
 	 * Default true; the linter and the tag table, which use neither, skip the 20,000 reads of a big folder.
 	 */
 	bucketPreview?: boolean;
+	/** Gets each subset folder's entry names as the scan lists them (the CLI sweeps stale temp files from them). */
+	onListed?: (dir: string, names: readonly string[]) => void;
 }
 
 const IO_CONCURRENCY = 32;
@@ -207,8 +209,11 @@ export interface SubsetReuse {
  * CPU on the other core), and the headers read afterwards by the caller's thread alone were a quarter of a scan
  * (issue 22).
  */
-async function scanSubsets(jobs: ReadonlyArray<{ subset: Subset; reuse?: SubsetReuse }>, captionExtension: string, platform: NodeJS.Platform, readCaptions: boolean, readSizes: boolean): Promise<void> {
+async function scanSubsets(jobs: ReadonlyArray<{ subset: Subset; reuse?: SubsetReuse }>, captionExtension: string, platform: NodeJS.Platform, readCaptions: boolean, readSizes: boolean, onListed?: ScanOptions['onListed']): Promise<void> {
 	const listings = await mapLimited(jobs, 4, (job) => listDir(job.subset.dir, job.subset.problems));
+	if (onListed) {
+		jobs.forEach((job, k) => listings[k] && onListed(job.subset.dir, listings[k].map((entry) => entry.name)));
+	}
 	// Made now, so that its thread starts while the entries are sorted out.
 	const reads = readCaptions ? new SharedCaptionReads(jobs.reduce((files, job, k) => {
 		const entries = listings[k];
@@ -514,7 +519,7 @@ export async function scanTrainingFolder(root: string, options: ScanOptions = {}
 	}
 	const readCaptions = options.readCaptions ?? true;
 	const bucketPreview = options.bucketPreview ?? true;
-	await scanSubsets(folder.subsets.map((subset) => ({ subset })), training.captionExtension, platform, readCaptions, bucketPreview || training.enableBucket);
+	await scanSubsets(folder.subsets.map((subset) => ({ subset })), training.captionExtension, platform, readCaptions, bucketPreview || training.enableBucket, options.onListed);
 	await guessRoles(folder.subsets);
 	problems.push(...(await leftoverProblems(root, folder.subsets.map((s) => s.key), Object.keys(settings.subsets))));
 	folder.folderProblems = problems;
@@ -581,7 +586,7 @@ export async function rescanSubsets(previous: TrainingFolder, subsetDirs: readon
 		jobs.push({ subset: fresh, reuse: changed && { previous: old, changed } });
 		return fresh;
 	});
-	await scanSubsets(jobs, previous.training.captionExtension, platform, options.readCaptions ?? true, bucketPreview || previous.training.enableBucket);
+	await scanSubsets(jobs, previous.training.captionExtension, platform, options.readCaptions ?? true, bucketPreview || previous.training.enableBucket, options.onListed);
 	await guessRoles(jobs.map((job) => job.subset));
 	return finish({ ...previous, subsets }, bucketPreview);
 }

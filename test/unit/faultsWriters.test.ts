@@ -183,15 +183,18 @@ test('faults (issue 21.5): stale temp files of killed writers are swept (scan, b
 	const legacyOld = join(dir, '.0.txt.0123456789ab.tmp');
 	const legacyNew = join(dir, '.1.txt.0123456789ab.tmp');
 	const notOurs = join(dir, 'notes.tmp');
-	for (const p of [dead, live, legacyOld, legacyNew, notOurs]) {
+	// In a folder the scan passes over (no repeats): swept too, though the scan does not list it.
+	mkdirSync(join(root, 'images', 'extras'));
+	const deadIgnored = join(root, 'images', 'extras', `.lw-${2 ** 31 - 2}-4567abcd.tmp`);
+	for (const p of [dead, live, legacyOld, legacyNew, notOurs, deadIgnored]) {
 		writeFileSync(p, 'half');
 	}
 	const hourAgo = new Date(Date.now() - 3600_000);
 	utimesSync(legacyOld, hourAgo, hourAgo);
 	const { io, err } = captureIo(root);
 	await runCli(['scan', root], io);
-	assert.match(err.join('\n'), /Removed 2 temp files left by interrupted writes/);
-	assert.deepEqual([dead, live, legacyOld, legacyNew, notOurs].map((p) => existsSync(p)), [false, true, false, true, true]);
+	assert.match(err.join('\n'), /Removed 3 temp files left by interrupted writes/);
+	assert.deepEqual([dead, live, legacyOld, legacyNew, notOurs, deadIgnored].map((p) => existsSync(p)), [false, true, false, true, true, false]);
 	writeFileSync(dead, 'half');
 	const applied = await applyPlanToDisk(planBulkEdit([await readCaptionForEdit(join(dir, '0.txt'))], { kind: 'add', tag: 'hat', position: 'end' }));
 	assert.deepEqual(applied.sweptTemps, [dead]);
