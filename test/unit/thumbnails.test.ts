@@ -22,7 +22,8 @@ test('thumbnails are made from the real photo, cached by the file\'s path and st
 		assert.ok(first.file.startsWith(cacheDir), 'the thumbnail lives in the cache folder, not the dataset');
 		const sharp = (await import('sharp')).default;
 		const meta = await sharp(first.file).metadata();
-		assert.equal(meta.format, 'webp');
+		assert.equal(meta.format, 'jpeg', 'a JPEG\'s thumbnail is a JPEG');
+		assert.ok(first.file.endsWith('.jpg'), first.file);
 		assert.equal(Math.max(meta.width!, meta.height!), 128);
 
 		const again = await new ThumbnailCache({ cacheDir, size: 128 }).thumbnail(image);
@@ -130,6 +131,31 @@ test('a file that is not an image gives a message naming it', async () => {
 		const cache = new ThumbnailCache({ cacheDir: join(dir, 'cache') });
 		await assert.rejects(cache.thumbnail(bad), (err: unknown) => err instanceof ThumbnailError && err.message.startsWith(`${bad}: cannot make a thumbnail`));
 		await assert.rejects(cache.thumbnail(join(dir, 'missing.jpg')), /does not exist/);
+	} finally {
+		await fs.rm(dir, { recursive: true, force: true });
+	}
+});
+
+test('a PNG\'s thumbnail is a WebP that keeps its transparency; a cache folder emptied during the session is made again', async () => {
+	const dir = await tempDir();
+	try {
+		const cacheDir = join(dir, 'cache');
+		const sharp = (await import('sharp')).default;
+		const image = join(dir, 'cutout.png');
+		await sharp({ create: { width: 300, height: 200, channels: 4, background: { r: 200, g: 40, b: 40, alpha: 0 } } }).png().toFile(image);
+		const cache = new ThumbnailCache({ cacheDir, size: 128, concurrency: 1 });
+		const first = await cache.thumbnail(image);
+		const meta = await sharp(first.file).metadata();
+		assert.deepEqual([meta.format, meta.hasAlpha, meta.width, first.file.endsWith('.webp')], ['webp', true, 128, true]);
+		await fs.rm(cacheDir, { recursive: true, force: true });
+		const jpeg = join(dir, 'photo.jpg');
+		await fs.copyFile(sharedFixture('photos', 'people', 'obama.jpg'), jpeg);
+		const second = await cache.thumbnail(jpeg);
+		assert.equal(second.cached, false);
+		assert.equal((await sharp(second.file).metadata()).format, 'jpeg');
+		const third = await cache.thumbnail(image);
+		assert.equal(third.cached, false, 'the removed thumbnail is made again');
+		assert.equal(third.file, first.file);
 	} finally {
 		await fs.rm(dir, { recursive: true, force: true });
 	}
