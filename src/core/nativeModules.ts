@@ -92,7 +92,23 @@ export function requireOnnxRuntime(): typeof import('onnxruntime-node') {
 function requireByName(name: NativeModuleName): unknown {
 	// Literal requires, so esbuild keeps both as externals (esbuild.mjs) and never bundles them.
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
-	return name === 'sharp' ? require('sharp') : require('onnxruntime-node');
+	return name === 'sharp' ? withoutOperationCache(require('sharp')) : require('onnxruntime-node');
+}
+
+let operationCacheOff = false;
+
+/**
+ * libvips keeps the last 100 operations, 20 open files and up to 50 MB by default, for a program that repeats one
+ * operation on one input. The workbench opens each picture once per job (thumbnails, checks, tagging, crops), so the
+ * cache only held memory and cost a lookup per operation: 6-7% of a cold thumbnail run (issue 22). The setting is
+ * libvips's, one per process; it is made once, on the first load.
+ */
+function withoutOperationCache(sharp: { cache(options: boolean): unknown }): unknown {
+	if (!operationCacheOff) {
+		operationCacheOff = true;
+		sharp.cache(false);
+	}
+	return sharp;
 }
 
 function firstLine(cause: unknown): string {

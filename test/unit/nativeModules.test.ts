@@ -60,6 +60,11 @@ test('in a source checkout the modules load as usual', () => {
 	assert.equal(requireNative('sharp'), sharp, 'the same module object as require gives');
 });
 
+test('sharp loads with libvips\'s operation cache off: every picture is opened once per job', () => {
+	const stats = requireSharp().cache() as { memory: { max: number }; files: { max: number }; items: { max: number } };
+	assert.deepEqual([stats.memory.max, stats.files.max, stats.items.max], [0, 0, 0]);
+});
+
 test('the extension and scripts/packaging.mjs agree on the targets and on the one without onnxruntime', async () => {
 	const packaging = await import('../../scripts/packaging.mjs');
 	const binaries = await import('../../scripts/vsixBinaries.mjs');
