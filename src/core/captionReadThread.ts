@@ -1,9 +1,10 @@
 /**
  * Reads a large folder's caption files (and, for a scan, its images' headers after them) on two threads. Opening,
  * reading and closing 20,000 small files is most of a scan's time (issue 22); a helper thread takes files from the
- * same shared counter as the caller and hands them over in batches as it goes. The caller uses each batch that has come before it reads a file itself, so while the
- * helper keeps ahead the caller only decodes and uses (a lint: lints) what the helper read, the two threads not
- * opening files in the same folder at once; a helper that is slow to start costs nothing: the caller goes on alone.
+ * same shared counter as the caller and hands them over in batches as it goes. The caller uses each batch that has
+ * come before it reads a file itself, so while the helper keeps ahead the caller only decodes and uses (a lint:
+ * lints) what the helper read, the two threads not opening files in the same folder at once; a helper that is slow
+ * to start costs nothing: the caller goes on alone.
  */
 import { Worker } from 'node:worker_threads';
 import { CaptionTextFile, SMALL_FILE_BYTES, captionFromBytes, readCaptionFileSync } from './captionFile';

@@ -111,10 +111,11 @@ async function listDir(dir: string, problems: DatasetProblem[]): Promise<Array<{
 }
 
 /**
- * Captions are small files: `fs.promises.readFile` costs four thread-pool round trips each (open, stat, read,
- * close), which was most of a 20,000-caption scan (issue 22). They are read synchronously, one per step, in
- * slices of a few milliseconds with the event loop free between them (slices.ts); in a large subset a helper
- * thread reads some of them at the same time (captionReadThread.ts).
+ * The subsets' captions, then (`readSizes`) their images' headers. Captions are small files: `fs.promises.readFile`
+ * costs four thread-pool round trips each (open, stat, read, close), which was most of a 20,000-caption scan (issue
+ * 22). They are read synchronously, one per step, in slices of a few milliseconds with the event loop free between
+ * them (slices.ts); in a large folder a helper thread reads some of them at the same time (captionReadThread.ts).
+ * Each caption's problem goes to its subset, in the images' order.
  */
 async function readSubsetFiles(subsets: readonly Subset[], reads: SharedCaptionReads, readSizes: boolean): Promise<void> {
 	const captioned = subsets.map((subset) => subset.images.filter((i) => i.hasCaption && i.caption === undefined));
