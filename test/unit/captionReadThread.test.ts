@@ -12,6 +12,7 @@ import { HELPER_MIN_CAPTIONS, SharedCaptionReads } from '../../src/core/captionR
 import { scanTrainingFolder } from '../../src/core/dataset';
 import { estimatedTokenCounter } from '../../src/core/clipTokenizer';
 import { lintDataset } from '../../src/core/lint/lintDataset';
+import { pngHeader } from '../support/imageHeaders';
 
 const COUNT = HELPER_MIN_CAPTIONS + 500;
 
@@ -143,18 +144,6 @@ test('a lint of a folder large enough for the helper lints every caption once, w
 		rmSync(root, { recursive: true, force: true });
 	}
 });
-
-/** A PNG whose header declares the size (the scan reads only the header, as sd-scripts' bucketing does). */
-function pngHeader(width: number, height: number): Buffer {
-	const b = Buffer.alloc(33);
-	b.writeUInt32BE(0x89504e47, 0);
-	b.writeUInt32BE(0x0d0a1a0a, 4);
-	b.writeUInt32BE(13, 8);
-	b.write('IHDR', 12, 'latin1');
-	b.writeUInt32BE(width, 16);
-	b.writeUInt32BE(height, 20);
-	return b;
-}
 
 /** A JPEG whose frame header (its size) comes after a 10 KB APP1 block: past the head the helper reads. */
 function jpegAfterExif(width: number, height: number): Buffer {

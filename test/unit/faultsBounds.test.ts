@@ -13,6 +13,7 @@ import { MAX_HEADER_BYTES, readSafetensorsHeader } from '../../src/core/checkpoi
 import { scanTrainingFolder } from '../../src/core/dataset';
 import { MAX_TARGET_SIDE, parseTargetSize } from '../../src/core/images/types';
 import { outputDirWarning, outputNameProblem } from '../../src/core/training/outputPaths';
+import { pngHeader } from '../support/imageHeaders';
 
 test('faults (issue 21.8): crop --size refuses sides over 4096 px with a message, before reading the image', async () => {
 	assert.equal(MAX_TARGET_SIDE, 4096);
@@ -42,18 +43,6 @@ test('faults (issue 21.8): a safetensors header over 8 MiB is refused by its len
 	assert.match(text(), /larger than the 8388608-byte limit/);
 	assert.doesNotMatch(text(), /\n\s+at /, 'no stack trace');
 });
-
-/** A PNG whose header declares the size: the scan reads only the header, as sd-scripts' bucketing does. */
-function pngHeader(width: number, height: number): Buffer {
-	const b = Buffer.alloc(33);
-	b.writeUInt32BE(0x89504e47, 0);
-	b.writeUInt32BE(0x0d0a1a0a, 4);
-	b.writeUInt32BE(13, 8);
-	b.write('IHDR', 12, 'latin1');
-	b.writeUInt32BE(width, 16);
-	b.writeUInt32BE(height, 20);
-	return b;
-}
 
 test('faults (issue 21.8): scan --buckets flags images over Pillow\'s pixel limits (warning over 89,478,485, error over twice that)', async () => {
 	const root = mkdtempSync(join(tmpdir(), 'faults-pixels-'));
