@@ -4,7 +4,7 @@ import { LineSplitter } from '../../src/core/trainerLog/lineSplitter';
 import { parseTrainerLog, TrainerLogParser } from '../../src/core/trainerLog/parser';
 import type { ErrorEvent, StepEvent, SummaryEvent, TrainerEvent } from '../../src/core/trainerLog/events';
 import { applyEvent, emptyProgress, formatDuration, formatLoss, progressParts } from '../../src/core/trainerLog/progress';
-import { parseClock, parsePythonNumber, parseTqdmFrame, readTqdmFrame, TIMES_AND_RATE, TqdmReading } from '../../src/core/trainerLog/tqdm';
+import { emptyTqdmReading, parseClock, parsePythonNumber, parseTqdmFrame, readTqdmFrame, TIMES_AND_RATE, TqdmReading } from '../../src/core/trainerLog/tqdm';
 import { richRecord, runningTrainingBlock, successfulRun, tqdmFrame } from './fixtures/trainerTranscript';
 
 function ofType<T extends TrainerEvent['type']>(events: TrainerEvent[], type: T): Extract<TrainerEvent, { type: T }>[] {
@@ -113,6 +113,25 @@ test('the same run fed in odd-sized byte chunks gives the same events', () => {
 	const slow = ofType(whole, 'step')[5];
 	assert.ok(Math.abs(slow.itPerSecond! - 0.4) < 1e-9, 's/it converted to steps per second');
 	assert.ok(slow.remaining! > 0);
+});
+
+test('two parsers fed in turns (two runs watched at once) each give what they give alone', () => {
+	const first = successfulRun({ batchesPerEpoch: 7, epochs: 3, secondsPerStep: 2.5, saveEveryEpochs: 1 });
+	const second = successfulRun({ batchesPerEpoch: 5, epochs: 2, secondsPerStep: 0.5, saveEveryEpochs: 1 });
+	const a = new TrainerLogParser();
+	const b = new TrainerLogParser();
+	const fromA: TrainerEvent[] = [];
+	const fromB: TrainerEvent[] = [];
+	// Chunks that end inside frames, so that each feed also reads the other parser's half-written frame in between.
+	for (let i = 0; i < Math.max(first.length, second.length); i += 61) {
+		fromA.push(...a.feed(first.slice(i, i + 61)));
+		fromB.push(...b.feed(second.slice(i, i + 61)));
+	}
+	fromA.push(...a.end());
+	fromB.push(...b.end());
+	assert.deepStrictEqual(fromA, parseInChunks(first, 61));
+	assert.deepStrictEqual(fromB, parseInChunks(second, 61));
+	assert.ok(ofType(fromA, 'step').length > 20 && ofType(fromB, 'step').length > 9);
 });
 
 test('rich records wrapped at 80 columns are joined: No data found (exit 0) is a failure with advice', () => {
@@ -353,7 +372,7 @@ test('tqdm frames: the fast reader gives exactly what the patterns give, on real
 		const expected = tqdmFrameByPattern(line);
 		const actual = parseTqdmFrame(line);
 		assert.deepStrictEqual(actual && { ...actual, postfix: [...actual.postfix] }, expected, JSON.stringify(line));
-		const reading: TqdmReading = { desc: 'steps', n: 0, total: 0 };
+		const reading: TqdmReading = emptyTqdmReading();
 		assert.equal(readTqdmFrame(line, reading), expected !== undefined);
 		if (expected) {
 			frames++;

@@ -2,7 +2,7 @@ import { ADVICE, calledProcessStatus, classifyException, classifyPlainLine, desc
 import type { CheckpointEvent, ErrorCode, ErrorEvent, FinishedEvent, StepEvent, SummaryEvent, TrainerEvent } from './events';
 import { ConsoleLine, LineSplitter } from './lineSplitter';
 import { LogicalLine, RichRecordJoiner } from './richLog';
-import { readTqdmFrame, TqdmReading } from './tqdm';
+import { emptyTqdmReading, readTqdmFrame, TqdmReading } from './tqdm';
 
 const RUNNING_TRAINING = /^running training\b/;
 const SUMMARY_FIELDS: [RegExp, keyof Omit<SummaryEvent, 'type'>][] = [
@@ -25,6 +25,12 @@ const TRACEBACK = /^Traceback \(most recent call last\):/;
 const PROCESS_PREFIX = /^\[(?:rank|default)\d+\]:\s?/;
 const EXCEPTION_LINE = /^[A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit)\b(?::|$)/;
 const TRACEBACK_TAIL = 8;
+/**
+ * Every frame of every parser is read into this one object, as the parsers take turns on one thread and read a
+ * frame to the end before the next: one object keeps one shape, where each parser's own would first be seen by
+ * the optimised code with another one and send it back to the interpreter once more.
+ */
+const frame: TqdmReading = emptyTqdmReading();
 
 interface OpenTraceback {
 	lines: string[];
@@ -57,8 +63,6 @@ export class TrainerLogParser {
 	 * redraws an unchanged bar) cannot change anything: handling a frame twice in a row is the same as once.
 	 */
 	private lastFrameText: string | undefined;
-	/** Reused for every frame. */
-	private readonly frame: TqdmReading = { desc: 'steps', n: 0, total: 0 };
 
 	constructor(maxLineLength?: number) {
 		this.splitter = new LineSplitter(maxLineLength);
@@ -75,7 +79,6 @@ export class TrainerLogParser {
 		let partial = this.splitter.peek();
 		if (partial.endsWith(']')) {
 			partial = withoutProcessPrefix(partial);
-			const frame = this.frame;
 			if (readTqdmFrame(partial, frame) && frame.desc === 'steps') {
 				this.handleFrame(frame, events);
 				this.lastFrameText = partial;
@@ -115,7 +118,6 @@ export class TrainerLogParser {
 				continue; // a redraw of the same frame, with nothing in between
 			}
 			// tqdm frames never wrap and never belong to a log record: handle them first, cheaply.
-			const frame = this.frame;
 			if (readTqdmFrame(text, frame)) {
 				for (const logical of this.rich.flush()) {
 					this.handleLogical(logical, events);

@@ -74,6 +74,15 @@ export function parseTqdmFrame(line: string): TqdmFrame | undefined {
 	return frame;
 }
 
+/**
+ * A reading to pass to `readTqdmFrame` again and again. Every field exists from the start: an object that gains
+ * its fields on its first frame has another shape than the one the optimised parser last saw, and each new parser
+ * would send it back to the interpreter (a third of a 200,000-line log's parse, issue 22).
+ */
+export function emptyTqdmReading(): TqdmReading {
+	return { desc: 'steps', n: 0, total: 0, elapsed: undefined, remaining: undefined, itPerSecond: undefined, avrLoss: undefined, loss: undefined, validationLoss: undefined };
+}
+
 const scratchHead: TqdmFrameHead = { desc: 'steps', n: 0, total: 0, line: '', insideStart: 0, insideEnd: 0 };
 
 /**
