@@ -119,8 +119,10 @@ export class TrainerLogParser {
 			}
 			// tqdm frames never wrap and never belong to a log record: handle them first, cheaply.
 			if (readTqdmFrame(text, frame)) {
-				for (const logical of this.rich.flush()) {
-					this.handleLogical(logical, events);
+				if (this.rich.hasPending) {
+					for (const logical of this.rich.flush()) {
+						this.handleLogical(logical, events);
+					}
 				}
 				this.handleFrame(frame, events);
 				this.lastFrameText = text;
