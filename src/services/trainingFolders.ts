@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { basename, join, relative, sep } from 'node:path';
 import { FSWatcher, watch } from 'node:fs';
 import { TrainingFolder, rescanSubsets, scanTrainingFolder } from '../core/dataset';
-import { findTrainingFolders } from '../core/datasetDiscover';
+import { DISCOVERY_DEPTH, findTrainingFolders } from '../core/datasetDiscover';
 import { SETTINGS_FILE_NAME } from '../core/settings';
 import { Disposable } from '../util/dispose';
 import { countOf } from '../core/plural';
@@ -54,6 +54,11 @@ export class TrainingFolderService extends Disposable {
 		const settingsWatcher = this.register(vscode.workspace.createFileSystemWatcher(`**/{${SETTINGS_FILE_NAME},images}`));
 		this.register(settingsWatcher.onDidCreate(() => this.scheduleRediscover()));
 		this.register(settingsWatcher.onDidDelete(() => this.scheduleRediscover()));
+		// A folder moved into or out of the workspace whole is one event, for the folder alone: none names its
+		// lora-workbench.yaml or images/. Anything that comes or goes where discovery looks is looked at again.
+		const entries = this.register(vscode.workspace.createFileSystemWatcher('**/*', false, true, false));
+		this.register(entries.onDidCreate((uri) => this.rediscoverIfWithinReach(uri)));
+		this.register(entries.onDidDelete((uri) => this.rediscoverIfWithinReach(uri)));
 		this.register({ dispose: () => this.stopAll() });
 		this.discovery = this.discover();
 	}
@@ -102,6 +107,18 @@ export class TrainingFolderService extends Disposable {
 	private scheduleRediscover(): void {
 		clearTimeout(this.rediscoverTimer);
 		this.rediscoverTimer = setTimeout(() => { this.discovery = this.discover(); }, DEBOUNCE_MS);
+	}
+
+	/** Rediscovers when `uri` lies where discovery looks (DISCOVERY_DEPTH): deeper events are a folder's own. */
+	private rediscoverIfWithinReach(uri: vscode.Uri): void {
+		const workspaceFolder = uri.scheme === 'file' ? vscode.workspace.getWorkspaceFolder(uri) : undefined;
+		if (!workspaceFolder) {
+			return;
+		}
+		const depth = relative(workspaceFolder.uri.fsPath, uri.fsPath).split(sep).length;
+		if (depth <= DISCOVERY_DEPTH) {
+			this.scheduleRediscover();
+		}
 	}
 
 	private async discover(): Promise<void> {

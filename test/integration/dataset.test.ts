@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { DatasetNode } from '../../src/providers/datasetTreeNodes';
@@ -91,5 +92,27 @@ describe('dataset tree', () => {
 			const input = tab.input as { uri?: vscode.Uri } | undefined;
 			return input?.uri?.fsPath === captionPath;
 		}));
+	});
+});
+
+describe('training folders that appear in the workspace', () => {
+	it('finds a folder moved in whole, which the file watcher reports as one new folder, and lets it go when moved out', async () => {
+		const api = await activateExtension();
+		// Prepared elsewhere (a download, an unzip) and then moved in: no event names its lora-workbench.yaml or images/.
+		const staging = await fs.mkdtemp(join(tmpdir(), 'moved-in-'));
+		const staged = await makeTrainingFolder(staging, 'm0v3d', { subsets: [{ repeats: 10, classTokens: 'm0v3d woman', images: 1, size: [64, 64] }], settingsYaml: 'trigger: m0v3d\nclass: woman\n' });
+		const root = join(testWorkspace()!, 'm0v3d');
+		await fs.rename(staged, root);
+		await fs.rm(staging, { recursive: true, force: true });
+		const folder = await waitFor('the moved-in training folder to be found and scanned', () => api.services.trainingFolders.get(root));
+		assert.equal(folder.subsets.reduce((n, s) => n + s.images.length, 0), 1);
+
+		const away = await fs.mkdtemp(join(tmpdir(), 'moved-out-'));
+		try {
+			await fs.rename(root, join(away, 'm0v3d'));
+			await waitFor('the moved-out training folder to be gone', () => !api.services.trainingFolders.get(root));
+		} finally {
+			await fs.rm(away, { recursive: true, force: true });
+		}
 	});
 });
