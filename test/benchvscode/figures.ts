@@ -15,7 +15,7 @@ export interface FigureSpec {
 
 export type FigureKey = 'activation' | 'webviewFloor' | 'captionSmall' | 'captionLarge' | 'captionNext' | 'loss1k' | 'loss100k'
 	| 'gallery100Grid' | 'gallery100Thumbs' | 'gallery5kGrid' | 'gallery5kThumbs' | 'gallery5kCached'
-	| 'tags100Root' | 'tags5kRoot' | 'tags5kAll' | 'hostBlock20k';
+	| 'tags100Root' | 'tags5kRoot' | 'tags5kAll' | 'hostBlockFloor20k' | 'hostBlock20k';
 
 /** In the order the lines are printed; a baseline comes before the figures compared with it. */
 export const FIGURES: Record<FigureKey, FigureSpec> = {
@@ -35,8 +35,9 @@ export const FIGURES: Record<FigureKey, FigureSpec> = {
 	tags100Root: { name: 'vscode: Tags view 100 images, folder children', unit: 'images' },
 	tags5kRoot: { name: 'vscode: Tags view 5,000 images, folder children', unit: 'images', baseline: 'tags100Root' },
 	tags5kAll: { name: 'vscode: Tags view 5,000 images, all tags listed', unit: 'tags', baseline: 'tags5kRoot' },
-	// Its ms is the longest single block of the extension host's event loop (target: 50 ms), not a duration.
-	hostBlock20k: { name: 'vscode: extension host, 20,000 captions opened and changing, longest event-loop block', unit: 'captions' },
+	// Their ms is the longest single block of the extension host's event loop (target: 50 ms), not a duration.
+	hostBlockFloor20k: { name: 'vscode: extension host, the same 20,000 files outside a training folder, longest event-loop block', unit: 'captions' },
+	hostBlock20k: { name: 'vscode: extension host, 20,000 captions opened and changing, longest event-loop block', unit: 'captions', baseline: 'hostBlockFloor20k' },
 };
 
 export interface MeasuredFigure {
