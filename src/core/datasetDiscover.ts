@@ -30,10 +30,10 @@ export async function isTrainingFolder(dir: string): Promise<boolean> {
 	}
 }
 
-/** Training folders at `dir`, `dir/*` and `dir/*\/*`, sorted. A training folder's own children are not searched. */
 /** How far below a workspace folder a training folder is looked for: `dir/*\/*`. */
 export const DISCOVERY_DEPTH = 2;
 
+/** Training folders at `dir`, `dir/*` and `dir/*\/*`, sorted. A training folder's own children are not searched. */
 export async function findTrainingFolders(dir: string, depth = DISCOVERY_DEPTH): Promise<string[]> {
 	if (await isTrainingFolder(dir)) {
 		return [dir];
