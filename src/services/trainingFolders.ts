@@ -51,14 +51,9 @@ export class TrainingFolderService extends Disposable {
 	constructor(private readonly log: vscode.LogOutputChannel) {
 		super();
 		this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.scheduleRediscover()));
-		const settingsWatcher = this.register(vscode.workspace.createFileSystemWatcher(`**/{${SETTINGS_FILE_NAME},images}`));
-		this.register(settingsWatcher.onDidCreate(() => this.scheduleRediscover()));
-		this.register(settingsWatcher.onDidDelete(() => this.scheduleRediscover()));
-		// A folder moved into or out of the workspace whole is one event, for the folder alone: none names its
-		// lora-workbench.yaml or images/. Anything that comes or goes where discovery looks is looked at again.
 		const entries = this.register(vscode.workspace.createFileSystemWatcher('**/*', false, true, false));
-		this.register(entries.onDidCreate((uri) => this.rediscoverIfWithinReach(uri)));
-		this.register(entries.onDidDelete((uri) => this.rediscoverIfWithinReach(uri)));
+		this.register(entries.onDidCreate((uri) => this.rediscoverIfItMatters(uri)));
+		this.register(entries.onDidDelete((uri) => this.rediscoverIfItMatters(uri)));
 		this.register({ dispose: () => this.stopAll() });
 		this.discovery = this.discover();
 	}
@@ -109,14 +104,19 @@ export class TrainingFolderService extends Disposable {
 		this.rediscoverTimer = setTimeout(() => { this.discovery = this.discover(); }, DEBOUNCE_MS);
 	}
 
-	/** Rediscovers when `uri` lies where discovery looks (DISCOVERY_DEPTH): deeper events are a folder's own. */
-	private rediscoverIfWithinReach(uri: vscode.Uri): void {
-		const workspaceFolder = uri.scheme === 'file' ? vscode.workspace.getWorkspaceFolder(uri) : undefined;
-		if (!workspaceFolder) {
+	/**
+	 * Rediscovers when a `lora-workbench.yaml` or an `images/` comes or goes, or anything where discovery looks
+	 * (DISCOVERY_DEPTH): a folder moved into or out of the workspace whole is one event, for the folder alone, naming
+	 * neither. Other events deeper down are a folder's own (its FolderWatch).
+	 */
+	private rediscoverIfItMatters(uri: vscode.Uri): void {
+		const name = basename(uri.fsPath);
+		if (name === SETTINGS_FILE_NAME || name === 'images') {
+			this.scheduleRediscover();
 			return;
 		}
-		const depth = relative(workspaceFolder.uri.fsPath, uri.fsPath).split(sep).length;
-		if (depth <= DISCOVERY_DEPTH) {
+		const workspaceFolder = uri.scheme === 'file' ? vscode.workspace.getWorkspaceFolder(uri) : undefined;
+		if (workspaceFolder && relative(workspaceFolder.uri.fsPath, uri.fsPath).split(sep).length <= DISCOVERY_DEPTH) {
 			this.scheduleRediscover();
 		}
 	}
