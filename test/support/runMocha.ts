@@ -15,11 +15,22 @@ function testFiles(dir: string): string[] {
 /**
  * Runs every compiled `*.test.js` of a suite folder with mocha inside the extension host, then writes the
  * summary where the launcher reads it (LORA_TEST_RESULTS). Throws when a test failed, so the host exits 1.
+ * `afterFailedTest` runs after each failed test, before the next one changes the window (the UI suite's screenshot).
  */
-export async function runSuite(suiteDir: string): Promise<void> {
+export async function runSuite(suiteDir: string, afterFailedTest?: (title: string) => Promise<unknown>): Promise<void> {
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const Mocha = require('mocha') as typeof import('mocha');
 	const mocha = new Mocha({ ui: 'bdd', timeout: 300_000, color: false, reporter: 'spec' });
+	if (afterFailedTest) {
+		mocha.rootHooks({
+			async afterEach(this: Mocha.Context) {
+				const test = this.currentTest;
+				if (test?.state === 'failed') {
+					await afterFailedTest(test.fullTitle()).catch((err: unknown) => console.log(`after the failed test: ${String(err)}`));
+				}
+			},
+		});
+	}
 	const grep = process.env.LORA_TEST_GREP;
 	if (grep) {
 		mocha.grep(grep);
