@@ -35,6 +35,7 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 	private readonly flaggedFirst = new Map<string, Promise<FlaggedTag[]>>();
 	private flaggedUpdating = false;
 	private flaggedAgain = false;
+	private readonly idleWaiters: Array<() => void> = [];
 	/** Diagnostics and scan changes seen, so a first read that overlapped one is brought up to date after it. */
 	private changes = 0;
 	/**
@@ -221,6 +222,15 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 	 * per timer (queued updates of 20,000 captions each were most of the host's garbage in the bench). Only folders
 	 * the view has shown are updated; another folder's flagged tags are made on its first read.
 	 */
+	/** Resolves once no update of the flagged tags is waiting or running (tests: what a burst of diagnostics did). */
+	public idle(): Promise<void> {
+		return this.isIdle() ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+	}
+
+	private isIdle(): boolean {
+		return this.diagnosticsTimer === undefined && !this.flaggedUpdating;
+	}
+
 	private scheduleFlagged(): void {
 		this.changes++;
 		this.diagnosticsTimer ??= setTimeout(() => {
@@ -239,20 +249,27 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 					this.flaggedAgain = false;
 					this.scheduleFlagged();
 				}
+				if (this.isIdle()) {
+					this.idleWaiters.splice(0).forEach((resolve) => resolve());
+				}
 			});
 		}, 500);
 	}
 
 	private async updateFlagged(): Promise<void> {
 		const shown = this.service.folders().filter((folder) => this.flagged.has(folder.root));
+		let changed = false;
 		for (const folder of shown) {
 			const tags = await runInSlices(this.flaggedSteps(folder));
 			if (this.disposed) {
 				return;
 			}
+			changed ||= tags !== this.flagged.get(folder.root);
 			this.flagged.set(folder.root, tags);
 		}
-		if (shown.length > 0) {
+		// flaggedSteps gives back the same array when no caption's flags changed: then the view stays as it is. Each
+		// burst of diagnostics (VS Code's echo of ours, another extension's on the captions) refreshed the whole tree.
+		if (changed) {
 			this.changeEmitter.fire(undefined);
 		}
 	}
@@ -290,7 +307,8 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 		for (const path of named ?? []) {
 			const read = files.get(path);
 			if (read?.diagnosticsChanged) {
-				changed = readFlags(files, path, read.caption, read) !== read || changed;
+				// Other diagnostics on the caption (a spell checker's), or ours sent again alike, flag the same tags.
+				changed = !sameFlags(readFlags(files, path, read.caption, read).flags, read.flags) || changed;
 				yield;
 			}
 		}
@@ -412,6 +430,11 @@ function readFlags(files: Map<string, FileFlags>, path: string, caption: string,
 	const fresh: FileFlags = { uri, caption, diagnostics, flags: captionFlags(diagnostics, caption), seenBy: read?.seenBy ?? 0, diagnosticsChanged: false };
 	files.set(path, fresh);
 	return fresh;
+}
+
+function sameFlags(a: readonly CaptionFlag[], b: readonly CaptionFlag[]): boolean {
+	return a === b || (a.length === b.length && a.every((flag, i) => flag.key === b[i].key && flag.label === b[i].label
+		&& flag.code === b[i].code && flag.message === b[i].message && flag.severity === b[i].severity));
 }
 
 function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {

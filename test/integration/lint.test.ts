@@ -212,6 +212,71 @@ describe('caption lint of a large folder', () => {
 });
 
 describe('the Tags view\'s flagged tags', () => {
+	it('stay as they are, without a refresh of the view, when a caption gets diagnostics that flag nothing (another extension\'s)', async function () {
+		this.timeout(120_000);
+		const captions = ['qu1et, smile, smile', 'qu1et, long hair'];
+		const root = await makeTrainingFolder(testWorkspace()!, 'flagged-quiet', {
+			subsets: [{ repeats: 10, classTokens: 'qu1et woman', images: captions.length, size: [32, 32], caption: (i) => captions[i] }],
+			settingsYaml: 'trigger: qu1et\nclass: woman\n',
+		});
+		const caption = vscode.Uri.file(join(root, 'images', '10_qu1et woman', 'img_002.txt'));
+		const api = await activateExtension();
+		const service = api.services.trainingFolders;
+		await service.refresh(root);
+		await api.testing.lint.diagnostics.idle();
+		const view = new TagsViewProvider(service);
+		const spelling = vscode.languages.createDiagnosticCollection('spelling');
+		const flagged = async () => (await view.flaggedTags(service.get(root)!)).map((tag) => `${tag.label} ${tag.code}`);
+		/** Sets the caption's diagnostics in the test's collection; how many times the view refreshed once it took them in. */
+		const refreshesAfter = async (diagnostics: vscode.Diagnostic[]): Promise<{ refreshes: number; scans: number }> => {
+			let refreshes = 0;
+			let scans = 0;
+			const counting = [view.onDidChangeTreeData(() => refreshes++), service.onDidChange((change) => change.root === root && scans++)];
+			try {
+				const seen = new Promise<void>((resolve) => {
+					const listening = vscode.languages.onDidChangeDiagnostics((event) => {
+						if (event.uris.some((uri) => uri.fsPath === caption.fsPath)) {
+							listening.dispose();
+							resolve();
+						}
+					});
+				});
+				spelling.set(caption, diagnostics);
+				await seen;
+				await view.idle();
+				return { refreshes, scans };
+			} finally {
+				counting.forEach((d) => d.dispose());
+			}
+		};
+		try {
+			assert.deepEqual(await flagged(), ['smile duplicate-tag']);
+			await view.idle();
+			// A spell checker's word on the caption: its diagnostics change, the tags flagged in it do not. A rescan (the
+			// folder's own files reported late) refreshes the view for its own reason: the step is taken again then.
+			const unknownWord = (message: string) => new vscode.Diagnostic(new vscode.Range(0, 7, 0, 11), message, vscode.DiagnosticSeverity.Information);
+			let quiet = await refreshesAfter([unknownWord('Unknown word (long)')]);
+			for (let attempt = 2; quiet.scans > 0 && attempt <= 5; attempt++) {
+				quiet = await refreshesAfter([unknownWord(`Unknown word (long), seen ${attempt} times`)]);
+			}
+			assert.equal(quiet.scans, 0, 'a step without a rescan of the folder');
+			assert.equal(quiet.refreshes, 0, 'no refresh of the Tags view for diagnostics that flag no tag');
+			assert.deepEqual(await flagged(), ['smile duplicate-tag']);
+
+			// Ours (source lora) on a tag of the same caption: flagged, and the view is refreshed to show it.
+			const ours = new vscode.Diagnostic(new vscode.Range(0, 7, 0, 16), 'a test flag', vscode.DiagnosticSeverity.Warning);
+			ours.source = 'lora';
+			ours.code = 'test-flag';
+			const flagging = await refreshesAfter([ours]);
+			assert.ok(flagging.refreshes >= 1, 'the view refreshed for a newly flagged tag');
+			assert.deepEqual((await flagged()).sort(), ['long hair test-flag', 'smile duplicate-tag']);
+		} finally {
+			spelling.dispose();
+			view.dispose();
+			await fs.rm(root, { recursive: true, force: true });
+		}
+	});
+
 	it('follow the lint as captions change on disk, and as the rules change with the captions unchanged', async function () {
 		this.timeout(180_000);
 		const captions = ['fl4g, smile, smile', 'fl4g, red dress, red dress', 'fl4g, long hair'];
