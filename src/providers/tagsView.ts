@@ -21,8 +21,13 @@ interface FolderTags {
  * The "Tags" view: every tag of a training folder with its count and share, per subset and in total,
  * plus the groups worth a look (in every image, in one image, flagged by the linter) and the statistics.
  */
+interface FolderNodes {
+	folder: TagsNode;
+	groups: TagsNode[];
+}
+
 export class TagsViewProvider extends Disposable implements vscode.TreeDataProvider<TagsNode> {
-	private readonly changeEmitter = this.register(new vscode.EventEmitter<TagsNode | undefined>());
+	private readonly changeEmitter = this.register(new vscode.EventEmitter<TagsNode | TagsNode[] | undefined>());
 	public readonly onDidChangeTreeData = this.changeEmitter.event;
 	/** The table per root, made in slices once per scan (20,000 captions took ~300 ms in one piece). */
 	private readonly cache = new Map<string, Promise<FolderTags>>();
@@ -36,6 +41,9 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 	private flaggedUpdating = false;
 	private flaggedAgain = false;
 	private readonly idleWaiters: Array<() => void> = [];
+	/** The folders the tree's top level was last made of (their rows, or one folder's groups). */
+	private shownRoots: string[] | undefined;
+	private readonly topNodes = new Map<string, FolderNodes>();
 	/** Diagnostics and scan changes seen, so a first read that overlapped one is brought up to date after it. */
 	private changes = 0;
 	/**
@@ -60,8 +68,9 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 				this.fileFlags.delete(change.root);
 				this.namedSince.delete(change.root);
 				this.walkedScan.delete(change.root);
+				this.topNodes.delete(change.root);
 			}
-			this.changeEmitter.fire(undefined);
+			this.refreshFolders([change.root]);
 			this.scheduleFlagged();
 		}));
 		// Throttled like the Dataset view: a steady stream of diagnostics must not postpone the refresh forever. Only
@@ -160,8 +169,9 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 
 	public async getChildren(node?: TagsNode): Promise<TagsNode[]> {
 		if (!node) {
-			const folders = this.service.folders();
-			return folders.length === 1 ? this.groups(folders[0].root) : folders.map((f) => ({ kind: 'folder', root: f.root }));
+			const roots = this.service.folders().map((f) => f.root);
+			this.shownRoots = roots;
+			return roots.length === 1 ? this.groups(roots[0]) : roots.map((root) => this.nodesOf(root).folder);
 		}
 		if (node.kind === 'folder') {
 			return this.groups(node.root);
@@ -202,8 +212,36 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 	}
 
 	private groups(root: string): TagsNode[] {
-		const order: TagGroup[] = ['every', 'single', 'flagged', 'stats', 'subsets', 'all'];
-		return order.map((group) => ({ kind: 'group', root, group }));
+		return this.nodesOf(root).groups;
+	}
+
+	/** A folder's row and its groups' rows, the same objects each time: VS Code refreshes a part of the tree by them. */
+	private nodesOf(root: string): FolderNodes {
+		let nodes = this.topNodes.get(root);
+		if (!nodes) {
+			const order: TagGroup[] = ['every', 'single', 'flagged', 'stats', 'subsets', 'all'];
+			nodes = { folder: { kind: 'folder', root }, groups: order.map((group) => ({ kind: 'group', root, group })) };
+			this.topNodes.set(root, nodes);
+		}
+		return nodes;
+	}
+
+	/**
+	 * Refreshes these folders' parts of the tree: their rows when several folders are listed, else the groups. The
+	 * whole tree only when the list of folders changed. A refresh of the whole tree cancels every fetch in flight, and a
+	 * folder the user was opening at that moment stayed open and empty (VS Code 1.139) until the next refresh.
+	 */
+	private refreshFolders(roots: readonly string[]): void {
+		const shown = this.shownRoots;
+		const now = this.service.folders();
+		if (!shown || shown.length !== now.length || now.some((folder, i) => folder.root !== shown[i])) {
+			this.changeEmitter.fire(undefined);
+			return;
+		}
+		const nodes = roots.filter((root) => shown.includes(root)).flatMap((root) => (shown.length === 1 ? this.nodesOf(root).groups : [this.nodesOf(root).folder]));
+		if (nodes.length > 0) {
+			this.changeEmitter.fire(nodes);
+		}
 	}
 
 	private async groupCount(folder: TrainingFolder, group: TagGroup): Promise<number | undefined> {
@@ -258,19 +296,21 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 
 	private async updateFlagged(): Promise<void> {
 		const shown = this.service.folders().filter((folder) => this.flagged.has(folder.root));
-		let changed = false;
+		const changed: string[] = [];
 		for (const folder of shown) {
 			const tags = await runInSlices(this.flaggedSteps(folder));
 			if (this.disposed) {
 				return;
 			}
-			changed ||= tags !== this.flagged.get(folder.root);
+			if (tags !== this.flagged.get(folder.root)) {
+				changed.push(folder.root);
+			}
 			this.flagged.set(folder.root, tags);
 		}
 		// flaggedSteps gives back the same array when no caption's flags changed: then the view stays as it is. Each
 		// burst of diagnostics (VS Code's echo of ours, another extension's on the captions) refreshed the whole tree.
-		if (changed) {
-			this.changeEmitter.fire(undefined);
+		if (changed.length > 0) {
+			this.refreshFolders(changed);
 		}
 	}
 
