@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { normalizeTag, tagAt } from '../core/caption';
 import { coverageOptionsFrom } from '../core/coverage/fromFolder';
 import type { TrainingFolder } from '../core/dataset';
-import { TagTable, buildTagTableSteps, filterRows, sortRows, tagStatsSubsets } from '../core/tagStats';
+import { TagRow, TagTable, buildTagTableSteps, filterRows, sortRows, tagStatsSubsets } from '../core/tagStats';
 import { imageCaptionTags } from '../core/datasetCaptionTags';
 import { DatasetTagSummary, summarizeTagsSteps } from '../core/tagStatsSummary';
 import { Disposable } from '../util/dispose';
@@ -44,6 +44,11 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 	/** The folders the tree's top level was last made of (their rows, or one folder's groups). */
 	private shownRoots: string[] | undefined;
 	private readonly topNodes = new Map<string, FolderNodes>();
+	/** Per root: the table as made for that scan, once made (what group rows count from without waiting). */
+	private readonly built = new Map<string, { folder: TrainingFolder; tags: FolderTags }>();
+	/** Scans whose table and flagged tags are being made for the group rows' counts, or failed to be. */
+	private readonly counting = new WeakSet<TrainingFolder>();
+	private readonly countFailed = new WeakSet<TrainingFolder>();
 	/** Diagnostics and scan changes seen, so a first read that overlapped one is brought up to date after it. */
 	private changes = 0;
 	/**
@@ -64,6 +69,7 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 		super();
 		this.register(service.onDidChange((change) => {
 			this.cache.delete(change.root);
+			this.built.delete(change.root);
 			if (!change.folder) {
 				this.fileFlags.delete(change.root);
 				this.namedSince.delete(change.root);
@@ -150,10 +156,11 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 		if (!folder) {
 			return new vscode.TreeItem('(folder is gone)');
 		}
+		if (node.kind === 'group') {
+			return this.groupItemNow(folder, node.group);
+		}
 		const { table } = await this.tagsOf(folder);
 		switch (node.kind) {
-			case 'group':
-				return groupItem(node.root, node.group, await this.groupCount(folder, node.group));
 			case 'subset':
 				return subsetItem(node.root, table, node.index);
 			case 'tag': {
@@ -228,8 +235,8 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 
 	/**
 	 * Refreshes these folders' parts of the tree: their rows when several folders are listed, else the groups. The
-	 * whole tree only when the list of folders changed. A refresh of the whole tree cancels every fetch in flight, and a
-	 * folder the user was opening at that moment stayed open and empty (VS Code 1.139) until the next refresh.
+	 * whole tree only when the list of folders changed. A refresh of the whole tree cancels every fetch in flight (VS
+	 * Code 1.139 answers them with nothing), and a folder being opened at that moment could stay open and empty.
 	 */
 	private refreshFolders(roots: readonly string[]): void {
 		const shown = this.shownRoots;
@@ -244,15 +251,43 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 		}
 	}
 
-	private async groupCount(folder: TrainingFolder, group: TagGroup): Promise<number | undefined> {
-		const rows = filterRows((await this.tagsOf(folder)).table.rows, this.filterText);
-		switch (group) {
-			case 'all': return rows.length;
-			case 'every': return rows.filter((r) => r.inEveryImage).length;
-			case 'single': return rows.filter((r) => r.singleImage).length;
-			case 'flagged': return (await this.flaggedTags(folder)).length;
-			default: return undefined;
+	/**
+	 * A group's row at once: with its count when the folder's table and flagged tags are made, else without one while
+	 * they are made, and the folder's rows are refreshed when they are. VS Code fetches a folder's rows as one request,
+	 * and its extension host answers a request that a refresh overtook with nothing (1.139): a folder could stay open
+	 * and empty. Rows made without waiting leave almost no such window.
+	 */
+	private async groupItemNow(folder: TrainingFolder, group: TagGroup): Promise<vscode.TreeItem> {
+		const built = this.built.get(folder.root);
+		const flagged = this.flagged.get(folder.root);
+		if (built?.folder === folder && flagged) {
+			return groupItem(folder.root, group, groupCount(filterRows(built.tags.table.rows, this.filterText), flagged, group));
 		}
+		if (this.countFailed.has(folder)) {
+			// Made again here, so that its error reaches the tree view.
+			this.countFailed.delete(folder);
+			await Promise.all([this.tagsOf(folder), this.flaggedTags(folder)]);
+			return this.groupItemNow(folder, group);
+		}
+		this.countLater(folder);
+		return groupItem(folder.root, group, undefined);
+	}
+
+	private countLater(folder: TrainingFolder): void {
+		if (this.counting.has(folder)) {
+			return;
+		}
+		this.counting.add(folder);
+		void Promise.all([this.tagsOf(folder), this.flaggedTags(folder)]).then(([tags]) => {
+			this.built.set(folder.root, { folder, tags });
+		}, () => {
+			this.countFailed.add(folder);
+		}).finally(() => {
+			this.counting.delete(folder);
+			if (!this.disposed && this.service.get(folder.root) === folder) {
+				this.refreshFolders([folder.root]);
+			}
+		});
 	}
 
 	/**
@@ -470,6 +505,16 @@ function readFlags(files: Map<string, FileFlags>, path: string, caption: string,
 	const fresh: FileFlags = { uri, caption, diagnostics, flags: captionFlags(diagnostics, caption), seenBy: read?.seenBy ?? 0, diagnosticsChanged: false };
 	files.set(path, fresh);
 	return fresh;
+}
+
+function groupCount(rows: readonly TagRow[], flagged: readonly FlaggedTag[], group: TagGroup): number | undefined {
+	switch (group) {
+		case 'all': return rows.length;
+		case 'every': return rows.filter((r) => r.inEveryImage).length;
+		case 'single': return rows.filter((r) => r.singleImage).length;
+		case 'flagged': return flagged.length;
+		default: return undefined;
+	}
 }
 
 function sameFlags(a: readonly CaptionFlag[], b: readonly CaptionFlag[]): boolean {
