@@ -42,9 +42,24 @@ async function openTimed(root: string): Promise<GalleryOpen> {
 
 /** A fresh Tags view provider (cold cache, as after a scan): the folder's children with their items, then every tag's item. */
 async function tagsTimed(provider: TagsViewProvider, root: string): Promise<{ rootMs: number; allMs: number; tags: number }> {
+	// The group rows come back at once; their counts once the table, statistics and flagged tags are made, when the
+	// provider refreshes the folder and VS Code asks for the rows again. The row times up to the counted rows.
+	const refreshed = new Promise<void>((resolve) => {
+		const listening = provider.onDidChangeTreeData(() => {
+			listening.dispose();
+			resolve();
+		});
+	});
 	const start = performance.now();
 	const groups = await provider.getChildren({ kind: 'folder', root });
-	await Promise.all(groups.map((node) => provider.getTreeItem(node)));
+	let items = await Promise.all(groups.map((node) => provider.getTreeItem(node)));
+	if (items.some((item) => item.label === 'All tags' && item.description === undefined)) {
+		await refreshed;
+		items = await Promise.all(groups.map((node) => provider.getTreeItem(node)));
+	}
+	if (items.some((item) => item.label === 'All tags' && item.description === undefined)) {
+		throw new Error(`the Tags view of ${root} did not count its tags`);
+	}
 	const rootDone = performance.now();
 	const all = groups.find((node): node is Extract<TagsNode, { kind: 'group' }> => node.kind === 'group' && node.group === 'all');
 	if (!all) {
@@ -109,7 +124,7 @@ describe('bench: gallery and Tags view on 5,000 images', () => {
 					provider.dispose();
 				}
 			}
-			const note = `median of ${TAGS_ROUNDS}; builds the tag table, statistics and flagged tags`;
+			const note = `median of ${TAGS_ROUNDS}; the group rows at once, counted once the tag table, statistics and flagged tags are made (to there)`;
 			if (count === SMALL) {
 				record('tags100Root', { ms: median(rounds.map((r) => r.rootMs)), work: SMALL, note });
 			} else {
