@@ -14,7 +14,8 @@ import { PoseSpread, poseSpread } from '../core/likeness/poseSpread';
 import { yawBin, tiltBin } from '../core/likeness/pose';
 
 export type CoverageNode =
-	| { kind: 'folder'; folder: TrainingFolder; coverage: FolderCoverage }
+	/** A folder's row when several are listed: one kept object per root, so VS Code can be told to refresh it alone. */
+	| { kind: 'folder'; root: string }
 	| { kind: 'problem'; folder: TrainingFolder; problem: CoverageProblem }
 	| { kind: 'subset'; folder: TrainingFolder; subset: SubsetCoverage }
 	| { kind: 'group'; folder: TrainingFolder; subset: SubsetCoverage; group: GroupCoverage }
@@ -47,6 +48,11 @@ export function shareBar(share: number): string {
 export class CoverageView extends Disposable implements vscode.TreeDataProvider<CoverageNode> {
 	public static readonly viewId = 'loraWorkbench.coverage';
 	private readonly changeEmitter = this.register(new vscode.EventEmitter<CoverageNode | undefined>());
+	private readonly folderNodes = new Map<string, Extract<CoverageNode, { kind: 'folder' }>>();
+	/** The folders the top level was last made of (their rows, or one folder's rows). */
+	private shownRoots: string[] | undefined;
+	/** Scans whose folder row was drawn before their coverage was computed: the row is refreshed once it is. */
+	private readonly describing = new WeakSet<TrainingFolder>();
 	public readonly onDidChangeTreeData = this.changeEmitter.event;
 	private readonly diagnostics = this.register(vscode.languages.createDiagnosticCollection('lora-coverage'));
 	/** Per root: the coverage of one scan (the folder object), computed once in slices that leave the host free. */
@@ -72,9 +78,10 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 			this.cache.delete(change.root);
 			if (!change.folder) {
 				this.trackers.delete(change.root);
+				this.folderNodes.delete(change.root);
 			}
 			this.scheduleDiagnostics();
-			this.changeEmitter.fire(undefined);
+			this.refreshFolder(change.root);
 		}));
 		void trainingFolders.ready().then(() => this.scheduleDiagnostics());
 	}
@@ -151,7 +158,7 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 				entry.measured = { state: 'done', spread: poseSpread(pictures, (p) => report.identity.pictures.find((v) => v.file === p.file)?.person) };
 			}
 			if (this.poses.get(folder.root) === entry) {
-				this.changeEmitter.fire(undefined);
+				this.refreshFolder(folder.root);
 			}
 		});
 		return entry.measured;
@@ -188,20 +195,46 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 		}
 	}
 
+	/** A folder's row when several are listed (the same object each time). */
+	public folderNode(root: string): CoverageNode {
+		let node = this.folderNodes.get(root);
+		if (!node) {
+			node = { kind: 'folder', root };
+			this.folderNodes.set(root, node);
+		}
+		return node;
+	}
+
+	/**
+	 * Refreshes one folder's row when several folders are listed and the list is what the top level was made of; else
+	 * the whole tree. A refresh of the whole tree cancels every fetch in flight (VS Code 1.139 answers them with
+	 * nothing), and a folder's rows fetched at that moment could stay empty: each rescan of any folder did that.
+	 */
+	private refreshFolder(root: string): void {
+		const shown = this.shownRoots;
+		const now = this.trainingFolders.folders();
+		if (shown && shown.length > 1 && shown.length === now.length && now.every((folder, i) => folder.root === shown[i])) {
+			if (shown.includes(root)) {
+				this.changeEmitter.fire(this.folderNode(root));
+			}
+			return;
+		}
+		this.changeEmitter.fire(undefined);
+	}
+
 	public async getChildren(node?: CoverageNode): Promise<CoverageNode[]> {
 		if (!node) {
 			await this.trainingFolders.ready();
-			const folders = await Promise.all(this.trainingFolders.folders().map(async (folder): Promise<CoverageNode> => ({ kind: 'folder', folder, coverage: await this.coverageReady(folder) })));
-			return folders.length === 1 ? this.getChildren(folders[0]) : folders;
+			const folders = this.trainingFolders.folders();
+			this.shownRoots = folders.map((folder) => folder.root);
+			// Several folders: their rows at once; each folder's coverage is waited for in the request for its own rows.
+			return folders.length === 1 ? this.folderRows(folders[0]) : folders.map((folder) => this.folderNode(folder.root));
 		}
 		switch (node.kind) {
-			case 'folder':
-				return [
-					...node.coverage.problems.map((problem): CoverageNode => ({ kind: 'problem', folder: node.folder, problem })),
-					...node.coverage.report.subsets.filter((s) => s.role !== 'reg').map((subset): CoverageNode => ({ kind: 'subset', folder: node.folder, subset })),
-					{ kind: 'subset', folder: node.folder, subset: node.coverage.report.total },
-					{ kind: 'pose', folder: node.folder, measured: this.poseOf(node.folder) },
-				];
+			case 'folder': {
+				const folder = this.trainingFolders.get(node.root);
+				return folder ? this.folderRows(folder) : [];
+			}
 			case 'pose': {
 				if (node.measured.state !== 'done') {
 					return [];
@@ -229,12 +262,36 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 		}
 	}
 
+	/** A folder's rows: its coverage problems, its subsets, all subsets and the measured head pose. */
+	private async folderRows(folder: TrainingFolder): Promise<CoverageNode[]> {
+		const coverage = await this.coverageReady(folder);
+		return [
+			...coverage.problems.map((problem): CoverageNode => ({ kind: 'problem', folder, problem })),
+			...coverage.report.subsets.filter((s) => s.role !== 'reg').map((subset): CoverageNode => ({ kind: 'subset', folder, subset })),
+			{ kind: 'subset', folder, subset: coverage.report.total },
+			{ kind: 'pose', folder, measured: this.poseOf(folder) },
+		];
+	}
+
 	public getTreeItem(node: CoverageNode): vscode.TreeItem {
 		const showImages = (title: string): vscode.Command => ({ command: 'loraWorkbench.showCoverageImages', title, arguments: [node] });
 		switch (node.kind) {
 			case 'folder': {
-				const item = new vscode.TreeItem(basename(node.folder.root), vscode.TreeItemCollapsibleState.Expanded);
-				item.description = node.coverage.problems.length ? `${node.coverage.problems.length} to improve` : 'varied';
+				const item = new vscode.TreeItem(basename(node.root), vscode.TreeItemCollapsibleState.Expanded);
+				item.id = `coverage-folder:${node.root}`;
+				// As of the last computed coverage of this scan; its rows wait for it, and a new scan refreshes the row.
+				const folder = this.trainingFolders.get(node.root);
+				const entry = folder && this.cache.get(node.root);
+				const coverage = entry?.folder === folder ? entry?.done : undefined;
+				item.description = coverage === undefined ? undefined : coverage.problems.length ? `${coverage.problems.length} to improve` : 'varied';
+				if (folder && coverage === undefined && !this.describing.has(folder)) {
+					this.describing.add(folder);
+					void this.coverageReady(folder).then(() => {
+						if (this.trainingFolders.get(node.root) === folder && !this.disposed) {
+							this.changeEmitter.fire(node);
+						}
+					}, () => undefined);
+				}
 				item.iconPath = new vscode.ThemeIcon('folder');
 				return item;
 			}

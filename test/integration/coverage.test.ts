@@ -143,7 +143,7 @@ describe('coverage and balance', () => {
 		const api = await activateExtension();
 		await api.services.trainingFolders.refresh(scoped);
 		const view = api.testing.coverageView;
-		const folderNode = (await view.getChildren()).find((n) => n.kind === 'folder' && n.folder.root === scoped)!;
+		const folderNode = (await view.getChildren()).find((n) => n.kind === 'folder' && n.root === scoped)!;
 		const faceNode = (await view.getChildren(folderNode)).find((n) => n.kind === 'subset' && n.subset.subset === FACE)!;
 		const angles = (await view.getChildren(faceNode)).find((n) => n.kind === 'group' && n.group.group === 'angle')!;
 		await view.showImages(angles);

@@ -127,7 +127,7 @@ describe('likeness: wrong person and the recommended epoch (integration)', funct
 		const view = api.testing.coverageView;
 		const folder = api.services.trainingFolders.get(root)!;
 		const poseNode = await waitFor('the measured pose', async () => {
-			const node = (await view.getChildren({ kind: 'folder', folder, coverage: view.coverageOf(folder) })).find((n) => n.kind === 'pose');
+			const node = (await view.getChildren(view.folderNode(folder.root))).find((n) => n.kind === 'pose');
 			return node?.kind === 'pose' && node.measured.state !== 'measuring' && node;
 		}, 120_000);
 		assert.equal(poseNode.measured.state, 'done', JSON.stringify(poseNode.measured));

@@ -1,10 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
 import { TagsViewProvider } from '../../src/providers/tagsView';
 import type { TagsNode } from '../../src/providers/tagsViewNodes';
+import type { CoverageNode } from '../../src/providers/coverageView';
 
 type Refresh = TagsNode | TagsNode[] | undefined;
 
@@ -74,6 +76,39 @@ describe('the Tags view\'s refreshes', () => {
 		} finally {
 			listening.dispose();
 			view.dispose();
+			await fs.rm(changed, { recursive: true, force: true });
+			await fs.rm(other, { recursive: true, force: true });
+		}
+	});
+});
+
+describe('the Coverage view\'s refreshes', () => {
+	it('name only the changed folder\'s row when several folders are listed; its rows still come from the new scan', async function () {
+		this.timeout(120_000);
+		const changed = await makeTrainingFolder(testWorkspace()!, 'coverage-changed', spec('c0va'));
+		const other = await makeTrainingFolder(testWorkspace()!, 'coverage-other', spec('c0vb'));
+		const api = await activateExtension();
+		const service = api.services.trainingFolders;
+		await waitFor('discovery to find both folders', () => service.get(changed) !== undefined && service.get(other) !== undefined);
+		await service.ready();
+		const view = api.testing.coverageView;
+		const refreshes: Array<CoverageNode | undefined> = [];
+		const listening = view.onDidChangeTreeData((refresh) => refreshes.push(refresh ?? undefined));
+		try {
+			const top = await view.getChildren();
+			assert.ok(top.includes(view.folderNode(changed)) && top.includes(view.folderNode(other)), 'both folders are rows of the top level');
+
+			await fs.writeFile(join(changed, 'images', '10_c0va woman', 'img_001.txt'), 'c0va, smile, from side');
+			await service.refresh(changed);
+			assert.ok(refreshes.includes(view.folderNode(changed)), 'the rescanned folder\'s row is refreshed by itself');
+			assert.ok(!refreshes.includes(view.folderNode(other)), 'the other folder\'s row is not refreshed');
+			// Asked again, as VS Code does after the refresh, the folder's rows come from the new scan.
+			const all = (await view.getChildren(view.folderNode(changed))).find((node) => node.kind === 'subset' && node.subset.subset === 'all subsets');
+			assert.ok(all?.kind === 'subset');
+			const angles = (await view.getChildren(all)).find((node) => node.kind === 'group' && node.group.group === 'angle');
+			assert.ok(angles?.kind === 'group' && angles.group.tags.some((tag) => tag.tag === 'from side'), 'the new caption\'s angle is counted');
+		} finally {
+			listening.dispose();
 			await fs.rm(changed, { recursive: true, force: true });
 			await fs.rm(other, { recursive: true, force: true });
 		}
