@@ -81,7 +81,8 @@ const contexts = [
 		define,
 		// VS Code compiles and runs the whole file before activate(): minified there is less to parse in every
 		// build (the source map keeps stack traces readable); keepNames keeps class and function names as written.
-		minify: true,
+		// LORA_UNMINIFIED=1 builds it as written, for CPU and heap profiles that name our functions.
+		minify: !process.env.LORA_UNMINIFIED,
 		keepNames: true,
 		plugins: [vscodeOnce],
 	},

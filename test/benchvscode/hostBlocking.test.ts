@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { closeSync, promises as fs, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
+import { Session } from 'node:inspector';
 import type { WorkbenchApi } from '../../src/extension';
 import type { TrainingFolder } from '../../src/core/dataset';
 import type { TagsNode } from '../../src/providers/tagsViewNodes';
@@ -121,6 +122,8 @@ interface Block {
 	cpuMs?: number;
 	/** Time it was ready to run but waited for a core. */
 	waitMs?: number;
+	/** When it ended, on the monotonic clock of a V8 CPU profile's timestamps (µs). */
+	endUs?: number;
 }
 
 /**
@@ -135,6 +138,8 @@ class BlockMonitor {
 	private lastAt = performance.now();
 	private lastCpu = threadCpuMs();
 	private lastWait = this.queue.ms();
+	/** Every block over 30 ms, kept only while a CPU profile is taken (HostProfile), to find each one in it. */
+	readonly kept: Block[] | undefined = process.env.LORA_BENCH_HOST_PROFILE ? [] : undefined;
 	private readonly timer = setInterval(() => {
 		const at = performance.now();
 		const cpu = threadCpuMs();
@@ -145,6 +150,9 @@ class BlockMonitor {
 				cpuMs: cpu !== undefined && this.lastCpu !== undefined ? cpu - this.lastCpu : undefined,
 				waitMs: wait !== undefined && this.lastWait !== undefined ? wait - this.lastWait : undefined,
 			};
+			if (this.kept && block.wallMs > 30) {
+				this.kept.push({ ...block, endUs: Number(process.hrtime.bigint() / 1000n) });
+			}
 			if (block.wallMs > this.longest.wallMs) {
 				this.longest = block;
 			}
@@ -202,7 +210,7 @@ interface Phase {
 class PhaseRecorder {
 	readonly phases: Phase[] = [];
 	private readonly delay = monitorEventLoopDelay({ resolution: 10 });
-	private readonly blocks = new BlockMonitor();
+	readonly blocks = new BlockMonitor();
 	/** The longest pause of V8's collector on the host thread (its wall time, waits for a core included). */
 	private gc: GcPause = { ms: 0, kind: '' };
 	private readonly gcs = new PerformanceObserver((list) => {
@@ -247,6 +255,44 @@ class PhaseRecorder {
 			+ (phases.every((p) => p.cpuMs !== undefined) ? `host-thread CPU per phase: ${phases.map((p) => `${p.phase} ${(p.cpuMs! / 1000).toFixed(2)} s`).join(', ')}; ` : '')
 			+ `host rss ${(memory.rss / 2 ** 20).toFixed(0)} MiB, heap ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB`;
 		return { ms: longest.maxMs, note };
+	}
+}
+
+/**
+ * With LORA_BENCH_HOST_PROFILE set to a file, a CPU profile of the host thread over the measured phases (1 ms samples,
+ * for Chrome's or VS Code's profile viewer): where a long block's time went. Off by default, since the profiler's own
+ * cost lengthens every block.
+ */
+class HostProfile {
+	private readonly session = process.env.LORA_BENCH_HOST_PROFILE ? new Session() : undefined;
+
+	async start(): Promise<void> {
+		if (!this.session) {
+			return;
+		}
+		this.session.connect();
+		await this.post('Profiler.enable');
+		await this.post('Profiler.setSamplingInterval', { interval: 1000 });
+		await this.post('Profiler.start');
+		// Allocations that outlived a scavenge (those the scavenger copied), by where they were made.
+		await this.post('HeapProfiler.enable');
+		await this.post('HeapProfiler.startSampling', { samplingInterval: 64 * 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
+	}
+
+	/** Writes the profile, with the long blocks the monitor saw (their `endUs` on the profile's clock) as `blocks`. */
+	async stop(blocks: Block[] | undefined): Promise<void> {
+		if (!this.session) {
+			return;
+		}
+		const { profile } = await this.post('Profiler.stop') as { profile: object };
+		const { profile: heap } = await this.post('HeapProfiler.stopSampling') as { profile: object };
+		this.session.disconnect();
+		await fs.writeFile(process.env.LORA_BENCH_HOST_PROFILE!, JSON.stringify({ ...profile, blocks }));
+		await fs.writeFile(`${process.env.LORA_BENCH_HOST_PROFILE!}.heapprofile`, JSON.stringify(heap));
+	}
+
+	private post(method: string, params?: object): Promise<unknown> {
+		return new Promise((resolve, reject) => this.session!.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
 	}
 }
 
@@ -330,7 +376,9 @@ describe('bench: extension host with 20,000 captions', () => {
 		// Built before the timed phases, moved into the workspace in the first (see buildStaged).
 		const staged = await buildStaged(testWorkspace()!, 'bench-host-20k', (dir) => buildCaptionFolder(dir, png, TRAINING));
 		const recorder = new PhaseRecorder();
+		const profile = new HostProfile();
 		let root = '';
+		await profile.start();
 		try {
 			await recorder.phase('open', async () => {
 				root = await staged.moveIn();
@@ -364,6 +412,7 @@ describe('bench: extension host with 20,000 captions', () => {
 				});
 			}
 		} finally {
+			await profile.stop(recorder.blocks.kept);
 			recorder.dispose();
 			await staged.discard();
 		}
