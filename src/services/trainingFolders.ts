@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { basename, join, relative, sep } from 'node:path';
-import { FSWatcher, watch } from 'node:fs';
+import { FSWatcher, promises as fs, watch } from 'node:fs';
 import { TrainingFolder, rescanSubsets, scanTrainingFolder } from '../core/dataset';
 import { DISCOVERY_DEPTH, findTrainingFolders } from '../core/datasetDiscover';
 import { SETTINGS_FILE_NAME } from '../core/settings';
@@ -125,7 +125,13 @@ export class TrainingFolderService extends Disposable {
 		const workspaceDirs = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
 		const found = new Set((await Promise.all(workspaceDirs.map((d) => findTrainingFolders(d)))).flat());
 		for (const root of this.extraRoots) {
-			found.add(root);
+			// A folder named by path (one just made, or outside the workspace) is kept while it is there; deleted, it
+			// is let go like a discovered one, else its last scan stayed listed.
+			if (await isDirectory(root)) {
+				found.add(root);
+			} else {
+				this.extraRoots.delete(root);
+			}
 		}
 		for (const root of [...this.watchers.keys()]) {
 			if (!found.has(root)) {
@@ -194,6 +200,13 @@ export class TrainingFolderService extends Disposable {
 
 	private async rescan(root: string, change: FolderChange): Promise<void> {
 		if (this.disposed || !this.watchers.has(root)) {
+			return;
+		}
+		if (!(await isDirectory(root))) {
+			// Deleted or moved away (a scan would read it as empty): discovery lets it go, also when it lies outside the
+			// workspace, where no other watch says so.
+			this.log.info(`Training folder gone: ${root}`);
+			this.scheduleRediscover();
 			return;
 		}
 		const previous = this.scans.get(root);
@@ -285,4 +298,8 @@ class FolderWatch {
 		}
 		this.watchers.clear();
 	}
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+	return fs.stat(path).then((stat) => stat.isDirectory(), () => false);
 }

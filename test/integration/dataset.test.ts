@@ -115,4 +115,23 @@ describe('training folders that appear in the workspace', () => {
 			await fs.rm(away, { recursive: true, force: true });
 		}
 	});
+
+	it('lets go of a folder opened by path outside the workspace when it is deleted', async () => {
+		const api = await activateExtension();
+		const service = api.services.trainingFolders;
+		// A folder the workbench was pointed at (made by an import, or outside the workspace): no discovery finds it.
+		const outside = await fs.mkdtemp(join(tmpdir(), 'by-path-'));
+		try {
+			const root = await makeTrainingFolder(outside, 'byp4th', { subsets: [{ repeats: 10, classTokens: 'byp4th woman', images: 1, size: [64, 64] }], settingsYaml: 'trigger: byp4th\nclass: woman\n' });
+			await service.refresh(root);
+			assert.ok(service.get(root), 'the folder is listed once opened by path');
+			await fs.rm(root, { recursive: true, force: true });
+			// Its watch reports the files going, and the rescan finds the folder gone (it stayed listed, as scanned last).
+			await waitFor('the deleted folder to leave the list', () => !service.get(root));
+			await service.refresh();
+			assert.ok(!service.get(root), 'a later discovery does not bring it back');
+		} finally {
+			await fs.rm(outside, { recursive: true, force: true });
+		}
+	});
 });
