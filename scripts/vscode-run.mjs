@@ -15,12 +15,6 @@ const repoRoot = resolve(import.meta.dirname, '..');
 const SUITE_TIMEOUT_MS = Number(process.env.LORA_TEST_TIMEOUT_MS || 20 * 60 * 1000);
 // Generous: on a busy 2-core machine the server's first start has been seen to take over a minute.
 const SERVER_START_TIMEOUT_MS = 180_000;
-/**
- * How long the page control waits for an element to wait for, click or measure: Playwright waits for it to be there,
- * visible and still, so this bounds only a failure. A click's 10 s was too short on a loaded 2-core machine (the
- * bulk edit's "Apply" action came after it, seen with the integration tier running beside the UI tier).
- */
-const ELEMENT_TIMEOUT_MS = 60_000;
 
 function usesElectron() {
 	return Boolean(process.env.VSCODE_EXECUTABLE || process.env.LORA_TEST_ELECTRON === '1');
@@ -302,14 +296,14 @@ async function startControlServer(screenshotsDir) {
 				const selector = url.searchParams.get('selector') || 'body';
 				const frameText = url.searchParams.get('frame');
 				const target = frameText ? page.frameLocator(frameText).locator(selector) : page.locator(selector);
-				await target.first().waitFor({ state: 'visible', timeout: Number(url.searchParams.get('timeout') || ELEMENT_TIMEOUT_MS) });
+				await target.first().waitFor({ state: 'visible', timeout: Number(url.searchParams.get('timeout') || 60_000) });
 				res.end('{}');
 			} else if (url.pathname === '/rect') {
 				// The element's box in page pixels (the screenshot's pixels: the viewport has device scale 1), iframes included.
 				const selector = url.searchParams.get('selector') || 'body';
 				const frameText = url.searchParams.get('frame');
 				const target = frameText ? page.frameLocator(frameText).locator(selector) : page.locator(selector);
-				const rect = await target.first().boundingBox({ timeout: ELEMENT_TIMEOUT_MS });
+				const rect = await target.first().boundingBox({ timeout: 10_000 });
 				if (!rect) { throw new Error(`${selector} is not visible`); }
 				res.end(JSON.stringify(rect));
 			} else if (url.pathname === '/count') {
@@ -332,7 +326,7 @@ async function startControlServer(screenshotsDir) {
 				const selector = url.searchParams.get('selector') || 'body';
 				const frameText = url.searchParams.get('frame');
 				const target = frameText ? page.frameLocator(frameText).locator(selector) : page.locator(selector);
-				await target.first().click({ timeout: ELEMENT_TIMEOUT_MS });
+				await target.first().click({ timeout: 10_000 });
 				res.end('{}');
 			} else {
 				res.statusCode = 404;
