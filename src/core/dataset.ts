@@ -407,7 +407,8 @@ async function findSubsets(baseDir: string, isReg: boolean, settings: WorkbenchS
 	return subsets;
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Whether `path` is a directory now (false when it is gone or unreadable). */
+export async function isDirectory(path: string): Promise<boolean> {
 	return fs.stat(path).then((s) => s.isDirectory(), () => false);
 }
 
@@ -506,16 +507,16 @@ export async function scanTrainingFolder(root: string, options: ScanOptions = {}
 		imagesDir: join(root, 'images'), regDir: join(root, 'reg'), modelDir: join(root, 'model'), logDir: join(root, 'log'),
 	};
 	const problems: DatasetProblem[] = settings.problems.map((message) => ({ severity: 'warning', code: 'settings', message, path: join(root, 'lora-workbench.yaml') }));
-	if (!(await exists(root))) {
+	if (!(await isDirectory(root))) {
 		folder.folderProblems = folder.warnings = [{ severity: 'error', code: 'folder-missing', message: `${root} does not exist or is not a folder. Pick an existing training folder.`, path: root }];
 		return folder;
 	}
-	if (!(await exists(folder.imagesDir))) {
+	if (!(await isDirectory(folder.imagesDir))) {
 		problems.push({ severity: 'error', code: 'no-images-dir', message: `${root} has no images/ folder. Create images/<repeats>_<trigger> <class>/ (for example images/24_mytrigger woman/) or run "LoRA: New Training Folder".`, path: root });
 	} else {
 		folder.subsets.push(...(await findSubsets(folder.imagesDir, false, settings, problems)));
 	}
-	if (await exists(folder.regDir)) {
+	if (await isDirectory(folder.regDir)) {
 		folder.subsets.push(...(await findSubsets(folder.regDir, true, settings, problems)));
 	}
 	const readCaptions = options.readCaptions ?? true;

@@ -212,8 +212,7 @@ export class CoverageView extends Disposable implements vscode.TreeDataProvider<
 	 */
 	private refreshFolder(root: string): void {
 		const shown = this.shownRoots;
-		const now = this.trainingFolders.folders();
-		if (shown && shown.length > 1 && shown.length === now.length && now.every((folder, i) => folder.root === shown[i])) {
+		if (shown && shown.length > 1 && this.trainingFolders.isListedAs(shown)) {
 			if (shown.includes(root)) {
 				this.changeEmitter.fire(this.folderNode(root));
 			}

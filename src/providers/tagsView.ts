@@ -240,8 +240,7 @@ export class TagsViewProvider extends Disposable implements vscode.TreeDataProvi
 	 */
 	private refreshFolders(roots: readonly string[]): void {
 		const shown = this.shownRoots;
-		const now = this.service.folders();
-		if (!shown || shown.length !== now.length || now.some((folder, i) => folder.root !== shown[i])) {
+		if (!shown || !this.service.isListedAs(shown)) {
 			this.changeEmitter.fire(undefined);
 			return;
 		}

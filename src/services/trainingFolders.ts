@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { basename, join, relative, sep } from 'node:path';
-import { FSWatcher, promises as fs, watch } from 'node:fs';
-import { TrainingFolder, rescanSubsets, scanTrainingFolder } from '../core/dataset';
+import { FSWatcher, watch } from 'node:fs';
+import { TrainingFolder, isDirectory, rescanSubsets, scanTrainingFolder } from '../core/dataset';
 import { DISCOVERY_DEPTH, findTrainingFolders } from '../core/datasetDiscover';
 import { SETTINGS_FILE_NAME } from '../core/settings';
 import { Disposable } from '../util/dispose';
@@ -67,6 +67,12 @@ export class TrainingFolderService extends Disposable {
 	/** The scanned training folders, sorted by path. */
 	public folders(): TrainingFolder[] {
 		return [...this.scans.values()].sort((a, b) => a.root.localeCompare(b.root));
+	}
+
+	/** Whether the folders listed now are exactly `roots`, in order (what a tree view's top level was last made of). */
+	public isListedAs(roots: readonly string[] | undefined): boolean {
+		const now = this.folders();
+		return roots !== undefined && roots.length === now.length && now.every((folder, i) => folder.root === roots[i]);
 	}
 
 	public get(root: string): TrainingFolder | undefined {
@@ -298,8 +304,4 @@ class FolderWatch {
 		}
 		this.watchers.clear();
 	}
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-	return fs.stat(path).then((stat) => stat.isDirectory(), () => false);
 }
