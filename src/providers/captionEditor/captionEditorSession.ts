@@ -41,6 +41,10 @@ const MAX_FIXES_PER_PROBLEM = 3;
  * start. The tab stays VS Code's editor of the caption it was opened on (the title follows the caption shown);
  * the shown caption is saved before stepping away from it, and Ctrl+S / Ctrl+Z in the editor act on the shown
  * caption (the provider's commands), not on the tab's first one.
+ *
+ * A caption stepped to is saved with each of this editor's edits, as taggui saves: no editor shows that file, and
+ * VS Code opens every dirty text file no editor shows in a background tab of its own, 800 ms after it turns dirty
+ * (its TextFileEditorTracker), which made a second tab. The tab's own caption keeps VS Code's save and hot exit.
  */
 export class CaptionEditorSession extends Disposable {
 	public target: CaptionTarget;
@@ -146,8 +150,20 @@ export class CaptionEditorSession extends Disposable {
 			this.post({ type: 'notice', severity: 'info', message: move.refused });
 			return true;
 		}
-		await this.replaceText(document, move.text);
+		if (await this.replaceText(document, move.text)) {
+			await this.saveIfStepped(document);
+		}
 		return true;
+	}
+
+	/** See the class comment: a caption stepped to must not stay dirty. */
+	private async saveIfStepped(document: vscode.TextDocument): Promise<void> {
+		if (!this.stepped || document.uri.scheme !== 'file' || !document.isDirty) {
+			return;
+		}
+		if (!await document.save()) {
+			this.post({ type: 'notice', severity: 'error', message: `${basename(document.uri.fsPath)} could not be saved; its change is kept unsaved. Is the file or its folder read-only?` });
+		}
 	}
 
 	private async replaceText(document: vscode.TextDocument, text: string): Promise<boolean> {
@@ -267,6 +283,7 @@ export class CaptionEditorSession extends Disposable {
 			return;
 		}
 		this.host.history.record(document.uri.toString(), before, document.getText());
+		await this.saveIfStepped(document);
 	}
 
 	/**
@@ -339,6 +356,7 @@ export class CaptionEditorSession extends Disposable {
 		if (action.command) {
 			await vscode.commands.executeCommand(action.command.command, ...(action.command.arguments ?? []));
 		}
+		await this.saveIfStepped(this.document);
 	}
 
 	/** Posts the newest state only: a slower, older computation never overwrites a newer one. */
