@@ -279,6 +279,14 @@ async function startControlServer(screenshotsDir) {
 	};
 	const server = createServer(async (req, res) => {
 		const url = new URL(req.url, 'http://127.0.0.1');
+		const started = Date.now();
+		// A slow or failed page action is named in the test output: a test that runs out of time says where it waited.
+		res.once('finish', () => {
+			const seconds = (Date.now() - started) / 1000;
+			if (seconds >= 5 || res.statusCode !== 200) {
+				console.log(`      page control: ${url.pathname} ${url.searchParams.get('selector') ?? ''} took ${seconds.toFixed(1)} s${res.statusCode !== 200 ? ' and failed' : ''}`);
+			}
+		});
 		try {
 			if (!page) { throw new Error('no page yet'); }
 			if (url.pathname === '/screenshot') {
@@ -303,7 +311,7 @@ async function startControlServer(screenshotsDir) {
 				const selector = url.searchParams.get('selector') || 'body';
 				const frameText = url.searchParams.get('frame');
 				const target = frameText ? page.frameLocator(frameText).locator(selector) : page.locator(selector);
-				const rect = await target.first().boundingBox({ timeout: 10_000 });
+				const rect = await target.first().boundingBox({ timeout: Number(url.searchParams.get('timeout') || 60_000) });
 				if (!rect) { throw new Error(`${selector} is not visible`); }
 				res.end(JSON.stringify(rect));
 			} else if (url.pathname === '/count') {
@@ -326,7 +334,7 @@ async function startControlServer(screenshotsDir) {
 				const selector = url.searchParams.get('selector') || 'body';
 				const frameText = url.searchParams.get('frame');
 				const target = frameText ? page.frameLocator(frameText).locator(selector) : page.locator(selector);
-				await target.first().click({ timeout: 10_000 });
+				await target.first().click({ timeout: Number(url.searchParams.get('timeout') || 60_000) });
 				res.end('{}');
 			} else {
 				res.statusCode = 404;

@@ -38,9 +38,25 @@ export async function typeText(text: string): Promise<void> {
 	await call(`/type?text=${encodeURIComponent(text)}`);
 }
 
-/** Clicks an element; `frame` is a CSS selector of an iframe (webviews nest two: use 'iframe.webview.ready >> internal:control=enter-frame >> iframe#active-frame' style selectors through frameLocator chains). */
-export async function click(selector: string, frame?: string): Promise<void> {
-	await call(`/click?selector=${encodeURIComponent(selector)}${frame ? `&frame=${encodeURIComponent(frame)}` : ''}`);
+/**
+ * Clicks an element, waiting up to `timeoutMs` for it to be there and clickable (a loaded 2-core machine can take
+ * longer than 10 s to draw it); `frame` is a CSS selector of an iframe (webviews nest two: use
+ * 'iframe.webview.ready >> internal:control=enter-frame >> iframe#active-frame' style selectors through frameLocator chains).
+ */
+export async function click(selector: string, frame?: string, timeoutMs = 60_000): Promise<void> {
+	await call(`/click?selector=${encodeURIComponent(selector)}&timeout=${timeoutMs}${frame ? `&frame=${encodeURIComponent(frame)}` : ''}`);
+}
+
+/**
+ * Clicks an element if the page has one now (a view header that may be folded already), without waiting for one to
+ * appear: a click that may have nothing to click must not wait out `click`'s timeout. False when there was none, or
+ * it went away before the click.
+ */
+export async function clickIfPresent(selector: string, frame?: string): Promise<boolean> {
+	if (await countElements(selector, frame) === 0) {
+		return false;
+	}
+	return click(selector, frame, 10_000).then(() => true, () => false);
 }
 
 /** Resolves once an element of the workbench page (or of the iframe `frame`) is visible: wait for UI, never sleep. */
@@ -56,8 +72,8 @@ export interface PageRect {
 }
 
 /** Where an element of the page (or of the iframe `frame`) is drawn, in the pixels of `screenshot()`'s PNG. */
-export async function elementRect(selector: string, frame?: string): Promise<PageRect> {
-	return await call(`/rect?selector=${encodeURIComponent(selector)}${frame ? `&frame=${encodeURIComponent(frame)}` : ''}`) as PageRect;
+export async function elementRect(selector: string, frame?: string, timeoutMs = 60_000): Promise<PageRect> {
+	return await call(`/rect?selector=${encodeURIComponent(selector)}&timeout=${timeoutMs}${frame ? `&frame=${encodeURIComponent(frame)}` : ''}`) as PageRect;
 }
 
 /** How many elements of the page (or of the iframe `frame`) match `selector`, visible or not, now. */
@@ -138,7 +154,7 @@ export function sideBarRow(view: string, extra = ''): string {
 export async function expandSideBarRow(view: string, extra: string, attempts = 5): Promise<void> {
 	for (let attempt = 1; ; attempt++) {
 		await waitForElement(sideBarRow(view, extra));
-		await click(sideBarRow(view, `[aria-expanded="false"]${extra}`)).catch(() => undefined);
+		await clickIfPresent(sideBarRow(view, `[aria-expanded="false"]${extra}`));
 		try {
 			await waitForElement(sideBarRow(view, `[aria-expanded="true"]${extra}`), undefined, 10_000);
 			return;

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { sharedFixture, testWorkspace } from '../support/paths';
-import { WEBVIEW_FRAME, click, screenshot, sideBarRow, waitForElement, waitForTheme } from '../support/screenshot';
+import { WEBVIEW_FRAME, click, clickIfPresent, screenshot, sideBarRow, waitForElement, waitForTheme } from '../support/screenshot';
 import { healthView } from '../support/webviews';
 
 const FACE = '24_3mm4w4ts0n woman';
@@ -92,14 +92,14 @@ describe('Dataset Health (UI)', function () {
 		// Fold the other LoRA views so the Dataset view has the height for this folder's rows (the Tags view was
 		// given all of it by the gallery suite), then open the folder and its face subset by clicking, as a person would.
 		for (const view of ['Tags', 'Checkpoints', 'Coverage']) {
-			await click(`[id="workbench.parts.sidebar"] .pane-header.expanded:has-text("${view}")`).catch(() => undefined);
+			await clickIfPresent(`[id="workbench.parts.sidebar"] .pane-header.expanded:has-text("${view}")`);
 			await waitForElement(`[id="workbench.parts.sidebar"] .pane-header:not(.expanded):has-text("${view}")`);
 		}
 		// Other suites' folders are collapsed now. This one may be open again already: its row is refreshed when its
 		// problems come in, and a refresh opens it as its tree item says. Then its closed face subset is on screen.
 		const datasetRow = (text: string) => `[id="workbench.parts.sidebar"] .pane:has(.pane-header:has-text("Dataset")) .monaco-list-row[aria-expanded="false"]:has-text("${text}")`;
 		await waitForElement(`${datasetRow('health-ui')}, ${datasetRow(FACE)}`);
-		await click(datasetRow('health-ui')).catch(() => undefined);
+		await clickIfPresent(datasetRow('health-ui'));
 		await waitForElement(datasetRow(FACE));
 		await click(datasetRow(FACE));
 		await waitForElement(sideBarRow('Dataset', `[aria-expanded="true"]:has-text("${FACE}")`));
