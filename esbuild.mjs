@@ -2,7 +2,7 @@
 // and the test bundles. `--production` minifies; `--watch` rebuilds on change. scripts/package.mjs adds
 // `--outdir <dir>` (build into its staging folder, not the dist/ everyone's tests use) and `--package-target <t>`.
 import * as esbuild from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const production = process.argv.includes('--production');
@@ -101,6 +101,8 @@ const contexts = [
 ];
 
 if (withTests) {
+	// Made anew each build: a test file deleted or renamed in test/ must not go on running from an old bundle.
+	rmSync('out/test', { recursive: true, force: true });
 	const testEntries = [
 		...filesUnder('test/integration', /\.ts$/),
 		...filesUnder('test/ui', /\.ts$/),

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { extname, join, relative, resolve } from 'node:path';
 import { CliCommand, UsageError, booleanFlag } from './args';
+import { isDirectory } from '../core/dataset';
 import { defaultModelCacheDir } from '../core/images/modelCache';
 import { checkImages } from '../core/images/checkImages';
 import { imageSettingsFromYaml, trainingFolderEntries } from '../core/images/checkFolder';
@@ -33,7 +34,7 @@ export const checkCommand: CliCommand = {
 			throw new UsageError('give one folder');
 		}
 		const folder = resolve(io.cwd, args.positionals[0]);
-		if (!(await fs.stat(folder).then((s) => s.isDirectory(), () => false))) {
+		if (!(await isDirectory(folder))) {
 			throw new UsageError(`${folder} is not a folder`);
 		}
 		const faceModelPath = await faceModelFromFlags(args, io.cwd);

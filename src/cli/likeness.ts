@@ -1,6 +1,6 @@
-import { promises as fs } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { CliCommand, UsageError, booleanFlag } from './args';
+import { isDirectory } from '../core/dataset';
 import { defaultModelCacheDir } from '../core/images/modelCache';
 import { faceModelFromFlags } from './faceModelFlag';
 import { defaultLikenessCacheDir } from '../core/likeness/faces';
@@ -40,7 +40,7 @@ export const likenessCommand: CliCommand = {
 			throw new UsageError(samplesMode ? 'give one training folder, and optionally the sample folder after --samples' : 'give one folder');
 		}
 		const folder = resolve(io.cwd, args.positionals[0]);
-		if (!(await fs.stat(folder).then((s) => s.isDirectory(), () => false))) {
+		if (!(await isDirectory(folder))) {
 			throw new UsageError(`${folder} is not a folder`);
 		}
 		const faceModelPath = await faceModelFromFlags(args, io.cwd);

@@ -1,10 +1,9 @@
 import { basename, dirname, relative, resolve, sep } from 'node:path';
-import { promises as fs } from 'node:fs';
 import { CliCommand, UsageError, booleanFlag, listFlag, stringFlag } from './args';
 import { LINT_RULES, LintIssue, lintDataset } from '../core/lint';
 import { defaultClipVocabulary } from '../core/clipTokenizer';
 import { countOf } from '../core/plural';
-import { unreadableFolderProblems } from '../core/dataset';
+import { isDirectory, unreadableFolderProblems } from '../core/dataset';
 
 /**
  * path.relative resolves both paths on every call; a dataset's problems lie in a few folders, so each folder
@@ -93,8 +92,7 @@ export const lintCommand: CliCommand = {
 		if (unknown.length > 0) {
 			throw new UsageError(`unknown rule ${unknown.join(', ')}; known rules: ${LINT_RULES.map((r) => r.code).join(', ')}`);
 		}
-		const isDir = await fs.stat(resolve(io.cwd, folder)).then((s) => s.isDirectory(), () => false);
-		if (!isDir) {
+		if (!(await isDirectory(resolve(io.cwd, folder)))) {
 			io.err(`lora-workbench lint: ${folder} is not a folder. Give a training folder (the one holding images/).`);
 			return 2;
 		}

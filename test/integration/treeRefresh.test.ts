@@ -7,6 +7,7 @@ import { testWorkspace } from '../support/paths';
 import { TagsViewProvider } from '../../src/providers/tagsView';
 import type { TagsNode } from '../../src/providers/tagsViewNodes';
 import type { CoverageNode } from '../../src/providers/coverageView';
+import type { TrainingFolderService } from '../../src/services/trainingFolders';
 
 type Refresh = TagsNode | TagsNode[] | undefined;
 
@@ -15,16 +16,24 @@ const spec = (trigger: string) => ({
 	settingsYaml: `trigger: ${trigger}\nclass: woman\n`,
 });
 
+/** The training folder service once discovery has found every root, and a Tags view over it recording its refreshes. */
+async function tagsViewOver(...roots: string[]): Promise<{ service: TrainingFolderService; view: TagsViewProvider; refreshes: Refresh[]; dispose(): void }> {
+	const service = (await activateExtension()).services.trainingFolders;
+	// Found by discovery (not opened by path, which would keep a folder listed when it is gone).
+	await waitFor(`discovery to find ${roots.join(' and ')}`, () => roots.every((root) => service.get(root) !== undefined));
+	await service.ready();
+	const view = new TagsViewProvider(service);
+	const refreshes: Refresh[] = [];
+	const listening = view.onDidChangeTreeData((refresh) => refreshes.push(refresh));
+	return { service, view, refreshes, dispose: () => { listening.dispose(); view.dispose(); } };
+}
+
 describe('the Tags view\'s refreshes', () => {
 	it('give a folder\'s group rows at once, counted once the table is made, and then refresh the folder', async function () {
 		this.timeout(120_000);
 		const root = await makeTrainingFolder(testWorkspace()!, 'refresh-counts', spec('r3fc'));
-		const service = (await activateExtension()).services.trainingFolders;
-		await waitFor('discovery to find the folder', () => service.get(root) !== undefined);
-		await service.ready();
-		const view = new TagsViewProvider(service);
-		const refreshes: Refresh[] = [];
-		const listening = view.onDidChangeTreeData((refresh) => refreshes.push(refresh));
+		const tags = await tagsViewOver(root);
+		const { view, refreshes } = tags;
 		try {
 			const top = await view.getChildren();
 			const row = top.find((node) => node.root === root && (node.kind === 'folder' || (node.kind === 'group' && node.group === 'all')));
@@ -39,8 +48,7 @@ describe('the Tags view\'s refreshes', () => {
 			await waitFor('the folder\'s rows refreshed with their counts', () => refreshes.some((refresh) => (Array.isArray(refresh) ? refresh : [refresh]).some((node) => node === undefined || node === row || node === all)));
 			assert.equal((await view.getTreeItem(all)).description, '2', 'r3fc and smile');
 		} finally {
-			listening.dispose();
-			view.dispose();
+			tags.dispose();
 			await fs.rm(root, { recursive: true, force: true });
 		}
 	});
@@ -49,13 +57,8 @@ describe('the Tags view\'s refreshes', () => {
 		this.timeout(120_000);
 		const changed = await makeTrainingFolder(testWorkspace()!, 'refresh-changed', spec('r3fa'));
 		const other = await makeTrainingFolder(testWorkspace()!, 'refresh-other', spec('r3fb'));
-		const service = (await activateExtension()).services.trainingFolders;
-		// Found by discovery (not opened by path, which would keep the folder listed when it is gone).
-		await waitFor('discovery to find both folders', () => service.get(changed) !== undefined && service.get(other) !== undefined);
-		await service.ready();
-		const view = new TagsViewProvider(service);
-		const refreshes: Refresh[] = [];
-		const listening = view.onDidChangeTreeData((refresh) => refreshes.push(refresh));
+		const tags = await tagsViewOver(changed, other);
+		const { service, view, refreshes } = tags;
 		try {
 			const top = await view.getChildren();
 			const rowOf = (root: string) => top.find((node) => node.kind === 'folder' && node.root === root);
@@ -74,8 +77,7 @@ describe('the Tags view\'s refreshes', () => {
 			await service.refresh();
 			assert.ok(named().includes(undefined), 'the whole tree is refreshed when a folder leaves the list');
 		} finally {
-			listening.dispose();
-			view.dispose();
+			tags.dispose();
 			await fs.rm(changed, { recursive: true, force: true });
 			await fs.rm(other, { recursive: true, force: true });
 		}
