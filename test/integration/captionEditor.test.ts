@@ -143,12 +143,15 @@ describe('caption editor', () => {
 		await session.receive({ type: 'setFirstLine', text: 'a\nb' });
 		assert.equal(document().getText(), '3mm4w4ts0n, blue eyes, grin');
 
+		// Ctrl+Z in the editor (its keybinding's command): undone back to the saved text, the caption is clean again.
 		for (let i = 0; i < 5; i++) {
-			await vscode.commands.executeCommand('undo');
+			await vscode.commands.executeCommand('loraWorkbench.undoCaptionEdit');
 		}
 		await waitFor('undo to restore the original caption', () => document().getText() === 'smile, 3mm4w4ts0n, solo');
-		await vscode.commands.executeCommand('redo');
+		await waitFor('the caption clean again at its saved text', () => !document().isDirty);
+		await vscode.commands.executeCommand('loraWorkbench.redoCaptionEdit');
 		await waitFor('redo to re-add the tag', () => document().getText() === 'smile, 3mm4w4ts0n, solo, blue eyes');
+		assert.ok(document().isDirty);
 		assert.ok(await document().save(), 'saved');
 		assert.equal(await fs.readFile(caption(2).fsPath, 'utf8'), 'smile, 3mm4w4ts0n, solo, blue eyes');
 	});

@@ -147,11 +147,14 @@ export class CaptionEditorProvider extends Disposable implements vscode.CustomTe
 
 	private async historyActive(direction: 'undo' | 'redo'): Promise<void> {
 		const session = this.activeSession();
-		const done = session ? await session.stepHistory(direction) : false;
-		// Nothing of ours to undo on the tab's own caption: VS Code's undo has the rest (edits made as text, say).
-		if (!done && (!session || !session.stepped)) {
-			await vscode.commands.executeCommand(direction);
+		if (session?.stepped) {
+			await session.stepHistory(direction);
+			return;
 		}
+		// The tab's own caption: VS Code's undo, whose stack is the document's (edits made as text too) and which knows
+		// the saved version: undone back to it, the caption is clean again, where an edit writing the old text back
+		// (the editor's own history, which a caption stepped to needs) left it dirty.
+		await vscode.commands.executeCommand(direction);
 	}
 
 	/** Saves the caption on screen; an untitled one (no caption file yet) is written to its path. */
