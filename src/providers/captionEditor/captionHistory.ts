@@ -1,7 +1,7 @@
 /**
  * Undo and redo of the caption editor's own edits, per caption. The editor steps from caption to caption in one
- * tab, and VS Code's undo follows the tab's first document only: Ctrl+Z in the editor comes here instead, so it
- * undoes the edit of the caption on screen (pure: the session applies the texts it gets back).
+ * tab, and VS Code's undo follows the tab's first document only: Ctrl+Z on a caption stepped to comes here instead,
+ * so it undoes the edit of the caption on screen (pure: the session applies the texts it gets back).
  */
 
 interface Step {
