@@ -8,7 +8,7 @@ import { imageCaptionTags } from '../core/datasetCaptionTags';
 import type { BulkScope } from '../core/protocol/gallery';
 import { Disposable } from '../util/dispose';
 import { BulkApplyOptions, BulkApplyResult, applyBulkPlan, readCaptionsForBulk } from './bulkEditApply';
-import { BulkCommandKind, askOperation } from './bulkEditPrompts';
+import { BulkCommandKind, STEP, askOperation } from './bulkEditPrompts';
 import type { GalleryState } from './gallery/galleryState';
 import { pickTrainingFolder } from '../services/pickTrainingFolder';
 import type { TrainingFolderService } from '../services/trainingFolders';
@@ -141,7 +141,7 @@ export class BulkEditCommands extends Disposable {
 		if (items.length === 1) {
 			return 'all';
 		}
-		return (await vscode.window.showQuickPick(items, { placeHolder: `Which images of ${basename(folder.root)}?` }))?.scope;
+		return (await vscode.window.showQuickPick(items, { ...STEP, placeHolder: `Which images of ${basename(folder.root)}?` }))?.scope;
 	}
 
 	public async run(request: BulkEditRequest): Promise<BulkEditOutcome | undefined> {

@@ -21,12 +21,19 @@ export interface BulkPromptContext {
 	scopeShare(tag: string): string;
 }
 
+/**
+ * Every question of a bulk edit stays open when the focus moves, as VS Code's multi-step inputs do: between two
+ * questions VS Code hands the focus back to the active editor, and a webview there (the gallery that chose the images)
+ * could take it after the next question had opened, which closed that question and ended the command unasked.
+ */
+export const STEP: Pick<vscode.QuickPickOptions, 'ignoreFocusOut'> = { ignoreFocusOut: true };
+
 async function pickTag(context: BulkPromptContext, placeHolder: string, preset?: string): Promise<string | undefined> {
 	if (preset) {
 		return preset;
 	}
 	const items = context.table.rows.map((row) => ({ label: row.label, description: countOf(row.count, 'image') }));
-	const picked = await vscode.window.showQuickPick(items, { placeHolder: `${placeHolder} (counts ${context.scopeLabel})`, matchOnDescription: false });
+	const picked = await vscode.window.showQuickPick(items, { ...STEP, placeHolder: `${placeHolder} (counts ${context.scopeLabel})`, matchOnDescription: false });
 	return picked?.label;
 }
 
@@ -40,6 +47,7 @@ function typeTag(context: BulkPromptContext, options: { title: string; placehold
 		input.title = options.title;
 		input.placeholder = options.placeholder;
 		input.matchOnDescription = false;
+		input.ignoreFocusOut = true; // as every question here (STEP)
 		const update = () => {
 			const typed = input.value;
 			const problem = typed.trim() ? options.validate(typed) : undefined;
@@ -84,7 +92,7 @@ async function removeWhich(context: BulkPromptContext, tag: string): Promise<Bul
 		...(own ? [{ label: `Remove only "${own.spelling}"`, description: countOf(own.images, 'image'), detail: `Keeps ${spellings.filter((s) => s !== own).map((s) => `"${s.spelling}"`).join(', ')}`, operation: { kind: 'remove', tag: own.spelling, exact: true } as BulkOperation }] : []),
 		{ label: `Remove every spelling of "${tag}"`, description: spellings.map((s) => `${s.spelling} ×${s.images}`).join(', '), operation: { kind: 'remove', tag } },
 	];
-	return (await vscode.window.showQuickPick(items, { placeHolder: `"${tag}" is written ${countOf(spellings.length, 'way')} ${context.scopeLabel}` }))?.operation;
+	return (await vscode.window.showQuickPick(items, { ...STEP, placeHolder: `"${tag}" is written ${countOf(spellings.length, 'way')} ${context.scopeLabel}` }))?.operation;
 }
 
 function tagValidator(what: string): (value: string) => string | undefined {
@@ -103,7 +111,7 @@ export async function askOperation(kind: BulkCommandKind, context: BulkPromptCon
 				{ label: 'At the start', position: 'start' },
 				{ label: 'At the end', position: 'end' },
 			];
-			const where = await vscode.window.showQuickPick(positions, { placeHolder: `Where to add "${tag}"` });
+			const where = await vscode.window.showQuickPick(positions, { ...STEP, placeHolder: `Where to add "${tag}"` });
 			return where && { kind: 'add', tag, position: where.position };
 		}
 		case 'removeTag': {
@@ -126,12 +134,12 @@ export async function askOperation(kind: BulkCommandKind, context: BulkPromptCon
 			return to === undefined ? undefined : { kind: 'rename', from, to };
 		}
 		case 'replaceInTags': {
-			const mode = await vscode.window.showQuickPick([{ label: 'Plain text', regex: false }, { label: 'Regular expression', regex: true }], { placeHolder: 'Find what kind of text inside the tags?' });
+			const mode = await vscode.window.showQuickPick([{ label: 'Plain text', regex: false }, { label: 'Regular expression', regex: true }], { ...STEP, placeHolder: 'Find what kind of text inside the tags?' });
 			if (!mode) {
 				return undefined;
 			}
 			const find = await vscode.window.showInputBox({
-				title: 'Replace in Tags', prompt: mode.regex ? 'Regular expression (JavaScript syntax), applied to each tag' : 'Text to find inside each tag',
+				...STEP, title: 'Replace in Tags', prompt: mode.regex ? 'Regular expression (JavaScript syntax), applied to each tag' : 'Text to find inside each tag',
 				validateInput: (value) => {
 					if (!value) {
 						return 'Type what to find.';
@@ -146,7 +154,7 @@ export async function askOperation(kind: BulkCommandKind, context: BulkPromptCon
 			if (!find) {
 				return undefined;
 			}
-			const replacement = await vscode.window.showInputBox({ title: 'Replace in Tags', prompt: mode.regex ? 'Replacement ($1 for the first group; empty removes the match)' : 'Replacement (empty removes the text)', value: '' });
+			const replacement = await vscode.window.showInputBox({ ...STEP, title: 'Replace in Tags', prompt: mode.regex ? 'Replacement ($1 for the first group; empty removes the match)' : 'Replacement (empty removes the text)', value: '' });
 			return replacement === undefined ? undefined : { kind: 'replace', find, replacement, regex: mode.regex };
 		}
 		case 'dedupeTags':
@@ -155,7 +163,7 @@ export async function askOperation(kind: BulkCommandKind, context: BulkPromptCon
 			const to = await vscode.window.showQuickPick([
 				{ label: 'Underscores to spaces', detail: 'blonde_hair becomes blonde hair; short kaomoji such as ^_^ stay', to: 'spaces' as const },
 				{ label: 'Spaces to underscores', detail: 'blonde hair becomes blonde_hair', to: 'underscores' as const },
-			], { placeHolder: 'Normalise tags' });
+			], { ...STEP, placeHolder: 'Normalise tags' });
 			return to && { kind: 'normalize', to: to.to };
 		}
 		case 'sortTagsByFrequency':
