@@ -277,6 +277,8 @@ async function startControlServer(screenshotsDir) {
 		const frameText = url.searchParams.get('frame');
 		return frameText ? page.frameLocator(frameText).locator(selector) : page.locator(selector);
 	};
+	/** How long an action waits for its element: the caller's `timeout`, else 60 s (a loaded 2-core machine is slow to draw). */
+	const timeoutOf = (url) => Number(url.searchParams.get('timeout') || 60_000);
 	const server = createServer(async (req, res) => {
 		const url = new URL(req.url, 'http://127.0.0.1');
 		const started = Date.now();
@@ -301,18 +303,12 @@ async function startControlServer(screenshotsDir) {
 				await page.keyboard.type(url.searchParams.get('text') || '');
 				res.end('{}');
 			} else if (url.pathname === '/wait') {
-				const selector = url.searchParams.get('selector') || 'body';
-				const frameText = url.searchParams.get('frame');
-				const target = frameText ? page.frameLocator(frameText).locator(selector) : page.locator(selector);
-				await target.first().waitFor({ state: 'visible', timeout: Number(url.searchParams.get('timeout') || 60_000) });
+				await locate(url).first().waitFor({ state: 'visible', timeout: timeoutOf(url) });
 				res.end('{}');
 			} else if (url.pathname === '/rect') {
 				// The element's box in page pixels (the screenshot's pixels: the viewport has device scale 1), iframes included.
-				const selector = url.searchParams.get('selector') || 'body';
-				const frameText = url.searchParams.get('frame');
-				const target = frameText ? page.frameLocator(frameText).locator(selector) : page.locator(selector);
-				const rect = await target.first().boundingBox({ timeout: Number(url.searchParams.get('timeout') || 60_000) });
-				if (!rect) { throw new Error(`${selector} is not visible`); }
+				const rect = await locate(url).first().boundingBox({ timeout: timeoutOf(url) });
+				if (!rect) { throw new Error(`${url.searchParams.get('selector') || 'body'} is not visible`); }
 				res.end(JSON.stringify(rect));
 			} else if (url.pathname === '/count') {
 				res.end(JSON.stringify({ count: await locate(url).count() }));
@@ -331,10 +327,7 @@ async function startControlServer(screenshotsDir) {
 				const since = Number(url.searchParams.get('since') || 0);
 				res.end(JSON.stringify({ next: events.length, events: events.slice(since) }));
 			} else if (url.pathname === '/click') {
-				const selector = url.searchParams.get('selector') || 'body';
-				const frameText = url.searchParams.get('frame');
-				const target = frameText ? page.frameLocator(frameText).locator(selector) : page.locator(selector);
-				await target.first().click({ timeout: Number(url.searchParams.get('timeout') || 60_000) });
+				await locate(url).first().click({ timeout: timeoutOf(url) });
 				res.end('{}');
 			} else {
 				res.statusCode = 404;

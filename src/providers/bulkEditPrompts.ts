@@ -26,7 +26,7 @@ export interface BulkPromptContext {
  * questions VS Code hands the focus back to the active editor, and a webview there (the gallery that chose the images)
  * could take it after the next question had opened, which closed that question and ended the command unasked.
  */
-export const STEP: Pick<vscode.QuickPickOptions, 'ignoreFocusOut'> = { ignoreFocusOut: true };
+export const STEP = { ignoreFocusOut: true } as const satisfies vscode.QuickPickOptions;
 
 async function pickTag(context: BulkPromptContext, placeHolder: string, preset?: string): Promise<string | undefined> {
 	if (preset) {
@@ -47,7 +47,7 @@ function typeTag(context: BulkPromptContext, options: { title: string; placehold
 		input.title = options.title;
 		input.placeholder = options.placeholder;
 		input.matchOnDescription = false;
-		input.ignoreFocusOut = true; // as every question here (STEP)
+		input.ignoreFocusOut = STEP.ignoreFocusOut;
 		const update = () => {
 			const typed = input.value;
 			const problem = typed.trim() ? options.validate(typed) : undefined;

@@ -140,20 +140,19 @@ export class CaptionEditorSession extends Disposable {
 	}
 
 	/** Undoes (or redoes) the last edit this editor made to the caption on screen. */
-	public async stepHistory(direction: 'undo' | 'redo'): Promise<boolean> {
+	public async stepHistory(direction: 'undo' | 'redo'): Promise<void> {
 		const document = this.document;
 		const move = this.host.history[direction](this.shownKey, document.getText());
 		if (!move) {
-			return false;
+			return;
 		}
 		if ('refused' in move) {
 			this.post({ type: 'notice', severity: 'info', message: move.refused });
-			return true;
+			return;
 		}
 		if (await this.replaceText(document, move.text)) {
 			await this.saveIfStepped(document);
 		}
-		return true;
 	}
 
 	/** See the class comment: a caption stepped to must not stay dirty. */
