@@ -6,7 +6,7 @@ import type { BalanceProposal } from '../../src/core/coverage/balance';
 import { activateExtension, waitFor } from '../support/extension';
 import { makeTrainingFolder } from '../support/fixtures';
 import { testWorkspace } from '../support/paths';
-import { canControlPage, click, elementTexts, pressKey, screenshot, waitForElement } from '../support/screenshot';
+import { canControlPage, click, countElements, elementTexts, pressKey, screenshot, waitForElement } from '../support/screenshot';
 import type { BulkEditOutcome } from '../../src/providers/bulkEdit';
 import { galleryPanel } from '../support/webviews';
 
@@ -56,9 +56,12 @@ describe('coverage and balance', () => {
 		await vscode.window.showTextDocument(vscode.Uri.file(join(root, 'lora-workbench.yaml')));
 		const undone = Promise.resolve(vscode.commands.executeCommand('undo'));
 		if (canControlPage()) {
-			// Whichever comes first: VS Code's dialog (answered with Enter) or the undo itself.
-			const dialog = waitForElement('.monaco-dialog-box').then(() => 'dialog', () => 'no dialog');
-			if (await Promise.race([undone.then(() => 'undone'), dialog]) === 'dialog') {
+			// Whichever comes first: VS Code's dialog (answered with Enter) or the undo itself. Looked for while the undo
+			// runs, not with the page control's own wait, which went on for a minute after the undo and was logged as slow.
+			let finished = false;
+			void undone.then(() => { finished = true; }, () => { finished = true; });
+			const seen = await waitFor('VS Code\'s undo dialog or the undo itself', async () => (finished ? 'undone' : (await countElements('.monaco-dialog-box')) > 0 ? 'dialog' : undefined));
+			if (seen === 'dialog') {
 				await pressKey('Enter');
 			}
 		}
