@@ -104,7 +104,7 @@ export type CaptionTextFile = Omit<Extract<CaptionFile, { kind: 'text' }>, 'byte
  * The same, synchronously: for the scan and the linter, which read thousands of small captions in batches
  * with a yield between them (fs.promises.readFile costs four thread-pool round trips per file; issue 22).
  */
-export function readCaptionFileSync(path: string): CaptionTextFile {
+export function readCaptionFileSync(path: string, opened?: (fd: number) => void): CaptionTextFile {
 	let fd: number;
 	try {
 		fd = openSync(path, 'r');
@@ -112,6 +112,8 @@ export function readCaptionFileSync(path: string): CaptionTextFile {
 		return failed(path, err);
 	}
 	try {
+		// The lint helper's memory takes the file's stat here, before the read (captionMemo.ts).
+		opened?.(fd);
 		const length = readSync(fd, smallFile, 0, SMALL_FILE_BYTES, 0);
 		// Decoded straight from the shared buffer; only bytes that are not UTF-8 are copied, for the message.
 		const bytes = length < SMALL_FILE_BYTES ? smallFile.subarray(0, length) : readFileSync(fd);

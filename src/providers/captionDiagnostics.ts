@@ -12,6 +12,13 @@ import { Steps, runInSlices } from '../core/slices';
 
 export const LINT_SOURCE = 'lora';
 
+export interface LintCounts {
+	captions: number;
+	helperCaptions: number;
+	/** Of the helper's captions, those it took unread from its last lint (their files unchanged). */
+	helperRemembered: number;
+}
+
 export function toDiagnostic(issue: LintIssue): vscode.Diagnostic {
 	const range = new vscode.Range(issue.line - 1, issue.column - 1, issue.endLine - 1, issue.endColumn - 1);
 	const severity = issue.severity === 'error' ? vscode.DiagnosticSeverity.Error
@@ -45,7 +52,7 @@ export class CaptionDiagnostics extends Disposable {
 	private counterKey: string | undefined;
 	private exactCounter: ResolvedTokenCounter | undefined;
 	private counterLoading: Promise<void> = Promise.resolve();
-	private readonly lastLints = new Map<string, { captions: number; helperCaptions: number }>();
+	private readonly lastLints = new Map<string, LintCounts>();
 	/** Why each file's problems were last set: tests that check what a change sends again say who did. */
 	private readonly lastSetBy = new Map<string, string>();
 	private readonly lintedEmitter = this.register(new vscode.EventEmitter<string>());
@@ -95,8 +102,8 @@ export class CaptionDiagnostics extends Disposable {
 		return this.linters.get(root);
 	}
 
-	/** How many captions the folder's last whole-folder lint read, and how many of them on a helper thread. */
-	public lastLint(root: string): { captions: number; helperCaptions: number } | undefined {
+	/** How many captions the folder's last whole-folder lint read, how many of them on a helper thread, and how many of those it remembered. */
+	public lastLint(root: string): LintCounts | undefined {
 		return this.lastLints.get(root);
 	}
 
@@ -154,9 +161,10 @@ export class CaptionDiagnostics extends Disposable {
 				return;
 			}
 			this.linters.set(root, linter);
-			this.lastLints.set(root, { captions: result.captions, helperCaptions: result.helperCaptions });
+			const remembered = result.helperRemembered ?? 0;
+			this.lastLints.set(root, { captions: result.captions, helperCaptions: result.helperCaptions, helperRemembered: remembered });
 			await this.replace(root, result.issues);
-			const onHelper = result.helperCaptions > 0 ? ` (${result.helperCaptions} on a helper thread)` : '';
+			const onHelper = result.helperCaptions > 0 ? ` (${result.helperCaptions} on a helper thread${remembered > 0 ? `, ${remembered} of them unchanged since its last lint` : ''})` : '';
 			this.services.log.info(`Linted ${countOf(result.captions, 'caption')}${onHelper} in ${root}: ${countOf(result.issues.length, 'problem')}`);
 			this.lintedEmitter.fire(root);
 		} catch (err) {

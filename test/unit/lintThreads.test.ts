@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { estimatedTokenCounter } from '../../src/core/clipTokenizer';
@@ -57,10 +57,10 @@ function makeFolder(vocabulary?: string): { root: string; overridden: string } {
 	return { root, overridden: join(root, 'images', MAN, `img_${String(PER_SUBSET + 5).padStart(5, '0')}.txt`) };
 }
 
-async function lintWith(root: string, overridden: string, threads: LintDatasetOptions['threads']) {
+async function lintWith(root: string, overridden: string, threads: LintDatasetOptions['threads'], racyMs?: number) {
 	const folder = await scanTrainingFolder(root, { readCaptions: false, bucketPreview: false });
 	const linter = await DatasetLinter.create(folder, { tokenCounter: estimatedTokenCounter });
-	return linter.lintAll({ threads, overrides: new Map([[overridden, 'zq7, unsaved, unsaved']]) });
+	return linter.lintAll({ threads, overrides: new Map([[overridden, 'zq7, unsaved, unsaved']]), racyMs });
 }
 
 test('two threads, or a helper alone, find exactly the problems one thread finds', async () => {
@@ -137,6 +137,65 @@ test('a re-lint on the kept helper sends only the captions whose problems change
 		assert.ok(unchangedCaptions.length > 1000, `${unchangedCaptions.length} problems on unchanged captions`);
 		assert.ok(unchangedCaptions.every((issue) => before.get(key(issue)) === issue), 'taken over, not decoded again');
 		assert.ok(second.issues.filter((issue) => issue.file === caption(1)).every((issue) => before.get(key(issue)) !== issue), 'a changed caption\'s problems are new');
+	} finally {
+		rmSync(root, { recursive: true, force: true });
+	}
+});
+
+test('a re-lint on the kept helper takes each caption whose file is unchanged as it was, and finds what one thread finds', async () => {
+	const { root, overridden } = makeFolder();
+	const caption = (n: number) => join(root, 'images', n < PER_SUBSET ? WOMAN : MAN, `img_${String(n).padStart(5, '0')}.txt`);
+	// 0: the captions were written a moment ago; the default (2 s) would take none of them unread.
+	const relint = async (why: string, remembered: (onDisk: number) => number) => {
+		const helper = await lintWith(root, overridden, 'helper', 0);
+		const one = await lintWith(root, overridden, 'one');
+		assert.deepEqual(helper.issues, one.issues, `${why}: the problems one thread finds`);
+		assert.deepEqual([helper.captions, helper.notUtf8, helper.unreadable], [one.captions, one.notUtf8, one.unreadable], `${why}: the same counts`);
+		// On disk: every caption but the overridden one, less the one that is not UTF-8 (never remembered).
+		const onDisk = one.captions - 1;
+		assert.equal(helper.helperCaptions, onDisk, `${why}: the helper had every caption on disk`);
+		assert.equal(helper.helperRemembered, remembered(onDisk), `${why}: captions taken unread`);
+		return helper;
+	};
+	// A whole second, which the replacement below can be given exactly (a file's own time has nanoseconds).
+	const replaced = caption(50);
+	const then = new Date(2020, 0, 1);
+	utimesSync(replaced, then, then);
+	try {
+		await lintWith(root, overridden, 'helper', 0); // a kept helper from another test remembers none of these
+		await relint('nothing changed', (onDisk) => onDisk);
+		// Edited in place (34 loses a duplicate, 1 gains one), one replaced by a file of the same size, time and
+		// another inode (as an atomic save leaves it), one removed with its image, one added.
+		writeFileSync(caption(34), readFileSync(caption(34), 'utf8').replace(/, smile$/, ''));
+		writeFileSync(caption(1), `${readFileSync(caption(1), 'utf8')}, solo`);
+		const size = statSync(replaced).size;
+		writeFileSync(`${replaced}.tmp`, readFileSync(replaced, 'utf8').replace('solo', 'SOLO'));
+		utimesSync(`${replaced}.tmp`, then, then);
+		renameSync(`${replaced}.tmp`, replaced);
+		assert.deepEqual([statSync(replaced).size, statSync(replaced).mtimeMs], [size, then.getTime()], 'the same size and modification time');
+		rmSync(caption(60));
+		rmSync(caption(60).replace(/\.txt$/, '.png'));
+		writeFileSync(join(root, 'images', WOMAN, 'img_new.png'), '');
+		writeFileSync(join(root, 'images', WOMAN, 'img_new.txt'), 'zq7, solo, solo');
+		const changed = await relint('three captions changed, one added, one removed', (onDisk) => onDisk - 4);
+		assert.ok(!changed.issues.some((issue) => issue.file === caption(34) && issue.code === 'duplicate-tag'));
+		assert.ok(changed.issues.some((issue) => issue.file === caption(1) && issue.code === 'duplicate-tag'));
+		assert.ok(changed.issues.some((issue) => issue.file.endsWith('img_new.txt') && issue.code === 'duplicate-tag'));
+		assert.ok(!changed.issues.some((issue) => issue.file === caption(60)), 'the removed caption has no problems left');
+		// The prevailing style flips to underscores: every remembered caption with a tag written the other way is
+		// linted again with the new style, from the text the helper kept.
+		let rewritten = 0;
+		for (let n = 2; n < 2 * PER_SUBSET; n += 2) {
+			if (n !== 60) {
+				writeFileSync(caption(n), readFileSync(caption(n), 'utf8').replace(/ /g, '_').replace(/,_/g, ', '));
+				rewritten += caption(n) === overridden ? 0 : 1;
+			}
+		}
+		const flipped = await relint('half the captions rewritten with underscores', (onDisk) => onDisk - rewritten);
+		assert.ok(flipped.issues.some((issue) => issue.code === 'tag-style' && issue.file === caption(3)), 'an unchanged caption written with spaces is now the minority');
+		// Other settings: nothing is taken as it was.
+		writeFileSync(join(root, 'lora-workbench.yaml'), 'trigger: zq7\nlint:\n  costumeTags: [red dress, smile]\n');
+		await relint('other settings', () => 0);
 	} finally {
 		rmSync(root, { recursive: true, force: true });
 	}

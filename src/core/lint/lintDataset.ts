@@ -36,6 +36,11 @@ export interface LintDatasetOptions {
 	 * and compiler take the other; measured 140% CPU), and a second lint thread measured no faster.
 	 */
 	threads?: 'auto' | 'share' | 'helper' | 'one';
+	/**
+	 * `helper` lints only: how recently a caption may have changed and still be taken unread by the next lint when its
+	 * stat is the same (CaptionMemo; default 2 s, the coarsest file timestamps). Tests that rewrite captions at once set 0.
+	 */
+	racyMs?: number;
 }
 
 export interface CaptionFile {
@@ -50,6 +55,8 @@ export interface DatasetLintResult {
 	captions: number;
 	/** Of those, how many a helper thread read and linted. */
 	helperCaptions: number;
+	/** Of the helper's, how many it took as its last lint left them, their files unchanged (the extension host's re-lints). */
+	helperRemembered?: number;
 	/** Caption files left unlinted: not UTF-8, or unreadable (each has a caption-encoding issue). */
 	notUtf8?: number;
 	unreadable?: number;
@@ -189,7 +196,7 @@ export class DatasetLinter {
 	 * and linted on a helper thread too (lintShare.ts); read synchronously (captionFile.ts), not through
 	 * fs.promises.readFile's four thread-pool round trips per file, and in slices on the caller's thread.
 	 */
-	async lintAll(options: Pick<LintDatasetOptions, 'overrides' | 'threads'> = {}): Promise<DatasetLintResult> {
+	async lintAll(options: Pick<LintDatasetOptions, 'overrides' | 'threads' | 'racyMs'> = {}): Promise<DatasetLintResult> {
 		const settingsText = await fs.readFile(join(this.folder.root, SETTINGS_FILE_NAME), 'utf8').catch(() => '');
 		// Captions are linted as they are read, the dataset's tag style left open until every one is counted.
 		const open = captionContexts(this.setup, this.tokenCounter, this.vocabulary, undefined);
@@ -213,7 +220,7 @@ export class DatasetLinter {
 			subsets = Int32Array.from(fromDiskSubsets);
 		}
 		const threads = options.threads === undefined || options.threads === 'auto' ? (availableParallelism() >= 4 ? 'share' : 'one') : options.threads;
-		const thread = threads !== 'one' && this.threadable && paths.length >= HELPER_MIN_CAPTIONS ? LintThread.start(this.setup, paths, subsets, threads === 'helper') : undefined;
+		const thread = threads !== 'one' && this.threadable && paths.length >= HELPER_MIN_CAPTIONS ? LintThread.start(this.setup, paths, subsets, threads === 'helper', options.racyMs) : undefined;
 		try {
 			if (!thread) {
 				await readCaptionFiles(paths, (index, file) => here.addFile(paths[index], subsets[index], file));
@@ -243,11 +250,13 @@ export class DatasetLinter {
 		const issues = [...this.setupIssues, ...counts.issues];
 		append(issues, await runInSlices(here.settleSteps(this.contexts, tagStyle)));
 		let helperCaptions = 0;
+		let helperRemembered = 0;
 		if (helper) {
 			const linted = await helperIssues;
 			if (linted) {
 				append(issues, linted);
 				helperCaptions = helper.counts.captions;
+				helperRemembered = helper.remembered;
 			} else {
 				// The helper failed while linting: its captions are read and linted here.
 				const rest = new CaptionLintShare(this.setup, this.rules, open);
@@ -255,10 +264,10 @@ export class DatasetLinter {
 				append(issues, await runInSlices(rest.settleSteps(this.contexts, tagStyle)));
 			}
 		}
-		return runInSlices(this.datasetRuleSteps(issues, counts, helperCaptions, settingsText));
+		return runInSlices(this.datasetRuleSteps(issues, counts, { helperCaptions, helperRemembered }, settingsText));
 	}
 
-	private *datasetRuleSteps(issues: LintIssue[], counts: ShareCounts, helperCaptions: number, settingsText: string): Steps<DatasetLintResult> {
+	private *datasetRuleSteps(issues: LintIssue[], counts: ShareCounts, helper: Pick<DatasetLintResult, 'helperCaptions' | 'helperRemembered'>, settingsText: string): Steps<DatasetLintResult> {
 		issues.push(...missingCaptionRule(this.folder, this.rules));
 		yield;
 		issues.push(...orphanCaptionRule(this.folder, this.rules));
@@ -268,7 +277,7 @@ export class DatasetLinter {
 		const costumeKeys = new Map(counts.costumeKeys.map(([path, keys]) => [path, new Set(keys)]));
 		issues.push(...costumeRatioRule(this.folder, this.rules, costumeKeys, settingsText));
 		return {
-			folder: this.folder, issues: yield* sortIssuesSteps(issues), captions: counts.captions, helperCaptions, notUtf8: counts.notUtf8,
+			folder: this.folder, issues: yield* sortIssuesSteps(issues), captions: counts.captions, ...helper, notUtf8: counts.notUtf8,
 			unreadable: counts.unreadable, tokenEstimateReason: this.tokenEstimateReason,
 		};
 	}

@@ -46,7 +46,7 @@ export function captionContexts(setup: LintSetup, tokenCounter: TokenCounter, vo
 export interface ShareCounts {
 	styles: { underscore: number; space: number };
 	/** Paths of captions with a costume tag, and which. */
-	costumeKeys: Array<[string, string[]]>;
+	costumeKeys: Array<[string, readonly string[]]>;
 	/** caption-encoding problems of the files that could not be linted. */
 	issues: LintIssue[];
 	notUtf8: number;
@@ -70,6 +70,21 @@ interface LintedCaption {
 }
 
 /**
+ * A caption's text as linted with the dataset's tag style left open, and what it adds to the counts: all a share needs
+ * to add the same caption again without linting it (captionMemo.ts keeps these for the extension host's re-lints).
+ */
+export interface LintedText {
+	readonly text: string;
+	readonly issues: readonly LintIssue[];
+	readonly flags: number;
+	/** Its tags written with underscores, and with spaces. */
+	readonly underscore: number;
+	readonly space: number;
+	/** Its costume tags' keys, when it has any. */
+	readonly costumes: readonly string[] | undefined;
+}
+
+/**
  * The captions one thread read, each linted as it is added, and their counts. Whether a caption's tag-style
  * problems say "the rest of the dataset" depends on the dataset's prevailing style, which is known only once every
  * thread has counted its captions. The captions are linted at once with that style left open, which gives the same
@@ -82,16 +97,20 @@ export class CaptionLintShare {
 	private issues: LintIssue[] = [];
 	private readonly costumeKeys: ReadonlySet<string>;
 	readonly counts = emptyCounts();
-	/** The caption being linted: what its tags showed, and its costume tags. */
+	/** The caption being linted: what its tags showed, its tags in each style, and its costume tags. */
 	private flags = 0;
+	private underscore = 0;
+	private space = 0;
 	private costumes: string[] | undefined;
 	private readonly observe = (facts: readonly TagFacts[]): void => {
-		const { styles } = this.counts;
 		for (let i = 0; i < facts.length; i++) {
 			const fact = facts[i];
-			if (fact.style) {
-				styles[fact.style]++;
-				this.flags |= fact.style === 'underscore' ? HAS_UNDERSCORE_TAG : HAS_SPACE_TAG;
+			if (fact.style === 'underscore') {
+				this.underscore++;
+				this.flags |= HAS_UNDERSCORE_TAG;
+			} else if (fact.style) {
+				this.space++;
+				this.flags |= HAS_SPACE_TAG;
 			}
 			if (this.costumeKeys.has(fact.key)) {
 				(this.costumes ??= []).push(fact.key);
@@ -104,10 +123,10 @@ export class CaptionLintShare {
 		this.costumeKeys = new Set(setup.costumeKeys);
 	}
 
-	/** A caption as read from disk: its text, or the caption-encoding problem that keeps it from being linted. */
-	addFile(path: string, subset: number, file: CaptionTextFile): void {
+	/** A caption as read from disk: its text (what it added, returned), or the caption-encoding problem that keeps it from being linted. */
+	addFile(path: string, subset: number, file: CaptionTextFile): LintedText | undefined {
 		if (file.kind === 'text') {
-			this.addText(path, subset, file.text);
+			return this.addText(path, subset, file.text);
 		} else if (file.kind === 'not-utf8') {
 			this.counts.notUtf8++;
 			const severity = this.rules.severity('caption-encoding');
@@ -118,24 +137,39 @@ export class CaptionLintShare {
 			this.counts.unreadable++;
 			this.counts.issues.push({ file: path, line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', code: 'caption-encoding', message: `The caption cannot be read (${file.error.code ?? String(file.error)}); check its permissions.` });
 		}
+		return undefined;
 	}
 
 	/** A caption's text (read, or an editor's unsaved content): linted, and counted for the dataset-wide facts. */
-	addText(path: string, subset: number, text: string): void {
-		this.counts.captions++;
+	addText(path: string, subset: number, text: string): LintedText {
 		this.flags = 0;
+		this.underscore = 0;
+		this.space = 0;
 		this.costumes = undefined;
-		const first = this.issues.length;
-		const found = lintCaption(path, text, this.contexts[subset], this.rules, this.observe);
-		for (let i = 0; i < found.length; i++) {
-			this.issues.push(found[i]);
-			if (found[i].code === 'unknown-tag') {
+		const issues = lintCaption(path, text, this.contexts[subset], this.rules, this.observe);
+		for (let i = 0; i < issues.length; i++) {
+			if (issues[i].code === 'unknown-tag') {
 				this.flags |= STYLE_DEPENDENT;
 			}
 		}
-		this.captions.push({ path, subset, text, flags: this.flags, first });
-		if (this.costumes) {
-			this.counts.costumeKeys.push([path, this.costumes]);
+		const linted: LintedText = { text, issues, flags: this.flags, underscore: this.underscore, space: this.space, costumes: this.costumes };
+		this.addLinted(path, subset, linted);
+		return linted;
+	}
+
+	/** A caption linted before, in a context like this share's, added as it was linted then. */
+	addLinted(path: string, subset: number, linted: LintedText): void {
+		const { counts } = this;
+		counts.captions++;
+		counts.styles.underscore += linted.underscore;
+		counts.styles.space += linted.space;
+		const first = this.issues.length;
+		for (let i = 0; i < linted.issues.length; i++) {
+			this.issues.push(linted.issues[i]);
+		}
+		this.captions.push({ path, subset, text: linted.text, flags: linted.flags, first });
+		if (linted.costumes) {
+			counts.costumeKeys.push([path, linted.costumes]);
 		}
 	}
 

@@ -155,7 +155,7 @@ export class LintThread {
 	 * problems changed since the last lint cross, and this lint's problems are kept for the next (a CLI lint is one
 	 * per process).
 	 */
-	static start(setup: LintSetup, paths: readonly string[], subsets: Int32Array, incremental = false): LintThread | undefined {
+	static start(setup: LintSetup, paths: readonly string[], subsets: Int32Array, incremental = false, racyMs?: number): LintThread | undefined {
 		let worker: Worker;
 		try {
 			worker = takeWorker();
@@ -167,7 +167,7 @@ export class LintThread {
 		thread.baseline = incremental ? lastDecoded?.session : undefined;
 		const packed = packTexts(paths);
 		const subsetsCopy = subsets.slice();
-		worker.postMessage({ kind: 'start', session: thread.session, setup, paths: packed, subsets: subsetsCopy, claims: thread.claims, baseline: thread.baseline, incremental } satisfies LintThreadRequest, [packed.buffer, subsetsCopy.buffer]);
+		worker.postMessage({ kind: 'start', session: thread.session, setup, paths: packed, subsets: subsetsCopy, claims: thread.claims, baseline: thread.baseline, incremental, racyMs } satisfies LintThreadRequest, [packed.buffer, subsetsCopy.buffer]);
 		return thread;
 	}
 
@@ -186,7 +186,7 @@ export class LintThread {
 		if (!alone && Atomics.compareExchange(this.claims, 1, 0, -1) === 0) {
 			this.reusable = true;
 			this.close();
-			return { counts: emptyCounts(), indices: [] };
+			return { counts: emptyCounts(), indices: [], remembered: 0 };
 		}
 		const reply = await this.next();
 		const read = reply?.kind === 'read' ? JSON.parse([...unpackTexts(reply.read)][0]) as HelperRead : undefined;

@@ -30,8 +30,14 @@ export interface LintThreadStart {
 	 * decoded every caption's problems again (issue 22).
 	 */
 	baseline?: number;
-	/** Whether to keep this lint's problems as the next lint's baseline (the extension host's re-lints). */
+	/**
+	 * Whether to keep this lint's problems as the next lint's baseline, and each caption it read with what its stat was
+	 * then, so that the next lint takes a caption whose stat is the same without reading or linting it (the extension
+	 * host's re-lints; captionMemo.ts).
+	 */
 	incremental: boolean;
+	/** How recently changed a caption may be and still be remembered (CaptionMemo's racyMs); default CaptionMemo's. */
+	racyMs?: number;
 }
 
 export type LintThreadRequest = LintThreadStart | { kind: 'lint'; session: number; tagStyle: TagStyle | undefined };
@@ -40,6 +46,8 @@ export type LintThreadRequest = LintThreadStart | { kind: 'lint'; session: numbe
 export interface HelperRead {
 	counts: ShareCounts;
 	indices: number[];
+	/** Of those, the captions taken as the helper's last lint left them, unchanged on disk (incremental lints). */
+	remembered: number;
 }
 
 export type LintThreadReply =
@@ -107,17 +115,22 @@ export type PackedIssue = Omit<LintIssue, 'file'> & { file: number | string };
 /**
  * The problems packed in batches of ISSUES_PER_BATCH, each file named by its index in `paths`: the paths were a third
  * of the text the extension host decoded after every re-lint, and each came back as a string of its own (issue 22).
- * The problems are the helper's own, so their `file` is replaced in place.
+ * Each `file` is replaced in place for the stringify, then put back: the helper keeps the problems of the captions it
+ * remembers for the next lint (captionMemo.ts), and a copy of each problem would be an object more per problem.
  */
 export function packIssues(issues: readonly LintIssue[], paths: readonly string[]): PackedTexts {
 	const indexOf = new Map(paths.map((path, index) => [path, index]));
 	const batches: string[] = [];
 	for (let start = 0; start < issues.length; start += ISSUES_PER_BATCH) {
-		const batch = issues.slice(start, start + ISSUES_PER_BATCH) as PackedIssue[];
-		for (const issue of batch) {
-			issue.file = indexOf.get(issue.file as string) ?? issue.file;
+		const batch = issues.slice(start, start + ISSUES_PER_BATCH) as Array<LintIssue | PackedIssue>;
+		const files = batch.map((issue) => issue.file as string);
+		for (let i = 0; i < batch.length; i++) {
+			batch[i].file = indexOf.get(files[i]) ?? files[i];
 		}
 		batches.push(JSON.stringify(batch));
+		for (let i = 0; i < batch.length; i++) {
+			batch[i].file = files[i];
+		}
 	}
 	return packTexts(batches);
 }
@@ -142,8 +155,7 @@ export interface ChangedProblems {
 
 /**
  * Sorts a helper's problems by whether the caller already has them: `read` are the indices of the captions the helper
- * read, in order; `baseline` is each caption's problems as JSON from the lint the caller holds, when it does. Before
- * packIssues, which rewrites each problem's file.
+ * read, in order; `baseline` is each caption's problems as JSON from the lint the caller holds, when it does.
  */
 export function changedProblems(issues: readonly LintIssue[], paths: readonly string[], read: readonly number[], baseline: ReadonlyMap<string, string> | undefined): ChangedProblems {
 	const byFile = runToEnd(issuesByFileSteps(issues));

@@ -4,14 +4,16 @@
  * is told the dataset's prevailing tag style.
  * Its own heap holds the texts and the problems' objects while they are made, not the extension host's. It keeps
  * each caption's problems as last sent: a caption whose problems are the same as in the lint the caller still holds
- * crosses as its index only.
+ * crosses as its index only. For the extension host's re-lints it also remembers each caption it read, with its file's
+ * stat, and takes a caption whose file is unchanged without reading or linting it again (captionMemo.ts).
  */
 import { parentPort } from 'node:worker_threads';
 import { CaptionTextFile, readCaptionFileSync } from '../captionFile';
 import { TokenCounter, estimatedTokenCounter, loadClipTokenizer } from '../clipTokenizer';
 import { runToEnd } from '../slices';
 import { TagVocabulary, sharedVocabulary } from '../vocabulary';
-import { CaptionLintShare, LintSetup, captionContexts, ruleSelection } from './lintShare';
+import { CaptionMemo, FileStamp, stampOfOpenFile } from './captionMemo';
+import { CaptionLintShare, LintSetup, LintedText, captionContexts, ruleSelection } from './lintShare';
 import { HelperRead, LintThreadReply, LintThreadRequest, LintThreadStart, changedProblems, packIssues, packTexts, unpackTexts } from './lintThreadProtocol';
 import { TagStyle } from './styleRules';
 
@@ -24,6 +26,8 @@ let current: {
 let answered: { session: number; problems: ReadonlyMap<string, string> } | undefined;
 /** CLIP tables by vocabulary file, kept while this thread waits for the next lint (lintThread.ts keeps it). */
 const tokenizers = new Map<string, Promise<TokenCounter>>();
+/** The captions of the last incremental lint, with their files' stats (kept while this thread waits for the next lint). */
+const memo = new CaptionMemo();
 
 function tokenizer(file: string): Promise<TokenCounter> {
 	let loading = tokenizers.get(file);
@@ -44,7 +48,7 @@ function reply(message: LintThreadReply): void {
 const FILES_PER_TURN = 64;
 
 async function start(request: LintThreadStart): Promise<void> {
-	const { session, setup, subsets, claims } = request;
+	const { session, setup, subsets, claims, incremental, racyMs } = request;
 	const { tokenCounterFile, vocabulary: tagList } = setup;
 	// Loaded while the first captions are read: the unzip and the file reads run on libuv's threads meanwhile.
 	const loading = Promise.all([
@@ -58,26 +62,57 @@ async function start(request: LintThreadStart): Promise<void> {
 	}
 	const paths = [...unpackTexts(request.paths)];
 	const indices: number[] = [];
+	/** Each subset's part of the captions' context, as the memory compares it. */
+	const contextOf = setup.subsets.map((subset) => JSON.stringify(subset));
 	// Read and kept until the tables are loaded; from then on each caption is linted as it is read, so that this
 	// thread claims captions at the pace it lints them and a share stays even.
 	const waiting: CaptionTextFile[] = [];
+	const waitingStamps: Array<FileStamp | undefined> = [];
 	let share: CaptionLintShare | undefined;
+	let remembered = 0;
+	const keep = (index: number, stamp: FileStamp | undefined, linted: LintedText | undefined): void => {
+		memo.remember(paths[index], contextOf[subsets[index]], stamp, linted, racyMs);
+	};
 	const begin = ([counter, vocabulary]: Awaited<typeof loading>): CaptionLintShare => {
 		const started = new CaptionLintShare(setup, ruleSelection(setup.rules), captionContexts(setup, counter, vocabulary, undefined));
+		if (incremental) {
+			memo.begin([JSON.stringify({ ...setup, subsets: undefined }), counter, vocabulary]);
+		}
 		for (let k = 0; k < waiting.length; k++) {
-			started.addFile(paths[indices[k]], subsets[indices[k]], waiting[k]);
+			const linted = started.addFile(paths[indices[k]], subsets[indices[k]], waiting[k]);
+			if (incremental) {
+				keep(indices[k], waitingStamps[k], linted);
+			}
 		}
 		waiting.length = 0;
+		waitingStamps.length = 0;
 		return started;
 	};
+	if (incremental && memo.size > 0) {
+		// A re-lint: the tables are this thread's already, and the captions it remembers are taken from the start.
+		share = begin(await loading);
+	}
 	for (let index = Atomics.add(claims, 0, 1); index < paths.length; index = Atomics.add(claims, 0, 1)) {
-		const file = readCaptionFileSync(paths[index]);
 		indices.push(index);
+		if (share && incremental) {
+			const known = memo.recall(paths[index], contextOf[subsets[index]]);
+			if (known) {
+				share.addLinted(paths[index], subsets[index], known);
+				remembered++;
+				continue;
+			}
+		}
+		let stamp: FileStamp | undefined;
+		const file = readCaptionFileSync(paths[index], incremental ? (fd) => { stamp = stampOfOpenFile(fd); } : undefined);
 		if (share) {
-			share.addFile(paths[index], subsets[index], file);
+			const linted = share.addFile(paths[index], subsets[index], file);
+			if (incremental) {
+				keep(index, stamp, linted);
+			}
 			continue;
 		}
 		waiting.push(file);
+		waitingStamps.push(stamp);
 		if (waiting.length % FILES_PER_TURN === 0) {
 			await new Promise<void>((resolve) => setImmediate(resolve));
 			if (loaded) {
@@ -87,8 +122,11 @@ async function start(request: LintThreadStart): Promise<void> {
 	}
 	const [counter, vocabulary] = await loading;
 	share ??= begin([counter, vocabulary]);
-	current = { session, setup, share, counter, vocabulary, paths, read: indices, baseline: request.baseline, incremental: request.incremental };
-	const read: HelperRead = { counts: share.counts, indices };
+	if (incremental) {
+		memo.end();
+	}
+	current = { session, setup, share, counter, vocabulary, paths, read: indices, baseline: request.baseline, incremental };
+	const read: HelperRead = { counts: share.counts, indices, remembered };
 	reply({ kind: 'read', session, read: packTexts([JSON.stringify(read)]) });
 }
 
