@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { CaptionMemo, FileStamp } from '../../src/core/lint/captionMemo';
+import { CaptionMemo, CaptionMemos, FileStamp } from '../../src/core/lint/captionMemo';
 import type { LintedText } from '../../src/core/lint/lintShare';
 
 function linted(text: string): LintedText {
@@ -65,4 +65,16 @@ test('another setup forgets everything; captions a lint did not see are let go w
 	assert.equal(memo.size, 1, '/b.txt was not seen by the second lint');
 	memo.begin(['setup', {}]);
 	assert.equal(memo.size, 0, 'another token counter: nothing remembered is used');
+});
+
+test('each training folder has its own memory; the least recently linted goes past the limit', () => {
+	const memos = new CaptionMemos(2);
+	const a = memos.of('/folders/a');
+	a.begin(['setup']);
+	a.remember('/folders/a/x.txt', 'woman', OLD, linted('x'));
+	assert.equal(memos.of('/folders/b').size, 0, 'another folder starts empty');
+	assert.equal(memos.of('/folders/a'), a, 'a folder linted again finds its memory, after another folder\'s lint');
+	memos.of('/folders/c'); // now b is the least recently linted
+	assert.equal(memos.of('/folders/a').size, 1, 'kept');
+	assert.equal(memos.of('/folders/b').size, 0);
 });

@@ -163,6 +163,13 @@ test('a re-lint on the kept helper takes each caption whose file is unchanged as
 	utimesSync(replaced, then, then);
 	try {
 		await lintWith(root, overridden, 'helper', 0); // a kept helper from another test remembers none of these
+		// Another training folder's lint in between (a workspace of several) leaves this folder's memory as it was.
+		const other = makeFolder();
+		try {
+			await lintWith(other.root, other.overridden, 'helper', 0);
+		} finally {
+			rmSync(other.root, { recursive: true, force: true });
+		}
 		await relint('nothing changed', (onDisk) => onDisk);
 		// Edited in place (34 loses a duplicate, 1 gains one), one replaced by a file of the same size, time and
 		// another inode (as an atomic save leaves it), one removed with its image, one added.

@@ -108,6 +108,29 @@ function stampFrom(stats: Stats | undefined): FileStamp | undefined {
 	return stats && stats.isFile() ? { size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino } : undefined;
 }
 
+/**
+ * One memory per training folder, the most recently linted kept: a workspace of several training folders re-lints
+ * each in turn, and one memory for all would be emptied by every other folder's lint.
+ */
+export class CaptionMemos {
+	private readonly memos = new Map<string, CaptionMemo>();
+
+	constructor(private readonly keep = 4, private readonly make: () => CaptionMemo = () => new CaptionMemo()) {}
+
+	of(folder: string): CaptionMemo {
+		const memo = this.memos.get(folder) ?? this.make();
+		this.memos.delete(folder);
+		this.memos.set(folder, memo);
+		for (const oldest of this.memos.keys()) {
+			if (this.memos.size <= this.keep) {
+				break;
+			}
+			this.memos.delete(oldest);
+		}
+		return memo;
+	}
+}
+
 function statStamp(path: string): FileStamp | undefined {
 	let stats: Stats | undefined;
 	try {

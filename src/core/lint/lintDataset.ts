@@ -220,7 +220,7 @@ export class DatasetLinter {
 			subsets = Int32Array.from(fromDiskSubsets);
 		}
 		const threads = options.threads === undefined || options.threads === 'auto' ? (availableParallelism() >= 4 ? 'share' : 'one') : options.threads;
-		const thread = threads !== 'one' && this.threadable && paths.length >= HELPER_MIN_CAPTIONS ? LintThread.start(this.setup, paths, subsets, threads === 'helper', options.racyMs) : undefined;
+		const thread = threads !== 'one' && this.threadable && paths.length >= HELPER_MIN_CAPTIONS ? LintThread.start(this.setup, paths, subsets, threads === 'helper', { racyMs: options.racyMs, folder: this.folder.root }) : undefined;
 		try {
 			if (!thread) {
 				await readCaptionFiles(paths, (index, file) => here.addFile(paths[index], subsets[index], file));

@@ -155,7 +155,7 @@ export class LintThread {
 	 * problems changed since the last lint cross, and this lint's problems are kept for the next (a CLI lint is one
 	 * per process).
 	 */
-	static start(setup: LintSetup, paths: readonly string[], subsets: Int32Array, incremental = false, racyMs?: number): LintThread | undefined {
+	static start(setup: LintSetup, paths: readonly string[], subsets: Int32Array, incremental = false, memory: { racyMs?: number; folder?: string } = {}): LintThread | undefined {
 		let worker: Worker;
 		try {
 			worker = takeWorker();
@@ -167,7 +167,7 @@ export class LintThread {
 		thread.baseline = incremental ? lastDecoded?.session : undefined;
 		const packed = packTexts(paths);
 		const subsetsCopy = subsets.slice();
-		worker.postMessage({ kind: 'start', session: thread.session, setup, paths: packed, subsets: subsetsCopy, claims: thread.claims, baseline: thread.baseline, incremental, racyMs } satisfies LintThreadRequest, [packed.buffer, subsetsCopy.buffer]);
+		worker.postMessage({ kind: 'start', session: thread.session, setup, paths: packed, subsets: subsetsCopy, claims: thread.claims, baseline: thread.baseline, incremental, ...memory } satisfies LintThreadRequest, [packed.buffer, subsetsCopy.buffer]);
 		return thread;
 	}
 

@@ -38,6 +38,8 @@ export interface LintThreadStart {
 	incremental: boolean;
 	/** How recently changed a caption may be and still be remembered (CaptionMemo's racyMs); default CaptionMemo's. */
 	racyMs?: number;
+	/** The training folder the captions are of: the helper keeps what it remembers per folder. */
+	folder?: string;
 }
 
 export type LintThreadRequest = LintThreadStart | { kind: 'lint'; session: number; tagStyle: TagStyle | undefined };

@@ -12,7 +12,7 @@ import { CaptionTextFile, readCaptionFileSync } from '../captionFile';
 import { TokenCounter, estimatedTokenCounter, loadClipTokenizer } from '../clipTokenizer';
 import { runToEnd } from '../slices';
 import { TagVocabulary, sharedVocabulary } from '../vocabulary';
-import { CaptionMemo, FileStamp, stampOfOpenFile } from './captionMemo';
+import { CaptionMemos, FileStamp, stampOfOpenFile } from './captionMemo';
 import { CaptionLintShare, LintSetup, LintedText, captionContexts, ruleSelection } from './lintShare';
 import { HelperRead, LintThreadReply, LintThreadRequest, LintThreadStart, changedProblems, packIssues, packTexts, unpackTexts } from './lintThreadProtocol';
 import { TagStyle } from './styleRules';
@@ -26,8 +26,8 @@ let current: {
 let answered: { session: number; problems: ReadonlyMap<string, string> } | undefined;
 /** CLIP tables by vocabulary file, kept while this thread waits for the next lint (lintThread.ts keeps it). */
 const tokenizers = new Map<string, Promise<TokenCounter>>();
-/** The captions of the last incremental lint, with their files' stats (kept while this thread waits for the next lint). */
-const memo = new CaptionMemo();
+/** Each training folder's captions as its last incremental lint read them, with their files' stats (kept while this thread waits for the next lint). */
+const memos = new CaptionMemos();
 
 function tokenizer(file: string): Promise<TokenCounter> {
 	let loading = tokenizers.get(file);
@@ -48,7 +48,8 @@ function reply(message: LintThreadReply): void {
 const FILES_PER_TURN = 64;
 
 async function start(request: LintThreadStart): Promise<void> {
-	const { session, setup, subsets, claims, incremental, racyMs } = request;
+	const { session, setup, subsets, claims, racyMs } = request;
+	const memo = request.incremental ? memos.of(request.folder ?? '') : undefined;
 	const { tokenCounterFile, vocabulary: tagList } = setup;
 	// Loaded while the first captions are read: the unzip and the file reads run on libuv's threads meanwhile.
 	const loading = Promise.all([
@@ -71,30 +72,25 @@ async function start(request: LintThreadStart): Promise<void> {
 	let share: CaptionLintShare | undefined;
 	let remembered = 0;
 	const keep = (index: number, stamp: FileStamp | undefined, linted: LintedText | undefined): void => {
-		memo.remember(paths[index], contextOf[subsets[index]], stamp, linted, racyMs);
+		memo?.remember(paths[index], contextOf[subsets[index]], stamp, linted, racyMs);
 	};
 	const begin = ([counter, vocabulary]: Awaited<typeof loading>): CaptionLintShare => {
 		const started = new CaptionLintShare(setup, ruleSelection(setup.rules), captionContexts(setup, counter, vocabulary, undefined));
-		if (incremental) {
-			memo.begin([JSON.stringify({ ...setup, subsets: undefined }), counter, vocabulary]);
-		}
+		memo?.begin([JSON.stringify({ ...setup, subsets: undefined }), counter, vocabulary]);
 		for (let k = 0; k < waiting.length; k++) {
-			const linted = started.addFile(paths[indices[k]], subsets[indices[k]], waiting[k]);
-			if (incremental) {
-				keep(indices[k], waitingStamps[k], linted);
-			}
+			keep(indices[k], waitingStamps[k], started.addFile(paths[indices[k]], subsets[indices[k]], waiting[k]));
 		}
 		waiting.length = 0;
 		waitingStamps.length = 0;
 		return started;
 	};
-	if (incremental && memo.size > 0) {
+	if (memo && memo.size > 0) {
 		// A re-lint: the tables are this thread's already, and the captions it remembers are taken from the start.
 		share = begin(await loading);
 	}
 	for (let index = Atomics.add(claims, 0, 1); index < paths.length; index = Atomics.add(claims, 0, 1)) {
 		indices.push(index);
-		if (share && incremental) {
+		if (share && memo) {
 			const known = memo.recall(paths[index], contextOf[subsets[index]]);
 			if (known) {
 				share.addLinted(paths[index], subsets[index], known);
@@ -103,12 +99,9 @@ async function start(request: LintThreadStart): Promise<void> {
 			}
 		}
 		let stamp: FileStamp | undefined;
-		const file = readCaptionFileSync(paths[index], incremental ? (fd) => { stamp = stampOfOpenFile(fd); } : undefined);
+		const file = readCaptionFileSync(paths[index], memo ? (fd) => { stamp = stampOfOpenFile(fd); } : undefined);
 		if (share) {
-			const linted = share.addFile(paths[index], subsets[index], file);
-			if (incremental) {
-				keep(index, stamp, linted);
-			}
+			keep(index, stamp, share.addFile(paths[index], subsets[index], file));
 			continue;
 		}
 		waiting.push(file);
@@ -122,10 +115,8 @@ async function start(request: LintThreadStart): Promise<void> {
 	}
 	const [counter, vocabulary] = await loading;
 	share ??= begin([counter, vocabulary]);
-	if (incremental) {
-		memo.end();
-	}
-	current = { session, setup, share, counter, vocabulary, paths, read: indices, baseline: request.baseline, incremental };
+	memo?.end();
+	current = { session, setup, share, counter, vocabulary, paths, read: indices, baseline: request.baseline, incremental: request.incremental };
 	const read: HelperRead = { counts: share.counts, indices, remembered };
 	reply({ kind: 'read', session, read: packTexts([JSON.stringify(read)]) });
 }
