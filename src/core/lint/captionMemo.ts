@@ -88,11 +88,6 @@ export class CaptionMemo {
 			}
 		}
 	}
-
-	clear(): void {
-		this.captions.clear();
-		this.key = [];
-	}
 }
 
 /** The stamp of an open file, taken before it is read; undefined when it cannot be had (the caption is then not remembered). */
@@ -115,10 +110,11 @@ function stampFrom(stats: Stats | undefined): FileStamp | undefined {
 export class CaptionMemos {
 	private readonly memos = new Map<string, CaptionMemo>();
 
-	constructor(private readonly keep = 4, private readonly make: () => CaptionMemo = () => new CaptionMemo()) {}
+	constructor(private readonly keep = 4) {}
 
+	/** The folder's memory (a new one for a folder not linted lately), now the most recently used. */
 	of(folder: string): CaptionMemo {
-		const memo = this.memos.get(folder) ?? this.make();
+		const memo = this.memos.get(folder) ?? new CaptionMemo();
 		this.memos.delete(folder);
 		this.memos.set(folder, memo);
 		for (const oldest of this.memos.keys()) {
