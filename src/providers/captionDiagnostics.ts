@@ -5,19 +5,14 @@ import type { TrainingFolder } from '../core/dataset';
 import { readCaptionFile } from '../core/captionFile';
 import { ResolvedTokenCounter, estimatedTokenCounter } from '../core/clipTokenizer';
 import { clipVocabularyOption } from '../services/clipVocabulary';
-import { DatasetLinter, LintIssue, issuesByFileSteps, sharedTokenCounter } from '../core/lint';
+import { DatasetLintResult, DatasetLinter, LintIssue, issuesByFileSteps, sharedTokenCounter } from '../core/lint';
 import { Disposable } from '../util/dispose';
 import { countOf } from '../core/plural';
 import { Steps, runInSlices } from '../core/slices';
 
 export const LINT_SOURCE = 'lora';
 
-export interface LintCounts {
-	captions: number;
-	helperCaptions: number;
-	/** Of the helper's captions, those it took unread from its last lint (their files unchanged). */
-	helperRemembered: number;
-}
+export type LintCounts = Pick<DatasetLintResult, 'captions' | 'helperCaptions' | 'helperRemembered'>;
 
 export function toDiagnostic(issue: LintIssue): vscode.Diagnostic {
 	const range = new vscode.Range(issue.line - 1, issue.column - 1, issue.endLine - 1, issue.endColumn - 1);
@@ -161,11 +156,11 @@ export class CaptionDiagnostics extends Disposable {
 				return;
 			}
 			this.linters.set(root, linter);
-			const remembered = result.helperRemembered ?? 0;
-			this.lastLints.set(root, { captions: result.captions, helperCaptions: result.helperCaptions, helperRemembered: remembered });
+			const { captions, helperCaptions, helperRemembered } = result;
+			this.lastLints.set(root, { captions, helperCaptions, helperRemembered });
 			await this.replace(root, result.issues);
-			const onHelper = result.helperCaptions > 0 ? ` (${result.helperCaptions} on a helper thread${remembered > 0 ? `, ${remembered} of them unchanged since its last lint` : ''})` : '';
-			this.services.log.info(`Linted ${countOf(result.captions, 'caption')}${onHelper} in ${root}: ${countOf(result.issues.length, 'problem')}`);
+			const onHelper = helperCaptions > 0 ? ` (${helperCaptions} on a helper thread${helperRemembered > 0 ? `, ${helperRemembered} of them unchanged since its last lint` : ''})` : '';
+			this.services.log.info(`Linted ${countOf(captions, 'caption')}${onHelper} in ${root}: ${countOf(result.issues.length, 'problem')}`);
 			this.lintedEmitter.fire(root);
 		} catch (err) {
 			this.services.log.error(`Linting the captions of ${root} failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -56,7 +56,7 @@ export interface DatasetLintResult {
 	/** Of those, how many a helper thread read and linted. */
 	helperCaptions: number;
 	/** Of the helper's, how many it took as its last lint left them, their files unchanged (the extension host's re-lints). */
-	helperRemembered?: number;
+	helperRemembered: number;
 	/** Caption files left unlinted: not UTF-8, or unreadable (each has a caption-encoding issue). */
 	notUtf8?: number;
 	unreadable?: number;
